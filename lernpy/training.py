@@ -70,6 +70,7 @@ def train(
     target_loss: float | None = None,
     callback: Callable[[EpochReport], bool | None] | None = None,
     trace: bool | Trace | None = None,
+    engine: str = "auto",
 ) -> History:
     """Train ``net`` on ``data`` for up to ``epochs`` epochs; return the :class:`History`.
 
@@ -78,6 +79,10 @@ def train(
     :class:`~lernpy.errors.NumericError` names the neuron or link and the
     sample; the network keeps the weights it had before that batch, and the
     error's ``history`` holds the epochs that finished.
+
+    ``engine``: "auto" picks the fastest suitable engine (see :mod:`lernpy.engines`),
+    "reference" runs the stepping scheduler below, "compiled" or "numpy" names one.
+    A ``trace`` needs the reference: "auto" then picks it.
     """
     if target_loss is not None and (
         not isinstance(target_loss, (int, float)) or math.isnan(target_loss)
@@ -85,6 +90,15 @@ def train(
         raise LernpyError(f"target_loss is {target_loss!r}: expected a number or None")
     options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
     options.update(update=update, shuffle=shuffle)
+    if engine != "reference":
+        from .engines import train as train_fast
+
+        fast = train_fast(
+            net, data, epochs, engine=engine, trace=trace, target_loss=target_loss,
+            callback=callback, **options,
+        )  # fmt: skip
+        if fast is not None:  # None: the reference below is the right engine
+            return fast
     run = net.scheduler(data, epochs=epochs, trace=trace, history="batch", **options)
     history = History(options={**options, "epochs": epochs})
     while not run.finished:
