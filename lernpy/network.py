@@ -74,6 +74,7 @@ class Network:
         self._links: dict[str, Link] = {}
         self._labels: dict[str, Link] = {}
         self._depth: dict[Neuron, int] = {}
+        self._deferred = False  # layered() wires many links, then orders the neurons once
 
     # -- building ------------------------------------------------------------
 
@@ -319,6 +320,9 @@ class Network:
 
         net = cls(loss=loss, seed=seed, init=init)
         net._scale = scale
+        # Layer by layer wiring cannot close a cycle: order the neurons once at the end
+        # instead of after every neuron and link (which made building quadratic).
+        net._deferred = True
         for i, layer in enumerate(layer_names):
             kind = "input" if i == 0 else "output" if i == len(sizes) - 1 else "hidden"
             if i > 0 and biases[i - 1]:
@@ -332,6 +336,8 @@ class Network:
                 sources = list(layer_names[i - 1]) + ([bias_neuron.name] if bias_neuron else [])
                 for source in sources:
                     net.add_link(source, name, net._draw(*fans[i - 1]))
+        net._deferred = False
+        net._changed()
         if matrices is not None:
             if len(matrices) != len(sizes) - 1:
                 raise ShapeError(f"got {len(matrices)} matrices: expected {len(sizes) - 1}")
@@ -376,6 +382,8 @@ class Network:
     def _changed(self) -> None:
         """Recompute the topological order after a change of topology."""
         self.version += 1
+        if self._deferred:
+            return
         depth: dict[Neuron, int] = {}
 
         def depth_of(n: Neuron) -> int:
