@@ -71,7 +71,6 @@ class Network:
         self.trace: Trace | None = None
         self.version = 0  # bumped on every change of topology (engines cache by it)
         self._names: dict[str, Neuron] = {}
-        self._links: dict[str, Link] = {}
         self._labels: dict[str, Link] = {}
         self._depth: dict[Neuron, int] = {}
         self._deferred = False  # layered() wires many links, then orders the neurons once
@@ -141,7 +140,8 @@ class Network:
             raise TopologyError(
                 f"link {name}: {src.name} is an output neuron; outputs have no outgoing links"
             )
-        if name in self._links:
+        # (layered() wires each pair once, so its bulk build skips this O(fan-in) scan)
+        if not self._deferred and any(link.source is src for link in dst.incoming):
             raise TopologyError(f"link {name} exists already")
         if label is not None and (label in self._labels or label in self._names):
             raise TopologyError(f"label {label!r} of link {name} is in use already")
@@ -158,7 +158,6 @@ class Network:
         src.outgoing.append(link)
         dst.incoming.append(link)
         self.links.append(link)
-        self._links[name] = link
         if label is not None:
             self._labels[label] = link
         self._changed()
@@ -170,7 +169,6 @@ class Network:
         link.source.outgoing.remove(link)
         link.target.incoming.remove(link)
         self.links.remove(link)
-        del self._links[link.name]
         if link.label is not None:
             del self._labels[link.label]
         self._changed()
@@ -251,15 +249,11 @@ class Network:
         bias = self._bias_of(layer)
         if bias is not None:
             sources.append(bias)
-        return [
-            [
-                self._links[f"{s.name}→{t.name}"].weight
-                if f"{s.name}→{t.name}" in self._links
-                else 0.0
-                for s in sources
-            ]
-            for t in self.layers[layer]
-        ]
+        rows = []
+        for t in self.layers[layer]:
+            weight_from = {link.source: link.weight for link in t.incoming}
+            rows.append([weight_from.get(s, 0.0) for s in sources])
+        return rows
 
     @classmethod
     def layered(
@@ -429,19 +423,33 @@ class Network:
     def link(self, name: str | Link) -> Link:
         """The link called ``name`` (``"h1→y1"``, ``"h1->y1"``) or labelled so (``"w5"``)."""
         if isinstance(name, Link):
-            if self._links.get(name.name) is not name:
+            if self._find(name.name) is not name:
                 raise UnknownNameError(f"link {name.name} is not in this network")
             return name
         if not isinstance(name, str):
             raise UnknownNameError(f"link name {name!r}: expected a name such as 'h1→y1'")
         key = link_key(name)
-        if key in self._links:
-            return self._links[key]
+        found = self._find(key)
+        if found is not None:
+            return found
         if name in self._labels:
             return self._labels[name]
-        raise UnknownNameError(
-            f"no link named {name!r}: expected a name such as {next(iter(self._links), 'h1→y1')!r}"
-        )
+        example = self.links[0].name if self.links else "h1→y1"
+        raise UnknownNameError(f"no link named {name!r}: expected a name such as {example!r}")
+
+    def _find(self, key: str) -> Link | None:
+        """The link named ``key`` (canonical spelling), looked up among its target's links.
+
+        There is no index of link names: at about 150 bytes a link it would double
+        the memory of a large network, and a lookup by name is rare and O(fan-in).
+        """
+        source, _, target = key.partition("→")
+        neuron = self._names.get(target)
+        if neuron is not None:
+            for link in neuron.incoming:
+                if link.source.name == source:
+                    return link
+        return None
 
     def __getitem__(self, name: str) -> Neuron | Link:
         """``net["h1"]`` is a neuron; ``net["h1→y1"]``, ``net["h1->y1"]`` or a label is a link."""
@@ -450,9 +458,11 @@ class Network:
         return self.link(name)
 
     def __contains__(self, name: str) -> bool:
-        return name in self._names or (
-            isinstance(name, str) and (link_key(name) in self._links or name in self._labels)
-        )
+        if name in self._names:
+            return True
+        if not isinstance(name, str):
+            return False
+        return self._find(link_key(name)) is not None or name in self._labels
 
     @property
     def inputs(self) -> list[Neuron]:
