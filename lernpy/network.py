@@ -498,36 +498,10 @@ class Network:
 
     def check_inputs(self, x: object, where: str = "input") -> tuple[float, ...]:
         """``x`` as a tuple of floats, or an error saying what is wrong; changes nothing."""
-        n = len(self.inputs)
-        if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
-            raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
-        values = list(x)
-        if len(values) != n:
-            names = ", ".join(i.name for i in self.inputs)
-            raise ShapeError(
-                f"{where} has {len(values)} values: expected {n}, one per input neuron ({names})"
-            )
-        return tuple(
-            _fail_if_not_number(v, f"{where}, value {i + 1} (input {self.inputs[i].name})")
-            for i, v in enumerate(values)
-        )
+        return _check_vector(x, self.inputs, where, "input")
 
     def check_targets(self, t: object, where: str = "target") -> tuple[float, ...]:
-        n = len(self.outputs)
-        if isinstance(t, (int, float)) and not isinstance(t, bool) and n == 1:
-            t = (t,)
-        if isinstance(t, (str, bytes)) or not isinstance(t, Iterable):
-            raise ShapeError(f"{where} is {t!r}: expected a sequence of {n} numbers")
-        values = list(t)
-        if len(values) != n:
-            names = ", ".join(o.name for o in self.outputs)
-            raise ShapeError(
-                f"{where} has {len(values)} values: expected {n}, one per output neuron ({names})"
-            )
-        return tuple(
-            _fail_if_not_number(v, f"{where}, value {i + 1} (output {self.outputs[i].name})")
-            for i, v in enumerate(values)
-        )
+        return _check_targets(t, self.outputs, where)
 
     def check_data(self, data: object) -> list[Sample]:
         """A data set (or one sample) as a list of ``(inputs, targets)`` tuples, all checked."""
@@ -536,6 +510,7 @@ class Network:
         if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise ShapeError(f"data is {data!r}: expected a list of (inputs, targets) pairs")
         samples = []
+        inputs, outputs = self.inputs, self.outputs  # looked up once, not per sample
         for k, sample in enumerate(data):
             if (
                 isinstance(sample, (str, bytes))
@@ -546,8 +521,8 @@ class Network:
             x, t = sample
             samples.append(
                 (
-                    self.check_inputs(x, f"sample {k} inputs"),
-                    self.check_targets(t, f"sample {k} target"),
+                    _check_vector(x, inputs, f"sample {k} inputs", "input"),
+                    _check_targets(t, outputs, f"sample {k} target"),
                 )
             )
         if not samples:
@@ -665,6 +640,31 @@ class Network:
         yield "links", len(self.links)
         yield "loss", self.loss_function.name
         yield "seed", self.seed
+
+
+def _check_vector(x: object, neurons: list[Neuron], where: str, kind: str) -> tuple[float, ...]:
+    """``x`` as a tuple of floats, one per neuron, or an error naming what is wrong."""
+    n = len(neurons)
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
+    values = list(x)
+    if len(values) != n:
+        names = ", ".join(i.name for i in neurons)
+        raise ShapeError(
+            f"{where} has {len(values)} values: expected {n}, one per {kind} neuron ({names})"
+        )
+    if set(map(type, values)) <= {float} and all(map(math.isfinite, values)):
+        return tuple(values)  # the common case, checked at C speed
+    return tuple(
+        _fail_if_not_number(v, f"{where}, value {i + 1} ({kind} {neurons[i].name})")
+        for i, v in enumerate(values)
+    )
+
+
+def _check_targets(t: object, outputs: list[Neuron], where: str) -> tuple[float, ...]:
+    if isinstance(t, (int, float)) and not isinstance(t, bool) and len(outputs) == 1:
+        t = (t,)
+    return _check_vector(t, outputs, where, "output")
 
 
 def _is_one_sample(data: object) -> bool:
