@@ -35,7 +35,7 @@ from lernpy.trace import Trace
 from lernpy.training import EpochReport, History
 
 from . import compiled
-from .base import Checkpoint, Options, half_done, write_back
+from .base import Checkpoint, Options, check_options, half_done, write_back
 
 ENGINES = ("auto", "reference", "compiled", "numpy")
 
@@ -170,16 +170,18 @@ def train(
     """
     options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
     options.update(update=update, shuffle=shuffle)
-    # The scheduler checks the data and every option and says what is wrong.
-    checker = Scheduler(net, data, epochs=epochs, trace=None, history="batch", **options)
-    samples = checker.data
+    net.check_ready()
+    samples = net.check_data(data)
+    rate_, momentum_, batch = check_options(
+        rate, momentum, batch_size, reduce, update, epochs, len(samples)
+    )
     if trace:
         if engine not in ("auto", "reference"):
             raise LernpyError(
                 f"engine={engine!r} records no steps: train with engine='reference' to trace"
             )
         return None
-    opts = Options(checker.rate, checker.momentum, checker.batch_size, reduce, bool(shuffle))
+    opts = Options(rate_, momentum_, batch, reduce, bool(shuffle))
     name, _why = choose(net, opts, engine)
     if name == "reference":
         return None

@@ -18,6 +18,7 @@ another engine.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,9 +26,13 @@ import numpy as np
 from lernpy.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.network import Network
 
-from .base import Checkpoint, LastSample, Options, builtin, write_back
+from .base import Checkpoint, Options, assign, builtin
+from .blas import ROW_MAJOR, dger
 
 NAME = "numpy"
+# Matrices with at least this many entries take BLAS's one-pass rank-1 update (dger)
+# in per-sample training, where numpy would read and write them three times.
+BLAS_MIN = 64
 ELEMENTWISE = ("sigmoid", "tanh", "identity", "relu", "leaky_relu")
 
 
@@ -50,8 +55,36 @@ def _layer_activation(layer) -> str | None:
     return builtin(act)
 
 
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _key(net: Network) -> tuple:
+    return (
+        net.version,
+        bytes(link.frozen for link in net.links),
+        tuple(id(n.activation) for n in net.neurons),
+        tuple(n.value for n in net.biases),
+        id(net.loss_function),
+    )
+
+
+def _analysis(net: Network) -> tuple[str | None, Layout | None]:
+    """Why not (or None) and the layout, cached per topology."""
+    key = _key(net)
+    cached = _cache.get(net)
+    if cached is None or cached[0] != key:
+        reason = _why_not(net)
+        cached = (key, reason, Layout(net) if reason is None else None)
+        _cache[net] = cached
+    return cached[1], cached[2]
+
+
 def why_not(net: Network, options: Options) -> str | None:
     """None if this engine can train ``net``, else the reason."""
+    return _analysis(net)[0]
+
+
+def _why_not(net: Network) -> str | None:
     if _loss_name(net) is None:
         return f"loss {net.loss_function.name!r} is not one of the built-in losses"
     layers = net.layers
@@ -136,7 +169,9 @@ class Session:
 
     def __init__(self, net: Network, samples: list, options: Options) -> None:
         self.net, self.options = net, options
-        self.layout = lay = Layout(net)
+        lay = _analysis(net)[1]
+        assert lay is not None, "the numpy engine was chosen for a network it cannot train"
+        self.layout = lay
         links = net.links
         size = int(lay.offsets[-1])
         self.flat_w = np.zeros(size)
@@ -159,6 +194,9 @@ class Session:
         self.last: tuple | None = None
         self.old: np.ndarray | None = None
         self.stepped = False
+        self.online = lay.loss == "half_sse" and all(
+            act in ("sigmoid", "tanh", "relu", "identity") for act in lay.acts
+        )
         self.frozen = np.array([link.frozen for link in links], dtype=bool)
 
     def _buffers(self, B: int) -> dict:
@@ -317,7 +355,9 @@ class Session:
         bs, N = self.options.batch_size, len(order)
         total = 0.0
         with np.errstate(over="ignore", under="ignore"):
-            if bs == 1:
+            if bs == 1 and self.online:
+                total = self._online(order)
+            elif bs == 1:
                 X1, T1, last = self.X1, self.T1, order[-1]
                 for i in order[:-1]:
                     total += self._batch(X1[i], T1[i], 1, False)
@@ -328,6 +368,102 @@ class Session:
                     total += self._batch(self.X[idx], self.T[idx], len(idx), start + bs >= N)
         return total
 
+    def _online(self, order: list[int]) -> float:
+        """One sample at a time with 1-D vectors: the fewest numpy calls per sample.
+
+        For the common case (elementwise activations, ½Σ(value − target)²). Each
+        update is w + (−rate · (s · v)), the reference's own arithmetic.
+        """
+        lay, o = self.layout, self.options
+        b = self._buffers(1)
+        L = len(lay.sizes) - 1
+        Z, V, A = [z[0] for z in b["Z"]], [v[0] for v in b["V"]], [a[0] for a in b["A"]]
+        E, S, T = [e[0] for e in b["E"]], [s[0] for s in b["S"]], [t[0] for t in b["tmp"]]
+        s_col = [s[0][:, None] for s in b["S"]]
+        a_row = b["A"]  # (1, n + 1) rows of the hidden layers' values and the bias 1.0
+        W, G, U, M = self.W, self.G, self.U, self.M
+        W_cut = [w[:, :-1] for w in W]
+        acts = [None, *lay.acts]
+        X, X2, Y = self.X, self.X1, self.T
+        rate, momentum, minus_rate = o.rate, o.momentum, -o.rate
+        dot, multiply, subtract, exp = np.dot, np.multiply, np.subtract, np.exp
+        layers = range(1, L + 1)
+        backward = range(L, 0, -1)
+        last = len(order) - 1
+        total = 0.0
+        # BLAS rank-1 updates for the big matrices (frozen links need the explicit mask)
+        blas = [False] + [dger is not None and M is None and w.size >= BLAS_MIN for w in W]
+        shapes = [None, *lay.shapes]
+        s_ptr = [s.ctypes.data for s in S]
+        a_ptr = [0] + [a.ctypes.data for a in A[1:]]
+        target_ptr = [0] + [(U if momentum else W)[li - 1].ctypes.data for li in layers]
+        x_ptr, x_row = X.ctypes.data, X.strides[0]
+        for p, i in enumerate(order):
+            a = X[i]
+            for li in layers:
+                z, v, act = Z[li], V[li], acts[li]
+                dot(W[li - 1], a, out=z)
+                if act == "sigmoid":
+                    t = T[li]
+                    np.negative(z, out=t)
+                    exp(t, out=t)
+                    t += 1.0
+                    np.divide(1.0, t, out=v)
+                elif act == "tanh":
+                    np.tanh(z, out=v)
+                elif act == "relu":
+                    np.maximum(z, 0.0, out=v)
+                else:
+                    np.copyto(v, z)
+                a = A[li]
+            e = E[L]
+            subtract(V[L], Y[i], out=e)
+            total += 0.5 * float(dot(e, e))
+            for li in backward:
+                v, e, s, t, act = V[li], E[li], S[li], T[li], acts[li]
+                if act == "sigmoid":
+                    subtract(1.0, v, out=t)
+                    t *= v
+                    multiply(e, t, out=s)
+                elif act == "tanh":
+                    multiply(v, v, out=t)
+                    subtract(1.0, t, out=t)
+                    multiply(e, t, out=s)
+                elif act == "relu":
+                    multiply(e, Z[li] > 0.0, out=s)
+                else:
+                    np.copyto(s, e)
+                if li > 1:  # the blame flows back through the weights before any update
+                    dot(s, W_cut[li - 1], out=E[li - 1])
+            if p == last:
+                self.last, self.stepped = (X2[i], Y[i : i + 1], b, 1), True
+                self.old = self.flat_w.copy()
+            for li in layers:
+                if blas[li] and p != last:
+                    rows, cols = shapes[li]
+                    a_at = x_ptr + i * x_row if li == 1 else a_ptr[li - 1]
+                    if momentum:  # u ← momentum · u − rate · s vᵀ, then w ← w + u
+                        U[li - 1] *= momentum
+                    dger(ROW_MAJOR, rows, cols, minus_rate, s_ptr[li], 1, a_at, 1,
+                         target_ptr[li], cols)  # fmt: skip
+                    if momentum:
+                        W[li - 1] += U[li - 1]
+                    continue
+                g = G[li - 1]
+                multiply(s_col[li], X2[i] if li == 1 else a_row[li - 1], out=g)  # s · v
+                if M is not None:
+                    g *= M[li - 1]
+                if momentum:
+                    u = U[li - 1]
+                    u *= momentum
+                    g *= rate
+                    u -= g
+                    W[li - 1] += u
+                else:
+                    g *= minus_rate
+                    W[li - 1] += g
+        return total
+
     def finite(self) -> bool:
         return bool(np.isfinite(self.flat_w).all())
 
@@ -335,21 +471,39 @@ class Session:
         """Leave the network's objects as the reference would have."""
         net, lay = self.net, self.layout
         weights = self.flat_w[lay.flat].tolist()
-        if self.last is None:
+        if self.last is None:  # no epoch ran: only the weights are ours
             for link, w in zip(net.links, weights):
                 link.weight = w
             return
-        A0, T, b, B = self.last
-        states = {}
+        A0, T, b, _B = self.last
+        neurons = net.neurons
         for li in range(1, len(lay.sizes)):
             rows = zip(b["Z"][li][-1].tolist(), b["V"][li][-1].tolist(),
                        b["E"][li][-1].tolist(), b["S"][li][-1].tolist())  # fmt: skip
-            for k, state in zip(lay.neuron_index[li], rows):
-                states[k] = state
-        x = A0[-1, : lay.sizes[0]].tolist()
-        last = LastSample(x, T[-1].tolist(), states, self.old[lay.flat].tolist(), None, B)
-        velocities = self._velocities().tolist()
-        write_back(net, weights, velocities, last, self.options, steps_known=True)
+            for k, (n, v, e, s) in zip(lay.neuron_index[li], rows):
+                neuron = neurons[k]
+                neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, e, s
+        for neuron, v in zip(net.inputs, A0[-1, : lay.sizes[0]].tolist()):
+            neuron.value = v
+        for neuron, t in zip(net.outputs, T[-1].tolist()):
+            neuron.target = t
+        # each link's numbers from the last sample, with the weights it ran with:
+        # value = weight · source value, ∂E/∂w = target sensitivity · source value,
+        # blame = weight · target sensitivity
+        old = lay.split(self.old)
+        values, sensitivities, blames = [], [], []
+        for li in range(1, len(lay.sizes)):
+            a = (A0 if li == 1 else b["A"][li - 1])[-1][None, :]
+            s = b["S"][li][-1][:, None]
+            values.append((old[li - 1] * a).ravel())
+            sensitivities.append((s * a).ravel())
+            blames.append((old[li - 1] * s).ravel())
+        flat = lay.flat
+        assign(
+            net.links, weights, self._velocities().tolist(),
+            np.concatenate(values)[flat].tolist(), np.concatenate(sensitivities)[flat].tolist(),
+            np.concatenate(blames)[flat].tolist(),
+        )  # fmt: skip
         self.last = None
 
     def weights_list(self) -> list[float]:

@@ -1,0 +1,70 @@
+"""A rank-1 update ``A += alpha · x yᵀ`` in one pass, from the BLAS that numpy ships.
+
+Per-sample SGD updates every weight matrix with an outer product. numpy has no
+in-place rank-1 update, so ``W -= rate * np.outer(s, a)`` reads and writes the
+matrix three times and allocates two temporaries. BLAS's ``dger`` does it in
+one pass. numpy's wheels carry OpenBLAS; this module finds its ``cblas_dger``
+with ctypes, checks it against numpy on a small case, and otherwise reports
+itself unavailable (``rank1 is None``), in which case the engine uses numpy's
+own operations. Set ``LERNPY_NO_BLAS=1`` to never use it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+ROW_MAJOR = 101
+_CANDIDATES = ("scipy_cblas_dger64_", "cblas_dger64_", "scipy_cblas_dger", "cblas_dger")
+
+
+def _libraries() -> list[str]:
+    """Shared libraries bundled with numpy (wheels keep them beside the package)."""
+    base = os.path.dirname(os.path.dirname(np.__file__))
+    found = []
+    for folder in ("numpy.libs", os.path.join("numpy", ".dylibs")):
+        found += sorted(glob.glob(os.path.join(base, folder, "*openblas*")))
+    return found
+
+
+def _load() -> Callable | None:
+    if os.environ.get("LERNPY_NO_BLAS"):
+        return None
+    for path in _libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _CANDIDATES:
+            fn = getattr(lib, name, None)
+            if fn is None:
+                continue
+            integer = ctypes.c_int64 if "64" in name else ctypes.c_int
+            fn.restype = None
+            fn.argtypes = [
+                ctypes.c_int, integer, integer, ctypes.c_double, ctypes.c_void_p, integer,
+                ctypes.c_void_p, integer, ctypes.c_void_p, integer,
+            ]  # fmt: skip
+            if _works(fn):
+                return fn
+    return None
+
+
+def _works(fn: Callable) -> bool:
+    """Does ``fn`` compute A + alpha · x yᵀ on a small row-major case?"""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((3, 5))
+    x, y = rng.standard_normal(3), rng.standard_normal(5)
+    expected = A + (-0.3 * x)[:, None] * y[None, :]
+    try:
+        fn(ROW_MAJOR, 3, 5, -0.3, x.ctypes.data, 1, y.ctypes.data, 1, A.ctypes.data, 5)
+    except Exception:  # a library that looked right but is not: use numpy instead
+        return False
+    return bool(np.allclose(A, expected, rtol=1e-14, atol=1e-14))
+
+
+dger = _load()
