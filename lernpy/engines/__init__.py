@@ -175,7 +175,7 @@ def train(
     rate_, momentum_, batch = check_options(
         rate, momentum, batch_size, reduce, update, epochs, len(samples)
     )
-    if trace:
+    if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
         if engine not in ("auto", "reference"):
             raise LernpyError(
                 f"engine={engine!r} records no steps: train with engine='reference' to trace"

@@ -354,7 +354,7 @@ class Session:
         """Train one epoch in ``order``; return the sum of the sample losses."""
         bs, N = self.options.batch_size, len(order)
         total = 0.0
-        with np.errstate(over="ignore", under="ignore"):
+        with np.errstate(all="ignore"):  # non-finite results are caught after the epoch
             if bs == 1 and self.online:
                 total = self._online(order)
             elif bs == 1:

@@ -1,0 +1,373 @@
+"""The fast engines against the reference scheduler, on random networks and options.
+
+The oracle is the stepping scheduler (``engine="reference"``): each engine trains
+a copy of the same network on the same data with the same options, and its
+weights and losses must agree to 1e-12 (relative, weights scaled by the largest
+weight), its sample order and generator state exactly. Replay must walk an
+engine's update through the reference and land on the engine's weights.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from lernpy import LernpyError, Network, NumericError, Trace
+from lernpy.engines import choose, compiled
+from lernpy.engines.base import Options
+
+try:
+    import numpy
+except ImportError:  # the numpy engine is optional
+    numpy = None
+
+ENGINES = ["compiled", "numpy"]
+REL = 1e-12
+
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity", "softplus"]
+# (output activation, loss) pairs that make sense together
+HEADS = [
+    ("sigmoid", "half_sse"),
+    ("tanh", "half_sse"),
+    ("identity", "mse"),
+    ("sigmoid", "bce"),
+    ("softmax", "cross_entropy"),
+    ("sigmoid", "mse"),
+    ("softmax", "half_sse"),
+]
+
+
+def needs(engine: str) -> None:
+    if engine == "numpy" and numpy is None:
+        pytest.skip("numpy is not installed: the numpy engine is optional (lernpy[fast])")
+
+
+@st.composite
+def cases(draw, skips: bool = False):
+    """A network (maybe with frozen links and skip links), data and training options."""
+    sizes = draw(st.lists(st.integers(1, 4), min_size=2, max_size=4))
+    head, loss = draw(st.sampled_from(HEADS))
+    if head == "softmax" and sizes[-1] < 2:
+        sizes[-1] = 2
+    depth = len(sizes) - 2
+    hidden = draw(st.lists(st.sampled_from(HIDDEN), min_size=depth, max_size=depth))
+    net = Network.layered(
+        *sizes,
+        activation=hidden,
+        output=head,
+        loss=loss,
+        seed=draw(st.integers(0, 10_000)),
+        bias=draw(st.booleans()) or len(sizes) == 2,
+    )
+    if skips and len(sizes) > 2:
+        for _ in range(draw(st.integers(1, 3))):
+            source = draw(st.sampled_from(net.layers[0]))
+            target = draw(st.sampled_from(net.layers[-1] if head != "softmax" else net.layers[-2]))
+            if source.layer + 1 < target.layer and target.name not in [
+                link.target.name for link in source.outgoing
+            ]:
+                net.add_link(source, target, draw(st.floats(-1, 1)))
+    links = net.links
+    frozen = draw(st.lists(st.sampled_from(links), max_size=min(3, len(links) - 1), unique=True))
+    if frozen:
+        net.freeze(*frozen)
+    n_in, n_out = len(net.inputs), len(net.outputs)
+    unit = st.floats(-1, 1, allow_nan=False, allow_infinity=False)
+    n = draw(st.integers(1, 6))
+    data = []
+    for _ in range(n):
+        x = tuple(draw(st.lists(unit, min_size=n_in, max_size=n_in)))
+        if head == "softmax":
+            hot = draw(st.integers(0, n_out - 1))
+            t = tuple(1.0 if j == hot else 0.0 for j in range(n_out))
+        elif head == "sigmoid":
+            t = tuple(draw(st.lists(st.floats(0, 1), min_size=n_out, max_size=n_out)))
+        else:
+            t = tuple(draw(st.lists(unit, min_size=n_out, max_size=n_out)))
+        data.append((x, t))
+    batch = draw(st.sampled_from([1, 1, 2, 3, "all"]))
+    options = dict(
+        rate=draw(st.floats(0.0, 0.5)),
+        momentum=draw(st.sampled_from([0.0, 0.0, 0.5, 0.9])),
+        batch_size=batch,
+        reduce=draw(st.sampled_from(["mean", "sum"])),
+        shuffle=draw(st.booleans()),
+        update=draw(st.sampled_from(["deferred", "immediate"])) if batch == 1 else "deferred",
+    )
+    epochs = draw(st.integers(1, 3))
+    return net, data, options, epochs
+
+
+def weights_agree(a: list[float], b: list[float]) -> bool:
+    scale = max([1.0] + [abs(w) for w in b])
+    return all(abs(x - y) <= REL * scale for x, y in zip(a, b, strict=True))
+
+
+def losses_agree(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(
+        math.isclose(x, y, rel_tol=REL, abs_tol=1e-15) for x, y in zip(a, b)
+    )
+
+
+def train_both(net, data, options, epochs, engine):
+    """The same training by the reference and by ``engine``, on two copies of ``net``.
+
+    When the reference blows up (a NaN, an overflow), the engine must blow up the
+    same way; the example is then set aside.
+    """
+    reference, fast = copy.deepcopy(net), copy.deepcopy(net)
+    try:
+        expected = reference.train(data, epochs=epochs, engine="reference", **options)
+    except (NumericError, OverflowError) as error:
+        with pytest.raises(type(error)) as got:
+            fast.train(data, epochs=epochs, engine=engine, **options)
+        assert str(got.value) == str(error)
+        assume(False)
+    history = fast.train(data, epochs=epochs, engine=engine, **options)
+    return reference, expected, fast, history
+
+
+def not_saturated(net) -> bool:
+    """Units far out on a flat tail make 1e-12 meaningless (1 − σ(net) has few digits)."""
+    return all(abs(n.net) < 15 for n in net.neurons if not n.is_source)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_engine_weights_and_losses_agree_with_the_reference(engine, case):
+    """Every engine's weights and losses after k samples agree with the scheduler's to 1e-12."""
+    needs(engine)
+    net, data, options, epochs = case
+    opts = Options(options["rate"], options["momentum"], 1, options["reduce"], True)
+    if engine == "numpy":
+        assume(choose(net, opts, "auto")[0] != "reference")
+        from lernpy.engines import numpy_engine
+
+        assume(numpy_engine.why_not(net, opts) is None)
+    reference, expected, fast, history = train_both(net, data, options, epochs, engine)
+    assume(not_saturated(reference))
+    assert history.engine == engine
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+    assert losses_agree(history.loss, expected.loss)
+    assert fast.rng.getstate() == reference.rng.getstate()  # shuffled the same way
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(skips=True))
+def test_compiled_engine_is_exact_on_any_dag(case):
+    """The compiled engine reproduces every number of the reference bit for bit, skip links too."""
+    net, data, options, epochs = case
+    reference, expected, fast, history = train_both(net, data, options, epochs, "compiled")
+    assert history.loss == expected.loss
+    assert fast.state() == reference.state()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_engine_leaves_every_neuron_and_link_current(engine, case):
+    """After an engine returns, values, sensitivities, blames and velocities are the reference's."""
+    needs(engine)
+    net, data, options, epochs = case
+    if engine == "numpy":
+        from lernpy.engines import numpy_engine
+
+        assume(numpy_engine.why_not(net, None) is None)
+    reference, _, fast, _ = train_both(net, data, options, epochs, engine)
+    assume(not_saturated(reference))
+    expected, got = reference.state(), fast.state()
+    scale = max([1.0] + [abs(w) for w in reference.weights().values()])
+    for name, numbers in expected.items():
+        for x, y in zip(got[name], numbers, strict=True):
+            if isinstance(y, float):
+                # sensitivities are products of the weights: allow their scale too
+                assert abs(x - y) <= 1e-10 * max(scale, abs(y)), (name, got[name], numbers)
+            else:
+                assert x == y, (name, got[name], numbers)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), data=st.data())
+def test_replay_walks_an_engine_update_and_lands_on_its_weights(engine, case, data):
+    """replay(epoch, sample), then the rest of the epoch, lands on the engine's weights."""
+    needs(engine)
+    net, samples, options, epochs = case
+    if engine == "numpy":
+        from lernpy.engines import numpy_engine
+
+        assume(numpy_engine.why_not(net, None) is None)
+    try:
+        history = net.train(samples, epochs=epochs, engine=engine, **options)
+    except (NumericError, OverflowError):  # diverged: the tests above hold it to the reference
+        assume(False)
+    epoch = data.draw(st.integers(0, epochs - 1))
+    sample = data.draw(st.integers(0, len(samples) - 1))
+    run = history.replay(epoch, sample)
+    first = run.step()
+    assert first.kind == "Presented" and first.sample == sample and first.epoch == epoch
+    run.step("epoch")
+    if epoch + 1 < epochs:
+        after = list(history.checkpoints[epoch + 1].weights)
+    else:
+        after = [link.weight for link in net.links]
+    assert weights_agree([link.weight for link in run.net.links], after)
+    updates = [s for s in run.net.trace if s.kind == "Updated"]
+    trainable = [link for link in run.net.links if not link.frozen]
+    if options["rate"] > 0 and trainable:
+        assert updates, "the replayed epoch records its updates"
+
+
+def test_replay_can_step_back():
+    """A replayed step can be undone, as with any scheduler."""
+    net = Network.layered(2, 2, 1, seed=4)
+    data = [((0.0, 1.0), (1.0,)), ((1.0, 1.0), (0.0,))]
+    history = net.train(data, epochs=3, rate=0.5, engine="compiled")
+    run = history.replay(2, 1)
+    run.step("sample")
+    before = run.net.state()
+    step = run.step()
+    run.back()
+    assert run.net.state() == before and step.kind == "Presented"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_numeric_error_is_the_references(engine):
+    """A NaN or infinity stops an engine with the reference's error, weights as before the batch."""
+    needs(engine)
+    net = Network.layered(2, 3, 1, activation="identity", output="identity", seed=2)
+    data = [((1e150, -1e150), (1.0,)), ((1.0, 2.0), (0.0,))]
+    reference = copy.deepcopy(net)
+    with pytest.raises(NumericError) as expected:
+        reference.train(data, epochs=2, rate=0.4, engine="reference", shuffle=False)
+    with pytest.raises(NumericError) as got:
+        net.train(data, epochs=2, rate=0.4, engine=engine, shuffle=False)
+    assert str(got.value) == str(expected.value)
+    assert got.value.where == expected.value.where and got.value.sample == expected.value.sample
+    assert net.weights() == reference.weights()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(rate=-1.0),
+        dict(rate=float("nan")),
+        dict(momentum=1.0),
+        dict(batch_size=0),
+        dict(batch_size=True),
+        dict(reduce="max"),
+        dict(update="later"),
+        dict(update="immediate", batch_size=2),
+        dict(epochs=0),
+    ],
+)
+def test_bad_options_get_the_schedulers_error(options):
+    """The engines check options with the scheduler's own words."""
+    net = Network.layered(2, 2, 1, seed=1)
+    data = [((0.0, 1.0), (1.0,))]
+    options = {"epochs": 1, **options}
+    with pytest.raises(LernpyError) as expected:
+        net.train(data, engine="reference", **options)
+    before = net.state()
+    with pytest.raises(LernpyError) as got:
+        net.train(data, engine="compiled", **options)
+    assert type(got.value) is type(expected.value) and str(got.value) == str(expected.value)
+    assert net.state() == before
+
+
+def test_auto_picks_an_engine_and_says_which():
+    """train() chooses by itself, reports the choice, and a trace means the reference."""
+    data = [((0.0, 1.0), (1.0,)), ((1.0, 0.0), (1.0,))]
+    small = Network.layered(2, 2, 1, seed=1)
+    assert small.train(data, epochs=2).engine == "compiled"
+    assert small.train(data, epochs=2, trace=Trace(keep=100)).engine == "reference"
+    assert small.train(data, epochs=2, engine="reference").engine == "reference"
+    with pytest.raises(LernpyError, match="records no steps"):
+        small.train(data, epochs=1, engine="compiled", trace=True)
+    if numpy is not None:
+        big = Network.layered(2, 64, 64, 1, seed=1)
+        assert big.train(data, epochs=1).engine == "numpy"
+
+
+def test_numpy_engine_refuses_what_it_cannot_do():
+    """A skip link is not layered: naming the numpy engine says why; auto takes another."""
+    needs("numpy")
+    net = Network.layered(2, 3, 1, seed=1)
+    net.add_link("x1", "y1", 0.3)
+    data = [((0.0, 1.0), (1.0,))]
+    with pytest.raises(LernpyError, match="skips a layer"):
+        net.train(data, engine="numpy")
+    assert net.train(data, engine="auto").engine == "compiled"
+
+
+def test_numpy_engine_without_numpy_is_a_clear_error(monkeypatch):
+    """Without numpy, naming the numpy engine says how to get it; auto still trains."""
+    import lernpy.engines as engines
+
+    monkeypatch.setattr(engines, "_numpy_engine", lambda: None)
+    net = Network.layered(2, 64, 1, seed=1)
+    data = [((0.0, 1.0), (1.0,))]
+    with pytest.raises(LernpyError, match="needs numpy"):
+        net.train(data, engine="numpy")
+    assert net.train(data).engine == "compiled"
+
+
+def test_compiled_source_is_rebuilt_when_the_topology_changes():
+    """The generated source follows the graph: a new link gets its own code and weight."""
+    net = Network.layered(2, 2, 1, seed=3)
+    before = compiled.source(net)
+    net.add_link("x1", "y1", 0.25)
+    after = compiled.source(net)
+    assert before != after and after.count("*v0") > before.count("*v0")
+    data = [((0.5, -0.5), (1.0,))]
+    reference = copy.deepcopy(net)
+    reference.train(data, epochs=2, engine="reference")
+    net.train(data, epochs=2, engine="compiled")
+    assert net.state() == reference.state()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_callback_sees_current_objects_and_can_stop(engine):
+    """A callback after each epoch sees the network as the reference leaves it, and can stop it."""
+    needs(engine)
+    data = [((0.1, 0.9), (1.0,)), ((0.8, 0.2), (0.0,)), ((0.5, 0.5), (1.0,))]
+    seen = {}
+    for name in ("reference", engine):
+        net = Network.layered(2, 3, 1, activation="tanh", output="sigmoid", seed=5)
+        states = []
+
+        def callback(report, states=states):
+            states.append(report.network.weights())
+            return report.epoch == 3
+
+        history = net.train(data, epochs=10, rate=0.3, callback=callback, engine=name)
+        assert history.epochs == 3 and "callback" in history.stopped
+        seen[name] = states
+    for got, expected in zip(seen[engine], seen["reference"], strict=True):
+        assert weights_agree(list(got.values()), list(expected.values()))
+
+
+@pytest.mark.parametrize("blas", [True, False])
+def test_numpy_engine_agrees_with_and_without_blas(monkeypatch, blas):
+    """The one-pass BLAS update and numpy's own operations both agree with the reference."""
+    needs("numpy")
+    from lernpy.engines import numpy_engine
+
+    if blas and numpy_engine.dger is None:
+        pytest.skip("no BLAS rank-1 update found beside numpy")
+    monkeypatch.setattr(numpy_engine, "BLAS_MIN", 0)
+    if not blas:
+        monkeypatch.setattr(numpy_engine, "dger", None)
+    net = Network.layered(5, 7, 3, activation="tanh", output="sigmoid", seed=11)
+    data = [(tuple((i * j % 7) / 7 for j in range(5)), (0.0, 1.0, 0.5)) for i in range(9)]
+    for momentum in (0.0, 0.9):
+        reference, expected, fast, history = train_both(
+            net, data, dict(rate=0.4, momentum=momentum, shuffle=True), 4, "numpy"
+        )
+        assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+        assert losses_agree(history.loss, expected.loss)
