@@ -59,12 +59,15 @@ class Network:
     global one.
     """
 
-    def __init__(self, loss: str | Loss = "half_sse", seed: int = 0, init: str = "xavier"):
+    def __init__(
+        self, loss: str | Loss = "half_sse", seed: int = 0, init: str = "xavier", scale: float = 0.5
+    ):
         self.loss_function: Loss = get_loss(loss)
         if init not in INITS:
             raise UnknownNameError(f"unknown init {init!r}: expected one of {', '.join(INITS)}")
         self.seed = seed
         self.init = init
+        self.scale = scale  # the range ±scale of init="uniform"
         self.rng = random.Random(seed)
         self.neurons: list[Neuron] = []  # topological order once compiled
         self.links: list[Link] = []
@@ -74,6 +77,9 @@ class Network:
         self._labels: dict[str, Link] = {}
         self._depth: dict[Neuron, int] = {}
         self._deferred = False  # layered() wires many links, then orders the neurons once
+        self._kinds: dict[str, list[Neuron]] = {
+            k: [] for k in ("input", "bias", "hidden", "output")
+        }
 
     # -- building ------------------------------------------------------------
 
@@ -312,8 +318,7 @@ class Network:
             raise ShapeError(f"got {len(biases)} bias flags: expected {len(sizes) - 1}")
         layer_names, bias_names = _layer_names(sizes, names, bias_names, biases)
 
-        net = cls(loss=loss, seed=seed, init=init)
-        net._scale = scale
+        net = cls(loss=loss, seed=seed, init=init, scale=scale)
         # Layer by layer wiring cannot close a cycle: order the neurons once at the end
         # instead of after every neuron and link (which made building quadratic).
         net._deferred = True
@@ -348,7 +353,7 @@ class Network:
         elif self.init == "he":
             limit = math.sqrt(6.0 / fan_in)
         else:
-            limit = getattr(self, "_scale", 0.5)
+            limit = self.scale
         return self.rng.uniform(-limit, limit)
 
     def _bias_of(self, layer: int) -> Neuron | None:
@@ -378,6 +383,9 @@ class Network:
         self.version += 1
         if self._deferred:
             return
+        self._kinds = {k: [] for k in self._kinds}
+        for n in self._names.values():
+            self._kinds[n.kind].append(n)
         depth: dict[Neuron, int] = {}
 
         def depth_of(n: Neuron) -> int:
@@ -466,15 +474,17 @@ class Network:
 
     @property
     def inputs(self) -> list[Neuron]:
-        return [n for n in self._names.values() if n.kind == "input"]
+        """The input neurons, in the order samples give their values."""
+        return self._kinds["input"]
 
     @property
     def outputs(self) -> list[Neuron]:
-        return [n for n in self._names.values() if n.kind == "output"]
+        """The output neurons, in the order of the targets."""
+        return self._kinds["output"]
 
     @property
     def biases(self) -> list[Neuron]:
-        return [n for n in self._names.values() if n.kind == "bias"]
+        return self._kinds["bias"]
 
     @property
     def layers(self) -> list[list[Neuron]]:
@@ -501,7 +511,10 @@ class Network:
         return _check_vector(x, self.inputs, where, "input")
 
     def check_targets(self, t: object, where: str = "target") -> tuple[float, ...]:
-        return _check_targets(t, self.outputs, where)
+        """A target (one number allowed for one output) as a tuple of floats, or an error."""
+        if isinstance(t, numbers.Real) and len(self.outputs) == 1:
+            t = (t,)
+        return _check_vector(t, self.outputs, where, "output")
 
     def check_data(self, data: object) -> list[Sample]:
         """A data set (or one sample) as a list of ``(inputs, targets)`` tuples, all checked."""
@@ -510,7 +523,6 @@ class Network:
         if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise ShapeError(f"data is {data!r}: expected a list of (inputs, targets) pairs")
         samples = []
-        inputs, outputs = self.inputs, self.outputs  # looked up once, not per sample
         for k, sample in enumerate(data):
             if (
                 isinstance(sample, (str, bytes))
@@ -521,8 +533,8 @@ class Network:
             x, t = sample
             samples.append(
                 (
-                    _check_vector(x, inputs, f"sample {k} inputs", "input"),
-                    _check_targets(t, outputs, f"sample {k} target"),
+                    self.check_inputs(x, f"sample {k} inputs"),
+                    self.check_targets(t, f"sample {k} target"),
                 )
             )
         if not samples:
@@ -642,29 +654,23 @@ class Network:
         yield "seed", self.seed
 
 
-def _check_vector(x: object, neurons: list[Neuron], where: str, kind: str) -> tuple[float, ...]:
-    """``x`` as a tuple of floats, one per neuron, or an error naming what is wrong."""
+def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tuple[float, ...]:
+    """One number per neuron, each finite, or an error naming the position and neuron."""
     n = len(neurons)
     if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
         raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
     values = list(x)
     if len(values) != n:
-        names = ", ".join(i.name for i in neurons)
+        names = ", ".join(neuron.name for neuron in neurons)
         raise ShapeError(
-            f"{where} has {len(values)} values: expected {n}, one per {kind} neuron ({names})"
+            f"{where} has {len(values)} values: expected {n}, one per {role} neuron ({names})"
         )
     if set(map(type, values)) <= {float} and all(map(math.isfinite, values)):
         return tuple(values)  # the common case, checked at C speed
     return tuple(
-        _fail_if_not_number(v, f"{where}, value {i + 1} ({kind} {neurons[i].name})")
+        _fail_if_not_number(v, f"{where}, value {i + 1} ({role} {neurons[i].name})")
         for i, v in enumerate(values)
     )
-
-
-def _check_targets(t: object, outputs: list[Neuron], where: str) -> tuple[float, ...]:
-    if isinstance(t, (int, float)) and not isinstance(t, bool) and len(outputs) == 1:
-        t = (t,)
-    return _check_vector(t, outputs, where, "output")
 
 
 def _is_one_sample(data: object) -> bool:
