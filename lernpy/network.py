@@ -146,14 +146,15 @@ class Network:
             raise TopologyError(
                 f"link {name}: {src.name} is an output neuron; outputs have no outgoing links"
             )
-        # (layered() wires each pair once, so its bulk build skips this O(fan-in) scan)
+        # layered() wires each pair once, layer by layer: its bulk build (deferred)
+        # can neither duplicate a link nor close a cycle, so it skips those two scans
         if not self._deferred and any(link.source is src for link in dst.incoming):
             raise TopologyError(f"link {name} exists already")
         if label is not None and (label in self._labels or label in self._names):
             raise TopologyError(f"label {label!r} of link {name} is in use already")
-        if weight is not None:
+        if weight is not None and not (type(weight) is float and math.isfinite(weight)):
             weight = _fail_if_not_number(weight, f"weight of link {name}")
-        if self._reaches(dst, src):
+        if not self._deferred and self._reaches(dst, src):
             raise TopologyError(
                 f"link {name} would close a cycle: {dst.name} already leads to {src.name}"
             )
