@@ -371,3 +371,34 @@ def test_numpy_engine_agrees_with_and_without_blas(monkeypatch, blas):
         )
         assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
         assert losses_agree(history.loss, expected.loss)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    case=cases(skips=True),
+    keep=st.sampled_from([None, 1, 7, 60, 10_000, "filtered", "none"]),
+)
+def test_training_fast_lane_walks_exactly_like_the_step_by_step_walk(case, keep):
+    """train()'s whole-epoch lane leaves the same network, losses and trace as stepping."""
+    net, data, options, epochs = case
+    options = {k: v for k, v in options.items()}
+    runs = []
+    for fast in (True, False):
+        copy_ = copy.deepcopy(net)
+        if keep == "filtered":
+            trace = Trace(links=[copy_.links[0].name])
+        elif keep == "none":
+            trace = None
+        else:
+            trace = Trace(keep=keep)
+        run = copy_.scheduler(data, epochs=epochs, trace=trace, history="batch", **options)
+        run._fast = fast
+        losses, error = [], None
+        try:
+            while not run.finished:
+                losses.append(run.step("epoch").loss)
+        except (NumericError, OverflowError) as caught:
+            error = (type(caught), str(caught))
+        rows = [s.fields() for s in trace] if trace is not None else []
+        runs.append((copy_.state(), losses, rows, error))
+    assert runs[0] == runs[1]
