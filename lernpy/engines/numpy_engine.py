@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -185,9 +186,14 @@ class Session:
         # inputs with a column of ones for the bias; each sample a (1, n) view
         n0 = lay.sizes[0]
         X = np.ones((len(samples), n0 + 1))
-        X[:, :n0] = [x for x, _ in samples]
+        N, nL = len(samples), lay.sizes[-1]
+        X[:, :n0] = np.fromiter(chain.from_iterable(x for x, _ in samples), float, N * n0).reshape(
+            N, n0
+        )
         self.X = X
-        self.T = np.array([t for _, t in samples], dtype=np.float64)
+        self.T = np.fromiter(chain.from_iterable(t for _, t in samples), float, N * nL).reshape(
+            N, nL
+        )
         self.X1 = X[:, None, :]
         self.T1 = self.T[:, None, :]
         self.buffers: dict[int, dict] = {}
@@ -363,9 +369,15 @@ class Session:
                     total += self._batch(X1[i], T1[i], 1, False)
                 total += self._batch(X1[last], T1[last], 1, True)
             else:
+                in_order = order == list(range(N))  # then each batch is a view, not a copy
+                X, T = self.X, self.T
                 for start in range(0, N, bs):
-                    idx = order[start : start + bs]
-                    total += self._batch(self.X[idx], self.T[idx], len(idx), start + bs >= N)
+                    if in_order:
+                        xs, ts = X[start : start + bs], T[start : start + bs]
+                    else:
+                        idx = order[start : start + bs]
+                        xs, ts = X[idx], T[idx]
+                    total += self._batch(xs, ts, len(xs), start + bs >= N)
         return total
 
     def _online(self, order: list[int]) -> float:
