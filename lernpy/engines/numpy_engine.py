@@ -118,12 +118,13 @@ def _why_not(net: Network) -> str | None:
 
 
 def cost(net: Network, options: Options) -> float:
-    """Estimated seconds per sample: numpy calls per layer, plus the arithmetic."""
+    """Estimated seconds per sample, fitted on a 2-core x86 machine.
+
+    About 20 µs of numpy calls per sample or batch plus 9 µs per layer, shared
+    by the samples of a batch, and 4 ns per link of arithmetic.
+    """
     layers = len(net.layers) - 1
-    calls = 8 + 13 * layers
-    per_call = 0.75e-6
-    flops = 3 * len(net.links) / max(1, min(options.batch_size, 64))
-    return (calls * per_call) / options.batch_size + 1.2e-9 * flops + 1.5e-9 * len(net.links)
+    return (20e-6 + 9e-6 * layers) / options.batch_size + 4e-9 * len(net.links)
 
 
 class Layout:
