@@ -28,6 +28,7 @@ Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.149780716
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -257,6 +258,29 @@ def sample_plan(net: Network, immediate: bool = False) -> list[Op]:
     return ops
 
 
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _plan(net: Network, immediate: bool) -> tuple[list[Op], list[Op]]:
+    """:func:`sample_plan` and the update segment, cached per topology (never mutated).
+
+    Building the plan is O(links) in Python (0.3 s for 100k links), and train()
+    makes a scheduler per call.
+    """
+    key = (net.version, immediate, tuple(n.activation.layerwise for n in net.neurons))
+    cached = _PLANS.get(net)
+    if cached is None or cached[0] != key:
+        ops = sample_plan(net, immediate=immediate)
+        updates = [] if immediate else [(UPDATE, link, "update", 0) for link in net.links]
+        cached = (key, ops, updates)
+        _PLANS[net] = cached
+    return cached[1], cached[2]
+
+
+# train()'s fast lane, per network: the plan grouped into runs (see Scheduler._lane)
+_LANES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
     """Consecutive ops of one kind and phase as (code, phase, [objects]), order kept."""
     runs: list[tuple[int, str, list]] = []
@@ -352,10 +376,8 @@ class Scheduler:
         self.loss = math.nan  # the last sample's loss
 
         self._version = net.version
-        self._sample_ops = sample_plan(net, immediate=update == "immediate")
-        self._update_ops = (
-            [] if update == "immediate" else [(UPDATE, link, "update", 0) for link in net.links]
-        )
+        # the plan is a function of the topology: shared by this network's schedulers
+        self._sample_ops, self._update_ops = _plan(net, update == "immediate")
         self._batches = -(-len(samples) // self.batch_size)
         self._order = list(range(len(samples)))
         self._loss_sum = 0.0
@@ -596,15 +618,14 @@ class Scheduler:
             )
         e = self._next[0][0]
         saved = self._snapshot()
-        sample_ops = [op for op in self._sample_ops if not (op[0] == UPDATE and op[1].frozen)]
-        update_ops = [op for op in self._update_ops if not op[1].frozen]
+        sample_runs, update_runs, sample_steps, update_steps = self._lane()
         data, order, size_b = self.data, self._order, self.batch_size
         if self.shuffle:
             order = order[:]
             net.rng.shuffle(order)
             self._order = order
         trace = self.trace
-        total = len(data) * len(sample_ops) + self._batches * len(update_ops) + 1
+        total = len(data) * sample_steps + self._batches * update_steps + 1
         if trace is None:
             first = total  # no records at all
         elif trace.keep is not None and trace.links is None:
@@ -618,7 +639,6 @@ class Scheduler:
         isfinite, fused = math.isfinite, net.fused
         outputs, lf = net.outputs, net.loss_function
         present = net.present
-        sample_runs, update_runs = _runs(sample_ops), _runs(update_ops)
         for b in range(self._batches):
             start = b * size_b
             size = min(size_b, len(data) - start)
@@ -708,6 +728,24 @@ class Scheduler:
         self._undo.clear()
         self._seek((e + 1, 0, 0, 0))
         return record
+
+    def _lane(self) -> tuple[list, list, int, int]:
+        """The plan as runs of steps (frozen links' updates left out), cached per topology."""
+        net = self.net
+        key = (
+            net.version,
+            self.update,
+            bytes(link.frozen for link in net.links),
+            tuple(n.activation.layerwise for n in net.neurons),
+        )
+        cached = _LANES.get(net)
+        if cached is None or cached[0] != key:
+            sample_ops = [op for op in self._sample_ops if not (op[0] == UPDATE and op[1].frozen)]
+            update_ops = [op for op in self._update_ops if not op[1].frozen]
+            lane = (_runs(sample_ops), _runs(update_ops), len(sample_ops), len(update_ops))
+            cached = (key, lane)
+            _LANES[net] = cached
+        return cached[1]
 
     def _fast_score(self, sample: int, outputs: list[Neuron], lf) -> float:
         """The SCORE step of :meth:`_step`: the loss and the output errors; returns the loss."""
