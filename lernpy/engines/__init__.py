@@ -137,7 +137,11 @@ def restore(net: Network, point: Checkpoint) -> None:
     """Put a checkpoint's weights, velocities and generator state into ``net``."""
     weights, velocities = point.weights, point.velocities
     if hasattr(weights, "tolist"):  # numpy arrays: back to Python floats
-        weights, velocities = weights.tolist(), velocities.tolist()
+        weights = weights.tolist()
+    if velocities is None:  # no momentum: velocities play no part in the steps
+        velocities = [link.velocity for link in net.links]
+    elif hasattr(velocities, "tolist"):
+        velocities = velocities.tolist()
     for link, w, u in zip(net.links, weights, velocities):
         link.weight, link.velocity = w, u
         if not link.frozen:
@@ -192,40 +196,67 @@ def train(
         version=net.version,
     )  # fmt: skip
     order = list(range(len(samples)))
-    for e in range(epochs):
-        point = session.checkpoint(e, order, net.rng.getstate())
-        history.checkpoints.append(point)
-        if shuffle:
-            order = order[:]
-            net.rng.shuffle(order)
-        try:
-            loss_sum = session.epoch(order)
-            ok = math.isfinite(loss_sum) and session.finite()
-        except (OverflowError, ZeroDivisionError, ValueError):
-            ok = False
-        if ok:
-            loss = loss_sum / len(samples)
+    e = 0
+    while e < epochs:
+        if callback is None and target_loss is None and hasattr(session, "epochs"):
+            # nothing to do between epochs: let the engine run them all in one call
+            points, sums, failed, after = session.epochs(e, order, epochs - e, bool(shuffle))
+            ok = len(points) if failed is None else failed
+            history.checkpoints += points[:ok]
+            history.loss += [total / len(samples) for total in sums[:ok]]
+            e += ok
+            if failed is None:
+                order = after
+                continue
+            point = points[failed]
         else:
-            # Let the reference run this epoch from its checkpoint: it names the culprit.
-            restore(net, point)
-            rerun = Scheduler(net, samples, epochs=1, trace=None, history="batch", **options)
-            rerun._order = list(point.order)
+            point = session.checkpoint(e, order, net.rng.getstate())
+            if shuffle:
+                order = order[:]
+                net.rng.shuffle(order)
             try:
-                loss = rerun.step("epoch").loss
-            except NumericError as error:
-                history.stopped = f"numeric error: {error}"
-                error.history = history  # type: ignore[attr-defined]
-                raise
-            order = rerun._order
-            session = module.Session(net, samples, opts)
+                loss_sum = session.epoch(order)
+                ok = math.isfinite(loss_sum) and session.finite()
+            except (OverflowError, ZeroDivisionError, ValueError):
+                ok = False
+            if ok:
+                history.checkpoints.append(point)
+                e += 1
+                loss = loss_sum / len(samples)
+                history.loss.append(loss)
+                if target_loss is not None and loss <= target_loss:
+                    history.stopped = f"reached target loss {target_loss} after {e} epochs"
+                    break
+                if callback is not None:
+                    session.write_back()
+                    if callback(EpochReport(e, loss, net, history)):
+                        history.stopped = f"stopped by the callback after {e} epochs"
+                        break
+                continue
+        # A NaN or an infinity: the reference runs this epoch from its checkpoint and
+        # names the culprit (or, if the engine's alarm was an overflow of its check, just
+        # runs the epoch); the engine then carries on from the reference's state.
+        history.checkpoints.append(point)
+        restore(net, point)
+        rerun = Scheduler(net, samples, epochs=1, trace=None, history="batch", **options)
+        rerun._order = list(point.order)
+        try:
+            loss = rerun.step("epoch").loss
+        except NumericError as error:
+            history.stopped = f"numeric error: {error}"
+            error.history = history  # type: ignore[attr-defined]
+            raise
+        order = rerun._order
+        session = module.Session(net, samples, opts)
+        e += 1
         history.loss.append(loss)
         if target_loss is not None and loss <= target_loss:
-            history.stopped = f"reached target loss {target_loss} after {e + 1} epochs"
+            history.stopped = f"reached target loss {target_loss} after {e} epochs"
             break
         if callback is not None:
             session.write_back()
-            if callback(EpochReport(e + 1, loss, net, history)):
-                history.stopped = f"stopped by the callback after {e + 1} epochs"
+            if callback(EpochReport(e, loss, net, history)):
+                history.stopped = f"stopped by the callback after {e} epochs"
                 break
     else:
         history.stopped = f"ran {epochs} epochs"

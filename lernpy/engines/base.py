@@ -45,8 +45,8 @@ class Checkpoint:
     """
 
     epoch: int
-    weights: tuple[float, ...]
-    velocities: tuple[float, ...]
+    weights: Sequence[float]
+    velocities: Sequence[float] | None  # None: no momentum, so they play no part
     order: tuple[int, ...]
     rng: tuple
 

@@ -12,8 +12,8 @@ it.
 
 >>> from lernpy import Network
 >>> net = Network.layered(2, 2, 1, seed=1)
->>> print(source(net).splitlines()[0])
-def epoch(W, U, data, order, rate, momentum, bs, mean):
+>>> "n3 = w0*v0 + w1*v1 + w2*v2" in source(net)  # h1's net, as the scheduler sums it
+True
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     neurons = net.neurons
     ni = {id(n): k for k, n in enumerate(neurons)}
     li = {id(link): i for i, link in enumerate(net.links)}
-    consts: dict[str, object] = {"exp": math.exp, "tanh": math.tanh, "softmax": softmax}
+    consts: dict[str, object] = {
+        "exp": math.exp, "tanh": math.tanh, "softmax": softmax, "isfinite": math.isfinite,
+    }  # fmt: skip
     lf = net.loss_function
     half_sse = lf.value is HALF_SSE.value and lf.gradient is HALF_SSE.gradient
     if not half_sse:
@@ -95,7 +97,10 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
 
     weights = [f"w{i}" for i in range(len(net.links))]
     trainable = [i for i, link in enumerate(net.links) if not link.frozen]
-    head = ["def epoch(W, U, data, order, rate, momentum, bs, mean):"]
+    head = [
+        "def train(W, U, data, order, rate, momentum, bs, mean, epochs, shuffle, rng, points,"
+        " losses, fixed_order, fixed_state):"
+    ]
     body: list[str] = []  # the loop body for one sample, indented later
     if weights:
         head.append(f"    {', '.join(weights)}, = W")
@@ -103,7 +108,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
         head.append(f"    {', '.join(f'u{i}' for i in trainable)}, = U")
     for b in net.biases:
         head.append(f"    {v(b)} = {float(b.value)!r}")
-    head.append("    loss_sum = 0.0")
+    head.append("    getstate, shuffle_order = rng.getstate, rng.shuffle")
     head.append("    snap = None")
 
     computing: list[int] = []
@@ -217,32 +222,51 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
         else:
             updates.append(f"w{i} = w{i} - rate * {gradient}")
 
+    # One call trains `epochs` epochs; each starts by recording its checkpoint
+    # (weights, velocities, the order before shuffling, the generator's state).
+    velocities = _tuple([f"u{i}" for i in trainable]) if momentum else "None"
     lines = head
+    lines.append("    for ep in range(epochs):")
+    lines.append("        if shuffle:")
+    lines.append(
+        f"            points.append(({_tuple(weights)}, {velocities}, tuple(order), getstate()))"
+    )
+    lines.append("            order = order[:]")
+    lines.append("            shuffle_order(order)")
+    lines.append("        else:")
+    lines.append(
+        f"            points.append(({_tuple(weights)}, {velocities}, fixed_order, fixed_state))"
+    )
+    lines.append("        loss_sum = 0.0")
+    inner: list[str] = []
     if batched:
-        lines.append("    total = len(order)")
-        lines.append("    for start in range(0, total, bs):")
+        inner.append("total = len(order)")
+        inner.append("for start in range(0, total, bs):")
         if trainable:
-            lines.append("        " + " = ".join(f"g{i}" for i in trainable) + " = 0.0")
-        lines.append("        batch = order[start : start + bs]")
-        lines.append("        for idx in batch:")
-        lines += ["            " + line for line in body]
-        lines.append("        k = len(batch)")
-        lines.append("        div = float(k) if mean else 1.0")
+            inner.append("    " + " = ".join(f"g{i}" for i in trainable) + " = 0.0")
+        inner.append("    batch = order[start : start + bs]")
+        inner.append("    for idx in batch:")
+        inner += ["        " + line for line in body]
+        inner.append("    k = len(batch)")
+        inner.append("    div = float(k) if mean else 1.0")
         gradients = _tuple(
             [f"g{i}" if not net.links[i].frozen else "0.0" for i in range(len(weights))]
         )
-        lines.append("        if start + k >= total:")
-        lines.append(f"            snap = {snapshot}, {gradients}, k)")
-        lines += ["        " + line for line in updates]
+        inner.append("    if start + k >= total:")
+        inner.append(f"        snap = {snapshot}, {gradients}, k)")
+        inner += ["    " + line for line in updates]
     else:
-        lines.append("    last = len(order) - 1")
-        lines.append("    for p, idx in enumerate(order):")
-        lines += ["        " + line for line in body]
-        lines.append("        if p == last:")
-        lines.append(f"            snap = {snapshot}, None, 1)")
-        lines += ["        " + line for line in updates]
-    velocities = _tuple([f"u{i}" for i in trainable]) if momentum else "U"
-    lines.append(f"    return {_tuple(weights)}, {velocities}, loss_sum, snap")
+        inner.append("last = len(order) - 1")
+        inner.append("for p, idx in enumerate(order):")
+        inner += ["    " + line for line in body]
+        inner.append("    if p == last:")
+        inner.append(f"        snap = {snapshot}, None, 1)")
+        inner += ["    " + line for line in updates]
+    lines += ["        " + line for line in inner]
+    lines.append("        losses.append(loss_sum)")
+    lines.append(f"        if not (isfinite(loss_sum) and all(map(isfinite, {_tuple(weights)}))):")
+    lines.append(f"            return ep, order, {_tuple(weights)}, {velocities}, snap")
+    lines.append(f"    return None, order, {_tuple(weights)}, {velocities}, snap")
     return "\n".join(lines) + "\n", consts, computing
 
 
@@ -256,7 +280,7 @@ class Compiled:
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         namespace = dict(consts)
         exec(compile(self.source, filename, "exec"), namespace)
-        self.epoch = namespace["epoch"]
+        self.train = namespace["train"]
         self.trainable = [i for i, link in enumerate(net.links) if not link.frozen]
 
 
@@ -292,23 +316,44 @@ class Session:
         self.last: LastSample | None = None
 
     def checkpoint(self, epoch: int, order: Sequence[int], rng: tuple) -> Checkpoint:
-        velocities = [link.velocity for link in self.net.links]
-        if self.options.momentum:
-            for i, u in zip(self.code.trainable, self.velocities):
-                velocities[i] = u
-        return Checkpoint(epoch, self.weights, tuple(velocities), tuple(order), rng)
+        return self._point(epoch, (self.weights, self.velocities, tuple(order), rng))
 
-    def epoch(self, order: list[int]) -> float:
-        """Train one epoch in ``order``; return the sum of the sample losses."""
-        o = self.options
-        weights, velocities, loss_sum, snap = self.code.epoch(
+    def _point(self, epoch: int, point: tuple) -> Checkpoint:
+        weights, velocities, order, rng = point
+        if not self.options.momentum:  # without momentum the velocities play no part
+            return Checkpoint(epoch, weights, None, order, rng)
+        return Checkpoint(epoch, weights, tuple(self._all(velocities)), order, rng)
+
+    def _run(self, order: list[int], epochs: int, shuffle: bool) -> tuple:
+        o, rng = self.options, self.net.rng
+        points: list[tuple] = []
+        losses: list[float] = []
+        fixed = (tuple(order), rng.getstate()) if not shuffle else (None, None)
+        failed, order, weights, velocities, snap = self.code.train(
             self.weights, self.velocities, self.samples, order, o.rate, o.momentum,
-            o.batch_size, o.reduce == "mean",
+            o.batch_size, o.reduce == "mean", epochs, shuffle, rng, points, losses, *fixed,
         )  # fmt: skip
-        self.weights, self.velocities = weights, velocities
+        self.weights = weights
+        if velocities is not None:
+            self.velocities = velocities
         x, t, states, old, gradients, k = snap
         self.last = LastSample(x, t, dict(zip(self.code.computing, states)), old, gradients, k)
-        return loss_sum
+        return points, losses, failed, order
+
+    def epoch(self, order: list[int]) -> float:
+        """Train one epoch in ``order`` (already shuffled); return the sum of the sample losses."""
+        _points, losses, _failed, _order = self._run(order, 1, False)
+        return losses[0]
+
+    def epochs(self, start: int, order: list[int], epochs: int, shuffle: bool) -> tuple:
+        """Train up to ``epochs`` epochs in one call, shuffling as the scheduler does.
+
+        Returns (checkpoints, loss sums, the epoch that turned non-finite or None,
+        the order after the last shuffle). Stops after a non-finite epoch.
+        """
+        points, losses, failed, order = self._run(order, epochs, shuffle)
+        checkpoints = [self._point(start + j, point) for j, point in enumerate(points)]
+        return checkpoints, losses, failed, order
 
     def finite(self) -> bool:
         return all_finite(self.weights)
@@ -323,8 +368,12 @@ class Session:
                 link.weight = w
 
     def all_velocities(self) -> list[float]:
-        velocities = [link.velocity for link in self.net.links]
+        return self._all(self.velocities)
+
+    def _all(self, velocities: Sequence[float]) -> list[float]:
+        """Velocities of every link from those of the trainable ones."""
+        every = [link.velocity for link in self.net.links]
         if self.options.momentum:
-            for i, u in zip(self.code.trainable, self.velocities):
-                velocities[i] = u
-        return velocities
+            for i, u in zip(self.code.trainable, velocities):
+                every[i] = u
+        return every
