@@ -71,7 +71,11 @@ def _timed(run: Callable[[int], None], n: int) -> float:
 def measure(
     impl, budget: float, repeats: int, max_units: int | None = None
 ) -> tuple[int, list[float]]:
-    """Time `impl.run(n)` with `n` adapted so one timing takes about `budget` seconds."""
+    """Time `impl.run(n)` with `n` adapted so one timing takes about `budget` seconds.
+
+    One untimed unit first warms every implementation up (caches, compiled code).
+    """
+    impl.run(1)
     n, elapsed = 1, _timed(impl.run, 1)
     while elapsed < budget / 8 and (max_units is None or n < max_units):
         n *= 4 if elapsed < budget / 64 else 2

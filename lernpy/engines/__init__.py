@@ -172,6 +172,8 @@ def train(
     allows). On a NaN or infinity the failing epoch is rerun by the reference
     scheduler from its checkpoint, so the error names the same neuron or link.
     """
+    if engine not in ENGINES:
+        raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
     options.update(update=update, shuffle=shuffle)
     net.check_ready()

@@ -362,7 +362,11 @@ class Session:
         bs, N = self.options.batch_size, len(order)
         total = 0.0
         with np.errstate(all="ignore"):  # non-finite results are caught after the epoch
-            if bs == 1 and self.online:
+            if bs == 1 and self.online and len(order) > 1 and self._straight() is not None:
+                # all samples but the last in generated straight-line code; the last
+                # one through _online, which also keeps what write_back needs
+                total = self._straight()(order[:-1]) + self._online(order[-1:])
+            elif bs == 1 and self.online:
                 total = self._online(order)
             elif bs == 1:
                 X1, T1, last = self.X1, self.T1, order[-1]
@@ -380,6 +384,88 @@ class Session:
                         xs, ts = X[idx], T[idx]
                     total += self._batch(xs, ts, len(xs), start + bs >= N)
         return total
+
+    def _straight(self):
+        """The per-sample loop as generated straight-line code for this layout (or None).
+
+        Only where every layer takes the one-pass BLAS update and no link is frozen:
+        then a sample is a fixed list of numpy calls, written out once, without
+        the loops and tests of :meth:`_online`.
+        """
+        if hasattr(self, "_straight_fn"):
+            return self._straight_fn
+        self._straight_fn = None
+        lay, o = self.layout, self.options
+        if dger is None or self.M is not None or any(w.size < BLAS_MIN for w in self.W):
+            return None
+        b = self._buffers(1)
+        L = len(lay.sizes) - 1
+        env: dict[str, object] = {
+            "np": np, "dot": np.dot, "exp": np.exp, "negative": np.negative,
+            "divide": np.divide, "add": np.add, "tanh": np.tanh, "maximum": np.maximum,
+            "subtract": np.subtract, "multiply": np.multiply, "copyto": np.copyto,
+            "dger": dger, "ROW_MAJOR": ROW_MAJOR, "X": self.X, "Y": self.T,
+            "x_ptr": self.X.ctypes.data, "x_row": self.X.strides[0],
+            "rate": o.rate, "momentum": o.momentum, "minus_rate": -o.rate,
+        }  # fmt: skip
+        for li in range(1, L + 1):
+            env[f"W{li}"], env[f"U{li}"] = self.W[li - 1], self.U[li - 1]
+            env[f"Wc{li}"] = self.W[li - 1][:, :-1]
+            env[f"Z{li}"], env[f"V{li}"] = b["Z"][li][0], b["V"][li][0]
+            env[f"A{li}"], env[f"E{li}"] = b["A"][li][0], b["E"][li][0]
+            env[f"S{li}"], env[f"T{li}"] = b["S"][li][0], b["tmp"][li][0]
+            env[f"s{li}"] = b["S"][li].ctypes.data
+            env[f"a{li}"] = b["A"][li].ctypes.data
+            env[f"w{li}"] = (self.U if o.momentum else self.W)[li - 1].ctypes.data
+        code = ["def straight(order):", "    total = 0.0", "    for i in order:"]
+        body = []
+        for li in range(1, L + 1):
+            body.append(f"dot(W{li}, {'X[i]' if li == 1 else f'A{li - 1}'}, out=Z{li})")
+            act = lay.acts[li - 1]
+            if act == "sigmoid":
+                body += [
+                    f"negative(Z{li}, out=T{li})",
+                    f"exp(T{li}, out=T{li})",
+                    f"add(T{li}, 1.0, out=T{li})",
+                    f"divide(1.0, T{li}, out=V{li})",
+                ]
+            elif act == "tanh":
+                body.append(f"tanh(Z{li}, out=V{li})")
+            elif act == "relu":
+                body.append(f"maximum(Z{li}, 0.0, out=V{li})")
+            else:
+                body.append(f"copyto(V{li}, Z{li})")
+        body += [f"subtract(V{L}, Y[i], out=E{L})", f"total += 0.5 * float(dot(E{L}, E{L}))"]
+        for li in range(L, 0, -1):
+            act = lay.acts[li - 1]
+            if act == "sigmoid":
+                body += [f"subtract(1.0, V{li}, out=T{li})", f"multiply(T{li}, V{li}, out=T{li})",
+                         f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
+            elif act == "tanh":
+                body += [f"multiply(V{li}, V{li}, out=T{li})", f"subtract(1.0, T{li}, out=T{li})",
+                         f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
+            elif act == "relu":
+                body.append(f"multiply(E{li}, Z{li} > 0.0, out=S{li})")
+            else:
+                body.append(f"copyto(S{li}, E{li})")
+            if li > 1:  # the blame, through the weights before any update
+                body.append(f"dot(S{li}, Wc{li}, out=E{li - 1})")
+        for li in range(1, L + 1):
+            rows, cols = lay.shapes[li - 1]
+            a = "x_ptr + i * x_row" if li == 1 else f"a{li - 1}"
+            if o.momentum:
+                body.append(f"multiply(U{li}, momentum, out=U{li})")
+            body.append(
+                f"dger(ROW_MAJOR, {rows}, {cols}, minus_rate, s{li}, 1, {a}, 1, w{li}, {cols})"
+            )
+            if o.momentum:
+                body.append(f"add(W{li}, U{li}, out=W{li})")
+        code += ["        " + line for line in body]
+        code.append("    return total")
+        # (every buffer is updated in place through out=: the function binds no array)
+        exec("\n".join(code) + "\n", env)
+        self._straight_fn = env["straight"]
+        return self._straight_fn
 
     def _online(self, order: list[int]) -> float:
         """One sample at a time with 1-D vectors: the fewest numpy calls per sample.
