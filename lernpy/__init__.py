@@ -1,0 +1,1 @@
+"""lernpy: a neural network you can open up."""
