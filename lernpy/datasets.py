@@ -31,6 +31,7 @@ __all__ = [
     "CLASSES",
     "DATASETS",
     "Sample",
+    "and_",
     "and_gate",
     "circles",
     "clusters",
@@ -40,8 +41,10 @@ __all__ = [
     "logic_gate",
     "make",
     "moons",
+    "nand",
     "nand_gate",
     "one_hot",
+    "or_",
     "or_gate",
     "sine",
     "spirals",
@@ -98,6 +101,12 @@ def nand_gate() -> list[Sample]:
 def xor() -> list[Sample]:
     """XOR: the output is 1 when the inputs differ (not linearly separable)."""
     return logic_gate("xor")
+
+
+# The core's first names for the gates, kept so older code still runs.
+and_ = and_gate
+or_ = or_gate
+nand = nand_gate
 
 
 def _check(n: int, minimum: int = 1) -> None:
