@@ -150,7 +150,8 @@ def _train(args: argparse.Namespace) -> int:
         progress=True if args.progress else None,
     )
     net.preprocessing = prep
-    print_renderable(history_table(log, title=f"Training {net!r}"))
+    print(net)
+    print_renderable(history_table(log))
     if classes is not None:
         shown, what = (prep(test), "test") if test else (prep(train), "training")
         matrix = confusion_matrix(net, shown, classes=len(classes))
@@ -218,7 +219,7 @@ def _datasets(args: argparse.Namespace) -> int:
         width = max(map(len, datasets.DATASETS))
         for name, info in datasets.DATASETS.items():
             shape = f"{len(info.input_names)} in, {len(info.target_names)} out"
-            print(f"{name:<{width}}  {shape:<12}  {info.summary}")
+            print(f"{name:<{width}}  {shape:<13}  {info.summary}")
         return 0
     info = datasets.describe(args.name)
     data = datasets.make(info.name, n=args.n, seed=args.seed)

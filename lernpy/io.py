@@ -507,7 +507,10 @@ def _rng_state(f: _Fields, value: object) -> tuple | None:
     f.object(value, "rng", {"version", "state", "gauss_next"}, ("version", "state"))
     version = f.int(value["version"], "rng.version", 3, 3)
     state = f.list(value["state"], "rng.state", 625)
-    words = tuple(f.int(v, f"rng.state[{i}]", 0, 2**32 - 1) for i, v in enumerate(state))
+    if all(type(v) is int and 0 <= v < 2**32 for v in state):  # the usual case, checked fast
+        words = tuple(state)
+    else:
+        words = tuple(f.int(v, f"rng.state[{i}]", 0, 2**32 - 1) for i, v in enumerate(state))
     if words[-1] > 624:
         raise f.fail("rng.state[624]", f"is {words[-1]}: expected a position from 0 to 624")
     gauss = f.optional_float(value.get("gauss_next"), "rng.gauss_next")
