@@ -311,3 +311,11 @@ def test_confusion_table_puts_true_classes_in_rows_and_counts_the_diagonal():
     assert [cell.strip() for cell in cat_row.split("│")[2:4]] == ["5", "1"]
     assert [cell.strip() for cell in dog_row.split("│")[2:4]] == ["2", "7"]
     assert "12 of 15 correct (80.0%)" in text
+
+
+def test_fit_with_progress_draws_a_bar_on_stderr_and_prints_nothing_on_stdout(capsys):
+    """progress=True shows the bar (on stderr) with the epoch count; stdout stays clean."""
+    fit(xor_net(), datasets.xor(), epochs=3, rate=0.5, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "epoch" in captured.err and "3/3" in captured.err
