@@ -140,7 +140,7 @@ def to_dict(
         "loss": loss.name,
         "seed": net.seed,
         "init": net.init,
-        "scale": float(getattr(net, "_scale", 0.5)),
+        "scale": float(net.scale),
         "rng": {"version": version, "state": list(state), "gauss_next": gauss_next},
         "neurons": neurons,
         "links": links,
@@ -477,8 +477,7 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
 
     # Everything is checked: build. The core checks the topology (cycles) too.
     try:
-        net = Network(loss=loss, seed=seed, init=init)
-        net._scale = scale
+        net = Network(loss=loss, seed=seed, init=init, scale=scale)
         for name, act, kind, layer in neurons:
             net.add_neuron(name, act, kind, layer=layer)
         for src, dst, weight, frozen, velocity, label, where in links:

@@ -88,6 +88,15 @@ def test_everything_else_the_file_holds_comes_back(tmp_path):
     assert back.training_log.options == log.options
 
 
+def test_a_loaded_network_draws_new_weights_as_the_saved_one_would():
+    """The generator state, init and scale are saved: a link added after loading gets the very
+    weight it would have got in the original network."""
+    net = Network.layered(2, 3, 1, init="uniform", scale=0.2, seed=8)
+    back = loads(dumps(net))
+    assert back.scale == 0.2 and back.init == "uniform"
+    assert back.add_link("x1", "y1").weight == net.add_link("x1", "y1").weight
+
+
 def test_a_file_saved_twice_is_the_same_text(tmp_path):
     """Saving, loading and saving again writes the same bytes (nothing is lost or invented)."""
     net, _ = trained_net("tanh", "softmax", "cross_entropy")
