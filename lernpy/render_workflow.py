@@ -11,6 +11,7 @@ from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lernpy.network import Network
 from lernpy.workflow import EpochRecord, Preprocessing, TrainingLog
 
 __all__ = [
@@ -118,12 +119,12 @@ def confusion_table(
     return table
 
 
-def neurons_table(net: object) -> Table:
+def neurons_table(net: Network) -> Table:
     """One row per neuron in network order: name, kind, layer, activation."""
     table = Table(title="Neurons")
     for heading in ("neuron", "kind", "layer", "activation", "incoming"):
         table.add_column(heading, justify="right" if heading in ("layer", "incoming") else "left")
-    for neuron in net.neurons:  # type: ignore[attr-defined]
+    for neuron in net.neurons:
         activation = getattr(getattr(neuron, "activation", None), "name", "")
         table.add_row(
             neuron.name,
@@ -135,31 +136,31 @@ def neurons_table(net: object) -> Table:
     return table
 
 
-def links_table(net: object) -> Table:
+def links_table(net: Network) -> Table:
     """One row per link in network order: name, weight, frozen."""
     table = Table(title="Links")
     table.add_column("link")
     table.add_column("weight", justify="right")
     table.add_column("frozen")
-    for link in net.links:  # type: ignore[attr-defined]
+    for link in net.links:
         table.add_row(link.name, f"{link.weight:+.6f}", "yes" if link.frozen else "")
     return table
 
 
-def network_summary(net: object) -> Table:
+def network_summary(net: Network) -> Table:
     """A short key-value summary: layer sizes, activations, loss, seed, parameters, data."""
     table = Table(title="Network", show_header=False)
     table.add_column("key", style="bold")
     table.add_column("value")
-    layers = net.layers  # type: ignore[attr-defined]
+    layers = net.layers
     table.add_row("layers", " → ".join(str(len(layer)) for layer in layers))
     activations = []
     for layer in layers[1:]:
         names = {getattr(n.activation, "name", "?") for n in layer}
         activations.append("/".join(sorted(names)))
     table.add_row("activations", " → ".join(activations))
-    table.add_row("loss", net.loss_function.name)  # type: ignore[attr-defined]
-    links = net.links  # type: ignore[attr-defined]
+    table.add_row("loss", net.loss_function.name)
+    links = net.links
     frozen = sum(1 for link in links if link.frozen)
     table.add_row("links", f"{len(links)} ({frozen} frozen)" if frozen else str(len(links)))
     table.add_row("seed", str(getattr(net, "seed", None)))
@@ -184,7 +185,7 @@ def network_summary(net: object) -> Table:
     return table
 
 
-def show_network(net: object, links: bool = True) -> RenderableType:
+def show_network(net: Network, links: bool = True) -> RenderableType:
     """Everything ``lernpy show`` prints: summary, history, neurons and links."""
     parts: list[RenderableType] = [network_summary(net)]
     log: TrainingLog | None = getattr(net, "training_log", None)

@@ -19,9 +19,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lernpy.errors import LernpyError
+
+if TYPE_CHECKING:
+    from lernpy.network import Network
 
 Sample = tuple[tuple[float, ...], tuple[float, ...]]
 
@@ -161,7 +164,7 @@ class Forward(Protocol):
     def forward(self, inputs: Sequence[float]) -> list[float]: ...
 
 
-def _threshold(net: object) -> float:
+def _threshold(net: Network) -> float:
     """0.5 for outputs in [0, 1]; 0 for tanh outputs, whose midpoint is 0."""
     outputs = getattr(net, "outputs", None) or []
     names = {getattr(getattr(n, "activation", None), "name", None) for n in outputs}
@@ -336,17 +339,17 @@ class TrainingLog:
         }
 
 
-def evaluate(net: object, data: Sequence[Sample]) -> tuple[float, float | None]:
+def evaluate(net: Network, data: Sequence[Sample]) -> tuple[float, float | None]:
     """Mean sample loss over ``data`` and, if the targets are classes, the accuracy."""
     if not data:
         raise LernpyError("cannot evaluate on an empty data set")
-    loss_function = net.loss_function  # type: ignore[attr-defined]
+    loss_function = net.loss_function
     threshold = _threshold(net)
     classify = is_classification(data)
     total = 0.0
     hits = 0
     for inputs, targets in data:
-        values = net.forward(inputs)  # type: ignore[attr-defined]
+        values = net.forward(inputs)
         total += loss_function.value(values, targets)
         if classify:
             hits += class_index(values, threshold) == class_index(targets, 0.5)
@@ -363,7 +366,7 @@ def _want_progress(progress: bool | str | None) -> bool:
 
 
 def fit(
-    net: object,
+    net: Network,
     train: Sequence[Sample],
     test: Sequence[Sample] | None = None,
     *,
@@ -417,7 +420,7 @@ def fit(
             bar.start()
         for epoch in range(epochs):
             current = schedule(epoch)
-            net.train(  # type: ignore[attr-defined]
+            net.train(
                 train,
                 epochs=1,
                 rate=current,
@@ -445,7 +448,7 @@ def fit(
                 best = watched
                 waited = 0
                 if restore_best:
-                    best_weights = dict(net.weights())  # type: ignore[attr-defined]
+                    best_weights = dict(net.weights())
             else:
                 waited += 1
                 if patience is not None and waited >= patience:
@@ -461,7 +464,7 @@ def fit(
         if bar is not None:
             bar.stop()
     if restore_best and best_weights is not None:
-        net.set_weights(best_weights)  # type: ignore[attr-defined]
+        net.set_weights(best_weights)
         log.stopped += f"; restored the weights of the best epoch (loss {best:.6g})"
-    net.training_log = log  # type: ignore[attr-defined]
+    net.training_log = log  # type: ignore[attr-defined]  # an attribute this module adds
     return log
