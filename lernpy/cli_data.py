@@ -106,10 +106,14 @@ def _train(args: argparse.Namespace) -> int:
     n_in = len(data.input_names)
     sizes = args.layers or [n_in, 8, outputs]
     if sizes[0] != n_in or sizes[-1] != outputs:
+        hint = ""
+        if classes is None and outputs == 1 and sizes[-1] > 1:
+            hint = "; if the target holds class labels written as numbers, add --classes"
         raise LernpyError(
             f"--layers {','.join(map(str, sizes))} does not fit {data.path}: it has {n_in} input "
             f"column(s) ({', '.join(data.input_names)}) and {outputs} output(s) "
             f"({', '.join(data.target_names)}), so the sizes must run from {n_in} to {outputs}"
+            + hint
         )
     if args.output is not None:
         output = args.output

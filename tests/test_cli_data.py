@@ -148,6 +148,19 @@ def test_regression_csv_trains_with_an_identity_output(tmp_path):
     assert "identity" in result.stdout and "Confusion" not in result.stdout
 
 
+def test_numeric_class_labels_train_as_classes_with_the_classes_flag(tmp_path):
+    """Labels written as numbers (clusters 0, 1, 2) need --classes; without it the error says so."""
+    assert (
+        lernpy("datasets", "clusters", "--n", "30", "--csv", "c.csv", cwd=tmp_path).returncode == 0
+    )
+    plain = lernpy("train", "c.csv", "--layers", "2,4,3", "--epochs", "1", cwd=tmp_path)
+    assert plain.returncode == 1 and "add --classes" in plain.stderr
+    flagged = lernpy("train", "c.csv", "--classes", "--layers", "2,4,3", "--epochs", "1",
+                     "--batch", "4", "--schedule", "exp:0.9", cwd=tmp_path)  # fmt: skip
+    assert flagged.returncode == 0, flagged.stderr
+    assert "softmax" in flagged.stdout and "Confusion on the test data" in flagged.stdout
+
+
 @pytest.mark.parametrize("command", ["train", "show", "predict", "datasets"])
 def test_every_command_has_help(command, tmp_path):
     """--help on each command explains it and exits 0."""
