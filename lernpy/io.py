@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from lernpy.activations import ACTIVATIONS
 from lernpy.errors import LernpyError
 from lernpy.losses import LOSSES
+from lernpy.training import History
 from lernpy.workflow import EpochRecord, Preprocessing, Schedule, TrainingLog
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def to_dict(
     net: Network,
     *,
     preprocessing: Preprocessing | None = None,
-    history: TrainingLog | None = None,
+    history: TrainingLog | History | None = None,
 ) -> dict[str, object]:
     """The network file's content as plain dicts and lists (see the module docstring).
 
@@ -133,6 +134,8 @@ def to_dict(
     version, state, gauss_next = net.rng.getstate()
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     log = history if history is not None else getattr(net, "training_log", None)
+    if isinstance(log, History):
+        log = _from_core_history(log)
     doc: dict[str, object] = {
         "format": FORMAT,
         "version": VERSION,
@@ -165,6 +168,25 @@ def to_dict(
             "stopped": log.stopped,
         }
     return doc
+
+
+def _from_core_history(history: History) -> TrainingLog:
+    """The core's ``net.train`` history (a loss per epoch) as a training log."""
+    rate = history.options.get("rate", 0.0)
+    rate = float(rate) if isinstance(rate, (int, float)) and math.isfinite(rate) else 0.0
+    records = [EpochRecord(i + 1, rate, loss) for i, loss in enumerate(history.loss)]
+    options: dict[str, object] = {}
+    if rate >= 0.0:
+        options["schedule"] = Schedule("constant", rate).to_dict()
+    for key in ("momentum", "batch_size", "shuffle"):
+        value = history.options.get(key)
+        if key == "shuffle" and isinstance(value, bool):
+            options[key] = value
+        elif key == "batch_size" and isinstance(value, int) and not isinstance(value, bool):
+            options[key] = value
+        elif key == "momentum" and isinstance(value, (int, float)) and math.isfinite(value):
+            options[key] = float(value)
+    return TrainingLog(records, history.stopped, options)
 
 
 def _lernpy_version() -> str:
@@ -206,7 +228,7 @@ def save(
     path: str | os.PathLike[str],
     *,
     preprocessing: Preprocessing | None = None,
-    history: TrainingLog | None = None,
+    history: TrainingLog | History | None = None,
 ) -> str:
     """Write the network to ``path`` atomically; return the path.
 

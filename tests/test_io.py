@@ -97,6 +97,17 @@ def test_a_loaded_network_draws_new_weights_as_the_saved_one_would():
     assert back.add_link("x1", "y1").weight == net.add_link("x1", "y1").weight
 
 
+def test_the_cores_train_history_can_be_saved_with_the_network(tmp_path):
+    """A History from net.train is kept as one record per epoch with its loss and rate."""
+    net = Network.layered(2, 2, 1, seed=1)
+    history = net.train(datasets.xor(), epochs=3, rate=0.7, momentum=0.2)
+    save(net, tmp_path / "n.json", history=history)
+    log = load(tmp_path / "n.json").training_log
+    assert log.train_loss == history.loss
+    assert [r.rate for r in log.epochs] == [0.7] * 3
+    assert log.options["momentum"] == 0.2 and log.stopped == history.stopped
+
+
 def test_a_file_saved_twice_is_the_same_text(tmp_path):
     """Saving, loading and saving again writes the same bytes (nothing is lost or invented)."""
     net, _ = trained_net("tanh", "softmax", "cross_entropy")
