@@ -262,6 +262,12 @@ def predict(
 
     When the preprocessing names classes, each prediction carries the class
     index and label.
+
+    >>> from lernpy import Network
+    >>> net = Network.layered(1, 1, activation="sigmoid", weights={"x1→y1": 2.0, "b1→y1": 0.0})
+    >>> prep = Preprocessing(("size",), ("big",), ("small", "big"), mean=(10.0,), std=(5.0,))
+    >>> [p.label for p in predict(net, [(5.0,), (15.0,)], prep)]
+    ['small', 'big']
     """
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     threshold = _threshold(net)
@@ -392,6 +398,12 @@ def fit(
     weights of the best epoch are put back. ``progress`` shows a progress bar
     ("auto": only on a terminal and never under pytest). The log is also kept
     as ``net.training_log``.
+
+    >>> from lernpy import Network, datasets
+    >>> net = Network.layered(2, 3, 1, activation="tanh", output="sigmoid", seed=1)
+    >>> log = fit(net, datasets.xor(), epochs=3, rate=step(0.5, factor=0.5, every=2))
+    >>> len(log), [r.rate for r in log.epochs], log.stopped
+    (3, [0.5, 0.5, 0.25], 'finished 3 epochs')
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise LernpyError(f"epochs must be a whole number >= 0, got {epochs!r}")
