@@ -50,6 +50,11 @@ def _load() -> Callable | None:
                 ctypes.c_void_p, integer, ctypes.c_void_p, integer,
             ]  # fmt: skip
             if _works(fn):
+                global raw, integer_type
+                # the same function without argtypes: ctypes objects built once pass as
+                # they are (half the cost of converting ten arguments on every call)
+                raw, integer_type = lib[name], integer
+                raw.restype = None
                 return fn
     return None
 
@@ -67,4 +72,6 @@ def _works(fn: Callable) -> bool:
     return bool(np.allclose(A, expected, rtol=1e-14, atol=1e-14))
 
 
+raw: Callable | None = None
+integer_type: type | None = None
 dger = _load()

@@ -18,6 +18,7 @@ another engine.
 
 from __future__ import annotations
 
+import ctypes
 import weakref
 from collections.abc import Sequence
 from itertools import chain
@@ -27,6 +28,7 @@ import numpy as np
 from lernpy.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.network import Network
 
+from . import blas
 from .base import Checkpoint, Options, assign, builtin
 from .blas import ROW_MAJOR, dger
 
@@ -396,17 +398,19 @@ class Session:
             return self._straight_fn
         self._straight_fn = None
         lay, o = self.layout, self.options
-        if dger is None or self.M is not None or any(w.size < BLAS_MIN for w in self.W):
+        if blas.raw is None or self.M is not None or any(w.size < BLAS_MIN for w in self.W):
             return None
         b = self._buffers(1)
         L = len(lay.sizes) - 1
+        integer, ptr = blas.integer_type, ctypes.c_void_p
+        x_rows = [ptr(self.X.ctypes.data + i * self.X.strides[0]) for i in range(len(self.X))]
         env: dict[str, object] = {
             "np": np, "dot": np.dot, "exp": np.exp, "negative": np.negative,
             "divide": np.divide, "add": np.add, "tanh": np.tanh, "maximum": np.maximum,
             "subtract": np.subtract, "multiply": np.multiply, "copyto": np.copyto,
-            "dger": dger, "ROW_MAJOR": ROW_MAJOR, "X": self.X, "Y": self.T,
-            "x_ptr": self.X.ctypes.data, "x_row": self.X.strides[0],
-            "rate": o.rate, "momentum": o.momentum, "minus_rate": -o.rate,
+            "dger": blas.raw, "R": ctypes.c_int(ROW_MAJOR), "X": self.X, "Y": self.T,
+            "xp": x_rows, "one": integer(1), "alpha": ctypes.c_double(-o.rate),
+            "momentum": o.momentum,
         }  # fmt: skip
         for li in range(1, L + 1):
             env[f"W{li}"], env[f"U{li}"] = self.W[li - 1], self.U[li - 1]
@@ -414,9 +418,11 @@ class Session:
             env[f"Z{li}"], env[f"V{li}"] = b["Z"][li][0], b["V"][li][0]
             env[f"A{li}"], env[f"E{li}"] = b["A"][li][0], b["E"][li][0]
             env[f"S{li}"], env[f"T{li}"] = b["S"][li][0], b["tmp"][li][0]
-            env[f"s{li}"] = b["S"][li].ctypes.data
-            env[f"a{li}"] = b["A"][li].ctypes.data
-            env[f"w{li}"] = (self.U if o.momentum else self.W)[li - 1].ctypes.data
+            env[f"s{li}"] = ptr(b["S"][li].ctypes.data)
+            env[f"a{li}"] = ptr(b["A"][li].ctypes.data)
+            env[f"w{li}"] = ptr((self.U if o.momentum else self.W)[li - 1].ctypes.data)
+            rows, cols = lay.shapes[li - 1]
+            env[f"r{li}"], env[f"c{li}"] = integer(rows), integer(cols)
         code = ["def straight(order):", "    total = 0.0", "    for i in order:"]
         body = []
         for li in range(1, L + 1):
@@ -451,13 +457,10 @@ class Session:
             if li > 1:  # the blame, through the weights before any update
                 body.append(f"dot(S{li}, Wc{li}, out=E{li - 1})")
         for li in range(1, L + 1):
-            rows, cols = lay.shapes[li - 1]
-            a = "x_ptr + i * x_row" if li == 1 else f"a{li - 1}"
+            a = "xp[i]" if li == 1 else f"a{li - 1}"
             if o.momentum:
                 body.append(f"multiply(U{li}, momentum, out=U{li})")
-            body.append(
-                f"dger(ROW_MAJOR, {rows}, {cols}, minus_rate, s{li}, 1, {a}, 1, w{li}, {cols})"
-            )
+            body.append(f"dger(R, r{li}, c{li}, alpha, s{li}, one, {a}, one, w{li}, c{li})")
             if o.momentum:
                 body.append(f"add(W{li}, U{li}, out=W{li})")
         code += ["        " + line for line in body]
