@@ -1,0 +1,177 @@
+"""Loss and accuracy curves as SVG, from plain lists of numbers or a training History."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from lernpy.pictures.svg import CLASS_COLOURS, Svg, hex_colour
+
+MAX_POINTS = 1000
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high], about `count` of them.
+
+    >>> nice_ticks(0.0, 1.0)
+    [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    """
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step - 1e-9)
+    last = math.floor(high / step + 1e-9)
+    return [round(i * step, 12) for i in range(first, last + 1)]
+
+
+def tick_label(x: float) -> str:
+    """A short label for a tick value."""
+    if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
+        return f"{x:.0e}"
+    return f"{x:.6g}"
+
+
+def _series_of(history: object) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Split a History (or a mapping) into loss series and accuracy series."""
+    if isinstance(history, Mapping):
+        items = dict(history)
+    else:
+        items = {
+            name: getattr(history, name)
+            for name in ("loss", "test_loss", "accuracy", "test_accuracy")
+            if getattr(history, name, None)
+        }
+    loss = {
+        ("train" if k == "loss" else k.replace("_loss", "")): list(v)
+        for k, v in items.items()
+        if "accuracy" not in k and v
+    }
+    accuracy = {
+        ("train" if k == "accuracy" else k.replace("_accuracy", "")): list(v)
+        for k, v in items.items()
+        if "accuracy" in k and v
+    }
+    return loss, accuracy
+
+
+def panel(
+    doc: Svg,
+    series: Mapping[str, Sequence[float]],
+    left: float,
+    top: float,
+    width: float,
+    height: float,
+    title: str,
+    log: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> None:
+    """Draw one chart of several series (x = epoch 1…n) into doc at the given box."""
+    values = [v for vs in series.values() for v in vs if math.isfinite(v) and (v > 0 or not log)]
+    n = max((len(vs) for vs in series.values()), default=0)
+    if bounds is not None:
+        low, high = bounds
+    elif values:
+        low, high = min(values), max(values)
+    else:
+        low, high = 0.0, 1.0
+
+    def scale(v: float) -> float:
+        return math.log10(v) if log else v
+
+    y0, y1 = scale(low), scale(high)
+    if y1 - y0 < 1e-12:
+        y0, y1 = y0 - 0.5, y1 + 0.5
+    if not log and bounds is None:
+        ticks = nice_ticks(y0, y1)
+        y0, y1 = min(y0, ticks[0]), max(y1, ticks[-1])
+    else:
+        ticks = [float(t) for t in range(math.ceil(y0), math.floor(y1) + 1)] if log else []
+        ticks = ticks or nice_ticks(y0, y1)
+    x0, x1 = 1.0, float(max(n, 2))
+    px0, px1 = left + 52.0, left + width - 10.0
+    py0, py1 = top + height - 28.0, top + 24.0  # y grows downwards
+
+    def to_x(x: float) -> float:
+        return px0 + (x - x0) / (x1 - x0) * (px1 - px0)
+
+    def to_y(v: float) -> float:
+        return py0 + (scale(v) - y0) / (y1 - y0) * (py1 - py0)
+
+    doc.open_group(
+        class_="chart",
+        data_title=title,
+        data_x0=x0,
+        data_x1=x1,
+        data_y0=repr(y0),
+        data_y1=repr(y1),
+        data_px0=px0,
+        data_px1=px1,
+        data_py0=py0,
+        data_py1=py1,
+        data_log="true" if log else "false",
+    )
+    doc.text(left + 4, top + 14, title, font_size=13, font_weight="bold")
+    doc.rect(px0, py1, px1 - px0, py0 - py1, fill="#ffffff", stroke="#9ca3af", class_="frame")
+    for t in ticks:
+        y = py0 + (t - y0) / (y1 - y0) * (py1 - py0)
+        if py1 - 0.5 <= y <= py0 + 0.5:
+            doc.line(px0, y, px1, y, stroke="#e5e7eb", class_="grid")
+            label = tick_label(10**t if log else t)
+            doc.text(px0 - 5, y + 4, label, anchor="end", font_size=10, class_="ytick")
+    for t in nice_ticks(x0, x1, 6):
+        if t == int(t) and x0 <= t <= x1:
+            doc.text(to_x(t), py0 + 14, str(int(t)), anchor="middle", font_size=10, class_="xtick")
+    doc.text((px0 + px1) / 2, py0 + 26, "epoch", anchor="middle", font_size=10)
+    for k, (name, vs) in enumerate(series.items()):
+        colour = hex_colour(CLASS_COLOURS[k % len(CLASS_COLOURS)])
+        stride = max(1, math.ceil(len(vs) / MAX_POINTS))
+        idx = list(range(0, len(vs), stride))
+        if idx and idx[-1] != len(vs) - 1:
+            idx.append(len(vs) - 1)
+        pts = [
+            (to_x(i + 1.0), to_y(vs[i]))
+            for i in idx
+            if math.isfinite(vs[i]) and (vs[i] > 0 or not log)
+        ]
+        dash = None if k == 0 else "6 3"  # style as well as colour tells the series apart
+        doc.polyline(
+            pts,
+            stroke=colour,
+            stroke_width=2,
+            stroke_dasharray=dash,
+            class_="series",
+            data_name=name,
+            data_stride=stride,
+        )
+        lx = px1 - 110
+        ly = py1 + 14 + 14 * k
+        doc.line(lx, ly - 4, lx + 18, ly - 4, stroke=colour, stroke_width=2, stroke_dasharray=dash)
+        last = f" {vs[-1]:.4g}" if vs else ""
+        doc.text(lx + 22, ly, f"{name}{last}", font_size=10, class_="legend")
+    doc.close_group()
+
+
+def curves_svg(
+    history: object,
+    width: float = 520,
+    height: float = 240,
+    log: bool = False,
+) -> str:
+    """Loss (and accuracy, if recorded) per epoch as one SVG.
+
+    `history` is a History (with .loss and perhaps .test_loss, .accuracy,
+    .test_accuracy) or a mapping such as {"loss": [...], "test_loss": [...]}.
+
+    >>> svg = curves_svg({"loss": [0.3, 0.2, 0.15], "test_loss": [0.35, 0.3, 0.28]})
+    >>> svg.count('class="series"')
+    2
+    """
+    loss, accuracy = _series_of(history)
+    panels = [p for p in (("loss", loss), ("accuracy", accuracy)) if p[1]]
+    doc = Svg(width, height * max(len(panels), 1), class_="lernpy-curves")
+    for k, (title, series) in enumerate(panels):
+        bounds = (0.0, 1.0) if title == "accuracy" else None
+        panel(doc, series, 0, k * height, width, height, title, log and title == "loss", bounds)
+    return doc.to_string()

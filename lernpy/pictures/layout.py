@@ -1,0 +1,161 @@
+"""Where each neuron goes: columns by depth, rows in network order, boxes that never overlap.
+
+The layout works on plain names, so it can be tested on any small DAG without a
+Network: give it the nodes in topological order, their kinds and the edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RADIUS = 20.0
+COLUMN_GAP = 190.0
+ROW_GAP = 74.0
+MARGIN = 46.0
+FONT = 11.0
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle: left, top, right, bottom."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, other: Box, pad: float = 0.0) -> bool:
+        """Whether the boxes share any area (after growing this one by pad)."""
+        return not (
+            self.right + pad <= other.left
+            or other.right <= self.left - pad
+            or self.bottom + pad <= other.top
+            or other.bottom <= self.top - pad
+        )
+
+
+def text_box(x: float, y: float, text: str, size: float = FONT, anchor: str = "middle") -> Box:
+    """A generous estimate of the box a line of text takes (baseline at y)."""
+    width = 0.62 * size * len(text)
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    return Box(left, y - size, left + width, y + 0.3 * size)
+
+
+@dataclass
+class Layout:
+    """Positions of nodes (centres), the columns they sit in, and the picture's size."""
+
+    positions: dict[str, tuple[float, float]]
+    columns: list[list[str]]
+    column_of: dict[str, int]
+    width: float
+    height: float
+    radius: float = RADIUS
+    placed: list[Box] = field(default_factory=list)
+
+    def is_skip(self, source: str, target: str) -> bool:
+        """A link that jumps over at least one column (drawn as a curve)."""
+        return self.column_of[target] - self.column_of[source] != 1
+
+    def route(self, source: str, target: str) -> tuple[tuple[float, float], ...]:
+        """The link's control points: two for a straight line, three for a curve."""
+        x1, y1 = self.positions[source]
+        x2, y2 = self.positions[target]
+        if not self.is_skip(source, target):
+            return (x1, y1), (x2, y2)
+        span = abs(self.column_of[target] - self.column_of[source])
+        # Bow above the columns in between, more for longer jumps, so the curve
+        # clears the neurons it passes.
+        top = min(self.positions[n][1] for n in self.positions) - self.radius
+        cy = min(y1, y2, top) - 30.0 - 12.0 * span
+        return (x1, y1), ((x1 + x2) / 2, cy), (x2, y2)
+
+    def point_on(self, source: str, target: str, t: float) -> tuple[float, float]:
+        """The point a fraction t along the link from source to target."""
+        pts = self.route(source, target)
+        if len(pts) == 2:
+            (x1, y1), (x2, y2) = pts
+            return x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
+        (x1, y1), (cx, cy), (x2, y2) = pts
+        u = 1 - t
+        return (
+            u * u * x1 + 2 * u * t * cx + t * t * x2,
+            u * u * y1 + 2 * u * t * cy + t * t * y2,
+        )
+
+    def place_label(self, source: str, target: str, text: str) -> tuple[float, float]:
+        """Find a spot on the link for a label that overlaps nothing placed so far."""
+        candidates = (0.3, 0.42, 0.22, 0.55, 0.68, 0.36, 0.48, 0.62, 0.76, 0.16, 0.84)
+        first = None
+        for t in candidates:
+            x, y = self.point_on(source, target, t)
+            box = text_box(x, y + FONT / 3, text)
+            first = first or (x, y, box)
+            if not any(box.overlaps(other, pad=1.0) for other in self.placed):
+                self.placed.append(box)
+                return x, y
+        x, y, box = first  # type: ignore[misc]
+        self.placed.append(box)
+        return x, y
+
+
+def depths(nodes: list[str], kinds: dict[str, str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Column of each node: inputs 0, then the longest path from any input.
+
+    Bias nodes sit one column before the first neuron they feed; outputs all
+    share the last column, so a skip link never hides an output in the middle.
+    """
+    incoming: dict[str, list[str]] = {n: [] for n in nodes}
+    for s, t in edges:
+        incoming[t].append(s)
+    depth: dict[str, int] = {}
+    for n in nodes:  # topological order: sources are known before targets
+        if kinds[n] == "bias":
+            continue
+        sources = [s for s in incoming[n] if kinds[s] != "bias"]
+        depth[n] = 0 if kinds[n] == "input" or not sources else 1 + max(depth[s] for s in sources)
+    last = max(depth.values(), default=0)
+    for n in nodes:
+        if kinds[n] == "output":
+            depth[n] = max(last, 1)
+    for n in nodes:
+        if kinds[n] == "bias":
+            targets = [depth[t] for s, t in edges if s == n]
+            depth[n] = max(min(targets, default=1) - 1, 0)
+    return depth
+
+
+def layout(
+    nodes: list[str],
+    kinds: dict[str, str],
+    edges: list[tuple[str, str]],
+    column_of: dict[str, int] | None = None,
+) -> Layout:
+    """Place nodes in columns by depth and rows in the given order, biases at the bottom.
+
+    >>> lay = layout(["x1", "b", "y1"], {"x1": "input", "b": "bias", "y1": "output"},
+    ...              [("x1", "y1"), ("b", "y1")])
+    >>> lay.columns
+    [['x1', 'b'], ['y1']]
+    """
+    column_of = dict(column_of) if column_of is not None else depths(nodes, kinds, edges)
+    count = max(column_of.values(), default=0) + 1
+    columns: list[list[str]] = [[] for _ in range(count)]
+    for n in nodes:
+        if kinds[n] != "bias":
+            columns[column_of[n]].append(n)
+    for n in nodes:
+        if kinds[n] == "bias":
+            columns[column_of[n]].append(n)
+    rows = max((len(c) for c in columns), default=1)
+    # Leave room above for the curves of skip links.
+    skips = any(column_of[t] - column_of[s] != 1 for s, t in edges)
+    top = MARGIN + (30.0 + 12.0 * count if skips else 0.0)
+    height = top + (rows - 1) * ROW_GAP + MARGIN + 2 * FONT
+    width = 2 * MARGIN + (count - 1) * COLUMN_GAP + 40.0
+    positions: dict[str, tuple[float, float]] = {}
+    for c, column in enumerate(columns):
+        offset = (rows - len(column)) * ROW_GAP / 2
+        for r, n in enumerate(column):
+            positions[n] = (MARGIN + 20.0 + c * COLUMN_GAP, top + offset + r * ROW_GAP)
+    return Layout(positions, columns, column_of, width, height)
