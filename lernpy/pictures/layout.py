@@ -103,7 +103,8 @@ def depths(nodes: list[str], kinds: dict[str, str], edges: list[tuple[str, str]]
     """Column of each node: inputs 0, then the longest path from any input.
 
     Bias nodes sit one column before the first neuron they feed; outputs all
-    share the last column, so a skip link never hides an output in the middle.
+    that feed nothing share the last column, so a skip link never hides an output
+    in the middle.
     """
     incoming: dict[str, list[str]] = {n: [] for n in nodes}
     for s, t in edges:
@@ -115,8 +116,9 @@ def depths(nodes: list[str], kinds: dict[str, str], edges: list[tuple[str, str]]
         sources = [s for s in incoming[n] if kinds[s] != "bias"]
         depth[n] = 0 if kinds[n] == "input" or not sources else 1 + max(depth[s] for s in sources)
     last = max(depth.values(), default=0)
+    feeds = {s for s, _ in edges}
     for n in nodes:
-        if kinds[n] == "output":
+        if kinds[n] == "output" and n not in feeds:
             depth[n] = max(last, 1)
     for n in nodes:
         if kinds[n] == "bias":

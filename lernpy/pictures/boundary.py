@@ -1,0 +1,172 @@
+"""The decision boundary: a network's output over the input plane, with the data on top.
+
+For a network with two inputs, the plane is cut into a grid of cells; each
+cell is coloured by the output at its centre (one output: orange–white–blue
+from low to high; several outputs: the colour of the winning class, paler
+where it wins narrowly). One small map per hidden neuron shows what each
+neuron has learned to detect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from lernpy.pictures.svg import CLASS_COLOURS, WHITE, Svg, diverging, hex_colour, mix
+
+Grid = list[list[float | list[float]]]
+Extent = tuple[float, float, float, float]  # x0, x1, y0, y1
+
+
+def cell_centre(extent: Extent, rows: int, cols: int, i: int, j: int) -> tuple[float, float]:
+    """The input point at the centre of cell (row i from the top, column j from the left).
+
+    >>> cell_centre((0.0, 1.0, 0.0, 1.0), 2, 2, 0, 0)
+    (0.25, 0.75)
+    """
+    x0, x1, y0, y1 = extent
+    return x0 + (j + 0.5) * (x1 - x0) / cols, y1 - (i + 0.5) * (y1 - y0) / rows
+
+
+def sample_grid(
+    f: Callable[[float, float], float | list[float]], extent: Extent, resolution: int = 40
+) -> Grid:
+    """f at the centre of each cell of a resolution × resolution grid, top row first."""
+    return [
+        [f(*cell_centre(extent, resolution, resolution, i, j)) for j in range(resolution)]
+        for i in range(resolution)
+    ]
+
+
+def cell_colour(value: float | Sequence[float], low: float = 0.0, high: float = 1.0) -> str:
+    """The colour of one cell: a diverging scale for one number, the class colour for several.
+
+    >>> cell_colour(1.0), cell_colour([0.0, 1.0])
+    ('#2563eb', '#ea580c')
+    """
+    if isinstance(value, (int, float)):
+        return diverging(float(value), low, high)
+    values = list(value)
+    if len(values) == 1:
+        return diverging(values[0], low, high)
+    best = max(range(len(values)), key=values.__getitem__)
+    ranked = sorted(values, reverse=True)
+    total = sum(abs(v) for v in values) or 1.0
+    margin = (ranked[0] - ranked[1]) / total  # 0 on the boundary, 1 for a sure class
+    return hex_colour(mix(WHITE, CLASS_COLOURS[best % len(CLASS_COLOURS)], 0.25 + 0.75 * margin))
+
+
+def point_class(target: Sequence[float], threshold: float = 0.5) -> int:
+    """The class of a target: argmax for several outputs, above threshold for one."""
+    if len(target) == 1:
+        return int(target[0] >= threshold)
+    return max(range(len(target)), key=lambda k: target[k])
+
+
+def heatmap(
+    doc: Svg,
+    grid: Grid,
+    extent: Extent,
+    left: float,
+    top: float,
+    size: float,
+    low: float = 0.0,
+    high: float = 1.0,
+    points: Sequence[tuple[float, float, int]] = (),
+    title: str | None = None,
+    name: str | None = None,
+    classes: int = 2,
+    axes: bool = True,
+) -> None:
+    """Draw a grid of values as coloured cells, with (x, y, class) points on top."""
+    rows, cols = len(grid), len(grid[0])
+    x0, x1, y0, y1 = extent
+    cw, ch = size / cols, size / rows
+    doc.open_group(
+        class_="heatmap",
+        data_name=name,
+        data_extent=" ".join(repr(v) for v in extent),
+        data_rows=rows,
+        data_cols=cols,
+        data_left=left,
+        data_top=top,
+        data_size=size,
+        data_low=repr(low),
+        data_high=repr(high),
+    )
+    if title:
+        doc.text(left + size / 2, top - 6, title, anchor="middle", font_size=12, font_weight="bold")
+    doc.open_group(shape_rendering="crispEdges")
+    for i, row in enumerate(grid):
+        for j, value in enumerate(row):
+            shown = (
+                value if isinstance(value, (int, float)) else " ".join(f"{v:.4g}" for v in value)
+            )
+            doc.rect(
+                round(left + j * cw, 3),
+                round(top + i * ch, 3),
+                round(cw + 0.02, 3),  # a hair of overlap hides seams between cells
+                round(ch + 0.02, 3),
+                fill=cell_colour(value, low, high),
+                class_="cell",
+                data_value=shown if isinstance(shown, str) else repr(shown),
+            )
+    doc.close_group()
+    doc.rect(left, top, size, size, fill="none", stroke="#6b7280", class_="frame")
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        return left + (x - x0) / (x1 - x0) * size, top + (y1 - y) / (y1 - y0) * size
+
+    for x, y, k in points:
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            continue
+        cx, cy = px(x, y)
+        colour = _point_colour(k, classes)
+        attrs = {"class_": "point", "data_x": repr(x), "data_y": repr(y), "data_class": k}
+        if k % 2:  # shape as well as colour tells the classes apart
+            doc.circle(round(cx, 2), round(cy, 2), 3.6, fill=colour, stroke="#ffffff", **attrs)
+        else:
+            doc.rect(
+                round(cx - 3.2, 2), round(cy - 3.2, 2), 6.4, 6.4,
+                fill=colour, stroke="#ffffff", **attrs,
+            )  # fmt: skip
+    if axes:
+        for v, (tx, ty), anchor in (
+            (x0, (left, top + size + 13), "start"),
+            (x1, (left + size, top + size + 13), "end"),
+        ):
+            doc.text(tx, ty, f"{v:.3g}", anchor=anchor, font_size=10, class_="xtick")
+        doc.text(left - 4, top + size, f"{y0:.3g}", anchor="end", font_size=10, class_="ytick")
+        doc.text(left - 4, top + 9, f"{y1:.3g}", anchor="end", font_size=10, class_="ytick")
+    doc.close_group()
+
+
+def _point_colour(k: int, classes: int) -> str:
+    # Binary data: class 1 dark blue, class 0 dark orange, darker than the cells below.
+    if classes <= 2:
+        return "#1e3a8a" if k else "#9a3412"
+    r, g, b = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+    return hex_colour((r * 0.6, g * 0.6, b * 0.6))
+
+
+def heatmap_svg(
+    grid: Grid,
+    extent: Extent,
+    points: Sequence[tuple[float, float, int]] = (),
+    low: float = 0.0,
+    high: float = 1.0,
+    size: float = 360,
+    title: str | None = None,
+) -> str:
+    """A grid of values (top row first) over extent = (x0, x1, y0, y1) as one SVG.
+
+    >>> svg = heatmap_svg([[0.0, 1.0], [1.0, 0.0]], (0.0, 1.0, 0.0, 1.0), [(0.2, 0.8, 0)])
+    >>> svg.count('class="cell"'), svg.count('class="point"')
+    (4, 1)
+    """
+    margin = 34
+    doc = Svg(size + 2 * margin, size + 2 * margin, class_="lernpy-heatmap")
+    classes = 2
+    if grid and grid[0] and not isinstance(grid[0][0], (int, float)):
+        classes = len(grid[0][0])  # type: ignore[arg-type]
+    heatmap(doc, grid, extent, margin, margin, size, low, high, points, title, classes=classes)
+    return doc.to_string()
