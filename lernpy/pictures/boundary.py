@@ -123,12 +123,17 @@ def heatmap(
         colour = _point_colour(k, classes)
         attrs = {"class_": "point", "data_x": repr(x), "data_y": repr(y), "data_class": k}
         if k % 2:  # shape as well as colour tells the classes apart
-            doc.circle(round(cx, 2), round(cy, 2), 3.6, fill=colour, stroke="#ffffff", **attrs)
+            doc.circle(round(cx, 2), round(cy, 2), 4.5, fill=colour, stroke="#ffffff", **attrs)
         else:
             doc.rect(
-                round(cx - 3.2, 2), round(cy - 3.2, 2), 6.4, 6.4,
-                fill=colour, stroke="#ffffff", **attrs,
-            )  # fmt: skip
+                round(cx - 3.2, 2),
+                round(cy - 3.2, 2),
+                6.4,
+                6.4,
+                fill=colour,
+                stroke="#ffffff",
+                **attrs,
+            )
     if axes:
         for v, (tx, ty), anchor in (
             (x0, (left, top + size + 13), "start"),
@@ -169,4 +174,167 @@ def heatmap_svg(
     if grid and grid[0] and not isinstance(grid[0][0], (int, float)):
         classes = len(grid[0][0])  # type: ignore[arg-type]
     heatmap(doc, grid, extent, margin, margin, size, low, high, points, title, classes=classes)
+    return doc.to_string()
+
+
+# -- from a network ----------------------------------------------------------------
+
+RANGES = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def value_range(activation: str, values: Sequence[float]) -> tuple[float, float]:
+    """The colour scale's ends for a neuron: its activation's range, or what it reached."""
+    if activation in RANGES:
+        return RANGES[activation]
+    finite = [v for v in values if v == v and abs(v) != float("inf")]
+    m = max((abs(v) for v in finite), default=1.0) or 1.0
+    return (0.0, m) if min(finite, default=0.0) >= 0 else (-m, m)
+
+
+def data_extent(data: Sequence | None, pad: float = 0.1) -> Extent:
+    """The input plane to show: the data's range with a margin, or [−1, 1]²."""
+    if not data:
+        return (-1.0, 1.0, -1.0, 1.0)
+    xs = [float(x[0]) for x, _ in data]
+    ys = [float(x[1]) for x, _ in data]
+    dx = (max(xs) - min(xs)) or 1.0
+    dy = (max(ys) - min(ys)) or 1.0
+    return (min(xs) - pad * dx, max(xs) + pad * dx, min(ys) - pad * dy, max(ys) + pad * dy)
+
+
+class _Kept:
+    """Put a network's forward numbers back after probing it over the plane."""
+
+    def __init__(self, net: object) -> None:
+        self.net = net
+
+    def __enter__(self) -> None:
+        net = self.net
+        self.neurons = [(n, n.net, n.value) for n in net.neurons]  # type: ignore[attr-defined]
+        self.links = [(link, link.value) for link in net.links]  # type: ignore[attr-defined]
+
+    def __exit__(self, *exc: object) -> None:
+        for n, net_value, value in self.neurons:
+            n.net, n.value = net_value, value
+        for link, value in self.links:
+            link.value = value
+
+
+def network_grids(
+    net: object, extent: Extent, resolution: int, names: Sequence[str] | None = None
+) -> dict[str, Grid]:
+    """The value of each named neuron (default: the outputs) over the grid, in one sweep.
+
+    The network's own numbers are left as they were.
+    """
+    inputs = list(net.inputs)  # type: ignore[attr-defined]
+    if len(inputs) != 2:
+        raise ValueError(f"a decision boundary needs 2 inputs; this network has {len(inputs)}")
+    outputs = [n.name for n in net.outputs]  # type: ignore[attr-defined]
+    wanted = list(names) if names is not None else outputs
+    by_name = {n.name: n for n in net.neurons}  # type: ignore[attr-defined]
+    grids: dict[str, Grid] = {name: [] for name in wanted}
+    with _Kept(net):
+        for i in range(resolution):
+            rows = {name: [] for name in wanted}
+            for j in range(resolution):
+                net.forward(cell_centre(extent, resolution, resolution, i, j))  # type: ignore[attr-defined]
+                for name in wanted:
+                    rows[name].append(by_name[name].value)
+            for name in wanted:
+                grids[name].append(rows[name])
+    return grids
+
+
+def _points(data: Sequence | None) -> list[tuple[float, float, int]]:
+    return [(float(x[0]), float(x[1]), point_class(t)) for x, t in data or ()]
+
+
+def boundary_grid(
+    net: object, extent: Extent, resolution: int = 40
+) -> tuple[Grid, tuple[float, float]]:
+    """The output over the plane (a number per cell, a list for several outputs), its scale."""
+    outputs = list(net.outputs)  # type: ignore[attr-defined]
+    grids = network_grids(net, extent, resolution)
+    names = [o.name for o in outputs]
+    if len(names) == 1:
+        grid = grids[names[0]]
+        low, high = value_range(outputs[0].activation.name, [v for row in grid for v in row])
+        return grid, (low, high)
+    combined: Grid = [
+        [[grids[name][i][j] for name in names] for j in range(resolution)]
+        for i in range(resolution)
+    ]
+    return combined, (0.0, 1.0)
+
+
+def boundary_svg(
+    net: object,
+    data: Sequence | None = None,
+    resolution: int = 40,
+    extent: Extent | None = None,
+    hidden: bool = False,
+    size: float = 360,
+) -> str:
+    """The network's output over its two inputs, with the data on top; optionally a small map
+    per hidden neuron beside it.
+
+    >>> from lernpy import Network, datasets
+    >>> net = Network.layered(2, 2, 1, activation="tanh", output="sigmoid", seed=1)
+    >>> svg = boundary_svg(net, datasets.xor(), resolution=8)
+    >>> svg.count('class="cell"'), svg.count('class="point"')
+    (64, 4)
+    """
+    extent = extent or data_extent(data)
+    grid, (low, high) = boundary_grid(net, extent, resolution)
+    points = _points(data)
+    hidden_names = [n.name for n in net.neurons if n.kind == "hidden"] if hidden else []  # type: ignore[attr-defined]
+    small = 110.0
+    per_row = 4
+    margin = 34.0
+    extra_rows = -(-len(hidden_names) // per_row)
+    width = size + 2 * margin
+    if hidden_names:
+        width = max(width, margin + per_row * (small + 24))
+    height = size + 2 * margin + 10 + extra_rows * (small + 36)
+    doc = Svg(width, height, class_="lernpy-boundary")
+    outputs = [o.name for o in net.outputs]  # type: ignore[attr-defined]
+    classes = 2 if len(outputs) == 1 else len(outputs)
+    title = f"output {outputs[0]}" if len(outputs) == 1 else "class: " + " ".join(outputs)
+    heatmap(
+        doc,
+        grid,
+        extent,
+        margin,
+        margin,
+        size,
+        low,
+        high,
+        points,
+        title,
+        outputs[0] if len(outputs) == 1 else "class",
+        classes=classes,
+    )
+    if hidden_names:
+        grids = network_grids(net, extent, max(8, resolution // 2), hidden_names)
+        by_name = {n.name: n for n in net.neurons}  # type: ignore[attr-defined]
+        for k, name in enumerate(hidden_names):
+            row, col = divmod(k, per_row)
+            g = grids[name]
+            lo, hi = value_range(by_name[name].activation.name, [v for r in g for v in r])
+            heatmap(
+                doc,
+                g,
+                extent,
+                margin + col * (small + 24),
+                size + 2 * margin + 24 + row * (small + 36),
+                small,
+                lo,
+                hi,
+                points,
+                name,
+                name,
+                classes=classes,
+                axes=False,
+            )
     return doc.to_string()

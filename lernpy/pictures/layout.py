@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 RADIUS = 20.0
-COLUMN_GAP = 190.0
+COLUMN_GAP = 220.0
 ROW_GAP = 74.0
 MARGIN = 46.0
 FONT = 11.0
