@@ -126,10 +126,10 @@ def heatmap(
             doc.circle(round(cx, 2), round(cy, 2), 4.5, fill=colour, stroke="#ffffff", **attrs)
         else:
             doc.rect(
-                round(cx - 3.2, 2),
-                round(cy - 3.2, 2),
-                6.4,
-                6.4,
+                round(cx - 4, 2),
+                round(cy - 4, 2),
+                8,
+                8,
                 fill=colour,
                 stroke="#ffffff",
                 **attrs,
