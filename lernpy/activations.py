@@ -1,0 +1,116 @@
+"""Activation functions and their slopes.
+
+An ``Activation`` holds the function ``f(net)`` and its derivative written as
+``slope(net, value)``: the derivative at ``net``, given that ``value = f(net)``
+is already known (sigmoid's slope is ``value · (1 − value)``, no second ``exp``).
+
+>>> SIGMOID.f(0.0), SIGMOID.slope(0.0, 0.5)
+(0.5, 0.25)
+>>> activation("tanh").name
+'tanh'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import UnknownNameError
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A named activation: ``f(net)`` and ``slope(net, value)``.
+
+    ``layerwise`` activations (softmax) couple the neurons of one layer: their
+    values and sensitivities are computed by the layer, not by ``f``/``slope``.
+    """
+
+    name: str
+    f: Callable[[float], float]
+    slope: Callable[[float, float], float]
+    layerwise: bool = False
+    formula: str = ""
+
+    def __call__(self, net: float) -> float:
+        return self.f(net)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+    @classmethod
+    def custom(
+        cls, name: str, f: Callable[[float], float], derivative: Callable[[float], float]
+    ) -> Activation:
+        """A user's own activation from ``f(net)`` and its derivative ``f′(net)``.
+
+        >>> cube = Activation.custom("cube", lambda x: x**3, lambda x: 3 * x**2)
+        >>> cube(2.0), cube.slope(2.0, 8.0)
+        (8.0, 12.0)
+        """
+        return cls(name, f, lambda net, value: derivative(net), formula=f"{name}(net)")
+
+
+def _sigmoid(net: float) -> float:
+    # Two branches so that exp never overflows: exp(-net) for net ≥ 0, exp(net) below.
+    if net >= 0.0:
+        return 1.0 / (1.0 + math.exp(-net))
+    e = math.exp(net)
+    return e / (1.0 + e)
+
+
+def _softplus(net: float) -> float:
+    # log(1 + e^net) = max(net, 0) + log(1 + e^−|net|), finite for every finite net.
+    return max(net, 0.0) + math.log1p(math.exp(-abs(net)))
+
+
+LEAKY_SLOPE = 0.01
+
+IDENTITY = Activation("identity", lambda x: x, lambda x, v: 1.0, formula="net")
+SIGMOID = Activation("sigmoid", _sigmoid, lambda x, v: v * (1.0 - v), formula="1/(1+e^−net)")
+TANH = Activation("tanh", math.tanh, lambda x, v: 1.0 - v * v, formula="tanh(net)")
+RELU = Activation(
+    "relu",
+    lambda x: x if x > 0.0 else 0.0,
+    lambda x, v: 1.0 if x > 0.0 else 0.0,
+    formula="max(0, net)",
+)
+LEAKY_RELU = Activation(
+    "leaky_relu",
+    lambda x: x if x > 0.0 else LEAKY_SLOPE * x,
+    lambda x, v: 1.0 if x > 0.0 else LEAKY_SLOPE,
+    formula="net if net > 0 else 0.01·net",
+)
+SOFTPLUS = Activation("softplus", _softplus, lambda x, v: _sigmoid(x), formula="log(1+e^net)")
+# Softmax's f and slope are never called: the layer computes values and sensitivities.
+SOFTMAX = Activation("softmax", _sigmoid, lambda x, v: 1.0, layerwise=True, formula="e^net/Σe^net")
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a for a in (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS, SOFTMAX)
+}
+ACTIVATIONS["linear"] = IDENTITY
+
+
+def activation(spec: str | Activation) -> Activation:
+    """Look an activation up by name, or pass an ``Activation`` through."""
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, str) and spec in ACTIVATIONS:
+        return ACTIVATIONS[spec]
+    known = ", ".join(sorted(ACTIVATIONS))
+    raise UnknownNameError(
+        f"unknown activation {spec!r}: expected one of {known}, or an Activation"
+    )
+
+
+def softmax(nets: list[float]) -> list[float]:
+    """Softmax of a layer's nets, shifted by the largest so that exp never overflows.
+
+    >>> [round(v, 6) for v in softmax([1.0, 2.0, 3.0])]
+    [0.090031, 0.244728, 0.665241]
+    """
+    top = max(nets)
+    exps = [math.exp(n - top) for n in nets]
+    total = sum(exps)
+    return [e / total for e in exps]

@@ -1,0 +1,47 @@
+"""One family of errors: every problem lernpy reports is a ``LernpyError``.
+
+Each message names the neuron, link, sample or field at fault and what was
+expected. A call that raises one of these leaves the network as it was.
+"""
+
+from __future__ import annotations
+
+
+class LernpyError(Exception):
+    """The base of every error lernpy raises on purpose."""
+
+
+class ShapeError(LernpyError, ValueError):
+    """A sample, matrix or layer has the wrong length or size."""
+
+
+class BadValueError(LernpyError, ValueError):
+    """A number is missing, not a number, NaN or infinite."""
+
+
+class UnknownNameError(LernpyError, KeyError):
+    """An activation, loss, neuron, link or option name does not exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class TopologyError(LernpyError):
+    """The graph would have a cycle, a duplicate name or a duplicate link."""
+
+
+class NumericError(LernpyError, ArithmeticError):
+    """Training produced a NaN or an infinity.
+
+    ``where`` names the first neuron or link it appeared in, ``sample`` the
+    index of the sample being trained on.
+    """
+
+    def __init__(self, message: str, where: str = "", sample: int | None = None) -> None:
+        super().__init__(message)
+        self.where = where
+        self.sample = sample
+
+
+class Finished(LernpyError):
+    """The scheduler has no step left: every epoch is done."""

@@ -1,0 +1,116 @@
+"""Gradient check: backprop's ∂E/∂w against a central finite difference, link by link.
+
+>>> from lernpy import examples
+>>> check = examples.mazur().gradcheck(examples.MAZUR_SAMPLE)
+>>> check.ok, len(check.rows)
+(True, 12)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ShapeError
+from .link import Link
+from .network import Network
+from .neuron import Neuron
+
+
+@dataclass(frozen=True)
+class GradRow:
+    """One link: backprop's gradient, the finite difference, and whether they agree."""
+
+    link: Link
+    backprop: float
+    numeric: float
+    abs_error: float
+    rel_error: float
+    ok: bool
+
+    @property
+    def name(self) -> str:
+        return self.link.name
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """Every link's row; ``ok`` when all agree, ``failures`` and ``suspects`` otherwise."""
+
+    rows: tuple[GradRow, ...]
+    eps: float
+    rtol: float
+    atol: float
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    @property
+    def failures(self) -> list[GradRow]:
+        return [row for row in self.rows if not row.ok]
+
+    @property
+    def suspects(self) -> list[Neuron]:
+        """Neurons whose incoming links fail while none of their outgoing links do.
+
+        A wrong derivative at a neuron spoils the gradient of every link into it
+        and upstream of it, but not of the links after it: the first neuron
+        where the failures begin, seen from the outputs, is the suspect.
+        """
+        bad = {row.link for row in self.failures}
+        found = []
+        for row in self.failures:
+            n = row.link.target
+            if n not in found and not any(link in bad for link in n.outgoing):
+                found.append(n)
+        return found
+
+    def __getitem__(self, name: str) -> GradRow:
+        for row in self.rows:
+            if row.link.name == name.replace("->", "→") or row.link.label == name:
+                return row
+        raise KeyError(name)
+
+    def __repr__(self) -> str:
+        if self.ok:
+            return f"GradCheck(ok: all {len(self.rows)} links agree)"
+        names = ", ".join(row.name for row in self.failures)
+        suspects = ", ".join(n.name for n in self.suspects)
+        count = f"{len(self.failures)} of {len(self.rows)} links"
+        return f"GradCheck(FAILED on {count}: {names}; suspect {suspects})"
+
+
+def gradcheck(
+    net: Network, sample: object, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-8
+) -> GradCheck:
+    """Compare backprop's ∂E/∂w with (E(w + eps) − E(w − eps)) / 2eps for every link.
+
+    A link passes when |backprop − numeric| ≤ atol + rtol · max(|backprop|, |numeric|).
+    Weights are left exactly as they were; the neurons hold the sample's numbers.
+    Kinks (ReLU at net 0) can fail honestly: the derivative does not exist there.
+    """
+    samples = net.check_data(sample)
+    if len(samples) != 1:
+        raise ShapeError(f"gradcheck takes one sample (inputs, targets): got {len(samples)}")
+    (x, target), saved = samples[0], [link.gradient for link in net.links]
+    # forward, loss and backward: every link's sensitivity, from the scheduler itself
+    net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+    backprop = [link.sensitivity for link in net.links]
+    rows = []
+    for link, grad in zip(net.links, backprop):
+        w = link.weight
+        link.weight = w + eps
+        plus = net.loss(x, target)
+        link.weight = w - eps
+        minus = net.loss(x, target)
+        link.weight = w
+        numeric = (plus - minus) / (2.0 * eps)
+        diff = abs(grad - numeric)
+        scale = max(abs(grad), abs(numeric))
+        rel = diff / scale if scale > 0.0 else 0.0
+        rows.append(GradRow(link, grad, numeric, diff, rel, diff <= atol + rtol * scale))
+    # leave the neurons holding the sample's own numbers, and any batch gradient as it was
+    net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+    for link, gradient in zip(net.links, saved):
+        link.gradient = gradient
+    return GradCheck(tuple(rows), eps, rtol, atol)

@@ -1,0 +1,706 @@
+"""Network: neurons and links in a fixed order, and the builder that wires them.
+
+>>> net = Network.layered(2, 2, 1, activation="sigmoid", seed=1)
+>>> [n.name for n in net.neurons]
+['x1', 'x2', 'b1', 'h1', 'h2', 'b2', 'y1']
+>>> [link.name for link in net.links][:3]
+['x1→h1', 'x2→h1', 'b1→h1']
+>>> len(net([0.0, 1.0]))
+1
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from .activations import Activation
+from .activations import activation as get_activation
+from .errors import BadValueError, ShapeError, TopologyError, UnknownNameError
+from .link import Link
+from .losses import Loss
+from .losses import loss as get_loss
+from .neuron import Neuron
+
+if TYPE_CHECKING:
+    from .gradcheck import GradCheck
+    from .scheduler import Scheduler
+    from .trace import Trace
+    from .training import History
+
+Sample = tuple[tuple[float, ...], tuple[float, ...]]
+INITS = ("xavier", "he", "uniform")
+
+
+def _fail_if_not_number(value: object, what: str) -> float:
+    """``value`` as a float, or a BadValueError naming ``what``."""
+    if not isinstance(value, numbers.Real):  # numpy scalars are Real too; str and None are not
+        raise BadValueError(f"{what} is {value!r}: expected a number")
+    value = float(value)
+    if not math.isfinite(value):
+        raise BadValueError(f"{what} is {value}: expected a finite number")
+    return value
+
+
+def link_key(name: str) -> str:
+    """The canonical spelling of a link name: ``h1->y1`` and ``h1 → y1`` become ``h1→y1``."""
+    return name.replace("->", "→").replace(" ", "")
+
+
+class Network:
+    """Neurons in a fixed topological order and links in a fixed order.
+
+    Build one with :meth:`layered`, or neuron by neuron with :meth:`add_neuron`
+    and :meth:`add_link`. ``seed`` fixes everything the network draws (initial
+    weights, shuffling): it owns a ``random.Random(seed)`` and never touches the
+    global one.
+    """
+
+    def __init__(self, loss: str | Loss = "half_sse", seed: int = 0, init: str = "xavier"):
+        self.loss_function: Loss = get_loss(loss)
+        if init not in INITS:
+            raise UnknownNameError(f"unknown init {init!r}: expected one of {', '.join(INITS)}")
+        self.seed = seed
+        self.init = init
+        self.rng = random.Random(seed)
+        self.neurons: list[Neuron] = []  # topological order once compiled
+        self.links: list[Link] = []
+        self.trace: Trace | None = None
+        self.version = 0  # bumped on every change of topology (engines cache by it)
+        self._names: dict[str, Neuron] = {}
+        self._links: dict[str, Link] = {}
+        self._labels: dict[str, Link] = {}
+        self._depth: dict[Neuron, int] = {}
+
+    # -- building ------------------------------------------------------------
+
+    def add_neuron(
+        self,
+        name: str,
+        activation: str | Activation = "sigmoid",
+        kind: str = "hidden",
+        layer: int | None = None,
+    ) -> Neuron:
+        """Add a neuron: ``kind`` is input, bias, hidden or output.
+
+        >>> net = Network()
+        >>> net.add_neuron("x1", kind="input")
+        Neuron('x1', input, value=0.0)
+        """
+        act = get_activation(activation)
+        if kind not in ("input", "bias", "hidden", "output"):
+            raise UnknownNameError(
+                f"neuron {name!r}: unknown kind {kind!r}: expected input, bias, hidden or output"
+            )
+        if not isinstance(name, str) or not name or "→" in name or "->" in name:
+            raise TopologyError(f"neuron name {name!r}: expected a non-empty name without an arrow")
+        if name in self._names:
+            raise TopologyError(f"a neuron named {name!r} exists already: names must be unique")
+        if layer is None:
+            layer = (
+                0
+                if kind in ("input", "bias")
+                else 1 + max((n.layer for n in self.neurons if n.kind != "bias"), default=0)
+            )
+        neuron = Neuron(name, act, kind, layer)
+        neuron.index = len(self._names)
+        if act.layerwise:
+            # softmax couples the neurons of one layer that share it
+            group = [n for n in self.neurons if n.activation.layerwise and n.layer == layer]
+            group.append(neuron)
+            for member in group:
+                member.group = group
+        self._names[name] = neuron
+        self.neurons.append(neuron)
+        self._changed()
+        return neuron
+
+    def add_link(
+        self,
+        source: str | Neuron,
+        target: str | Neuron,
+        weight: float | None = None,
+        label: str | None = None,
+    ) -> Link:
+        """Add one link (a skip connection, any DAG). ``weight=None`` draws one.
+
+        A link into an input or bias neuron, out of an output neuron, a
+        duplicate or a cycle is a ``TopologyError``, and nothing changes.
+        """
+        src, dst = self.neuron(source), self.neuron(target)
+        name = f"{src.name}→{dst.name}"
+        if dst.is_source:
+            raise TopologyError(
+                f"link {name}: {dst.name} is {dst.kind} neuron; nothing links into it"
+            )
+        if src.is_output:
+            raise TopologyError(
+                f"link {name}: {src.name} is an output neuron; outputs have no outgoing links"
+            )
+        if name in self._links:
+            raise TopologyError(f"link {name} exists already")
+        if label is not None and (label in self._labels or label in self._names):
+            raise TopologyError(f"label {label!r} of link {name} is in use already")
+        if weight is not None:
+            weight = _fail_if_not_number(weight, f"weight of link {name}")
+        if self._reaches(dst, src):
+            raise TopologyError(
+                f"link {name} would close a cycle: {dst.name} already leads to {src.name}"
+            )
+        if weight is None:
+            fan_in = sum(1 for link in dst.incoming if not link.source.kind == "bias") + 1
+            weight = self._draw(fan_in, max(1, len(src.outgoing) + 1))
+        link = Link(src, dst, weight, label)
+        src.outgoing.append(link)
+        dst.incoming.append(link)
+        self.links.append(link)
+        self._links[name] = link
+        if label is not None:
+            self._labels[label] = link
+        self._changed()
+        return link
+
+    def remove_link(self, name: str | Link) -> Link:
+        """Remove a link and return it."""
+        link = self.link(name)
+        link.source.outgoing.remove(link)
+        link.target.incoming.remove(link)
+        self.links.remove(link)
+        del self._links[link.name]
+        if link.label is not None:
+            del self._labels[link.label]
+        self._changed()
+        return link
+
+    def label(self, name: str | Link, label: str) -> Link:
+        """Give a link a textbook label (such as "w5") to look it up by."""
+        link = self.link(name)
+        if label in self._labels or label in self._names or "→" in label:
+            raise TopologyError(
+                f"label {label!r} for link {link.name} is in use or not a plain name"
+            )
+        if link.label is not None:
+            del self._labels[link.label]
+        link.label = label
+        self._labels[label] = link
+        return link
+
+    def freeze(self, *names: str | Link) -> None:
+        """Freeze links: they still compute their numbers but are never updated."""
+        for link in [self.link(n) for n in names]:
+            link.frozen = True
+
+    def unfreeze(self, *names: str | Link) -> None:
+        """Let frozen links learn again."""
+        for link in [self.link(n) for n in names]:
+            link.frozen = False
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Set weights by link name or label; all or nothing.
+
+        >>> net = Network.layered(1, 1, seed=0)
+        >>> net.set_weights({"x1->y1": 0.5})
+        >>> net["x1→y1"].weight
+        0.5
+        """
+        checked = [
+            (self.link(name), _fail_if_not_number(w, f"weight for link {name!r}"))
+            for name, w in weights.items()
+        ]
+        for link, w in checked:
+            link.weight = w
+
+    def set_matrix(self, layer: int, matrix: Sequence[Sequence[float]]) -> None:
+        """Set the weights from layer ``layer − 1`` into layer ``layer`` from one matrix.
+
+        Orientation, as in ``net = W · [x; 1]``: one row per target neuron of
+        ``layer``, one column per source neuron of ``layer − 1`` and a last
+        column for the bias weight when that layer has a bias neuron.
+        """
+        if not 1 <= layer < len(self.layers):
+            raise ShapeError(f"layer {layer}: expected 1 to {len(self.layers) - 1}")
+        sources = list(self.layers[layer - 1])
+        bias = self._bias_of(layer)
+        if bias is not None:
+            sources.append(bias)
+        targets = self.layers[layer]
+        if len(matrix) != len(targets):
+            raise ShapeError(
+                f"matrix for layer {layer} has {len(matrix)} rows: expected {len(targets)}, "
+                f"one per neuron {', '.join(n.name for n in targets)}"
+            )
+        weights = {}
+        for row, target in zip(matrix, targets):
+            if len(row) != len(sources):
+                raise ShapeError(
+                    f"matrix row for {target.name} has {len(row)} columns: "
+                    f"expected {len(sources)}, "
+                    f"one per source {', '.join(n.name for n in sources)}"
+                )
+            for w, source in zip(row, sources):
+                weights[f"{source.name}→{target.name}"] = w
+        self.set_weights(weights)
+
+    def matrix(self, layer: int) -> list[list[float]]:
+        """The weights into ``layer`` in :meth:`set_matrix`'s orientation (0.0 where no link)."""
+        sources = list(self.layers[layer - 1])
+        bias = self._bias_of(layer)
+        if bias is not None:
+            sources.append(bias)
+        return [
+            [
+                self._links[f"{s.name}→{t.name}"].weight
+                if f"{s.name}→{t.name}" in self._links
+                else 0.0
+                for s in sources
+            ]
+            for t in self.layers[layer]
+        ]
+
+    @classmethod
+    def layered(
+        cls,
+        *sizes: int,
+        activation: str | Activation | Sequence[str | Activation] = "sigmoid",
+        output: str | Activation | None = None,
+        loss: str | Loss = "half_sse",
+        bias: bool | Sequence[bool] = True,
+        names: str | Sequence[Sequence[str]] | None = None,
+        bias_names: Sequence[str] | None = None,
+        weights: Mapping[str, float] | None = None,
+        matrices: Sequence[Sequence[Sequence[float]]] | None = None,
+        init: str = "xavier",
+        scale: float = 0.5,
+        seed: int = 0,
+    ) -> Network:
+        """A fully connected layered network in one call.
+
+        ``sizes``: neurons per layer, inputs first. ``activation``: one for
+        every hidden layer or one per hidden layer; ``output``: the output
+        layer's (default: the same as the hidden ones). ``bias``: a bias neuron
+        feeding each non-input layer (or one flag per non-input layer).
+        ``names``: one list of names per layer, or a string such as
+        ``"i1 i2 / h1 h2 / o1 o2 / b1 b2"`` (a last group names the bias neurons).
+        Weights: ``weights`` by link name, ``matrices`` one per layer pair (see
+        :meth:`set_matrix`), else drawn by ``init`` (xavier, he, or uniform in
+        ±``scale``) from the network's own ``random.Random(seed)``.
+
+        >>> net = Network.layered(2, 3, 3, 1, activation="tanh", seed=0)
+        >>> [n.name for n in net.layers[1]], [n.name for n in net.layers[3]]
+        (['h1_1', 'h1_2', 'h1_3'], ['y1'])
+        """
+        if len(sizes) < 2:
+            raise ShapeError(f"layered() got {len(sizes)} layer size(s): expected at least 2")
+        for i, size in enumerate(sizes):
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ShapeError(f"layer {i} has size {size!r}: expected a whole number ≥ 1")
+        hidden = len(sizes) - 2
+        if isinstance(activation, (str, Activation)):
+            hidden_acts = [activation] * hidden
+        else:
+            hidden_acts = list(activation)
+            if len(hidden_acts) != hidden:
+                raise ShapeError(
+                    f"got {len(hidden_acts)} activations: expected {hidden}, one per hidden layer"
+                )
+        out_act = (
+            output
+            if output is not None
+            else (activation if isinstance(activation, (str, Activation)) else "sigmoid")
+        )
+        acts = [get_activation(a) for a in [*hidden_acts, out_act]]  # fail before building
+        biases = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else list(bias)
+        if len(biases) != len(sizes) - 1:
+            raise ShapeError(f"got {len(biases)} bias flags: expected {len(sizes) - 1}")
+        layer_names, bias_names = _layer_names(sizes, names, bias_names, biases)
+
+        net = cls(loss=loss, seed=seed, init=init)
+        net._scale = scale
+        for i, layer in enumerate(layer_names):
+            kind = "input" if i == 0 else "output" if i == len(sizes) - 1 else "hidden"
+            if i > 0 and biases[i - 1]:
+                net.add_neuron(bias_names[i - 1], "identity", "bias", layer=i - 1)
+            for name in layer:
+                net.add_neuron(name, "identity" if i == 0 else acts[i - 1], kind, layer=i)
+        fans = [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+        for i in range(1, len(sizes)):
+            bias_neuron = net._names[bias_names[i - 1]] if biases[i - 1] else None
+            for name in layer_names[i]:
+                sources = list(layer_names[i - 1]) + ([bias_neuron.name] if bias_neuron else [])
+                for source in sources:
+                    net.add_link(source, name, net._draw(*fans[i - 1]))
+        if matrices is not None:
+            if len(matrices) != len(sizes) - 1:
+                raise ShapeError(f"got {len(matrices)} matrices: expected {len(sizes) - 1}")
+            for i, m in enumerate(matrices, start=1):
+                net.set_matrix(i, m)
+        if weights is not None:
+            net.set_weights(weights)
+        return net
+
+    def _draw(self, fan_in: int, fan_out: int) -> float:
+        """One initial weight, drawn from the network's own generator."""
+        if self.init == "xavier":
+            limit = math.sqrt(6.0 / (fan_in + fan_out))
+        elif self.init == "he":
+            limit = math.sqrt(6.0 / fan_in)
+        else:
+            limit = getattr(self, "_scale", 0.5)
+        return self.rng.uniform(-limit, limit)
+
+    def _bias_of(self, layer: int) -> Neuron | None:
+        for n in self.layers[layer]:
+            for link in n.incoming:
+                if link.source.kind == "bias":
+                    return link.source
+        return None
+
+    def _reaches(self, start: Neuron, goal: Neuron) -> bool:
+        """Does a path of links (or softmax coupling) lead from ``start`` to ``goal``?"""
+        seen, todo = set(), [start]
+        while todo:
+            n = todo.pop()
+            if n is goal:
+                return True
+            if n in seen:
+                continue
+            seen.add(n)
+            todo.extend(link.target for link in n.outgoing)
+            if n.activation.layerwise:
+                todo.extend(m for m in n.group if m is not n)
+        return False
+
+    def _changed(self) -> None:
+        """Recompute the topological order after a change of topology."""
+        self.version += 1
+        depth: dict[Neuron, int] = {}
+
+        def depth_of(n: Neuron) -> int:
+            if n in depth:
+                return depth[n]
+            members = n.group if n.activation.layerwise else [n]
+            d = 1 + max((depth_of(link.source) for m in members for link in m.incoming), default=-1)
+            if n.is_source:
+                d = 0
+            for m in members:
+                depth[m] = d
+            return d
+
+        for n in self._names.values():
+            depth_of(n)
+        self._depth = depth
+
+        # by depth, then by insertion: a valid topological order, layer by layer
+        def place(n: Neuron) -> float:
+            # inputs first; a bias neuron just before the first neurons it feeds
+            if n.kind == "input":
+                return -1.0
+            if n.kind == "bias":
+                return min((depth[link.target] for link in n.outgoing), default=0) - 0.5
+            return float(depth[n])
+
+        self.neurons = sorted(self._names.values(), key=lambda n: (place(n), n.index))
+
+    # -- looking up ------------------------------------------------------------
+
+    def neuron(self, name: str | Neuron) -> Neuron:
+        """The neuron called ``name``."""
+        if isinstance(name, Neuron):
+            if self._names.get(name.name) is not name:
+                raise UnknownNameError(f"neuron {name.name!r} is not in this network")
+            return name
+        if name in self._names:
+            return self._names[name]
+        raise UnknownNameError(
+            f"no neuron named {name!r}: expected one of {', '.join(self._names)}"
+        )
+
+    def link(self, name: str | Link) -> Link:
+        """The link called ``name`` (``"h1→y1"``, ``"h1->y1"``) or labelled so (``"w5"``)."""
+        if isinstance(name, Link):
+            if self._links.get(name.name) is not name:
+                raise UnknownNameError(f"link {name.name} is not in this network")
+            return name
+        if not isinstance(name, str):
+            raise UnknownNameError(f"link name {name!r}: expected a name such as 'h1→y1'")
+        key = link_key(name)
+        if key in self._links:
+            return self._links[key]
+        if name in self._labels:
+            return self._labels[name]
+        raise UnknownNameError(
+            f"no link named {name!r}: expected a name such as {next(iter(self._links), 'h1→y1')!r}"
+        )
+
+    def __getitem__(self, name: str) -> Neuron | Link:
+        """``net["h1"]`` is a neuron; ``net["h1→y1"]``, ``net["h1->y1"]`` or a label is a link."""
+        if isinstance(name, str) and name in self._names:
+            return self._names[name]
+        return self.link(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._names or (
+            isinstance(name, str) and (link_key(name) in self._links or name in self._labels)
+        )
+
+    @property
+    def inputs(self) -> list[Neuron]:
+        return [n for n in self._names.values() if n.kind == "input"]
+
+    @property
+    def outputs(self) -> list[Neuron]:
+        return [n for n in self._names.values() if n.kind == "output"]
+
+    @property
+    def biases(self) -> list[Neuron]:
+        return [n for n in self._names.values() if n.kind == "bias"]
+
+    @property
+    def layers(self) -> list[list[Neuron]]:
+        """Non-bias neurons grouped by their layer number (inputs are layer 0)."""
+        count = 1 + max((n.layer for n in self._names.values() if n.kind != "bias"), default=0)
+        layers: list[list[Neuron]] = [[] for _ in range(count)]
+        for n in self._names.values():
+            if n.kind != "bias":
+                layers[n.layer].append(n)
+        return [layer for layer in layers if layer]
+
+    def depth(self, neuron: Neuron) -> int:
+        """The longest path of links from an input or bias neuron to ``neuron``."""
+        return self._depth[neuron]
+
+    def weights(self) -> dict[str, float]:
+        """Every weight by link name, in link order."""
+        return {link.name: link.weight for link in self.links}
+
+    # -- checking input --------------------------------------------------------
+
+    def check_inputs(self, x: object, where: str = "input") -> tuple[float, ...]:
+        """``x`` as a tuple of floats, or an error saying what is wrong; changes nothing."""
+        n = len(self.inputs)
+        if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+            raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
+        values = list(x)
+        if len(values) != n:
+            names = ", ".join(i.name for i in self.inputs)
+            raise ShapeError(
+                f"{where} has {len(values)} values: expected {n}, one per input neuron ({names})"
+            )
+        return tuple(
+            _fail_if_not_number(v, f"{where}, value {i + 1} (input {self.inputs[i].name})")
+            for i, v in enumerate(values)
+        )
+
+    def check_targets(self, t: object, where: str = "target") -> tuple[float, ...]:
+        n = len(self.outputs)
+        if isinstance(t, (int, float)) and not isinstance(t, bool) and n == 1:
+            t = (t,)
+        if isinstance(t, (str, bytes)) or not isinstance(t, Iterable):
+            raise ShapeError(f"{where} is {t!r}: expected a sequence of {n} numbers")
+        values = list(t)
+        if len(values) != n:
+            names = ", ".join(o.name for o in self.outputs)
+            raise ShapeError(
+                f"{where} has {len(values)} values: expected {n}, one per output neuron ({names})"
+            )
+        return tuple(
+            _fail_if_not_number(v, f"{where}, value {i + 1} (output {self.outputs[i].name})")
+            for i, v in enumerate(values)
+        )
+
+    def check_data(self, data: object) -> list[Sample]:
+        """A data set (or one sample) as a list of ``(inputs, targets)`` tuples, all checked."""
+        if _is_one_sample(data):
+            data = [data]
+        if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+            raise ShapeError(f"data is {data!r}: expected a list of (inputs, targets) pairs")
+        samples = []
+        for k, sample in enumerate(data):
+            if (
+                isinstance(sample, (str, bytes))
+                or not isinstance(sample, Sequence)
+                or len(sample) != 2
+            ):
+                raise ShapeError(f"sample {k} is {sample!r}: expected a pair (inputs, targets)")
+            x, t = sample
+            samples.append(
+                (
+                    self.check_inputs(x, f"sample {k} inputs"),
+                    self.check_targets(t, f"sample {k} target"),
+                )
+            )
+        if not samples:
+            raise ShapeError("data is empty: expected at least one (inputs, targets) pair")
+        return samples
+
+    def check_ready(self) -> None:
+        """A network can run once it has inputs and outputs."""
+        if not self.inputs or not self.outputs:
+            raise TopologyError("the network needs at least one input and one output neuron")
+
+    # -- running -----------------------------------------------------------------
+
+    def forward(self, x: Sequence[float]) -> list[float]:
+        """Push ``x`` through the network and return the output values.
+
+        >>> from lernpy import examples
+        >>> [round(v, 9) for v in examples.mazur().forward([0.05, 0.10])]
+        [0.75136507, 0.772928465]
+        """
+        self.check_ready()
+        values = self.check_inputs(x)
+        self.present(values)
+        for neuron in self.neurons:
+            if not neuron.is_source:
+                for link in neuron.incoming:
+                    link.deliver()
+                if neuron.activation.layerwise and neuron is not neuron.group[-1]:
+                    continue  # softmax fires once the whole layer has delivered
+                if neuron.activation.layerwise:
+                    for member in neuron.group:
+                        member.fire()
+                else:
+                    neuron.fire()
+        return [o.value for o in self.outputs]
+
+    __call__ = forward
+
+    def present(self, x: Sequence[float], targets: Sequence[float] | None = None) -> None:
+        """Set the input neurons' values (and the outputs' targets); values must be checked."""
+        for neuron, v in zip(self.inputs, x):
+            neuron.value = v
+        if targets is not None:
+            for neuron, t in zip(self.outputs, targets):
+                neuron.target = t
+
+    def loss(self, x: Sequence[float], target: Sequence[float]) -> float:
+        """The loss of one sample under the current weights.
+
+        >>> from lernpy import examples
+        >>> round(examples.mazur().loss([0.05, 0.10], [0.01, 0.99]), 9)
+        0.298371109
+        """
+        targets = self.check_targets(target)
+        values = self.forward(x)
+        return self.loss_function.value(values, targets)
+
+    def fused(self, neuron: Neuron) -> bool:
+        """Does this output's ∂E/∂net simplify to value − target under the loss?"""
+        return neuron.kind == "output" and self.loss_function.fused == neuron.activation.name
+
+    # -- training ------------------------------------------------------------
+
+    def scheduler(self, data: object, **options: object) -> Scheduler:
+        """A :class:`~lernpy.scheduler.Scheduler` stepping through training on ``data``."""
+        from .scheduler import Scheduler
+
+        return Scheduler(self, data, **options)  # type: ignore[arg-type]
+
+    def train(self, data: object, epochs: int = 1, **options: object) -> History:
+        """Train on ``data``; return the loss history (see :func:`lernpy.training.train`)."""
+        from .training import train
+
+        return train(self, data, epochs=epochs, **options)  # type: ignore[arg-type]
+
+    def gradcheck(self, sample: object, **options: float) -> GradCheck:
+        """Backprop's ∂E/∂w against a central finite difference for every link."""
+        from .gradcheck import gradcheck
+
+        return gradcheck(self, sample, **options)
+
+    # -- state -------------------------------------------------------------------
+
+    def state(self) -> dict[str, tuple]:
+        """Every number the network holds, by neuron and link name (for comparing states)."""
+        state: dict[str, tuple] = {}
+        for n in self._names.values():
+            state[n.name] = (n.net, n.value, n.error, n.sensitivity, n.target)
+        for link in self.links:
+            state[link.name] = (
+                link.weight,
+                link.value,
+                link.sensitivity,
+                link.blame,
+                link.gradient,
+                link.velocity,
+                link.frozen,
+            )
+        state["(rng)"] = (self.rng.getstate(),)
+        return state
+
+    def __iter__(self) -> Iterator[Neuron]:
+        return iter(self.neurons)
+
+    def __repr__(self) -> str:
+        shape = "-".join(str(len(layer)) for layer in self.layers)
+        acts = "/".join(dict.fromkeys(n.activation.name for n in self.neurons if not n.is_source))
+        return (
+            f"Network({shape}, {acts or 'empty'}, loss={self.loss_function.name}, "
+            f"{len(self.links)} links, seed={self.seed})"
+        )
+
+    def __rich_repr__(self):
+        yield "layers", [len(layer) for layer in self.layers]
+        yield "links", len(self.links)
+        yield "loss", self.loss_function.name
+        yield "seed", self.seed
+
+
+def _is_one_sample(data: object) -> bool:
+    """``((0.05, 0.1), (0.01, 0.99))`` is one sample; a list of such pairs is a data set."""
+    if not isinstance(data, Sequence) or isinstance(data, (str, bytes)) or len(data) != 2:
+        return False
+    x = data[0]
+    return (
+        isinstance(x, Sequence)
+        and not isinstance(x, (str, bytes))
+        and all(isinstance(v, (int, float)) for v in x)
+    )
+
+
+def _layer_names(
+    sizes: Sequence[int],
+    names: str | Sequence[Sequence[str]] | None,
+    bias_names: Sequence[str] | None,
+    biases: Sequence[bool],
+) -> tuple[list[list[str]], list[str]]:
+    """Default or user names for every layer and bias neuron."""
+    last = len(sizes) - 1
+    if names is None:
+
+        def name(i: int, j: int) -> str:
+            if i == 0:
+                return f"x{j}"
+            if i == last:
+                return f"y{j}"
+            return f"h{j}" if last == 2 else f"h{i}_{j}"
+
+        layer_names = [[name(i, j) for j in range(1, size + 1)] for i, size in enumerate(sizes)]
+    else:
+        groups = (
+            [g.split() for g in names.split("/")]
+            if isinstance(names, str)
+            else [list(g) for g in names]
+        )
+        if len(groups) == len(sizes) + 1 and bias_names is None:
+            bias_names = groups.pop()
+        if len(groups) != len(sizes):
+            raise ShapeError(f"names give {len(groups)} layers: expected {len(sizes)}")
+        for i, (group, size) in enumerate(zip(groups, sizes)):
+            if len(group) != size:
+                raise ShapeError(f"names for layer {i} give {len(group)} names: expected {size}")
+        layer_names = groups
+    if bias_names is None:
+        bias_names = [f"b{i}" for i in range(1, len(sizes))]
+    else:
+        bias_names = list(bias_names)
+        wanted = sum(biases)
+        if len(bias_names) == wanted and wanted < len(biases):
+            it = iter(bias_names)
+            bias_names = [next(it) if b else "" for b in biases]
+        if len(bias_names) != len(biases):
+            raise ShapeError(f"got {len(bias_names)} bias names: expected {wanted}")
+    return layer_names, bias_names

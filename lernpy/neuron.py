@@ -1,0 +1,145 @@
+"""Neuron: holds its net, value, error and sensitivity.
+
+"Neurons hold data, links move data": a neuron sums what its incoming links
+deliver (``net``), applies its activation (``value``), and on the way back
+sums the blame its outgoing links send (``error`` = ∂E/∂value) and turns it
+into ``sensitivity`` = ∂E/∂net = error · activation′(net).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .activations import Activation, softmax
+
+if TYPE_CHECKING:
+    from .link import Link
+
+KINDS = ("input", "bias", "hidden", "output")
+
+
+class Neuron:
+    """One unit of the graph, owning its forward and backward numbers.
+
+    >>> from lernpy.activations import SIGMOID
+    >>> n = Neuron("h1", SIGMOID)
+    >>> n
+    Neuron('h1', sigmoid, net=0.0, value=0.0, sensitivity=0.0)
+    """
+
+    __slots__ = (
+        "name",
+        "activation",
+        "kind",
+        "layer",
+        "net",
+        "value",
+        "error",
+        "sensitivity",
+        "target",
+        "incoming",
+        "outgoing",
+        "group",
+        "index",
+    )
+
+    def __init__(self, name: str, activation: Activation, kind: str = "hidden", layer: int = 0):
+        self.name = name
+        self.activation = activation
+        self.kind = kind
+        self.layer = layer
+        self.net = 0.0
+        self.value = 1.0 if kind == "bias" else 0.0
+        self.error = 0.0  # ∂E/∂value
+        self.sensitivity = 0.0  # ∂E/∂net
+        self.target: float | None = None  # outputs only: the current sample's target
+        self.incoming: list[Link] = []
+        self.outgoing: list[Link] = []
+        # The neurons that share a layerwise activation (softmax) with this one.
+        self.group: list[Neuron] = [self]
+        self.index = 0  # insertion position in the network; set by Network
+
+    @property
+    def is_output(self) -> bool:
+        return self.kind == "output"
+
+    @property
+    def is_source(self) -> bool:
+        """Inputs and bias neurons: their value is given, not computed."""
+        return self.kind in ("input", "bias")
+
+    # -- forward -----------------------------------------------------------
+
+    def collect(self) -> float:
+        """Σ of the values the incoming links delivered, summed in link order."""
+        total = 0.0
+        for link in self.incoming:
+            total += link.value
+        return total
+
+    def fire(self) -> float:
+        """Set ``net`` and ``value`` from the delivered link values; return the value."""
+        self.net = self.collect()
+        if self.activation.layerwise:
+            # softmax: every member's net is known once the whole layer has delivered
+            members = self.group
+            values = softmax([m.collect() for m in members])
+            self.value = values[members.index(self)]
+        else:
+            self.value = self.activation.f(self.net)
+        return self.value
+
+    # -- backward ----------------------------------------------------------
+
+    def gather(self) -> float:
+        """Σ of the blame the outgoing links sent back, summed in link order."""
+        total = 0.0
+        for link in self.outgoing:
+            total += link.blame
+        return total
+
+    def current_error(self) -> float:
+        """∂E/∂value now: from the loss at an output, from the blame elsewhere."""
+        return self.error if self.kind == "output" else self.gather()
+
+    def sense(self, fused: bool = False) -> float:
+        """Set ``error`` and ``sensitivity`` (∂E/∂net); return the sensitivity.
+
+        ``fused``: the loss and this output's activation simplify to
+        sensitivity = value − target (sigmoid with binary cross-entropy,
+        softmax with cross-entropy), which is used exactly.
+        """
+        self.error = self.current_error()
+        if fused:
+            self.sensitivity = self.value - self.target
+        elif self.activation.layerwise:
+            # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j)
+            weighted = 0.0
+            for m in self.group:
+                e = self.error if m is self else m.current_error()
+                weighted += e * m.value
+            self.sensitivity = self.value * (self.error - weighted)
+        else:
+            self.sensitivity = self.error * self.activation.slope(self.net, self.value)
+        return self.sensitivity
+
+    # -- showing -----------------------------------------------------------
+
+    def __repr__(self) -> str:
+        if self.kind == "bias":
+            return f"Neuron({self.name!r}, bias, value=1.0)"
+        if self.kind == "input":
+            return f"Neuron({self.name!r}, input, value={self.value!r})"
+        return (
+            f"Neuron({self.name!r}, {self.activation.name}, net={self.net!r}, "
+            f"value={self.value!r}, sensitivity={self.sensitivity!r})"
+        )
+
+    def __rich_repr__(self):
+        yield self.name
+        yield "kind", self.kind
+        yield "activation", self.activation.name
+        yield "net", self.net
+        yield "value", self.value
+        yield "error", self.error
+        yield "sensitivity", self.sensitivity

@@ -1,0 +1,617 @@
+"""The scheduler: training as a stream of steps you can take, inspect and undo.
+
+One sample is a fixed walk (DESIGN.md, "The scheduler"):
+
+- forward: the sample is presented; each link delivers its value; each neuron fires
+- loss: the sample's loss and the output errors
+- backward: each neuron's sensitivity; each of its incoming links' sensitivity and blame
+- update: each link's weight changes (after the batch's last sample, or at once)
+
+Every step changes the network first and is then returned as a frozen record
+of what changed. ``back()`` undoes the last step bit for bit.
+
+>>> from lernpy import examples
+>>> net = examples.mazur()
+>>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+>>> run.step("neuron")
+Fired(h1, net=0.3775, value=0.5932699921071872)
+>>> run.run(until="update")[-1]
+Learned(b1→h2, sensitivity=0.009954254705217202, blame=0.0034839891468260204)
+>>> run.step()
+Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.1497807161327628)
+>>> run.back()
+Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.1497807161327628)
+>>> net["w1"].weight
+0.15
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import Finished, LernpyError, NumericError, UnknownNameError
+from .link import Link
+from .network import Network
+from .neuron import Neuron
+from .trace import Trace
+
+PHASES = ("forward", "loss", "backward", "update", "epoch")
+GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
+
+# -- step records --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Step:
+    """One step of training, recorded just after it happened.
+
+    ``epoch`` counts from 0; ``sample`` is the index in the data set of the
+    sample being walked (for a batch's updates, its last sample; -1 at an
+    epoch's end); ``phase`` is forward, loss, backward, update or epoch.
+    """
+
+    epoch: int
+    sample: int
+    phase: str
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+    @property
+    def name(self) -> str:
+        """The name of the link or neuron this step is about ("" for others)."""
+        return ""
+
+    def fields(self) -> dict[str, object]:
+        """The record as plain data (names for links and neurons), for CSV and JSON."""
+        out: dict[str, object] = {"kind": self.kind, "epoch": self.epoch, "sample": self.sample}
+        out["phase"] = self.phase
+        out["name"] = self.name
+        for key in self.__slots__:  # type: ignore[attr-defined]
+            if key not in ("link", "neuron"):
+                out[key] = getattr(self, key)
+        return out
+
+    def _numbers(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({self._numbers()})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Presented(Step):
+    """The input neurons took the sample's values."""
+
+    inputs: tuple[float, ...]
+    targets: tuple[float, ...]
+
+    def _numbers(self) -> str:
+        return f"sample {self.sample}, inputs={list(self.inputs)}, targets={list(self.targets)}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Delivered(Step):
+    """A link delivered ``value = weight · source.value`` to its target."""
+
+    link: Link
+    value: float
+
+    @property
+    def name(self) -> str:
+        return self.link.name
+
+    def _numbers(self) -> str:
+        return f"{self.link.name}, value={self.value!r}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Fired(Step):
+    """A neuron summed its incoming values into ``net`` and took ``value = activation(net)``."""
+
+    neuron: Neuron
+    net: float
+    value: float
+
+    @property
+    def name(self) -> str:
+        return self.neuron.name
+
+    def _numbers(self) -> str:
+        return f"{self.neuron.name}, net={self.net!r}, value={self.value!r}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Scored(Step):
+    """The sample's loss, and each output neuron's error ∂E/∂value."""
+
+    loss: float
+    values: tuple[float, ...]
+    targets: tuple[float, ...]
+    errors: tuple[float, ...]
+
+    def _numbers(self) -> str:
+        return f"loss={self.loss!r}, errors={list(self.errors)}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Sensed(Step):
+    """A neuron's error ∂E/∂value and sensitivity ∂E/∂net."""
+
+    neuron: Neuron
+    error: float
+    sensitivity: float
+
+    @property
+    def name(self) -> str:
+        return self.neuron.name
+
+    def _numbers(self) -> str:
+        return f"{self.neuron.name}, error={self.error!r}, sensitivity={self.sensitivity!r}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Learned(Step):
+    """A link's sensitivity ∂E/∂w and the blame it sent back to its source."""
+
+    link: Link
+    sensitivity: float
+    blame: float
+
+    @property
+    def name(self) -> str:
+        return self.link.name
+
+    def _numbers(self) -> str:
+        return f"{self.link.name}, sensitivity={self.sensitivity!r}, blame={self.blame!r}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Updated(Step):
+    """A weight changed: new = old + momentum_term − rate · gradient."""
+
+    link: Link
+    old: float
+    gradient: float
+    rate: float
+    momentum_term: float
+    new: float
+
+    @property
+    def name(self) -> str:
+        return self.link.name
+
+    def _numbers(self) -> str:
+        label = f" ({self.link.label})" if self.link.label else ""
+        momentum = f", momentum_term={self.momentum_term!r}" if self.momentum_term else ""
+        return (
+            f"{self.link.name}{label}, old={self.old!r}, gradient={self.gradient!r}"
+            f"{momentum}, new={self.new!r}"
+        )
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class EpochEnded(Step):
+    """An epoch ended; ``loss`` is the mean of its samples' losses."""
+
+    loss: float
+
+    def _numbers(self) -> str:
+        return f"epoch {self.epoch}, loss={self.loss!r}"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What the next step will be (from the static order; nothing is run)."""
+
+    kind: str
+    name: str
+    phase: str
+    epoch: int
+    sample: int
+
+
+# -- the walk ------------------------------------------------------------------
+
+PRESENT, DELIVER, FIRE, SCORE, SENSE, LEARN, UPDATE, END = range(8)
+KIND = ("Presented", "Delivered", "Fired", "Scored", "Sensed", "Learned", "Updated", "EpochEnded")
+
+Op = tuple  # (code, link or neuron or None, phase, depth)
+
+
+def _units(net: Network) -> list[list[Neuron]]:
+    """Computing neurons in topological order; a softmax layer is one unit."""
+    units: list[list[Neuron]] = []
+    seen: set[Neuron] = set()
+    for n in net.neurons:
+        if n.is_source or n in seen:
+            continue
+        unit = list(n.group) if n.activation.layerwise else [n]
+        seen.update(unit)
+        units.append(unit)
+    return units
+
+
+def sample_plan(net: Network, immediate: bool = False) -> list[Op]:
+    """The fixed walk of one sample: forward, loss, backward (and updates if immediate)."""
+    ops: list[Op] = [(PRESENT, None, "forward", 0)]
+    units = _units(net)
+    for unit in units:
+        depth = net.depth(unit[0])
+        for n in unit:
+            ops.extend((DELIVER, link, "forward", depth) for link in n.incoming)
+        ops.extend((FIRE, n, "forward", depth) for n in unit)
+    ops.append((SCORE, None, "loss", 0))
+    # backward: deepest first, and within one depth in the forward order (o1 before o2)
+    for unit in sorted(units, key=lambda u: -net.depth(u[0])):
+        depth = net.depth(unit[0])
+        ops.extend((SENSE, n, "backward", depth) for n in unit)
+        for n in unit:
+            for link in n.incoming:
+                ops.append((LEARN, link, "backward", depth))
+                if immediate:
+                    ops.append((UPDATE, link, "backward", depth))
+    return ops
+
+
+class Scheduler:
+    """Steps through training on ``data``: one step, a named grain, or a run.
+
+    Options (all explicit): ``rate``; ``momentum``; ``batch_size`` (1 is
+    online, ``None`` or ``"all"`` is the whole data set); ``reduce``
+    ("mean" or "sum" of the batch's gradients); ``update`` ("deferred": every
+    sensitivity from the old weights, then every update; "immediate": each link
+    updates right after it sends its blame back, which needs ``batch_size=1``);
+    ``shuffle`` (each epoch, with the network's seeded generator); ``epochs``;
+    ``trace`` (True, a :class:`~lernpy.trace.Trace`, or None); ``history``
+    ("all": ``back()`` can undo every step; "batch": only within the current
+    batch, which is what training uses).
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        data: object,
+        *,
+        rate: float = 0.5,
+        momentum: float = 0.0,
+        batch_size: int | str | None = 1,
+        reduce: str = "mean",
+        update: str = "deferred",
+        shuffle: bool = False,
+        epochs: int = 1,
+        trace: bool | Trace | None = True,
+        history: str = "all",
+    ) -> None:
+        net.check_ready()
+        samples = net.check_data(data)
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, (int, float))
+            or not 0.0 <= rate < math.inf
+        ):
+            raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
+        if (
+            isinstance(momentum, bool)
+            or not isinstance(momentum, (int, float))
+            or not 0.0 <= momentum < 1.0
+        ):
+            raise LernpyError(f"momentum is {momentum!r}: expected a number in [0, 1)")
+        if batch_size in (None, "all"):
+            batch_size = len(samples)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise LernpyError(
+                f"batch_size is {batch_size!r}: expected a whole number ≥ 1, None or 'all'"
+            )
+        if reduce not in ("mean", "sum"):
+            raise UnknownNameError(f"reduce is {reduce!r}: expected 'mean' or 'sum'")
+        if update not in ("deferred", "immediate"):
+            raise UnknownNameError(f"update is {update!r}: expected 'deferred' or 'immediate'")
+        if update == "immediate" and batch_size != 1:
+            raise LernpyError(
+                f"update='immediate' needs batch_size=1 (got {batch_size}): a batch's weights "
+                "change only once all its samples are seen"
+            )
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
+        if history not in ("all", "batch"):
+            raise UnknownNameError(f"history is {history!r}: expected 'all' or 'batch'")
+
+        self.net = net
+        self.data = samples
+        self.rate = float(rate)
+        self.momentum = float(momentum)
+        self.batch_size = min(batch_size, len(samples))
+        self.reduce = reduce
+        self.update = update
+        self.shuffle = shuffle
+        self.epochs = epochs
+        self.history = history
+        if trace is True:
+            trace = Trace()
+        if trace not in (None, False) and not isinstance(trace, Trace):
+            raise LernpyError(f"trace is {trace!r}: expected True, a Trace, or None")
+        self.trace: Trace | None = trace if isinstance(trace, Trace) else None
+        if self.trace is not None:
+            net.trace = self.trace
+        self.losses: list[float] = []  # mean sample loss of each finished epoch
+        self.loss = math.nan  # the last sample's loss
+
+        self._version = net.version
+        self._sample_ops = sample_plan(net, immediate=update == "immediate")
+        self._update_ops = (
+            [] if update == "immediate" else [(UPDATE, link, "update", 0) for link in net.links]
+        )
+        self._batches = -(-len(samples) // self.batch_size)
+        self._order = list(range(len(samples)))
+        self._loss_sum = 0.0
+        self._loss_count = 0
+        self._undo: list[tuple] = []
+        self._seek((0, 0, 0, 0))
+
+    # -- where we are --------------------------------------------------------
+
+    def _walk(self, start: tuple[int, int, int, int]):
+        """Every (position, op) from ``start`` on; a position is (epoch, batch, k, i)."""
+        e0, b0, k0, i0 = start
+        for e in range(e0, self.epochs):
+            for b in range(b0, self._batches):
+                size = min(self.batch_size, len(self.data) - b * self.batch_size)
+                for k in range(k0, size + 1):  # k == size: the batch's update segment
+                    ops = self._sample_ops if k < size else self._update_ops
+                    for i in range(i0, len(ops)):
+                        op = ops[i]
+                        if op[0] == UPDATE and op[1].frozen:
+                            continue  # frozen links never change: no step
+                        yield (e, b, k, i), op
+                    i0 = 0
+                k0 = 0
+            yield (e, self._batches, 0, 0), (END, None, "epoch", 0)
+            b0 = 0
+
+    def _seek(self, position: tuple[int, int, int, int]) -> None:
+        self._walker = self._walk(position)
+        self._next = next(self._walker, None)
+
+    def _sample_at(self, position: tuple[int, int, int, int]) -> int:
+        e, b, k, i = position
+        if b == self._batches:
+            return -1
+        start = b * self.batch_size
+        size = min(self.batch_size, len(self.data) - start)
+        return self._order[start + min(k, size - 1)]
+
+    @property
+    def finished(self) -> bool:
+        return self._next is None
+
+    @property
+    def epoch(self) -> int:
+        """The epoch the next step belongs to (``epochs`` once finished)."""
+        return self.epochs if self._next is None else self._next[0][0]
+
+    def peek(self) -> Planned | None:
+        """What the next step will be, read from the static order (None when finished)."""
+        if self._next is None:
+            return None
+        position, (code, obj, phase, _depth) = self._next[0], self._next[1]
+        name = obj.name if obj is not None else ""
+        return Planned(KIND[code], name, phase, position[0], self._sample_at(position))
+
+    # -- stepping --------------------------------------------------------------
+
+    def step(self, grain: str | None = None) -> Step:
+        """Take one step, or every step of the named grain; return the last step taken.
+
+        Grains: "step" (one), "link" (up to the next link step), "neuron" (up to
+        the next neuron firing or sensing), "layer" (the rest of this layer in
+        this phase), "phase", "sample" (up to the next sample), "batch", "epoch".
+        Raises :class:`~lernpy.errors.Finished` when nothing is left.
+        """
+        if grain is None or grain == "step":
+            return self._step()
+        if grain not in GRAINS:
+            raise UnknownNameError(f"unknown grain {grain!r}: expected one of {', '.join(GRAINS)}")
+        if self._next is None:
+            raise Finished("the scheduler is finished: every epoch is done")
+        first = self._next
+        key = (first[1][2], first[1][3])  # (phase, depth)
+        last = self._step()
+        while self._next is not None:
+            code, _obj, phase, depth = self._next[1]
+            if grain == "link" and isinstance(last, (Delivered, Learned, Updated)):
+                break
+            if grain == "neuron" and isinstance(last, (Fired, Sensed)):
+                break
+            if grain == "layer" and (phase, depth) != key:
+                break
+            if grain == "phase" and phase != key[0]:
+                break
+            if grain == "sample" and code == PRESENT:
+                break
+            if grain == "batch" and code == PRESENT and self._next[0][2] == 0:
+                break
+            if grain == "epoch" and isinstance(last, EpochEnded):
+                break
+            last = self._step()
+        return last
+
+    def run(self, until: str | Callable[[Step], bool] | None = None) -> list[Step]:
+        """Step until the next step is in phase ``until``, or ``until(step)`` is true, or the end.
+
+        A loop over :meth:`step`; returns the steps taken.
+        """
+        if isinstance(until, str) and until not in PHASES:
+            raise UnknownNameError(
+                f"run(until={until!r}): expected a phase ({', '.join(PHASES)}) or a function"
+            )
+        taken: list[Step] = []
+        while self._next is not None:
+            if isinstance(until, str) and self._next[1][2] == until:
+                break
+            taken.append(self.step())
+            if callable(until) and until(taken[-1]):
+                break
+        return taken
+
+    def _step(self) -> Step:
+        if self._next is None:
+            raise Finished("the scheduler is finished: every epoch is done")
+        if self.net.version != self._version:
+            raise LernpyError(
+                "the network's links changed since this scheduler was made: make a new one"
+            )
+        while self._next[1][0] == UPDATE and self._next[1][1].frozen:
+            self._next = next(self._walker, None)  # frozen since it was peeked; END always follows
+        position, op = self._next
+        code, obj = op[0], op[1]
+        e, b, k, _ = position
+        saved = (self._loss_sum, self._loss_count, self._order, len(self.losses), self.loss)
+        sample = self._sample_at(position)
+        bad: tuple[str, float] | None = None
+        phase = op[2]
+
+        if code == DELIVER:
+            olds: tuple = (obj.value,)
+            v = obj.deliver()
+            record: Step = Delivered(e, sample, phase, obj, v)
+            if not math.isfinite(v):
+                bad = (f"link {obj.name}", v)
+        elif code == FIRE:
+            olds = (obj.net, obj.value)
+            v = obj.fire()
+            record = Fired(e, sample, phase, obj, obj.net, v)
+            if not math.isfinite(v) or not math.isfinite(obj.net):
+                bad = (f"neuron {obj.name}", v if not math.isfinite(v) else obj.net)
+        elif code == LEARN:
+            olds = (obj.sensitivity, obj.blame, obj.gradient)
+            s = obj.learn()
+            record = Learned(e, sample, phase, obj, s, obj.blame)
+            if not (math.isfinite(s) and math.isfinite(obj.blame) and math.isfinite(obj.gradient)):
+                bad = (f"link {obj.name}", s)
+        elif code == SENSE:
+            olds = (obj.error, obj.sensitivity)
+            s = obj.sense(self.net.fused(obj))
+            record = Sensed(e, sample, phase, obj, obj.error, s)
+            if not (math.isfinite(s) and math.isfinite(obj.error)):
+                bad = (f"neuron {obj.name}", s)
+        elif code == UPDATE:
+            olds = (obj.weight, obj.velocity, obj.gradient)
+            divisor = 1.0
+            if self.reduce == "mean" and k > 0:
+                divisor = float(k)  # k is the batch's size in its update segment
+            gradient = obj.gradient / divisor
+            term = self.momentum * obj.velocity
+            new = obj.update(self.rate, self.momentum, divisor)
+            record = Updated(e, sample, phase, obj, olds[0], gradient, self.rate, term, new)
+            if not math.isfinite(new):
+                bad = (f"link {obj.name}", new)
+        elif code == PRESENT:
+            if b == 0 and k == 0:
+                if self.history == "batch":
+                    self._undo.clear()
+                if self.shuffle:
+                    saved = (*saved, self.net.rng.getstate())
+                    order = self._order[:]
+                    self.net.rng.shuffle(order)
+                    self._order = order
+                    sample = self._sample_at(position)
+            elif k == 0 and self.history == "batch":
+                self._undo.clear()
+            x, t = self.data[sample]
+            olds = (
+                tuple(n.value for n in self.net.inputs),
+                tuple(n.target for n in self.net.outputs),
+            )
+            self.net.present(x, t)
+            record = Presented(e, sample, phase, x, t)
+        elif code == SCORE:
+            outputs = self.net.outputs
+            olds = tuple(o.error for o in outputs)
+            values = tuple(o.value for o in outputs)
+            targets = self.data[sample][1]
+            lf = self.net.loss_function
+            self.loss = lf.value(values, targets)
+            errors = tuple(lf.gradient(values, targets))
+            for o, err in zip(outputs, errors):
+                o.error = err
+            self._loss_sum += self.loss
+            self._loss_count += 1
+            record = Scored(e, sample, phase, self.loss, values, targets, errors)
+            if not math.isfinite(self.loss):
+                bad = ("the loss", self.loss)
+        else:  # END
+            olds = ()
+            mean = self._loss_sum / self._loss_count
+            self.losses.append(mean)
+            self._loss_sum, self._loss_count = 0.0, 0
+            record = EpochEnded(e, -1, phase, mean)
+
+        self._undo.append((position, code, obj, olds, saved, record))
+        if self.trace is not None:
+            self.trace.append(record)
+        self._next = next(self._walker, None)
+        if bad is not None:
+            self._numeric_failure(record, *bad)
+        return record
+
+    def _numeric_failure(self, record: Step, where: str, value: float) -> None:
+        """Undo the step that produced a NaN or infinity (and, in training, its batch); raise."""
+        self.back()
+        if self.history == "batch":
+            while self._undo:
+                self.back()
+        raise NumericError(
+            f"{where} became {value} on sample {record.sample} (epoch {record.epoch}) in "
+            f"{type(record).__name__}: the input or the rate may be too large; "
+            "the weights were kept "
+            "as they were before this " + ("batch" if self.history == "batch" else "step"),
+            where=where,
+            sample=record.sample,
+        )
+
+    def back(self) -> Step:
+        """Undo the last step exactly (bit for bit) and return it."""
+        if not self._undo:
+            raise LernpyError(
+                "nothing to undo"
+                + (": training keeps only the current batch" if self.history == "batch" else "")
+            )
+        position, code, obj, olds, saved, record = self._undo.pop()
+        if code == DELIVER:
+            (obj.value,) = olds
+        elif code == FIRE:
+            obj.net, obj.value = olds
+        elif code == LEARN:
+            obj.sensitivity, obj.blame, obj.gradient = olds
+        elif code == SENSE:
+            obj.error, obj.sensitivity = olds
+        elif code == UPDATE:
+            obj.weight, obj.velocity, obj.gradient = olds
+        elif code == PRESENT:
+            for n, v in zip(self.net.inputs, olds[0]):
+                n.value = v
+            for n, t in zip(self.net.outputs, olds[1]):
+                n.target = t
+        elif code == SCORE:
+            for o, err in zip(self.net.outputs, olds):
+                o.error = err
+        self._loss_sum, self._loss_count, self._order, count, self.loss = saved[:5]
+        del self.losses[count:]
+        if len(saved) > 5:
+            self.net.rng.setstate(saved[5])
+        if self.trace is not None:
+            self.trace.discard(record)
+        self._seek(position)
+        return record
+
+    def __repr__(self) -> str:
+        where = "finished" if self._next is None else f"next: {self.peek()}"
+        return (
+            f"Scheduler({len(self.data)} samples, rate={self.rate}, momentum={self.momentum}, "
+            f"batch_size={self.batch_size}, reduce={self.reduce!r}, update={self.update!r}, "
+            f"epochs={self.epochs}; {where})"
+        )
