@@ -2,8 +2,8 @@
 
 >>> from lernpy import examples
 >>> svg = diagram_svg(examples.mazur(), annotate="weight", highlight="w5")
->>> svg.count('class="neuron'), svg.count('class="link ')
-(10, 12)
+>>> svg.count('class="neuron '), svg.count('class="link ')
+(8, 12)
 """
 
 from __future__ import annotations
