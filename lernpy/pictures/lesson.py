@@ -378,8 +378,7 @@ def lesson_html(
 def write_lesson(path: str | os.PathLike, net: object, data: object, **options: object) -> Path:
     """Write lesson_html(...) to path (atomically) and return the path."""
     path = Path(path)
-    text = lesson_html(net, data, **options)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(lesson_html(net, data, **options), encoding="utf-8")
     os.replace(tmp, path)
     return path
