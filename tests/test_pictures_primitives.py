@@ -124,17 +124,25 @@ def test_layered_network_gets_one_column_per_layer_biases_at_the_bottom():
     assert not any(lay.is_skip(s, t) for s, t in MAZUR_EDGES)
 
 
-def test_skip_link_is_curved_above_the_neurons_it_jumps():
-    """x1→y1 past two hidden layers bows over every neuron, and outputs stay last."""
+def test_skip_link_runs_in_a_lane_above_the_neurons_it_jumps():
+    """x1→y1 past two hidden layers runs above every neuron, and outputs stay last."""
     nodes = ["x1", "h1", "h2", "y1"]
     kinds = dict(x1="input", h1="hidden", h2="hidden", y1="output")
     edges = [("x1", "h1"), ("h1", "h2"), ("h2", "y1"), ("x1", "y1")]
     lay = layout(nodes, kinds, edges)
     assert depths(nodes, kinds, edges) == dict(x1=0, h1=1, h2=2, y1=3)
-    assert lay.is_skip("x1", "y1")
-    (_, _), (_, cy), (_, _) = lay.route("x1", "y1")
-    assert cy < min(y for _, y in lay.positions.values()) - RADIUS
-    assert cy > 0  # inside the picture
+    assert lay.is_skip("x1", "y1") and not lay.is_skip("x1", "h1")
+    path = lay.polyline("x1", "y1")
+    assert path[0] == lay.positions["x1"] and path[-1] == approx(lay.positions["y1"])
+    for name in ("h1", "h2"):  # where the link passes a neuron's column, it is above it
+        x, y = lay.positions[name]
+        passing = [
+            a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0])
+            for a, b in zip(path, path[1:], strict=False)
+            if a[0] <= x <= b[0] and b[0] > a[0]
+        ]
+        assert passing and max(passing) < y - RADIUS - 5
+    assert all(0 < py < lay.height for _, py in path)
     assert all(0 < x < lay.width and 0 < y < lay.height for x, y in lay.positions.values())
 
 

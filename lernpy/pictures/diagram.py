@@ -66,15 +66,23 @@ def last_updates(net: object) -> dict[str, tuple[float, float]]:
 
 
 def _link_label(link: _Link, annotate: str, updates: Mapping[str, tuple[float, float]]) -> str:
+    # The legend says what the number is; the label stays short so labels fit.
     prefix = f"{link.label} " if link.label else ""
     if annotate == "weight":
         return f"{prefix}{number(link.weight)}"
     if annotate == "sensitivity":
-        return f"{prefix}∂E/∂w {number(link.sensitivity)}"
+        return f"{prefix}{number(link.sensitivity)}"
     if link.name not in updates:
         return ""
     old, new = updates[link.name]
-    return f"{prefix}Δw {number(new - old)}"
+    return f"{prefix}{number(new - old)}"
+
+
+LABEL_MEANING = {
+    "weight": "link labels: weight",
+    "sensitivity": "link labels: ∂E/∂w (the link's sensitivity); δ under a neuron: ∂E/∂net",
+    "update": "link labels: Δw of the link's last update",
+}
 
 
 def network_layout(net: object) -> Layout:
@@ -110,7 +118,7 @@ def diagram_svg(
         return summary_svg(net, title=title)
     lay = network_layout(net)
     header = 30.0
-    legend = 34.0
+    legend = 48.0 if annotate else 34.0
     doc = Svg(lay.width, lay.height + header + legend, class_="lernpy-diagram")
     doc.text(10, 20, title or _describe(net), font_size=13, font_weight="bold", class_="title")
     doc.open_group(transform=f"translate(0,{fmt(header)})")
@@ -128,9 +136,8 @@ def diagram_svg(
     # links first, so neurons sit on top of their ends
     doc.open_group(class_="links")
     for index, link in enumerate(links):
-        pts = lay.route(link.source.name, link.target.name)
         width = link_width(link.weight, biggest)
-        shape = _link_shape(pts)
+        shape = _link_shape(lay, link)
         tip = (
             f"{link.name}{f' ({link.label})' if link.label else ''}: weight {link.weight!r}, "
             f"∂E/∂w {link.sensitivity!r}{', frozen' if link.frozen else ''}"
@@ -246,7 +253,7 @@ def diagram_svg(
             )
         doc.close_group()
     doc.close_group()
-    _legend(doc, 10, header + lay.height + 12)
+    _legend(doc, 10, header + lay.height + 12, LABEL_MEANING.get(annotate or ""))
     return doc.to_string()
 
 
@@ -263,17 +270,12 @@ def _resolve(net: object, name: str | None) -> object | None:
     raise KeyError(f"nothing named {name!r} to highlight: expected a neuron or link name")
 
 
-def _link_shape(pts: tuple) -> tuple[str, dict]:
-    if len(pts) == 2:
-        (x1, y1), (x2, y2) = pts
-        return "line", {
-            "x1": round(x1, 2),
-            "y1": round(y1, 2),
-            "x2": round(x2, 2),
-            "y2": round(y2, 2),
-        }
-    (x1, y1), (cx, cy), (x2, y2) = pts
-    d = f"M {fmt(x1)} {fmt(y1)} Q {fmt(cx)} {fmt(cy)} {fmt(x2)} {fmt(y2)}"
+def _link_shape(lay: Layout, link: _Link) -> tuple[str, dict]:
+    # A link between neighbouring columns is a <line>; a skip link a <path> in its lane.
+    d = lay.route(link.source.name, link.target.name)
+    if not lay.is_skip(link.source.name, link.target.name):
+        x1, y1, x2, y2 = (float(v) for v in d.split() if v not in ("M", "L"))
+        return "line", {"x1": x1, "y1": y1, "x2": x2, "y2": y2}
     return "path", {"d": d}
 
 
@@ -292,13 +294,15 @@ def _describe(net: object) -> str:
     return f"network {sizes}" + (f", loss {loss}" if loss else "")
 
 
-def _legend(doc: Svg, x: float, y: float) -> None:
+def _legend(doc: Svg, x: float, y: float, extra: str | None = None) -> None:
     doc.open_group(class_="legend", font_size=10)
     doc.line(x, y, x + 24, y, stroke=sign_colour(1), stroke_width=3)
     doc.text(x + 28, y + 4, "positive weight")
     doc.line(x + 120, y, x + 144, y, stroke=sign_colour(-1), stroke_width=3, stroke_dasharray="5 3")
     doc.text(x + 148, y + 4, "negative weight (dashed)")
     doc.text(x, y + 18, "width grows with |weight|; dashed circle: bias neuron (value 1)")
+    if extra:
+        doc.text(x, y + 32, extra, class_="legend-labels")
     doc.close_group()
 
 

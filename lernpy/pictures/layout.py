@@ -6,13 +6,17 @@ Network: give it the nodes in topological order, their kinds and the edges.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+from lernpy.pictures.svg import fmt
 
 RADIUS = 20.0
 COLUMN_GAP = 220.0
 ROW_GAP = 74.0
 MARGIN = 46.0
 FONT = 11.0
+LANE_GAP = 14.0
 
 
 @dataclass(frozen=True)
@@ -51,41 +55,67 @@ class Layout:
     width: float
     height: float
     radius: float = RADIUS
+    lanes: dict[tuple[str, str], float] = field(default_factory=dict)
     placed: list[Box] = field(default_factory=list)
 
     def is_skip(self, source: str, target: str) -> bool:
-        """A link that jumps over at least one column (drawn as a curve)."""
+        """A link that jumps over at least one column (drawn in a lane above the neurons)."""
         return self.column_of[target] - self.column_of[source] != 1
 
-    def route(self, source: str, target: str) -> tuple[tuple[float, float], ...]:
-        """The link's control points: two for a straight line, three for a curve."""
+    def route(self, source: str, target: str) -> str:
+        """The link as SVG path data: a straight line, or up into its lane, across, and down."""
         x1, y1 = self.positions[source]
         x2, y2 = self.positions[target]
         if not self.is_skip(source, target):
-            return (x1, y1), (x2, y2)
-        span = abs(self.column_of[target] - self.column_of[source])
-        # Bow above the columns in between, more for longer jumps, so the curve
-        # clears the neurons it passes.
-        top = min(self.positions[n][1] for n in self.positions) - self.radius
-        cy = min(y1, y2, top) - 30.0 - 12.0 * span
-        return (x1, y1), ((x1 + x2) / 2, cy), (x2, y2)
+            return f"M {fmt(x1)} {fmt(y1)} L {fmt(x2)} {fmt(y2)}"
+        lane = self.lanes[(source, target)]
+        k = min(COLUMN_GAP / 4, abs(x2 - x1) / 4)
+        return (
+            f"M {fmt(x1)} {fmt(y1)} Q {fmt(x1 + k)} {fmt(lane)} {fmt(x1 + 2 * k)} {fmt(lane)} "
+            f"L {fmt(x2 - 2 * k)} {fmt(lane)} Q {fmt(x2 - k)} {fmt(lane)} {fmt(x2)} {fmt(y2)}"
+        )
+
+    def polyline(self, source: str, target: str) -> list[tuple[float, float]]:
+        """Points along the link, close enough together to stand for the curve."""
+        parts = self.route(source, target).split()
+        points: list[tuple[float, float]] = []
+        i = 0
+        while i < len(parts):
+            op = parts[i]
+            if op in ("M", "L"):
+                points.append((float(parts[i + 1]), float(parts[i + 2])))
+                i += 3
+            else:  # Q: a quadratic curve from the last point
+                (x0, y0), cx, cy = points[-1], float(parts[i + 1]), float(parts[i + 2])
+                x2, y2 = float(parts[i + 3]), float(parts[i + 4])
+                for step in range(1, 13):
+                    t = step / 12
+                    u = 1 - t
+                    points.append(
+                        (
+                            u * u * x0 + 2 * u * t * cx + t * t * x2,
+                            u * u * y0 + 2 * u * t * cy + t * t * y2,
+                        )
+                    )
+                i += 5
+        return points
 
     def point_on(self, source: str, target: str, t: float) -> tuple[float, float]:
-        """The point a fraction t along the link from source to target."""
-        pts = self.route(source, target)
-        if len(pts) == 2:
-            (x1, y1), (x2, y2) = pts
-            return x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
-        (x1, y1), (cx, cy), (x2, y2) = pts
-        u = 1 - t
-        return (
-            u * u * x1 + 2 * u * t * cx + t * t * x2,
-            u * u * y1 + 2 * u * t * cy + t * t * y2,
-        )
+        """The point a fraction t of the way along the link (by length) from source to target."""
+        pts = self.polyline(source, target)
+        lengths = [math.dist(a, b) for a, b in zip(pts, pts[1:], strict=False)]
+        goal = t * sum(lengths)
+        for (a, b), length in zip(zip(pts, pts[1:], strict=False), lengths, strict=True):
+            if goal <= length and length > 0:
+                f = goal / length
+                return a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f
+            goal -= length
+        return pts[-1]
 
     def place_label(self, source: str, target: str, text: str) -> tuple[float, float]:
         """Find a spot on the link for a label that overlaps nothing placed so far."""
         candidates = (0.3, 0.42, 0.22, 0.55, 0.68, 0.36, 0.48, 0.62, 0.76, 0.16, 0.84)
+        candidates += tuple(k / 50 for k in range(6, 45))  # then every 2 % along the link
         first = None
         for t in candidates:
             x, y = self.point_on(source, target, t)
@@ -150,9 +180,10 @@ def layout(
         if kinds[n] == "bias":
             columns[column_of[n]].append(n)
     rows = max((len(c) for c in columns), default=1)
-    # Leave room above for the curves of skip links.
-    skips = any(column_of[t] - column_of[s] != 1 for s, t in edges)
-    top = MARGIN + (30.0 + 12.0 * count if skips else 0.0)
+    # Skip links run in lanes above every neuron, shorter jumps lower down.
+    skips = [(s, t) for s, t in edges if column_of[t] - column_of[s] != 1]
+    skips.sort(key=lambda e: abs(column_of[e[1]] - column_of[e[0]]))
+    top = MARGIN + (RADIUS + LANE_GAP * len(skips) if skips else 0.0)
     height = top + (rows - 1) * ROW_GAP + MARGIN + 2 * FONT
     width = 2 * MARGIN + (count - 1) * COLUMN_GAP + 40.0
     positions: dict[str, tuple[float, float]] = {}
@@ -160,4 +191,5 @@ def layout(
         offset = (rows - len(column)) * ROW_GAP / 2
         for r, n in enumerate(column):
             positions[n] = (MARGIN + 20.0 + c * COLUMN_GAP, top + offset + r * ROW_GAP)
-    return Layout(positions, columns, column_of, width, height)
+    lanes = {e: top - RADIUS - LANE_GAP * (k + 1) + 4 for k, e in enumerate(skips)}
+    return Layout(positions, columns, column_of, width, height, lanes=lanes)
