@@ -135,8 +135,9 @@ class Browser:
                 return message
 
     def open(self, url: str) -> None:
-        """Load a page and wait for its load event."""
+        """Load a page and wait for its load event (requests are counted afresh)."""
         self.events.clear()
+        self.requests.clear()
         self.send("Page.navigate", {"url": url})
         self.wait_for_event("Page.loadEventFired")
 
