@@ -51,6 +51,7 @@ def _register_demo(sub: argparse._SubParsersAction) -> None:
 
 
 REGISTRARS: list[Registrar] = [_register_demo]
+REGISTRARS.append(importlib.import_module("lernpy.cli_pictures").register)  # draw, lesson
 
 
 def build_parser() -> argparse.ArgumentParser:
