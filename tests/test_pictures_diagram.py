@@ -27,7 +27,14 @@ def skip() -> Network:
     return net
 
 
-NETWORKS = {"mazur": examples.mazur, "mixed": mixed, "skip": skip}
+def forty() -> Network:
+    """40 neurons, the most drawn one by one: 4-16-16-4 with a skip link."""
+    net = Network.layered(4, 16, 16, 4, activation="tanh", seed=0)
+    net.add_link("x1", "y1", weight=0.9)
+    return net
+
+
+NETWORKS = {"mazur": examples.mazur, "mixed": mixed, "skip": skip, "forty": forty}
 
 
 def centres(root) -> dict[str, tuple[float, float]]:

@@ -223,13 +223,18 @@ def diagram_svg(
                 )
     doc.close_group()
 
+    left_out = 0
     if annotate:
         doc.open_group(class_="link-labels", font_size=FONT)
         for index, link in enumerate(links):
             text = _link_label(link, annotate, updates)
             if not text:
                 continue
-            x, y = lay.place_label(link.source.name, link.target.name, text)
+            spot = lay.place_label(link.source.name, link.target.name, text)
+            if spot is None:
+                left_out += 1  # no room: the link's tooltip still has its numbers
+                continue
+            x, y = spot
             box = text_box(x, y + FONT / 3, text)
             doc.rect(
                 round(box.left, 2),
@@ -253,7 +258,10 @@ def diagram_svg(
             )
         doc.close_group()
     doc.close_group()
-    _legend(doc, 10, header + lay.height + 12, LABEL_MEANING.get(annotate or ""))
+    meaning = LABEL_MEANING.get(annotate or "")
+    if left_out:
+        meaning = f"{meaning} ({left_out} left out for room: hover a link for its numbers)"
+    _legend(doc, 10, header + lay.height + 12, meaning)
     return doc.to_string()
 
 

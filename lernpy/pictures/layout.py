@@ -112,21 +112,18 @@ class Layout:
             goal -= length
         return pts[-1]
 
-    def place_label(self, source: str, target: str, text: str) -> tuple[float, float]:
-        """Find a spot on the link for a label that overlaps nothing placed so far."""
+    def place_label(self, source: str, target: str, text: str) -> tuple[float, float] | None:
+        """A spot on the link for a label that overlaps nothing placed so far (None: no room)."""
         candidates = (0.3, 0.42, 0.22, 0.55, 0.68, 0.36, 0.48, 0.62, 0.76, 0.16, 0.84)
         candidates += tuple(k / 50 for k in range(6, 45))  # then every 2 % along the link
-        first = None
         for t in candidates:
             x, y = self.point_on(source, target, t)
             box = text_box(x, y + FONT / 3, text)
-            first = first or (x, y, box)
-            if not any(box.overlaps(other, pad=1.0) for other in self.placed):
+            inside = box.left >= 0 and box.right <= self.width and box.top >= 0
+            if inside and not any(box.overlaps(other, pad=1.0) for other in self.placed):
                 self.placed.append(box)
                 return x, y
-        x, y, box = first  # type: ignore[misc]
-        self.placed.append(box)
-        return x, y
+        return None
 
 
 def depths(nodes: list[str], kinds: dict[str, str], edges: list[tuple[str, str]]) -> dict[str, int]:
