@@ -131,6 +131,11 @@ def _draw(args: argparse.Namespace) -> int:
             points = [(x[0], x[1], point_class(t)) for x, t in data or ()]
             show(boundary_text(grid, extent, points, low, high))
         return 0
+    if data and not args.epochs:
+        # Show the numbers of the first sample: its forward pass and sensitivities
+        # (and, for --annotate update, one real update at --rate).
+        rate = args.rate if args.annotate == "update" else 0.0
+        net.scheduler([data[0]], rate=rate, trace=args.annotate == "update").run()
     try:
         svg = pictures.diagram_svg(net, annotate=args.annotate, highlight=args.highlight)
     except KeyError as error:
@@ -171,8 +176,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "draw",
         help="draw a network, its decision boundary or its loss curves (SVG)",
-        description="Draw a network (a demo name or a network file) as SVG; the boundary and "
-        "the curves go to the terminal when no -o is given.",
+        description="Draw a network (a demo name or a network file) as SVG, with the numbers of "
+        "the first sample of its data; the boundary and the curves go to the terminal when no "
+        "-o is given.",
     )
     p.add_argument("source", help=f"a demo ({', '.join(DEMOS)}) or a network file (net.json)")
     p.add_argument("-o", "--out", help="write to this file (default: the SVG to stdout)")

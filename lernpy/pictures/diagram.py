@@ -100,6 +100,7 @@ def diagram_svg(
     values: bool = True,
     max_neurons: int = MAX_NEURONS,
     title: str | None = None,
+    label_room: int = 0,
 ) -> str:
     """The network as an SVG diagram.
 
@@ -107,7 +108,8 @@ def diagram_svg(
     its last "update" (Δw, from the network's trace). highlight: the name or
     label of one link or neuron to mark. values: show each neuron's value.
     Networks with more than max_neurons neurons (biases not counted) are drawn
-    as one box per layer instead.
+    as one box per layer instead. label_room: keep room for link labels of at
+    least this many characters (for pages that change the labels later).
     """
     if annotate is not None and annotate not in ANNOTATIONS:
         raise ValueError(f"annotate is {annotate!r}: expected one of {', '.join(ANNOTATIONS)}")
@@ -230,7 +232,8 @@ def diagram_svg(
             text = _link_label(link, annotate, updates)
             if not text:
                 continue
-            spot = lay.place_label(link.source.name, link.target.name, text)
+            room = text.center(max(len(text), label_room))
+            spot = lay.place_label(link.source.name, link.target.name, room)
             if spot is None:
                 left_out += 1  # no room: the link's tooltip still has its numbers
                 continue
@@ -245,6 +248,7 @@ def diagram_svg(
                 fill_opacity=0.85,
                 rx=2,
                 class_="link-label-bg",
+                id=f"lb-{index}",
             )
             doc.text(
                 round(x, 2),

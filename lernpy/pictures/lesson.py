@@ -352,7 +352,9 @@ def lesson_html(
     The network is left as it was.
     """
     rec = record(net, data, max_steps=max_steps, **options)
-    svg = diagram_svg(net, annotate="weight", title="")
+    # Labels will show up to 4 significant digits of a changing weight: keep room for them.
+    longest = max((len(link.label or "") for link in net.links), default=0)  # type: ignore[attr-defined]
+    svg = diagram_svg(net, annotate="weight", title="", label_room=longest + 9)
     rate = rec["rate"]
     count = sum(1 for fr in rec["frames"] if fr["k"] == "Presented")
     subtitle = (

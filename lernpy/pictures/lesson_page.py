@@ -167,6 +167,12 @@ function show(f) {
     if (label) {
       label.textContent = (l.label ? l.label + " " : "") + short(w);
       label.setAttribute("fill", colour(w));
+      const bg = $("lb-" + k);
+      if (bg) {  // the white box behind the label follows the label's new width
+        const bb = label.getBBox();
+        bg.setAttribute("x", (bb.x - 2).toFixed(2));
+        bg.setAttribute("width", (bb.width + 4).toFixed(2));
+      }
     }
     const row = linkRows[k];
     const old = stage === 3 ? start.l[k][0] : w;
