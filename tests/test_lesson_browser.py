@@ -103,5 +103,5 @@ def test_neuron_and_sample_buttons_move_by_their_grain(browser, tmp_path):
         seen.append(text(b, "#step").split(":")[0])
     assert seen == ["sample 1", "sample 2", "sample 3"]
     b.click("#last")
-    assert text(b, "#step").startswith("epoch 1 ends")
+    assert text(b, "#step").startswith("epoch 0 ends")
     assert set(b.requests) == {page.as_uri()}

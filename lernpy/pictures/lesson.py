@@ -153,7 +153,7 @@ def describe(step: object) -> str:
     if kind == "Updated":
         return f"update {_link(step.link)}: {num(step.old)} → {num(step.new)}"
     if kind == "EpochEnded":
-        return f"epoch {step.epoch + 1} ends: mean loss {num(step.loss)}"
+        return f"epoch {step.epoch} ends: mean loss {num(step.loss)}"
     return kind
 
 
@@ -361,7 +361,8 @@ def lesson_html(
         f"{len(rec['frames']) - 1} steps over {count} sample{'s' * (count != 1)}"
         + (f", rate {rate:g}" if rate is not None else "")
         + ("" if rec["complete"] else f" (stopped after {max_steps} steps)")
-        + ". Use the buttons, the slider or the arrow keys (shift: neuron by neuron)."
+        + ". Use the buttons, the slider or the arrow keys (shift: neuron by neuron);"
+        + " epochs and samples count from 0, as in the trace."
     )
     payload = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")  # never close the script element early

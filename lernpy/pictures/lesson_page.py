@@ -145,7 +145,7 @@ function show(f) {
   const fr = F[cur];
   $("slider").value = cur;
   const phase = fr.p ? " \\u00b7 " + fr.p : "";
-  const sample = fr.s >= 0 ? " \\u00b7 epoch " + (fr.e + 1) + ", sample " + fr.s : "";
+  const sample = fr.s >= 0 ? " \\u00b7 epoch " + fr.e + ", sample " + fr.s : "";
   const loss = fr.loss !== null ? " \\u00b7 loss E = " + num(fr.loss) : "";
   $("where").textContent = "step " + cur + " of " + (F.length - 1) + sample + phase + loss;
   $("step").textContent = fr.t;
