@@ -66,7 +66,8 @@ def curve_text(
     last = f"{n}"
     text.append(" " * (pad + 2) + "1" + "epoch".center(width - 1 - len(last)) + last + "\n")
     legend = "  ".join(
-        f"{GLYPHS[k % len(GLYPHS)]} {name} {vs[-1]:.4g}" if vs else f"{GLYPHS[k]} {name}"
+        f"{GLYPHS[k % len(GLYPHS)]} {name}"
+        + "".join(f" {v:.4g}" for v in [v for v in vs if math.isfinite(v)][-1:])
         for k, (name, vs) in enumerate(series.items())
     )
     text.append(" " * (pad + 1) + legend)

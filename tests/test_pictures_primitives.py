@@ -176,3 +176,21 @@ def test_any_dag_lays_out_left_to_right_without_overlap(dag):
     for a in range(len(pos)):
         for b in range(a + 1, len(pos)):
             assert math.dist(pos[a], pos[b]) > 2 * RADIUS + 10
+
+
+def test_training_log_with_missing_test_values_draws_only_the_known_points():
+    """train_/test_ loss and accuracy lists, with None where nothing was measured."""
+
+    class Log:
+        train_loss = [0.6, 0.5, 0.4, 0.3]
+        test_loss = [None, 0.55, None, 0.35]
+        train_accuracy = [0.5, 0.5, 0.75, 1.0]
+        test_accuracy = [None, None, None, None]
+
+    root = parse(curves_svg(Log()))
+    loss, accuracy = by_class(root, "chart")
+    train, test = by_class(loss, "series")
+    assert values_back(loss, train) == approx(Log.train_loss, abs=1e-3)
+    assert values_back(loss, test) == approx([0.55, 0.35], abs=1e-3)
+    assert [x for x, _ in points(test)] == [points(train)[1][0], points(train)[3][0]]
+    assert [s.get("data-name") for s in by_class(accuracy, "series")] == ["train"]

@@ -33,27 +33,35 @@ def tick_label(x: float) -> str:
     return f"{x:.6g}"
 
 
+SERIES = {
+    "loss": ("loss", "train"),
+    "train_loss": ("loss", "train"),
+    "test_loss": ("loss", "test"),
+    "accuracy": ("accuracy", "train"),
+    "train_accuracy": ("accuracy", "train"),
+    "test_accuracy": ("accuracy", "test"),
+}
+
+
 def _series_of(history: object) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Split a History (or a mapping) into loss series and accuracy series."""
+    """Split a History, a training log or a mapping into loss series and accuracy series.
+
+    Missing values (None) become NaN, which the charts leave out.
+
+    >>> _series_of({"loss": [0.5, 0.4], "test_loss": [None, 0.6], "accuracy": [None, None]})
+    ({'train': [0.5, 0.4], 'test': [nan, 0.6]}, {})
+    """
     if isinstance(history, Mapping):
         items = dict(history)
     else:
-        items = {
-            name: getattr(history, name)
-            for name in ("loss", "test_loss", "accuracy", "test_accuracy")
-            if getattr(history, name, None)
-        }
-    loss = {
-        ("train" if k == "loss" else k.replace("_loss", "")): list(v)
-        for k, v in items.items()
-        if "accuracy" not in k and v
-    }
-    accuracy = {
-        ("train" if k == "accuracy" else k.replace("_accuracy", "")): list(v)
-        for k, v in items.items()
-        if "accuracy" in k and v
-    }
-    return loss, accuracy
+        items = {name: getattr(history, name, None) for name in SERIES}
+    out: dict[str, dict[str, list[float]]] = {"loss": {}, "accuracy": {}}
+    for key, values in items.items():
+        if key not in SERIES or not values or all(v is None for v in values):
+            continue
+        panel_name, series = SERIES[key]
+        out[panel_name].setdefault(series, [math.nan if v is None else float(v) for v in values])
+    return out["loss"], out["accuracy"]
 
 
 def panel(
@@ -148,7 +156,8 @@ def panel(
         lx = px1 - 110
         ly = py1 + 14 + 14 * k
         doc.line(lx, ly - 4, lx + 18, ly - 4, stroke=colour, stroke_width=2, stroke_dasharray=dash)
-        last = f" {vs[-1]:.4g}" if vs else ""
+        finite = [v for v in vs if math.isfinite(v)]
+        last = f" {finite[-1]:.4g}" if finite else ""
         doc.text(lx + 22, ly, f"{name}{last}", font_size=10, class_="legend")
     doc.close_group()
 
