@@ -92,7 +92,11 @@ def panel(
     if y1 - y0 < 1e-12:
         y0, y1 = y0 - 0.5, y1 + 0.5
     if not log and bounds is None:
+        if y0 >= 0:
+            y0 = 0.0  # a loss is never negative: start the axis at 0
         ticks = nice_ticks(y0, y1)
+        if ticks[-1] < y1:  # end on a tick above the highest value
+            ticks.append(round(2 * ticks[-1] - ticks[-2], 12) if len(ticks) > 1 else y1)
         y0, y1 = min(y0, ticks[0]), max(y1, ticks[-1])
     else:
         ticks = [float(t) for t in range(math.ceil(y0), math.floor(y1) + 1)] if log else []
