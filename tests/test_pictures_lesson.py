@@ -9,6 +9,7 @@ import pytest
 
 from lernpy import Network, datasets, examples
 from lernpy.pictures import explain, lesson_html, record, write_lesson
+from lernpy.pictures.lesson import state_at
 
 
 def frames_of(html: str) -> dict:
@@ -34,9 +35,11 @@ def test_recording_replays_the_scheduler_and_leaves_the_network_as_it_was():
     other = examples.mazur()
     steps = other.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
     assert [f["k"] for f in rec["frames"]] == ["Start"] + [s.kind for s in steps]
-    last = rec["frames"][-1]
+    _, last = state_at(rec, len(rec["frames"]) - 1)
     names = [link["name"] for link in rec["links"]]
-    assert [w for w, *_ in last["l"]] == [other[name].weight for name in names]
+    assert [w for w, *_ in last] == [other[name].weight for name in names]
+    n, _ = state_at(rec, len(rec["frames"]) - 1)
+    assert [row[1] for row in n] == [neuron.value for neuron in other.neurons]
     assert rec["complete"]
 
 
@@ -47,8 +50,9 @@ def test_the_w5_update_frame_holds_mazurs_published_weight():
     (at,) = [
         i for i, f in enumerate(rec["frames"]) if f["k"] == "Updated" and f["f"] == ["link", k]
     ]
-    assert round(rec["frames"][at]["l"][k][0], 8) == 0.35891648
-    assert rec["frames"][at - 1]["l"][k][0] == 0.4
+    assert round(state_at(rec, at)[1][k][0], 8) == 0.35891648
+    assert state_at(rec, at - 1)[1][k][0] == 0.4
+    assert [row[0] for row in rec["frames"][at]["dl"]] == [k]  # only w5 changed in that step
     assert "0.40000000 → 0.35891648" in rec["frames"][at]["t"]
 
 

@@ -190,9 +190,8 @@ def record(
             [[link.weight, link.value, link.sensitivity, link.blame] for link in links],
         )
 
-    n_stage = [0] * len(neurons)
-    l_stage = [0] * len(links)
-    first_n, first_l = snapshot()
+    # Frame 0 holds every number; each later frame only what its step changed.
+    last_n, last_l = snapshot()
     frames: list[dict] = [
         {
             "k": "Start",
@@ -201,10 +200,8 @@ def record(
             "s": -1,
             "e": 0,
             "s0": 0,
-            "n": first_n,
-            "l": first_l,
-            "ns": "".join(map(str, n_stage)),
-            "ls": "".join(map(str, l_stage)),
+            "n": last_n,
+            "l": last_l,
             "f": None,
             "loss": None,
         }
@@ -223,20 +220,14 @@ def record(
         focus = None
         if kind == "Presented":
             sample_start = len(frames)
-            n_stage = [1 if n.kind in ("input", "bias") else 0 for n in neurons]
-            l_stage = [0] * len(links)
             weight_at_learn.clear()
             for o, t in zip(net.outputs, step.targets, strict=False):  # type: ignore[attr-defined]
                 target_of[o] = t
             loss = None
         elif kind in ("Fired", "Sensed"):
-            i = n_index[step.neuron]
-            n_stage[i] = 1 if kind == "Fired" else 2
-            focus = ["neuron", i]
+            focus = ["neuron", n_index[step.neuron]]
         elif kind in ("Delivered", "Learned", "Updated"):
-            k = l_index[step.link]
-            l_stage[k] = {"Delivered": 1, "Learned": 2, "Updated": 3}[kind]
-            focus = ["link", k]
+            focus = ["link", l_index[step.link]]
             if kind == "Learned":
                 weight_at_learn[step.link] = step.link.weight
         elif kind == "Scored":
@@ -250,14 +241,13 @@ def record(
                 "s": step.sample,
                 "e": step.epoch,
                 "s0": sample_start,
-                "n": ns,
-                "l": ls,
-                "ns": "".join(map(str, n_stage)),
-                "ls": "".join(map(str, l_stage)),
+                "dn": [[i, *row] for i, row in enumerate(ns) if row != last_n[i]],
+                "dl": [[k, *row] for k, row in enumerate(ls) if row != last_l[k]],
                 "f": focus,
                 "loss": loss,
             }
         )
+        last_n, last_l = ns, ls
         if kind in ("Delivered", "Learned", "Updated"):
             numbers = _numbers(step, net, weight_at_learn, target_of, loss_name, batch)
             explanations[l_index[step.link]].append([len(frames) - 1, explain(numbers)])
@@ -285,6 +275,20 @@ def record(
         "complete": complete,
         "rate": getattr(run, "rate", None),
     }
+
+
+def state_at(rec: dict, f: int) -> tuple[list[list[float]], list[list[float]]]:
+    """Every neuron's [net, value, error, sensitivity] and link's [weight, value, sensitivity,
+    blame] after frame f of a recording (frame 0 is the start)."""
+    frames = rec["frames"]
+    n = [row[:] for row in frames[0]["n"]]
+    links = [row[:] for row in frames[0]["l"]]
+    for frame in frames[1 : f + 1]:
+        for i, *row in frame["dn"]:
+            n[i] = row
+        for k, *row in frame["dl"]:
+            links[k] = row
+    return n, links
 
 
 def _numbers(step, net, weight_at_learn, target_of, loss_name, batch) -> dict:

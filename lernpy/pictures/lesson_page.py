@@ -126,6 +126,41 @@ D.links.forEach((l, k) => {
   if (label) label.addEventListener("click", () => choose(k));
 });
 
+// Frame 0 holds every number, later frames only what changed: keep a full copy
+// every KEY frames and replay the few changes in between.
+const KEY = 64;
+const keys = [];
+(function buildKeys() {
+  const n = F[0].n.map((r) => r.slice()), l = F[0].l.map((r) => r.slice());
+  for (let f = 0; f < F.length; f++) {
+    if (f > 0) apply(F[f], n, l);
+    if (f % KEY === 0) keys.push({ n: n.map((r) => r.slice()), l: l.map((r) => r.slice()) });
+  }
+})();
+function apply(fr, n, l) {
+  for (const [i, ...row] of fr.dn) n[i] = row;
+  for (const [k, ...row] of fr.dl) l[k] = row;
+}
+function stateAt(f) {
+  const base = keys[Math.floor(f / KEY)];
+  const n = base.n.map((r) => r.slice()), l = base.l.map((r) => r.slice());
+  for (let g = Math.floor(f / KEY) * KEY + 1; g <= f; g++) apply(F[g], n, l);
+  return { n, l };
+}
+// How far each neuron (1 fired, 2 sensed) and link (1 delivered, 2 learned, 3 updated)
+// has come in the current sample.
+function stages(f) {
+  const ns = D.neurons.map((n) => (n.kind === "input" || n.kind === "bias" ? 1 : 0));
+  const ls = D.links.map(() => 0);
+  const rank = { Fired: 1, Sensed: 2, Delivered: 1, Learned: 2, Updated: 3 };
+  for (let g = F[f].s0; g <= f && g > 0; g++) {
+    const fr = F[g];
+    if (!fr.f) continue;
+    if (fr.f[0] === "neuron") ns[fr.f[1]] = rank[fr.k];
+    else ls[fr.f[1]] = rank[fr.k];
+  }
+  return { ns, ls };
+}
 function sampleStart(f) { return F[f].s0; }
 function explanation(k, f) {
   const start = sampleStart(f);
@@ -149,11 +184,14 @@ function show(f) {
   const loss = fr.loss !== null ? " \\u00b7 loss E = " + num(fr.loss) : "";
   $("where").textContent = "step " + cur + " of " + (F.length - 1) + sample + phase + loss;
   $("step").textContent = fr.t;
-  const biggest = Math.max(1e-12, ...fr.l.map((l) => Math.abs(l[0])));
-  const start = F[fr.s0];
+  const now = stateAt(cur);
+  const start = stateAt(fr.s0);
+  const { ns, ls } = stages(cur);
+  const biggest = Math.max(1e-12, ...now.l.map((l) => Math.abs(l[0])));
+  const relabelled = [];
   D.links.forEach((l, k) => {
-    const [w, , sens] = fr.l[k];
-    const stage = +fr.ls[k];
+    const [w, , sens] = now.l[k];
+    const stage = ls[k];
     const el = $("link-" + k);
     if (el) {
       el.setAttribute("stroke", colour(w));
@@ -165,28 +203,36 @@ function show(f) {
     }
     const label = $("ll-" + k);
     if (label) {
-      label.textContent = (l.label ? l.label + " " : "") + short(w);
-      label.setAttribute("fill", colour(w));
-      const bg = $("lb-" + k);
-      if (bg) {  // the white box behind the label follows the label's new width
-        const bb = label.getBBox();
-        bg.setAttribute("x", (bb.x - 2).toFixed(2));
-        bg.setAttribute("width", (bb.width + 4).toFixed(2));
+      const wanted = (l.label ? l.label + " " : "") + short(w);
+      if (label.textContent !== wanted) {
+        label.textContent = wanted;
+        label.setAttribute("fill", colour(w));
+        relabelled.push(k);
       }
     }
     const row = linkRows[k];
-    const old = stage === 3 ? start.l[k][0] : w;
-    const src = fr.n[l.source], tgt = fr.n[l.target];
-    const srcKnown = +fr.ns[l.source] >= 1, tgtKnown = +fr.ns[l.target] >= 2;
+    const old = stage === 3 ? start.l[k][0] : w;  // the weight this sample started with
+    const src = now.n[l.source], tgt = now.n[l.target];
+    const srcKnown = ns[l.source] >= 1, tgtKnown = ns[l.target] >= 2;
     const cells = [old, srcKnown ? src[1] : null, tgtKnown ? tgt[3] : null,
                    stage >= 2 ? sens : null, stage === 3 ? w - old : null, stage === 3 ? w : null];
     cells.forEach((v, c) => { row.cells[c + 1].textContent = num(v); });
     row.classList.toggle("focus", !!fr.f && fr.f[0] === "link" && fr.f[1] === k);
     row.classList.toggle("chosen", chosen === k);
   });
+  // The white box behind each changed label follows its new width: read every
+  // size first, then write, so the page is laid out once.
+  const sizes = relabelled.map((k) => $("ll-" + k).getBBox());
+  relabelled.forEach((k, j) => {
+    const bg = $("lb-" + k);
+    if (bg) {
+      bg.setAttribute("x", (sizes[j].x - 2).toFixed(2));
+      bg.setAttribute("width", (sizes[j].width + 4).toFixed(2));
+    }
+  });
   D.neurons.forEach((n, i) => {
-    const [net, value, error, sens] = fr.n[i];
-    const stage = +fr.ns[i];
+    const [net, value, error, sens] = now.n[i];
+    const stage = ns[i];
     const v = $("nv0-" + i);
     if (v) v.textContent = n.kind === "bias" ? "1" : Number(value.toPrecision(6)).toString();
     const c = $("neuron-" + i);
