@@ -220,6 +220,9 @@ def diagram_svg(
                     anchor="middle",
                     font_size=10,
                     class_="neuron-value" if k == 0 else "neuron-sensitivity",
+                    stroke="#ffffff",  # a white halo keeps the number legible over links
+                    stroke_width=3,
+                    paint_order="stroke",
                     id=f"nv{k}-{index}",
                     data_name=n.name,
                 )
