@@ -97,7 +97,8 @@ def boundary_text(
     """A heatmap grid as coloured blocks, two characters per cell, data points as ○ and ●.
 
     The colour shows the value; a dot pattern marks cells above the middle of
-    the scale, so the boundary reads without colour too.
+    the scale (with several outputs, the winning class's number), so the
+    boundary reads without colour too.
     """
     rows, cols = len(grid), len(grid[0])
     x0, x1, y0, y1 = extent
@@ -113,14 +114,14 @@ def boundary_text(
         for j, value in enumerate(row):
             colour = cell_colour(value, low, high)
             if isinstance(value, (int, float)):
-                upper = value >= middle
-            else:
-                upper = max(range(len(value)), key=value.__getitem__) > 0
+                glyphs = "··" if value >= middle else "  "
+            else:  # several outputs: the winning class's number, faint
+                glyphs = str(max(range(len(value)), key=value.__getitem__) % 10) * 2
             if (i, j) in marks:
                 glyph = "●" if marks[(i, j)] % 2 else "○"
                 text.append(f"{glyph} ", style=Style(color="black", bgcolor=colour, bold=True))
             else:
-                text.append("··" if upper else "  ", style=Style(color="white", bgcolor=colour))
+                text.append(glyphs, style=Style(color="white", bgcolor=colour))
         text.append("\n")
     text.rstrip()
     return text

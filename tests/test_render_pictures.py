@@ -56,3 +56,10 @@ def test_boundary_blocks_mark_the_upper_half_and_the_data():
     console = Console(file=io.StringIO(), color_system="truecolor", width=40, force_terminal=True)
     show(text, console)
     assert "48;2;" in console.file.getvalue()  # cells are coloured blocks
+
+
+def test_several_outputs_print_the_winning_class():
+    """With one value per class, each cell shows the number of the class that wins there."""
+    grid = [[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]], [[0.2, 0.5, 0.3], [0.9, 0.05, 0.05]]]
+    lines = boundary_text(grid, (0.0, 1.0, 0.0, 1.0)).plain.splitlines()
+    assert lines == ["0022", "1100"]
