@@ -59,7 +59,9 @@ def test_step_to_the_w5_update_read_it_and_step_back(browser, mazur_page, tmp_pa
     assert b.evaluate("document.body.innerText.includes('0.35891648')")
     cells = row(b, "h1→o1")
     assert cells[1] == "0.40000000" and cells[4] == "0.08216704" and cells[6] == "0.35891648"
-    assert text(b, "#ll-6") == "w5 0.3589"  # the diagram's label follows the weight
+    assert (
+        text(b, '.link-label[data-name="h1→o1"]') == "w5 0.3589"
+    )  # the diagram's label follows the weight
 
     b.click('.link[data-name="h1→o1"]')  # click the link itself in the diagram
     explained = text(b, "#explain")
@@ -71,7 +73,7 @@ def test_step_to_the_w5_update_read_it_and_step_back(browser, mazur_page, tmp_pa
     assert text(b, "#step") != "update h1→o1 (w5): 0.40000000 → 0.35891648"
     cells = row(b, "h1→o1")
     assert cells[1] == "0.40000000" and cells[6] == "·"
-    assert text(b, "#ll-6") == "w5 0.4"
+    assert text(b, '.link-label[data-name="h1→o1"]') == "w5 0.4"
     explained = text(b, "#explain")
     assert "0.08216704" in explained and "0.35891648" not in explained
 
