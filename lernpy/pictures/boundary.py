@@ -296,7 +296,8 @@ def boundary_svg(
     width = size + 2 * margin
     if hidden_names:
         width = max(width, margin + per_row * (small + 24))
-    height = size + 2 * margin + 10 + extra_rows * (small + 36)
+    caption = 18.0
+    height = size + 2 * margin + caption + 10 + extra_rows * (small + 36)
     doc = Svg(width, height, class_="lernpy-boundary")
     outputs = [o.name for o in net.outputs]  # type: ignore[attr-defined]
     classes = 2 if len(outputs) == 1 else len(outputs)
@@ -315,6 +316,13 @@ def boundary_svg(
         outputs[0] if len(outputs) == 1 else "class",
         classes=classes,
     )
+    if len(outputs) == 1:
+        words = f"colour: {outputs[0]} from {low:g} (orange) to {high:g} (blue)"
+        if points:
+            words += "; data: ● class 1, ■ class 0"
+    else:
+        words = "colour: the winning class (paler where it wins narrowly)"
+    doc.text(margin, size + 2 * margin + 8, words, font_size=11, class_="caption")
     if hidden_names:
         grids = network_grids(net, extent, max(8, resolution // 2), hidden_names)
         by_name = {n.name: n for n in net.neurons}  # type: ignore[attr-defined]
@@ -327,7 +335,7 @@ def boundary_svg(
                 g,
                 extent,
                 margin + col * (small + 24),
-                size + 2 * margin + 24 + row * (small + 36),
+                size + 2 * margin + caption + 24 + row * (small + 36),
                 small,
                 lo,
                 hi,
