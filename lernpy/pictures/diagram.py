@@ -315,7 +315,9 @@ def _legend(doc: Svg, x: float, y: float, extra: str | None = None) -> None:
     doc.text(x + 28, y + 4, "positive weight")
     doc.line(x + 120, y, x + 144, y, stroke=sign_colour(-1), stroke_width=3, stroke_dasharray="5 3")
     doc.text(x + 148, y + 4, "negative weight (dashed)")
-    doc.text(x, y + 18, "width grows with |weight|; dashed circle: bias neuron (value 1)")
+    doc.text(
+        x, y + 18, "width grows with |weight|; pale: frozen; dashed circle: bias neuron (value 1)"
+    )
     if extra:
         doc.text(x, y + 32, extra, class_="legend-labels")
     doc.close_group()
