@@ -116,6 +116,7 @@ def heatmap(
     def px(x: float, y: float) -> tuple[float, float]:
         return left + (x - x0) / (x1 - x0) * size, top + (y1 - y) / (y1 - y0) * size
 
+    mark = max(1.5, 4.5 * size / 360)  # small maps get small marks
     for x, y, k in points:
         if not (x0 <= x <= x1 and y0 <= y <= y1):
             continue
@@ -123,15 +124,24 @@ def heatmap(
         colour = _point_colour(k, classes)
         attrs = {"class_": "point", "data_x": repr(x), "data_y": repr(y), "data_class": k}
         if k % 2:  # shape as well as colour tells the classes apart
-            doc.circle(round(cx, 2), round(cy, 2), 4.5, fill=colour, stroke="#ffffff", **attrs)
-        else:
-            doc.rect(
-                round(cx - 4, 2),
-                round(cy - 4, 2),
-                8,
-                8,
+            doc.circle(
+                round(cx, 2),
+                round(cy, 2),
+                round(mark, 2),
                 fill=colour,
                 stroke="#ffffff",
+                stroke_width=round(mark / 4, 2),
+                **attrs,
+            )
+        else:
+            doc.rect(
+                round(cx - mark * 0.9, 2),
+                round(cy - mark * 0.9, 2),
+                round(mark * 1.8, 2),
+                round(mark * 1.8, 2),
+                fill=colour,
+                stroke="#ffffff",
+                stroke_width=round(mark / 4, 2),
                 **attrs,
             )
     if axes:
