@@ -20,7 +20,13 @@ CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrom
 
 
 def find_chromium() -> str | None:
-    """The path of a Chromium-like browser, or None."""
+    """The path of a Chromium-like browser, or None.
+
+    LERNPY_BROWSER overrides the search: a path to use, or "none" for no browser.
+    """
+    chosen = os.environ.get("LERNPY_BROWSER")
+    if chosen:
+        return None if chosen == "none" else shutil.which(chosen)
     for name in CANDIDATES:
         path = shutil.which(name)
         if path:
