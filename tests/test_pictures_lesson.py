@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lernpy import Network, datasets, examples
+from lernpy import LernpyError, Network, NumericError, datasets, examples
 from lernpy.pictures import explain, lesson_html, record, write_lesson
 from lernpy.pictures.lesson import state_at
 
@@ -137,6 +137,15 @@ def test_unknown_scheduler_option_is_an_error_and_changes_nothing():
     """Options go to the scheduler, which names what is wrong."""
     net = examples.mazur()
     before = net.state()
-    with pytest.raises(Exception, match="rate"):
+    with pytest.raises(LernpyError, match="rate"):
         record(net, examples.MAZUR_SAMPLE, rate=-1)
+    assert net.state() == before
+
+
+def test_a_step_that_overflows_stops_the_recording_and_changes_nothing():
+    """The scheduler's numeric error comes through, and every step taken is undone."""
+    net = Network.layered(1, 1, activation="identity", weights={"x1→y1": 1e200, "b1→y1": 0.0})
+    before = net.state()
+    with pytest.raises(NumericError, match="x1→y1 became inf"):
+        record(net, [((1e200,), (0.0,))], rate=0.1)
     assert net.state() == before

@@ -213,51 +213,53 @@ def record(
     sample_start = 0
     loss = None
     taken = 0
-    while not run.finished and taken < max_steps:
-        step = run.step()
-        taken += 1
-        kind = type(step).__name__
-        focus = None
-        if kind == "Presented":
-            sample_start = len(frames)
-            weight_at_learn.clear()
-            for o, t in zip(net.outputs, step.targets, strict=False):  # type: ignore[attr-defined]
-                target_of[o] = t
-            loss = None
-        elif kind in ("Fired", "Sensed"):
-            focus = ["neuron", n_index[step.neuron]]
-        elif kind in ("Delivered", "Learned", "Updated"):
-            focus = ["link", l_index[step.link]]
-            if kind == "Learned":
-                weight_at_learn[step.link] = step.link.weight
-        elif kind == "Scored":
-            loss = step.loss
-        ns, ls = snapshot()
-        frames.append(
-            {
-                "k": kind,
-                "t": describe(step),
-                "p": step.phase,
-                "s": step.sample,
-                "e": step.epoch,
-                "s0": sample_start,
-                "dn": [[i, *row] for i, row in enumerate(ns) if row != last_n[i]],
-                "dl": [[k, *row] for k, row in enumerate(ls) if row != last_l[k]],
-                "f": focus,
-                "loss": loss,
-            }
-        )
-        last_n, last_l = ns, ls
-        if kind in ("Delivered", "Learned", "Updated"):
-            numbers = _numbers(step, net, weight_at_learn, target_of, loss_name, batch)
-            explanations[l_index[step.link]].append([len(frames) - 1, explain(numbers)])
-    complete = run.finished
-    # Put the network back exactly as it was.
-    while True:
-        try:
-            run.back()
-        except LernpyError:  # "nothing to undo": back at the start
-            break
+    try:
+        while not run.finished and taken < max_steps:
+            step = run.step()
+            taken += 1
+            kind = type(step).__name__
+            focus = None
+            if kind == "Presented":
+                sample_start = len(frames)
+                weight_at_learn.clear()
+                for o, t in zip(net.outputs, step.targets, strict=False):  # type: ignore[attr-defined]
+                    target_of[o] = t
+                loss = None
+            elif kind in ("Fired", "Sensed"):
+                focus = ["neuron", n_index[step.neuron]]
+            elif kind in ("Delivered", "Learned", "Updated"):
+                focus = ["link", l_index[step.link]]
+                if kind == "Learned":
+                    weight_at_learn[step.link] = step.link.weight
+            elif kind == "Scored":
+                loss = step.loss
+            ns, ls = snapshot()
+            frames.append(
+                {
+                    "k": kind,
+                    "t": describe(step),
+                    "p": step.phase,
+                    "s": step.sample,
+                    "e": step.epoch,
+                    "s0": sample_start,
+                    "dn": [[i, *row] for i, row in enumerate(ns) if row != last_n[i]],
+                    "dl": [[k, *row] for k, row in enumerate(ls) if row != last_l[k]],
+                    "f": focus,
+                    "loss": loss,
+                }
+            )
+            last_n, last_l = ns, ls
+            if kind in ("Delivered", "Learned", "Updated"):
+                numbers = _numbers(step, net, weight_at_learn, target_of, loss_name, batch)
+                explanations[l_index[step.link]].append([len(frames) - 1, explain(numbers)])
+        complete = run.finished
+    finally:
+        # Put the network back exactly as it was, also when a step failed.
+        while True:
+            try:
+                run.back()
+            except LernpyError:  # "nothing to undo": back at the start
+                break
     return {
         "neurons": [{"name": n.name, "kind": n.kind} for n in neurons],
         "links": [
