@@ -42,7 +42,7 @@ PAGE = """<!DOCTYPE html>
   tr.focus td { background: #fef9c3; }
   tr.chosen td:first-child { outline: 2px solid #2563eb; }
   #links tbody tr { cursor: pointer; }
-  .link { cursor: pointer; }
+  .link, .hit { cursor: pointer; }
   .link.focus { filter: drop-shadow(0 0 3px #f59e0b) drop-shadow(0 0 2px #f59e0b); }
   .link.chosen { filter: drop-shadow(0 0 3px #2563eb); }
   circle.neuron.focus { fill: #fef08a; }
@@ -121,7 +121,18 @@ const neuronRows = D.neurons.map((n, i) => {
 });
 D.links.forEach((l, k) => {
   const el = $("link-" + k);
-  if (el) el.addEventListener("click", () => choose(k));
+  if (el) {
+    el.addEventListener("click", () => choose(k));
+    // A wide invisible twin under all links makes a thin link easy to click.
+    const hit = el.cloneNode(false);
+    hit.removeAttribute("id");
+    hit.setAttribute("class", "hit");
+    hit.setAttribute("stroke", "transparent");
+    hit.setAttribute("stroke-width", "12");
+    hit.removeAttribute("stroke-dasharray");
+    hit.addEventListener("click", () => choose(k));
+    el.parentNode.insertBefore(hit, el.parentNode.firstChild);
+  }
   const label = $("ll-" + k);
   if (label) label.addEventListener("click", () => choose(k));
 });
