@@ -77,12 +77,21 @@ def parse_sample(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
         ) from error
 
 
-def _data(args: argparse.Namespace, default: list | None) -> list | None:
+def _data(args: argparse.Namespace, net: Network, default: list | None) -> list | None:
+    """The samples to use, in the network's own input units.
+
+    A saved network may carry its preprocessing (standardisation); raw data
+    from --data or --sample goes through it, so points land where the network
+    sees them.
+    """
     if getattr(args, "sample", None):
-        return [parse_sample(s) for s in args.sample]
-    if args.data:
-        return load_data(args.data)
-    return default
+        data = [parse_sample(s) for s in args.sample]
+    elif args.data:
+        data = load_data(args.data)
+    else:
+        return default
+    prepare = getattr(net, "preprocessing", None)
+    return prepare(data) if prepare is not None else data
 
 
 def _write(text: str, out: str | None) -> None:
@@ -99,14 +108,17 @@ def _draw(args: argparse.Namespace) -> int:
     from . import pictures
 
     net, default = load_network(args.source)
-    data = _data(args, default)
+    data = _data(args, net, default)
+    history = getattr(net, "training_log", None)  # a saved network's own history
     if args.epochs:
         if not data:
             raise LernpyError("training needs data: give --data NAME or --sample")
         history = net.train(data, epochs=args.epochs, rate=args.rate, shuffle=False)
     if args.curves:
-        if not args.epochs:
-            raise LernpyError("--curves needs training: give --epochs N (and --data NAME)")
+        if history is None:
+            raise LernpyError(
+                "--curves needs a history: a network file trained with one, or --epochs N"
+            )
         if args.out:
             _write(pictures.curves_svg(history, log=args.log), args.out)
         else:
@@ -148,7 +160,7 @@ def _lesson(args: argparse.Namespace) -> int:
     from .pictures import write_lesson
 
     net, default = load_network(args.source)
-    data = _data(args, default)
+    data = _data(args, net, default)
     if not data:
         raise LernpyError(
             f"a lesson needs data to replay: give --data NAME or --sample for {args.source}"
@@ -187,7 +199,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--boundary", action="store_true", help="the output over the input plane")
     p.add_argument("--hidden", action="store_true", help="with --boundary: a map per hidden neuron")
     p.add_argument("--resolution", type=int, default=40, help="boundary cells per side")
-    p.add_argument("--curves", action="store_true", help="the loss per epoch (needs --epochs)")
+    p.add_argument(
+        "--curves",
+        action="store_true",
+        help="loss (and accuracy) per epoch: the file's saved history, or --epochs N of training",
+    )
     p.add_argument("--log", action="store_true", help="with --curves: a log scale")
     p.add_argument("--data", help="a built-in data set (xor, and, or, nand, …)")
     p.add_argument("--sample", action="append", help="one sample such as 0.05,0.1:0.01,0.99")
