@@ -136,6 +136,15 @@ def panel(
         if t == int(t) and x0 <= t <= x1:
             doc.text(to_x(t), py0 + 14, str(int(t)), anchor="middle", font_size=10, class_="xtick")
     doc.text((px0 + px1) / 2, py0 + 26, "epoch", anchor="middle", font_size=10)
+    # The legend goes in the top right corner, unless the curves end up there.
+    tail = [
+        scale(v)
+        for vs in series.values()
+        for v in vs[-max(1, len(vs) // 4) :]
+        if math.isfinite(v) and (v > 0 or not log)
+    ]
+    high_end = bool(tail) and sum(tail) / len(tail) > (y0 + y1) / 2
+    legend_top = py0 - 8 - 14 * len(series) if high_end else py1
     for k, (name, vs) in enumerate(series.items()):
         colour = hex_colour(CLASS_COLOURS[k % len(CLASS_COLOURS)])
         stride = max(1, math.ceil(len(vs) / MAX_POINTS))
@@ -158,7 +167,7 @@ def panel(
             data_stride=stride,
         )
         lx = px1 - 110
-        ly = py1 + 14 + 14 * k
+        ly = legend_top + 14 + 14 * k
         doc.line(lx, ly - 4, lx + 18, ly - 4, stroke=colour, stroke_width=2, stroke_dasharray=dash)
         finite = [v for v in vs if math.isfinite(v)]
         last = f" {finite[-1]:.4g}" if finite else ""
