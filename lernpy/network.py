@@ -24,6 +24,7 @@ from .link import Link
 from .losses import Loss
 from .losses import loss as get_loss
 from .neuron import Neuron
+from .shows import Shows
 
 if TYPE_CHECKING:
     from .gradcheck import GradCheck
@@ -50,7 +51,7 @@ def link_key(name: str) -> str:
     return name.replace("->", "→").replace(" ", "")
 
 
-class Network:
+class Network(Shows):
     """Neurons in a fixed topological order and links in a fixed order.
 
     Build one with :meth:`layered`, or neuron by neuron with :meth:`add_neuron`
@@ -107,6 +108,7 @@ class Network:
             )
         neuron = Neuron(name, act, kind, layer)
         neuron.index = len(self._names)
+        neuron.network = self
         if act.layerwise:
             # softmax couples the neurons of one layer that share it
             group = [n for n in self.neurons if n.activation.layerwise and n.layer == layer]
