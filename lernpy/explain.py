@@ -394,12 +394,19 @@ def sensitivity_eq(n: Neuron, fused: bool, brief: bool = False) -> Eq:
 
 
 def _last_update(link: Link, trace: Trace | None) -> Step | None:
-    """The update that followed this link's last backward step, if the trace holds one."""
+    """The update that followed the backward step whose numbers the link holds now.
+
+    The trace's last step about the link must be an update, and the link's
+    blame must have been computed with that update's old weight (exactly as
+    :meth:`Link.learn` computes it); otherwise the numbers have moved on.
+    """
     if trace is None:
         return None
     for step in reversed(trace.steps):
         if getattr(step, "link", None) is link:
-            return step if step.kind == "Updated" else None
+            if step.kind == "Updated" and step.old * link.target.sensitivity == link.blame:
+                return step
+            return None
     return None
 
 
@@ -466,6 +473,11 @@ def explain_link(
         )
     )
     sections = [Section("", [chain]), Section("where", where)]
+    if link.sensitivity != target.sensitivity * x:
+        sections[0].notes.append(
+            f"(the values changed after {link.name} last learned, by a forward pass or a "
+            "gradient check: these are the numbers the objects hold now)"
+        )
     if link.frozen:
         sections.append(Section("update", notes=[f"{link.name} is frozen: it never changes"]))
     update = _last_update(link, trace)
