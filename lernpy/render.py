@@ -11,7 +11,7 @@ Colour only emphasises: every table and line reads the same without it
 >>> from lernpy import examples
 >>> net = examples.mazur()
 >>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
->>> console = Console(file=io.StringIO(), width=80, color_system=None)
+>>> console = Console(file=io.StringIO(), width=120, color_system=None)
 >>> console.print(link_table(net, links=["w5"]))
 >>> "0.082167041" in console.file.getvalue()
 True

@@ -11,7 +11,7 @@ notebook shows exactly the numbers the terminal shows.
 >>> [c.symbol for c in grid.columns][:4]
 ['', 'w', 'out_src', '∂E/∂out']
 >>> grid.rows[0][6], grid.rows[0][8]
-(0.08216704100356819, 0.35891647971788465)
+(0.08216704056423078, 0.35891647971788465)
 """
 
 from __future__ import annotations
