@@ -50,7 +50,13 @@ def _register_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_demo)
 
 
-REGISTRARS: list[Registrar] = [_register_demo]
+def _register_views(sub: argparse._SubParsersAction) -> None:
+    from .cli_views import register  # `step` and `explain`
+
+    register(sub)
+
+
+REGISTRARS: list[Registrar] = [_register_demo, _register_views]
 
 
 def build_parser() -> argparse.ArgumentParser:

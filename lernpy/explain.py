@@ -410,6 +410,21 @@ def _last_update(link: Link, trace: Trace | None) -> Step | None:
     return None
 
 
+def _not_yet(obj: Link | Neuron, kinds: tuple[str, ...], trace: Trace | None) -> bool:
+    """Has the current sample been presented but ``obj`` not yet had a step of ``kinds``?"""
+    if trace is None:
+        return False
+    for step in reversed(trace.steps):
+        if step.kind == "Presented":
+            return True
+        if (
+            step.kind in kinds
+            and (getattr(step, "link", None) or getattr(step, "neuron", None)) is obj
+        ):
+            return False
+    return False
+
+
 def _weight_used(link: Link, trace: Trace | None) -> float:
     """The weight the last backward pass used (the one before any later update)."""
     update = _last_update(link, trace)
@@ -439,6 +454,8 @@ def explain_link(
     title = f"Link {link.name}{label}: ∂E/∂{w.text()} by the chain rule"
     grad = link.sensitivity
     x = source.value
+    if _not_yet(link, ("Learned", "Updated"), trace):
+        return _link_forward_only(link, title, trace)
     chain: Eq
     where: list[Eq] = []
     plain = not fused and not target.activation.layerwise
@@ -484,6 +501,24 @@ def explain_link(
     if update is not None:
         sections.append(update_section(update, momentum))
     return Explanation(title, sections, grad)
+
+
+def _link_forward_only(link: Link, title: str, trace: Trace | None) -> Explanation:
+    """Before the backward pass reaches a link: what it delivered, and what is to come."""
+    w, source = wsym(link), link.source
+    notes = [f"the backward pass has not reached {link.name} in this sample yet: step on"]
+    eqs = []
+    if not _not_yet(link, ("Delivered",), trace):
+        eqs.append(
+            Eq(
+                [Sym("value", link.name)],
+                [[w, "·", out(source)], [N(link.weight), "×", N(source.value)], [N(link.value)]],
+                f"what {link.name} delivered to {link.target.name}",
+            )
+        )
+    else:
+        notes.insert(0, f"{link.name} has not delivered its value in this sample yet")
+    return Explanation(title.split(":")[0], [Section("forward", eqs, notes)], link.sensitivity)
 
 
 def _weights_used(n: Neuron, trace: Trace | None) -> dict[Link, float]:
@@ -558,6 +593,10 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
             n.sensitivity,
         )
     fused = _fused(n)
+    title = f"Neuron {n.name} ({n.kind}, {n.activation.name})"
+    if _not_yet(n, ("Fired", "Sensed"), trace):
+        note = f"{n.name} has not fired in this sample yet: step on"
+        return Explanation(title, [Section("", notes=[note])], n.sensitivity)
     terms: list[Token] = []
     numbers: list[Token] = []
     for k, link in enumerate(n.incoming):
@@ -576,15 +615,17 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
             f"{n.activation.name}: {n.activation.formula}" if n.activation.formula else "",
         ),
     ]
+    if _not_yet(n, ("Sensed",), trace):
+        note = f"the backward pass has not reached {n.name} in this sample yet: step on"
+        return Explanation(title, [Section("forward", forward, [note])], n.sensitivity)
     backward: list[Eq] = []
     if not fused:
         backward += error_eq(n, _weights_used(n, trace))
     if not fused and not n.activation.layerwise:
         backward.append(slope_eq(n))
     backward.append(sensitivity_eq(n, fused))
-    kind = f"{n.kind}, {n.activation.name}"
     return Explanation(
-        f"Neuron {n.name} ({kind}): forward, then ∂E/∂net_{n.name} by the chain rule",
+        f"{title}: forward, then ∂E/∂net_{n.name} by the chain rule",
         [Section("forward", forward), Section("backward", backward)],
         n.sensitivity,
     )
