@@ -499,8 +499,24 @@ def explain_link(
         sections.append(Section("update", notes=[f"{link.name} is frozen: it never changes"]))
     update = _last_update(link, trace)
     if update is not None:
+        if update.momentum_term and momentum is None:
+            momentum = _momentum_from(update, trace)
         sections.append(update_section(update, momentum))
     return Explanation(title, sections, grad)
+
+
+def _momentum_from(update: Step, trace: Trace | None) -> float | None:
+    """μ = momentum term / Δw_prev, with Δw_prev from the link's previous update in the trace."""
+    if trace is None:
+        return None
+    found = False
+    for step in reversed(trace.steps):
+        if step is update:
+            found = True
+        elif found and step.kind == "Updated" and step.link is update.link:
+            change = step.new - step.old
+            return update.momentum_term / change if change else None
+    return None
 
 
 def _link_forward_only(link: Link, title: str, trace: Trace | None) -> Explanation:
@@ -555,7 +571,10 @@ def update_section(update: Step, momentum: float | None = None) -> Section:
         eqs.append(
             Eq(
                 [MOMENTUM, "·", dw],
-                [[N(momentum), "×", N(update.momentum_term / momentum)], [N(update.momentum_term)]],
+                [
+                    [N(momentum), "×", N(update.momentum_term / momentum)],
+                    [N(update.momentum_term, bare=True)],
+                ],
                 "momentum keeps a share of the last change Δw_prev",
             )
         )
