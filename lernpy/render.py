@@ -106,26 +106,28 @@ class Fitted:
 
     def _fit(self, console: Console, options: ConsoleOptions, width: int) -> RenderResult:
         grid = self.grid
-        for places in (9, 6):
-            table = _table(grid, places)
-            if _natural_width(console, options, table) <= width:
-                yield table
-                return
-        # fold: split the other columns into the fewest even parts that fit
         keys = list(range(grid.keys))
         rest = list(range(grid.keys, len(grid.columns)))
-        for places in (6, 4):
-            for count in range(2, len(rest) + 1):
-                size = -(-len(rest) // count)
-                parts = [rest[k : k + size] for k in range(0, len(rest), size)]
-                tables_ = [
-                    _table(grid, places, keys + part, f"part {k} of {len(parts)}")
-                    for k, part in enumerate(parts, start=1)
-                ]
-                if all(_natural_width(console, options, t) <= width for t in tables_):
-                    yield Text(grid.title, style="bold")
-                    yield from tables_
+        # every digit in one table, or in two; else six places in as few parts as fit
+        tries = [(9, 1), (9, 2), *((6, count) for count in range(1, len(rest) + 1))]
+        tries += [(4, count) for count in range(2, len(rest) + 1)]
+        for places, count in tries:
+            if count == 1:
+                table = _table(grid, places)
+                if _natural_width(console, options, table) <= width:
+                    yield table
                     return
+                continue
+            size = -(-len(rest) // count)
+            parts = [rest[k : k + size] for k in range(0, len(rest), size)]
+            found = [
+                _table(grid, places, keys + part, f"part {k} of {len(parts)}")
+                for k, part in enumerate(parts, start=1)
+            ]
+            if all(_natural_width(console, options, t) <= width for t in found):
+                yield Text(grid.title, style="bold")
+                yield from found
+                return
         yield _table(grid, 4)  # nothing fits: rich shortens the cells with an ellipsis
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
@@ -232,11 +234,27 @@ def tree(net: Network) -> Tree:
     return root
 
 
-def step_line(step: Step, undone: bool = False) -> Text:
+class StepLine:
+    """One step as one line; in a narrow terminal it wraps under a hanging indent."""
+
+    def __init__(self, step: Step, undone: bool = False) -> None:
+        self.text = ("undone: " if undone else "") + describe(step)
+        self.style = PHASE_STYLE.get(step.phase)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for piece in wrap_line(self.text, max(20, options.max_width)):
+            yield Text(piece, style=self.style, no_wrap=True, overflow="fold")
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(min(20, len(self.text)), len(self.text))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def step_line(step: Step, undone: bool = False) -> StepLine:
     """One step as one line (``undone:`` in front when ``back()`` took it back)."""
-    text = Text("undone: " if undone else "", style="bold")
-    text.append(describe(step), style=PHASE_STYLE.get(step.phase))
-    return text
+    return StepLine(step, undone)
 
 
 def gradcheck_table(check: GradCheck) -> Group:

@@ -269,7 +269,7 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
                 f"epochs {run.epochs}",
             ]
         )
-        grid.add(["data", f"{len(run.data)} samples"])
+        grid.add(["data", f"{len(run.data)} sample" + ("s" if len(run.data) > 1 else "")])
         grid.add(["next", describe_planned(run.peek()).removeprefix("next: ")])
     return grid
 
