@@ -108,7 +108,7 @@ class Stepper:
     # -- output --------------------------------------------------------------
 
     def say(self, obj: object, style: str | None = None) -> None:
-        self.console.print(obj, style=style, soft_wrap=False)
+        self.console.print(obj, style=style, soft_wrap=False, highlight=False)
 
     def _print_step(self, step: Step) -> None:
         self.say(render.step_line(step))

@@ -673,7 +673,7 @@ def describe(step: Step) -> str:
     >>> net = examples.mazur()
     >>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
     >>> describe(run.step("neuron"))
-    'h1 fires: net_h1 = 0.0075 + 0.02 + 0.35 = 0.3775, out_h1 = sigmoid(0.3775) = 0.593269992'
+    'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992'
     """
     kind = step.kind
     if kind == "Presented":
@@ -696,8 +696,8 @@ def describe(step: Step) -> str:
         if parts and math.isclose(sum(parts), step.net, rel_tol=1e-12, abs_tol=1e-15):
             sums = " + ".join(num(p) for p in parts).replace("+ -", "− ") + " = "
         return (
-            f"{n.name} fires: net_{n.name} = {sums}{num(step.net)}, "
-            f"out_{n.name} = {n.activation.name}({num(step.net)}) = {num(step.value)}"
+            f"{n.name} fires: net = {sums}{num(step.net)}, "
+            f"out = {n.activation.name}(net) = {num(step.value)}"
         )
     if kind == "Scored":
         errors = ", ".join(num(e) for e in step.errors)

@@ -153,8 +153,9 @@ def test_describe_writes_each_step_as_one_line():
     assert all("\n" not in line for line in lines)
     assert lines[0] == "sample 0 presented: inputs 0.05, 0.1; targets 0.01, 0.99"
     text = "\n".join(lines)
-    assert "h1 fires: net_h1 = 0.0075 + 0.02 + 0.35 = 0.3775" in text
-    assert "out_o1 = sigmoid(1.105905967) = 0.75136507" in text
+    assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992" in text
+    assert "o1 fires: net = 0.237307997 + 0.26859797 + 0.6 = 1.105905967, out" in text
+    assert "out = sigmoid(net) = 0.75136507" in text
     assert "loss E = 0.298371109" in text  # the article's E_total
     assert "o1 senses: ∂E/∂net_o1 = ∂E/∂out × ∂out/∂net = 0.74136507 × 0.186815602" in text
     assert f"w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × {W5_GRADIENT} = {W5_NEW}" in text

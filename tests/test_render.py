@@ -286,7 +286,7 @@ def test_show_true_prints_each_step_as_it_happens(capsys):
     run.step("neuron")
     out = capsys.readouterr().out
     assert "sample 0 presented" in out and "i1→h1 (w1) delivers w · out_i1 = 0.15 × 0.05" in out
-    assert "h1 fires: net_h1 = 0.0075 + 0.02 + 0.35 = 0.3775" in out
+    assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in out
     run.back()
     assert capsys.readouterr().out.startswith("undone: h1 fires")
     seen = []

@@ -1,0 +1,225 @@
+"""``lernpy step`` driven through a pipe and through a pseudo-terminal; ``lernpy explain``."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lernpy.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def lernpy_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PYTHONPATH=str(ROOT), COLUMNS="100", NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    env.pop("FORCE_COLOR", None)
+    env.update(extra)
+    return env
+
+
+def run_stepper(commands: list[str], *args: str) -> dict[str, str]:
+    """Feed ``commands`` through stdin; return the screen text after each, by command."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lernpy", "step", *args],
+        input="".join(c + "\n" for c in commands),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=lernpy_env(),
+        timeout=120,
+        check=True,
+    )
+    screens: dict[str, str] = {}
+    parts = re.split(r"^> (.*)$", done.stdout, flags=re.M)
+    screens["(start)"] = parts[0]
+    for k in range(1, len(parts), 2):
+        key, n = parts[k], 2
+        while key in screens:
+            key, n = f"{parts[k]} #{n}", n + 1
+        screens[key] = parts[k + 1]
+    return screens
+
+
+WHOLE_SAMPLE = [
+    "n",  # the sample is presented
+    "j",  # on to h1 firing
+    "p",  # the rest of the forward pass
+    "x w5",  # not reached by the backward pass yet
+    "n",  # the loss
+    "p",  # the backward pass
+    "x w5",
+    "x w1",
+    "t 2",
+    "p",  # the updates
+    "n",  # the epoch ends
+    "n",  # nothing left
+    "b 43",  # back over every step of the sample
+    "t w5",
+    "b",  # nothing left to undo
+    "q",
+]
+
+
+@pytest.fixture(scope="module")
+def screens() -> dict[str, str]:
+    return run_stepper(WHOLE_SAMPLE, "mazur")
+
+
+def test_stepper_starts_with_what_comes_next(screens):
+    """The first screen names the example and the first step to come."""
+    assert "Mazur's 2-2-2 worked example" in screens["(start)"]
+    assert "next: the next sample is presented (forward, sample 0, epoch 0)" in screens["(start)"]
+
+
+def test_stepper_forward_pass_shows_each_step(screens):
+    """Forward: each delivery and firing as one line, with the article's values."""
+    assert "sample 0 presented: inputs 0.05, 0.1; targets 0.01, 0.99" in screens["n"]
+    assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screens["j"]
+    assert "0.593269992" in screens["j"] and "next: i1→h2 delivers" in screens["j"]
+    assert "= 1.105905967, out = sigmoid(net) = 0.75136507" in screens["p"]
+    assert "has not reached h1→o1" in screens["x w5"]
+    assert "loss E = 0.298371109" in screens["n #2"]
+
+
+def test_stepper_backward_pass_and_explanations(screens):
+    """Backward: sensitivities and blame; then the chain rule for w5 and w1 in numbers."""
+    backward = screens["p #2"]
+    assert "h1→o1 (w5) learns: ∂E/∂w5 = ∂E/∂net_o1 × out_h1 = 0.138498562 × 0.593269992" in backward
+    assert "next: i1→h1 updates its weight (update, sample 0, epoch 0)" in backward
+    w5 = screens["x w5 #2"]
+    assert "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in w5
+    assert "0.036350306 × 0.241300709 × 0.05 = 0.000438568" in screens["x w1"]
+    table = screens["t 2"]
+    assert "h1→o1 (w5)" in table and "i1→h1 (w1)" not in table  # layer 2 only
+    assert "0.082167041" in table and "0.35891648" in table  # ∂E/∂w5 and w5 to come
+
+
+def test_stepper_updates_then_back_over_the_whole_sample(screens):
+    """Updates with Mazur's new weights; back 43 steps restores w5 = 0.4 and the start."""
+    updates = screens["p #3"]
+    assert "w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × 0.082167041 = 0.35891648" in updates
+    assert "w1 ← w1 − rate·∂E/∂w1 = 0.15 − 0.5 × 0.000438568 = 0.149780716" in updates
+    assert "epoch 0 ended: mean loss 0.298371109" in screens["n #3"]
+    assert "finished" in screens["n #4"]
+    back = screens["b 43"]
+    assert back.count("undone: ") == 43
+    assert back.strip().splitlines()[0].startswith("undone: epoch 0 ended")
+    assert "undone: sample 0 presented" in back
+    assert "next: the next sample is presented (forward, sample 0, epoch 0)" in back
+    row = next(ln for ln in screens["t w5"].splitlines() if "h1→o1 (w5)" in ln)
+    assert row.split()[2] == "0.4" and "0.35891648" not in row
+    assert "error: nothing to undo" in screens["b"]
+
+
+def test_stepper_help_and_unknown_commands():
+    """h lists the keys; an unknown command or name is reported and the stepper goes on."""
+    screens = run_stepper(["h", "zap", "x nobody", "n", "q"], "mazur")
+    assert "the link table" in screens["h"] and "explain" in screens["h"]
+    assert "unknown command 'zap'" in screens["zap"]
+    assert "error: no link named 'nobody'" in screens["x nobody"]
+    assert "sample 0 presented" in screens["n"]
+
+
+def test_stepper_reads_the_end_of_input_as_quit():
+    """With no q at the end, the end of the pipe ends the session cleanly."""
+    screens = run_stepper(["s"], "xor", "--batch-size", "2")
+    assert "next: the next sample is presented (forward, sample 1, epoch 0)" in screens["s"]
+
+
+def test_stepper_in_a_pseudo_terminal():
+    """Typed at a terminal: a prompt, steps shown as they happen, x explains, q quits."""
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lernpy", "step", "mazur"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        env=lernpy_env(TERM="xterm"),
+        close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: str, limit: float = 60.0) -> str:
+        nonlocal seen
+        deadline = time.monotonic() + limit  # a safety net against a hang, not a timing check
+        while marker not in ANSI.sub("", seen.decode("utf-8", "replace")):
+            assert time.monotonic() < deadline, f"no {marker!r} in {seen[-400:]!r}"
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                seen += chunk
+        return ANSI.sub("", seen.decode("utf-8", "replace"))
+
+    try:
+        read_until("step> ")
+        os.write(master, b"p\n")
+        screen = read_until("next: the loss is scored")
+        assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screen
+        os.write(master, b"p\np\n")
+        read_until("next: i1→h1 updates its weight")
+        os.write(master, b"x w5\n")
+        screen = read_until("(the source value")
+        assert "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in screen
+        os.write(master, b"q\n")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+
+
+# -- lernpy explain -------------------------------------------------------------------
+
+
+def test_explain_command_prints_mazur_w5(capsys):
+    """``lernpy explain mazur w5``: the article's chain rule and update."""
+    assert main(["explain", "mazur", "w5"]) == 0
+    out = capsys.readouterr().out
+    assert "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in out
+    assert "0.4 − 0.5 × 0.082167041 = 0.35891648" in out
+
+
+def test_explain_command_formats(capsys):
+    """LaTeX and Markdown for notes; --before-update leaves the update out."""
+    assert main(["explain", "mazur", "w1", "--format", "latex"]) == 0
+    latex = capsys.readouterr().out
+    assert r"0.036350306 \times 0.241300709 \times 0.05 = 0.000438568" in latex
+    assert main(["explain", "mazur", "h1->o1", "--format", "markdown"]) == 0
+    assert "$$" in capsys.readouterr().out
+    assert main(["explain", "mazur", "w5", "--before-update"]) == 0
+    out = capsys.readouterr().out
+    assert "0.082167041" in out and "0.35891648" not in out
+
+
+def test_explain_command_lists_names_and_rejects_unknown_ones(capsys):
+    """No name lists the links and neurons; a wrong name is an error that names it."""
+    assert main(["explain", "mazur"]) == 0
+    assert "w5 (h1→o1)" in capsys.readouterr().out
+    assert main(["explain", "mazur", "w9"]) == 1
+    assert "'w9'" in capsys.readouterr().err
+    assert main(["explain", "nowhere", "w5"]) == 1
+    assert "no example or file named 'nowhere'" in capsys.readouterr().err
+
+
+def test_explain_command_on_another_sample(capsys):
+    """XOR's fourth sample (1, 1 → 0): the output's error is value − 0."""
+    assert main(["explain", "xor", "y1", "--index", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "target_y1" in out and "− 0 =" in out
