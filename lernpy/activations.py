@@ -49,7 +49,20 @@ class Activation:
         >>> cube(2.0), cube.slope(2.0, 8.0)
         (8.0, 12.0)
         """
-        return cls(name, f, lambda net, value: derivative(net), formula=f"{name}(net)")
+
+        def safe_f(net: float) -> float:
+            try:
+                return f(net)
+            except ArithmeticError:  # x**3 overflows with an exception: make it a NaN to report
+                return math.nan
+
+        def safe_slope(net: float, value: float) -> float:
+            try:
+                return derivative(net)
+            except ArithmeticError:
+                return math.nan
+
+        return cls(name, safe_f, safe_slope, formula=f"{name}(net)")
 
 
 def _sigmoid(net: float) -> float:

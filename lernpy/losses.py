@@ -48,11 +48,11 @@ def _clamp(v: float) -> float:
 
 
 def _half_sse(values: Vector, targets: Vector) -> float:
-    return 0.5 * sum((v - t) ** 2 for v, t in zip(values, targets))
+    return 0.5 * sum((v - t) * (v - t) for v, t in zip(values, targets))
 
 
 def _mse(values: Vector, targets: Vector) -> float:
-    return sum((v - t) ** 2 for v, t in zip(values, targets)) / len(values)
+    return sum((v - t) * (v - t) for v, t in zip(values, targets)) / len(values)
 
 
 def _bce(values: Vector, targets: Vector) -> float:

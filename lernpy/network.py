@@ -60,12 +60,15 @@ class Network(Shows):
     global one.
     """
 
-    def __init__(self, loss: str | Loss = "half_sse", seed: int = 0, init: str = "xavier"):
+    def __init__(
+        self, loss: str | Loss = "half_sse", seed: int = 0, init: str = "xavier", scale: float = 0.5
+    ):
         self.loss_function: Loss = get_loss(loss)
         if init not in INITS:
             raise UnknownNameError(f"unknown init {init!r}: expected one of {', '.join(INITS)}")
         self.seed = seed
         self.init = init
+        self.scale = scale  # the range ±scale of init="uniform"
         self.rng = random.Random(seed)
         self.neurons: list[Neuron] = []  # topological order once compiled
         self.links: list[Link] = []
@@ -75,6 +78,9 @@ class Network(Shows):
         self._links: dict[str, Link] = {}
         self._labels: dict[str, Link] = {}
         self._depth: dict[Neuron, int] = {}
+        self._kinds: dict[str, list[Neuron]] = {
+            k: [] for k in ("input", "bias", "hidden", "output")
+        }
 
     # -- building ------------------------------------------------------------
 
@@ -319,8 +325,7 @@ class Network(Shows):
             raise ShapeError(f"got {len(biases)} bias flags: expected {len(sizes) - 1}")
         layer_names, bias_names = _layer_names(sizes, names, bias_names, biases)
 
-        net = cls(loss=loss, seed=seed, init=init)
-        net._scale = scale
+        net = cls(loss=loss, seed=seed, init=init, scale=scale)
         for i, layer in enumerate(layer_names):
             kind = "input" if i == 0 else "output" if i == len(sizes) - 1 else "hidden"
             if i > 0 and biases[i - 1]:
@@ -350,7 +355,7 @@ class Network(Shows):
         elif self.init == "he":
             limit = math.sqrt(6.0 / fan_in)
         else:
-            limit = getattr(self, "_scale", 0.5)
+            limit = self.scale
         return self.rng.uniform(-limit, limit)
 
     def _bias_of(self, layer: int) -> Neuron | None:
@@ -378,6 +383,9 @@ class Network(Shows):
     def _changed(self) -> None:
         """Recompute the topological order after a change of topology."""
         self.version += 1
+        self._kinds = {k: [] for k in self._kinds}
+        for n in self._names.values():
+            self._kinds[n.kind].append(n)
         depth: dict[Neuron, int] = {}
 
         def depth_of(n: Neuron) -> int:
@@ -450,15 +458,17 @@ class Network(Shows):
 
     @property
     def inputs(self) -> list[Neuron]:
-        return [n for n in self._names.values() if n.kind == "input"]
+        """The input neurons, in the order samples give their values."""
+        return self._kinds["input"]
 
     @property
     def outputs(self) -> list[Neuron]:
-        return [n for n in self._names.values() if n.kind == "output"]
+        """The output neurons, in the order of the targets."""
+        return self._kinds["output"]
 
     @property
     def biases(self) -> list[Neuron]:
-        return [n for n in self._names.values() if n.kind == "bias"]
+        return self._kinds["bias"]
 
     @property
     def layers(self) -> list[list[Neuron]]:
@@ -482,36 +492,13 @@ class Network(Shows):
 
     def check_inputs(self, x: object, where: str = "input") -> tuple[float, ...]:
         """``x`` as a tuple of floats, or an error saying what is wrong; changes nothing."""
-        n = len(self.inputs)
-        if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
-            raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
-        values = list(x)
-        if len(values) != n:
-            names = ", ".join(i.name for i in self.inputs)
-            raise ShapeError(
-                f"{where} has {len(values)} values: expected {n}, one per input neuron ({names})"
-            )
-        return tuple(
-            _fail_if_not_number(v, f"{where}, value {i + 1} (input {self.inputs[i].name})")
-            for i, v in enumerate(values)
-        )
+        return _check_vector(x, self.inputs, where, "input")
 
     def check_targets(self, t: object, where: str = "target") -> tuple[float, ...]:
-        n = len(self.outputs)
-        if isinstance(t, (int, float)) and not isinstance(t, bool) and n == 1:
+        """A target (one number allowed for one output) as a tuple of floats, or an error."""
+        if isinstance(t, numbers.Real) and len(self.outputs) == 1:
             t = (t,)
-        if isinstance(t, (str, bytes)) or not isinstance(t, Iterable):
-            raise ShapeError(f"{where} is {t!r}: expected a sequence of {n} numbers")
-        values = list(t)
-        if len(values) != n:
-            names = ", ".join(o.name for o in self.outputs)
-            raise ShapeError(
-                f"{where} has {len(values)} values: expected {n}, one per output neuron ({names})"
-            )
-        return tuple(
-            _fail_if_not_number(v, f"{where}, value {i + 1} (output {self.outputs[i].name})")
-            for i, v in enumerate(values)
-        )
+        return _check_vector(t, self.outputs, where, "output")
 
     def check_data(self, data: object) -> list[Sample]:
         """A data set (or one sample) as a list of ``(inputs, targets)`` tuples, all checked."""
@@ -649,6 +636,23 @@ class Network(Shows):
         yield "links", len(self.links)
         yield "loss", self.loss_function.name
         yield "seed", self.seed
+
+
+def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tuple[float, ...]:
+    """One number per neuron, each finite, or an error naming the position and neuron."""
+    n = len(neurons)
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
+    values = list(x)
+    if len(values) != n:
+        names = ", ".join(neuron.name for neuron in neurons)
+        raise ShapeError(
+            f"{where} has {len(values)} values: expected {n}, one per {role} neuron ({names})"
+        )
+    return tuple(
+        _fail_if_not_number(v, f"{where}, value {i + 1} ({role} {neurons[i].name})")
+        for i, v in enumerate(values)
+    )
 
 
 def _is_one_sample(data: object) -> bool:

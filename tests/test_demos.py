@@ -1,0 +1,60 @@
+"""Every demo in demos/ runs and prints exactly its checked output (demos/NAME.out)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEMOS = Path(__file__).resolve().parent.parent / "demos"
+SCRIPTS = sorted(p for p in DEMOS.glob("*.py") if not p.name.startswith("_"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, encoding="utf-8", timeout=600,
+        env={"PYTHONIOENCODING": "utf-8", "COLUMNS": "100", "NO_COLOR": "1", "PATH": ""},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_demo_prints_its_checked_output(script):
+    expected = script.with_suffix(".out")
+    assert expected.exists(), f"{script.name} has no {expected.name}"
+    result = run(str(script))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.read_text(encoding="utf-8")
+
+
+def test_lernpy_demo_runs_the_same_script():
+    result = run("-m", "lernpy", "demo", "mazur")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (DEMOS / "mazur.out").read_text(encoding="utf-8")
+
+
+def test_lernpy_demo_lists_every_demo():
+    result = run("-m", "lernpy", "demo")
+    assert result.returncode == 0
+    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    assert listed == [p.stem for p in SCRIPTS]
+
+
+def test_mazur_demo_prints_the_published_numbers():
+    """The walk-through shows the article's figures (an oracle independent of the .out file)."""
+    text = (DEMOS / "mazur.out").read_text(encoding="utf-8")
+    for figure in ["0.593269992", "0.75136507", "0.772928465", "0.298371109",
+                   "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041", "0.000438568",
+                   "0.149780716", "0.35891648", "0.408666186", "0.51130127", "0.561370121",
+                   "0.0000351019", "0.984064274"]:  # fmt: skip
+        assert figure in text, figure
+
+
+def test_xor_demo_predictions_are_right():
+    text = (DEMOS / "xor.out").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if " xor " in line:
+            value, target = (
+                float(line.split("=")[1].split()[0]),
+                float(line.split("target")[1][:-1]),
+            )
+            assert abs(value - target) < 0.1, line

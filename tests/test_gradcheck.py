@@ -1,0 +1,49 @@
+"""gradcheck names the link, and the neuron, where backprop disagrees with finite differences."""
+
+from hypothesis import assume, given
+
+from lernpy import Activation, Network, examples
+from tests.strategies import cases, smooth_at
+
+
+def test_mazur_passes():
+    check = examples.mazur().gradcheck(examples.MAZUR_SAMPLE)
+    assert check.ok and not check.failures
+    assert abs(check["w5"].numeric - 0.082167041) < 1e-9
+
+
+def test_a_wrong_derivative_is_caught_and_named():
+    """cube with derivative 2x, not 3x²: the links into that neuron fail; it is the suspect."""
+    wrong = Activation.custom("cube", lambda x: x**3, lambda x: 2 * x)
+    net = Network(seed=1)
+    net.add_neuron("x1", kind="input")
+    net.add_neuron("x2", kind="input")
+    net.add_neuron("good", "tanh")
+    net.add_neuron("bad", wrong)
+    net.add_neuron("y1", "sigmoid", kind="output")
+    for s, t, w in [("x1", "good", 0.3), ("x2", "good", -0.4), ("x1", "bad", 0.7),
+                    ("x2", "bad", 0.5), ("good", "y1", 0.9), ("bad", "y1", -1.1)]:  # fmt: skip
+        net.add_link(s, t, w)
+    check = net.gradcheck(((0.6, 0.9), (1.0,)))
+    assert not check.ok
+    assert {row.name for row in check.failures} == {"x1→bad", "x2→bad"}
+    assert [n.name for n in check.suspects] == ["bad"]
+    assert "x1→bad" in repr(check) and "suspect bad" in repr(check)
+
+
+def test_gradcheck_leaves_the_weights_and_batch_gradients_as_they_were():
+    net = examples.mazur()
+    run = net.scheduler([examples.MAZUR_SAMPLE] * 2, batch_size=2)
+    run.run(until="loss")
+    run.run(until="forward")  # first sample's backward pass done: gradients half accumulated
+    before = {link.name: (link.weight, link.gradient) for link in net.links}
+    net.gradcheck(examples.MAZUR_SAMPLE)
+    assert {link.name: (link.weight, link.gradient) for link in net.links} == before
+
+
+@given(case=cases())
+def test_gradcheck_passes_on_random_smooth_networks(case):
+    net, (sample,) = case
+    assume(smooth_at(net, sample))
+    check = net.gradcheck(sample)
+    assert check.ok, check

@@ -1,0 +1,214 @@
+"""The Network builder: names, order, lookup, weights, topology, and bad input."""
+
+import math
+
+import pytest
+
+from lernpy import (
+    Activation,
+    BadValueError,
+    LernpyError,
+    Network,
+    ShapeError,
+    TopologyError,
+    UnknownNameError,
+    examples,
+)
+
+
+def test_default_names_single_hidden_layer():
+    net = Network.layered(2, 3, 1)
+    assert [n.name for n in net.layers[1]] == ["h1", "h2", "h3"]
+    assert [n.name for n in net.inputs] == ["x1", "x2"]
+    assert [n.name for n in net.outputs] == ["y1"]
+    assert [n.name for n in net.biases] == ["b1", "b2"]
+
+
+def test_default_names_several_hidden_layers():
+    net = Network.layered(2, 3, 2, 1)
+    assert [n.name for n in net.layers[1]] == ["h1_1", "h1_2", "h1_3"]
+    assert [n.name for n in net.layers[2]] == ["h2_1", "h2_2"]
+
+
+def test_user_names_as_in_mazur():
+    """i1 i2 / h1 h2 / o1 o2 / b1 b2 is expressible, as a string or as lists."""
+    a = Network.layered(2, 2, 2, names="i1 i2 / h1 h2 / o1 o2 / b1 b2")
+    b = Network.layered(
+        2, 2, 2, names=[["i1", "i2"], ["h1", "h2"], ["o1", "o2"]], bias_names=["b1", "b2"]
+    )
+    assert [n.name for n in a.neurons] == [n.name for n in b.neurons]
+    assert [n.name for n in a.neurons] == ["i1", "i2", "b1", "h1", "h2", "b2", "o1", "o2"]
+
+
+def test_links_are_ordered_by_target_with_bias_last():
+    net = examples.mazur()
+    assert [link.label for link in net.links if link.label] == [f"w{k}" for k in range(1, 9)]
+    assert [link.name for link in net["h1"].incoming] == ["i1→h1", "i2→h1", "b1→h1"]
+
+
+def test_neurons_are_in_topological_order():
+    net = Network.layered(3, 4, 2, 2)
+    net.add_link("x1", "y2")
+    seen = set()
+    for n in net.neurons:
+        assert all(link.source in seen for link in n.incoming), n.name
+        seen.add(n)
+
+
+def test_lookup_by_name_ascii_arrow_and_label():
+    net = examples.mazur()
+    link = net["h1→o1"]
+    assert net["h1->o1"] is link and net["h1 -> o1"] is link and net["w5"] is link
+    assert net["h1"] is link.source
+    with pytest.raises(UnknownNameError, match="no link named 'h9->o1'"):
+        net["h9->o1"]
+
+
+def test_bias_switched_off_per_layer():
+    net = Network.layered(2, 2, 1, bias=[False, True])
+    assert [n.name for n in net.biases] == ["b2"]
+    assert len(net.links) == 4 + 3
+
+
+def test_weights_from_matrices_use_rows_for_targets_and_bias_last():
+    net = Network.layered(2, 2, 2, names="i1 i2 / h1 h2 / o1 o2 / b1 b2",
+                          matrices=[[[0.15, 0.20, 0.35], [0.25, 0.30, 0.35]],
+                                    [[0.40, 0.45, 0.60], [0.50, 0.55, 0.60]]])  # fmt: skip
+    mazur = examples.mazur()
+    assert net.weights() == mazur.weights()
+    assert net.matrix(2) == [[0.40, 0.45, 0.60], [0.50, 0.55, 0.60]]
+
+
+def test_seed_fixes_the_initial_weights_and_no_global_rng_is_used():
+    import random
+
+    random.seed(1)
+    a = Network.layered(3, 5, 2, seed=7).weights()
+    random.seed(2)
+    b = Network.layered(3, 5, 2, seed=7).weights()
+    assert a == b
+    assert Network.layered(3, 5, 2, seed=8).weights() != a
+
+
+@pytest.mark.parametrize(
+    "init, fan_in, fan_out, limit",
+    [("xavier", 3, 5, math.sqrt(6 / 8)), ("he", 3, 5, math.sqrt(6 / 3)), ("uniform", 3, 5, 0.5)],
+)
+def test_init_schemes_stay_in_their_range(init, fan_in, fan_out, limit):
+    net = Network.layered(fan_in, fan_out, bias=False, init=init, seed=3)
+    weights = list(net.weights().values())
+    assert all(-limit <= w <= limit for w in weights)
+    assert max(abs(w) for w in weights) > limit / 4  # drawn, not all zero
+
+
+def test_skip_links_and_forward_through_a_dag():
+    """A skip link adds weight · source to the target's net (checked by hand)."""
+    net = Network.layered(
+        1, 1, 1, activation="identity", bias=False, weights={"x1→h1": 2.0, "h1→y1": 3.0}
+    )
+    assert net([1.5]) == [9.0]
+    net.add_link("x1", "y1", 0.5)
+    assert net([1.5]) == [9.0 + 0.75]
+    net.remove_link("x1->y1")
+    assert net([1.5]) == [9.0]
+
+
+def test_softmax_output_layer_by_hand():
+    net = Network.layered(1, 2, activation="identity", output="softmax", loss="cross_entropy",
+                          bias=False, weights={"x1→y1": 1.0, "x1→y2": 2.0})  # fmt: skip
+    values = net([1.0])
+    e1, e2 = math.exp(1.0), math.exp(2.0)
+    assert values == pytest.approx([e1 / (e1 + e2), e2 / (e1 + e2)], rel=1e-15)
+
+
+def state_of(net):
+    return repr(net.state())
+
+
+BAD_BUILDS = [
+    (lambda: Network.layered(2, 0, 1), ShapeError, "layer 1 has size 0"),
+    (lambda: Network.layered(2), ShapeError, "at least 2"),
+    (lambda: Network.layered(2, 1, activation="sigmod"), UnknownNameError, "sigmod"),
+    (lambda: Network.layered(2, 1, loss="l1"), UnknownNameError, "unknown loss 'l1'"),
+    (lambda: Network.layered(2, 1, weights={"x9→y1": 1.0}), UnknownNameError, "x9→y1"),
+    (lambda: Network.layered(2, 1, weights={"x1→y1": "a"}), BadValueError, "expected a number"),
+    (lambda: Network.layered(2, 1, names="a b / a"), TopologyError, "exists already"),
+    (lambda: Network.layered(2, 1, init="zeros"), UnknownNameError, "unknown init"),
+]
+
+
+@pytest.mark.parametrize("build, error, message", BAD_BUILDS)
+def test_bad_builds_name_what_is_wrong(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+BAD_CHANGES = [
+    (lambda n: n.add_link("y1", "h1"), TopologyError, "output neuron"),
+    (lambda n: n.add_link("h1", "x1"), TopologyError, "nothing links into it"),
+    (lambda n: n.add_link("x1", "h1"), TopologyError, "exists already"),
+    (lambda n: n.add_neuron("h1"), TopologyError, "exists already"),
+    (lambda n: n.add_neuron("h->1"), TopologyError, "without an arrow"),
+    (lambda n: n.set_weights({"x1→h1": 0.1, "x1→y9": 0.2}), UnknownNameError, "x1→y9"),
+    (lambda n: n.set_weights({"x1→h1": 0.1, "x2→h1": math.nan}), BadValueError, "finite"),
+    (lambda n: n.set_matrix(1, [[1.0, 2.0]]), ShapeError, "expected 2, one per neuron h1, h2"),
+    (lambda n: n.forward([1.0]), ShapeError, "1 values: expected 2"),
+    (lambda n: n.forward([1.0, None]), BadValueError, "value 2 .input x2. is None"),
+    (lambda n: n.forward([1.0, "2"]), BadValueError, "expected a number"),
+    (lambda n: n.forward([math.inf, 1.0]), BadValueError, "inf: expected a finite number"),
+    (lambda n: n.forward("ab"), ShapeError, "expected a sequence of 2 numbers"),
+    (lambda n: n.loss([1.0, 2.0], [0.5, 0.5]), ShapeError, "target has 2 values: expected 1"),
+    (
+        lambda n: n.scheduler([((1, 2), (1,)), ((1, 2), (math.nan,))]),
+        BadValueError,
+        "sample 1 target",
+    ),
+    (lambda n: n.scheduler([((1, 2), (1,))], rate=-1), LernpyError, "rate is -1"),
+    (lambda n: n.scheduler([((1, 2), (1,))], batch_size=0), LernpyError, "batch_size is 0"),
+    (lambda n: n.scheduler([((1, 2), (1,))], update="now"), UnknownNameError, "update is 'now'"),
+    (lambda n: n.train([((1, 2), (1,))], epochs=0), LernpyError, "epochs is 0"),
+    (lambda n: n.train([]), ShapeError, "data is empty"),
+]
+
+
+@pytest.mark.parametrize("change, error, message", BAD_CHANGES)
+def test_failed_calls_name_the_fault_and_change_nothing(change, error, message):
+    """Each bad call raises a LernpyError naming the problem; the state is as before."""
+    net = Network.layered(2, 2, 1, seed=5)
+    net.forward([0.3, 0.7])
+    before, names = state_of(net), [n.name for n in net.neurons] + [x.name for x in net.links]
+    with pytest.raises(error, match=message):
+        change(net)
+    assert state_of(net) == before
+    assert [n.name for n in net.neurons] + [x.name for x in net.links] == names
+
+
+def test_a_cycle_is_an_error_and_nothing_changes():
+    net = Network(seed=0)
+    net.add_neuron("x1", kind="input")
+    for name in ("a", "b", "c"):
+        net.add_neuron(name)
+    net.add_neuron("y1", kind="output")
+    net.add_link("x1", "a")
+    net.add_link("a", "b")
+    net.add_link("b", "c")
+    net.add_link("c", "y1")
+    before = [link.name for link in net.links]
+    with pytest.raises(TopologyError, match="c→a would close a cycle"):
+        net.add_link("c", "a")
+    assert [link.name for link in net.links] == before
+    assert net([1.0])  # still runs
+
+
+def test_custom_activation_in_a_network():
+    cube = Activation.custom("cube", lambda x: x**3, lambda x: 3 * x * x)
+    net = Network.layered(1, 1, activation=cube, bias=False, weights={"x1→y1": 2.0})
+    assert net([1.5]) == [27.0]
+    assert "cube" in repr(net)
+
+
+def test_repr_is_short_and_informative():
+    assert (
+        repr(Network.layered(2, 3, 1, seed=4))
+        == "Network(2-3-1, sigmoid, loss=half_sse, 13 links, seed=4)"
+    )

@@ -1,0 +1,275 @@
+"""The scheduler: the walk, its grains, back(), and properties on random networks."""
+
+import math
+
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from lernpy import (
+    Delivered,
+    EpochEnded,
+    Finished,
+    Fired,
+    Learned,
+    LernpyError,
+    Network,
+    NumericError,
+    Presented,
+    Scored,
+    Sensed,
+    Updated,
+    datasets,
+    examples,
+)
+from tests.strategies import cases, smooth_at
+
+
+def exact(net):
+    """The network's state with floats as hex: equal means bit for bit."""
+
+    def h(v):
+        return v.hex() if isinstance(v, float) else repr(v)
+
+    return {k: tuple(h(v) for v in vals) for k, vals in net.state().items()}
+
+
+def numeric_gradient(net, sample, link, eps=1e-6):
+    w = link.weight
+    link.weight = w + eps
+    plus = net.loss(*sample)
+    link.weight = w - eps
+    minus = net.loss(*sample)
+    link.weight = w
+    return (plus - minus) / (2 * eps)
+
+
+# -- the walk -------------------------------------------------------------------
+
+
+def test_one_sample_walk_order_on_mazur():
+    """forward (present, deliver, fire), loss, backward (sense, learn), update, epoch end."""
+    net = examples.mazur()
+    steps = net.scheduler(examples.MAZUR_SAMPLE).run()
+    kinds = [type(s) for s in steps]
+    assert kinds[0] is Presented
+    assert kinds[1:5] == [Delivered, Delivered, Delivered, Fired]  # i1, i2, b1 into h1, then h1
+    assert kinds.count(Delivered) == 12 and kinds.count(Fired) == 4
+    assert kinds.count(Scored) == 1 and kinds.count(Sensed) == 4
+    assert kinds.count(Learned) == 12  # frozen bias links still learn
+    assert kinds.count(Updated) == 8  # but are never updated
+    assert kinds[-1] is EpochEnded
+    phases = [s.phase for s in steps]
+    assert phases == sorted(phases, key=["forward", "loss", "backward", "update", "epoch"].index)
+    sensed = [s.neuron.name for s in steps if isinstance(s, Sensed)]
+    assert sensed == ["o1", "o2", "h1", "h2"]
+
+
+def test_grains_on_mazur():
+    net = examples.mazur()
+    run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    assert run.peek().kind == "Presented"
+    first = run.step("neuron")
+    assert isinstance(first, Fired) and first.neuron.name == "h1"
+    assert run.step("layer").neuron.name == "h2"  # the rest of layer 1
+    last = run.step("phase")  # the rest of the forward pass
+    assert isinstance(last, Fired) and last.neuron.name == "o2"
+    assert isinstance(run.step("phase"), Scored)
+    assert run.step("link").link.name == "h1→o1"  # o1 sensed, then its first link
+    assert run.peek().name == "h2→o1"
+    run.run(until="update")
+    assert run.peek().kind == "Updated"
+    assert isinstance(run.step("sample"), EpochEnded)
+    assert run.finished and run.peek() is None
+    with pytest.raises(Finished):
+        run.step()
+
+
+def test_batch_and_epoch_grains():
+    net = Network.layered(2, 2, 1, seed=0)
+    run = net.scheduler(datasets.xor(), batch_size=2, epochs=2)
+    assert isinstance(run.step("sample"), Learned)  # a batch's first sample: no update yet
+    last = run.step("batch")
+    assert isinstance(last, Updated)
+    end = run.step("epoch")
+    assert isinstance(end, EpochEnded) and end.epoch == 0
+    assert run.epoch == 1
+
+
+def test_immediate_update_happens_right_after_the_blame():
+    net = examples.mazur()
+    steps = net.scheduler(examples.MAZUR_SAMPLE, update="immediate").run()
+    i = next(k for k, s in enumerate(steps) if isinstance(s, Learned) and s.link.label == "w5")
+    assert isinstance(steps[i + 1], Updated) and steps[i + 1].link.label == "w5"
+    assert steps[i].blame == 0.4 * net["o1"].sensitivity  # blame used the old weight
+
+
+def test_immediate_needs_online_training():
+    with pytest.raises(LernpyError, match="immediate.*batch_size=1"):
+        examples.mazur().scheduler([examples.MAZUR_SAMPLE] * 2, update="immediate", batch_size=2)
+
+
+def test_changing_the_topology_mid_run_is_an_error():
+    net = Network.layered(2, 2, 1, seed=0)
+    run = net.scheduler(datasets.xor())
+    run.step()
+    net.add_link("x1", "y1")
+    with pytest.raises(LernpyError, match="make a new one"):
+        run.step()
+
+
+def test_freezing_mid_run_skips_that_update():
+    net = examples.mazur()
+    run = net.scheduler(examples.MAZUR_SAMPLE)
+    run.run(until="update")
+    net.freeze("w1")
+    assert run.step().link.label == "w2"
+    assert net["w1"].weight == 0.15
+
+
+def test_momentum_term_is_recorded():
+    net = examples.mazur()
+    run = net.scheduler([examples.MAZUR_SAMPLE], rate=0.5, momentum=0.9, epochs=2)
+    ups = [s for s in run.run() if isinstance(s, Updated) and s.link.label == "w5"]
+    assert ups[0].momentum_term == 0.0
+    assert ups[1].momentum_term == pytest.approx(0.9 * (ups[0].new - ups[0].old))
+    assert ups[1].new == pytest.approx(ups[1].old + ups[1].momentum_term - 0.5 * ups[1].gradient)
+
+
+# -- numeric failures -------------------------------------------------------------
+
+
+def test_overflow_names_the_link_and_sample_and_keeps_the_last_good_weights():
+    net = Network.layered(1, 1, activation="identity", bias=False, weights={"x1→y1": 1.0})
+    data = [((1.0,), (0.0,)), ((1e300,), (0.0,))]
+    run = net.scheduler(data, rate=1e10)
+    with pytest.raises(NumericError, match="link x1→y1 became -inf on sample 1") as info:
+        run.run()
+    assert info.value.where == "link x1→y1" and info.value.sample == 1
+    assert math.isfinite(net["x1→y1"].weight)
+
+
+def test_training_rolls_back_the_batch_that_went_wrong():
+    """A diverging full-batch run stops with the weights of the last whole epoch."""
+    net = Network.layered(2, 3, 1, activation="identity", output="identity", seed=2)
+    data = [((1.0, 2.0), (3.0,)), ((1.0, -1.0), (0.0,))]
+    good = {}
+
+    def keep(report):
+        good.clear()
+        good.update(net.weights())
+
+    with pytest.raises(NumericError, match="on sample") as info:
+        net.train(data, epochs=5000, rate=5.0, batch_size=None, callback=keep)
+    assert info.value.history.epochs >= 2
+    assert net.weights() == good
+
+
+# -- properties -------------------------------------------------------------------
+
+
+@given(case=cases())
+def test_link_sensitivity_matches_finite_difference(case):
+    """Backprop agrees with a central difference on every link, in any DAG."""
+    net, (sample,) = case
+    assume(smooth_at(net, sample))
+    net.scheduler(sample, rate=0.0, trace=None).run(until="update")
+    grads = {link: link.sensitivity for link in net.links}
+    for link, grad in grads.items():
+        assert grad == pytest.approx(numeric_gradient(net, sample, link), rel=1e-4, abs=1e-7), link
+
+
+@given(case=cases(count=3))
+def test_rate_zero_changes_no_weight(case):
+    net, samples = case
+    before = net.weights()
+    net.scheduler(samples, rate=0.0, batch_size=2, trace=None).run()
+    assert net.weights() == before
+
+
+@given(case=cases(), rate=st.floats(0.01, 1.0))
+def test_deferred_and_immediate_give_the_same_weights_for_one_sample(case, rate):
+    net, samples = case
+    start = net.weights()
+    net.scheduler(samples, rate=rate, trace=None).run()
+    deferred = net.weights()
+    net.set_weights(start)
+    net.scheduler(samples, rate=rate, update="immediate", trace=None).run()
+    assert net.weights() == deferred
+
+
+@given(case=cases(count=3))
+def test_summed_batch_gradient_is_the_sum_of_single_sample_gradients(case):
+    """With rate 1 and reduce="sum", Δw = −Σ_samples ∂E/∂w, each taken alone."""
+    net, samples = case
+    start = net.weights()
+    expected = {name: 0.0 for name in start}
+    for sample in samples:
+        net.scheduler(sample, rate=0.0, trace=None).run(until="update")
+        for link in net.links:
+            expected[link.name] += link.sensitivity
+            link.gradient = 0.0
+    net.scheduler(samples, rate=1.0, batch_size=None, reduce="sum", trace=None).run()
+    for name, w in net.weights().items():
+        assert start[name] - w == pytest.approx(expected[name], rel=1e-9, abs=1e-12), name
+
+
+@given(case=cases(count=2), steps=st.integers(0, 120), back=st.integers(1, 120), data=st.data())
+@example(case=(examples.mazur(), [examples.MAZUR_SAMPLE] * 2), steps=60, back=60, data=None)
+def test_back_restores_the_exact_earlier_state(case, steps, back, data):
+    net, samples = case
+    shuffle = data.draw(st.booleans()) if data else True
+    momentum = data.draw(st.sampled_from([0.0, 0.5])) if data else 0.5
+    run = net.scheduler(
+        samples, rate=0.3, momentum=momentum, batch_size=2, shuffle=shuffle, epochs=3
+    )
+    taken = []
+    for _ in range(steps):
+        if run.finished:
+            break
+        taken.append(exact(net))
+        run.step()
+    back = min(back, len(taken))
+    stream = [repr(s) for s in run.trace]
+    for _ in range(back):
+        run.back()
+    if back:
+        assert exact(net) == taken[len(taken) - back]
+    # and stepping forward again replays the same steps
+    while len(run.trace) < len(stream):
+        run.step()
+    assert [repr(s) for s in run.trace] == stream
+
+
+@given(case=cases(count=4))
+def test_the_same_seed_gives_the_same_step_stream(case):
+    net, samples = case
+    start = net.weights()
+    rng_state = net.rng.getstate()
+
+    def stream():
+        net.set_weights(start)
+        net.rng.setstate(rng_state)
+        for link in net.links:
+            link.velocity = 0.0
+        run = net.scheduler(samples, rate=0.1, shuffle=True, epochs=3, momentum=0.5)
+        return [repr(s) for s in run.run()]
+
+    assert stream() == stream()
+
+
+@given(
+    case=cases(count=2),
+    bad=st.sampled_from([math.nan, math.inf, None, "x"]),
+    where=st.integers(0, 1),
+)
+def test_bad_samples_change_nothing(case, bad, where):
+    net, samples = case
+    net.forward(samples[0][0])
+    before = exact(net)
+    x = list(samples[1][0])
+    x[0] = bad
+    broken = [samples[0], (x, samples[1][1])] if where else [(x, samples[1][1]), samples[0]]
+    with pytest.raises(LernpyError, match=f"sample {1 - (1 - where)}"):
+        net.train(broken, epochs=1)
+    assert exact(net) == before
