@@ -29,6 +29,7 @@ from .shows import Shows
 if TYPE_CHECKING:
     from .gradcheck import GradCheck
     from .scheduler import Scheduler
+    from .tables import Grid
     from .trace import Trace
     from .training import History
 
@@ -593,6 +594,12 @@ class Network(Shows):
         from .training import train
 
         return train(self, data, epochs=epochs, **options)  # type: ignore[arg-type]
+
+    def table(self, what: str = "links", layer: int | None = None, links=None) -> Grid:
+        """The "links" table (every factor of ∂E/∂w), "neurons" or "summary"; it shows itself."""
+        from .tables import table
+
+        return table(self, what, layer=layer, links=links)
 
     def gradcheck(self, sample: object, **options: float) -> GradCheck:
         """Backprop's ∂E/∂w against a central finite difference for every link."""

@@ -19,7 +19,9 @@ True
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
 import textwrap
 from collections.abc import Iterable
 from functools import singledispatch
@@ -317,6 +319,11 @@ def _(neuron: Neuron) -> RenderableType:
 
 
 @view.register
+def _(grid: Grid) -> RenderableType:
+    return Fitted(grid)
+
+
+@view.register
 def _(obj: Explanation) -> RenderableType:
     return explanation(obj)
 
@@ -356,6 +363,15 @@ def get_console() -> Console:
     return _console or rich_console()
 
 
+def text(obj: object, width: int | None = None) -> str:
+    """What :func:`show` prints, as plain text (no colour) at ``width`` or the terminal's."""
+    if width is None:
+        width = shutil.get_terminal_size().columns
+    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
+    console.print(view(obj))
+    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
+
+
 def show(obj: object, console: Console | None = None) -> None:
     """Print any lernpy object's view."""
     (console or get_console()).print(view(obj))
@@ -379,6 +395,7 @@ __all__ = [
     "show_step",
     "step_line",
     "summary",
+    "text",
     "trace_table",
     "tree",
     "view",

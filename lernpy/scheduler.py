@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import Finished, LernpyError, NumericError, UnknownNameError
 from .link import Link
@@ -37,6 +38,9 @@ from .network import Network
 from .neuron import Neuron
 from .shows import Shows
 from .trace import Trace
+
+if TYPE_CHECKING:
+    from .tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
 GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
@@ -625,6 +629,12 @@ class Scheduler(Shows):
             from .render import show_step  # only now: the core never imports rich
 
             show_step(record, undone=undone)
+
+    def table(self, what: str = "links", layer: int | None = None, links=None) -> Grid:
+        """Like ``net.table()``, with the changes still to come and a batch's gradients."""
+        from .tables import table
+
+        return table(self, what, layer=layer, links=links)
 
     def __repr__(self) -> str:
         where = "finished" if self._next is None else f"next: {self.peek()}"

@@ -21,12 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 
+from .errors import UnknownNameError
 from .explain import Explanation, describe, describe_planned, num
 from .gradcheck import GradCheck
 from .link import Link
 from .network import Network, link_key
 from .neuron import Neuron
 from .scheduler import Planned, Scheduler, Step
+from .shows import Shows
 from .trace import Trace
 from .training import History
 
@@ -46,9 +48,13 @@ class Column:
         return f"{self.name}\n{self.symbol}" if self.symbol else self.name
 
 
-@dataclass
-class Grid:
-    """A table of names and numbers; ``marks`` flags rows to emphasise (e.g. "fail")."""
+@dataclass(repr=False)
+class Grid(Shows):
+    """A table of names and numbers; ``marks`` flags rows to emphasise (e.g. "fail").
+
+    It shows itself: as a text table in a plain REPL, a rich table under rich,
+    an HTML table in Jupyter.
+    """
 
     title: str
     columns: list[Column]
@@ -65,6 +71,11 @@ class Grid:
     def cells(self, places: int = 9) -> list[list[str]]:
         """Every cell as text, numbers to ``places`` decimal places."""
         return [[cell_text(c, places) for c in row] for row in self.rows]
+
+    def __repr__(self) -> str:
+        from .render import text  # drawn by rich, as plain text at the terminal's width
+
+        return text(self).rstrip("\n")
 
 
 def cell_text(cell: Cell, places: int = 9) -> str:
@@ -203,6 +214,25 @@ def link_grid(
     return grid
 
 
+TABLES = ("links", "neurons", "summary")
+
+
+def table(
+    obj: Network | Scheduler,
+    what: str = "links",
+    layer: int | None = None,
+    links: Iterable[str | Link] | None = None,
+) -> Grid:
+    """``net.table()`` and ``run.table()``: "links", "neurons" or "summary" as a :class:`Grid`."""
+    if what == "links":
+        return link_grid(obj, layer=layer, links=links)
+    if what == "neurons":
+        return neuron_grid(obj.net if isinstance(obj, Scheduler) else obj, layer=layer)
+    if what == "summary":
+        return summary_grid(obj)
+    raise UnknownNameError(f"unknown table {what!r}: expected one of {', '.join(TABLES)}")
+
+
 def _learned(link: Link, trace: Trace) -> bool:
     """Has the link learned since its last update (a sensitivity waiting to be applied)?"""
     for step in reversed(trace.steps):
@@ -228,7 +258,7 @@ def neuron_grid(net: Network, layer: int | None = None) -> Grid:
         if layer is not None and n.layer != layer:
             continue
         if n.is_source:
-            grid.add([n.name, n.kind, None, n.value, n.error, None, None, None])
+            grid.add([n.name, n.kind, None, n.value, None, None, None, None])  # given, not learned
             continue
         special = net.fused(n) or n.activation.layerwise
         slope: Cell = "·" if special else n.activation.slope(n.net, n.value)
@@ -491,6 +521,11 @@ def _(check: GradCheck) -> str:
 @html.register
 def _(history: History) -> str:
     return _pre(f"{history!r}\n{loss_chart(history.loss)}")
+
+
+@html.register
+def _(grid: Grid) -> str:
+    return grid_html(grid)
 
 
 @html.register

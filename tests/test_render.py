@@ -301,3 +301,20 @@ def test_loss_chart_falls_from_top_left_to_bottom_right():
     assert chart[0].startswith("1") and chart[0].endswith("*")
     assert chart[3].startswith(num(0.125, 4)) and chart[3].endswith("*")
     assert chart[-1].strip() == "epochs 1–4"
+
+
+def test_tables_show_themselves_in_a_plain_repl():
+    """net.table() and run.table() are text tables in a plain REPL, HTML in Jupyter."""
+    net = examples.mazur()
+    run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    run.run(until="update")
+    text = render.text(run.table(layer=2), width=120)
+    assert repr(run.table(layer=2)).splitlines()[0] == text.splitlines()[0]
+    row = next(line for line in text.splitlines() if "h1→o1 (w5)" in line)
+    assert row.split()[-2:] == ["-0.04108352", "0.35891648"]  # the change still to come
+    assert "0.35891648" not in render.text(net.table(layer=2), width=120)  # not without a rate
+    neurons = render.text(net.table("neurons"), width=120)
+    assert "1.105905967" in neurons and "0.75136507" in neurons
+    parse(net.table("summary")._repr_html_())
+    with pytest.raises(KeyError):
+        net.table("weights")
