@@ -6,6 +6,8 @@ import math
 import re
 
 import pytest
+from hypothesis import assume, given, settings
+from strategies import cases, smooth_at
 
 from lernpy import Network, examples
 from lernpy.explain import describe, describe_planned, explain, num
@@ -175,3 +177,29 @@ def test_describe_planned_reads_the_next_step():
 def test_explain_rejects_other_objects():
     with pytest.raises(TypeError):
         explain("w5")  # type: ignore[arg-type]
+
+
+@settings(max_examples=40)
+@given(case=cases())
+def test_printed_chain_rule_matches_a_finite_difference(case):
+    """On random networks, the printed factors multiply to the printed ∂E/∂w, and that is the
+    slope of the loss found by nudging the weight (a central difference, computed here)."""
+    net, (sample,) = case
+    assume(smooth_at(net, sample))
+    net.scheduler(sample, rate=0.0).run(until="update")
+    x, t = sample
+    for link in net.links:
+        text = link.explain().text()
+        _, factors, result = text.splitlines()[2].split("=")
+        values = [float(v.strip(" ()")) for v in factors.split("×")]
+        assert math.prod(values) == pytest.approx(float(result), rel=2e-3, abs=1e-8)
+        w, eps = link.weight, 1e-6
+        link.weight = w + eps
+        plus = net.loss(x, t)
+        link.weight = w - eps
+        minus = net.loss(x, t)
+        link.weight = w
+        assert float(result) == pytest.approx((plus - minus) / (2 * eps), rel=1e-3, abs=1e-6)
+    net.scheduler(sample, rate=0.0).run(until="update")  # the numbers of the sample again
+    for n in net.neurons:
+        assert n.explain().text()  # every kind of neuron explains itself without failing
