@@ -39,13 +39,13 @@ class Example:
 
 EXAMPLES: dict[str, Example] = {
     "mazur": Example(
-        "Mazur's 2-2-2 worked example: one sample, rate 0.5, the article's weights",
+        "Mazur's 2-2-2 worked example, with the article's weights",
         examples.mazur,
         lambda: [examples.MAZUR_SAMPLE],
         examples.MAZUR_RATE,
     ),
     "xor": Example(
-        "a 2-2-1 sigmoid network (seed 1) on the four XOR samples, rate 2",
+        "a 2-2-1 sigmoid network (seed 1) on the four XOR samples",
         lambda: Network.layered(2, 2, 1, activation="sigmoid", seed=1),
         datasets.xor,
         2.0,
@@ -280,7 +280,9 @@ def _step(args: argparse.Namespace) -> int:
         epochs=args.epochs,
     )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    Stepper(run, f"lernpy step: {title}", render.get_console()).loop(sys.stdin, interactive)
+    count = f"{len(data)} sample" + ("s" if len(data) > 1 else "")
+    title = f"lernpy step: {title}; {count}, rate {rate:g}"
+    Stepper(run, title, render.get_console()).loop(sys.stdin, interactive)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import select
@@ -223,3 +224,25 @@ def test_explain_command_on_another_sample(capsys):
     assert main(["explain", "xor", "y1", "--index", "3"]) == 0
     out = capsys.readouterr().out
     assert "target_y1" in out and "− 0 =" in out
+
+
+def test_step_command_takes_a_sample_and_a_rate(monkeypatch, capsys):
+    """--sample and --rate change what is stepped: w5 ← 0.4 − 0.1 × 0.082167041 = 0.391783296."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("r\nq\n"))
+    assert main(["step", "mazur", "--sample", "0.05,0.1:0.01,0.99", "--rate", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "rate 0.1" in out.splitlines()[0]
+    assert "w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.1 × 0.082167041" in out
+    assert "= 0.391783296" in out
+    assert "next: nothing (finished)" in out
+
+
+def test_step_command_reports_a_bad_file_or_sample(tmp_path, monkeypatch, capsys):
+    """A broken network file or a malformed sample is an error with its name, exit code 1."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("q\n"))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert main(["step", str(broken), "--sample", "1,2:3"]) == 1
+    assert "broken.json" in capsys.readouterr().err
+    assert main(["step", "mazur", "--sample", "0.05 0.1"]) == 1
+    assert "expected INPUTS:TARGETS" in capsys.readouterr().err
