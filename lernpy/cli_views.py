@@ -203,7 +203,8 @@ class Stepper:
             if interactive:
                 try:
                     line = input("step> ")
-                except EOFError:
+                except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C: leave quietly
+                    self.say("")
                     break
             else:
                 line = stream.readline()

@@ -62,6 +62,7 @@ WHOLE_SAMPLE = [
     "x w1",
     "t 2",
     "p",  # the updates
+    "k w5",  # w5's history of updates
     "n",  # the epoch ends
     "n",  # nothing left
     "b 43",  # back over every step of the sample
@@ -110,6 +111,9 @@ def test_stepper_updates_then_back_over_the_whole_sample(screens):
     updates = screens["p #3"]
     assert "w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × 0.082167041 = 0.35891648" in updates
     assert "w1 ← w1 − rate·∂E/∂w1 = 0.15 − 0.5 × 0.000438568 = 0.149780716" in updates
+    history = next(ln for ln in screens["k w5"].splitlines() if ln.lstrip().startswith("0 "))
+    assert history.split()[2:5] == ["0.4", "0.082167041", "0.5"]
+    assert history.split()[-1] == "0.35891648"
     assert "epoch 0 ended: mean loss 0.298371109" in screens["n #3"]
     assert "finished" in screens["n #4"]
     back = screens["b 43"]
@@ -124,11 +128,15 @@ def test_stepper_updates_then_back_over_the_whole_sample(screens):
 
 def test_stepper_help_and_unknown_commands():
     """h lists the keys; an unknown command or name is reported and the stepper goes on."""
-    screens = run_stepper(["h", "zap", "x nobody", "n", "q"], "mazur")
+    screens = run_stepper(["h", "zap", "x nobody", "n", "u 0", "w", "i", "k", "q"], "mazur")
     assert "the link table" in screens["h"] and "explain" in screens["h"]
     assert "unknown command 'zap'" in screens["zap"]
     assert "error: no link named 'nobody'" in screens["x nobody"]
     assert "sample 0 presented" in screens["n"]
+    assert "i1      input" in screens["u 0"] and "\n h1 " not in screens["u 0"]
+    assert "└── layer 2, sigmoid" in screens["w"] and "h1→o1 (w5): w 0.4" in screens["w"]
+    assert "rate 0.5, momentum 0, batch 1 (mean)" in screens["i"]
+    assert "sample 0 presented" in screens["k"]  # the trace so far
 
 
 def test_stepper_reads_the_end_of_input_as_quit():
