@@ -425,6 +425,18 @@ def _not_yet(obj: Link | Neuron, kinds: tuple[str, ...], trace: Trace | None) ->
     return False
 
 
+def _no_sample(n: Neuron) -> bool:
+    """Has no sample been presented with its targets (so nothing has gone backward yet)?"""
+    net = n.network
+    return net is not None and any(o.target is None for o in net.outputs)
+
+
+NO_SAMPLE = (
+    "no sample has gone backward yet: step a scheduler first, "
+    "net.scheduler(sample).run(until='update')"
+)
+
+
 def _weight_used(link: Link, trace: Trace | None) -> float:
     """The weight the last backward pass used (the one before any later update)."""
     update = _last_update(link, trace)
@@ -454,7 +466,7 @@ def explain_link(
     title = f"Link {link.name}{label}: ∂E/∂{w.text()} by the chain rule"
     grad = link.sensitivity
     x = source.value
-    if _not_yet(link, ("Learned", "Updated"), trace):
+    if _not_yet(link, ("Learned", "Updated"), trace) or _no_sample(target):
         return _link_forward_only(link, title, trace)
     chain: Eq
     where: list[Eq] = []
@@ -523,6 +535,8 @@ def _link_forward_only(link: Link, title: str, trace: Trace | None) -> Explanati
     """Before the backward pass reaches a link: what it delivered, and what is to come."""
     w, source = wsym(link), link.source
     notes = [f"the backward pass has not reached {link.name} in this sample yet: step on"]
+    if _no_sample(link.target):
+        notes = [NO_SAMPLE]
     eqs = []
     if not _not_yet(link, ("Delivered",), trace):
         eqs.append(
@@ -634,8 +648,9 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
             f"{n.activation.name}: {n.activation.formula}" if n.activation.formula else "",
         ),
     ]
-    if _not_yet(n, ("Sensed",), trace):
+    if _not_yet(n, ("Sensed",), trace) or _no_sample(n):
         note = f"the backward pass has not reached {n.name} in this sample yet: step on"
+        note = NO_SAMPLE if _no_sample(n) else note
         return Explanation(title, [Section("forward", forward, [note])], n.sensitivity)
     backward: list[Eq] = []
     if not fused:

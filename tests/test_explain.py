@@ -203,3 +203,14 @@ def test_printed_chain_rule_matches_a_finite_difference(case):
     net.scheduler(sample, rate=0.0).run(until="update")  # the numbers of the sample again
     for n in net.neurons:
         assert n.explain().text()  # every kind of neuron explains itself without failing
+
+
+def test_explanation_before_any_sample_says_so():
+    """A fresh network has no error to explain (no target yet): forward numbers and a hint."""
+    net = examples.mazur()
+    net.forward([0.05, 0.10])
+    text = net["w5"].explain().text()
+    assert "no sample has gone backward yet" in text and "nan" not in text
+    assert "0.4 × 0.593269992 = 0.237307997" in text
+    neuron = net["o1"].explain().text()
+    assert "= 0.75136507" in neuron and "no sample has gone backward yet" in neuron
