@@ -637,9 +637,7 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
             terms.append("+")
             numbers.append("+")
         terms += [wsym(link), "·", out(link.source)]
-        w = link.value / link.source.value if link.source.value else link.weight
-        w = link.weight if math.isclose(w, link.weight) else w
-        numbers += [N(w), "×", N(link.source.value)]
+        numbers += [N(_weight_used(link, trace)), "×", N(link.source.value)]
     forward = [
         Eq([net_(n)], [terms, [*numbers, "=", N(n.net, bare=True)]], "Σ incoming link values"),
         Eq(
