@@ -1,6 +1,8 @@
 """``lernpy step`` (an interactive stepper) and ``lernpy explain`` (the chain rule of a link).
 
-The stepper reads one command per line, from the keyboard or from a pipe::
+At a terminal each key is a command (Enter: the next step; x asks for a name;
+``:`` takes a whole command line); ``--lines`` or a pipe reads one command per
+line instead::
 
     printf 'p\\nt\\nx w5\\nq\\n' | lernpy step mazur
 
@@ -11,6 +13,8 @@ line; after each command a line says what comes next.
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -195,12 +199,28 @@ class Stepper:
 
     # -- the loop ------------------------------------------------------------------
 
-    def loop(self, stream: TextIO, interactive: bool) -> None:
+    def loop(self, stream: TextIO, interactive: bool, keys: bool = False) -> None:
+        """Read commands until q or the end: single keys, typed lines, or lines from a pipe."""
         self.say(self.title, style="bold")
-        self.say("Enter or n: the next step; h: every command; q: quit.")
+        if keys:
+            self.say("Keys: Enter or n the next step, p the next phase, x explain, h all, q quit.")
+        else:
+            self.say("Enter or n: the next step; h: every command; q: quit.")
         self.where()
+        self.keyboard = Keyboard() if keys else None
+        try:
+            self._loop(stream, interactive, keys)
+        finally:
+            if self.keyboard is not None:
+                self.keyboard.close()
+
+    def _loop(self, stream: TextIO, interactive: bool, keys: bool) -> None:
         while True:
-            if interactive:
+            if keys:
+                line = self._read_key_command()
+                if line is None:
+                    break
+            elif interactive:
                 try:
                     line = input("step> ")
                 except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C: leave quietly
@@ -214,6 +234,79 @@ class Stepper:
                 self.say(f"> {line}", style="bold")
             if not self.command(line):
                 break
+
+    def _read_key_command(self) -> str | None:
+        """One key is one command; x asks for a name, : for a whole command line."""
+        print("step> ", end="", flush=True)
+        try:
+            key = self.keyboard.key()
+            if key in ("\x04", "q"):  # Ctrl-D or q
+                print("q")
+                return None
+            if key == "x":
+                print("x")
+                return "x " + self.keyboard.line("explain which link or neuron? ")
+            if key == ":":
+                return self.keyboard.line(":")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return None
+        if key == "":
+            print()
+            return "h"
+        word = "n" if key in ("\r", "\n", " ") else key
+        print(word)
+        return word
+
+
+class Keyboard:
+    """The terminal in cbreak mode (keys arrive one by one) until closed; POSIX only."""
+
+    def __init__(self) -> None:
+        import termios
+        import tty
+
+        self._termios, self._tty = termios, tty
+        self.fd = sys.stdin.fileno()
+        self.saved = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd)  # Ctrl-C still interrupts
+
+    def key(self) -> str:
+        """One key press ("" for a key with no command, such as an arrow)."""
+        data = os.read(self.fd, 1)
+        if not data:
+            raise EOFError
+        if data == b"\x1b":  # an escape sequence (arrow keys): drop what came with it
+            while select.select([self.fd], [], [], 0.05)[0]:
+                os.read(self.fd, 16)
+            return ""
+        while data[0] >= 0xC0 and len(data) < 4:  # the rest of a UTF-8 character
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                data += os.read(self.fd, 1)
+        return data.decode("utf-8", "replace")
+
+    def line(self, prompt: str) -> str:
+        """A whole line, typed with the terminal's usual editing."""
+        self._termios.tcsetattr(self.fd, self._termios.TCSADRAIN, self.saved)
+        try:
+            return input(prompt)
+        finally:
+            self._tty.setcbreak(self.fd)
+
+    def close(self) -> None:
+        self._termios.tcsetattr(self.fd, self._termios.TCSADRAIN, self.saved)
+
+
+def keys_work() -> bool:
+    """Single keys need a POSIX terminal on both ends."""
+    try:
+        import termios  # noqa: F401
+        import tty  # noqa: F401
+    except ImportError:
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 # -- building what to step through ----------------------------------------------------
@@ -283,7 +376,8 @@ def _step(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     count = f"{len(data)} sample" + ("s" if len(data) > 1 else "")
     title = f"lernpy step: {title}; {count}, rate {rate:g}"
-    Stepper(run, title, render.get_console()).loop(sys.stdin, interactive)
+    keys = interactive and not args.lines and keys_work()
+    Stepper(run, title, render.get_console()).loop(sys.stdin, interactive, keys)
     return 0
 
 
@@ -343,6 +437,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="update after every sensitivity is known (deferred) or link by link",
     )
     p.add_argument("--epochs", type=int, default=1, help="epochs to step through (default 1)")
+    p.add_argument(
+        "--lines",
+        action="store_true",
+        help="at a terminal, read whole command lines instead of single keys",
+    )
     p.set_defaults(func=_step)
 
     p = sub.add_parser(

@@ -145,53 +145,92 @@ def test_stepper_reads_the_end_of_input_as_quit():
     assert "next: the next sample is presented (forward, sample 1, epoch 0)" in screens["s"]
 
 
-def test_stepper_in_a_pseudo_terminal():
-    """Typed at a terminal: a prompt, steps shown as they happen, x explains, q quits."""
-    pty = pytest.importorskip("pty")
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lernpy", "step", "mazur"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        cwd=ROOT,
-        env=lernpy_env(TERM="xterm"),
-        close_fds=True,
-    )
-    os.close(slave)
-    seen = b""
+class Terminal:
+    """``lernpy step`` running in a pseudo-terminal: type into it, read its screen."""
 
-    def read_until(marker: str, limit: float = 60.0) -> str:
-        nonlocal seen
+    def __init__(self, *args: str) -> None:
+        pty = pytest.importorskip("pty")
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lernpy", "step", "mazur", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=ROOT,
+            env=lernpy_env(TERM="xterm"),
+            close_fds=True,
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode("utf-8"))
+
+    def read_until(self, marker: str, limit: float = 30.0) -> str:
+        """The screen so far (colour codes removed), once ``marker`` is on it."""
         deadline = time.monotonic() + limit  # a safety net against a hang, not a timing check
-        while marker not in ANSI.sub("", seen.decode("utf-8", "replace")):
-            assert time.monotonic() < deadline, f"no {marker!r} in {seen[-400:]!r}"
-            ready, _, _ = select.select([master], [], [], 0.5)
+        while marker not in self.screen():
+            assert time.monotonic() < deadline, f"no {marker!r} in {self.seen[-400:]!r}"
+            ready, _, _ = select.select([self.master], [], [], 0.5)
             if ready:
                 try:
-                    chunk = os.read(master, 4096)
+                    self.seen += os.read(self.master, 4096)
                 except OSError:
                     break
-                seen += chunk
-        return ANSI.sub("", seen.decode("utf-8", "replace"))
+        return self.screen()
 
+    def screen(self) -> str:
+        return ANSI.sub("", self.seen.decode("utf-8", "replace")).replace("\r\n", "\n")
+
+    def close(self) -> int:
+        try:
+            return self.proc.wait(timeout=60)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            os.close(self.master)
+
+
+def test_stepper_in_a_pseudo_terminal_takes_single_keys():
+    """At a terminal each key is a command: p moves a phase, x asks for a name, q quits."""
+    term = Terminal()
     try:
-        read_until("step> ")
-        os.write(master, b"p\n")
-        screen = read_until("next: the loss is scored")
+        term.read_until("step> ")
+        term.type("p")
+        screen = term.read_until("next: the loss is scored")
+        assert "step> p\n" in screen
         assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screen
-        os.write(master, b"p\np\n")
-        read_until("next: i1→h1 updates its weight")
-        os.write(master, b"x w5\n")
-        screen = read_until("(the source value")
+        term.type("pp")
+        term.read_until("next: i1→h1 updates its weight")
+        term.type("x")
+        term.read_until("which link or neuron? ")
+        term.type("w5\n")
+        screen = term.read_until("(the source value")
         assert "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in screen
-        os.write(master, b"q\n")
-        assert proc.wait(timeout=60) == 0
+        term.type(":")
+        term.type("t 2\n")
+        screen = term.read_until("Links into layer 2")
+        term.type("\r")  # Enter: the next step, the first update
+        term.read_until("0.15 − 0.5 × 0.000438568")
+        term.type("q")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
+        assert term.close() == 0
+
+
+def test_stepper_in_a_pseudo_terminal_reads_lines():
+    """With --lines a terminal user types whole commands after a prompt."""
+    term = Terminal("--lines")
+    try:
+        term.read_until("step> ")
+        term.type("p\n")
+        screen = term.read_until("next: the loss is scored")
+        assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screen
+        term.type("x h1\n")
+        assert "has not reached h1" in term.read_until("step on")
+        term.type("q\n")
+    finally:
+        assert term.close() == 0
 
 
 # -- lernpy explain -------------------------------------------------------------------
