@@ -72,6 +72,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("w", "w, tree", "the network as a tree"),
     ("i", "i, info", "the network and the options"),
     ("k", "k [LINK], trace", "the last steps, or a link's updates (k w5)"),
+    (":", ": COMMAND", "at a terminal, type a whole command (: t w5 w6, : b 3)"),
     ("h", "h, ?, help", "this help"),
     ("q", "q, quit", "leave (so does the end of the input)"),
 ]
