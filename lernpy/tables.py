@@ -330,7 +330,9 @@ def gradcheck_grids(check: GradCheck) -> list[Grid]:
     )
     for row in check.rows:
         grid = good if row.ok else bad
-        cells = [row.link.name, row.backprop, row.numeric, row.abs_error, row.rel_error]
+        # the disagreements to three digits, in one notation, so their sizes compare at a glance
+        cells = [row.link.name, row.backprop, row.numeric, f"{row.abs_error:.2e}"]
+        cells.append(f"{row.rel_error:.2e}")
         grid.add([*cells, "ok" if row.ok else "FAIL"], "" if row.ok else "fail")
     if check.failures:
         suspects = ", ".join(n.name for n in check.suspects) or "none found"
