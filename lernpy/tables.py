@@ -111,6 +111,41 @@ def _updates(trace: Trace | None) -> dict[Link, Step]:
     return found
 
 
+@dataclass
+class Progress:
+    """How far the current sample has come, read from the trace (back to its Presented step)."""
+
+    fired: set[Neuron] = field(default_factory=set)
+    sensed: set[Neuron] = field(default_factory=set)
+    learned: set[Link] = field(default_factory=set)
+    scored: bool = False
+
+    def error_known(self, n: Neuron) -> bool:
+        return n in self.sensed or (n.kind == "output" and self.scored)
+
+
+def _progress(trace: Trace | None) -> Progress | None:
+    """The current sample's progress; None when unknown (no trace) or when no sample is open."""
+    if trace is None:
+        return None
+    found = Progress()
+    for step in reversed(trace.steps):
+        kind = step.kind
+        if kind == "Presented":
+            return found
+        if kind in ("Updated", "EpochEnded"):
+            return None  # the sample is complete: every number belongs to it
+        if kind == "Fired":
+            found.fired.add(step.neuron)
+        elif kind == "Sensed":
+            found.sensed.add(step.neuron)
+        elif kind == "Learned":
+            found.learned.add(step.link)
+        elif kind == "Scored":
+            found.scored = True
+    return None
+
+
 def _batch_count(run: Scheduler | None, trace: Trace | None) -> int | None:
     """How many samples the batch in progress has seen (from the trace), if known."""
     if run is None or trace is None or run.batch_size <= 1:
@@ -168,6 +203,7 @@ def link_grid(
     grid = Grid(f"{what}: ∂E/∂w = ∂E/∂out · ∂out/∂net · out_src", columns)
     unusual: list[str] = []
     planned = False
+    progress = _progress(trace)
     for link in _pick(net, layer, links):
         target = link.target
         update = updates.get(link)
@@ -193,8 +229,21 @@ def link_grid(
                 new = link.weight + change
                 planned = True
         name = f"{link.name} ({link.label})" if link.label else link.name
-        row: list[Cell] = [name, weight, link.source.value, error, slope]
-        row += [target.sensitivity, link.sensitivity]
+        sensitivity: Cell = target.sensitivity
+        gradient: Cell = link.sensitivity
+        if progress is not None:  # mid-sample: leave blank what this sample has not reached
+            if target not in progress.fired:
+                slope = None
+            if not progress.error_known(target):
+                error = None
+            if target not in progress.sensed:
+                sensitivity = None
+            if link not in progress.learned:
+                gradient = None
+        source: Cell = link.source.value
+        if progress is not None and not link.source.is_source and link.source not in progress.fired:
+            source = None
+        row: list[Cell] = [name, weight, source, error, slope, sensitivity, gradient]
         if batch:
             row += [link.gradient, str(count) if count is not None else ""]
         grid.add([*row, change, new])
@@ -242,7 +291,10 @@ def _learned(link: Link, trace: Trace) -> bool:
 
 
 def neuron_grid(net: Network, layer: int | None = None) -> Grid:
-    """The neuron table: net, value, error, slope, sensitivity and activation."""
+    """The neuron table: net, value, error, slope, sensitivity and activation.
+
+    Mid-sample, what the sample has not reached yet is left blank.
+    """
     columns = [
         Column("neuron", "", numeric=False),
         Column("activation", "", numeric=False),
@@ -254,6 +306,7 @@ def neuron_grid(net: Network, layer: int | None = None) -> Grid:
         Column("target", "t"),
     ]
     grid = Grid("Neurons: ∂E/∂net = ∂E/∂out · ∂out/∂net", columns, keys=2)
+    progress = _progress(net.trace)
     for n in net.neurons:
         if layer is not None and n.layer != layer:
             continue
@@ -262,9 +315,17 @@ def neuron_grid(net: Network, layer: int | None = None) -> Grid:
             continue
         special = net.fused(n) or n.activation.layerwise
         slope: Cell = "·" if special else n.activation.slope(n.net, n.value)
-        grid.add(
-            [n.name, n.activation.name, n.net, n.value, n.error, slope, n.sensitivity, n.target]
-        )
+        row: list[Cell] = [n.name, n.activation.name, n.net, n.value, n.error, slope]
+        row += [n.sensitivity, n.target]
+        if progress is not None:  # mid-sample: leave blank what this sample has not reached
+            if n not in progress.fired:
+                row[2:4] = [None, None]
+                row[5] = None
+            if not progress.error_known(n):
+                row[4] = None
+            if n not in progress.sensed:
+                row[6] = None
+        grid.add(row)
     return grid
 
 

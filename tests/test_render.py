@@ -318,3 +318,22 @@ def test_tables_show_themselves_in_a_plain_repl():
     parse(net.table("summary")._repr_html_())
     with pytest.raises(KeyError):
         net.table("weights")
+
+
+def test_mid_sample_tables_leave_blank_what_is_not_reached():
+    """After h1 fires, only h1's numbers are in: no stale zeros for the rest of the sample."""
+    net = examples.mazur()
+    run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    run.step("neuron")
+    grid = net.table()
+    rows = {row[0]: row for row in grid.rows}
+    assert rows["i1→h1 (w1)"][1:5] == [0.15, 0.05, None, pytest.approx(0.241300709)]
+    assert rows["h1→o1 (w5)"][2] == pytest.approx(0.593269992)  # out_h1 is known
+    assert rows["h1→o1 (w5)"][3:] == [None] * 6  # o1 has not fired, nothing went back
+    assert rows["h2→o1 (w6)"][2] is None  # h2 has not fired yet
+    neurons = {row[0]: row for row in net.table("neurons").rows}
+    assert neurons["h1"][2] == 0.3775 and neurons["h2"][2:7] == [None] * 5
+    run.run(until="backward")
+    rows = {row[0]: row for row in net.table().rows}
+    assert rows["h1→o1 (w5)"][3] == pytest.approx(0.74136507)  # the loss gave o1 its error
+    assert rows["h1→o1 (w5)"][5:7] == [None, None]  # o1 has not sensed yet
