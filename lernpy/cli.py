@@ -50,13 +50,8 @@ def _register_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_demo)
 
 
-def _register_views(sub: argparse._SubParsersAction) -> None:
-    from .cli_views import register  # `step` and `explain`
-
-    register(sub)
-
-
-REGISTRARS: list[Registrar] = [_register_demo, _register_views]
+REGISTRARS: list[Registrar] = [_register_demo]
+REGISTRARS.append(importlib.import_module("lernpy.cli_views").register)  # step, explain
 
 
 def build_parser() -> argparse.ArgumentParser:
