@@ -11,7 +11,7 @@ hold, print and step through; the scheduler walks training one step at a time.
 0.35891648
 """
 
-from . import datasets, examples
+from . import csvdata, datasets, examples, io, workflow
 from .activations import Activation
 from .errors import (
     BadValueError,
@@ -23,6 +23,7 @@ from .errors import (
     UnknownNameError,
 )
 from .gradcheck import GradCheck, gradcheck
+from .io import load, save
 from .link import Link
 from .losses import Loss
 from .network import Network
@@ -41,6 +42,7 @@ from .scheduler import (
 )
 from .trace import Trace
 from .training import EpochReport, History, train
+from .workflow import fit, predict
 
 __version__ = "0.1.0"
 
@@ -75,4 +77,12 @@ __all__ = [
     "examples",
     "gradcheck",
     "train",
+    # data, files and workflow
+    "csvdata",
+    "fit",
+    "io",
+    "load",
+    "predict",
+    "save",
+    "workflow",
 ]

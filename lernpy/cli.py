@@ -12,6 +12,7 @@ import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 
+from .cli_data import register as register_data_commands
 from .errors import LernpyError
 
 # Each entry adds subcommands to the parser; a subcommand sets ``func(args) -> int``.
@@ -51,6 +52,7 @@ def _register_demo(sub: argparse._SubParsersAction) -> None:
 
 
 REGISTRARS: list[Registrar] = [_register_demo]
+REGISTRARS.append(register_data_commands)  # train, show, predict, datasets (lernpy/cli_data.py)
 REGISTRARS.append(importlib.import_module("lernpy.cli_views").register)  # step, explain
 
 

@@ -1,0 +1,327 @@
+"""The data subcommands of the command line: train, show, predict, datasets.
+
+``register(sub)`` adds them to the ``lernpy`` parser (see ``lernpy/cli.py``).
+Each sets ``func(args) -> int``; a :class:`~lernpy.errors.LernpyError` they
+raise is printed on stderr by ``cli.main`` with exit code 1, and bad usage
+exits with 2 (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+
+from lernpy.errors import LernpyError
+
+__all__ = ["register"]
+
+
+# ------------------------------------------------------------ argument types
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.replace(" ", "").split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of layer sizes: expected whole numbers such as 4,8,3"
+        ) from None
+    if len(sizes) < 2 or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected at least two layer sizes, each 1 or more, such as 4,8,3"
+        )
+    return sizes
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small: expected 1 or more")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: expected 0 or more")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a finite number")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a rate of 0 or more")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _number(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a fraction from 0 up to (not) 1")
+    return value
+
+
+# ------------------------------------------------------------------- train
+
+
+def _train(args: argparse.Namespace) -> int:
+    from lernpy.csvdata import Standardizer, read_csv, split
+    from lernpy.io import save
+    from lernpy.network import Network
+    from lernpy.render_workflow import confusion_table, history_table, print_renderable
+    from lernpy.workflow import (
+        Preprocessing,
+        confusion_matrix,
+        constant,
+        fit,
+        is_classification,
+        parse_schedule,
+    )
+
+    target = args.target.split(",") if args.target and "," in args.target else args.target
+    data = read_csv(args.data, target=target, classes=True if args.classes else None)
+    classes = data.classes
+    samples = data.samples
+    outputs = len(samples[0][1])
+    if classes is None and outputs == 1 and is_classification(samples):
+        classes = ("0", "1")  # a 0/1 target column: a binary classifier
+    n_in = len(data.input_names)
+    sizes = args.layers or [n_in, 8, outputs]
+    if sizes[0] != n_in or sizes[-1] != outputs:
+        hint = ""
+        if classes is None and outputs == 1 and sizes[-1] > 1:
+            hint = "; if the target holds class labels written as numbers, add --classes"
+        raise LernpyError(
+            f"--layers {','.join(map(str, sizes))} does not fit {data.path}: it has {n_in} input "
+            f"column(s) ({', '.join(data.input_names)}) and {outputs} output(s) "
+            f"({', '.join(data.target_names)}), so the sizes must run from {n_in} to {outputs}"
+            + hint
+        )
+    if args.output is not None:
+        output = args.output
+    elif classes is not None:
+        output = "softmax" if outputs > 1 else "sigmoid"
+    else:
+        output = "identity"
+    if args.loss is not None:
+        loss = args.loss
+    elif classes is not None:
+        loss = {"softmax": "cross_entropy", "sigmoid": "bce"}.get(output, "half_sse")
+    else:
+        loss = "half_sse"
+
+    if args.test > 0.0:
+        train, test = split(samples, test=args.test, seed=args.seed, stratify=classes is not None)
+    else:
+        train, test = list(samples), []
+    mean = std = None
+    if args.standardize:
+        scaler = Standardizer.fit(train)
+        mean, std = scaler.mean, scaler.std
+    prep = Preprocessing(data.input_names, data.target_names, classes, mean, std)
+    net = Network.layered(
+        *sizes, activation=args.activation, output=output, loss=loss, seed=args.seed, init=args.init
+    )
+    schedule = parse_schedule(args.schedule, args.rate) if args.schedule else constant(args.rate)
+    log = fit(
+        net,
+        prep(train),
+        prep(test) if test else None,
+        epochs=args.epochs,
+        rate=schedule,
+        batch_size=args.batch,
+        momentum=args.momentum,
+        target_loss=args.target_loss,
+        patience=args.patience,
+        progress=True if args.progress else None,
+    )
+    net.preprocessing = prep
+    print(net)
+    print_renderable(history_table(log))
+    if classes is not None:
+        shown, what = (prep(test), "test") if test else (prep(train), "training")
+        matrix = confusion_matrix(net, shown, classes=len(classes))
+        print_renderable(confusion_table(matrix, classes, title=f"Confusion on the {what} data"))
+    if args.save:
+        path = save(net, args.save)
+        print(f"saved to {path}")
+    return 0
+
+
+# ----------------------------------------------------------- show, predict
+
+
+def _show(args: argparse.Namespace) -> int:
+    from lernpy.io import load
+    from lernpy.render_workflow import print_renderable, show_network
+
+    net = load(args.network)
+    print_renderable(show_network(net, links=not args.no_links))
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from lernpy.csvdata import read_inputs
+    from lernpy.io import load
+    from lernpy.workflow import Preprocessing, predict
+
+    net = load(args.network)
+    prep = getattr(net, "preprocessing", None)
+    if prep is None:
+        names = tuple(n.name for n in net.inputs)
+        prep = Preprocessing(names, tuple(n.name for n in net.outputs))
+    rows, _ = read_inputs(args.data, prep.input_names)
+    predictions = predict(net, rows, prep)
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        writer = csv.writer(out, lineterminator="\n")
+        header = [*prep.input_names, *prep.target_names]
+        if prep.classes is not None and len(prep.target_names) == len(prep.classes):
+            header = [*prep.input_names, *(f"p_{name}" for name in prep.target_names)]
+        if prep.classes is not None:
+            header.append("class")
+        writer.writerow(header)
+        for x, p in zip(rows, predictions, strict=True):
+            row = [repr(v) for v in x] + [repr(v) for v in p.values]
+            if p.label is not None:
+                row.append(p.label)
+            writer.writerow(row)
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+# ---------------------------------------------------------------- datasets
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from lernpy import datasets
+    from lernpy.csvdata import write_csv
+
+    if args.name is None:
+        if args.csv is not None:
+            raise LernpyError("--csv needs a data set name: lernpy datasets NAME --csv FILE")
+        width = max(map(len, datasets.DATASETS))
+        for name, info in datasets.DATASETS.items():
+            shape = f"{len(info.input_names)} in, {len(info.target_names)} out"
+            print(f"{name:<{width}}  {shape:<13}  {info.summary}")
+        return 0
+    info = datasets.describe(args.name)
+    data = datasets.make(info.name, n=args.n, seed=args.seed)
+    if args.csv is None:
+        print(f"{info.name}: {info.summary}; {len(data)} samples")
+        print(f"inputs: {', '.join(info.input_names)}")
+        print(f"targets: {', '.join(info.target_names)}")
+        if info.classes is not None:
+            print(f"classes: {', '.join(info.classes)}")
+        print("write it out with --csv FILE (or --csv - for the terminal)")
+        return 0
+    if args.csv == "-":
+        write_csv(sys.stdout, data, info.input_names, info.target_names, info.classes)
+    else:
+        try:
+            write_csv(args.csv, data, info.input_names, info.target_names, info.classes)
+        except OSError as exc:
+            raise LernpyError(f"{args.csv}: cannot be written ({exc.strerror})") from None
+        print(f"wrote {len(data)} samples to {args.csv}")
+    return 0
+
+
+# ---------------------------------------------------------------- register
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add train, show, predict and datasets to the ``lernpy`` parser."""
+    from lernpy.activations import ACTIVATIONS
+    from lernpy.losses import LOSSES
+
+    acts = sorted(ACTIVATIONS)
+    p = sub.add_parser(
+        "train",
+        help="train a network on a CSV file",
+        description="Train a layered network on a CSV file and optionally save it.",
+        epilog="example: lernpy train iris.csv --layers 4,8,3 --activation tanh --epochs 100 "
+        "--rate 0.05 --save iris.json",
+    )
+    p.add_argument("data", metavar="DATA.csv", help="the CSV file (header optional)")
+    p.add_argument("--target", help="target column name(s) or number (default: the last column)")
+    p.add_argument("--classes", action="store_true", help="treat a numeric target as class labels")
+    p.add_argument("--layers", type=_sizes, help="layer sizes, inputs first, such as 4,8,3")
+    p.add_argument("--activation", default="tanh", choices=acts, help="hidden layers (tanh)")
+    p.add_argument("--output", choices=acts, help="output layer (default: from the target)")
+    p.add_argument("--loss", choices=sorted(LOSSES), help="loss (default: from the target)")
+    p.add_argument("--init", default="xavier", choices=("xavier", "he", "uniform"))
+    p.add_argument("--epochs", type=_count, default=100, help="epochs (100)")
+    p.add_argument("--rate", type=_rate, default=0.1, help="learning rate (0.1)")
+    p.add_argument(
+        "--schedule", help="rate schedule: constant, step:FACTOR:EVERY or exponential:GAMMA"
+    )
+    p.add_argument("--batch", type=_positive_int, default=1, help="batch size (1)")
+    p.add_argument("--momentum", type=_number, default=0.0, help="momentum (0)")
+    p.add_argument("--seed", type=int, default=0, help="seed for weights, split, shuffle (0)")
+    p.add_argument("--test", type=_fraction, default=0.2, help="test fraction (0.2; 0 for none)")
+    p.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="scale inputs to mean 0, sd 1 with training statistics (default: yes)",
+    )
+    p.add_argument("--target-loss", type=_number, help="stop at this training loss")
+    p.add_argument(
+        "--patience", type=_positive_int, help="stop after this many epochs without gain"
+    )
+    p.add_argument("--progress", action="store_true", help="show a progress bar even when piped")
+    p.add_argument("--save", metavar="NET.json", help="save the trained network here")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser(
+        "show",
+        help="summarise a saved network",
+        description="Show a saved network: summary, training history, neurons and links.",
+    )
+    p.add_argument("network", metavar="NET.json")
+    p.add_argument("--no-links", action="store_true", help="leave out the table of links")
+    p.set_defaults(func=_show)
+
+    p = sub.add_parser(
+        "predict",
+        help="run a saved network on a CSV file",
+        description="Predict with a saved network: writes CSV with the inputs, the outputs "
+        "and (for classifiers) the class.",
+    )
+    p.add_argument("network", metavar="NET.json")
+    p.add_argument("data", metavar="DATA.csv", help="columns named as in training (others ignored)")
+    p.add_argument("--output", "-o", metavar="OUT.csv", help="write here instead of stdout")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser(
+        "datasets",
+        help="list the built-in data sets, or write one as CSV",
+        description="List the built-in data sets, or describe one and write it out as CSV.",
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="a data set (leave out to list them)")
+    p.add_argument(
+        "--csv", nargs="?", const="-", metavar="FILE", help="write it as CSV (to stdout if no FILE)"
+    )
+    p.add_argument("--n", type=_positive_int, help="number of samples for generated sets")
+    p.add_argument("--seed", type=int, default=0, help="seed for generated sets (0)")
+    p.set_defaults(func=_datasets)

@@ -1,0 +1,514 @@
+"""Loading samples from CSV files, splitting them, and standardising inputs.
+
+A CSV file becomes a list of samples ``(inputs, targets)``. The first row is a
+header when any of its fields is not a number. Lines starting with ``#`` are
+comments and blank lines are skipped. The target is the last column unless you
+choose others; a target column holding words (such as iris species) is a class
+label and becomes one-hot targets, with the class names kept in order.
+
+Every error names the file, the line and the column, says what was expected,
+and nothing is returned.
+
+>>> import io
+>>> data = read_csv(io.StringIO("a,b,kind\\n1,2,cat\\n3,4,dog\\n"), name="pets.csv")
+>>> data.samples
+[((1.0, 2.0), (1.0, 0.0)), ((3.0, 4.0), (0.0, 1.0))]
+>>> data.classes
+('cat', 'dog')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from lernpy.errors import LernpyError
+
+Sample = tuple[tuple[float, ...], tuple[float, ...]]
+
+__all__ = [
+    "CSVData",
+    "CSVError",
+    "Standardizer",
+    "read_csv",
+    "read_inputs",
+    "split",
+    "write_csv",
+]
+
+_MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
+
+
+class CSVError(LernpyError):
+    """A CSV file that cannot be read as samples; names the file, line and column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        line: int | None = None,
+        column: int | None = None,
+        column_name: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.column_name = column_name
+        self.reason = message
+        where = [path]
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            label = f"column {column}"
+            if column_name is not None and column_name != f"col{column}":
+                label += f" ({column_name!r})"
+            where.append(label)
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+@dataclass
+class CSVData:
+    """Samples read from a CSV file, with the names needed to read more like them."""
+
+    path: str
+    input_names: tuple[str, ...]
+    target_names: tuple[str, ...]  # one per target value: the class names when one-hot
+    target_columns: tuple[str, ...]  # the CSV columns the targets came from
+    classes: tuple[str, ...] | None  # class names in one-hot order, or None
+    samples: list[Sample] = field(repr=False)
+    lines: list[int] = field(repr=False)  # the file line of each sample
+    has_header: bool = True
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def label(self, targets: Sequence[float]) -> str:
+        """The class name of one-hot ``targets`` (the largest entry)."""
+        if self.classes is None:
+            raise LernpyError(f"{self.path}: the targets are numbers, not classes")
+        best = max(range(len(targets)), key=lambda i: targets[i])
+        return self.classes[best]
+
+
+def _number(text: str) -> float | None:
+    """``text`` as a finite float, or None if it is not one."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+@dataclass
+class _Rows:
+    path: str
+    names: list[str]
+    has_header: bool
+    header_line: int | None
+    rows: list[list[str]]
+    lines: list[int]
+
+
+def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Rows:
+    """Split a CSV file into stripped fields, skipping comments and blank lines."""
+    if isinstance(source, (str, os.PathLike)):
+        path = name or os.fspath(source)
+        try:
+            with open(source, encoding="utf-8-sig", newline="") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            raise CSVError("no such file", path=path) from None
+        except IsADirectoryError:
+            raise CSVError("is a directory, not a CSV file", path=path) from None
+        except UnicodeDecodeError as exc:
+            raise CSVError(f"is not UTF-8 text ({exc.reason})", path=path) from None
+        except OSError as exc:
+            raise CSVError(f"cannot be read ({exc.strerror})", path=path) from None
+    else:
+        path = name or getattr(source, "name", "<csv>")
+        text = source.read()
+    reader = csv.reader(io.StringIO(text))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            line = start
+            start = reader.line_num + 1
+            fields = [f.strip() for f in row]
+            if not any(fields) or fields[0].startswith("#"):
+                continue
+            rows.append(fields)
+            lines.append(line)
+    except csv.Error as exc:
+        raise CSVError(f"is not valid CSV ({exc})", path=path, line=reader.line_num) from None
+    if not rows:
+        raise CSVError("is empty: expected a header or rows of numbers", path=path)
+    first = rows[0]
+    # A header has a word where the data below it has numbers (or only words).
+    later = rows[1:6]
+    has_header = all(_number(f) is None for f in first) or any(
+        _number(text) is None and any(i < len(r) and _number(r[i]) is not None for r in later)
+        for i, text in enumerate(first)
+    )
+    if has_header:
+        names = first
+        for col, label in enumerate(names, start=1):
+            if not label:
+                raise CSVError(
+                    "header has an empty column name", path=path, line=lines[0], column=col
+                )
+            if names.index(label) != col - 1:
+                raise CSVError(
+                    f"header names column {label!r} twice", path=path, line=lines[0], column=col
+                )
+        header_line: int | None = lines[0]
+        rows, lines = rows[1:], lines[1:]
+        if not rows:
+            raise CSVError("has a header but no data rows", path=path, line=header_line)
+    else:
+        names = [f"col{i}" for i in range(1, len(first) + 1)]
+        header_line = None
+    for row, line in zip(rows, lines, strict=True):
+        if len(row) != len(names):
+            raise CSVError(
+                f"ragged row: {len(row)} fields, expected {len(names)} like the "
+                f"{'header' if has_header else 'first row'}",
+                path=path,
+                line=line,
+            )
+    return _Rows(path, names, has_header, header_line, rows, lines)
+
+
+def _column(rows: _Rows, wanted: str | int) -> int:
+    """The 0-based index of a column chosen by name or by 1-based number (negative from the end)."""
+    count = len(rows.names)
+    if isinstance(wanted, bool):
+        raise CSVError(f"cannot choose a column with {wanted!r}", path=rows.path)
+    if isinstance(wanted, int):
+        index = wanted - 1 if wanted > 0 else count + wanted
+        if wanted == 0 or not 0 <= index < count:
+            raise CSVError(
+                f"no column number {wanted}: the file has {count} columns",
+                path=rows.path,
+                line=rows.header_line,
+            )
+        return index
+    if wanted in rows.names:
+        return rows.names.index(wanted)
+    text = str(wanted).strip()
+    if text.lstrip("-").isdigit():
+        return _column(rows, int(text))
+    known = ", ".join(rows.names)
+    raise CSVError(
+        f"unknown column {wanted!r}: the columns are {known}", path=rows.path, line=rows.header_line
+    )
+
+
+def _numbers(rows: _Rows, columns: Sequence[int]) -> list[tuple[float, ...]]:
+    result = []
+    for row, line in zip(rows.rows, rows.lines, strict=True):
+        values = []
+        for col in columns:
+            text = row[col]
+            value = _number(text)
+            if value is None:
+                if text.lower() in _MISSING:
+                    problem = f"missing value {text!r}" if text else "missing value"
+                    message = f"{problem}: expected a number"
+                elif _number(text.replace(",", ".")) is not None or text.lower().lstrip("+-") in (
+                    "inf",
+                    "infinity",
+                ):
+                    message = f"expected a finite number with a '.' decimal point, got {text!r}"
+                else:
+                    message = f"expected a number, got {text!r}"
+                raise CSVError(
+                    message, path=rows.path, line=line, column=col + 1, column_name=rows.names[col]
+                )
+            values.append(value)
+        result.append(tuple(values))
+    return result
+
+
+def _class_order(labels: Iterable[str]) -> tuple[str, ...]:
+    """Class names sorted: numerically when they are all numbers, else alphabetically."""
+    unique = set(labels)
+    if all(_number(label) is not None for label in unique):
+        return tuple(sorted(unique, key=lambda label: (float(label), label)))
+    return tuple(sorted(unique))
+
+
+def read_csv(
+    source: str | os.PathLike[str] | TextIO,
+    target: str | int | Sequence[str | int] | None = None,
+    *,
+    inputs: Sequence[str | int] | None = None,
+    classes: bool | Sequence[str] | None = None,
+    name: str | None = None,
+) -> CSVData:
+    """Read samples from a CSV file.
+
+    ``target`` chooses the target column(s) by name or 1-based number (the
+    last column by default); ``inputs`` chooses the input columns (the others
+    by default). ``classes`` says whether the target is a class label: None
+    decides by looking (any word makes it one), True forces it, False forbids
+    it, and a list of names fixes the one-hot order. ``name`` is what errors
+    call a file object.
+    """
+    rows = _read_rows(source, name)
+    path = rows.path
+    targets = [target] if isinstance(target, (str, int)) or target is None else list(target)
+    if not targets:
+        raise CSVError("no target column chosen", path=path)
+    target_cols = [_column(rows, -1 if t is None else t) for t in targets]
+    if inputs is None:
+        input_cols = [i for i in range(len(rows.names)) if i not in target_cols]
+    else:
+        input_cols = [_column(rows, c) for c in inputs]
+    for cols, what in ((target_cols, "target"), (input_cols, "input")):
+        if len(set(cols)) != len(cols):
+            raise CSVError(f"the same {what} column is chosen twice", path=path)
+    overlap = set(target_cols) & set(input_cols)
+    if overlap:
+        col = min(overlap)
+        raise CSVError(
+            f"column {rows.names[col]!r} is chosen as both input and target",
+            path=path,
+            line=rows.header_line,
+        )
+    if not input_cols:
+        raise CSVError("no input columns left: the file needs at least two columns", path=path)
+
+    input_values = _numbers(rows, input_cols)
+    target_column_names = tuple(rows.names[c] for c in target_cols)
+    if classes is None:
+        col = target_cols[0]
+        categorical = len(target_cols) == 1 and any(
+            _number(row[col]) is None and row[col].lower() not in _MISSING for row in rows.rows
+        )
+    else:
+        categorical = classes is not False
+    if categorical:
+        if len(target_cols) != 1:
+            raise CSVError("class labels need exactly one target column", path=path)
+        col = target_cols[0]
+        labels = []
+        for row, line in zip(rows.rows, rows.lines, strict=True):
+            if row[col] == "":
+                raise CSVError(
+                    "missing value: expected a class label",
+                    path=path,
+                    line=line,
+                    column=col + 1,
+                    column_name=rows.names[col],
+                )
+            labels.append(row[col])
+        if isinstance(classes, bool) or classes is None:
+            order = _class_order(labels)
+        else:
+            order = tuple(str(c) for c in classes)
+            if len(set(order)) != len(order):
+                raise CSVError(f"class names repeat in {order!r}", path=path)
+            for label, line in zip(labels, rows.lines, strict=True):
+                if label not in order:
+                    raise CSVError(
+                        f"unknown class {label!r}: expected one of {', '.join(order)}",
+                        path=path,
+                        line=line,
+                        column=col + 1,
+                        column_name=rows.names[col],
+                    )
+        index = {label: i for i, label in enumerate(order)}
+        size = len(order)
+        target_values = [
+            tuple(1.0 if i == index[label] else 0.0 for i in range(size)) for label in labels
+        ]
+        target_names: tuple[str, ...] = order
+        class_names: tuple[str, ...] | None = order
+    else:
+        target_values = _numbers(rows, target_cols)
+        target_names = target_column_names
+        class_names = None
+    return CSVData(
+        path=path,
+        input_names=tuple(rows.names[c] for c in input_cols),
+        target_names=target_names,
+        target_columns=target_column_names,
+        classes=class_names,
+        samples=list(zip(input_values, target_values, strict=True)),
+        lines=list(rows.lines),
+        has_header=rows.has_header,
+    )
+
+
+def read_inputs(
+    source: str | os.PathLike[str] | TextIO,
+    input_names: Sequence[str],
+    *,
+    name: str | None = None,
+) -> tuple[list[tuple[float, ...]], list[int]]:
+    """Read only the input columns a network expects, by name (or by position without a header).
+
+    Returns the input rows and the file line of each. With a header, the columns
+    named ``input_names`` are used and any others (such as a target) are ignored;
+    without one, the file must have at least that many columns and the first ones
+    are used.
+    """
+    rows = _read_rows(source, name)
+    if rows.has_header:
+        missing = [n for n in input_names if n not in rows.names]
+        if missing:
+            raise CSVError(
+                f"missing input column(s) {', '.join(missing)}: the network reads "
+                f"{', '.join(input_names)}",
+                path=rows.path,
+                line=rows.header_line,
+            )
+        cols = [rows.names.index(n) for n in input_names]
+    else:
+        if len(rows.names) < len(input_names):
+            raise CSVError(
+                f"{len(rows.names)} columns, but the network needs {len(input_names)} inputs",
+                path=rows.path,
+                line=rows.lines[0],
+            )
+        cols = list(range(len(input_names)))
+    return _numbers(rows, cols), list(rows.lines)
+
+
+def write_csv(
+    target: str | os.PathLike[str] | TextIO,
+    samples: Sequence[Sample],
+    input_names: Sequence[str],
+    target_names: Sequence[str],
+    classes: Sequence[str] | None = None,
+) -> None:
+    """Write samples as CSV with a header; with ``classes`` the target is one ``class`` column.
+
+    Floats are written with ``repr`` so they read back exactly.
+    """
+    handle: TextIO
+    close = False
+    if isinstance(target, (str, os.PathLike)):
+        handle = open(target, "w", encoding="utf-8", newline="")
+        close = True
+    else:
+        handle = target
+    try:
+        writer = csv.writer(handle, lineterminator="\n")
+        if classes is not None:
+            writer.writerow([*input_names, "class"])
+        else:
+            writer.writerow([*input_names, *target_names])
+        for inputs, targets in samples:
+            if classes is not None:
+                if len(targets) == 1:
+                    label = classes[1] if targets[0] >= 0.5 else classes[0]
+                else:
+                    label = classes[max(range(len(targets)), key=lambda i: targets[i])]
+                writer.writerow([*(repr(v) for v in inputs), label])
+            else:
+                writer.writerow([*(repr(v) for v in inputs), *(repr(v) for v in targets)])
+    finally:
+        if close:
+            handle.close()
+
+
+def split(
+    samples: Sequence[Sample], test: float = 0.2, seed: int = 0, stratify: bool = False
+) -> tuple[list[Sample], list[Sample]]:
+    """Shuffle with ``random.Random(seed)`` and split off a ``test`` fraction.
+
+    With ``stratify`` each distinct target keeps its share in both parts.
+    Both parts get at least one sample when there are two or more.
+
+    >>> train, held_out = split([((float(i),), (0.0,)) for i in range(10)], test=0.3, seed=1)
+    >>> len(train), len(held_out)
+    (7, 3)
+    """
+    if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0.0 < test < 1.0:
+        raise LernpyError(f"test must be a fraction between 0 and 1, got {test!r}")
+    if len(samples) < 2:
+        raise LernpyError(f"cannot split {len(samples)} sample(s): need at least 2")
+    rng = random.Random(seed)
+    if stratify:
+        groups: dict[tuple[float, ...], list[Sample]] = {}
+        for sample in samples:
+            groups.setdefault(tuple(sample[1]), []).append(sample)
+        train: list[Sample] = []
+        held: list[Sample] = []
+        for key in sorted(groups):
+            group = list(groups[key])
+            rng.shuffle(group)
+            cut = round(len(group) * test)
+            held.extend(group[:cut])
+            train.extend(group[cut:])
+        rng.shuffle(train)
+        rng.shuffle(held)
+    else:
+        shuffled = list(samples)
+        rng.shuffle(shuffled)
+        cut = round(len(shuffled) * test)
+        held, train = shuffled[:cut], shuffled[cut:]
+    if not held:
+        held.append(train.pop())
+    if not train:
+        train.append(held.pop())
+    return train, held
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Shift and scale each input to mean 0 and standard deviation 1.
+
+    The statistics come from the training samples only and are saved with the
+    network, so new inputs are scaled exactly as the training inputs were. A
+    column that never varies is only shifted.
+
+    >>> s = Standardizer.fit([((1.0, 5.0), (0.0,)), ((3.0, 5.0), (1.0,))])
+    >>> s.mean, s.std
+    ((2.0, 5.0), (1.0, 1.0))
+    >>> s.inputs((3.0, 7.0))
+    (1.0, 2.0)
+    """
+
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    @classmethod
+    def fit(cls, samples: Sequence[Sample]) -> Standardizer:
+        """Population mean and standard deviation of each input over ``samples``."""
+        if not samples:
+            raise LernpyError("cannot standardise an empty data set")
+        count = len(samples)
+        width = len(samples[0][0])
+        mean = tuple(math.fsum(x[i] for x, _ in samples) / count for i in range(width))
+        std = []
+        for i in range(width):
+            variance = math.fsum((x[i] - mean[i]) ** 2 for x, _ in samples) / count
+            deviation = math.sqrt(variance)
+            # a constant column has no spread to divide by: leave its scale alone
+            std.append(deviation if deviation > 1e-12 * max(1.0, abs(mean[i])) else 1.0)
+        return cls(mean, tuple(std))
+
+    def inputs(self, x: Sequence[float]) -> tuple[float, ...]:
+        """One input vector, standardised."""
+        if len(x) != len(self.mean):
+            raise LernpyError(f"expected {len(self.mean)} inputs to standardise, got {len(x)}")
+        return tuple((v - m) / s for v, m, s in zip(x, self.mean, self.std, strict=True))
+
+    def __call__(self, samples: Sequence[Sample]) -> list[Sample]:
+        """Samples with standardised inputs and unchanged targets."""
+        return [(self.inputs(x), tuple(t)) for x, t in samples]
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """The statistics as plain lists, for saving."""
+        return {"mean": list(self.mean), "std": list(self.std)}

@@ -1,0 +1,643 @@
+"""Saving and loading networks as versioned JSON (never pickle).
+
+A network file holds the whole network: neurons (name, kind, layer,
+activation), links in order (source, target, weight, frozen flag, label and
+momentum velocity), the loss, the seed and the state of the network's random
+generator, the last training options, the preprocessing (column names,
+classes, standardisation) and the training history. Floats are written with
+``repr``, so every weight reads back bit for bit.
+
+:func:`save` writes atomically: the text goes to a temporary file beside the
+target, is flushed to disk, and only then renamed over the old file, so a crash
+or a full disk never leaves a half-written file where a good one was.
+
+:func:`load` checks every field before building anything and raises
+:class:`NetworkFileError` naming the field at fault; it never returns a
+half-built network. Files from a newer format version are refused.
+
+The format (version 1) is documented in ``docs/network-format.md``.
+
+>>> from lernpy import Network
+>>> net = Network.layered(2, 2, 1, activation="tanh", seed=4)
+>>> copy = loads(dumps(net))
+>>> copy.weights() == net.weights() and copy([0.3, -0.2]) == net([0.3, -0.2])
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import tempfile
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from lernpy.activations import ACTIVATIONS
+from lernpy.errors import LernpyError
+from lernpy.losses import LOSSES
+from lernpy.training import History
+from lernpy.workflow import EpochRecord, Preprocessing, Schedule, TrainingLog
+
+if TYPE_CHECKING:
+    from lernpy.network import Network
+
+__all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
+
+FORMAT = "lernpy-network"
+VERSION = 1  # bump when a reader of the old version could misread a new file
+
+_KINDS = ("input", "bias", "hidden", "output")
+_TOP = {
+    "format",
+    "version",
+    "lernpy",
+    "loss",
+    "seed",
+    "init",
+    "scale",
+    "rng",
+    "neurons",
+    "links",
+    "optimizer",
+    "preprocessing",
+    "history",
+}
+_REQUIRED = ("format", "version", "loss", "seed", "neurons", "links")
+
+
+class NetworkFileError(LernpyError):
+    """A network file that cannot be saved or loaded; names the file and the field."""
+
+    def __init__(self, message: str, *, path: str = "<network>", field: str | None = None):
+        self.path = path
+        self.field = field
+        self.reason = message
+        where = f"{path}: field {field}" if field else path
+        super().__init__(f"{where}: {message}")
+
+
+# ------------------------------------------------------------------- saving
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def to_dict(
+    net: Network,
+    *,
+    preprocessing: Preprocessing | None = None,
+    history: TrainingLog | History | None = None,
+) -> dict[str, object]:
+    """The network file's content as plain dicts and lists (see the module docstring).
+
+    ``preprocessing`` and ``history`` default to ``net.preprocessing`` and
+    ``net.training_log`` when the network has them.
+    """
+    loss = net.loss_function
+    if LOSSES.get(loss.name) is not loss:
+        raise NetworkFileError(
+            f"the loss {loss.name!r} is not built in, so a file cannot name it", field="loss"
+        )
+    neurons = []
+    ordered = sorted(net.neurons, key=lambda n: n.index)  # the order they were added in
+    for n in ordered:
+        if ACTIVATIONS.get(n.activation.name) is not n.activation:
+            raise NetworkFileError(
+                f"neuron {n.name} has the custom activation {n.activation.name!r}, "
+                "which a file cannot hold: only built-in activations can be saved",
+                field="neurons",
+            )
+        neurons.append(
+            {"name": n.name, "kind": n.kind, "layer": n.layer, "activation": n.activation.name}
+        )
+    links = []
+    for link in net.links:
+        for what, value in (("weight", link.weight), ("velocity", link.velocity)):
+            if not math.isfinite(value):
+                raise NetworkFileError(
+                    f"link {link.name} has {what} {value}: only finite numbers can be saved",
+                    field="links",
+                )
+        links.append(
+            {
+                "source": link.source.name,
+                "target": link.target.name,
+                "weight": float(link.weight),
+                "frozen": bool(link.frozen),
+                "velocity": float(link.velocity),
+                "label": link.label,
+            }
+        )
+    version, state, gauss_next = net.rng.getstate()
+    prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
+    log = history if history is not None else getattr(net, "training_log", None)
+    if isinstance(log, History):
+        log = _from_core_history(log)
+    doc: dict[str, object] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "lernpy": _lernpy_version(),
+        "loss": loss.name,
+        "seed": net.seed,
+        "init": net.init,
+        "scale": float(net.scale),
+        "rng": {"version": version, "state": list(state), "gauss_next": gauss_next},
+        "neurons": neurons,
+        "links": links,
+        "optimizer": None,
+        "preprocessing": None if prep is None else prep.to_dict(),
+        "history": None,
+    }
+    if log is not None:
+        doc["optimizer"] = dict(log.options) if log.options else None
+        doc["history"] = {
+            "epochs": [
+                {
+                    "epoch": r.epoch,
+                    "rate": r.rate,
+                    "train_loss": _finite_or_none(r.train_loss),
+                    "train_accuracy": r.train_accuracy,
+                    "test_loss": _finite_or_none(r.test_loss),
+                    "test_accuracy": r.test_accuracy,
+                }
+                for r in log.epochs
+            ],
+            "stopped": log.stopped,
+        }
+    return doc
+
+
+def _from_core_history(history: History) -> TrainingLog:
+    """The core's ``net.train`` history (a loss per epoch) as a training log."""
+    rate = history.options.get("rate", 0.0)
+    rate = float(rate) if isinstance(rate, (int, float)) and math.isfinite(rate) else 0.0
+    records = [EpochRecord(i + 1, rate, loss) for i, loss in enumerate(history.loss)]
+    options: dict[str, object] = {}
+    if rate >= 0.0:
+        options["schedule"] = Schedule("constant", rate).to_dict()
+    for key in ("momentum", "batch_size", "shuffle"):
+        value = history.options.get(key)
+        if key == "shuffle" and isinstance(value, bool):
+            options[key] = value
+        elif key == "batch_size" and isinstance(value, int) and not isinstance(value, bool):
+            options[key] = value
+        elif key == "momentum" and isinstance(value, (int, float)) and math.isfinite(value):
+            options[key] = float(value)
+    return TrainingLog(records, history.stopped, options)
+
+
+def _lernpy_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("lernpy")
+    except Exception:  # not installed (running from a checkout): the version is only a note
+        return "unknown"
+
+
+def dumps(net: Network, **parts: object) -> str:
+    """The network file's text: :func:`to_dict` as indented JSON."""
+    doc = to_dict(net, **parts)  # type: ignore[arg-type]
+    try:
+        return _layout(doc, "") + "\n"
+    except (TypeError, ValueError) as exc:  # a non-finite or odd value in preprocessing/history
+        raise NetworkFileError(f"cannot be written as JSON: {exc}") from None
+
+
+def _layout(value: object, indent: str) -> str:
+    """JSON laid out for reading: one field per line, one neuron, link or epoch per line."""
+    inner = indent + "  "
+    if (
+        isinstance(value, dict)
+        and len(indent) < 4
+        and any(isinstance(v, (dict, list)) for v in value.values())
+    ):
+        items = [f"{inner}{json.dumps(k)}: {_layout(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        items = [inner + _layout(v, inner + "    ") for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def save(
+    net: Network,
+    path: str | os.PathLike[str],
+    *,
+    preprocessing: Preprocessing | None = None,
+    history: TrainingLog | History | None = None,
+) -> str:
+    """Write the network to ``path`` atomically; return the path.
+
+    Everything is turned into text first; only then is a temporary file
+    beside ``path`` written, flushed to disk and renamed over ``path``. If
+    anything fails, the old file is untouched and the temporary file removed.
+    """
+    target = os.fspath(path)
+    try:
+        text = dumps(net, preprocessing=preprocessing, history=history)
+    except NetworkFileError as exc:
+        raise NetworkFileError(exc.reason, path=target, field=exc.field) from None
+    _write_atomically(target, text.encode("utf-8"))
+    return target
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
+        )
+    except OSError as exc:
+        raise NetworkFileError(f"cannot write here ({exc.strerror})", path=path) from None
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view[:65536])
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        # mkstemp makes the file private (0600); give it the usual mode for new files
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise NetworkFileError(
+                f"cannot be written ({exc.strerror or exc}); the old file, if any, is unchanged",
+                path=path,
+            ) from None
+        raise
+    try:  # make the rename itself durable; not every system can open a directory
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+# ------------------------------------------------------------------ loading
+
+
+def load(path: str | os.PathLike[str]) -> Network:
+    """Read a network file; every field is checked before anything is built."""
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise NetworkFileError("no such file", path=source) from None
+    except IsADirectoryError:
+        raise NetworkFileError("is a directory, not a network file", path=source) from None
+    except OSError as exc:
+        raise NetworkFileError(f"cannot be read ({exc.strerror})", path=source) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NetworkFileError(f"is not UTF-8 text ({exc.reason})", path=source) from None
+    return loads(text, source=source)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed: numbers must be finite")
+
+
+def loads(text: str, source: str = "<network>") -> Network:
+    """Build a network from a network file's text (see :func:`load`)."""
+    if not isinstance(text, str):
+        raise NetworkFileError(f"expected text, got {type(text).__name__}", path=source)
+    try:
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise NetworkFileError(
+            f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})", path=source
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise NetworkFileError(f"not a valid network file ({exc})", path=source) from None
+    return from_dict(doc, source=source)
+
+
+class _Fields:
+    """Checks on one JSON value at a time, with errors naming the field."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, field: str, message: str) -> NetworkFileError:
+        return NetworkFileError(message, path=self.source, field=field)
+
+    def object(self, value: object, field: str, keys: set[str], required: tuple[str, ...]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(field, f"expected an object, got {_kind(value)}")
+        for key in required:
+            if key not in value:
+                raise self.fail(f"{field}.{key}" if field else key, "is missing")
+        for key in value:
+            if key not in keys:
+                raise self.fail(
+                    f"{field}.{key}" if field else str(key),
+                    f"unknown field: expected only {', '.join(sorted(keys))}",
+                )
+        return value
+
+    def list(self, value: object, field: str, length: int | None = None) -> list:
+        if not isinstance(value, list):
+            raise self.fail(field, f"expected a list, got {_kind(value)}")
+        if length is not None and len(value) != length:
+            raise self.fail(field, f"has {len(value)} entries: expected {length}")
+        return value
+
+    def int(self, value: object, field: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(field, f"expected a whole number, got {_kind(value)}")
+        if not low <= value <= high:
+            raise self.fail(field, f"is {value}: expected a whole number from {low} to {high}")
+        return value
+
+    def float(self, value: object, field: str, low: float = -math.inf) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(field, f"expected a number, got {_kind(value)}")
+        try:
+            number = float(value)
+        except OverflowError:
+            raise self.fail(field, f"is {value}: too large for a float") from None
+        if not math.isfinite(number):
+            raise self.fail(field, f"is {number}: expected a finite number")
+        if number < low:
+            raise self.fail(field, f"is {number}: expected at least {low}")
+        return number
+
+    def optional_float(self, value: object, field: str, low: float = -math.inf) -> float | None:
+        return None if value is None else self.float(value, field, low)
+
+    def str(self, value: object, field: str, choices: tuple[str, ...] | None = None) -> str:
+        if not isinstance(value, str):
+            raise self.fail(field, f"expected text, got {_kind(value)}")
+        if choices is not None and value not in choices:
+            raise self.fail(field, f"is {value!r}: expected one of {', '.join(choices)}")
+        return value
+
+    def bool(self, value: object, field: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(field, f"expected true or false, got {_kind(value)}")
+        return value
+
+    def names(self, value: object, field: str, length: int | None = None) -> tuple[str, ...]:
+        items = self.list(value, field, length)
+        names = tuple(self.str(v, f"{field}[{i}]") for i, v in enumerate(items))
+        if len(set(names)) != len(names):
+            raise self.fail(field, "names repeat: expected distinct names")
+        return names
+
+
+def _kind(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list, str)):
+        shown = repr(value) if isinstance(value, (str, bool)) and len(repr(value)) < 40 else ""
+        return names[type(value)] + (f" {shown}" if shown else "")
+    return f"{type(value).__name__} {value!r}"[:60]
+
+
+def from_dict(doc: object, source: str = "<network>") -> Network:
+    """Build a network from :func:`to_dict`'s structure, checking every field first."""
+    from lernpy.network import Network
+
+    f = _Fields(source)
+    if not isinstance(doc, dict):
+        raise f.fail("", f"expected a JSON object at the top, got {_kind(doc)}")
+    if doc.get("format") != FORMAT:
+        raise f.fail("format", f"is {doc.get('format')!r}: expected {FORMAT!r} (a lernpy network)")
+    if "version" not in doc:
+        raise f.fail("version", "is missing")
+    version = doc["version"]
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise NetworkFileError(
+            f"was written by a newer lernpy (format version {version}); this lernpy reads "
+            f"format versions up to {VERSION}: upgrade lernpy to load it",
+            path=source,
+            field="version",
+        )
+    f.int(version, "version", 1, VERSION)
+    f.object(doc, "", _TOP, _REQUIRED)
+
+    loss = f.str(doc["loss"], "loss", tuple(LOSSES))
+    seed = doc["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or abs(seed) > 2**256:
+        raise f.fail("seed", f"expected a whole number, got {_kind(seed)}")
+    init = f.str(doc.get("init", "xavier"), "init", ("xavier", "he", "uniform"))
+    scale = f.float(doc.get("scale", 0.5), "scale", 0.0)
+    rng_state = _rng_state(f, doc.get("rng"))
+
+    raw_neurons = f.list(doc["neurons"], "neurons")
+    neurons = []
+    seen: dict[str, str] = {}
+    for i, item in enumerate(raw_neurons):
+        where = f"neurons[{i}]"
+        f.object(item, where, {"name", "kind", "layer", "activation"}, ("name", "kind"))
+        name = f.str(item["name"], f"{where}.name")
+        if not name or "→" in name or "->" in name or name != name.strip():
+            raise f.fail(f"{where}.name", f"is {name!r}: expected a non-empty name without arrows")
+        if name in seen:
+            raise f.fail(f"{where}.name", f"{name!r} names two neurons: names must be unique")
+        kind = f.str(item["kind"], f"{where}.kind", _KINDS)
+        layer = f.int(item.get("layer", 0), f"{where}.layer", 0, max(1, len(raw_neurons)))
+        act = f.str(item.get("activation", "identity"), f"{where}.activation", tuple(ACTIVATIONS))
+        seen[name] = kind
+        neurons.append((name, act, kind, layer))
+    if "input" not in seen.values() or "output" not in seen.values():
+        raise f.fail("neurons", "expected at least one input and one output neuron")
+
+    raw_links = f.list(doc["links"], "links")
+    links = []
+    pairs: set[tuple[str, str]] = set()
+    labels: set[str] = set()
+    link_keys = {"source", "target", "weight", "frozen", "velocity", "label"}
+    for i, item in enumerate(raw_links):
+        where = f"links[{i}]"
+        f.object(item, where, link_keys, ("source", "target", "weight"))
+        src = f.str(item["source"], f"{where}.source")
+        dst = f.str(item["target"], f"{where}.target")
+        for end, name in (("source", src), ("target", dst)):
+            if name not in seen:
+                raise f.fail(f"{where}.{end}", f"names the neuron {name!r}, which does not exist")
+        if seen[dst] in ("input", "bias"):
+            raise f.fail(f"{where}.target", f"{dst} is a {seen[dst]} neuron: nothing links into it")
+        if seen[src] == "output":
+            raise f.fail(f"{where}.source", f"{src} is an output neuron: outputs feed nothing")
+        if (src, dst) in pairs:
+            raise f.fail(where, f"the link {src}→{dst} appears twice")
+        pairs.add((src, dst))
+        weight = f.float(item["weight"], f"{where}.weight")
+        frozen = f.bool(item.get("frozen", False), f"{where}.frozen")
+        velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
+        label = item.get("label")
+        if label is not None:
+            label = f.str(label, f"{where}.label")
+            if not label or label in labels or label in seen or "→" in label:
+                raise f.fail(f"{where}.label", f"{label!r} is empty, in use or has an arrow")
+            labels.add(label)
+        links.append((src, dst, weight, frozen, velocity, label, where))
+
+    inputs = [n for n, a, k, layer in neurons if k == "input"]
+    outputs = [n for n, a, k, layer in neurons if k == "output"]
+    prep = _preprocessing(f, doc.get("preprocessing"), len(inputs), len(outputs))
+    log = _history(f, doc.get("history"), doc.get("optimizer"))
+
+    # Everything is checked: build. The core checks the topology (cycles) too.
+    try:
+        net = Network(loss=loss, seed=seed, init=init, scale=scale)
+        for name, act, kind, layer in neurons:
+            net.add_neuron(name, act, kind, layer=layer)
+        for src, dst, weight, frozen, velocity, label, where in links:
+            try:
+                link = net.add_link(src, dst, weight, label)
+            except LernpyError as exc:
+                raise f.fail(where, str(exc)) from None
+            link.frozen = frozen
+            link.velocity = velocity
+        if rng_state is not None:
+            net.rng.setstate(rng_state)
+    except NetworkFileError:
+        raise
+    except (LernpyError, ValueError, TypeError, RecursionError) as exc:
+        raise f.fail("", f"cannot build the network ({exc})") from None
+    if prep is not None:
+        net.preprocessing = prep
+    if log is not None:
+        net.training_log = log
+    return net
+
+
+def _rng_state(f: _Fields, value: object) -> tuple | None:
+    if value is None:
+        return None
+    f.object(value, "rng", {"version", "state", "gauss_next"}, ("version", "state"))
+    version = f.int(value["version"], "rng.version", 3, 3)
+    state = f.list(value["state"], "rng.state", 625)
+    if all(type(v) is int and 0 <= v < 2**32 for v in state):  # the usual case, checked fast
+        words = tuple(state)
+    else:
+        words = tuple(f.int(v, f"rng.state[{i}]", 0, 2**32 - 1) for i, v in enumerate(state))
+    if words[-1] > 624:
+        raise f.fail("rng.state[624]", f"is {words[-1]}: expected a position from 0 to 624")
+    gauss = f.optional_float(value.get("gauss_next"), "rng.gauss_next")
+    state_tuple = (version, words, gauss)
+    try:
+        random.Random().setstate(state_tuple)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise f.fail("rng", f"is not a valid generator state ({exc})") from None
+    return state_tuple
+
+
+def _preprocessing(f: _Fields, value: object, inputs: int, outputs: int) -> Preprocessing | None:
+    if value is None:
+        return None
+    keys = {"input_names", "target_names", "classes", "mean", "std"}
+    f.object(value, "preprocessing", keys, ("input_names", "target_names"))
+    input_names = f.names(value["input_names"], "preprocessing.input_names", inputs)
+    target_names = f.names(value["target_names"], "preprocessing.target_names")
+    classes = None
+    if value.get("classes") is not None:
+        want = 2 if outputs == 1 else outputs
+        classes = f.names(value["classes"], "preprocessing.classes", want)
+    elif len(target_names) != outputs:
+        raise f.fail(
+            "preprocessing.target_names",
+            f"has {len(target_names)} entries: expected {outputs}, one per output",
+        )
+    stats = []
+    for key in ("mean", "std"):
+        raw = value.get(key)
+        if raw is None:
+            stats.append(None)
+            continue
+        items = f.list(raw, f"preprocessing.{key}", inputs)
+        low = math.ulp(0.0) if key == "std" else -math.inf
+        stats.append(
+            tuple(f.float(v, f"preprocessing.{key}[{i}]", low) for i, v in enumerate(items))
+        )
+    if (stats[0] is None) != (stats[1] is None):
+        raise f.fail("preprocessing", "mean and std come together: expected both or neither")
+    return Preprocessing(input_names, target_names, classes, stats[0], stats[1])
+
+
+def _history(f: _Fields, value: object, optimizer: object) -> TrainingLog | None:
+    options: dict[str, object] = {}
+    if optimizer is not None:
+        keys = {"schedule", "momentum", "batch_size", "shuffle"}
+        f.object(optimizer, "optimizer", keys, ())
+        if optimizer.get("schedule") is not None:  # type: ignore[union-attr]
+            raw = optimizer["schedule"]  # type: ignore[index]
+            skeys = {"kind", "rate", "factor", "every", "gamma"}
+            f.object(raw, "optimizer.schedule", skeys, ("kind", "rate"))
+            try:
+                schedule = Schedule(
+                    f.str(raw["kind"], "optimizer.schedule.kind"),
+                    f.float(raw["rate"], "optimizer.schedule.rate", 0.0),
+                    f.float(raw.get("factor", 1.0), "optimizer.schedule.factor", 0.0),
+                    f.int(raw.get("every", 1), "optimizer.schedule.every", 1, 2**63),
+                    f.float(raw.get("gamma", 1.0), "optimizer.schedule.gamma", 0.0),
+                )
+            except NetworkFileError:
+                raise
+            except LernpyError as exc:
+                raise f.fail("optimizer.schedule", str(exc)) from None
+            options["schedule"] = schedule.to_dict()
+        if "momentum" in optimizer:  # type: ignore[operator]
+            options["momentum"] = f.float(optimizer["momentum"], "optimizer.momentum")  # type: ignore[index]
+        if "batch_size" in optimizer:  # type: ignore[operator]
+            options["batch_size"] = f.int(
+                optimizer["batch_size"],  # type: ignore[index]
+                "optimizer.batch_size",
+                1,
+                2**63,
+            )
+        if "shuffle" in optimizer:  # type: ignore[operator]
+            options["shuffle"] = f.bool(optimizer["shuffle"], "optimizer.shuffle")  # type: ignore[index]
+    if value is None:
+        return TrainingLog(options=options) if options else None
+    f.object(value, "history", {"epochs", "stopped"}, ("epochs",))
+    records = []
+    for i, item in enumerate(f.list(value["epochs"], "history.epochs")):
+        where = f"history.epochs[{i}]"
+        keys = {"epoch", "rate", "train_loss", "train_accuracy", "test_loss", "test_accuracy"}
+        f.object(item, where, keys, ("epoch", "rate", "train_loss"))
+
+        def score(
+            key: str, accuracy: bool, item: Mapping = item, where: str = where
+        ) -> float | None:
+            raw = item.get(key)
+            if raw is None:
+                return None if accuracy or key == "test_loss" else math.nan
+            number = f.float(raw, f"{where}.{key}", 0.0 if accuracy else -math.inf)
+            if accuracy and number > 1.0:
+                raise f.fail(f"{where}.{key}", f"is {number}: expected a fraction from 0 to 1")
+            return number
+
+        train_loss = score("train_loss", False)
+        records.append(
+            EpochRecord(
+                f.int(item["epoch"], f"{where}.epoch", 1, 2**63),
+                f.float(item["rate"], f"{where}.rate", 0.0),
+                math.nan if train_loss is None else train_loss,
+                score("train_accuracy", True),
+                score("test_loss", False),
+                score("test_accuracy", True),
+            )
+        )
+    stopped = f.str(value.get("stopped", ""), "history.stopped")
+    return TrainingLog(records, stopped, options)

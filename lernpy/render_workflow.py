@@ -1,0 +1,202 @@
+"""Rich views for the training workflow: progress bar, history, confusion matrix, summary.
+
+This module and ``render.py`` are the only places that import rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lernpy.network import Network
+from lernpy.workflow import EpochRecord, Preprocessing, TrainingLog
+
+__all__ = [
+    "ProgressBar",
+    "confusion_table",
+    "history_table",
+    "network_summary",
+    "links_table",
+    "neurons_table",
+    "show_network",
+]
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _loss(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}"
+
+
+class ProgressBar:
+    """A rich progress bar over epochs showing the latest loss and accuracy."""
+
+    def __init__(self, epochs: int, classify: bool = True, console: Console | None = None) -> None:
+        columns = [
+            TextColumn("epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+        ]
+        if classify:
+            columns.append(TextColumn("accuracy {task.fields[accuracy]}"))
+        columns.append(TimeElapsedColumn())
+        self._progress = Progress(
+            *columns, console=console or Console(stderr=True), transient=False
+        )
+        self._task = self._progress.add_task("train", total=epochs, loss="-", accuracy="-")
+
+    def start(self) -> None:
+        self._progress.start()
+
+    def update(self, record: EpochRecord) -> None:
+        accuracy = (
+            record.test_accuracy if record.test_accuracy is not None else record.train_accuracy
+        )
+        self._progress.update(
+            self._task,
+            completed=record.epoch,
+            loss=_loss(record.train_loss),
+            accuracy=_percent(accuracy) or "-",
+        )
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def history_table(log: TrainingLog, every: int | None = None, title: str = "Training") -> Table:
+    """Train and test loss and accuracy per epoch (every ``every``-th row, and the last)."""
+    records = log.epochs
+    if every is None:
+        every = max(1, len(records) // 10)
+    shown = [r for r in records if r.epoch % every == 0 or r.epoch == 1]
+    if records and (not shown or shown[-1] is not records[-1]):
+        shown.append(records[-1])
+    has_test = any(r.test_loss is not None for r in records)
+    has_acc = any(r.train_accuracy is not None for r in records)
+    table = Table(title=title, caption=log.stopped or None)
+    table.add_column("epoch", justify="right")
+    table.add_column("rate", justify="right")
+    table.add_column("train loss", justify="right")
+    if has_acc:
+        table.add_column("train accuracy", justify="right")
+    if has_test:
+        table.add_column("test loss", justify="right")
+        if has_acc:
+            table.add_column("test accuracy", justify="right")
+    for r in shown:
+        row = [str(r.epoch), f"{r.rate:.4g}", _loss(r.train_loss)]
+        if has_acc:
+            row.append(_percent(r.train_accuracy))
+        if has_test:
+            row.append(_loss(r.test_loss))
+            if has_acc:
+                row.append(_percent(r.test_accuracy))
+        table.add_row(*row)
+    return table
+
+
+def confusion_table(
+    matrix: Sequence[Sequence[int]], classes: Sequence[str] | None = None, title: str = "Confusion"
+) -> Table:
+    """Rows are the true classes, columns what the network predicted; the diagonal is correct."""
+    names = list(classes) if classes is not None else [str(i) for i in range(len(matrix))]
+    total = sum(sum(row) for row in matrix)
+    correct = sum(matrix[i][i] for i in range(len(matrix)))
+    caption = f"{correct} of {total} correct ({_percent(correct / total if total else 0.0)})"
+    table = Table(title=title, caption=caption)
+    table.add_column("true \\ predicted")
+    for name in names:
+        table.add_column(name, justify="right")
+    for i, row in enumerate(matrix):
+        cells = [f"[bold]{n}[/bold]" if j == i else str(n) for j, n in enumerate(row)]
+        table.add_row(names[i], *cells)
+    return table
+
+
+def neurons_table(net: Network) -> Table:
+    """One row per neuron in network order: name, kind, layer, activation."""
+    table = Table(title="Neurons")
+    for heading in ("neuron", "kind", "layer", "activation", "incoming"):
+        table.add_column(heading, justify="right" if heading in ("layer", "incoming") else "left")
+    for neuron in net.neurons:
+        activation = getattr(getattr(neuron, "activation", None), "name", "")
+        table.add_row(
+            neuron.name,
+            neuron.kind,
+            str(neuron.layer),
+            activation if neuron.kind not in ("input", "bias") else "",
+            str(len(neuron.incoming)),
+        )
+    return table
+
+
+def links_table(net: Network) -> Table:
+    """One row per link in network order: name, weight, frozen."""
+    table = Table(title="Links")
+    table.add_column("link")
+    table.add_column("weight", justify="right")
+    table.add_column("frozen")
+    for link in net.links:
+        table.add_row(link.name, f"{link.weight:+.6f}", "yes" if link.frozen else "")
+    return table
+
+
+def network_summary(net: Network) -> Table:
+    """A short key-value summary: layer sizes, activations, loss, seed, parameters, data."""
+    table = Table(title="Network", show_header=False)
+    table.add_column("key", style="bold")
+    table.add_column("value")
+    layers = net.layers
+    table.add_row("layers", " → ".join(str(len(layer)) for layer in layers))
+    activations = []
+    for layer in layers[1:]:
+        names = {getattr(n.activation, "name", "?") for n in layer}
+        activations.append("/".join(sorted(names)))
+    table.add_row("activations", " → ".join(activations))
+    table.add_row("loss", net.loss_function.name)
+    links = net.links
+    frozen = sum(1 for link in links if link.frozen)
+    table.add_row("links", f"{len(links)} ({frozen} frozen)" if frozen else str(len(links)))
+    table.add_row("seed", str(getattr(net, "seed", None)))
+    prep: Preprocessing | None = getattr(net, "preprocessing", None)
+    if prep is not None:
+        table.add_row("inputs", ", ".join(prep.input_names))
+        table.add_row("outputs", ", ".join(prep.target_names))
+        if prep.classes is not None:
+            table.add_row("classes", ", ".join(prep.classes))
+        table.add_row("standardised", "yes" if prep.mean is not None else "no")
+    log: TrainingLog | None = getattr(net, "training_log", None)
+    if log is not None and log.epochs:
+        last = log.last
+        table.add_row("trained", f"{len(log)} epochs: {log.stopped}")
+        table.add_row("train loss", _loss(last.train_loss))
+        if last.train_accuracy is not None:
+            table.add_row("train accuracy", _percent(last.train_accuracy))
+        if last.test_loss is not None:
+            table.add_row("test loss", _loss(last.test_loss))
+        if last.test_accuracy is not None:
+            table.add_row("test accuracy", _percent(last.test_accuracy))
+    return table
+
+
+def show_network(net: Network, links: bool = True) -> RenderableType:
+    """Everything ``lernpy show`` prints: summary, history, neurons and links."""
+    parts: list[RenderableType] = [network_summary(net)]
+    log: TrainingLog | None = getattr(net, "training_log", None)
+    if log is not None and log.epochs:
+        parts.append(history_table(log))
+    parts.append(neurons_table(net))
+    if links:
+        parts.append(links_table(net))
+    return Group(*parts)
+
+
+def print_renderable(renderable: RenderableType, console: Console | None = None) -> None:
+    """Print to stdout (or ``console``); plain text when stdout is not a terminal."""
+    (console or Console()).print(renderable)

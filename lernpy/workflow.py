@@ -1,0 +1,482 @@
+"""Training without writing a loop: rate schedules, early stopping, history, predict.
+
+:func:`fit` trains a network epoch by epoch with the network's own ``train``
+and after each epoch measures the loss (and, for classifiers, the accuracy)
+on the training data and on optional test data. It keeps them in a
+:class:`TrainingLog`, changes the rate as a schedule says, and stops early
+at a target loss or when the loss stops improving.
+
+>>> constant(0.5)(epoch=10), step(0.5, factor=0.1, every=10)(epoch=10)
+(0.5, 0.05)
+>>> round(exponential(1.0, gamma=0.5)(epoch=3), 6)
+0.125
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from lernpy.errors import LernpyError
+
+if TYPE_CHECKING:
+    from lernpy.network import Network
+
+Sample = tuple[tuple[float, ...], tuple[float, ...]]
+
+__all__ = [
+    "EpochRecord",
+    "Prediction",
+    "Preprocessing",
+    "Schedule",
+    "TrainingLog",
+    "accuracy",
+    "class_index",
+    "confusion_matrix",
+    "constant",
+    "evaluate",
+    "exponential",
+    "fit",
+    "is_classification",
+    "parse_schedule",
+    "predict",
+    "step",
+]
+
+
+# ----------------------------------------------------------------- schedules
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A learning rate per epoch (epochs count from 0).
+
+    ``kind`` is "constant" (always ``rate``), "step" (``rate · factor`` to the
+    power of how many whole ``every``-epoch blocks have passed) or
+    "exponential" (``rate · gamma ** epoch``).
+    """
+
+    kind: str
+    rate: float
+    factor: float = 1.0
+    every: int = 1
+    gamma: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("constant", "step", "exponential"):
+            raise LernpyError(
+                f"unknown schedule {self.kind!r}: expected constant, step or exponential"
+            )
+        for name in ("rate", "factor", "gamma"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise LernpyError(f"schedule {name} must be a number, got {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise LernpyError(f"schedule {name} must be a finite number >= 0, got {value!r}")
+        if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
+            raise LernpyError(f"schedule every must be a whole number >= 1, got {self.every!r}")
+
+    def __call__(self, epoch: int) -> float:
+        if self.kind == "step":
+            return self.rate * self.factor ** (epoch // self.every)
+        if self.kind == "exponential":
+            return self.rate * self.gamma**epoch
+        return float(self.rate)
+
+    def to_dict(self) -> dict[str, object]:
+        """The schedule as plain values, for saving."""
+        return asdict(self)
+
+
+def constant(rate: float) -> Schedule:
+    """The same rate every epoch."""
+    return Schedule("constant", rate)
+
+
+def step(rate: float, factor: float = 0.5, every: int = 100) -> Schedule:
+    """Multiply the rate by ``factor`` every ``every`` epochs."""
+    return Schedule("step", rate, factor=factor, every=every)
+
+
+def exponential(rate: float, gamma: float = 0.99) -> Schedule:
+    """Multiply the rate by ``gamma`` every epoch."""
+    return Schedule("exponential", rate, gamma=gamma)
+
+
+def parse_schedule(text: str, rate: float) -> Schedule:
+    """Read a schedule written as on the command line.
+
+    "constant", "step:FACTOR:EVERY" or "exponential:GAMMA" (also "exp:GAMMA").
+
+    >>> parse_schedule("step:0.5:20", rate=0.1)
+    Schedule(kind='step', rate=0.1, factor=0.5, every=20, gamma=1.0)
+    """
+    parts = text.strip().split(":")
+    kind = parts[0].lower()
+    try:
+        if kind == "constant" and len(parts) == 1:
+            return constant(rate)
+        if kind == "step" and len(parts) == 3:
+            return step(rate, factor=float(parts[1]), every=int(parts[2]))
+        if kind in ("exponential", "exp") and len(parts) == 2:
+            return exponential(rate, gamma=float(parts[1]))
+    except ValueError:
+        pass
+    raise LernpyError(
+        f"cannot read schedule {text!r}: expected constant, step:FACTOR:EVERY or exponential:GAMMA"
+    )
+
+
+# ----------------------------------------------------------- classification
+
+
+def is_classification(data: Sequence[Sample]) -> bool:
+    """True when every target is 0/1 and, with several outputs, one-hot."""
+    if not data:
+        return False
+    for _, targets in data:
+        if any(t not in (0.0, 1.0) for t in targets):
+            return False
+        if len(targets) > 1 and sum(targets) != 1.0:
+            return False
+    return True
+
+
+def class_index(values: Sequence[float], threshold: float = 0.5) -> int:
+    """The class a vector stands for: the largest entry, or for one value whether it reaches
+    ``threshold``.
+
+    >>> class_index([0.1, 0.7, 0.2]), class_index([0.8]), class_index([0.3])
+    (1, 1, 0)
+    """
+    if len(values) == 1:
+        return 1 if values[0] >= threshold else 0
+    return max(range(len(values)), key=lambda i: values[i])
+
+
+class Forward(Protocol):
+    """Anything with ``forward(inputs) -> list[float]`` (a Network)."""
+
+    def forward(self, inputs: Sequence[float]) -> list[float]: ...
+
+
+def _threshold(net: Network) -> float:
+    """0.5 for outputs in [0, 1]; 0 for tanh outputs, whose midpoint is 0."""
+    outputs = getattr(net, "outputs", None) or []
+    names = {getattr(getattr(n, "activation", None), "name", None) for n in outputs}
+    return 0.0 if names == {"tanh"} else 0.5
+
+
+def accuracy(net: Forward, data: Sequence[Sample]) -> float:
+    """The fraction of samples whose predicted class is the target class.
+
+    Binary targets 0/1 against a tanh output count a value >= 0 as class 1.
+    """
+    if not data:
+        raise LernpyError("accuracy of an empty data set is undefined")
+    threshold = _threshold(net)
+    hits = 0
+    for inputs, targets in data:
+        hits += class_index(net.forward(inputs), threshold) == class_index(targets, 0.5)
+    return hits / len(data)
+
+
+def confusion_matrix(
+    net: Forward, data: Sequence[Sample], classes: int | None = None
+) -> list[list[int]]:
+    """Counts of (true class, predicted class): row = what it is, column = what the network said.
+
+    The diagonal holds the correct answers.
+    """
+    if not data:
+        raise LernpyError("confusion matrix of an empty data set is undefined")
+    width = len(data[0][1])
+    size = classes if classes is not None else (2 if width == 1 else width)
+    threshold = _threshold(net)
+    matrix = [[0] * size for _ in range(size)]
+    for inputs, targets in data:
+        matrix[class_index(targets, 0.5)][class_index(net.forward(inputs), threshold)] += 1
+    return matrix
+
+
+# ------------------------------------------------------------ preprocessing
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What a saved network needs to read raw data: column names, class names, scaling.
+
+    ``mean`` and ``std`` (when standardising) shift and scale each input as
+    ``(x - mean) / std``; they come from the training data and are saved with
+    the network.
+    """
+
+    input_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    classes: tuple[str, ...] | None = None
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+
+    def inputs(self, x: Sequence[float]) -> tuple[float, ...]:
+        """Raw inputs as the network saw them in training."""
+        if len(x) != len(self.input_names):
+            raise LernpyError(f"expected {len(self.input_names)} inputs, got {len(x)}")
+        if self.mean is None or self.std is None:
+            return tuple(float(v) for v in x)
+        return tuple((v - m) / s for v, m, s in zip(x, self.mean, self.std, strict=True))
+
+    def __call__(self, data: Sequence[Sample]) -> list[Sample]:
+        """Samples with their inputs preprocessed and targets unchanged."""
+        return [(self.inputs(x), tuple(t)) for x, t in data]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values for the network file."""
+        return {
+            "input_names": list(self.input_names),
+            "target_names": list(self.target_names),
+            "classes": None if self.classes is None else list(self.classes),
+            "mean": None if self.mean is None else list(self.mean),
+            "std": None if self.std is None else list(self.std),
+        }
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A network's output for one input: the values and, for classifiers, the class."""
+
+    values: tuple[float, ...]
+    index: int | None = None
+    label: str | None = None
+
+
+def predict(
+    net: Forward,
+    inputs: Sequence[Sequence[float]],
+    preprocessing: Preprocessing | None = None,
+) -> list[Prediction]:
+    """Run raw inputs through ``preprocessing`` and the network.
+
+    When the preprocessing names classes, each prediction carries the class
+    index and label.
+
+    >>> from lernpy import Network
+    >>> net = Network.layered(1, 1, activation="sigmoid", weights={"x1→y1": 2.0, "b1→y1": 0.0})
+    >>> prep = Preprocessing(("size",), ("big",), ("small", "big"), mean=(10.0,), std=(5.0,))
+    >>> [p.label for p in predict(net, [(5.0,), (15.0,)], prep)]
+    ['small', 'big']
+    """
+    prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
+    threshold = _threshold(net)
+    result = []
+    for x in inputs:
+        ready = prep.inputs(x) if prep is not None else tuple(x)
+        values = tuple(net.forward(ready))
+        if prep is not None and prep.classes is not None:
+            index = class_index(values, threshold)
+            result.append(Prediction(values, index, prep.classes[index]))
+        else:
+            result.append(Prediction(values))
+    return result
+
+
+# ------------------------------------------------------------------ history
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one epoch of :func:`fit` measured (accuracies are None for regression)."""
+
+    epoch: int
+    rate: float
+    train_loss: float
+    train_accuracy: float | None = None
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+
+
+@dataclass
+class TrainingLog:
+    """Per-epoch train and test loss and accuracy, and why training stopped."""
+
+    epochs: list[EpochRecord] = field(default_factory=list)
+    stopped: str = ""
+    options: dict[str, object] = field(default_factory=dict)  # the training options, for saving
+
+    @property
+    def train_loss(self) -> list[float]:
+        return [r.train_loss for r in self.epochs]
+
+    @property
+    def test_loss(self) -> list[float | None]:
+        return [r.test_loss for r in self.epochs]
+
+    @property
+    def train_accuracy(self) -> list[float | None]:
+        return [r.train_accuracy for r in self.epochs]
+
+    @property
+    def test_accuracy(self) -> list[float | None]:
+        return [r.test_accuracy for r in self.epochs]
+
+    @property
+    def loss(self) -> list[float]:
+        """The training loss per epoch (as the core's history calls it)."""
+        return self.train_loss
+
+    @property
+    def last(self) -> EpochRecord:
+        if not self.epochs:
+            raise LernpyError("no epoch has been trained yet")
+        return self.epochs[-1]
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values for the network file."""
+        return {
+            "epochs": [asdict(r) for r in self.epochs],
+            "stopped": self.stopped,
+            "options": dict(self.options),
+        }
+
+
+def evaluate(net: Network, data: Sequence[Sample]) -> tuple[float, float | None]:
+    """Mean sample loss over ``data`` and, if the targets are classes, the accuracy."""
+    if not data:
+        raise LernpyError("cannot evaluate on an empty data set")
+    loss_function = net.loss_function
+    threshold = _threshold(net)
+    classify = is_classification(data)
+    total = 0.0
+    hits = 0
+    for inputs, targets in data:
+        values = net.forward(inputs)
+        total += loss_function.value(values, targets)
+        if classify:
+            hits += class_index(values, threshold) == class_index(targets, 0.5)
+    return total / len(data), (hits / len(data) if classify else None)
+
+
+def _want_progress(progress: bool | str | None) -> bool:
+    if progress in (None, "auto"):
+        # quiet inside tests and whenever nobody is watching a terminal
+        if "PYTEST_CURRENT_TEST" in os.environ:
+            return False
+        return sys.stderr.isatty()
+    return bool(progress)
+
+
+def fit(
+    net: Network,
+    train: Sequence[Sample],
+    test: Sequence[Sample] | None = None,
+    *,
+    epochs: int = 100,
+    rate: float | Schedule = 0.5,
+    batch_size: int = 1,
+    momentum: float = 0.0,
+    shuffle: bool = True,
+    target_loss: float | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    restore_best: bool = False,
+    progress: bool | str | None = "auto",
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    **train_options: object,
+) -> TrainingLog:
+    """Train for up to ``epochs`` epochs, measuring after each, and return the log.
+
+    ``rate`` is a number or a :class:`Schedule`. Training stops early when the
+    training loss reaches ``target_loss``, or when the watched loss (the test
+    loss if there is test data, else the training loss) has not improved by more
+    than ``min_delta`` for ``patience`` epochs; with ``restore_best`` the
+    weights of the best epoch are put back. ``progress`` shows a progress bar
+    ("auto": only on a terminal and never under pytest). The log is also kept
+    as ``net.training_log``.
+
+    >>> from lernpy import Network, datasets
+    >>> net = Network.layered(2, 3, 1, activation="tanh", output="sigmoid", seed=1)
+    >>> log = fit(net, datasets.xor(), epochs=3, rate=step(0.5, factor=0.5, every=2))
+    >>> len(log), [r.rate for r in log.epochs], log.stopped
+    (3, [0.5, 0.5, 0.25], 'finished 3 epochs')
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise LernpyError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    if not train:
+        raise LernpyError("cannot train on an empty data set")
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
+    ):
+        raise LernpyError(f"patience must be a whole number >= 1, got {patience!r}")
+    schedule = rate if isinstance(rate, Schedule) else constant(rate)
+    log = TrainingLog(options={"schedule": schedule.to_dict(), "momentum": float(momentum)})
+    if isinstance(batch_size, int) and not isinstance(batch_size, bool):
+        log.options["batch_size"] = batch_size
+    log.options["shuffle"] = bool(shuffle)
+    watch_test = bool(test)
+    best = math.inf
+    best_weights = None
+    waited = 0
+    bar = None
+    if _want_progress(progress):
+        from lernpy.render_workflow import ProgressBar  # rich stays out unless it is wanted
+
+        bar = ProgressBar(epochs, classify=is_classification(train))
+    try:
+        if bar is not None:
+            bar.start()
+        for epoch in range(epochs):
+            current = schedule(epoch)
+            net.train(
+                train,
+                epochs=1,
+                rate=current,
+                batch_size=batch_size,
+                momentum=momentum,
+                shuffle=shuffle,
+                **train_options,
+            )
+            train_loss, train_acc = evaluate(net, train)
+            test_loss, test_acc = evaluate(net, test) if test else (None, None)
+            record = EpochRecord(epoch + 1, current, train_loss, train_acc, test_loss, test_acc)
+            log.epochs.append(record)
+            if bar is not None:
+                bar.update(record)
+            if on_epoch is not None:
+                on_epoch(record)
+            if not math.isfinite(train_loss):
+                log.stopped = f"the training loss became {train_loss} at epoch {epoch + 1}"
+                break
+            if target_loss is not None and train_loss <= target_loss:
+                log.stopped = f"reached the target loss {target_loss:g} at epoch {epoch + 1}"
+                break
+            watched = test_loss if watch_test and test_loss is not None else train_loss
+            if watched < best - min_delta:
+                best = watched
+                waited = 0
+                if restore_best:
+                    best_weights = dict(net.weights())
+            else:
+                waited += 1
+                if patience is not None and waited >= patience:
+                    which = "test" if watch_test else "training"
+                    log.stopped = (
+                        f"no improvement of the {which} loss for {patience} epochs "
+                        f"(stopped at epoch {epoch + 1})"
+                    )
+                    break
+        else:
+            log.stopped = f"finished {epochs} epochs"
+    finally:
+        if bar is not None:
+            bar.stop()
+    if restore_best and best_weights is not None:
+        net.set_weights(best_weights)
+        log.stopped += f"; restored the weights of the best epoch (loss {best:.6g})"
+    net.training_log = log  # type: ignore[attr-defined]  # an attribute this module adds
+    return log
