@@ -353,10 +353,7 @@ def setup(args: argparse.Namespace) -> tuple[Network, list[Sample], float, str]:
     if getattr(args, "sample", None):
         data = [_parse_sample(s) for s in args.sample]
     if getattr(args, "data", None):
-        maker = getattr(datasets, args.data, None)
-        if maker is None or args.data.startswith("_"):
-            raise UnknownNameError(f"no data set named {args.data!r}")
-        data = maker()
+        data = datasets.make(args.data)  # the built-in data sets, by name
     if not data:
         raise LernpyError(f"{name}: no data to step through: give --sample or --data")
     if getattr(args, "rate", None) is not None:
@@ -419,7 +416,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="INPUTS:TARGETS",
         help="a sample such as 0.05,0.1:0.01,0.99 (repeat for more)",
     )
-    p.add_argument("--data", help="a built-in data set instead (xor, and_, or_, nand)")
+    p.add_argument("--data", help="a built-in data set instead (lernpy datasets lists them)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -464,5 +461,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=float, help="the learning rate (default: the example's)")
     p.add_argument("--momentum", type=float, default=0.0, help="momentum (default 0)")
     p.add_argument("--sample", action="append", metavar="INPUTS:TARGETS", help="a sample")
-    p.add_argument("--data", help="a built-in data set instead (xor, and_, or_, nand)")
+    p.add_argument("--data", help="a built-in data set instead (lernpy datasets lists them)")
     p.set_defaults(func=_explain)

@@ -293,3 +293,18 @@ def test_step_command_reports_a_bad_file_or_sample(tmp_path, monkeypatch, capsys
     assert "broken.json" in capsys.readouterr().err
     assert main(["step", "mazur", "--sample", "0.05 0.1"]) == 1
     assert "expected INPUTS:TARGETS" in capsys.readouterr().err
+
+
+def test_step_command_steps_a_saved_network(tmp_path, monkeypatch, capsys):
+    """A network saved to a file steps like the example it was saved from."""
+    from lernpy import examples
+    from lernpy import io as network_files
+
+    path = tmp_path / "mazur.json"
+    network_files.save(examples.mazur(), path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("r\n"))
+    assert main(["step", str(path), "--sample", "0.05,0.1:0.01,0.99"]) == 0
+    assert "= 0.4 − 0.5 × 0.082167041" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s\n"))
+    assert main(["step", "xor", "--data", "and"]) == 0
+    assert "targets 0" in capsys.readouterr().out
