@@ -664,7 +664,19 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
 
 
 def explain(obj: Link | Neuron, trace: Trace | None = None, **options: float) -> Explanation:
-    """The chain rule for a link (∂E/∂w and its update) or a neuron (∂E/∂net)."""
+    """The chain rule for a link (∂E/∂w and its update) or a neuron (∂E/∂net).
+
+    ``trace`` defaults to the network's; ``momentum=`` names momentum's factor
+    when the trace cannot tell it.
+
+    >>> from lernpy import examples
+    >>> net = examples.mazur()
+    >>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
+    >>> print(explain(net["w1"]).text().splitlines()[2])
+             = 0.036350306 × 0.241300709 × 0.05 = 0.000438568
+    >>> explain(net["w1"]).latex().splitlines()[1][:40]
+    '\\frac{\\partial E}{\\partial w_{1}} &= \\frac'
+    """
     if isinstance(obj, Link):
         return explain_link(obj, trace, **options)
     if isinstance(obj, Neuron):
@@ -774,7 +786,13 @@ _PLANNED = {
 
 
 def describe_planned(planned: Planned | None) -> str:
-    """What comes next, in words: ``next: h1 fires (forward, sample 0)``."""
+    """What comes next, in words.
+
+    >>> from lernpy import examples
+    >>> run = examples.mazur().scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    >>> describe_planned(run.peek())
+    'next: the next sample is presented (forward, sample 0, epoch 0)'
+    """
     if planned is None:
         return "next: nothing (finished)"
     what = _PLANNED.get(planned.kind, planned.kind).format(name=planned.name)

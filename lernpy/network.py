@@ -595,7 +595,9 @@ class Network(Shows):
 
         return train(self, data, epochs=epochs, **options)  # type: ignore[arg-type]
 
-    def table(self, what: str = "links", layer: int | None = None, links=None) -> Grid:
+    def table(
+        self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
+    ) -> Grid:
         """The "links" table (every factor of ∂E/∂w), "neurons" or "summary"; it shows itself."""
         from .tables import table
 

@@ -28,7 +28,7 @@ Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.149780716
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -630,7 +630,9 @@ class Scheduler(Shows):
 
             show_step(record, undone=undone)
 
-    def table(self, what: str = "links", layer: int | None = None, links=None) -> Grid:
+    def table(
+        self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
+    ) -> Grid:
         """Like ``net.table()``, with the changes still to come and a batch's gradients."""
         from .tables import table
 
