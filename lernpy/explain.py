@@ -446,9 +446,33 @@ def _weight_used(link: Link, trace: Trace | None) -> float:
 def _trace_of(obj: Link | Neuron, trace: Trace | None) -> Trace | None:
     """The trace given, else the network's (where the scheduler records every step)."""
     if trace is not None:
-        return trace
+        return current(trace)
     n = obj.target if isinstance(obj, Link) else obj
-    return n.network.trace if n.network is not None else None
+    return current(n.network.trace) if n.network is not None else None
+
+
+def current(trace: Trace | None) -> Trace | None:
+    """``trace`` if its last records still match the objects, else None.
+
+    Training without a trace, a gradient check or a forward pass changes the
+    numbers without recording steps; then the trace no longer describes them.
+    """
+    if trace is None:
+        return None
+    seen_fired = seen_learned = False
+    for step in reversed(trace.steps):
+        if step.kind == "Fired" and not seen_fired:
+            n = step.neuron
+            if n.net != step.net or n.value != step.value:
+                return None
+            seen_fired = True
+        elif step.kind == "Learned" and not seen_learned:
+            if step.link.sensitivity != step.sensitivity:
+                return None
+            seen_learned = True
+        if seen_fired and seen_learned:
+            break
+    return trace
 
 
 def explain_link(

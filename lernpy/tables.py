@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import singledispatch
 
 from .errors import UnknownNameError
-from .explain import Explanation, describe, describe_planned, num
+from .explain import Explanation, current, describe, describe_planned, num
 from .gradcheck import GradCheck
 from .link import Link
 from .network import Network, link_key
@@ -182,7 +182,7 @@ def link_grid(
     sample's ∂E/∂w next to the gradient gathered over the batch so far.
     """
     run, net = _run_and_net(obj)
-    trace = net.trace if run is None else (run.trace or net.trace)
+    trace = current(net.trace if run is None else (run.trace or net.trace))
     updates = _updates(trace)
     count = _batch_count(run, trace)
     batch = run is not None and run.batch_size > 1
@@ -306,7 +306,7 @@ def neuron_grid(net: Network, layer: int | None = None) -> Grid:
         Column("target", "t"),
     ]
     grid = Grid("Neurons: ∂E/∂net = ∂E/∂out · ∂out/∂net", columns, keys=2)
-    progress = _progress(net.trace)
+    progress = _progress(current(net.trace))
     for n in net.neurons:
         if layer is not None and n.layer != layer:
             continue

@@ -337,3 +337,14 @@ def test_mid_sample_tables_leave_blank_what_is_not_reached():
     rows = {row[0]: row for row in net.table().rows}
     assert rows["h1→o1 (w5)"][3] == pytest.approx(0.74136507)  # the loss gave o1 its error
     assert rows["h1→o1 (w5)"][5:7] == [None, None]  # o1 has not sensed yet
+
+
+def test_views_ignore_a_trace_that_no_longer_matches():
+    """Stepping half a sample, then training without a trace: the views show the new numbers."""
+    net = examples.mazur()
+    net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).step("phase")  # the forward pass only
+    net.train([examples.MAZUR_SAMPLE], epochs=2, rate=0.5)
+    rows = {row[0]: row for row in net.table().rows}
+    assert rows["h1→o1 (w5)"][6] == net["w5"].sensitivity != 0.0  # not blanked as "not reached"
+    text = net["w5"].explain().text()
+    assert f"= {num(net['w5'].sensitivity)}" in text.splitlines()[2]
