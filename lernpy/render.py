@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from functools import singledispatch
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.pretty import Pretty
@@ -86,6 +87,13 @@ def _natural_width(console: Console, options: ConsoleOptions, table: Table) -> i
     return Measurement.get(console, options.update_width(10_000), table).maximum
 
 
+def _probe(grid: Grid, places: int) -> Grid:
+    """One row holding each column's widest cell (at ``places``): the grid's width in one row."""
+    cells = grid.cells(places)
+    row = [max((r[i] for r in cells), key=cell_len, default="") for i in range(len(grid.columns))]
+    return Grid(grid.title, grid.columns, [row], [""], keys=grid.keys)
+
+
 class Fitted:
     """A grid drawn to fit the width it is given.
 
@@ -110,25 +118,28 @@ class Fitted:
         grid = self.grid
         keys = list(range(grid.keys))
         rest = list(range(grid.keys, len(grid.columns)))
+        probes = {places: _probe(grid, places) for places in (9, 6, 4)}
+
+        def fits(places: int, columns: list[int] | None = None) -> bool:
+            # a one-row table of each column's widest cell is exactly as wide as the whole
+            table = _table(probes[places], places, columns)
+            return _natural_width(console, options, table) <= width
+
         # every digit in one table, or in two; else six places in as few parts as fit
         tries = [(9, 1), (9, 2), *((6, count) for count in range(1, len(rest) + 1))]
         tries += [(4, count) for count in range(2, len(rest) + 1)]
         for places, count in tries:
             if count == 1:
-                table = _table(grid, places)
-                if _natural_width(console, options, table) <= width:
-                    yield table
+                if fits(places):
+                    yield _table(grid, places)
                     return
                 continue
             size = -(-len(rest) // count)
             parts = [rest[k : k + size] for k in range(0, len(rest), size)]
-            found = [
-                _table(grid, places, keys + part, f"part {k} of {len(parts)}")
-                for k, part in enumerate(parts, start=1)
-            ]
-            if all(_natural_width(console, options, t) <= width for t in found):
+            if all(fits(places, keys + part) for part in parts):
                 yield Text(grid.title, style="bold")
-                yield from found
+                for k, part in enumerate(parts, start=1):
+                    yield _table(grid, places, keys + part, f"part {k} of {len(parts)}")
                 return
         yield _table(grid, 4)  # nothing fits: rich shortens the cells with an ellipsis
 
