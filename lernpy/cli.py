@@ -12,7 +12,7 @@ import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 
-from .cli_data import register as register_data_commands
+from . import cli_data, cli_pictures, cli_views
 from .errors import LernpyError
 
 # Each entry adds subcommands to the parser; a subcommand sets ``func(args) -> int``.
@@ -51,8 +51,12 @@ def _register_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_demo)
 
 
-REGISTRARS: list[Registrar] = [_register_demo]
-REGISTRARS.append(register_data_commands)  # train, show, predict, datasets (lernpy/cli_data.py)
+REGISTRARS: list[Registrar] = [
+    _register_demo,
+    cli_data.register,  # train, show, predict, datasets
+    cli_views.register,  # step, explain
+    cli_pictures.register,  # draw, lesson
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

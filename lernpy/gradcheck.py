@@ -14,6 +14,7 @@ from .errors import ShapeError
 from .link import Link
 from .network import Network
 from .neuron import Neuron
+from .shows import Shows
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class GradRow:
 
 
 @dataclass(frozen=True)
-class GradCheck:
+class GradCheck(Shows):
     """Every link's row; ``ok`` when all agree, ``failures`` and ``suspects`` otherwise."""
 
     rows: tuple[GradRow, ...]

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .shows import Shows
+
 if TYPE_CHECKING:
+    from .explain import Explanation
     from .neuron import Neuron
 
 
-class Link:
+class Link(Shows):
     """A connection from ``source`` to ``target``.
 
     >>> from lernpy.activations import SIGMOID
@@ -92,6 +95,12 @@ class Link:
             f"Link('{self.name}'{label}, weight={self.weight!r}, "
             f"sensitivity={self.sensitivity!r}{frozen})"
         )
+
+    def explain(self) -> Explanation:
+        """∂E/∂w by the chain rule, every factor named and substituted, then the update."""
+        from .explain import explain
+
+        return explain(self)
 
     def __rich_repr__(self):
         yield self.name

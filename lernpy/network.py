@@ -24,10 +24,12 @@ from .link import Link
 from .losses import Loss
 from .losses import loss as get_loss
 from .neuron import Neuron
+from .shows import Shows
 
 if TYPE_CHECKING:
     from .gradcheck import GradCheck
     from .scheduler import Scheduler
+    from .tables import Grid
     from .trace import Trace
     from .training import History
 
@@ -50,7 +52,7 @@ def link_key(name: str) -> str:
     return name.replace("->", "→").replace(" ", "")
 
 
-class Network:
+class Network(Shows):
     """Neurons in a fixed topological order and links in a fixed order.
 
     Build one with :meth:`layered`, or neuron by neuron with :meth:`add_neuron`
@@ -113,6 +115,7 @@ class Network:
             )
         neuron = Neuron(name, act, kind, layer)
         neuron.index = len(self._names)
+        neuron.network = self
         if act.layerwise:
             # softmax couples the neurons of one layer that share it
             group = [n for n in self.neurons if n.activation.layerwise and n.layer == layer]
@@ -611,6 +614,14 @@ class Network:
 
         return train(self, data, epochs=epochs, **options)  # type: ignore[arg-type]
 
+    def table(
+        self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
+    ) -> Grid:
+        """The "links" table (every factor of ∂E/∂w), "neurons" or "summary"; it shows itself."""
+        from .tables import table
+
+        return table(self, what, layer=layer, links=links)
+
     def gradcheck(self, sample: object, **options: float) -> GradCheck:
         """Backprop's ∂E/∂w against a central finite difference for every link."""
         from .gradcheck import gradcheck
@@ -647,6 +658,12 @@ class Network:
             f"Network({shape}, {acts or 'empty'}, loss={self.loss_function.name}, "
             f"{len(self.links)} links, seed={self.seed})"
         )
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows the network as its diagram (lernpy.pictures)."""
+        from .pictures import diagram_svg
+
+        return diagram_svg(self)
 
     def __rich_repr__(self):
         yield "layers", [len(layer) for layer in self.layers]

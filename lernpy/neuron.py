@@ -11,14 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .activations import Activation, softmax
+from .shows import Shows
 
 if TYPE_CHECKING:
+    from .explain import Explanation
     from .link import Link
+    from .network import Network
 
 KINDS = ("input", "bias", "hidden", "output")
 
 
-class Neuron:
+class Neuron(Shows):
     """One unit of the graph, owning its forward and backward numbers.
 
     >>> from lernpy.activations import SIGMOID
@@ -41,6 +44,7 @@ class Neuron:
         "outgoing",
         "group",
         "index",
+        "network",
     )
 
     def __init__(self, name: str, activation: Activation, kind: str = "hidden", layer: int = 0):
@@ -58,6 +62,7 @@ class Neuron:
         # The neurons that share a layerwise activation (softmax) with this one.
         self.group: list[Neuron] = [self]
         self.index = 0  # insertion position in the network; set by Network
+        self.network: Network | None = None  # the network holding it; set by Network
 
     @property
     def is_output(self) -> bool:
@@ -134,6 +139,12 @@ class Neuron:
             f"Neuron({self.name!r}, {self.activation.name}, net={self.net!r}, "
             f"value={self.value!r}, sensitivity={self.sensitivity!r})"
         )
+
+    def explain(self) -> Explanation:
+        """Its net, value, error and sensitivity by the chain rule, every number substituted."""
+        from .explain import explain
+
+        return explain(self)
 
     def __rich_repr__(self):
         yield self.name

@@ -29,14 +29,19 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import Finished, LernpyError, NumericError, UnknownNameError
 from .link import Link
 from .network import Network
 from .neuron import Neuron
+from .shows import Shows
 from .trace import Trace
+
+if TYPE_CHECKING:
+    from .tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
 GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
@@ -45,7 +50,7 @@ GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class Step:
+class Step(Shows):
     """One step of training, recorded just after it happened.
 
     ``epoch`` counts from 0; ``sample`` is the index in the data set of the
@@ -205,7 +210,7 @@ class EpochEnded(Step):
 
 
 @dataclass(frozen=True)
-class Planned:
+class Planned(Shows):
     """What the next step will be (from the static order; nothing is run)."""
 
     kind: str
@@ -292,7 +297,7 @@ def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
     return runs
 
 
-class Scheduler:
+class Scheduler(Shows):
     """Steps through training on ``data``: one step, a named grain, or a run.
 
     Options (all explicit): ``rate``; ``momentum``; ``batch_size`` (1 is
@@ -304,6 +309,8 @@ class Scheduler:
     ``trace`` (True, a :class:`~lernpy.trace.Trace`, or None); ``history``
     ("all": ``back()`` can undo every step; "batch": only within the current
     batch, which is what training uses).
+    ``show`` (True: print each step as one line as it happens, and each step
+    ``back()`` undoes; or a function to call with each step taken).
     """
 
     def __init__(
@@ -320,6 +327,7 @@ class Scheduler:
         epochs: int = 1,
         trace: bool | Trace | None = True,
         history: str = "all",
+        show: bool | Callable[[Step], object] = False,
     ) -> None:
         net.check_ready()
         samples = net.check_data(data)
@@ -365,6 +373,7 @@ class Scheduler:
         self.shuffle = shuffle
         self.epochs = epochs
         self.history = history
+        self.show = show
         if trace is True:
             trace = Trace()
         if trace not in (None, False) and not isinstance(trace, Trace):
@@ -593,6 +602,8 @@ class Scheduler:
         if self.trace is not None:
             self.trace.append(record)
         self._next = next(self._walker, None)
+        if self.show:
+            self._shown(record)
         if bad is not None:
             self._numeric_failure(record, *bad)
         return record
@@ -831,7 +842,26 @@ class Scheduler:
         if self.trace is not None:
             self.trace.discard(record)
         self._seek(position)
+        if self.show:
+            self._shown(record, undone=True)
         return record
+
+    def _shown(self, record: Step, undone: bool = False) -> None:
+        """Hand a step to ``show``: a function of the user's, or one printed line."""
+        if callable(self.show):
+            self.show(record)
+        else:
+            from .render import show_step  # only now: the core never imports rich
+
+            show_step(record, undone=undone)
+
+    def table(
+        self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
+    ) -> Grid:
+        """Like ``net.table()``, with the changes still to come and a batch's gradients."""
+        from .tables import table
+
+        return table(self, what, layer=layer, links=links)
 
     def __repr__(self) -> str:
         where = "finished" if self._next is None else f"next: {self.peek()}"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from .network import link_key
+from .shows import Shows
 
 if TYPE_CHECKING:
     from .scheduler import Step
@@ -31,7 +32,7 @@ COLUMNS = (
 )  # fmt: skip
 
 
-class Trace:
+class Trace(Shows):
     """Collects steps. ``keep``: None keeps all, N keeps the last N; ``links``
     keeps only the steps about those links (names, ASCII arrows allowed).
     """

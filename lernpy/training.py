@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from .errors import LernpyError, NumericError
 from .network import Network
+from .shows import Shows
 from .trace import Trace
 
 
 @dataclass
-class History:
+class History(Shows):
     """What training did: the mean sample loss of each epoch, and why it stopped."""
 
     loss: list[float] = field(default_factory=list)

@@ -4,8 +4,11 @@
 runs more examples; the default keeps a local run quick.
 """
 
+import io
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -15,3 +18,54 @@ settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+# -- golden files (tests/golden/*.txt): rendered views, reviewed like code ------------------
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.txt from the current output (then review the diff)",
+    )
+
+
+def _normal(text: str) -> str:
+    """Trailing spaces dropped (rich pads table lines), one newline at the end."""
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """``golden(name, text)``: compare with tests/golden/NAME.txt; ``--update-golden`` writes it."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / f"{name}.txt"
+        text = _normal(text)
+        if update:
+            GOLDEN.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path.name}: run pytest --update-golden, review it"
+        assert text == path.read_text(encoding="utf-8"), f"{path.name} differs from the output"
+
+    return check
+
+
+@pytest.fixture
+def rendered():
+    """``rendered(obj, width)``: what rich prints for ``obj`` at ``width`` columns, no colour."""
+    from rich.console import Console
+
+    def render(*objs: object, width: int = 80) -> str:
+        console = Console(file=io.StringIO(), record=True, width=width, color_system=None)
+        for obj in objs:
+            console.print(obj)
+        return console.export_text()
+
+    return render

@@ -1,0 +1,231 @@
+"""CLI subcommands for pictures: ``lernpy draw`` and ``lernpy lesson``.
+
+``lernpy draw mazur -o net.svg`` writes the diagram; ``--boundary`` and
+``--curves`` draw the decision boundary and the loss curves (in the terminal
+when no ``-o`` is given). ``lernpy lesson mazur -o lesson.html`` writes a
+self-contained page that replays training step by step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import datasets, examples
+from .errors import LernpyError
+from .network import Network
+
+
+def _mazur() -> tuple[Network, list]:
+    return examples.mazur(), [examples.MAZUR_SAMPLE]
+
+
+def _xor() -> tuple[Network, list]:
+    return Network.layered(2, 2, 1, activation="sigmoid", seed=1), datasets.xor()
+
+
+# A demo network and the data its lesson walks through.
+DEMOS = {"mazur": _mazur, "xor": _xor}
+DEMO_RATES = {"mazur": 0.5, "xor": 0.5}
+
+
+def load_network(source: str) -> tuple[Network, list | None]:
+    """A demo by name, or a saved network file (with lernpy.io, where it exists)."""
+    if source in DEMOS:
+        return DEMOS[source]()
+    path = Path(source)
+    if not path.exists():
+        raise LernpyError(
+            f"{source!r} is neither a demo ({', '.join(DEMOS)}) nor an existing network file"
+        )
+    try:
+        from . import io  # the workflow issue's JSON network files
+    except ImportError as error:
+        raise LernpyError(
+            f"cannot read {source}: this lernpy has no network files yet (lernpy.io)"
+        ) from error
+    return io.load(path), None
+
+
+def load_data(name: str) -> list:
+    """A built-in data set by name (xor, and, or, nand, and more where datasets has them)."""
+    make = getattr(datasets, "make", None)
+    if make is not None:
+        return make(name)
+    found = getattr(datasets, name, None) or getattr(datasets, name + "_", None)
+    if found is None or not callable(found) or name.startswith("_"):
+        raise LernpyError(f"no data set named {name!r}")
+    return found()
+
+
+def parse_sample(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """'0.05,0.10:0.01,0.99' as ((0.05, 0.10), (0.01, 0.99)).
+
+    >>> parse_sample("0.05,0.1:0.01,0.99")
+    ((0.05, 0.1), (0.01, 0.99))
+    """
+    try:
+        inputs, targets = text.split(":")
+        return (
+            tuple(float(v) for v in inputs.split(",")),
+            tuple(float(v) for v in targets.split(",")),
+        )
+    except ValueError as error:
+        raise LernpyError(
+            f"sample {text!r}: expected inputs and targets such as '0.05,0.10:0.01,0.99'"
+        ) from error
+
+
+def _data(args: argparse.Namespace, net: Network, default: list | None) -> list | None:
+    """The samples to use, in the network's own input units.
+
+    A saved network may carry its preprocessing (standardisation); raw data
+    from --data or --sample goes through it, so points land where the network
+    sees them.
+    """
+    if getattr(args, "sample", None):
+        data = [parse_sample(s) for s in args.sample]
+    elif args.data:
+        data = load_data(args.data)
+    else:
+        return default
+    prepare = getattr(net, "preprocessing", None)
+    return prepare(data) if prepare is not None else data
+
+
+def _write(text: str, out: str | None) -> None:
+    if out is None:
+        sys.stdout.write(text + "\n")
+        return
+    from .pictures import save
+
+    save(text, out)
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from . import pictures
+
+    net, default = load_network(args.source)
+    data = _data(args, net, default)
+    history = getattr(net, "training_log", None)  # a saved network's own history
+    if args.epochs:
+        if not data:
+            raise LernpyError("training needs data: give --data NAME or --sample")
+        history = net.train(data, epochs=args.epochs, rate=args.rate, shuffle=False)
+    if args.curves:
+        if history is None:
+            raise LernpyError(
+                "--curves needs a history: a network file trained with one, or --epochs N"
+            )
+        if args.out:
+            _write(pictures.curves_svg(history, log=args.log), args.out)
+        else:
+            from .render_pictures import history_text, show
+
+            show(history_text(history))
+        return 0
+    if args.boundary:
+        if len(net.inputs) != 2:
+            raise LernpyError(
+                f"a decision boundary needs 2 inputs; this network has {len(net.inputs)}"
+            )
+        if args.out:
+            svg = pictures.boundary_svg(net, data, resolution=args.resolution, hidden=args.hidden)
+            _write(svg, args.out)
+        else:
+            from .pictures.boundary import boundary_grid, data_extent, point_class
+            from .render_pictures import boundary_text, show
+
+            extent = data_extent(data)
+            grid, (low, high) = boundary_grid(net, extent, min(args.resolution, 32))
+            points = [(x[0], x[1], point_class(t)) for x, t in data or ()]
+            show(boundary_text(grid, extent, points, low, high))
+        return 0
+    if data and not args.epochs:
+        # Show the numbers of the first sample: its forward pass and sensitivities
+        # (and, for --annotate update, one real update at --rate).
+        rate = args.rate if args.annotate == "update" else 0.0
+        net.scheduler([data[0]], rate=rate, trace=args.annotate == "update").run()
+    try:
+        svg = pictures.diagram_svg(net, annotate=args.annotate, highlight=args.highlight)
+    except KeyError as error:
+        raise LernpyError(str(error.args[0])) from error
+    _write(svg, args.out)
+    return 0
+
+
+def _lesson(args: argparse.Namespace) -> int:
+    from .pictures import write_lesson
+
+    net, default = load_network(args.source)
+    data = _data(args, net, default)
+    if not data:
+        raise LernpyError(
+            f"a lesson needs data to replay: give --data NAME or --sample for {args.source}"
+        )
+    if args.samples:
+        data = data[: args.samples]
+    rate = args.rate if args.rate is not None else DEMO_RATES.get(args.source, 0.5)
+    title = args.title or f"lernpy lesson: {Path(args.source).stem}"
+    path = write_lesson(
+        args.out,
+        net,
+        data,
+        rate=rate,
+        title=title,
+        max_steps=args.max_steps,
+        epochs=args.epochs,
+        momentum=args.momentum,
+    )
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``draw`` and ``lesson`` to the CLI."""
+    p = sub.add_parser(
+        "draw",
+        help="draw a network, its decision boundary or its loss curves (SVG)",
+        description="Draw a network (a demo name or a network file) as SVG, with the numbers of "
+        "the first sample of its data; the boundary and the curves go to the terminal when no "
+        "-o is given.",
+    )
+    p.add_argument("source", help=f"a demo ({', '.join(DEMOS)}) or a network file (net.json)")
+    p.add_argument("-o", "--out", help="write to this file (default: the SVG to stdout)")
+    p.add_argument("--annotate", choices=("weight", "sensitivity", "update"))
+    p.add_argument("--highlight", help="a link or neuron to mark, such as w5 or h1→o1")
+    p.add_argument("--boundary", action="store_true", help="the output over the input plane")
+    p.add_argument("--hidden", action="store_true", help="with --boundary: a map per hidden neuron")
+    p.add_argument("--resolution", type=int, default=40, help="boundary cells per side")
+    p.add_argument(
+        "--curves",
+        action="store_true",
+        help="loss (and accuracy) per epoch: the file's saved history, or --epochs N of training",
+    )
+    p.add_argument("--log", action="store_true", help="with --curves: a log scale")
+    p.add_argument("--data", help="a built-in data set (xor, and, or, nand, …)")
+    p.add_argument("--sample", action="append", help="one sample such as 0.05,0.1:0.01,0.99")
+    p.add_argument("--epochs", type=int, default=0, help="train this many epochs first")
+    p.add_argument("--rate", type=float, default=0.5)
+    p.set_defaults(func=_draw)
+
+    q = sub.add_parser(
+        "lesson",
+        help="write a self-contained HTML page that replays training step by step",
+        description="Write one HTML file (no network access needed) replaying training of a "
+        "demo or a network file: the diagram, step buttons, the per-link table, and the chain "
+        "rule of any clicked link.",
+    )
+    q.add_argument("source", nargs="?", default="mazur", help="a demo (default mazur) or net.json")
+    q.add_argument("-o", "--out", default="lesson.html", help="the page to write")
+    q.add_argument("--data", help="a built-in data set to replay")
+    q.add_argument("--sample", action="append", help="one sample such as 0.05,0.1:0.01,0.99")
+    q.add_argument("--samples", type=int, help="replay only the first N samples")
+    q.add_argument("--rate", type=float, help="learning rate (default: the demo's, else 0.5)")
+    q.add_argument("--momentum", type=float, default=0.0)
+    q.add_argument("--epochs", type=int, default=1)
+    q.add_argument("--max-steps", type=int, default=5000, help="stop recording after N steps")
+    q.add_argument("--title", help="the page's title")
+    q.set_defaults(func=_lesson)

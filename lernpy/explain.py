@@ -1,0 +1,840 @@
+"""The chain rule written out: every factor named, every number substituted.
+
+Pure Python (no rich): the explanations are plain data that print as text,
+Markdown or LaTeX, so the CLI, the lesson page and the demos can all use them.
+
+>>> from lernpy import examples
+>>> net = examples.mazur()
+>>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
+>>> print(explain(net["w5"]).text().splitlines()[2])
+         = 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .activations import LEAKY_SLOPE
+from .link import Link
+from .neuron import Neuron
+from .shows import Shows
+
+if TYPE_CHECKING:
+    from .scheduler import Planned, Step
+    from .trace import Trace
+
+# -- numbers -------------------------------------------------------------------
+
+
+def num(x: float, places: int = 9) -> str:
+    """``x`` to ``places`` decimal places, trailing zeros dropped, as the classic examples print.
+
+    Tiny and huge numbers switch to scientific notation so that no digit that
+    matters is lost.
+
+    >>> num(0.7413650695523157), num(0.35891647971788465), num(-0.5), num(1.0)
+    ('0.74136507', '0.35891648', '-0.5', '1')
+    >>> num(4.3856773447434685e-08), num(0.000438567734, places=6)
+    ('4.386e-08', '0.000439')
+    """
+    if x == 0.0:
+        return "0"
+    if not math.isfinite(x):
+        return repr(x)
+    if 10.0 ** (2 - places) <= abs(x) < 1e7:
+        return f"{x:.{places}f}".rstrip("0").rstrip(".")
+    return f"{x:.{max(places - 6, 2)}e}"
+
+
+# -- symbols: one expression, printed as text or as LaTeX ------------------------
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A named quantity such as ``out_o1``, ``net_h1``, ``target_o1`` or ``w5``."""
+
+    base: str
+    sub: str = ""
+
+    def text(self) -> str:
+        return f"{self.base}_{self.sub}" if self.sub else self.base
+
+    def latex(self) -> str:
+        if not self.sub:
+            m = re.fullmatch(r"([A-Za-z]+)(\d+)", self.base)  # w5 → w_{5}
+            if m and len(m.group(1)) == 1:
+                return f"{m.group(1)}_{{{m.group(2)}}}"
+            return _latex_name(self.base)
+        return f"{_latex_name(self.base)}_{{{_latex_sub(self.sub)}}}"
+
+
+@dataclass(frozen=True)
+class D:
+    """A partial derivative ``∂top/∂bottom``."""
+
+    top: Sym
+    bottom: Sym
+
+    def text(self) -> str:
+        return f"∂{self.top.text()}/∂{self.bottom.text()}"
+
+    def latex(self) -> str:
+        return rf"\frac{{\partial {self.top.latex()}}}{{\partial {self.bottom.latex()}}}"
+
+
+@dataclass(frozen=True)
+class N:
+    """A number; negative ones are bracketed inside an expression, not as a result."""
+
+    x: float
+    bare: bool = False
+
+    def text(self) -> str:
+        s = num(self.x)
+        return f"({s})" if self.x < 0 and not self.bare else s
+
+    def latex(self) -> str:
+        s = num(self.x)
+        if "e" in s:
+            mantissa, exponent = s.split("e")
+            s = rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+        return f"({s})" if self.x < 0 and not self.bare else s
+
+
+@dataclass(frozen=True)
+class Words:
+    """Plain words inside an expression ("Σ over h1's outgoing links")."""
+
+    words: str
+
+    def text(self) -> str:
+        return self.words
+
+    def latex(self) -> str:
+        return rf"\text{{{self.words}}}"
+
+
+E = Sym("E")
+RATE = Sym("rate")
+MOMENTUM = Sym("momentum")
+Token = Sym | D | N | Words | str
+_LATEX_OPS = {
+    "·": r"\cdot",
+    "×": r"\times",
+    "−": "-",
+    "←": r"\leftarrow",
+    "Σ": r"\sum",
+    "½": r"\tfrac{1}{2}",
+    "(": r"\left(",
+    ")": r"\right)",
+}
+
+
+def _latex_name(name: str) -> str:
+    return name if len(name) == 1 else rf"\mathrm{{{name}}}"
+
+
+def _latex_sub(sub: str) -> str:
+    return sub.replace("→", r"\to ").replace("_", r"\_")
+
+
+def _text(tokens: Sequence[Token]) -> str:
+    out = ""
+    for t in tokens:
+        s = t if isinstance(t, str) else t.text()
+        if out and not (s in (")",) or out.endswith("(")):
+            out += " "
+        out += s
+    return out
+
+
+def _latex(tokens: Sequence[Token]) -> str:
+    return " ".join(_LATEX_OPS.get(t, t) if isinstance(t, str) else t.latex() for t in tokens)
+
+
+@dataclass
+class Eq:
+    """``lhs = stage = stage …``: each stage on its own line when printed as text."""
+
+    lhs: list[Token]
+    stages: list[list[Token]]
+    note: str = ""
+    arrow: str = "="  # "←" for an update
+
+    def lines(self) -> list[str]:
+        """The equation as text; a lone result joins the line of numbers before it."""
+        stages = [_text(stage) for stage in self.stages]
+        if len(stages) > 2 and len(self.stages[-1]) == 1 and isinstance(self.stages[-1][0], N):
+            stages[-2:] = [f"{stages[-2]} = {stages[-1]}"]
+        head = _text(self.lhs)
+        pad = " " * len(head)
+        out = [f"{head} {self.arrow} {stages[0]}"]
+        out += [f"{pad} = {stage}" for stage in stages[1:]]
+        if self.note:
+            out.append(f"  ({self.note})")
+        return out
+
+    def latex(self) -> str:
+        arrow = _LATEX_OPS.get(self.arrow, self.arrow)
+        first = f"{_latex(self.lhs)} &{arrow} {_latex(self.stages[0])}"
+        rest = [f"&= {_latex(stage)}" for stage in self.stages[1:]]
+        return r" \\ ".join([first, *rest])
+
+
+@dataclass
+class Section:
+    """A heading, its equations, and sentences that name what the factors are."""
+
+    heading: str
+    equations: list[Eq] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Explanation(Shows):
+    """The chain rule for one link or neuron, with every factor named and its number.
+
+    ``text()`` for a terminal, ``markdown()`` for notes and notebooks (with
+    LaTeX between ``$$``), ``latex()`` for a document. ``value`` is the number
+    explained (∂E/∂w for a link, ∂E/∂net for a neuron).
+    """
+
+    title: str
+    sections: list[Section]
+    value: float
+
+    def text(self) -> str:
+        out = [self.title]
+        for section in self.sections:
+            indent = "  "
+            if section.heading:
+                out.append("  " + section.heading)
+                indent = "    "
+            for eq in section.equations:
+                out += [indent + line for line in eq.lines()]
+            out += [indent + note for note in section.notes]
+        return "\n".join(out)
+
+    def latex(self) -> str:
+        """Every equation in one ``aligned`` block (notes left out)."""
+        rows = [eq.latex() for s in self.sections for eq in s.equations]
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def markdown(self) -> str:
+        out = [f"**{self.title}**", ""]
+        for section in self.sections:
+            if section.heading:
+                out += [f"*{section.heading}*", ""]
+            if section.equations:
+                rows = " \\\\\n".join(eq.latex() for eq in section.equations)
+                out += ["$$", "\\begin{aligned}", rows, "\\end{aligned}", "$$", ""]
+            notes = [n for eq in section.equations if eq.note for n in [eq.note]]
+            out += [f"- {n}" for n in [*notes, *section.notes]]
+            if notes or section.notes:
+                out.append("")
+        return "\n".join(out).rstrip() + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+# -- the pieces of the chain rule ------------------------------------------------
+
+
+def out(n: Neuron) -> Sym:
+    return Sym("out", n.name)
+
+
+def net_(n: Neuron) -> Sym:
+    return Sym("net", n.name)
+
+
+def wsym(link: Link) -> Sym:
+    """``w5`` for a labelled link, ``w_h1→o1`` otherwise."""
+    return Sym(link.label) if link.label else Sym("w", link.name)
+
+
+def _fused(n: Neuron) -> bool:
+    """Does the loss fuse with this output's activation (∂E/∂net = value − target)?"""
+    return n.network is not None and n.network.fused(n)
+
+
+def slope_eq(n: Neuron) -> Eq:
+    """∂out/∂net: the activation derivative, the factor learners most often forget."""
+    lhs: list[Token] = [D(out(n), net_(n))]
+    a, v, x = n.activation, n.value, n.net
+    slope = a.slope(x, v)
+    if a.name == "sigmoid":
+        stages = [[out(n), "·", "(", "1", "−", out(n), ")"], [N(v), "×", "(", "1", "−", N(v), ")"]]
+    elif a.name == "tanh":
+        stages = [["1", "−", out(n), "²"], ["1", "−", N(v), "²"]]
+    elif a.name == "identity":
+        stages = []
+    elif a.name in ("relu", "leaky_relu"):
+        low = "0" if a.name == "relu" else str(LEAKY_SLOPE)
+        rule = f"1 if net_{n.name} > 0 else {low}"
+        stages = [[Words(rule)], [Words(f"net_{n.name} = {num(x)}")]]
+    elif a.name == "softplus":
+        stages = [["1", "/", "(", "1", "+", "e^−net", ")"]]
+    else:
+        stages = [[Words(f"{a.name}′(net_{n.name})")]]
+    note = f"the activation derivative: {a.name}'s slope at net_{n.name} = {num(x)}"
+    return Eq(lhs, [*stages, [N(slope, bare=True)]] if stages else [[N(slope, bare=True)]], note)
+
+
+def error_eq(n: Neuron, weights: dict[Link, float] | None = None) -> list[Eq]:
+    """∂E/∂out for ``n``: from the loss at an output, the sum of the blame elsewhere."""
+    lhs: list[Token] = [D(E, out(n))]
+    if n.kind == "output":
+        loss = n.network.loss_function if n.network is not None else None
+        name = loss.name if loss is not None else ""
+        v, t = n.value, n.target if n.target is not None else math.nan
+        tsym = Sym("target", n.name)
+        if name == "half_sse":
+            stages = [[out(n), "−", tsym], [N(v), "−", N(t)]]
+        elif name == "mse":
+            count = len(n.network.outputs)
+            stages = [["2", "·", "(", out(n), "−", tsym, ")", "/", str(count)]]
+            stages.append(["2", "×", "(", N(v), "−", N(t), ")", "/", str(count)])
+        elif name == "bce":
+            over = ["(", out(n), "·", "(", "1", "−", out(n), ")", ")"]
+            stages = [["(", out(n), "−", tsym, ")", "/", *over]]
+        elif name == "cross_entropy":
+            stages = [["−", tsym, "/", out(n)], ["−", N(t), "/", N(v)]]
+        else:
+            stages = []
+        formula = f" {loss.formula}" if loss is not None and loss.formula else ""
+        note = f"the error of {n.name}, from the loss E ={formula}"
+        return [Eq(lhs, [*stages, [N(n.error, bare=True)]], note)]
+    if not n.outgoing:
+        return [Eq(lhs, [[N(n.error, bare=True)]], f"{n.name} sends nothing on: no blame")]
+    weights = weights or {}
+    symbolic: list[Token] = []
+    numeric: list[Token] = []
+    blames: list[Token] = []
+    for k, link in enumerate(n.outgoing):
+        if k:
+            symbolic.append("+")
+            numeric.append("+")
+            blames.append("+")
+        w = weights.get(link, link.weight)
+        symbolic += [D(E, net_(link.target)), "·", wsym(link)]
+        numeric += [N(link.target.sensitivity), "×", N(w)]
+        blames.append(N(link.blame))
+    total = sum(link.blame for link in n.outgoing)
+    targets = list(dict.fromkeys(link.target for link in n.outgoing))
+    found = [sensitivity_eq(t, _fused(t), brief=True) for t in targets]
+    stages = [symbolic, numeric]
+    if len(n.outgoing) > 1:
+        stages.append(blames)
+    stages[-1] = [*stages[-1], "=", N(total, bare=True)]
+    paths = "path" if len(n.outgoing) == 1 else "paths"
+    note = (
+        f"the error of {n.name}: the blame summed over the {len(n.outgoing)} {paths} "
+        "it came back along, with the weights before the update"
+    )
+    return [*found, Eq(lhs, stages, note)]
+
+
+def sensitivity_eq(n: Neuron, fused: bool, brief: bool = False) -> Eq:
+    """∂E/∂net = ∂E/∂out · ∂out/∂net (or the fused or softmax forms)."""
+    lhs: list[Token] = [D(E, net_(n))]
+    s = n.sensitivity
+    if fused:
+        tsym = Sym("target", n.name)
+        return Eq(
+            lhs,
+            [[out(n), "−", tsym], [N(n.value), "−", N(n.target or 0.0), "=", N(s, bare=True)]],
+            f"{n.activation.name} with this loss: its slope and the loss's cancel to "
+            "value − target",
+        )
+    if n.activation.layerwise:
+        members = n.group
+        sym_sum: list[Token] = ["Σ_j", D(E, Sym("out", "j")), "·", Sym("out", "j")]
+        numbers: list[Token] = []
+        for k, m in enumerate(members):
+            if k:
+                numbers.append("+")
+            numbers += [N(m.current_error()), "×", N(m.value)]
+        return Eq(
+            lhs,
+            [
+                [out(n), "·", "(", D(E, out(n)), "−", *sym_sum, ")"],
+                [N(n.value), "×", "(", N(n.error), "−", "(", *numbers, ")", ")"],
+                [N(s, bare=True)],
+            ],
+            f"softmax couples the layer ({', '.join(m.name for m in members)}): every "
+            f"member's error reaches net_{n.name} through the softmax Jacobian",
+        )
+    slope = n.activation.slope(n.net, n.value)
+    return Eq(
+        lhs,
+        [
+            [D(E, out(n)), "·", D(out(n), net_(n))],
+            [N(n.error), "×", N(slope), "=", N(s, bare=True)],
+        ],
+        f"explain({n.name}) shows where these come from" if brief else "",
+    )
+
+
+# -- explain a link --------------------------------------------------------------
+
+
+def _last_update(link: Link, trace: Trace | None) -> Step | None:
+    """The update that followed the backward step whose numbers the link holds now.
+
+    The trace's last step about the link must be an update, and the link's
+    blame must have been computed with that update's old weight (exactly as
+    :meth:`Link.learn` computes it); otherwise the numbers have moved on.
+    """
+    if trace is None:
+        return None
+    for step in reversed(trace.steps):
+        if getattr(step, "link", None) is link:
+            if step.kind == "Updated" and step.old * link.target.sensitivity == link.blame:
+                return step
+            return None
+    return None
+
+
+def _not_yet(obj: Link | Neuron, kinds: tuple[str, ...], trace: Trace | None) -> bool:
+    """Has the current sample been presented but ``obj`` not yet had a step of ``kinds``?"""
+    if trace is None:
+        return False
+    for step in reversed(trace.steps):
+        if step.kind == "Presented":
+            return True
+        if (
+            step.kind in kinds
+            and (getattr(step, "link", None) or getattr(step, "neuron", None)) is obj
+        ):
+            return False
+    return False
+
+
+def _no_sample(n: Neuron) -> bool:
+    """Has no sample been presented with its targets (so nothing has gone backward yet)?"""
+    net = n.network
+    return net is not None and any(o.target is None for o in net.outputs)
+
+
+NO_SAMPLE = (
+    "no sample has gone backward yet: step a scheduler first, "
+    "net.scheduler(sample).run(until='update')"
+)
+
+
+def _weight_used(link: Link, trace: Trace | None) -> float:
+    """The weight the last backward pass used (the one before any later update)."""
+    update = _last_update(link, trace)
+    return update.old if update is not None else link.weight
+
+
+def _trace_of(obj: Link | Neuron, trace: Trace | None) -> Trace | None:
+    """The trace given, else the network's (where the scheduler records every step)."""
+    if trace is not None:
+        return current(trace)
+    n = obj.target if isinstance(obj, Link) else obj
+    return current(n.network.trace) if n.network is not None else None
+
+
+def current(trace: Trace | None) -> Trace | None:
+    """``trace`` if its last records still match the objects, else None.
+
+    Training without a trace, a gradient check or a forward pass changes the
+    numbers without recording steps; then the trace no longer describes them.
+    """
+    if trace is None:
+        return None
+    seen_fired = seen_learned = False
+    for step in reversed(trace.steps):
+        if step.kind == "Fired" and not seen_fired:
+            n = step.neuron
+            if n.net != step.net or n.value != step.value:
+                return None
+            seen_fired = True
+        elif step.kind == "Learned" and not seen_learned:
+            if step.link.sensitivity != step.sensitivity:
+                return None
+            seen_learned = True
+        if seen_fired and seen_learned:
+            break
+    return trace
+
+
+def explain_link(
+    link: Link,
+    trace: Trace | None = None,
+    momentum: float | None = None,
+    fused: bool | None = None,
+) -> Explanation:
+    """∂E/∂w for ``link`` by the chain rule, then its update if the trace holds one."""
+    trace = _trace_of(link, trace)
+    target, source = link.target, link.source
+    fused = _fused(target) if fused is None else fused
+    w = wsym(link)
+    label = f" ({link.label})" if link.label else ""
+    title = f"Link {link.name}{label}: ∂E/∂{w.text()} by the chain rule"
+    grad = link.sensitivity
+    x = source.value
+    if _not_yet(link, ("Learned", "Updated"), trace) or _no_sample(target):
+        return _link_forward_only(link, title, trace)
+    chain: Eq
+    where: list[Eq] = []
+    plain = not fused and not target.activation.layerwise
+    if plain:
+        slope = target.activation.slope(target.net, target.value)
+        chain = Eq(
+            [D(E, w)],
+            [
+                [D(E, out(target)), "·", D(out(target), net_(target)), "·", D(net_(target), w)],
+                [N(target.error), "×", N(slope), "×", N(x), "=", N(grad, bare=True)],
+            ],
+        )
+        where += error_eq(target, _weights_used(target, trace))
+        where.append(slope_eq(target))
+    else:
+        chain = Eq(
+            [D(E, w)],
+            [
+                [D(E, net_(target)), "·", D(net_(target), w)],
+                [N(target.sensitivity), "×", N(x), "=", N(grad, bare=True)],
+            ],
+        )
+        if not fused:
+            where += error_eq(target, _weights_used(target, trace))
+        where.append(sensitivity_eq(target, fused))
+    what = {"input": "the input", "bias": "bias neuron"}.get(source.kind, "neuron")
+    where.append(
+        Eq(
+            [D(net_(target), w)],
+            [[out(source), "=", N(x, bare=True)]],
+            f"the source value: what {what} {source.name} sends along {w.text()}",
+        )
+    )
+    sections = [Section("", [chain]), Section("where", where)]
+    if link.sensitivity != target.sensitivity * x:
+        sections[0].notes.append(
+            f"(the values changed after {link.name} last learned, by a forward pass or a "
+            "gradient check: these are the numbers the objects hold now)"
+        )
+    if link.frozen:
+        sections.append(Section("update", notes=[f"{link.name} is frozen: it never changes"]))
+    update = _last_update(link, trace)
+    if update is not None:
+        if update.momentum_term and momentum is None:
+            momentum = _momentum_from(update, trace)
+        sections.append(update_section(update, momentum))
+    return Explanation(title, sections, grad)
+
+
+def _momentum_from(update: Step, trace: Trace | None) -> float | None:
+    """μ = momentum term / Δw_prev, with Δw_prev from the link's previous update in the trace."""
+    if trace is None:
+        return None
+    found = False
+    for step in reversed(trace.steps):
+        if step is update:
+            found = True
+        elif found and step.kind == "Updated" and step.link is update.link:
+            change = step.new - step.old
+            return update.momentum_term / change if change else None
+    return None
+
+
+def _link_forward_only(link: Link, title: str, trace: Trace | None) -> Explanation:
+    """Before the backward pass reaches a link: what it delivered, and what is to come."""
+    w, source = wsym(link), link.source
+    notes = [f"the backward pass has not reached {link.name} in this sample yet: step on"]
+    if _no_sample(link.target):
+        notes = [NO_SAMPLE]
+    eqs = []
+    if not _not_yet(link, ("Delivered",), trace):
+        eqs.append(
+            Eq(
+                [Sym("value", link.name)],
+                [[w, "·", out(source)], [N(link.weight), "×", N(source.value)], [N(link.value)]],
+                f"what {link.name} delivered to {link.target.name}",
+            )
+        )
+    else:
+        notes.insert(0, f"{link.name} has not delivered its value in this sample yet")
+    return Explanation(title.split(":")[0], [Section("forward", eqs, notes)], link.sensitivity)
+
+
+def _weights_used(n: Neuron, trace: Trace | None) -> dict[Link, float]:
+    return {link: _weight_used(link, trace) for link in n.outgoing}
+
+
+def update_section(update: Step, momentum: float | None = None) -> Section:
+    """``w ← w − rate · ∂E/∂w`` with the update's own numbers (and momentum's term)."""
+    link = update.link
+    w = wsym(link)
+    heading = f"update, rate {num(update.rate)}"
+    notes = []
+    if abs(update.gradient - link.sensitivity) > 1e-15 * max(1.0, abs(update.gradient)):
+        notes.append(
+            f"∂E/∂{w.text()} here is the batch's gradient ({num(update.gradient)}), "
+            "gathered over the batch's samples"
+        )
+    if update.momentum_term == 0.0:
+        eq = Eq(
+            [w],
+            [
+                [w, "−", RATE, "·", D(E, w)],
+                [N(update.old), "−", N(update.rate), "×", N(update.gradient)],
+                [N(update.new, bare=True)],
+            ],
+            arrow="←",
+        )
+        return Section(heading, [eq], notes)
+    mu = f"momentum {num(momentum)}" if momentum else "momentum"
+    dw = Sym("Δw", "prev")
+    term: list[Token] = [MOMENTUM, "·", dw]
+    eqs = []
+    if momentum:
+        eqs.append(
+            Eq(
+                [MOMENTUM, "·", dw],
+                [
+                    [N(momentum), "×", N(update.momentum_term / momentum)],
+                    [N(update.momentum_term, bare=True)],
+                ],
+                "momentum keeps a share of the last change Δw_prev",
+            )
+        )
+    eqs.append(
+        Eq(
+            [w],
+            [
+                [w, "+", *term, "−", RATE, "·", D(E, w)],
+                [N(update.old), "+", N(update.momentum_term), "−", N(update.rate), "×"]
+                + [N(update.gradient)],
+                [N(update.new, bare=True)],
+            ],
+            arrow="←",
+        )
+    )
+    return Section(f"{heading}, {mu}", eqs, notes)
+
+
+# -- explain a neuron ------------------------------------------------------------
+
+
+def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
+    """A neuron's forward numbers (net, value) and its backward ones (error, sensitivity)."""
+    trace = _trace_of(n, trace)
+    if n.kind == "bias":
+        return Explanation(
+            f"Neuron {n.name} (bias)",
+            [Section("", notes=[f"out_{n.name} = 1 always: its links' weights are the biases"])],
+            n.sensitivity,
+        )
+    if n.kind == "input":
+        return Explanation(
+            f"Neuron {n.name} (input)",
+            [Section("", [Eq([out(n)], [[N(n.value, bare=True)]], "the input as given")])],
+            n.sensitivity,
+        )
+    fused = _fused(n)
+    title = f"Neuron {n.name} ({n.kind}, {n.activation.name})"
+    if _not_yet(n, ("Fired", "Sensed"), trace):
+        note = f"{n.name} has not fired in this sample yet: step on"
+        return Explanation(title, [Section("", notes=[note])], n.sensitivity)
+    terms: list[Token] = []
+    numbers: list[Token] = []
+    for k, link in enumerate(n.incoming):
+        if k:
+            terms.append("+")
+            numbers.append("+")
+        terms += [wsym(link), "·", out(link.source)]
+        numbers += [N(_weight_used(link, trace)), "×", N(link.source.value)]
+    forward = [
+        Eq([net_(n)], [terms, [*numbers, "=", N(n.net, bare=True)]], "Σ incoming link values"),
+        Eq(
+            [out(n)],
+            [[Words(f"{n.activation.name}(net_{n.name})")], [N(n.value, bare=True)]],
+            f"{n.activation.name}: {n.activation.formula}" if n.activation.formula else "",
+        ),
+    ]
+    if _not_yet(n, ("Sensed",), trace) or _no_sample(n):
+        note = f"the backward pass has not reached {n.name} in this sample yet: step on"
+        note = NO_SAMPLE if _no_sample(n) else note
+        return Explanation(title, [Section("forward", forward, [note])], n.sensitivity)
+    backward: list[Eq] = []
+    if not fused:
+        backward += error_eq(n, _weights_used(n, trace))
+    if not fused and not n.activation.layerwise:
+        backward.append(slope_eq(n))
+    backward.append(sensitivity_eq(n, fused))
+    return Explanation(
+        f"{title}: forward, then ∂E/∂net_{n.name} by the chain rule",
+        [Section("forward", forward), Section("backward", backward)],
+        n.sensitivity,
+    )
+
+
+def explain(obj: Link | Neuron, trace: Trace | None = None, **options: float) -> Explanation:
+    """The chain rule for a link (∂E/∂w and its update) or a neuron (∂E/∂net).
+
+    ``trace`` defaults to the network's; ``momentum=`` names momentum's factor
+    when the trace cannot tell it.
+
+    >>> from lernpy import examples
+    >>> net = examples.mazur()
+    >>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
+    >>> print(explain(net["w1"]).text().splitlines()[2])
+             = 0.036350306 × 0.241300709 × 0.05 = 0.000438568
+    >>> print(explain(net["w1"]).latex().splitlines()[1][:36])
+    \\frac{\\partial E}{\\partial w_{1}} &=
+    """
+    if isinstance(obj, Link):
+        return explain_link(obj, trace, **options)
+    if isinstance(obj, Neuron):
+        return explain_neuron(obj, trace)
+    raise TypeError(f"explain() takes a Link or a Neuron, not {type(obj).__name__}")
+
+
+# -- one step as one line ----------------------------------------------------------
+
+
+def _link_name(link: Link) -> str:
+    return f"{link.name} ({link.label})" if link.label else link.name
+
+
+def describe(step: Step) -> str:
+    """One step as one readable line, with its numbers.
+
+    >>> from lernpy import examples
+    >>> net = examples.mazur()
+    >>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    >>> describe(run.step("neuron"))
+    'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992'
+    """
+    kind = step.kind
+    if kind == "Presented":
+        net = ", ".join(num(v) for v in step.inputs)
+        want = ", ".join(num(v) for v in step.targets)
+        return f"sample {step.sample} presented: inputs {net}; targets {want}"
+    if kind == "Delivered":
+        link = step.link
+        w, x = link.weight, link.source.value
+        if w * x == step.value:
+            return (
+                f"{_link_name(link)} delivers w · out_{link.source.name} = "
+                f"{num(w)} × {num(x)} = {num(step.value)}"
+            )
+        return f"{_link_name(link)} delivers {num(step.value)}"
+    if kind == "Fired":
+        n = step.neuron
+        parts = [link.value for link in n.incoming]
+        sums = ""
+        if parts and math.isclose(sum(parts), step.net, rel_tol=1e-12, abs_tol=1e-15):
+            sums = " + ".join(num(p) for p in parts).replace("+ -", "− ") + " = "
+        return (
+            f"{n.name} fires: net = {sums}{num(step.net)}, "
+            f"out = {n.activation.name}(net) = {num(step.value)}"
+        )
+    if kind == "Scored":
+        errors = ", ".join(num(e) for e in step.errors)
+        return f"loss E = {num(step.loss)}; errors ∂E/∂out: {errors}"
+    if kind == "Sensed":
+        n = step.neuron
+        head = f"{n.name} senses: ∂E/∂net_{n.name} = "
+        if _fused(n) and n.target is not None:
+            numbers = f"{num(n.value)} − {num(n.target)} = {num(step.sensitivity)}"
+            return head + f"out − target = {numbers}"
+        if n.activation.layerwise:
+            return head + f"{num(step.sensitivity)} (softmax Jacobian; ∂E/∂out {num(step.error)})"
+        slope = n.activation.slope(n.net, n.value)
+        return (
+            head + f"∂E/∂out × ∂out/∂net = {num(step.error)} × {num(slope)} = "
+            f"{num(step.sensitivity)}"
+        )
+    if kind == "Learned":
+        link = step.link
+        x, s = link.source.value, link.target.sensitivity
+        w = wsym(link).text()
+        how = ""
+        if s * x == step.sensitivity:
+            how = f"∂E/∂net_{link.target.name} × out_{link.source.name} = {num(s)} × {num(x)} = "
+        return (
+            f"{_link_name(link)} learns: ∂E/∂{w} = {how}{num(step.sensitivity)}; "
+            f"sends blame {num(step.blame)} back to {link.source.name}"
+        )
+    if kind == "Updated":
+        w = wsym(step.link).text()
+        head = f"{_link_name(step.link)} updates: "
+        if step.momentum_term:
+            return head + (
+                f"{w} ← {w} + momentum·Δw − rate·∂E/∂{w} = {num(step.old)} + "
+                f"{num(step.momentum_term)} − {num(step.rate)} × {num(step.gradient)} = "
+                f"{num(step.new)}"
+            ).replace("+ -", "− ")
+        return head + (
+            f"{w} ← {w} − rate·∂E/∂{w} = {num(step.old)} − {num(step.rate)} × "
+            f"{_bracket(step.gradient)} = {num(step.new)}"
+        )
+    if kind == "EpochEnded":
+        return f"epoch {step.epoch} ended: mean loss {num(step.loss)}"
+    return repr(step)
+
+
+def _bracket(x: float) -> str:
+    return f"({num(x)})" if x < 0 else num(x)
+
+
+_PLANNED = {
+    "Presented": "the next sample is presented",
+    "Delivered": "{name} delivers",
+    "Fired": "{name} fires",
+    "Scored": "the loss is scored",
+    "Sensed": "{name} senses its error",
+    "Learned": "{name} learns its ∂E/∂w",
+    "Updated": "{name} updates its weight",
+    "EpochEnded": "the epoch ends",
+}
+
+
+def describe_planned(planned: Planned | None) -> str:
+    """What comes next, in words.
+
+    >>> from lernpy import examples
+    >>> run = examples.mazur().scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    >>> describe_planned(run.peek())
+    'next: the next sample is presented (forward, sample 0, epoch 0)'
+    """
+    if planned is None:
+        return "next: nothing (finished)"
+    what = _PLANNED.get(planned.kind, planned.kind).format(name=planned.name)
+    where = planned.phase if planned.sample < 0 else f"{planned.phase}, sample {planned.sample}"
+    return f"next: {what} ({where}, epoch {planned.epoch})"
+
+
+def lines(steps: Iterable[Step]) -> list[str]:
+    """:func:`describe` for each step."""
+    return [describe(s) for s in steps]
+
+
+__all__ = [
+    "Explanation",
+    "describe",
+    "describe_planned",
+    "explain",
+    "explain_link",
+    "explain_neuron",
+    "num",
+]

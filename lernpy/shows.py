@@ -1,0 +1,25 @@
+"""Shows: how lernpy's objects show themselves, without the user calling a render function.
+
+A plain REPL uses each class's own ``__repr__``; rich calls ``__rich__``; Jupyter
+calls ``_repr_html_``. Both hooks import their renderer only when called, so
+the core never imports rich.
+"""
+
+from __future__ import annotations
+
+
+class Shows:
+    """Mix-in: ``__rich__`` renders with :mod:`lernpy.render`, ``_repr_html_`` with
+    :mod:`lernpy.tables`."""
+
+    __slots__ = ()
+
+    def __rich__(self) -> object:
+        from .render import view
+
+        return view(self)
+
+    def _repr_html_(self) -> str:
+        from .tables import html
+
+        return html(self)

@@ -1,0 +1,310 @@
+"""``lernpy step`` driven through a pipe and through a pseudo-terminal; ``lernpy explain``."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lernpy.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def lernpy_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PYTHONPATH=str(ROOT), COLUMNS="100", NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    env.pop("FORCE_COLOR", None)
+    env.update(extra)
+    return env
+
+
+def run_stepper(commands: list[str], *args: str) -> dict[str, str]:
+    """Feed ``commands`` through stdin; return the screen text after each, by command."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lernpy", "step", *args],
+        input="".join(c + "\n" for c in commands),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=lernpy_env(),
+        timeout=120,
+        check=True,
+    )
+    screens: dict[str, str] = {}
+    parts = re.split(r"^> (.*)$", done.stdout, flags=re.M)
+    screens["(start)"] = parts[0]
+    for k in range(1, len(parts), 2):
+        key, n = parts[k], 2
+        while key in screens:
+            key, n = f"{parts[k]} #{n}", n + 1
+        screens[key] = parts[k + 1]
+    return screens
+
+
+WHOLE_SAMPLE = [
+    "n",  # the sample is presented
+    "j",  # on to h1 firing
+    "p",  # the rest of the forward pass
+    "x w5",  # not reached by the backward pass yet
+    "n",  # the loss
+    "p",  # the backward pass
+    "x w5",
+    "x w1",
+    "t 2",
+    "p",  # the updates
+    "k w5",  # w5's history of updates
+    "n",  # the epoch ends
+    "n",  # nothing left
+    "b 43",  # back over every step of the sample
+    "t w5",
+    "b",  # nothing left to undo
+    "q",
+]
+
+
+@pytest.fixture(scope="module")
+def screens() -> dict[str, str]:
+    return run_stepper(WHOLE_SAMPLE, "mazur")
+
+
+def test_stepper_starts_with_what_comes_next(screens):
+    """The first screen names the example and the first step to come."""
+    assert "Mazur's 2-2-2 worked example" in screens["(start)"]
+    assert "next: the next sample is presented (forward, sample 0, epoch 0)" in screens["(start)"]
+
+
+def test_stepper_forward_pass_shows_each_step(screens):
+    """Forward: each delivery and firing as one line, with the article's values."""
+    assert "sample 0 presented: inputs 0.05, 0.1; targets 0.01, 0.99" in screens["n"]
+    assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screens["j"]
+    assert "0.593269992" in screens["j"] and "next: i1→h2 delivers" in screens["j"]
+    assert "= 1.105905967, out = sigmoid(net) = 0.75136507" in screens["p"]
+    assert "has not reached h1→o1" in screens["x w5"]
+    assert "loss E = 0.298371109" in screens["n #2"]
+
+
+def test_stepper_backward_pass_and_explanations(screens):
+    """Backward: sensitivities and blame; then the chain rule for w5 and w1 in numbers."""
+    backward = screens["p #2"]
+    assert "h1→o1 (w5) learns: ∂E/∂w5 = ∂E/∂net_o1 × out_h1 = 0.138498562 × 0.593269992" in backward
+    assert "next: i1→h1 updates its weight (update, sample 0, epoch 0)" in backward
+    w5 = screens["x w5 #2"]
+    assert "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in w5
+    assert "0.036350306 × 0.241300709 × 0.05 = 0.000438568" in screens["x w1"]
+    table = screens["t 2"]
+    assert "h1→o1 (w5)" in table and "i1→h1 (w1)" not in table  # layer 2 only
+    assert "0.082167041" in table and "0.35891648" in table  # ∂E/∂w5 and w5 to come
+
+
+def test_stepper_updates_then_back_over_the_whole_sample(screens):
+    """Updates with Mazur's new weights; back 43 steps restores w5 = 0.4 and the start."""
+    updates = screens["p #3"]
+    assert "w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × 0.082167041 = 0.35891648" in updates
+    assert "w1 ← w1 − rate·∂E/∂w1 = 0.15 − 0.5 × 0.000438568 = 0.149780716" in updates
+    history = next(ln for ln in screens["k w5"].splitlines() if ln.lstrip().startswith("0 "))
+    assert history.split()[2:5] == ["0.4", "0.082167041", "0.5"]
+    assert history.split()[-1] == "0.35891648"
+    assert "epoch 0 ended: mean loss 0.298371109" in screens["n #3"]
+    assert "finished" in screens["n #4"]
+    back = screens["b 43"]
+    assert back.count("undone: ") == 43
+    assert back.strip().splitlines()[0].startswith("undone: epoch 0 ended")
+    assert "undone: sample 0 presented" in back
+    assert "next: the next sample is presented (forward, sample 0, epoch 0)" in back
+    row = next(ln for ln in screens["t w5"].splitlines() if "h1→o1 (w5)" in ln)
+    assert row.split()[2] == "0.4" and "0.35891648" not in row
+    assert "error: nothing to undo" in screens["b"]
+
+
+def test_stepper_help_and_unknown_commands():
+    """h lists the keys; an unknown command or name is reported and the stepper goes on."""
+    screens = run_stepper(["h", "zap", "x nobody", "n", "u 0", "w", "i", "k", "q"], "mazur")
+    assert "the link table" in screens["h"] and "explain" in screens["h"]
+    assert "unknown command 'zap'" in screens["zap"]
+    assert "error: no link named 'nobody'" in screens["x nobody"]
+    assert "sample 0 presented" in screens["n"]
+    assert "i1      input" in screens["u 0"] and "\n h1 " not in screens["u 0"]
+    assert "└── layer 2, sigmoid" in screens["w"] and "h1→o1 (w5): w 0.4" in screens["w"]
+    assert "rate 0.5, momentum 0, batch 1 (mean)" in screens["i"]
+    assert "sample 0 presented" in screens["k"]  # the trace so far
+
+
+def test_stepper_reads_the_end_of_input_as_quit():
+    """With no q at the end, the end of the pipe ends the session cleanly."""
+    screens = run_stepper(["s"], "xor", "--batch-size", "2")
+    assert "next: the next sample is presented (forward, sample 1, epoch 0)" in screens["s"]
+
+
+class Terminal:
+    """``lernpy step`` running in a pseudo-terminal: type into it, read its screen."""
+
+    def __init__(self, *args: str) -> None:
+        pty = pytest.importorskip("pty")
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lernpy", "step", "mazur", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=ROOT,
+            env=lernpy_env(TERM="xterm"),
+            close_fds=True,
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode("utf-8"))
+
+    def read_until(self, marker: str, limit: float = 30.0) -> str:
+        """The screen so far (colour codes removed), once ``marker`` is on it."""
+        deadline = time.monotonic() + limit  # a safety net against a hang, not a timing check
+        while marker not in self.screen():
+            assert time.monotonic() < deadline, f"no {marker!r} in {self.seen[-400:]!r}"
+            ready, _, _ = select.select([self.master], [], [], 0.5)
+            if ready:
+                try:
+                    self.seen += os.read(self.master, 4096)
+                except OSError:
+                    break
+        return self.screen()
+
+    def screen(self) -> str:
+        return ANSI.sub("", self.seen.decode("utf-8", "replace")).replace("\r\n", "\n")
+
+    def close(self) -> int:
+        try:
+            return self.proc.wait(timeout=60)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            os.close(self.master)
+
+
+def test_stepper_in_a_pseudo_terminal_takes_single_keys():
+    """At a terminal each key is a command: p moves a phase, x asks for a name, q quits."""
+    term = Terminal()
+    try:
+        term.read_until("step> ")
+        term.type("p")
+        screen = term.read_until("next: the loss is scored")
+        assert "step> p\n" in screen
+        assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screen
+        term.type("pp")
+        term.read_until("next: i1→h1 updates its weight")
+        term.type("x")
+        term.read_until("which link or neuron? ")
+        term.type("w5\n")
+        screen = term.read_until("(the source value")
+        assert "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in screen
+        term.type(":")
+        term.type("t 2\n")
+        screen = term.read_until("Links into layer 2")
+        term.type("\r")  # Enter: the next step, the first update
+        term.read_until("0.15 − 0.5 × 0.000438568")
+        term.type("q")
+    finally:
+        assert term.close() == 0
+
+
+def test_stepper_in_a_pseudo_terminal_reads_lines():
+    """With --lines a terminal user types whole commands after a prompt."""
+    term = Terminal("--lines")
+    try:
+        term.read_until("step> ")
+        term.type("p\n")
+        screen = term.read_until("next: the loss is scored")
+        assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screen
+        term.type("x h1\n")
+        assert "has not reached h1" in term.read_until("step on")
+        term.type("q\n")
+    finally:
+        assert term.close() == 0
+
+
+# -- lernpy explain -------------------------------------------------------------------
+
+
+def test_explain_command_prints_mazur_w5(capsys):
+    """``lernpy explain mazur w5``: the article's chain rule and update."""
+    assert main(["explain", "mazur", "w5"]) == 0
+    out = capsys.readouterr().out
+    assert "0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in out
+    assert "0.4 − 0.5 × 0.082167041 = 0.35891648" in out
+
+
+def test_explain_command_formats(capsys):
+    """LaTeX and Markdown for notes; --before-update leaves the update out."""
+    assert main(["explain", "mazur", "w1", "--format", "latex"]) == 0
+    latex = capsys.readouterr().out
+    assert r"0.036350306 \times 0.241300709 \times 0.05 = 0.000438568" in latex
+    assert main(["explain", "mazur", "h1->o1", "--format", "markdown"]) == 0
+    assert "$$" in capsys.readouterr().out
+    assert main(["explain", "mazur", "w5", "--before-update"]) == 0
+    out = capsys.readouterr().out
+    assert "0.082167041" in out and "0.35891648" not in out
+
+
+def test_explain_command_lists_names_and_rejects_unknown_ones(capsys):
+    """No name lists the links and neurons; a wrong name is an error that names it."""
+    assert main(["explain", "mazur"]) == 0
+    assert "w5 (h1→o1)" in capsys.readouterr().out
+    assert main(["explain", "mazur", "w9"]) == 1
+    assert "'w9'" in capsys.readouterr().err
+    assert main(["explain", "nowhere", "w5"]) == 1
+    assert "no example or file named 'nowhere'" in capsys.readouterr().err
+
+
+def test_explain_command_on_another_sample(capsys):
+    """XOR's fourth sample (1, 1 → 0): the output's error is value − 0."""
+    assert main(["explain", "xor", "y1", "--index", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "target_y1" in out and "− 0 =" in out
+
+
+def test_step_command_takes_a_sample_and_a_rate(monkeypatch, capsys):
+    """--sample and --rate change what is stepped: w5 ← 0.4 − 0.1 × 0.082167041 = 0.391783296."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("r\nq\n"))
+    assert main(["step", "mazur", "--sample", "0.05,0.1:0.01,0.99", "--rate", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "rate 0.1" in " ".join(out.splitlines()[:2])
+    assert "w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.1 × 0.082167041" in out
+    assert "= 0.391783296" in out
+    assert "next: nothing (finished)" in out
+
+
+def test_step_command_reports_a_bad_file_or_sample(tmp_path, monkeypatch, capsys):
+    """A broken network file or a malformed sample is an error with its name, exit code 1."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("q\n"))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert main(["step", str(broken), "--sample", "1,2:3"]) == 1
+    assert "broken.json" in capsys.readouterr().err
+    assert main(["step", "mazur", "--sample", "0.05 0.1"]) == 1
+    assert "expected INPUTS:TARGETS" in capsys.readouterr().err
+
+
+def test_step_command_steps_a_saved_network(tmp_path, monkeypatch, capsys):
+    """A network saved to a file steps like the example it was saved from."""
+    from lernpy import examples
+    from lernpy import io as network_files
+
+    path = tmp_path / "mazur.json"
+    network_files.save(examples.mazur(), path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("r\n"))
+    assert main(["step", str(path), "--sample", "0.05,0.1:0.01,0.99"]) == 0
+    assert "= 0.4 − 0.5 × 0.082167041" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s\n"))
+    assert main(["step", "xor", "--data", "and"]) == 0
+    assert "targets 0" in capsys.readouterr().out
