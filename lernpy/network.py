@@ -527,7 +527,20 @@ class Network(Shows):
         if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise ShapeError(f"data is {data!r}: expected a list of (inputs, targets) pairs")
         samples = []
+        n_in, n_out = len(self.inputs), len(self.outputs)
         for k, sample in enumerate(data):
+            if type(sample) is tuple and len(sample) == 2:
+                x, t = sample  # the common case, a checked data set again: at C speed
+                if (
+                    type(x) is tuple
+                    and type(t) is tuple
+                    and len(x) == n_in
+                    and len(t) == n_out
+                    and _finite_floats(x)
+                    and _finite_floats(t)
+                ):
+                    samples.append(sample)
+                    continue
             if (
                 isinstance(sample, (str, bytes))
                 or not isinstance(sample, Sequence)
@@ -672,6 +685,11 @@ class Network(Shows):
         yield "seed", self.seed
 
 
+def _finite_floats(values: Sequence[object]) -> bool:
+    """Are these all floats (not bools, not numpy scalars), all finite?"""
+    return set(map(type, values)) <= {float} and all(map(math.isfinite, values))
+
+
 def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tuple[float, ...]:
     """One number per neuron, each finite, or an error naming the position and neuron."""
     n = len(neurons)
@@ -683,7 +701,7 @@ def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tu
         raise ShapeError(
             f"{where} has {len(values)} values: expected {n}, one per {role} neuron ({names})"
         )
-    if set(map(type, values)) <= {float} and all(map(math.isfinite, values)):
+    if _finite_floats(values):
         return tuple(values)  # the common case, checked at C speed
     return tuple(
         _fail_if_not_number(v, f"{where}, value {i + 1} ({role} {neurons[i].name})")
