@@ -86,7 +86,8 @@ def _train(args: argparse.Namespace) -> int:
     from lernpy.csvdata import Standardizer, read_csv, split
     from lernpy.io import save
     from lernpy.network import Network
-    from lernpy.render_workflow import confusion_table, history_table, print_renderable
+    from lernpy.render import get_console
+    from lernpy.render_workflow import confusion_table, history_table
     from lernpy.workflow import (
         Preprocessing,
         confusion_matrix,
@@ -155,11 +156,11 @@ def _train(args: argparse.Namespace) -> int:
     )
     net.preprocessing = prep
     print(net)
-    print_renderable(history_table(log))
+    get_console().print(history_table(log))
     if classes is not None:
         shown, what = (prep(test), "test") if test else (prep(train), "training")
         matrix = confusion_matrix(net, shown, classes=len(classes))
-        print_renderable(confusion_table(matrix, classes, title=f"Confusion on the {what} data"))
+        get_console().print(confusion_table(matrix, classes, title=f"Confusion on the {what} data"))
     if args.save:
         path = save(net, args.save)
         print(f"saved to {path}")
@@ -171,10 +172,18 @@ def _train(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from lernpy.io import load
-    from lernpy.render_workflow import print_renderable, show_network
+    from lernpy.render import get_console, link_table, neuron_table, summary
+    from lernpy.render_workflow import history_table
 
     net = load(args.network)
-    print_renderable(show_network(net, links=not args.no_links))
+    console = get_console()
+    console.print(summary(net))
+    log = getattr(net, "training_log", None)
+    if log is not None and log.epochs:
+        console.print(history_table(log))
+    console.print(neuron_table(net))
+    if not args.no_links:
+        console.print(link_table(net))
     return 0
 
 

@@ -362,7 +362,35 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
         )
         grid.add(["data", f"{len(run.data)} sample" + ("s" if len(run.data) > 1 else "")])
         grid.add(["next", describe_planned(run.peek()).removeprefix("next: ")])
+    _add_workflow_rows(grid, net)
     return grid
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _add_workflow_rows(grid: Grid, net: Network) -> None:
+    """What a network trained on a data file carries: its preprocessing and training log."""
+    prep = getattr(net, "preprocessing", None)
+    if prep is not None:
+        grid.add(["inputs", ", ".join(prep.input_names)])
+        grid.add(["outputs", ", ".join(prep.target_names)])
+        if prep.classes is not None:
+            grid.add(["classes", ", ".join(prep.classes)])
+        grid.add(["standardised", "yes" if prep.mean is not None else "no"])
+    log = getattr(net, "training_log", None)
+    if log is None or not log.epochs:
+        return
+    last = log.last
+    grid.add(["trained", f"{len(log)} epochs: {log.stopped}"])
+    grid.add(["train loss", num(last.train_loss)])
+    if last.train_accuracy is not None:
+        grid.add(["train accuracy", _percent(last.train_accuracy)])
+    if last.test_loss is not None:
+        grid.add(["test loss", num(last.test_loss)])
+    if last.test_accuracy is not None:
+        grid.add(["test accuracy", _percent(last.test_accuracy)])
 
 
 def _last_loss(trace: Trace | None) -> float | None:
