@@ -562,7 +562,10 @@ def html(obj: object) -> str:
 
 @html.register
 def _(net: Network) -> str:
-    parts = [grid_html(summary_grid(net)), grid_html(neuron_grid(net))]
+    from .pictures import diagram_svg  # the diagram, inline: a notebook shows it with the tables
+
+    diagram = f'<div class="lernpy-diagram">{diagram_svg(net)}</div>'
+    parts = [grid_html(summary_grid(net)), diagram, grid_html(neuron_grid(net))]
     if len(net.links) <= LINK_LIMIT:
         parts.append(grid_html(link_grid(net)))
     else:
