@@ -35,24 +35,23 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, least: int, too_small: str) -> int:
+    """``text`` as a whole number of at least ``least``, or an error that says what is wrong."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is too small: expected 1 or more")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} is {too_small}: expected {least} or more")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1, "too small")
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative: expected 0 or more")
-    return value
+    return _whole(text, 0, "negative")
 
 
 def _number(text: str) -> float:

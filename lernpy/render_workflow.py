@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lernpy.tables import percent
 from lernpy.workflow import EpochRecord, TrainingLog
 
 __all__ = [
@@ -20,10 +21,6 @@ __all__ = [
     "confusion_table",
     "history_table",
 ]
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}%"
 
 
 def _loss(value: float | None) -> str:
@@ -59,7 +56,7 @@ class ProgressBar:
             self._task,
             completed=record.epoch,
             loss=_loss(record.train_loss),
-            accuracy=_percent(accuracy) or "-",
+            accuracy=percent(accuracy) or "-",
         )
 
     def stop(self) -> None:
@@ -89,11 +86,11 @@ def history_table(log: TrainingLog, every: int | None = None, title: str = "Trai
     for r in shown:
         row = [str(r.epoch), f"{r.rate:.4g}", _loss(r.train_loss)]
         if has_acc:
-            row.append(_percent(r.train_accuracy))
+            row.append(percent(r.train_accuracy))
         if has_test:
             row.append(_loss(r.test_loss))
             if has_acc:
-                row.append(_percent(r.test_accuracy))
+                row.append(percent(r.test_accuracy))
         table.add_row(*row)
     return table
 
@@ -105,7 +102,7 @@ def confusion_table(
     names = list(classes) if classes is not None else [str(i) for i in range(len(matrix))]
     total = sum(sum(row) for row in matrix)
     correct = sum(matrix[i][i] for i in range(len(matrix)))
-    caption = f"{correct} of {total} correct ({_percent(correct / total if total else 0.0)})"
+    caption = f"{correct} of {total} correct ({percent(correct / total if total else 0.0)})"
     table = Table(title=title, caption=caption)
     table.add_column("true \\ predicted")
     for name in names:

@@ -366,8 +366,9 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
     return grid
 
 
-def _percent(value: float) -> str:
-    return f"{100 * value:.1f}%"
+def percent(value: float | None) -> str:
+    """A fraction as a percentage to one place (blank for None): how accuracy is printed."""
+    return "" if value is None else f"{100 * value:.1f}%"
 
 
 def _add_workflow_rows(grid: Grid, net: Network) -> None:
@@ -386,11 +387,11 @@ def _add_workflow_rows(grid: Grid, net: Network) -> None:
     grid.add(["trained", f"{len(log)} epochs: {log.stopped}"])
     grid.add(["train loss", num(last.train_loss)])
     if last.train_accuracy is not None:
-        grid.add(["train accuracy", _percent(last.train_accuracy)])
+        grid.add(["train accuracy", percent(last.train_accuracy)])
     if last.test_loss is not None:
         grid.add(["test loss", num(last.test_loss)])
     if last.test_accuracy is not None:
-        grid.add(["test accuracy", _percent(last.test_accuracy)])
+        grid.add(["test accuracy", percent(last.test_accuracy)])
 
 
 def _last_loss(trace: Trace | None) -> float | None:
