@@ -35,24 +35,23 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, least: int, too_small: str) -> int:
+    """``text`` as a whole number of at least ``least``, or an error that says what is wrong."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is too small: expected 1 or more")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} is {too_small}: expected {least} or more")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1, "too small")
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative: expected 0 or more")
-    return value
+    return _whole(text, 0, "negative")
 
 
 def _number(text: str) -> float:
@@ -86,7 +85,8 @@ def _train(args: argparse.Namespace) -> int:
     from lernpy.csvdata import Standardizer, read_csv, split
     from lernpy.io import save
     from lernpy.network import Network
-    from lernpy.render_workflow import confusion_table, history_table, print_renderable
+    from lernpy.render import get_console
+    from lernpy.render_workflow import confusion_table, history_table
     from lernpy.workflow import (
         Preprocessing,
         confusion_matrix,
@@ -155,11 +155,11 @@ def _train(args: argparse.Namespace) -> int:
     )
     net.preprocessing = prep
     print(net)
-    print_renderable(history_table(log))
+    get_console().print(history_table(log))
     if classes is not None:
         shown, what = (prep(test), "test") if test else (prep(train), "training")
         matrix = confusion_matrix(net, shown, classes=len(classes))
-        print_renderable(confusion_table(matrix, classes, title=f"Confusion on the {what} data"))
+        get_console().print(confusion_table(matrix, classes, title=f"Confusion on the {what} data"))
     if args.save:
         path = save(net, args.save)
         print(f"saved to {path}")
@@ -171,10 +171,18 @@ def _train(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from lernpy.io import load
-    from lernpy.render_workflow import print_renderable, show_network
+    from lernpy.render import get_console, link_table, neuron_table, summary
+    from lernpy.render_workflow import history_table
 
     net = load(args.network)
-    print_renderable(show_network(net, links=not args.no_links))
+    console = get_console()
+    console.print(summary(net))
+    log = getattr(net, "training_log", None)
+    if log is not None and log.epochs:
+        console.print(history_table(log))
+    console.print(neuron_table(net))
+    if not args.no_links:
+        console.print(link_table(net))
     return 0
 
 

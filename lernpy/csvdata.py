@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from lernpy.errors import LernpyError
+from lernpy.errors import LernpyError, read_text
 
 Sample = tuple[tuple[float, ...], tuple[float, ...]]
 
@@ -120,17 +120,9 @@ def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Ro
     """Split a CSV file into stripped fields, skipping comments and blank lines."""
     if isinstance(source, (str, os.PathLike)):
         path = name or os.fspath(source)
-        try:
-            with open(source, encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
-        except FileNotFoundError:
-            raise CSVError("no such file", path=path) from None
-        except IsADirectoryError:
-            raise CSVError("is a directory, not a CSV file", path=path) from None
-        except UnicodeDecodeError as exc:
-            raise CSVError(f"is not UTF-8 text ({exc.reason})", path=path) from None
-        except OSError as exc:
-            raise CSVError(f"cannot be read ({exc.strerror})", path=path) from None
+        text = read_text(
+            source, lambda reason: CSVError(reason, path=path), "a CSV file", "utf-8-sig"
+        )
     else:
         path = name or getattr(source, "name", "<csv>")
         text = source.read()

@@ -295,6 +295,14 @@ def slope_eq(n: Neuron) -> Eq:
     return Eq(lhs, [*stages, [N(slope, bare=True)]] if stages else [[N(slope, bare=True)]], note)
 
 
+def _plus(terms: Iterable[list[Token]]) -> list[Token]:
+    """The terms of a sum as one expression: ``a · b + c · d``."""
+    joined: list[Token] = []
+    for k, term in enumerate(terms):
+        joined += ["+", *term] if k else term
+    return joined
+
+
 def error_eq(n: Neuron, weights: dict[Link, float] | None = None) -> list[Eq]:
     """∂E/∂out for ``n``: from the loss at an output, the sum of the blame elsewhere."""
     lhs: list[Token] = [D(E, out(n))]
@@ -322,18 +330,11 @@ def error_eq(n: Neuron, weights: dict[Link, float] | None = None) -> list[Eq]:
     if not n.outgoing:
         return [Eq(lhs, [[N(n.error, bare=True)]], f"{n.name} sends nothing on: no blame")]
     weights = weights or {}
-    symbolic: list[Token] = []
-    numeric: list[Token] = []
-    blames: list[Token] = []
-    for k, link in enumerate(n.outgoing):
-        if k:
-            symbolic.append("+")
-            numeric.append("+")
-            blames.append("+")
-        w = weights.get(link, link.weight)
-        symbolic += [D(E, net_(link.target)), "·", wsym(link)]
-        numeric += [N(link.target.sensitivity), "×", N(w)]
-        blames.append(N(link.blame))
+    symbolic = _plus([D(E, net_(link.target)), "·", wsym(link)] for link in n.outgoing)
+    numeric = _plus(
+        [N(link.target.sensitivity), "×", N(weights.get(link, link.weight))] for link in n.outgoing
+    )
+    blames = _plus([N(link.blame)] for link in n.outgoing)
     total = sum(link.blame for link in n.outgoing)
     targets = list(dict.fromkeys(link.target for link in n.outgoing))
     found = [sensitivity_eq(t, _fused(t), brief=True) for t in targets]
@@ -654,14 +655,10 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
     if _not_yet(n, ("Fired", "Sensed"), trace):
         note = f"{n.name} has not fired in this sample yet: step on"
         return Explanation(title, [Section("", notes=[note])], n.sensitivity)
-    terms: list[Token] = []
-    numbers: list[Token] = []
-    for k, link in enumerate(n.incoming):
-        if k:
-            terms.append("+")
-            numbers.append("+")
-        terms += [wsym(link), "·", out(link.source)]
-        numbers += [N(_weight_used(link, trace)), "×", N(link.source.value)]
+    terms = _plus([wsym(link), "·", out(link.source)] for link in n.incoming)
+    numbers = _plus(
+        [N(_weight_used(link, trace)), "×", N(link.source.value)] for link in n.incoming
+    )
     forward = [
         Eq([net_(n)], [terms, [*numbers, "=", N(n.net, bare=True)]], "Σ incoming link values"),
         Eq(

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from lernpy.activations import ACTIVATIONS
-from lernpy.errors import LernpyError
+from lernpy.errors import LernpyError, read_text
 from lernpy.losses import LOSSES
 from lernpy.training import History
 from lernpy.workflow import EpochRecord, Preprocessing, Schedule, TrainingLog
@@ -296,19 +296,7 @@ def _write_atomically(path: str, data: bytes) -> None:
 def load(path: str | os.PathLike[str]) -> Network:
     """Read a network file; every field is checked before anything is built."""
     source = os.fspath(path)
-    try:
-        with open(source, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        raise NetworkFileError("no such file", path=source) from None
-    except IsADirectoryError:
-        raise NetworkFileError("is a directory, not a network file", path=source) from None
-    except OSError as exc:
-        raise NetworkFileError(f"cannot be read ({exc.strerror})", path=source) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NetworkFileError(f"is not UTF-8 text ({exc.reason})", path=source) from None
+    text = read_text(source, lambda reason: NetworkFileError(reason, path=source), "a network file")
     return loads(text, source=source)
 
 

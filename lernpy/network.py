@@ -672,12 +672,6 @@ class Network(Shows):
             f"{len(self.links)} links, seed={self.seed})"
         )
 
-    def _repr_svg_(self) -> str:
-        """Jupyter shows the network as its diagram (lernpy.pictures)."""
-        from .pictures import diagram_svg
-
-        return diagram_svg(self)
-
     def __rich_repr__(self):
         yield "layers", [len(layer) for layer in self.layers]
         yield "links", len(self.links)

@@ -1,4 +1,6 @@
-"""Rich views for the training workflow: progress bar, history, confusion matrix, summary.
+"""Rich views for the training workflow: progress bar, history, confusion matrix.
+
+A saved network's summary, neurons and links are the teaching views of ``render.py``.
 
 This module and ``render.py`` are the only places that import rich.
 """
@@ -7,26 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lernpy.network import Network
-from lernpy.workflow import EpochRecord, Preprocessing, TrainingLog
+from lernpy.tables import percent
+from lernpy.workflow import EpochRecord, TrainingLog
 
 __all__ = [
     "ProgressBar",
     "confusion_table",
     "history_table",
-    "network_summary",
-    "links_table",
-    "neurons_table",
-    "show_network",
 ]
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}%"
 
 
 def _loss(value: float | None) -> str:
@@ -62,7 +56,7 @@ class ProgressBar:
             self._task,
             completed=record.epoch,
             loss=_loss(record.train_loss),
-            accuracy=_percent(accuracy) or "-",
+            accuracy=percent(accuracy) or "-",
         )
 
     def stop(self) -> None:
@@ -92,11 +86,11 @@ def history_table(log: TrainingLog, every: int | None = None, title: str = "Trai
     for r in shown:
         row = [str(r.epoch), f"{r.rate:.4g}", _loss(r.train_loss)]
         if has_acc:
-            row.append(_percent(r.train_accuracy))
+            row.append(percent(r.train_accuracy))
         if has_test:
             row.append(_loss(r.test_loss))
             if has_acc:
-                row.append(_percent(r.test_accuracy))
+                row.append(percent(r.test_accuracy))
         table.add_row(*row)
     return table
 
@@ -108,7 +102,7 @@ def confusion_table(
     names = list(classes) if classes is not None else [str(i) for i in range(len(matrix))]
     total = sum(sum(row) for row in matrix)
     correct = sum(matrix[i][i] for i in range(len(matrix)))
-    caption = f"{correct} of {total} correct ({_percent(correct / total if total else 0.0)})"
+    caption = f"{correct} of {total} correct ({percent(correct / total if total else 0.0)})"
     table = Table(title=title, caption=caption)
     table.add_column("true \\ predicted")
     for name in names:
@@ -117,86 +111,3 @@ def confusion_table(
         cells = [f"[bold]{n}[/bold]" if j == i else str(n) for j, n in enumerate(row)]
         table.add_row(names[i], *cells)
     return table
-
-
-def neurons_table(net: Network) -> Table:
-    """One row per neuron in network order: name, kind, layer, activation."""
-    table = Table(title="Neurons")
-    for heading in ("neuron", "kind", "layer", "activation", "incoming"):
-        table.add_column(heading, justify="right" if heading in ("layer", "incoming") else "left")
-    for neuron in net.neurons:
-        activation = getattr(getattr(neuron, "activation", None), "name", "")
-        table.add_row(
-            neuron.name,
-            neuron.kind,
-            str(neuron.layer),
-            activation if neuron.kind not in ("input", "bias") else "",
-            str(len(neuron.incoming)),
-        )
-    return table
-
-
-def links_table(net: Network) -> Table:
-    """One row per link in network order: name, weight, frozen."""
-    table = Table(title="Links")
-    table.add_column("link")
-    table.add_column("weight", justify="right")
-    table.add_column("frozen")
-    for link in net.links:
-        table.add_row(link.name, f"{link.weight:+.6f}", "yes" if link.frozen else "")
-    return table
-
-
-def network_summary(net: Network) -> Table:
-    """A short key-value summary: layer sizes, activations, loss, seed, parameters, data."""
-    table = Table(title="Network", show_header=False)
-    table.add_column("key", style="bold")
-    table.add_column("value")
-    layers = net.layers
-    table.add_row("layers", " → ".join(str(len(layer)) for layer in layers))
-    activations = []
-    for layer in layers[1:]:
-        names = {getattr(n.activation, "name", "?") for n in layer}
-        activations.append("/".join(sorted(names)))
-    table.add_row("activations", " → ".join(activations))
-    table.add_row("loss", net.loss_function.name)
-    links = net.links
-    frozen = sum(1 for link in links if link.frozen)
-    table.add_row("links", f"{len(links)} ({frozen} frozen)" if frozen else str(len(links)))
-    table.add_row("seed", str(getattr(net, "seed", None)))
-    prep: Preprocessing | None = getattr(net, "preprocessing", None)
-    if prep is not None:
-        table.add_row("inputs", ", ".join(prep.input_names))
-        table.add_row("outputs", ", ".join(prep.target_names))
-        if prep.classes is not None:
-            table.add_row("classes", ", ".join(prep.classes))
-        table.add_row("standardised", "yes" if prep.mean is not None else "no")
-    log: TrainingLog | None = getattr(net, "training_log", None)
-    if log is not None and log.epochs:
-        last = log.last
-        table.add_row("trained", f"{len(log)} epochs: {log.stopped}")
-        table.add_row("train loss", _loss(last.train_loss))
-        if last.train_accuracy is not None:
-            table.add_row("train accuracy", _percent(last.train_accuracy))
-        if last.test_loss is not None:
-            table.add_row("test loss", _loss(last.test_loss))
-        if last.test_accuracy is not None:
-            table.add_row("test accuracy", _percent(last.test_accuracy))
-    return table
-
-
-def show_network(net: Network, links: bool = True) -> RenderableType:
-    """Everything ``lernpy show`` prints: summary, history, neurons and links."""
-    parts: list[RenderableType] = [network_summary(net)]
-    log: TrainingLog | None = getattr(net, "training_log", None)
-    if log is not None and log.epochs:
-        parts.append(history_table(log))
-    parts.append(neurons_table(net))
-    if links:
-        parts.append(links_table(net))
-    return Group(*parts)
-
-
-def print_renderable(renderable: RenderableType, console: Console | None = None) -> None:
-    """Print to stdout (or ``console``); plain text when stdout is not a terminal."""
-    (console or Console()).print(renderable)

@@ -362,7 +362,36 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
         )
         grid.add(["data", f"{len(run.data)} sample" + ("s" if len(run.data) > 1 else "")])
         grid.add(["next", describe_planned(run.peek()).removeprefix("next: ")])
+    _add_workflow_rows(grid, net)
     return grid
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a percentage to one place (blank for None): how accuracy is printed."""
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _add_workflow_rows(grid: Grid, net: Network) -> None:
+    """What a network trained on a data file carries: its preprocessing and training log."""
+    prep = getattr(net, "preprocessing", None)
+    if prep is not None:
+        grid.add(["inputs", ", ".join(prep.input_names)])
+        grid.add(["outputs", ", ".join(prep.target_names)])
+        if prep.classes is not None:
+            grid.add(["classes", ", ".join(prep.classes)])
+        grid.add(["standardised", "yes" if prep.mean is not None else "no"])
+    log = getattr(net, "training_log", None)
+    if log is None or not log.epochs:
+        return
+    last = log.last
+    grid.add(["trained", f"{len(log)} epochs: {log.stopped}"])
+    grid.add(["train loss", num(last.train_loss)])
+    if last.train_accuracy is not None:
+        grid.add(["train accuracy", percent(last.train_accuracy)])
+    if last.test_loss is not None:
+        grid.add(["test loss", num(last.test_loss)])
+    if last.test_accuracy is not None:
+        grid.add(["test accuracy", percent(last.test_accuracy)])
 
 
 def _last_loss(trace: Trace | None) -> float | None:
@@ -534,7 +563,10 @@ def html(obj: object) -> str:
 
 @html.register
 def _(net: Network) -> str:
-    parts = [grid_html(summary_grid(net)), grid_html(neuron_grid(net))]
+    from .pictures import diagram_svg  # the diagram, inline: a notebook shows it with the tables
+
+    diagram = f'<div class="lernpy-diagram">{diagram_svg(net)}</div>'
+    parts = [grid_html(summary_grid(net)), diagram, grid_html(neuron_grid(net))]
     if len(net.links) <= LINK_LIMIT:
         parts.append(grid_html(link_grid(net)))
     else:

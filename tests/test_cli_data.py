@@ -76,10 +76,17 @@ def test_show_prints_summary_history_neurons_and_links(trained):
     assert result.returncode == 0, result.stderr
     net = load(folder / "net.json")
     out = result.stdout
-    assert "4 → 6 → 3" in out and "setosa, versicolor, virginica" in out
+    assert "4-6-3: x1 x2 x3 x4 | h1 h2 h3 h4 h5 h6 | y1 y2 y3" in out
+    assert "setosa, versicolor, virginica" in out
     assert "sepal_length, sepal_width, petal_length, petal_width" in out
-    for link in net.links:
-        assert f"{link.name}" in out and f"{link.weight:+.6f}" in out
+    # the link table: one row per link, in network order, with the saved weight to 9 places
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and "→" in r[0]]
+    assert [r[0] for r in rows] == [link.name for link in net.links]
+    for link, r in zip(net.links, rows, strict=True):
+        assert float(r[1]) == pytest.approx(link.weight, abs=5e-10)
+    neurons = [r[0] for r in (line.split() for line in out.splitlines()) if r]
+    for neuron in net.neurons:
+        assert neuron.name in neurons
     assert "4 epochs" in out
 
 

@@ -139,6 +139,18 @@ def test_a_missing_file_is_a_csv_error_not_an_os_error(tmp_path):
         read_csv(tmp_path / "nope.csv")
 
 
+def test_unreadable_files_are_csv_errors_and_a_bom_and_crlf_are_read(tmp_path):
+    """A directory or non-UTF-8 bytes name the file; a BOM and CRLF line ends read as text."""
+    with pytest.raises(CSVError, match=r"data: is a directory, not a CSV file"):
+        read_csv(tmp_path.joinpath("data").mkdir() or tmp_path / "data")
+    (tmp_path / "latin.csv").write_bytes("a,b\n1,\xe9\n".encode("latin-1"))
+    with pytest.raises(CSVError, match=r"latin.csv: is not UTF-8 text \(invalid"):
+        read_csv(tmp_path / "latin.csv")
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfa,b\r\n1,2\r\n3,4\r\n")
+    plain = read_csv(io.StringIO("a,b\n1,2\n3,4\n"), name=str(tmp_path / "bom.csv"))
+    assert read_csv(tmp_path / "bom.csv") == plain
+
+
 def test_file_objects_are_read_and_named_in_errors():
     """A text stream works, and errors use the name given for it."""
     with pytest.raises(CSVError, match="^stdin, line 2, column 1"):

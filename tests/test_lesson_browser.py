@@ -6,6 +6,7 @@ the tests are skipped and say why.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from browser import Browser, find_chromium
 
 from lernpy import Network, datasets, examples
+from lernpy.explain import num
 from lernpy.pictures import write_lesson
 
 CHROMIUM = find_chromium()
@@ -36,6 +38,9 @@ def mazur_page(tmp_path_factory) -> str:
     return path.as_uri()
 
 
+UPDATE_W5 = "h1→o1 (w5) updates: w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × 0.082167041 = 0.35891648"
+
+
 def text(b: Browser, selector: str) -> str:
     return b.evaluate(f"document.querySelector({selector!r}).textContent")
 
@@ -52,13 +57,13 @@ def test_step_to_the_w5_update_read_it_and_step_back(browser, mazur_page, tmp_pa
     b.open(mazur_page)
     assert text(b, "#where").startswith("step 0 of")
     for _ in range(200):
-        if text(b, "#step").startswith("update h1→o1"):
+        if text(b, "#step").startswith("h1→o1 (w5) updates"):
             break
         b.click("#next")
-    assert text(b, "#step") == "update h1→o1 (w5): 0.40000000 → 0.35891648"
+    assert text(b, "#step") == UPDATE_W5
     assert b.evaluate("document.body.innerText.includes('0.35891648')")
     cells = row(b, "h1→o1")
-    assert cells[1] == "0.40000000" and cells[4] == "0.08216704" and cells[6] == "0.35891648"
+    assert cells[1] == "0.4" and cells[4] == "0.082167041" and cells[6] == "0.35891648"
     assert (
         text(b, '.link-label[data-name="h1→o1"]') == "w5 0.3589"
     )  # the diagram's label follows the weight
@@ -66,16 +71,16 @@ def test_step_to_the_w5_update_read_it_and_step_back(browser, mazur_page, tmp_pa
     b.click('.link[data-name="h1→o1"]')  # click the link itself in the diagram
     explained = text(b, "#explain")
     assert "h1→o1 (w5)" in explained
-    assert "= 0.74136507 × 0.18681560 × 0.59326999" in explained
-    assert "= 0.40000000 − 0.5 × 0.08216704 = 0.35891648" in explained
+    assert "= 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in explained
+    assert "= 0.4 − 0.5 × 0.082167041 = 0.35891648" in explained
 
     b.click("#prev")
-    assert text(b, "#step") != "update h1→o1 (w5): 0.40000000 → 0.35891648"
+    assert text(b, "#step") != UPDATE_W5
     cells = row(b, "h1→o1")
-    assert cells[1] == "0.40000000" and cells[6] == "·"
+    assert cells[1] == "0.4" and cells[6] == "·"
     assert text(b, '.link-label[data-name="h1→o1"]') == "w5 0.4"
     explained = text(b, "#explain")
-    assert "0.08216704" in explained and "0.35891648" not in explained
+    assert "0.082167041" in explained and "0.35891648" not in explained
 
     shots = Path(os.environ.get("LERNPY_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
@@ -103,7 +108,17 @@ def test_neuron_and_sample_buttons_move_by_their_grain(browser, tmp_path):
     for _ in range(3):
         b.click("#next-sample")
         seen.append(text(b, "#step").split(":")[0])
-    assert seen == ["sample 1", "sample 2", "sample 3"]
+    assert seen == ["sample 1 presented", "sample 2 presented", "sample 3 presented"]
     b.click("#last")
-    assert text(b, "#step").startswith("epoch 0 ends")
+    assert text(b, "#step").startswith("epoch 0 ended")
     assert set(b.requests) == {page.as_uri()}
+
+
+def test_the_page_prints_numbers_as_the_terminal_does(browser, mazur_page):
+    """The page's num() gives, for each number, exactly lernpy.explain.num's text."""
+    numbers = [0.4, 0.35891647971788465, -0.5, 1.0, 0.0, 4.3856773447434685e-08, -2.5e-12,
+               12345678.9, 0.0009, 0.001, -0.019049118, 3.0e15, 0.1 + 0.2]  # fmt: skip
+    b = browser
+    b.open(mazur_page)
+    got = b.evaluate(f"{json.dumps(numbers)}.map(x => num(x))")
+    assert got == [num(x) for x in numbers]

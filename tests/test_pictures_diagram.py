@@ -215,9 +215,11 @@ def test_large_network_is_summarised_per_layer():
 
 
 def test_jupyter_shows_the_diagram_and_draw_writes_it(tmp_path):
-    """Network._repr_svg_ is the diagram; draw(net, path) writes the same SVG."""
+    """Network's Jupyter HTML holds the diagram inline; draw(net, path) writes the same SVG."""
     net = examples.mazur()
-    svg = net._repr_svg_()
+    svg = diagram_svg(net)
+    assert svg in net._repr_html_()
+    assert not hasattr(net, "_repr_svg_")  # one Jupyter view: the HTML, which holds the diagram
     assert len(by_class(parse(svg), "neuron")) == len(net.neurons)
     out = tmp_path / "net.svg"
     assert draw(net, out) == out.read_text(encoding="utf-8") == svg

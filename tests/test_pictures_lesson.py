@@ -8,7 +8,8 @@ import re
 import pytest
 
 from lernpy import LernpyError, Network, NumericError, datasets, examples
-from lernpy.pictures import explain, lesson_html, record, write_lesson
+from lernpy.explain import describe, num
+from lernpy.pictures import lesson_html, record, write_lesson
 from lernpy.pictures.lesson import state_at
 
 
@@ -53,7 +54,23 @@ def test_the_w5_update_frame_holds_mazurs_published_weight():
     assert round(state_at(rec, at)[1][k][0], 8) == 0.35891648
     assert state_at(rec, at - 1)[1][k][0] == 0.4
     assert [row[0] for row in rec["frames"][at]["dl"]] == [k]  # only w5 changed in that step
-    assert "0.40000000 → 0.35891648" in rec["frames"][at]["t"]
+    assert rec["frames"][at]["t"] == (
+        "h1→o1 (w5) updates: w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × 0.082167041 = 0.35891648"
+    )
+
+
+def test_step_lines_are_the_terminals_lines():
+    """Each frame's line is lernpy.explain.describe of the same step in a separate run."""
+    _, rec = mazur_record()
+    other = examples.mazur()
+    run = other.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    lines = []
+    while not run.finished:
+        lines.append(describe(run.step()))  # described while the network holds its numbers
+    assert [f["t"] for f in rec["frames"][1:]] == lines
+    assert (
+        "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992" in lines
+    )
 
 
 def explanation(rec: dict, name: str, stage: int) -> str:
@@ -66,23 +83,32 @@ def test_output_link_explanation_has_the_published_chain_rule():
     _, rec = mazur_record()
     text = explanation(rec, "h1→o1", 2)
     assert "h1→o1 (w5)" in text
-    assert "= 0.74136507 × 0.18681560 × 0.59326999" in text
-    assert "= 0.08216704" in text
-    assert "error(o1) = value − target = 0.75136507 − 0.01000000 = 0.74136507" in text
-    assert "= 0.40000000 − 0.5 × 0.08216704 = 0.35891648" in text
+    assert "= 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in text
+    assert "= 0.75136507 − 0.01 = 0.74136507" in text  # error(o1) = out − target
+    assert "= 0.4 − 0.5 × 0.082167041 = 0.35891648" in text
     assert "0.35891648" not in explanation(rec, "h1→o1", 1)  # not yet updated at Learned
-    assert "once the backward pass reaches o1" in explanation(rec, "h1→o1", 0)
+    assert "0.082167041" in explanation(rec, "h1→o1", 1)
+    delivered = explanation(rec, "h1→o1", 0)
+    assert "= 0.4 × 0.593269992" in delivered and "has not reached h1→o1" in delivered
+
+
+def test_explanations_are_the_terminals_explanations():
+    """After the run, each link's last recorded explanation is its link.explain() text."""
+    _, rec = mazur_record()
+    other = examples.mazur()
+    other.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
+    for k, link in enumerate(rec["links"]):
+        assert "\n".join(rec["explain"][k][-1][1]) == other[link["name"]].explain().text()
 
 
 def test_hidden_link_explanation_sums_the_blame_of_both_outputs():
-    """w1: error(h1) = 0.036350306, × 0.241300709 × 0.05 = 0.000438568; new w1 0.149780716."""
+    """w1: ∂E/∂out_h1 = 0.036350306, × 0.241300709 × 0.05 = 0.000438568; new w1 0.149780716."""
     _, rec = mazur_record()
     text = explanation(rec, "i1→h1", 2)
-    assert "error(h1) = Σ blame = w(h1→o1)·sensitivity(o1) + w(h1→o2)·sensitivity(o2)" in text
-    assert "0.40000000 × 0.13849856 + 0.50000000 × −0.03809824 = 0.03635031" in text
-    assert "= 0.03635031 × 0.24130071 × 0.05000000" in text
-    assert "= 0.00043857" in text
-    assert "= 0.15000000 − 0.5 × 0.00043857 = 0.14978072" in text
+    assert "= 0.138498562 × 0.4 + (-0.038098237) × 0.5" in text  # w5, w7 before their update
+    assert "= 0.055399425 + (-0.019049118) = 0.036350306" in text
+    assert "= 0.036350306 × 0.241300709 × 0.05 = 0.000438568" in text
+    assert "= 0.15 − 0.5 × 0.000438568 = 0.149780716" in text
 
 
 def test_frozen_bias_link_says_it_never_changes():
@@ -93,20 +119,28 @@ def test_frozen_bias_link_says_it_never_changes():
     assert "frozen" in "\n".join(rec["explain"][k][-1][1])
 
 
-def test_explain_fused_softmax_and_momentum_from_plain_numbers():
-    """The pure function writes value − target for fused outputs and the momentum term."""
-    lines = explain(
-        dict(name="h1→y2", label=None, source="h1", target="y2", stage="updated", weight=0.5,
-             source_value=0.25, link_value=0.125, target_kind="output",
-             target_activation="softmax", target_value=0.7, target_net=1.0, target_error=-1.4,
-             target_sensitivity=0.7, slope=None, fused=True, loss="cross_entropy",
-             target_target=0.0, blames=[], sensitivity=0.175, blame=0.35, old=0.5,
-             gradient=0.175, rate=0.1, momentum_term=0.01, new=0.4925, batch=False)
-    )  # fmt: skip
-    text = "\n".join(lines)
-    assert "sensitivity(y2) × value(h1)" in text
-    assert "sensitivity(y2) = value − target = 0.70000000 − 0.00000000 = 0.70000000" in text
-    assert "= 0.50000000 + 0.01000000 − 0.1 × 0.17500000 = 0.49250000" in text
+def test_fused_softmax_and_momentum_explanations_have_the_runs_numbers():
+    """Softmax with cross-entropy: out − target; momentum's term in the second update."""
+    data = [((0.5, -1.0), (0.0, 1.0)), ((1.0, 0.25), (1.0, 0.0))]
+    options = dict(rate=0.1, momentum=0.9)
+
+    def build() -> Network:
+        return Network.layered(2, 2, output="softmax", loss="cross_entropy", seed=3)
+
+    rec = record(build(), data, **options)
+    other = build()
+    assert other.loss_function.name == "cross_entropy"
+    steps = other.scheduler(data, **options).run()
+    first, second = [s for s in steps if s.kind == "Updated" and s.link.name == "x1→y2"]
+    # momentum's term by hand: 0.9 × the first update's change
+    assert second.momentum_term == pytest.approx(0.9 * (first.new - first.old), rel=1e-12)
+    k = [link["name"] for link in rec["links"]].index("x1→y2")
+    text = "\n".join(rec["explain"][k][-1][1])
+    y2 = other["y2"]
+    assert f"= {num(y2.value)} − {num(y2.target)} = {num(y2.value - y2.target)}" in text
+    term = num(second.momentum_term)
+    assert f"+ {f'({term})' if second.momentum_term < 0 else term} − 0.1 × " in text
+    assert f"= {num(second.new)}" in text
 
 
 def test_page_is_self_contained_and_makes_no_request():

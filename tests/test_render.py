@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
@@ -253,6 +254,25 @@ def test_network_html_is_valid_and_complete():
     assert len(parsed.tables) == 3
     neuron_rows = {row[0]: row for row in parsed.tables[1][1:]}
     assert neuron_rows["o1"][2:5] == ["1.105905967", "0.75136507", "0.74136507"]
+
+
+def test_network_html_holds_the_summary_and_one_inline_diagram():
+    """Jupyter's one view of a network: the summary's numbers as the text shows them, then one
+    self-contained <svg> with a circle per neuron."""
+    net, _ = mazur()
+    markup = net._repr_html_()
+    summary = parse(markup).tables[0]
+    text = text_of(render.summary(net), 120)
+    for key, value in summary:  # every summary row, word for word as the terminal prints it
+        assert re.search(rf"^\s*{re.escape(key)}\s+{re.escape(value)}\s*$", text, re.M), key
+    assert "0.298371109" in text  # Mazur's published loss of the sample, in both
+    assert any("0.298371109" in value for _, value in summary)
+    (start,) = [m.start() for m in re.finditer(r"<svg\b", markup)]
+    end = markup.index("</svg>", start) + len("</svg>")
+    svg = ET.fromstring(markup[start:end])
+    circles = [e for e in svg.iter() if e.tag.rpartition("}")[2] == "circle"]
+    assert len(circles) == len(net.neurons) == 8
+    assert "src=" not in markup and "href" not in markup and "url(" not in markup
 
 
 def test_everything_shows_itself():

@@ -20,7 +20,7 @@ from pathlib import Path
 from lernpy.pictures.boundary import boundary_svg, heatmap_svg, sample_grid
 from lernpy.pictures.curves import curves_svg
 from lernpy.pictures.diagram import diagram_svg, summary_svg
-from lernpy.pictures.lesson import explain, lesson_html, record, write_lesson
+from lernpy.pictures.lesson import lesson_html, record, write_lesson
 
 
 def save(text: str, path: str | os.PathLike) -> Path:
@@ -49,7 +49,6 @@ __all__ = [
     "curves_svg",
     "diagram_svg",
     "draw",
-    "explain",
     "heatmap_svg",
     "lesson_html",
     "record",

@@ -92,9 +92,17 @@ const F = D.frames;
 let cur = 0;
 let chosen = null;
 const $ = (id) => document.getElementById(id);
-function num(x) {
+// lernpy.explain.num, so that the page prints every number as the terminal does:
+// 9 decimal places, trailing zeros dropped; tiny or huge numbers in scientific notation
+function num(x, places = 9) {
   if (x === null || x === undefined) return "\\u00b7";
-  return x.toFixed(8).replace("-", "\\u2212");
+  if (x === 0) return "0";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  if (10 ** (2 - places) <= Math.abs(x) && Math.abs(x) < 1e7) {
+    return x.toFixed(places).replace(/0+$/, "").replace(/\\.$/, "");
+  }
+  const sci = x.toExponential(Math.max(places - 6, 2));  // 4.386e-8: Python writes e-08
+  return sci.replace(/e([+-])(\\d)$/, (_, sign, digit) => "e" + sign + "0" + digit);
 }
 function short(x) { return Number(x.toPrecision(4)).toString().replace("-", "\\u2212"); }
 const POS = "#2563eb", NEG = "#ea580c", ZERO = "#9ca3af";
