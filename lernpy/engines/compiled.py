@@ -167,7 +167,8 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
             values = [v(o) for o in outputs]
             if half_sse:
                 squares = " + ".join(
-                    f"({vo} - {target_of[id(o)]}) ** 2" for vo, o in zip(values, outputs)
+                    f"({vo} - {target_of[id(o)]}) * ({vo} - {target_of[id(o)]})"
+                    for vo, o in zip(values, outputs)
                 )
                 body.append(f"loss = 0.5 * ({squares})")
                 for vo, o in zip(values, outputs):
