@@ -1,4 +1,4 @@
-"""Handwritten 8x8 digits: a 64-10 softmax network (needs scikit-learn: lernpy[digits])."""
+"""Handwritten 8x8 digits: a 64-32-10 tanh/softmax network (needs scikit-learn: lernpy[digits])."""
 
 from lernpy import Network, datasets
 from lernpy.csvdata import split
@@ -25,14 +25,16 @@ def main() -> None:
     print(f"{len(train)} images to learn from, {len(test)} held out; the first one:")
     show(train[0][0])
 
-    net = Network.layered(64, 10, activation="softmax", loss="cross_entropy", seed=0)
+    net = Network.layered(
+        64, 32, 10, activation="tanh", output="softmax", loss="cross_entropy", seed=0
+    )
     print(net)
 
     def report(epoch):
         print(f"  epoch {epoch.epoch}: loss {epoch.train_loss:.4f}, "
               f"train {epoch.train_accuracy:.1%}, test {epoch.test_accuracy:.1%}")  # fmt: skip
 
-    log = fit(net, train, test, epochs=2, rate=0.05, on_epoch=report)
+    log = fit(net, train, test, epochs=10, rate=0.02, on_epoch=report)
     print(log.stopped)
     print(f"test accuracy {log.last.test_accuracy:.1%} on {len(test)} images")
     print("confusion on the test images (rows: true digit, columns: predicted)")
