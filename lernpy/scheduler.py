@@ -297,6 +297,48 @@ def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
     return runs
 
 
+def check_options(
+    rate: object,
+    momentum: object,
+    batch_size: object,
+    reduce: object,
+    update: object,
+    epochs: object,
+    samples: int,
+) -> tuple[float, float, int]:
+    """Check training options; return rate, momentum and the batch size (≤ ``samples``).
+
+    One check for the scheduler and the engines (which cannot afford to build a
+    Scheduler just to check its options), so both give the same errors.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
+        raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
+    if (
+        isinstance(momentum, bool)
+        or not isinstance(momentum, (int, float))
+        or not 0.0 <= momentum < 1.0
+    ):
+        raise LernpyError(f"momentum is {momentum!r}: expected a number in [0, 1)")
+    if batch_size in (None, "all"):
+        batch_size = samples
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise LernpyError(
+            f"batch_size is {batch_size!r}: expected a whole number ≥ 1, None or 'all'"
+        )
+    if reduce not in ("mean", "sum"):
+        raise UnknownNameError(f"reduce is {reduce!r}: expected 'mean' or 'sum'")
+    if update not in ("deferred", "immediate"):
+        raise UnknownNameError(f"update is {update!r}: expected 'deferred' or 'immediate'")
+    if update == "immediate" and batch_size != 1:
+        raise LernpyError(
+            f"update='immediate' needs batch_size=1 (got {batch_size}): a batch's weights "
+            "change only once all its samples are seen"
+        )
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
+    return float(rate), float(momentum), min(batch_size, samples)
+
+
 class Scheduler(Shows):
     """Steps through training on ``data``: one step, a named grain, or a run.
 
@@ -331,43 +373,17 @@ class Scheduler(Shows):
     ) -> None:
         net.check_ready()
         samples = net.check_data(data)
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, (int, float))
-            or not 0.0 <= rate < math.inf
-        ):
-            raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
-        if (
-            isinstance(momentum, bool)
-            or not isinstance(momentum, (int, float))
-            or not 0.0 <= momentum < 1.0
-        ):
-            raise LernpyError(f"momentum is {momentum!r}: expected a number in [0, 1)")
-        if batch_size in (None, "all"):
-            batch_size = len(samples)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise LernpyError(
-                f"batch_size is {batch_size!r}: expected a whole number ≥ 1, None or 'all'"
-            )
-        if reduce not in ("mean", "sum"):
-            raise UnknownNameError(f"reduce is {reduce!r}: expected 'mean' or 'sum'")
-        if update not in ("deferred", "immediate"):
-            raise UnknownNameError(f"update is {update!r}: expected 'deferred' or 'immediate'")
-        if update == "immediate" and batch_size != 1:
-            raise LernpyError(
-                f"update='immediate' needs batch_size=1 (got {batch_size}): a batch's weights "
-                "change only once all its samples are seen"
-            )
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
+        rate, momentum, batch_size = check_options(
+            rate, momentum, batch_size, reduce, update, epochs, len(samples)
+        )
         if history not in ("all", "batch"):
             raise UnknownNameError(f"history is {history!r}: expected 'all' or 'batch'")
 
         self.net = net
         self.data = samples
-        self.rate = float(rate)
-        self.momentum = float(momentum)
-        self.batch_size = min(batch_size, len(samples))
+        self.rate = rate
+        self.momentum = momentum
+        self.batch_size = batch_size
         self.reduce = reduce
         self.update = update
         self.shuffle = shuffle

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 
 from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.network import Network
-from lernpy.scheduler import Scheduler
+from lernpy.scheduler import Scheduler, check_options
 from lernpy.trace import Trace
 from lernpy.training import EpochReport, History
 
 from . import compiled
-from .base import Checkpoint, Options, check_options, half_done, write_back
+from .base import Checkpoint, Options, half_done, write_back
 
 ENGINES = ("auto", "reference", "compiled", "numpy")
 

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lernpy.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
-from lernpy.errors import LernpyError, UnknownNameError
 from lernpy.network import Network
 
 Sample = tuple[tuple[float, ...], tuple[float, ...]]
@@ -61,48 +60,6 @@ class LastSample:
     old_weights: Sequence[float]  # the weights this sample was run with
     gradients: Sequence[float] | None  # the last batch's summed gradients (None: batch of 1)
     batch: int  # the last batch's size
-
-
-def check_options(
-    rate: object,
-    momentum: object,
-    batch_size: object,
-    reduce: object,
-    update: object,
-    epochs: object,
-    samples: int,
-) -> tuple[float, float, int]:
-    """The scheduler's checks of its options, same messages (rate, momentum, batch size).
-
-    The engines cannot afford to build a Scheduler (its plan is O(links)) just to
-    check the options; tests hold both to the same errors.
-    """
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
-        raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
-    if (
-        isinstance(momentum, bool)
-        or not isinstance(momentum, (int, float))
-        or not 0.0 <= momentum < 1.0
-    ):
-        raise LernpyError(f"momentum is {momentum!r}: expected a number in [0, 1)")
-    if batch_size in (None, "all"):
-        batch_size = samples
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise LernpyError(
-            f"batch_size is {batch_size!r}: expected a whole number ≥ 1, None or 'all'"
-        )
-    if reduce not in ("mean", "sum"):
-        raise UnknownNameError(f"reduce is {reduce!r}: expected 'mean' or 'sum'")
-    if update not in ("deferred", "immediate"):
-        raise UnknownNameError(f"update is {update!r}: expected 'deferred' or 'immediate'")
-    if update == "immediate" and batch_size != 1:
-        raise LernpyError(
-            f"update='immediate' needs batch_size=1 (got {batch_size}): a batch's weights "
-            "change only once all its samples are seen"
-        )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
-    return float(rate), float(momentum), min(batch_size, samples)
 
 
 def builtin(act) -> str | None:
