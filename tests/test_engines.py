@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lernpy import LernpyError, Network, NumericError, Trace
+from lernpy import LernpyError, Network, NumericError, Trace, datasets
 from lernpy.engines import choose, compiled
 from lernpy.engines.base import Options
 
@@ -402,3 +402,42 @@ def test_training_fast_lane_walks_exactly_like_the_step_by_step_walk(case, keep)
         rows = [s.fields() for s in trace] if trace is not None else []
         runs.append((copy_.state(), losses, rows, error))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), data=st.data())
+def test_frozen_link_with_an_old_velocity_keeps_its_weight_under_momentum(engine, case, data):
+    """A link frozen after momentum training keeps its weight: its old velocity moves nothing."""
+    needs(engine)
+    net, samples, options, epochs = case
+    assume(any(link.frozen for link in net.links))
+    options = {**options, "momentum": data.draw(st.sampled_from([0.5, 0.9]))}
+    step = st.floats(-0.5, 0.5, allow_nan=False, allow_infinity=False).filter(bool)
+    for link in net.links:  # as left by earlier training with momentum
+        link.velocity = data.draw(step)
+    if engine == "numpy":
+        from lernpy.engines import numpy_engine
+
+        opts = Options(options["rate"], options["momentum"], 1, options["reduce"], True)
+        assume(numpy_engine.why_not(net, opts) is None)
+    reference, expected, fast, history = train_both(net, samples, options, epochs, engine)
+    assume(not_saturated(reference))
+    assert history.engine == engine
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+    assert losses_agree(history.loss, expected.loss)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_link_frozen_after_momentum_training_stays_put_in_online_training(engine):
+    """Momentum training, freeze a link, train on per sample: every weight is the reference's."""
+    needs(engine)
+    net = Network.layered(2, 12, 8, 1, activation="sigmoid", seed=3)
+    net.train(datasets.xor(), epochs=3, rate=0.5, momentum=0.9, engine="reference")
+    net.freeze(net.links[0])
+    options = dict(rate=0.5, momentum=0.9, shuffle=False)
+    reference, expected, fast, history = train_both(net, datasets.xor(), options, 3, engine)
+    assert history.engine == engine
+    assert fast.links[0].weight == net.links[0].weight
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+    assert losses_agree(history.loss, expected.loss)

@@ -560,7 +560,11 @@ class Session:
                     u *= momentum
                     g *= rate
                     u -= g
-                    W[li - 1] += u
+                    if M is not None:  # frozen links keep their weight (and an old velocity)
+                        multiply(u, M[li - 1], out=g)
+                        W[li - 1] += g
+                    else:
+                        W[li - 1] += u
                 else:
                     g *= minus_rate
                     W[li - 1] += g
