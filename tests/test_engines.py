@@ -441,3 +441,20 @@ def test_link_frozen_after_momentum_training_stays_put_in_online_training(engine
     assert fast.links[0].weight == net.links[0].weight
     assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
     assert losses_agree(history.loss, expected.loss)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_numeric_error_in_a_later_epoch_names_the_references_epoch(engine):
+    """A blow-up in epoch 2 is reported as epoch 2 by every engine, word for word."""
+    needs(engine)
+    net = Network.layered(2, 3, 1, activation="identity", output="identity", seed=1)
+    data = [((1.0, 2.0), (3.0,)), ((2.0, -1.0), (1.0,)), ((0.5, 0.5), (2.0,))]
+    reference = copy.deepcopy(net)
+    with pytest.raises(NumericError) as expected:
+        reference.train(data, epochs=500, rate=0.3, engine="reference")
+    assert "(epoch 0)" not in str(expected.value)
+    with pytest.raises(NumericError) as got:
+        net.train(data, epochs=500, rate=0.3, engine=engine)
+    assert str(got.value) == str(expected.value)
+    assert len(got.value.history.loss) == len(expected.value.history.loss)
+    assert net.weights() == reference.weights()

@@ -240,8 +240,9 @@ def train(
         # runs the epoch); the engine then carries on from the reference's state.
         history.checkpoints.append(point)
         restore(net, point)
-        rerun = Scheduler(net, samples, epochs=1, trace=None, history="batch", **options)
+        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
         rerun._order = list(point.order)
+        rerun._seek((e, 0, 0, 0))  # at epoch e, so that an error names the same epoch
         try:
             loss = rerun.step("epoch").loss
         except NumericError as error:
