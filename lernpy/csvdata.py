@@ -390,8 +390,13 @@ def write_csv(
     handle: TextIO
     close = False
     if isinstance(target, (str, os.PathLike)):
-        handle = open(target, "w", encoding="utf-8", newline="")
-        close = True
+        # all the text first, then one atomic write: a failure leaves the old file as it was
+        from lernpy.io import _write_atomically
+
+        buffer = io.StringIO()
+        write_csv(buffer, samples, input_names, target_names, classes)
+        _write_atomically(os.fspath(target), buffer.getvalue().encode("utf-8"))
+        return
     else:
         handle = target
     try:

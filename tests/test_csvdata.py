@@ -240,3 +240,18 @@ def test_standardizer_leaves_a_constant_column_unscaled():
     assert s.std[0] == 1.0
     assert s.inputs((2.0, 2.0)) == (0.0, 0.0)
     assert all(math.isfinite(v) for v in s.inputs((5.0, 9.0)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(finite, finite, finite), min_size=1, max_size=20), st.data())
+def test_write_csv_that_fails_halfway_leaves_the_old_file(tmp_path_factory, rows, data):
+    """A sample that cannot be written, after good ones: the old file stays whole, no temp file."""
+    folder = tmp_path_factory.mktemp("csv")
+    path = folder / "data.csv"
+    path.write_text("a,b,c\n1.0,2.0,3.0\n", encoding="utf-8")
+    samples = [((a, b), (c,)) for a, b, c in rows]
+    samples.insert(data.draw(st.integers(1, len(samples))), ((1.0,),))  # not a pair
+    with pytest.raises(ValueError):
+        write_csv(path, samples, ("a", "b"), ("c",))
+    assert path.read_text(encoding="utf-8") == "a,b,c\n1.0,2.0,3.0\n"
+    assert [p.name for p in folder.iterdir()] == ["data.csv"]
