@@ -41,7 +41,10 @@ def _fail_if_not_number(value: object, what: str) -> float:
     """``value`` as a float, or a BadValueError naming ``what``."""
     if not isinstance(value, numbers.Real):  # numpy scalars are Real too; str and None are not
         raise BadValueError(f"{what} is {value!r}: expected a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int (or Fraction) past the largest float
+        raise BadValueError(f"{what} is too large for a float: expected a finite number") from None
     if not math.isfinite(value):
         raise BadValueError(f"{what} is {value}: expected a finite number")
     return value

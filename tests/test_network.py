@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lernpy import (
     Activation,
@@ -212,3 +214,23 @@ def test_repr_is_short_and_informative():
         repr(Network.layered(2, 3, 1, seed=4))
         == "Network(2-3-1, sigmoid, loss=half_sse, 13 links, seed=4)"
     )
+
+
+@given(
+    big=st.integers(2**1024, 2**1100),
+    where=st.sampled_from(["input", "target", "weight", "set_weights"]),
+)
+def test_an_int_too_large_for_a_float_is_a_bad_value_and_changes_nothing(big, where):
+    """10**400 as an input, target or weight: a BadValueError naming it, not an OverflowError."""
+    net = Network.layered(2, 2, 1, seed=5)
+    net.forward([0.3, 0.7])
+    before = state_of(net)
+    calls = {
+        "input": lambda: net.forward([big, 0.0]),
+        "target": lambda: net.train([((0.1, 0.2), (big,))]),
+        "weight": lambda: net.add_link("x1", "y1", big),
+        "set_weights": lambda: net.set_weights({"x1→h1": big}),
+    }
+    with pytest.raises(BadValueError, match="too large"):
+        calls[where]()
+    assert state_of(net) == before
