@@ -458,3 +458,33 @@ def test_numeric_error_in_a_later_epoch_names_the_references_epoch(engine):
     assert str(got.value) == str(expected.value)
     assert len(got.value.history.loss) == len(expected.value.history.loss)
     assert net.weights() == reference.weights()
+
+
+def _blow_up(kind: str, exponent: int) -> tuple[Network, list]:
+    """A net that overflows only where the weights cannot show it (see the test below)."""
+    net = Network(seed=1)
+    net.add_neuron("x1", "identity", "input")
+    if kind == "blame":  # w · s into the input: past the float range, the update is not
+        net.add_neuron("y1", "identity", "output")
+        net.add_link("x1", "y1", 10.0**exponent)
+        return net, [((10.0 ** (30 - exponent),), (0.5,))]
+    # a net of inf under tanh: value 1.0, slope 0, so no weight moves
+    net.add_neuron("h1", "tanh", "hidden")
+    net.add_neuron("y1", "identity", "output")
+    net.add_link("x1", "h1", 10.0**exponent)
+    net.add_link("h1", "y1", 0.5)
+    return net, [((10.0 ** (320 - exponent),), (0.5,))]
+
+
+@settings(max_examples=20, deadline=None)
+@given(kind=st.sampled_from(["blame", "net"]), exponent=st.integers(280, 300))
+def test_compiled_engine_stops_where_the_reference_does(kind, exponent):
+    """An overflow the weights never see (a blame into an input, a net under tanh) still stops."""
+    net, data = _blow_up(kind, exponent)
+    reference = copy.deepcopy(net)
+    with pytest.raises(NumericError) as expected:
+        reference.train(data, epochs=2, rate=0.1, engine="reference")
+    with pytest.raises(NumericError) as got:
+        net.train(data, epochs=2, rate=0.1, engine="compiled")
+    assert str(got.value) == str(expected.value)
+    assert net.state() == reference.state()
