@@ -253,7 +253,10 @@ def test_the_same_seed_gives_the_same_step_stream(case):
         for link in net.links:
             link.velocity = 0.0
         run = net.scheduler(samples, rate=0.1, shuffle=True, epochs=3, momentum=0.5)
-        return [repr(s) for s in run.run()]
+        try:
+            return [repr(s) for s in run.run()]
+        except NumericError as error:  # identity nets can blow up: then the same way twice
+            return [repr(s) for s in run.trace] + [str(error)]
 
     assert stream() == stream()
 
