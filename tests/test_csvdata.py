@@ -255,3 +255,19 @@ def test_write_csv_that_fails_halfway_leaves_the_old_file(tmp_path_factory, rows
         write_csv(path, samples, ("a", "b"), ("c",))
     assert path.read_text(encoding="utf-8") == "a,b,c\n1.0,2.0,3.0\n"
     assert [p.name for p in folder.iterdir()] == ["data.csv"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(finite, min_size=1, max_size=8),
+    st.sampled_from(["inf", "-inf", "Infinity", "1e999", "-2e400"]),
+    st.data(),
+)
+def test_an_infinite_target_is_an_error_not_a_class_label(values, bad, data):
+    """A numeric target column with "inf" in it: a clear error naming it, not a one-hot column."""
+    rows = [f"{i}.0,{v!r}" for i, v in enumerate(values)]
+    at = data.draw(st.integers(0, len(rows)))
+    rows.insert(at, f"9.0,{bad}")
+    text = "x,y\n" + "\n".join(rows) + "\n"
+    with pytest.raises(CSVError, match=f"line {at + 2}, column 2"):
+        read_csv(io.StringIO(text), name="mem.csv")
