@@ -460,8 +460,17 @@ def test_numeric_error_in_a_later_epoch_names_the_references_epoch(engine):
     assert net.weights() == reference.weights()
 
 
-def _blow_up(kind: str, exponent: int) -> tuple[Network, list]:
-    """A net that overflows only where the weights cannot show it (see the test below)."""
+def _blow_up(kind: str, exponent: int, wide: bool) -> tuple[Network, list]:
+    """A net that overflows only where the weights cannot show it (see the test below).
+
+    ``wide``: 64 hidden neurons, so that the numpy engine takes its BLAS code paths.
+    """
+    if wide:  # x1→h1 huge: h1's net is inf under tanh, or its blame back to x1 overflows
+        net = Network.layered(1, 64, 1, activation="identity" if kind == "blame" else "tanh",
+                              output="identity", seed=1)  # fmt: skip
+        net.set_weights({"x1→h1": 10.0**exponent})
+        x = 10.0 ** ((-exponent + 30) if kind == "blame" else (320 - exponent))
+        return net, [((x,), (0.5,)), ((x,), (0.25,))]
     net = Network(seed=1)
     net.add_neuron("x1", "identity", "input")
     if kind == "blame":  # w · s into the input: past the float range, the update is not
@@ -476,15 +485,20 @@ def _blow_up(kind: str, exponent: int) -> tuple[Network, list]:
     return net, [((10.0 ** (320 - exponent),), (0.5,))]
 
 
-@settings(max_examples=20, deadline=None)
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("batch_size", [1, 2])
+@settings(max_examples=10, deadline=None)
 @given(kind=st.sampled_from(["blame", "net"]), exponent=st.integers(280, 300))
-def test_compiled_engine_stops_where_the_reference_does(kind, exponent):
+def test_engine_stops_where_the_reference_does(engine, wide, batch_size, kind, exponent):
     """An overflow the weights never see (a blame into an input, a net under tanh) still stops."""
-    net, data = _blow_up(kind, exponent)
+    needs(engine)
+    net, data = _blow_up(kind, exponent, wide)
+    options = dict(epochs=2, rate=0.1, batch_size=batch_size, shuffle=False)
     reference = copy.deepcopy(net)
     with pytest.raises(NumericError) as expected:
-        reference.train(data, epochs=2, rate=0.1, engine="reference")
+        reference.train(data, engine="reference", **options)
     with pytest.raises(NumericError) as got:
-        net.train(data, epochs=2, rate=0.1, engine="compiled")
+        net.train(data, engine=engine, **options)
     assert str(got.value) == str(expected.value)
     assert net.state() == reference.state()
