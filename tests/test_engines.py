@@ -502,3 +502,57 @@ def test_engine_stops_where_the_reference_does(engine, wide, batch_size, kind, e
         net.train(data, engine=engine, **options)
     assert str(got.value) == str(expected.value)
     assert net.state() == reference.state()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), data=st.data())
+def test_engine_takes_up_what_a_callback_changes(engine, case, data):
+    """A callback that sets a weight or freezes a link: the next epochs use it, as the reference."""
+    needs(engine)
+    net, samples, options, epochs = case
+    assume(epochs > 1)
+    if engine == "numpy":
+        from lernpy.engines import numpy_engine
+
+        opts = Options(options["rate"], options["momentum"], 1, options["reduce"], True)
+        assume(numpy_engine.why_not(net, opts) is None)
+    at = data.draw(st.integers(1, epochs - 1))
+    index = data.draw(st.integers(0, len(net.links) - 1))
+    weight = data.draw(st.floats(-1, 1))
+    freeze = data.draw(st.booleans())
+
+    def callback(report):
+        if report.epoch == at:
+            link = report.network.links[index]
+            link.weight = weight
+            link.frozen = link.frozen or freeze
+
+    runs = []
+    for name in ("reference", engine):
+        copy_ = copy.deepcopy(net)
+        try:
+            history = copy_.train(samples, epochs=epochs, engine=name, callback=callback, **options)
+        except (NumericError, OverflowError):
+            assume(False)
+        runs.append((copy_, history))
+    (reference, expected), (fast, history) = runs
+    assume(not_saturated(reference))
+    assert history.engine == engine
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+    assert losses_agree(history.loss, expected.loss)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_callback_that_changes_the_links_stops_the_engine_as_the_reference(engine):
+    """A link added by a callback: the reference refuses to go on, and so does every engine."""
+    needs(engine)
+
+    def callback(report):
+        if "x1→y1" not in report.network:
+            report.network.add_link("x1", "y1", 0.1)
+
+    for name in ("reference", engine):
+        net = Network.layered(2, 2, 1, seed=1)
+        with pytest.raises(LernpyError, match="links changed"):
+            net.train(datasets.xor(), epochs=3, engine=name, callback=callback)
