@@ -234,3 +234,24 @@ def test_an_int_too_large_for_a_float_is_a_bad_value_and_changes_nothing(big, wh
     with pytest.raises(BadValueError, match="too large"):
         calls[where]()
     assert state_of(net) == before
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda n: n.add_neuron("z", layer="a"), "layer is 'a'"),
+        (lambda n: n.add_neuron("z", layer=-1), "layer is -1"),
+        (lambda n: n.label("x1→h1", 5), "label 5"),
+        (lambda n: n.train([((0.1, 0.2), (1.0,))], epochs=2, callback=5), "callback is 5"),
+    ],
+)
+def test_bad_arguments_are_lernpy_errors_and_change_nothing(change, message):
+    """A layer that is not a whole number, a label that is not text, a callback that is not."""
+    net = Network.layered(2, 2, 1, seed=5)
+    net.forward([0.3, 0.7])
+    before, names = state_of(net), [n.name for n in net.neurons] + [x.name for x in net.links]
+    with pytest.raises(LernpyError, match=message):
+        change(net)
+    assert state_of(net) == before
+    assert [n.name for n in net.neurons] + [x.name for x in net.links] == names
+    assert len(net.layers) == 3
