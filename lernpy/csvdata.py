@@ -97,6 +97,15 @@ class CSVData:
         return self.classes[best]
 
 
+def _is_word(text: str) -> bool:
+    """Not a number at all (a non-finite number such as "inf" is still a number)."""
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
 def _number(text: str) -> float | None:
     """``text`` as a finite float, or None if it is not one."""
     try:
@@ -283,8 +292,9 @@ def read_csv(
     target_column_names = tuple(rows.names[c] for c in target_cols)
     if classes is None:
         col = target_cols[0]
+        # a word makes it a class label; "inf" or "1e999" is a number, and an error below
         categorical = len(target_cols) == 1 and any(
-            _number(row[col]) is None and row[col].lower() not in _MISSING for row in rows.rows
+            _is_word(row[col]) and row[col].lower() not in _MISSING for row in rows.rows
         )
     else:
         categorical = classes is not False
@@ -390,8 +400,13 @@ def write_csv(
     handle: TextIO
     close = False
     if isinstance(target, (str, os.PathLike)):
-        handle = open(target, "w", encoding="utf-8", newline="")
-        close = True
+        # all the text first, then one atomic write: a failure leaves the old file as it was
+        from lernpy.io import _write_atomically
+
+        buffer = io.StringIO()
+        write_csv(buffer, samples, input_names, target_names, classes)
+        _write_atomically(os.fspath(target), buffer.getvalue().encode("utf-8"))
+        return
     else:
         handle = target
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ShapeError
+from .errors import NumericError, ShapeError
 from .link import Link
 from .network import Network
 from .neuron import Neuron
@@ -94,8 +94,13 @@ def gradcheck(
     if len(samples) != 1:
         raise ShapeError(f"gradcheck takes one sample (inputs, targets): got {len(samples)}")
     (x, target), saved = samples[0], [link.gradient for link in net.links]
+    before = net.state()
     # forward, loss and backward: every link's sensitivity, from the scheduler itself
-    net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+    try:
+        net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+    except NumericError:
+        _put_back(net, before)  # a NaN or an overflow changes nothing, not even a gradient
+        raise
     backprop = [link.sensitivity for link in net.links]
     rows = []
     for link, grad in zip(net.links, backprop):
@@ -115,3 +120,12 @@ def gradcheck(
     for link, gradient in zip(net.links, saved):
         link.gradient = gradient
     return GradCheck(tuple(rows), eps, rtol, atol)
+
+
+def _put_back(net: Network, state: dict[str, tuple]) -> None:
+    """Every neuron's and link's numbers as ``net.state()`` recorded them."""
+    for n in net.neurons:
+        n.net, n.value, n.error, n.sensitivity, n.target = state[n.name]
+    for link in net.links:
+        (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
+         link.velocity, link.frozen) = state[link.name]  # fmt: skip

@@ -41,7 +41,10 @@ def _fail_if_not_number(value: object, what: str) -> float:
     """``value`` as a float, or a BadValueError naming ``what``."""
     if not isinstance(value, numbers.Real):  # numpy scalars are Real too; str and None are not
         raise BadValueError(f"{what} is {value!r}: expected a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int (or Fraction) past the largest float
+        raise BadValueError(f"{what} is too large for a float: expected a finite number") from None
     if not math.isfinite(value):
         raise BadValueError(f"{what} is {value}: expected a finite number")
     return value
@@ -107,6 +110,10 @@ class Network(Shows):
             raise TopologyError(f"neuron name {name!r}: expected a non-empty name without an arrow")
         if name in self._names:
             raise TopologyError(f"a neuron named {name!r} exists already: names must be unique")
+        if layer is not None and (
+            isinstance(layer, bool) or not isinstance(layer, int) or layer < 0
+        ):
+            raise TopologyError(f"neuron {name!r}: layer is {layer!r}: expected a whole number ≥ 0")
         if layer is None:
             layer = (
                 0
@@ -187,6 +194,8 @@ class Network(Shows):
     def label(self, name: str | Link, label: str) -> Link:
         """Give a link a textbook label (such as "w5") to look it up by."""
         link = self.link(name)
+        if not isinstance(label, str) or not label:
+            raise TopologyError(f"label {label!r} for link {link.name}: expected a plain name")
         if label in self._labels or label in self._names or "→" in label:
             raise TopologyError(
                 f"label {label!r} for link {link.name} is in use or not a plain name"

@@ -339,6 +339,11 @@ def check_options(
     return float(rate), float(momentum), min(batch_size, samples)
 
 
+def _first_bad(*values: float) -> float:
+    """The first of ``values`` that is NaN or infinite."""
+    return next(v for v in values if not math.isfinite(v))
+
+
 class Scheduler(Shows):
     """Steps through training on ``data``: one step, a named grain, or a run.
 
@@ -555,13 +560,14 @@ class Scheduler(Shows):
             s = obj.learn()
             record = Learned(e, sample, phase, obj, s, obj.blame)
             if not (math.isfinite(s) and math.isfinite(obj.blame) and math.isfinite(obj.gradient)):
-                bad = (f"link {obj.name}", s)
+                # name the number that is not finite (the sensitivity may be, the blame not)
+                bad = (f"link {obj.name}", _first_bad(s, obj.blame, obj.gradient))
         elif code == SENSE:
             olds = (obj.error, obj.sensitivity)
             s = obj.sense(self.net.fused(obj))
             record = Sensed(e, sample, phase, obj, obj.error, s)
             if not (math.isfinite(s) and math.isfinite(obj.error)):
-                bad = (f"neuron {obj.name}", s)
+                bad = (f"neuron {obj.name}", _first_bad(s, obj.error))
         elif code == UPDATE:
             olds = (obj.weight, obj.velocity, obj.gradient)
             divisor = 1.0

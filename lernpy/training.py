@@ -89,6 +89,8 @@ def train(
         not isinstance(target_loss, (int, float)) or math.isnan(target_loss)
     ):
         raise LernpyError(f"target_loss is {target_loss!r}: expected a number or None")
+    if callback is not None and not callable(callback):  # before any epoch changes the net
+        raise LernpyError(f"callback is {callback!r}: expected a function or None")
     options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
     options.update(update=update, shuffle=shuffle)
     if engine != "reference":

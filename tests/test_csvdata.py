@@ -240,3 +240,34 @@ def test_standardizer_leaves_a_constant_column_unscaled():
     assert s.std[0] == 1.0
     assert s.inputs((2.0, 2.0)) == (0.0, 0.0)
     assert all(math.isfinite(v) for v in s.inputs((5.0, 9.0)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(finite, finite, finite), min_size=1, max_size=20), st.data())
+def test_write_csv_that_fails_halfway_leaves_the_old_file(tmp_path_factory, rows, data):
+    """A sample that cannot be written, after good ones: the old file stays whole, no temp file."""
+    folder = tmp_path_factory.mktemp("csv")
+    path = folder / "data.csv"
+    path.write_text("a,b,c\n1.0,2.0,3.0\n", encoding="utf-8")
+    samples = [((a, b), (c,)) for a, b, c in rows]
+    samples.insert(data.draw(st.integers(1, len(samples))), ((1.0,),))  # not a pair
+    with pytest.raises(ValueError):
+        write_csv(path, samples, ("a", "b"), ("c",))
+    assert path.read_text(encoding="utf-8") == "a,b,c\n1.0,2.0,3.0\n"
+    assert [p.name for p in folder.iterdir()] == ["data.csv"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(finite, min_size=1, max_size=8),
+    st.sampled_from(["inf", "-inf", "Infinity", "1e999", "-2e400"]),
+    st.data(),
+)
+def test_an_infinite_target_is_an_error_not_a_class_label(values, bad, data):
+    """A numeric target column with "inf" in it: a clear error naming it, not a one-hot column."""
+    rows = [f"{i}.0,{v!r}" for i, v in enumerate(values)]
+    at = data.draw(st.integers(0, len(rows)))
+    rows.insert(at, f"9.0,{bad}")
+    text = "x,y\n" + "\n".join(rows) + "\n"
+    with pytest.raises(CSVError, match=f"line {at + 2}, column 2"):
+        read_csv(io.StringIO(text), name="mem.csv")

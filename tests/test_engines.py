@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lernpy import LernpyError, Network, NumericError, Trace
+from lernpy import LernpyError, Network, NumericError, Trace, datasets
 from lernpy.engines import choose, compiled
 from lernpy.engines.base import Options
 
@@ -402,3 +402,157 @@ def test_training_fast_lane_walks_exactly_like_the_step_by_step_walk(case, keep)
         rows = [s.fields() for s in trace] if trace is not None else []
         runs.append((copy_.state(), losses, rows, error))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), data=st.data())
+def test_frozen_link_with_an_old_velocity_keeps_its_weight_under_momentum(engine, case, data):
+    """A link frozen after momentum training keeps its weight: its old velocity moves nothing."""
+    needs(engine)
+    net, samples, options, epochs = case
+    assume(any(link.frozen for link in net.links))
+    options = {**options, "momentum": data.draw(st.sampled_from([0.5, 0.9]))}
+    step = st.floats(-0.5, 0.5, allow_nan=False, allow_infinity=False).filter(bool)
+    for link in net.links:  # as left by earlier training with momentum
+        link.velocity = data.draw(step)
+    if engine == "numpy":
+        from lernpy.engines import numpy_engine
+
+        opts = Options(options["rate"], options["momentum"], 1, options["reduce"], True)
+        assume(numpy_engine.why_not(net, opts) is None)
+    reference, expected, fast, history = train_both(net, samples, options, epochs, engine)
+    assume(not_saturated(reference))
+    assert history.engine == engine
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+    assert losses_agree(history.loss, expected.loss)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_link_frozen_after_momentum_training_stays_put_in_online_training(engine):
+    """Momentum training, freeze a link, train on per sample: every weight is the reference's."""
+    needs(engine)
+    net = Network.layered(2, 12, 8, 1, activation="sigmoid", seed=3)
+    net.train(datasets.xor(), epochs=3, rate=0.5, momentum=0.9, engine="reference")
+    net.freeze(net.links[0])
+    options = dict(rate=0.5, momentum=0.9, shuffle=False)
+    reference, expected, fast, history = train_both(net, datasets.xor(), options, 3, engine)
+    assert history.engine == engine
+    assert fast.links[0].weight == net.links[0].weight
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+    assert losses_agree(history.loss, expected.loss)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_numeric_error_in_a_later_epoch_names_the_references_epoch(engine):
+    """A blow-up in epoch 2 is reported as epoch 2 by every engine, word for word."""
+    needs(engine)
+    net = Network.layered(2, 3, 1, activation="identity", output="identity", seed=1)
+    data = [((1.0, 2.0), (3.0,)), ((2.0, -1.0), (1.0,)), ((0.5, 0.5), (2.0,))]
+    reference = copy.deepcopy(net)
+    with pytest.raises(NumericError) as expected:
+        reference.train(data, epochs=500, rate=0.3, engine="reference")
+    assert "(epoch 0)" not in str(expected.value)
+    with pytest.raises(NumericError) as got:
+        net.train(data, epochs=500, rate=0.3, engine=engine)
+    assert str(got.value) == str(expected.value)
+    assert len(got.value.history.loss) == len(expected.value.history.loss)
+    assert net.weights() == reference.weights()
+
+
+def _blow_up(kind: str, exponent: int, wide: bool) -> tuple[Network, list]:
+    """A net that overflows only where the weights cannot show it (see the test below).
+
+    ``wide``: 64 hidden neurons, so that the numpy engine takes its BLAS code paths.
+    """
+    if wide:  # x1→h1 huge: h1's net is inf under tanh, or its blame back to x1 overflows
+        net = Network.layered(1, 64, 1, activation="identity" if kind == "blame" else "tanh",
+                              output="identity", seed=1)  # fmt: skip
+        net.set_weights({"x1→h1": 10.0**exponent})
+        x = 10.0 ** ((-exponent + 30) if kind == "blame" else (320 - exponent))
+        return net, [((x,), (0.5,)), ((x,), (0.25,))]
+    net = Network(seed=1)
+    net.add_neuron("x1", "identity", "input")
+    if kind == "blame":  # w · s into the input: past the float range, the update is not
+        net.add_neuron("y1", "identity", "output")
+        net.add_link("x1", "y1", 10.0**exponent)
+        return net, [((10.0 ** (30 - exponent),), (0.5,))]
+    # a net of inf under tanh: value 1.0, slope 0, so no weight moves
+    net.add_neuron("h1", "tanh", "hidden")
+    net.add_neuron("y1", "identity", "output")
+    net.add_link("x1", "h1", 10.0**exponent)
+    net.add_link("h1", "y1", 0.5)
+    return net, [((10.0 ** (320 - exponent),), (0.5,))]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("batch_size", [1, 2])
+@settings(max_examples=10, deadline=None)
+@given(kind=st.sampled_from(["blame", "net"]), exponent=st.integers(280, 300))
+def test_engine_stops_where_the_reference_does(engine, wide, batch_size, kind, exponent):
+    """An overflow the weights never see (a blame into an input, a net under tanh) still stops."""
+    needs(engine)
+    net, data = _blow_up(kind, exponent, wide)
+    options = dict(epochs=2, rate=0.1, batch_size=batch_size, shuffle=False)
+    reference = copy.deepcopy(net)
+    with pytest.raises(NumericError) as expected:
+        reference.train(data, engine="reference", **options)
+    with pytest.raises(NumericError) as got:
+        net.train(data, engine=engine, **options)
+    assert str(got.value) == str(expected.value)
+    assert net.state() == reference.state()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), data=st.data())
+def test_engine_takes_up_what_a_callback_changes(engine, case, data):
+    """A callback that sets a weight or freezes a link: the next epochs use it, as the reference."""
+    needs(engine)
+    net, samples, options, epochs = case
+    assume(epochs > 1)
+    if engine == "numpy":
+        from lernpy.engines import numpy_engine
+
+        opts = Options(options["rate"], options["momentum"], 1, options["reduce"], True)
+        assume(numpy_engine.why_not(net, opts) is None)
+    at = data.draw(st.integers(1, epochs - 1))
+    index = data.draw(st.integers(0, len(net.links) - 1))
+    weight = data.draw(st.floats(-1, 1))
+    freeze = data.draw(st.booleans())
+
+    def callback(report):
+        if report.epoch == at:
+            link = report.network.links[index]
+            link.weight = weight
+            link.frozen = link.frozen or freeze
+
+    runs = []
+    for name in ("reference", engine):
+        copy_ = copy.deepcopy(net)
+        try:
+            history = copy_.train(samples, epochs=epochs, engine=name, callback=callback, **options)
+        except (NumericError, OverflowError):
+            assume(False)
+        runs.append((copy_, history))
+    (reference, expected), (fast, history) = runs
+    assume(not_saturated(reference))
+    assert history.engine == engine
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
+    assert losses_agree(history.loss, expected.loss)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_callback_that_changes_the_links_stops_the_engine_as_the_reference(engine):
+    """A link added by a callback: the reference refuses to go on, and so does every engine."""
+    needs(engine)
+
+    def callback(report):
+        if "x1→y1" not in report.network:
+            report.network.add_link("x1", "y1", 0.1)
+
+    for name in ("reference", engine):
+        net = Network.layered(2, 2, 1, seed=1)
+        with pytest.raises(LernpyError, match="links changed"):
+            net.train(datasets.xor(), epochs=3, engine=name, callback=callback)

@@ -1,8 +1,11 @@
 """gradcheck names the link, and the neuron, where backprop disagrees with finite differences."""
 
+import pytest
 from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from lernpy import Activation, Network, examples
+from lernpy import Activation, Network, NumericError, examples
+from lernpy.engines.base import half_done
 from tests.strategies import cases, smooth_at
 
 
@@ -47,3 +50,25 @@ def test_gradcheck_passes_on_random_smooth_networks(case):
     assume(smooth_at(net, sample))
     check = net.gradcheck(sample)
     assert check.ok, check
+
+
+@given(
+    exponent=st.integers(210, 300),
+    targets=st.lists(st.floats(-1, 1, allow_nan=False, allow_infinity=False), min_size=2,
+                     max_size=2),
+)  # fmt: skip
+def test_gradcheck_that_overflows_changes_nothing(exponent, targets):
+    """A blame that overflows on the second output: the error leaves no gradient or value behind."""
+    net = Network(seed=1)
+    net.add_neuron("x1", "identity", "input")
+    net.add_neuron("h1", "identity", "hidden")
+    net.add_neuron("y1", "identity", "output")
+    net.add_neuron("y2", "identity", "output")
+    net.add_link("x1", "h1", 10.0 ** (100 - exponent))
+    net.add_link("h1", "y1", 0.5)
+    net.add_link("h1", "y2", 10.0**exponent)
+    before = net.state()
+    with pytest.raises(NumericError, match="link h1→y2"):
+        net.gradcheck(([1.0], targets))
+    assert net.state() == before
+    assert not half_done(net)  # the engines can still train it

@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lernpy import (
     Activation,
@@ -212,3 +214,44 @@ def test_repr_is_short_and_informative():
         repr(Network.layered(2, 3, 1, seed=4))
         == "Network(2-3-1, sigmoid, loss=half_sse, 13 links, seed=4)"
     )
+
+
+@given(
+    big=st.integers(2**1024, 2**1100),
+    where=st.sampled_from(["input", "target", "weight", "set_weights"]),
+)
+def test_an_int_too_large_for_a_float_is_a_bad_value_and_changes_nothing(big, where):
+    """10**400 as an input, target or weight: a BadValueError naming it, not an OverflowError."""
+    net = Network.layered(2, 2, 1, seed=5)
+    net.forward([0.3, 0.7])
+    before = state_of(net)
+    calls = {
+        "input": lambda: net.forward([big, 0.0]),
+        "target": lambda: net.train([((0.1, 0.2), (big,))]),
+        "weight": lambda: net.add_link("x1", "y1", big),
+        "set_weights": lambda: net.set_weights({"x1→h1": big}),
+    }
+    with pytest.raises(BadValueError, match="too large"):
+        calls[where]()
+    assert state_of(net) == before
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda n: n.add_neuron("z", layer="a"), "layer is 'a'"),
+        (lambda n: n.add_neuron("z", layer=-1), "layer is -1"),
+        (lambda n: n.label("x1→h1", 5), "label 5"),
+        (lambda n: n.train([((0.1, 0.2), (1.0,))], epochs=2, callback=5), "callback is 5"),
+    ],
+)
+def test_bad_arguments_are_lernpy_errors_and_change_nothing(change, message):
+    """A layer that is not a whole number, a label that is not text, a callback that is not."""
+    net = Network.layered(2, 2, 1, seed=5)
+    net.forward([0.3, 0.7])
+    before, names = state_of(net), [n.name for n in net.neurons] + [x.name for x in net.links]
+    with pytest.raises(LernpyError, match=message):
+        change(net)
+    assert state_of(net) == before
+    assert [n.name for n in net.neurons] + [x.name for x in net.links] == names
+    assert len(net.layers) == 3

@@ -224,3 +224,19 @@ def test_jupyter_shows_the_diagram_and_draw_writes_it(tmp_path):
     out = tmp_path / "net.svg"
     assert draw(net, out) == out.read_text(encoding="utf-8") == svg
     assert not math.isnan(len(svg))
+
+
+def test_draw_writes_atomically_beside_a_stray_temporary_name(tmp_path):
+    """A left-over 'x.svg.tmp' cannot block the write, and no temporary file stays behind."""
+    (tmp_path / "x.svg.tmp").mkdir()
+    svg = draw(Network.layered(2, 2, 1, seed=1), tmp_path / "x.svg")
+    assert (tmp_path / "x.svg").read_text(encoding="utf-8") == svg
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.svg", "x.svg.tmp"]
+
+
+def test_draw_into_a_missing_folder_is_a_lernpy_error(tmp_path):
+    """A path that cannot be written is a clear LernpyError naming it, not a raw OSError."""
+    from lernpy import LernpyError
+
+    with pytest.raises(LernpyError, match="nowhere"):
+        draw(Network.layered(2, 2, 1, seed=1), tmp_path / "nowhere" / "x.svg")

@@ -234,14 +234,16 @@ def train(
                     if callback(EpochReport(e, loss, net, history)):
                         history.stopped = f"stopped by the callback after {e} epochs"
                         break
+                    session = _resume(module, net, samples, opts, history)
                 continue
         # A NaN or an infinity: the reference runs this epoch from its checkpoint and
         # names the culprit (or, if the engine's alarm was an overflow of its check, just
         # runs the epoch); the engine then carries on from the reference's state.
         history.checkpoints.append(point)
         restore(net, point)
-        rerun = Scheduler(net, samples, epochs=1, trace=None, history="batch", **options)
+        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
         rerun._order = list(point.order)
+        rerun._seek((e, 0, 0, 0))  # at epoch e, so that an error names the same epoch
         try:
             loss = rerun.step("epoch").loss
         except NumericError as error:
@@ -260,10 +262,24 @@ def train(
             if callback(EpochReport(e, loss, net, history)):
                 history.stopped = f"stopped by the callback after {e} epochs"
                 break
+            session = _resume(module, net, samples, opts, history)
     else:
         history.stopped = f"ran {epochs} epochs"
     session.write_back()
     return history
+
+
+def _resume(module, net: Network, samples: list, options: Options, history: EngineHistory):
+    """A session that starts from the network as the callback left it, as the reference does.
+
+    A callback may set weights or freeze links between epochs; the reference's next
+    epoch uses them, so the engine takes them up too (its own copies are stale).
+    """
+    if net.version != history.version:  # the reference's scheduler refuses to go on
+        raise LernpyError(
+            "the network's links changed since this scheduler was made: make a new one"
+        )
+    return module.Session(net, samples, options)
 
 
 __all__ = ["ENGINES", "EngineHistory", "choose", "restore", "train", "write_back"]

@@ -211,6 +211,17 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
             i = li[id(obj)]
             body.append(f"g{i} += s{ni[id(obj.target)]} * {v(obj.source)}")
 
+    # The reference stops on any net, sensitivity or blame that is not finite. Most
+    # of them reach the weights or the loss, checked after each epoch; these may not:
+    # a net past the float range under a flat activation (tanh(inf) = 1), and the
+    # blame a link sends to an input or bias neuron, which nothing sums. A non-finite
+    # term makes the epoch's sum non-finite (an overflow of the sum itself only sends
+    # the epoch to the reference, which judges it exactly).
+    checks = [f"n{k} + s{k}" for k in computing]
+    checks += [
+        f"w{li[id(link)]}*s{ni[id(link.target)]}" for link in net.links if link.source.is_source
+    ]
+    body += _sum(["check", *checks], "check")
     states = ", ".join(f"(n{k}, v{k}, e{k}, s{k})" for k in computing)
     snapshot = f"(x, t, ({states}{',' if len(computing) == 1 else ''}), {_tuple(weights)}"
     updates: list[str] = []
@@ -238,7 +249,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     lines.append(
         f"            points.append(({_tuple(weights)}, {velocities}, fixed_order, fixed_state))"
     )
-    lines.append("        loss_sum = 0.0")
+    lines.append("        loss_sum = check = 0.0")
     inner: list[str] = []
     if batched:
         inner.append("total = len(order)")
@@ -265,7 +276,9 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
         inner += ["    " + line for line in updates]
     lines += ["        " + line for line in inner]
     lines.append("        losses.append(loss_sum)")
-    lines.append(f"        if not (isfinite(loss_sum) and all(map(isfinite, {_tuple(weights)}))):")
+    lines.append(
+        f"        if not (isfinite(loss_sum + check) and all(map(isfinite, {_tuple(weights)}))):"
+    )
     lines.append(f"            return ep, order, {_tuple(weights)}, {velocities}, snap")
     lines.append(f"    return None, order, {_tuple(weights)}, {velocities}, snap")
     return "\n".join(lines) + "\n", consts, computing
@@ -315,6 +328,7 @@ class Session:
         self.weights = tuple(link.weight for link in net.links)
         self.velocities = tuple(net.links[i].velocity for i in self.code.trainable)
         self.last: LastSample | None = None
+        self.failed: int | None = None  # the epoch of the last run that was not finite
 
     def checkpoint(self, epoch: int, order: Sequence[int], rng: tuple) -> Checkpoint:
         return self._point(epoch, (self.weights, self.velocities, tuple(order), rng))
@@ -330,10 +344,11 @@ class Session:
         points: list[tuple] = []
         losses: list[float] = []
         fixed = (tuple(order), rng.getstate()) if not shuffle else (None, None)
-        failed, order, weights, velocities, snap = self.code.train(
+        self.failed, order, weights, velocities, snap = self.code.train(
             self.weights, self.velocities, self.samples, order, o.rate, o.momentum,
             o.batch_size, o.reduce == "mean", epochs, shuffle, rng, points, losses, *fixed,
         )  # fmt: skip
+        failed = self.failed
         self.weights = weights
         if velocities is not None:
             self.velocities = velocities
@@ -357,7 +372,8 @@ class Session:
         return checkpoints, losses, failed, order
 
     def finite(self) -> bool:
-        return all_finite(self.weights)
+        """Did the last epoch keep every number finite (the loss, its checks, the weights)?"""
+        return self.failed is None and all_finite(self.weights)
 
     def write_back(self) -> None:
         """Leave the network's objects as the reference would have."""

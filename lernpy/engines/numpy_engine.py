@@ -19,6 +19,7 @@ another engine.
 from __future__ import annotations
 
 import ctypes
+import math
 import weakref
 from collections.abc import Sequence
 from itertools import chain
@@ -207,6 +208,7 @@ class Session:
             act in ("sigmoid", "tanh", "relu", "identity") for act in lay.acts
         )
         self.frozen = np.array([link.frozen for link in links], dtype=bool)
+        self.check = 0.0  # the last epoch's sum of checks (see _check)
 
     def _buffers(self, B: int) -> dict:
         if B not in self.buffers:
@@ -316,6 +318,7 @@ class Session:
             self._sense(li, T, b)
             if li > 1:  # the blame flows back through the weights before any update
                 np.matmul(S[li], self.W[li - 1][:, :-1], out=E[li - 1])
+        self.check += self._check(b["Z"], S, L)
         if last:
             self.last, self.stepped = (A0, T, b, B), True
             self.old = self.flat_w.copy()
@@ -338,6 +341,20 @@ class Session:
             else:
                 self.W[li - 1] += g
         return loss
+
+    def _check(self, Z: list, S: list, L: int) -> float:
+        """A sum that is not finite if any net, sensitivity or blame to an input is not.
+
+        The reference stops on each of them; most reach the weights or the loss, but
+        a net of inf under tanh or sigmoid does not (value 1, slope 0), nor does the
+        blame a link sends to an input or bias neuron (w · s, summed by nothing).
+        A net times its sensitivity is NaN or infinite if either is; an overflow of
+        finite numbers only sends the epoch to the reference, which judges it exactly.
+        """
+        total = float(np.matmul(S[1], self.W[0]).sum())
+        for li in range(1, L + 1):
+            total += float(np.dot(Z[li].ravel(), S[li].ravel()))
+        return total
 
     # -- the engine interface ----------------------------------------------------
 
@@ -363,11 +380,13 @@ class Session:
         """Train one epoch in ``order``; return the sum of the sample losses."""
         bs, N = self.options.batch_size, len(order)
         total = 0.0
+        self.check = 0.0  # see _check
         with np.errstate(all="ignore"):  # non-finite results are caught after the epoch
             if bs == 1 and self.online and len(order) > 1 and self._straight() is not None:
                 # all samples but the last in generated straight-line code; the last
                 # one through _online, which also keeps what write_back needs
-                total = self._straight()(order[:-1]) + self._online(order[-1:])
+                total, self.check = self._straight()(order[:-1])
+                total += self._online(order[-1:])
             elif bs == 1 and self.online:
                 total = self._online(order)
             elif bs == 1:
@@ -423,7 +442,7 @@ class Session:
             env[f"w{li}"] = ptr((self.U if o.momentum else self.W)[li - 1].ctypes.data)
             rows, cols = lay.shapes[li - 1]
             env[f"r{li}"], env[f"c{li}"] = integer(rows), integer(cols)
-        code = ["def straight(order):", "    total = 0.0", "    for i in order:"]
+        code = ["def straight(order):", "    total = check = 0.0", "    for i in order:"]
         body = []
         for li in range(1, L + 1):
             body.append(f"dot(W{li}, {'X[i]' if li == 1 else f'A{li - 1}'}, out=Z{li})")
@@ -456,6 +475,8 @@ class Session:
                 body.append(f"copyto(S{li}, E{li})")
             if li > 1:  # the blame, through the weights before any update
                 body.append(f"dot(S{li}, Wc{li}, out=E{li - 1})")
+        body.append("check += float(dot(S1, W1).sum())")  # see _check
+        body += [f"check += float(dot(Z{li}, S{li}))" for li in range(1, L + 1)]
         for li in range(1, L + 1):
             a = "xp[i]" if li == 1 else f"a{li - 1}"
             if o.momentum:
@@ -464,7 +485,7 @@ class Session:
             if o.momentum:
                 body.append(f"add(W{li}, U{li}, out=W{li})")
         code += ["        " + line for line in body]
-        code.append("    return total")
+        code.append("    return total, check")
         # (every buffer is updated in place through out=: the function binds no array)
         exec("\n".join(code) + "\n", env)
         self._straight_fn = env["straight"]
@@ -492,7 +513,7 @@ class Session:
         layers = range(1, L + 1)
         backward = range(L, 0, -1)
         last = len(order) - 1
-        total = 0.0
+        total = check = 0.0
         # BLAS rank-1 updates for the big matrices (frozen links need the explicit mask)
         blas = [False] + [dger is not None and M is None and w.size >= BLAS_MIN for w in W]
         shapes = [None, *lay.shapes]
@@ -537,6 +558,9 @@ class Session:
                     np.copyto(s, e)
                 if li > 1:  # the blame flows back through the weights before any update
                     dot(s, W_cut[li - 1], out=E[li - 1])
+            check += float(dot(S[1], W[0]).sum())  # see _check
+            for li in layers:
+                check += float(dot(Z[li], S[li]))
             if p == last:
                 self.last, self.stepped = (X2[i], Y[i : i + 1], b, 1), True
                 self.old = self.flat_w.copy()
@@ -560,14 +584,19 @@ class Session:
                     u *= momentum
                     g *= rate
                     u -= g
-                    W[li - 1] += u
+                    if M is not None:  # frozen links keep their weight (and an old velocity)
+                        multiply(u, M[li - 1], out=g)
+                        W[li - 1] += g
+                    else:
+                        W[li - 1] += u
                 else:
                     g *= minus_rate
                     W[li - 1] += g
+        self.check += check
         return total
 
     def finite(self) -> bool:
-        return bool(np.isfinite(self.flat_w).all())
+        return math.isfinite(self.check) and bool(np.isfinite(self.flat_w).all())
 
     def write_back(self) -> None:
         """Leave the network's objects as the reference would have."""

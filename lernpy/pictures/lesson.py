@@ -189,8 +189,8 @@ def lesson_html(
 
 def write_lesson(path: str | os.PathLike, net: object, data: object, **options: object) -> Path:
     """Write lesson_html(...) to path (atomically) and return the path."""
+    from lernpy.io import _write_atomically  # a temporary file of its own, removed on failure
+
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(lesson_html(net, data, **options), encoding="utf-8")
-    os.replace(tmp, path)
+    _write_atomically(os.fspath(path), lesson_html(net, data, **options).encode("utf-8"))
     return path
