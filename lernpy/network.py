@@ -619,8 +619,17 @@ class Network(Shows):
         return self.loss_function.value(values, targets)
 
     def fused(self, neuron: Neuron) -> bool:
-        """Does this output's ∂E/∂net simplify to value − target under the loss?"""
-        return neuron.kind == "output" and self.loss_function.fused == neuron.activation.name
+        """Does this output's ∂E/∂net simplify to value − target under the loss?
+
+        Only for the built-in activation the loss names (a user's own activation
+        that happens to be called "sigmoid" gets the full chain rule).
+        """
+        partner = self.loss_function.fused
+        return (
+            neuron.kind == "output"
+            and partner is not None
+            and neuron.activation is get_activation(partner)
+        )
 
     # -- training ------------------------------------------------------------
 

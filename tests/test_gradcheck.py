@@ -72,3 +72,18 @@ def test_gradcheck_that_overflows_changes_nothing(exponent, targets):
         net.gradcheck(([1.0], targets))
     assert net.state() == before
     assert not half_done(net)  # the engines can still train it
+
+
+def test_a_users_activation_named_sigmoid_gets_the_full_chain_rule():
+    """The value − target shortcut of BCE is for the built-in sigmoid only: a user's own
+    "sigmoid" (here a scaled one) must pass the gradient check."""
+    import math
+
+    mine = Activation.custom(
+        "sigmoid",
+        lambda x: 0.9 / (1 + math.exp(-x)),
+        lambda x: 0.9 * math.exp(-x) / (1 + math.exp(-x)) ** 2,
+    )
+    net = Network.layered(2, 1, activation=mine, loss="bce", seed=3)
+    assert not net.fused(net.outputs[0])
+    assert net.gradcheck(((0.4, -0.7), (1.0,))).ok
