@@ -224,6 +224,10 @@ class Network(Shows):
         >>> net["x1→y1"].weight
         0.5
         """
+        if not isinstance(weights, Mapping):
+            raise BadValueError(
+                f"weights is {weights!r}: expected a mapping of link names to numbers"
+            )
         checked = [
             (self.link(name), _fail_if_not_number(w, f"weight for link {name!r}"))
             for name, w in weights.items()
@@ -238,8 +242,16 @@ class Network(Shows):
         ``layer``, one column per source neuron of ``layer − 1`` and a last
         column for the bias weight when that layer has a bias neuron.
         """
-        if not 1 <= layer < len(self.layers):
-            raise ShapeError(f"layer {layer}: expected 1 to {len(self.layers) - 1}")
+        if (
+            isinstance(layer, bool)
+            or not isinstance(layer, int)
+            or not 1 <= layer < len(self.layers)
+        ):
+            raise ShapeError(
+                f"layer {layer!r}: expected a whole number 1 to {len(self.layers) - 1}"
+            )
+        if not _is_rows(matrix):
+            raise ShapeError(f"matrix for layer {layer} is {matrix!r}: expected a list of rows")
         sources = list(self.layers[layer - 1])
         bias = self._bias_of(layer)
         if bias is not None:
@@ -719,6 +731,15 @@ def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tu
         _fail_if_not_number(v, f"{where}, value {i + 1} ({role} {neurons[i].name})")
         for i, v in enumerate(values)
     )
+
+
+def _is_rows(matrix: object) -> bool:
+    """A sequence of sequences (not text): the shape set_matrix reads."""
+
+    def sequence(x: object) -> bool:
+        return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+    return sequence(matrix) and all(sequence(row) for row in matrix)
 
 
 def _is_one_sample(data: object) -> bool:
