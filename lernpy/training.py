@@ -57,6 +57,33 @@ class EpochReport:
     history: History
 
 
+def end_epoch(
+    history: History,
+    net: Network,
+    loss: float,
+    target_loss: float | None,
+    callback: Callable[[EpochReport], bool | None] | None,
+    before_callback: Callable[[], object] | None = None,
+) -> bool:
+    """Record a finished epoch's loss; True when training stops (target loss or callback).
+
+    Every engine ends an epoch here, so they stop alike and say so alike.
+    ``before_callback`` lets a fast engine write its numbers back first.
+    """
+    history.loss.append(loss)
+    epoch = len(history.loss)
+    if target_loss is not None and loss <= target_loss:
+        history.stopped = f"reached target loss {target_loss} after {epoch} epochs"
+        return True
+    if callback is not None:
+        if before_callback is not None:
+            before_callback()
+        if callback(EpochReport(epoch, loss, net, history)):
+            history.stopped = f"stopped by the callback after {epoch} epochs"
+            return True
+    return False
+
+
 def train(
     net: Network,
     data: object,
@@ -112,13 +139,7 @@ def train(
             history.stopped = f"numeric error: {error}"
             error.history = history  # type: ignore[attr-defined]
             raise
-        history.loss.append(step.loss)
-        epoch = len(history.loss)
-        if target_loss is not None and step.loss <= target_loss:
-            history.stopped = f"reached target loss {target_loss} after {epoch} epochs"
-            break
-        if callback is not None and callback(EpochReport(epoch, step.loss, net, history)):
-            history.stopped = f"stopped by the callback after {epoch} epochs"
+        if end_epoch(history, net, step.loss, target_loss, callback):
             break
     else:
         history.stopped = f"ran {epochs} epochs"

@@ -32,7 +32,7 @@ from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.network import Network
 from lernpy.scheduler import Scheduler, check_options
 from lernpy.trace import Trace
-from lernpy.training import EpochReport, History
+from lernpy.training import EpochReport, History, end_epoch
 
 from . import compiled
 from .base import Checkpoint, Options, half_done, write_back
@@ -225,15 +225,9 @@ def train(
                 history.checkpoints.append(point)
                 e += 1
                 loss = loss_sum / len(samples)
-                history.loss.append(loss)
-                if target_loss is not None and loss <= target_loss:
-                    history.stopped = f"reached target loss {target_loss} after {e} epochs"
+                if end_epoch(history, net, loss, target_loss, callback, session.write_back):
                     break
                 if callback is not None:
-                    session.write_back()
-                    if callback(EpochReport(e, loss, net, history)):
-                        history.stopped = f"stopped by the callback after {e} epochs"
-                        break
                     session = _resume(module, net, samples, opts, history)
                 continue
         # A NaN or an infinity: the reference runs this epoch from its checkpoint and
@@ -253,15 +247,9 @@ def train(
         order = rerun._order
         session = module.Session(net, samples, opts)
         e += 1
-        history.loss.append(loss)
-        if target_loss is not None and loss <= target_loss:
-            history.stopped = f"reached target loss {target_loss} after {e} epochs"
+        if end_epoch(history, net, loss, target_loss, callback, session.write_back):
             break
         if callback is not None:
-            session.write_back()
-            if callback(EpochReport(e, loss, net, history)):
-                history.stopped = f"stopped by the callback after {e} epochs"
-                break
             session = _resume(module, net, samples, opts, history)
     else:
         history.stopped = f"ran {epochs} epochs"
