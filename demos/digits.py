@@ -1,9 +1,9 @@
 """Handwritten 8x8 digits: a 64-32-10 tanh/softmax network (needs scikit-learn: lernpy[digits])."""
 
 from lernpy import Network, datasets
-from lernpy.csvdata import split
+from lernpy.data.csvdata import split
 from lernpy.errors import LernpyError
-from lernpy.workflow import confusion_matrix, fit
+from lernpy.training.workflow import confusion_matrix, fit
 
 SHADES = " .:-=+*#%@"  # pixel brightness 0 to 1, dark to bright
 

@@ -1,8 +1,8 @@
 """Fisher's iris flowers: a 4-8-3 tanh network, softmax output, cross-entropy loss."""
 
 from lernpy import Network, datasets
-from lernpy.csvdata import Standardizer, split
-from lernpy.workflow import confusion_matrix, fit
+from lernpy.data.csvdata import Standardizer, split
+from lernpy.training.workflow import confusion_matrix, fit
 
 SPECIES = datasets.CLASSES["iris"]
 

@@ -1,7 +1,7 @@
 """Two spirals, 1.5 turns each: a 2-16-16-1 tanh network untangles them (sigmoid output, BCE)."""
 
 from lernpy import Network, datasets
-from lernpy.workflow import fit
+from lernpy.training.workflow import fit
 
 
 def picture(net, data, size=21):

@@ -11,9 +11,9 @@ hold, print and step through; the scheduler walks training one step at a time.
 0.35891648
 """
 
-from . import csvdata, datasets, examples, io, workflow
-from .activations import Activation
-from .errors import (
+from lernpy.data import csvdata, datasets, examples
+from lernpy.data.netfile import load, save
+from lernpy.errors import (
     BadValueError,
     Finished,
     LernpyError,
@@ -22,13 +22,15 @@ from .errors import (
     TopologyError,
     UnknownNameError,
 )
-from .gradcheck import GradCheck, gradcheck
-from .io import load, save
-from .link import Link
-from .losses import Loss
-from .network import Network
-from .neuron import Neuron
-from .scheduler import (
+from lernpy.graph.activations import Activation
+from lernpy.graph.link import Link
+from lernpy.graph.losses import Loss
+from lernpy.graph.network import Network
+from lernpy.graph.neuron import Neuron
+from lernpy.training.loop import EpochReport, History, train
+from lernpy.training.workflow import fit, predict
+from lernpy.walk.gradcheck import GradCheck, gradcheck
+from lernpy.walk.scheduler import (
     Delivered,
     EpochEnded,
     Fired,
@@ -40,9 +42,7 @@ from .scheduler import (
     Step,
     Updated,
 )
-from .trace import Trace
-from .training import EpochReport, History, train
-from .workflow import fit, predict
+from lernpy.walk.trace import Trace
 
 __version__ = "0.1.0"
 
@@ -80,9 +80,7 @@ __all__ = [
     # data, files and workflow
     "csvdata",
     "fit",
-    "io",
     "load",
     "predict",
     "save",
-    "workflow",
 ]

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lernpy import LernpyError
-from lernpy.activations import ACTIVATIONS, Activation, activation, softmax
-from lernpy.losses import LOSSES, loss
+from lernpy.graph.activations import ACTIVATIONS, Activation, activation, softmax
+from lernpy.graph.losses import LOSSES, loss
 
 SMOOTH = ["identity", "sigmoid", "tanh", "softplus"]
 

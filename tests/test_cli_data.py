@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lernpy import datasets
-from lernpy.io import load
+from lernpy.data.netfile import load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,7 +139,7 @@ def test_datasets_csv_to_stdout_reads_back_as_the_same_samples(tmp_path):
     """datasets NAME --csv writes the generator's samples exactly, here to stdout."""
     result = lernpy("datasets", "moons", "--n", "12", "--seed", "3", "--csv", cwd=tmp_path)
     assert result.returncode == 0
-    from lernpy.csvdata import read_csv
+    from lernpy.data.csvdata import read_csv
 
     back = read_csv(io.StringIO(result.stdout), name="stdout")
     assert back.samples == datasets.moons(n=12, seed=3)

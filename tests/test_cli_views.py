@@ -298,7 +298,7 @@ def test_step_command_reports_a_bad_file_or_sample(tmp_path, monkeypatch, capsys
 def test_step_command_steps_a_saved_network(tmp_path, monkeypatch, capsys):
     """A network saved to a file steps like the example it was saved from."""
     from lernpy import examples
-    from lernpy import io as network_files
+    from lernpy.data import netfile as network_files
 
     path = tmp_path / "mazur.json"
     network_files.save(examples.mazur(), path)

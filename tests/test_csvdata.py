@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lernpy import datasets
-from lernpy.csvdata import CSVError, Standardizer, read_csv, read_inputs, split, write_csv
+from lernpy.data.csvdata import CSVError, Standardizer, read_csv, read_inputs, split, write_csv
 from lernpy.errors import LernpyError
 
 

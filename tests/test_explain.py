@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from strategies import cases, smooth_at
 
 from lernpy import Network, examples
-from lernpy.explain import describe, describe_planned, explain, num
+from lernpy.views.explain import describe, describe_planned, explain, num
 
 # Matt Mazur, "A Step by Step Backpropagation Example" (2015), as printed in the article.
 W5_FACTORS = ("0.74136507", "0.186815602", "0.593269992")

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lernpy import Network, datasets
-from lernpy.activations import Activation
+from lernpy.data.netfile import VERSION, NetworkFileError, dumps, load, loads, save, to_dict
 from lernpy.errors import LernpyError
-from lernpy.io import VERSION, NetworkFileError, dumps, load, loads, save, to_dict
-from lernpy.workflow import Preprocessing, fit
+from lernpy.graph.activations import Activation
+from lernpy.training.workflow import Preprocessing, fit
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus"]
 # (output activation, loss) pairs that make sense together, covering every loss and activation
@@ -144,7 +144,7 @@ def test_a_custom_activation_cannot_be_saved_and_nothing_is_written(tmp_path):
 
 def test_a_write_that_fails_part_way_leaves_the_old_file_intact(tmp_path, monkeypatch):
     """A disk that fills up after some bytes: an error, the old file untouched, no leftovers."""
-    import lernpy.io as lio
+    import lernpy.data.netfile as lio
 
     old_net, _ = trained_net("tanh", "sigmoid", "bce", seed=1)
     path = tmp_path / "net.json"
@@ -179,7 +179,7 @@ def test_a_process_killed_mid_save_leaves_the_old_file_intact(tmp_path):
     script = textwrap.dedent(
         f"""
         import os
-        import lernpy.io as lio
+        import lernpy.data.netfile as lio
         from lernpy import Network
         real_write = os.write
         def dying_write(fd, data):

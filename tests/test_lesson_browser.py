@@ -14,8 +14,8 @@ import pytest
 from browser import Browser, find_chromium
 
 from lernpy import Network, datasets, examples
-from lernpy.explain import num
 from lernpy.pictures import write_lesson
+from lernpy.views.explain import num
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(
@@ -115,7 +115,7 @@ def test_neuron_and_sample_buttons_move_by_their_grain(browser, tmp_path):
 
 
 def test_the_page_prints_numbers_as_the_terminal_does(browser, mazur_page):
-    """The page's num() gives, for each number, exactly lernpy.explain.num's text."""
+    """The page's num() gives, for each number, exactly lernpy.views.explain.num's text."""
     numbers = [0.4, 0.35891647971788465, -0.5, 1.0, 0.0, 4.3856773447434685e-08, -2.5e-12,
                12345678.9, 0.0009, 0.001, -0.019049118, 3.0e15, 0.1 + 0.2]  # fmt: skip
     b = browser

@@ -2,9 +2,9 @@
 
 import pytest
 
-from lernpy.activations import IDENTITY, SIGMOID
-from lernpy.link import Link
-from lernpy.neuron import Neuron
+from lernpy.graph.activations import IDENTITY, SIGMOID
+from lernpy.graph.link import Link
+from lernpy.graph.neuron import Neuron
 
 
 def test_lernmi_check_vector():

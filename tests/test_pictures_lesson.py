@@ -8,9 +8,9 @@ import re
 import pytest
 
 from lernpy import LernpyError, Network, NumericError, datasets, examples
-from lernpy.explain import describe, num
 from lernpy.pictures import lesson_html, record, write_lesson
 from lernpy.pictures.lesson import state_at
+from lernpy.views.explain import describe, num
 
 
 def frames_of(html: str) -> dict:
@@ -60,7 +60,7 @@ def test_the_w5_update_frame_holds_mazurs_published_weight():
 
 
 def test_step_lines_are_the_terminals_lines():
-    """Each frame's line is lernpy.explain.describe of the same step in a separate run."""
+    """Each frame's line is lernpy.views.explain.describe of the same step in a separate run."""
     _, rec = mazur_record()
     other = examples.mazur()
     run = other.scheduler(examples.MAZUR_SAMPLE, rate=0.5)

@@ -8,7 +8,7 @@ import math
 from rich.console import Console
 
 from lernpy.pictures.boundary import sample_grid
-from lernpy.render_pictures import boundary_text, curve_text, history_text, show
+from lernpy.views.charts import boundary_text, curve_text, history_text, show
 
 
 def test_falling_loss_falls_on_the_chart_and_the_legend_gives_the_last_value():

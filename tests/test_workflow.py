@@ -8,8 +8,7 @@ from rich.console import Console
 
 from lernpy import Network, datasets
 from lernpy.errors import LernpyError
-from lernpy.render_workflow import ProgressBar, confusion_table, history_table
-from lernpy.workflow import (
+from lernpy.training.workflow import (
     EpochRecord,
     Preprocessing,
     Schedule,
@@ -25,6 +24,7 @@ from lernpy.workflow import (
     predict,
     step,
 )
+from lernpy.views.progress import ProgressBar, confusion_table, history_table
 
 
 def recording_console(width=80):
@@ -270,7 +270,7 @@ def test_predict_without_preprocessing_gives_values_only():
 
 def test_progress_stays_quiet_under_pytest():
     """progress="auto" shows nothing inside tests (or off a terminal)."""
-    from lernpy.workflow import _want_progress
+    from lernpy.training.workflow import _want_progress
 
     assert _want_progress("auto") is False
     assert _want_progress(True) is True

@@ -1,6 +1,6 @@
 """Fast engines that train the same Neuron and Link objects as the reference scheduler.
 
-- ``"reference"``: the stepping :class:`~lernpy.scheduler.Scheduler`, every step recorded.
+- ``"reference"``: the stepping :class:`~lernpy.walk.scheduler.Scheduler`, every step recorded.
 - ``"compiled"``: Python source generated from the graph once per topology (pure Python).
 - ``"numpy"``: layered weight matrices in numpy (needs the ``fast`` extra).
 
@@ -28,14 +28,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lernpy.engines import compiled
+from lernpy.engines.base import Checkpoint, Options, half_done, write_back
 from lernpy.errors import LernpyError, NumericError, UnknownNameError
-from lernpy.network import Network
-from lernpy.scheduler import Scheduler, check_options
-from lernpy.trace import Trace
-from lernpy.training import EpochReport, History, end_epoch
-
-from . import compiled
-from .base import Checkpoint, Options, half_done, write_back
+from lernpy.graph.network import Network
+from lernpy.training.loop import EpochReport, History, end_epoch
+from lernpy.walk.scheduler import Scheduler, check_options
+from lernpy.walk.trace import Trace
 
 ENGINES = ("auto", "reference", "compiled", "numpy")
 
@@ -43,7 +42,7 @@ ENGINES = ("auto", "reference", "compiled", "numpy")
 def _numpy_engine():
     """The numpy engine module, or None when numpy is not installed."""
     try:
-        from . import numpy_engine
+        from lernpy.engines import numpy_engine
     except ImportError:
         return None
     return numpy_engine

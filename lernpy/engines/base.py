@@ -13,8 +13,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lernpy.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
-from lernpy.network import Network
+from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
+from lernpy.graph.network import Network
 
 Sample = tuple[tuple[float, ...], tuple[float, ...]]
 

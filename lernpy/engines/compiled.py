@@ -1,7 +1,7 @@
 """The compiled engine: Python source generated from the graph, once per topology.
 
 The reference scheduler walks neuron and link objects and records every step.
-This engine reads the same walk (:func:`lernpy.scheduler.sample_plan`) once and
+This engine reads the same walk (:func:`lernpy.walk.scheduler.sample_plan`) once and
 writes it out as straight-line Python, one local variable per number: ``w7`` is
 link 7's weight, ``v3``/``n3``/``e3``/``s3`` are neuron 3's value, net, error and
 sensitivity. Every expression keeps the reference's order of operations, so the
@@ -23,12 +23,11 @@ import math
 import weakref
 from collections.abc import Sequence
 
-from lernpy.activations import LEAKY_SLOPE, softmax
-from lernpy.losses import HALF_SSE
-from lernpy.network import Network
-from lernpy.scheduler import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
-
-from .base import Checkpoint, LastSample, Options, all_finite, builtin, write_back
+from lernpy.engines.base import Checkpoint, LastSample, Options, all_finite, builtin, write_back
+from lernpy.graph.activations import LEAKY_SLOPE, softmax
+from lernpy.graph.losses import HALF_SSE
+from lernpy.graph.network import Network
+from lernpy.walk.scheduler import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
 
 NAME = "compiled"
 # Unrolled source grows with the links; past this many the numpy engine (or the

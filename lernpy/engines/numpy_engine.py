@@ -26,12 +26,11 @@ from itertools import chain
 
 import numpy as np
 
-from lernpy.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
-from lernpy.network import Network
-
-from . import blas
-from .base import Checkpoint, Options, assign, builtin
-from .blas import ROW_MAJOR, dger
+from lernpy.engines import blas
+from lernpy.engines.base import Checkpoint, Options, assign, builtin
+from lernpy.engines.blas import ROW_MAJOR, dger
+from lernpy.graph.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
+from lernpy.graph.network import Network
 
 NAME = "numpy"
 # Matrices with at least this many entries take BLAS's one-pass rank-1 update (dger)

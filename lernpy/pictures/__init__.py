@@ -25,7 +25,9 @@ from lernpy.pictures.lesson import lesson_html, record, write_lesson
 
 def save(text: str, path: str | os.PathLike) -> Path:
     """Write an SVG or HTML string to path (atomically: a reader never sees half a file)."""
-    from lernpy.io import _write_atomically  # a temporary file of its own, removed on failure
+    from lernpy.data.netfile import (
+        _write_atomically,  # a temporary file of its own, removed on failure
+    )
 
     path = Path(path)
     _write_atomically(os.fspath(path), text.encode("utf-8"))

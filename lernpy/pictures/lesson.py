@@ -17,10 +17,10 @@ import os
 from pathlib import Path
 
 from lernpy.errors import LernpyError
-from lernpy.explain import describe, explain_link
 from lernpy.pictures.diagram import diagram_svg
 from lernpy.pictures.lesson_page import CSP, PAGE
-from lernpy.trace import Trace
+from lernpy.views.explain import describe, explain_link
+from lernpy.walk.trace import Trace
 
 MAX_STEPS = 5000
 
@@ -33,7 +33,7 @@ def record(
 ) -> dict:
     """Run the scheduler on data step by step, snapshotting the network after every step.
 
-    Each step's line and each link's chain rule are written by :mod:`lernpy.explain`
+    Each step's line and each link's chain rule are written by :mod:`lernpy.views.explain`
     while the network holds that step's numbers, so the page says what the terminal
     says. The network is put back exactly as it was afterwards (every step is undone).
     """
@@ -189,7 +189,9 @@ def lesson_html(
 
 def write_lesson(path: str | os.PathLike, net: object, data: object, **options: object) -> Path:
     """Write lesson_html(...) to path (atomically) and return the path."""
-    from lernpy.io import _write_atomically  # a temporary file of its own, removed on failure
+    from lernpy.data.netfile import (
+        _write_atomically,  # a temporary file of its own, removed on failure
+    )
 
     path = Path(path)
     _write_atomically(os.fspath(path), lesson_html(net, data, **options).encode("utf-8"))

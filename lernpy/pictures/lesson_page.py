@@ -92,7 +92,7 @@ const F = D.frames;
 let cur = 0;
 let chosen = null;
 const $ = (id) => document.getElementById(id);
-// lernpy.explain.num, so that the page prints every number as the terminal does:
+// lernpy.views.explain.num, so that the page prints every number as the terminal does:
 // 9 decimal places, trailing zeros dropped; tiny or huge numbers in scientific notation
 function num(x, places = 9) {
   if (x === null || x === undefined) return "\\u00b7";

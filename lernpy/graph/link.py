@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .shows import Shows
+from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
-    from .explain import Explanation
-    from .neuron import Neuron
+    from lernpy.graph.neuron import Neuron
+    from lernpy.views.explain import Explanation
 
 
 class Link(Shows):
     """A connection from ``source`` to ``target``.
 
-    >>> from lernpy.activations import SIGMOID
-    >>> from lernpy.neuron import Neuron
+    >>> from lernpy.graph.activations import SIGMOID
+    >>> from lernpy.graph.neuron import Neuron
     >>> a, b = Neuron("x1", SIGMOID, "input"), Neuron("y1", SIGMOID, "output")
     >>> a.value = 0.3
     >>> Link(a, b, 0.5).deliver()
@@ -98,7 +98,7 @@ class Link(Shows):
 
     def explain(self) -> Explanation:
         """∂E/∂w by the chain rule, every factor named and substituted, then the update."""
-        from .explain import explain
+        from lernpy.views.explain import explain
 
         return explain(self)
 

@@ -34,14 +34,14 @@ import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from lernpy.activations import ACTIVATIONS
 from lernpy.errors import LernpyError, read_text
-from lernpy.losses import LOSSES
-from lernpy.training import History
-from lernpy.workflow import EpochRecord, Preprocessing, Schedule, TrainingLog
+from lernpy.graph.activations import ACTIVATIONS
+from lernpy.graph.losses import LOSSES
+from lernpy.training.loop import History
+from lernpy.training.workflow import EpochRecord, Preprocessing, Schedule, TrainingLog
 
 if TYPE_CHECKING:
-    from lernpy.network import Network
+    from lernpy.graph.network import Network
 
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
@@ -402,7 +402,7 @@ def _kind(value: object) -> str:
 
 def from_dict(doc: object, source: str = "<network>") -> Network:
     """Build a network from :func:`to_dict`'s structure, checking every field first."""
-    from lernpy.network import Network
+    from lernpy.graph.network import Network
 
     f = _Fields(source)
     if not isinstance(doc, dict):

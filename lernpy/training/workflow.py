@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 from lernpy.errors import LernpyError
 
 if TYPE_CHECKING:
-    from lernpy.network import Network
+    from lernpy.graph.network import Network
 
 Sample = tuple[tuple[float, ...], tuple[float, ...]]
 
@@ -424,7 +424,7 @@ def fit(
     waited = 0
     bar = None
     if _want_progress(progress):
-        from lernpy.render_workflow import ProgressBar  # rich stays out unless it is wanted
+        from lernpy.views.progress import ProgressBar  # rich stays out unless it is wanted
 
         bar = ProgressBar(epochs, classify=is_classification(train))
     try:

@@ -19,11 +19,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from .network import link_key
-from .shows import Shows
+from lernpy.graph.network import link_key
+from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
-    from .scheduler import Step
+    from lernpy.walk.scheduler import Step
 
 COLUMNS = (
     "kind", "epoch", "sample", "phase", "name", "inputs", "targets", "net", "value", "values",
@@ -39,7 +39,7 @@ class Trace(Shows):
 
     def __init__(self, keep: int | None = None, links: Iterable[str] | None = None) -> None:
         if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
-            from .errors import LernpyError
+            from lernpy.errors import LernpyError
 
             raise LernpyError(f"Trace(keep={keep!r}): expected None or a whole number ≥ 1")
         self.keep = keep

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .errors import UnknownNameError
+from lernpy.errors import UnknownNameError
 
 # Where a log or a division would meet 0, values are clamped to [TINY, 1 − TINY].
 TINY = 1e-15

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import UnknownNameError
+from lernpy.errors import UnknownNameError
 
 
 @dataclass(frozen=True)

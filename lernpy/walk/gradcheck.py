@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import NumericError, ShapeError
-from .link import Link
-from .network import Network
-from .neuron import Neuron
-from .shows import Shows
+from lernpy.errors import NumericError, ShapeError
+from lernpy.graph.link import Link
+from lernpy.graph.network import Network
+from lernpy.graph.neuron import Neuron
+from lernpy.hooks import Shows
 
 
 @dataclass(frozen=True)

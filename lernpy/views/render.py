@@ -35,16 +35,16 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from . import tables
-from .explain import Explanation, describe, describe_planned, num
-from .gradcheck import GradCheck
-from .link import Link
-from .network import Network
-from .neuron import Neuron
-from .scheduler import Planned, Scheduler, Step
-from .tables import Grid
-from .trace import Trace
-from .training import History
+from lernpy.graph.link import Link
+from lernpy.graph.network import Network
+from lernpy.graph.neuron import Neuron
+from lernpy.training.loop import History
+from lernpy.views import tables
+from lernpy.views.explain import Explanation, describe, describe_planned, num
+from lernpy.views.tables import Grid
+from lernpy.walk.gradcheck import GradCheck
+from lernpy.walk.scheduler import Planned, Scheduler, Step
+from lernpy.walk.trace import Trace
 
 PHASE_STYLE = {"forward": "cyan", "loss": "yellow", "backward": "magenta", "update": "green"}
 
@@ -211,7 +211,7 @@ def link_table(
     layer: int | None = None,
     links: Iterable[str | Link] | None = None,
 ) -> Fitted:
-    """The per-link table (see :func:`lernpy.tables.link_grid`)."""
+    """The per-link table (see :func:`lernpy.views.tables.link_grid`)."""
     return Fitted(tables.link_grid(obj, layer=layer, links=links))
 
 
@@ -287,7 +287,7 @@ def loss_chart(history: History | list[float], width: int = 60, height: int = 8)
 
 
 def explanation(obj: Explanation | Link | Neuron) -> Lines:
-    """The chain rule for a link or neuron (see :mod:`lernpy.explain`)."""
+    """The chain rule for a link or neuron (see :mod:`lernpy.views.explain`)."""
     if not isinstance(obj, Explanation):
         obj = obj.explain()
     return Lines(obj.text())

@@ -12,7 +12,7 @@ Link('h1→o1' (w5), weight=0.4, sensitivity=0.0)
 
 from __future__ import annotations
 
-from .network import Network
+from lernpy.graph.network import Network
 
 MAZUR_SAMPLE = ((0.05, 0.10), (0.01, 0.99))
 MAZUR_RATE = 0.5

@@ -1,7 +1,7 @@
 """Training on top of the scheduler: epochs, a loss history, stopping, callbacks.
 
 There is no second implementation of the maths here: ``train`` runs the same
-:class:`~lernpy.scheduler.Scheduler` a learner steps through by hand.
+:class:`~lernpy.walk.scheduler.Scheduler` a learner steps through by hand.
 
 >>> from lernpy import Network, datasets
 >>> net = Network.layered(2, 3, 1, activation="sigmoid", seed=3)
@@ -16,10 +16,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .errors import LernpyError, NumericError
-from .network import Network
-from .shows import Shows
-from .trace import Trace
+from lernpy.errors import LernpyError, NumericError
+from lernpy.graph.network import Network
+from lernpy.hooks import Shows
+from lernpy.walk.trace import Trace
 
 
 @dataclass
@@ -121,7 +121,7 @@ def train(
     options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
     options.update(update=update, shuffle=shuffle)
     if engine != "reference":
-        from .engines import train as train_fast
+        from lernpy.engines import train as train_fast
 
         fast = train_fast(
             net, data, epochs, engine=engine, trace=trace, target_loss=target_loss,

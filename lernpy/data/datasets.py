@@ -258,7 +258,7 @@ def iris() -> list[Sample]:
     >>> len(data), data[0]
     (150, ((5.1, 3.5, 1.4, 0.2), (1.0, 0.0, 0.0)))
     """
-    from lernpy.csvdata import read_csv  # csvdata imports this module
+    from lernpy.data.csvdata import read_csv  # csvdata imports this module
 
     return read_csv(_iris_path(), target="species").samples
 

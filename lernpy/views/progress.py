@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lernpy.tables import percent
-from lernpy.workflow import EpochRecord, TrainingLog
+from lernpy.training.workflow import EpochRecord, TrainingLog
+from lernpy.views.tables import percent
 
 __all__ = [
     "ProgressBar",

@@ -82,12 +82,10 @@ def _fraction(text: str) -> float:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from lernpy.csvdata import Standardizer, read_csv, split
-    from lernpy.io import save
-    from lernpy.network import Network
-    from lernpy.render import get_console
-    from lernpy.render_workflow import confusion_table, history_table
-    from lernpy.workflow import (
+    from lernpy.data.csvdata import Standardizer, read_csv, split
+    from lernpy.data.netfile import save
+    from lernpy.graph.network import Network
+    from lernpy.training.workflow import (
         Preprocessing,
         confusion_matrix,
         constant,
@@ -95,6 +93,8 @@ def _train(args: argparse.Namespace) -> int:
         is_classification,
         parse_schedule,
     )
+    from lernpy.views.progress import confusion_table, history_table
+    from lernpy.views.render import get_console
 
     target = args.target.split(",") if args.target and "," in args.target else args.target
     data = read_csv(args.data, target=target, classes=True if args.classes else None)
@@ -170,9 +170,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from lernpy.io import load
-    from lernpy.render import get_console, link_table, neuron_table, summary
-    from lernpy.render_workflow import history_table
+    from lernpy.data.netfile import load
+    from lernpy.views.progress import history_table
+    from lernpy.views.render import get_console, link_table, neuron_table, summary
 
     net = load(args.network)
     console = get_console()
@@ -187,9 +187,9 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from lernpy.csvdata import read_inputs
-    from lernpy.io import load
-    from lernpy.workflow import Preprocessing, predict
+    from lernpy.data.csvdata import read_inputs
+    from lernpy.data.netfile import load
+    from lernpy.training.workflow import Preprocessing, predict
 
     net = load(args.network)
     prep = getattr(net, "preprocessing", None)
@@ -222,8 +222,8 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _datasets(args: argparse.Namespace) -> int:
-    from lernpy import datasets
-    from lernpy.csvdata import write_csv
+    from lernpy.data import datasets
+    from lernpy.data.csvdata import write_csv
 
     if args.name is None:
         if args.csv is not None:
@@ -259,8 +259,8 @@ def _datasets(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add train, show, predict and datasets to the ``lernpy`` parser."""
-    from lernpy.activations import ACTIVATIONS
-    from lernpy.losses import LOSSES
+    from lernpy.graph.activations import ACTIVATIONS
+    from lernpy.graph.losses import LOSSES
 
     acts = sorted(ACTIVATIONS)
     p = sub.add_parser(

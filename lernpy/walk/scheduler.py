@@ -33,15 +33,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import Finished, LernpyError, NumericError, UnknownNameError
-from .link import Link
-from .network import Network
-from .neuron import Neuron
-from .shows import Shows
-from .trace import Trace
+from lernpy.errors import Finished, LernpyError, NumericError, UnknownNameError
+from lernpy.graph.link import Link
+from lernpy.graph.network import Network
+from lernpy.graph.neuron import Neuron
+from lernpy.hooks import Shows
+from lernpy.walk.trace import Trace
 
 if TYPE_CHECKING:
-    from .tables import Grid
+    from lernpy.views.tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
 GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
@@ -353,7 +353,7 @@ class Scheduler(Shows):
     sensitivity from the old weights, then every update; "immediate": each link
     updates right after it sends its blame back, which needs ``batch_size=1``);
     ``shuffle`` (each epoch, with the network's seeded generator); ``epochs``;
-    ``trace`` (True, a :class:`~lernpy.trace.Trace`, or None); ``history``
+    ``trace`` (True, a :class:`~lernpy.walk.trace.Trace`, or None); ``history``
     ("all": ``back()`` can undo every step; "batch": only within the current
     batch, which is what training uses).
     ``show`` (True: print each step as one line as it happens, and each step
@@ -873,7 +873,7 @@ class Scheduler(Shows):
         if callable(self.show):
             self.show(record)
         else:
-            from .render import show_step  # only now: the core never imports rich
+            from lernpy.views.render import show_step  # only now: the core never imports rich
 
             show_step(record, undone=undone)
 
@@ -881,7 +881,7 @@ class Scheduler(Shows):
         self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
     ) -> Grid:
         """Like ``net.table()``, with the changes still to come and a batch's gradients."""
-        from .tables import table
+        from lernpy.views.tables import table
 
         return table(self, what, layer=layer, links=links)
 

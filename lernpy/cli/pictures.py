@@ -12,9 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import datasets, examples
-from .errors import LernpyError
-from .network import Network
+from lernpy.data import datasets, examples
+from lernpy.errors import LernpyError
+from lernpy.graph.network import Network
 
 
 def _mazur() -> tuple[Network, list]:
@@ -31,7 +31,7 @@ DEMO_RATES = {"mazur": 0.5, "xor": 0.5}
 
 
 def load_network(source: str) -> tuple[Network, list | None]:
-    """A demo by name, or a saved network file (with lernpy.io, where it exists)."""
+    """A demo by name, or a saved network file (with lernpy.data.netfile, where it exists)."""
     if source in DEMOS:
         return DEMOS[source]()
     path = Path(source)
@@ -40,10 +40,10 @@ def load_network(source: str) -> tuple[Network, list | None]:
             f"{source!r} is neither a demo ({', '.join(DEMOS)}) nor an existing network file"
         )
     try:
-        from . import io  # the workflow issue's JSON network files
+        from lernpy.data import netfile as io  # the workflow issue's JSON network files
     except ImportError as error:
         raise LernpyError(
-            f"cannot read {source}: this lernpy has no network files yet (lernpy.io)"
+            f"cannot read {source}: this lernpy has no network files yet (lernpy.data.netfile)"
         ) from error
     return io.load(path), None
 
@@ -98,14 +98,14 @@ def _write(text: str, out: str | None) -> None:
     if out is None:
         sys.stdout.write(text + "\n")
         return
-    from .pictures import save
+    from lernpy.pictures import save
 
     save(text, out)
     print(f"wrote {out}", file=sys.stderr)
 
 
 def _draw(args: argparse.Namespace) -> int:
-    from . import pictures
+    from lernpy import pictures
 
     net, default = load_network(args.source)
     data = _data(args, net, default)
@@ -122,7 +122,7 @@ def _draw(args: argparse.Namespace) -> int:
         if args.out:
             _write(pictures.curves_svg(history, log=args.log), args.out)
         else:
-            from .render_pictures import history_text, show
+            from lernpy.views.charts import history_text, show
 
             show(history_text(history))
         return 0
@@ -135,8 +135,8 @@ def _draw(args: argparse.Namespace) -> int:
             svg = pictures.boundary_svg(net, data, resolution=args.resolution, hidden=args.hidden)
             _write(svg, args.out)
         else:
-            from .pictures.boundary import boundary_grid, data_extent, point_class
-            from .render_pictures import boundary_text, show
+            from lernpy.pictures.boundary import boundary_grid, data_extent, point_class
+            from lernpy.views.charts import boundary_text, show
 
             extent = data_extent(data)
             grid, (low, high) = boundary_grid(net, extent, min(args.resolution, 32))
@@ -157,7 +157,7 @@ def _draw(args: argparse.Namespace) -> int:
 
 
 def _lesson(args: argparse.Namespace) -> int:
-    from .pictures import write_lesson
+    from lernpy.pictures import write_lesson
 
     net, default = load_network(args.source)
     data = _data(args, net, default)

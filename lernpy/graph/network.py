@@ -17,21 +17,21 @@ import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .activations import Activation
-from .activations import activation as get_activation
-from .errors import BadValueError, ShapeError, TopologyError, UnknownNameError
-from .link import Link
-from .losses import Loss
-from .losses import loss as get_loss
-from .neuron import Neuron
-from .shows import Shows
+from lernpy.errors import BadValueError, ShapeError, TopologyError, UnknownNameError
+from lernpy.graph.activations import Activation
+from lernpy.graph.activations import activation as get_activation
+from lernpy.graph.link import Link
+from lernpy.graph.losses import Loss
+from lernpy.graph.losses import loss as get_loss
+from lernpy.graph.neuron import Neuron
+from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
-    from .gradcheck import GradCheck
-    from .scheduler import Scheduler
-    from .tables import Grid
-    from .trace import Trace
-    from .training import History
+    from lernpy.training.loop import History
+    from lernpy.views.tables import Grid
+    from lernpy.walk.gradcheck import GradCheck
+    from lernpy.walk.scheduler import Scheduler
+    from lernpy.walk.trace import Trace
 
 Sample = tuple[tuple[float, ...], tuple[float, ...]]
 INITS = ("xavier", "he", "uniform")
@@ -646,14 +646,14 @@ class Network(Shows):
     # -- training ------------------------------------------------------------
 
     def scheduler(self, data: object, **options: object) -> Scheduler:
-        """A :class:`~lernpy.scheduler.Scheduler` stepping through training on ``data``."""
-        from .scheduler import Scheduler
+        """A :class:`~lernpy.walk.scheduler.Scheduler` stepping through training on ``data``."""
+        from lernpy.walk.scheduler import Scheduler
 
         return Scheduler(self, data, **options)  # type: ignore[arg-type]
 
     def train(self, data: object, epochs: int = 1, **options: object) -> History:
         """Train on ``data``; return the loss history (see :func:`lernpy.training.train`)."""
-        from .training import train
+        from lernpy.training.loop import train
 
         return train(self, data, epochs=epochs, **options)  # type: ignore[arg-type]
 
@@ -661,13 +661,13 @@ class Network(Shows):
         self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
     ) -> Grid:
         """The "links" table (every factor of ∂E/∂w), "neurons" or "summary"; it shows itself."""
-        from .tables import table
+        from lernpy.views.tables import table
 
         return table(self, what, layer=layer, links=links)
 
     def gradcheck(self, sample: object, **options: float) -> GradCheck:
         """Backprop's ∂E/∂w against a central finite difference for every link."""
-        from .gradcheck import gradcheck
+        from lernpy.walk.gradcheck import gradcheck
 
         return gradcheck(self, sample, **options)
 

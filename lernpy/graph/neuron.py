@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .activations import Activation, softmax
-from .shows import Shows
+from lernpy.graph.activations import Activation, softmax
+from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
-    from .explain import Explanation
-    from .link import Link
-    from .network import Network
+    from lernpy.graph.link import Link
+    from lernpy.graph.network import Network
+    from lernpy.views.explain import Explanation
 
 KINDS = ("input", "bias", "hidden", "output")
 
@@ -24,7 +24,7 @@ KINDS = ("input", "bias", "hidden", "output")
 class Neuron(Shows):
     """One unit of the graph, owning its forward and backward numbers.
 
-    >>> from lernpy.activations import SIGMOID
+    >>> from lernpy.graph.activations import SIGMOID
     >>> n = Neuron("h1", SIGMOID)
     >>> n
     Neuron('h1', sigmoid, net=0.0, value=0.0, sensitivity=0.0)
@@ -142,7 +142,7 @@ class Neuron(Shows):
 
     def explain(self) -> Explanation:
         """Its net, value, error and sensitivity by the chain rule, every number substituted."""
-        from .explain import explain
+        from lernpy.views.explain import explain
 
         return explain(self)
 

@@ -21,14 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import datasets, examples, render
-from .errors import Finished, LernpyError, UnknownNameError
-from .explain import describe_planned
-from .network import Network, Sample
-from .scheduler import Scheduler, Step
+from lernpy.data import datasets, examples
+from lernpy.errors import Finished, LernpyError, UnknownNameError
+from lernpy.graph.network import Network, Sample
+from lernpy.views import render
+from lernpy.views.explain import describe_planned
+from lernpy.walk.scheduler import Scheduler, Step
 
 if TYPE_CHECKING:
-    from .render import Console  # rich's Console, named through the one module that imports rich
+    from lernpy.views.render import (
+        Console,  # rich's Console, named through the one module that imports rich
+    )
 
 
 @dataclass(frozen=True)
@@ -328,9 +331,9 @@ def _parse_sample(text: str) -> Sample:
 
 
 def load_network(path: str) -> Network:
-    """A saved network, through lernpy's file format (lernpy.io)."""
+    """A saved network, through lernpy's file format (lernpy.data.netfile)."""
     try:
-        from . import io as network_io  # the JSON network files of the data commands
+        from lernpy.data import netfile as network_io  # the JSON network files of the data commands
     except ImportError:
         raise LernpyError(f"cannot read {path}: this lernpy has no network files") from None
     return network_io.load(path)

@@ -401,7 +401,7 @@ def write_csv(
     close = False
     if isinstance(target, (str, os.PathLike)):
         # all the text first, then one atomic write: a failure leaves the old file as it was
-        from lernpy.io import _write_atomically
+        from lernpy.data.netfile import _write_atomically
 
         buffer = io.StringIO()
         write_csv(buffer, samples, input_names, target_names, classes)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 
 class Shows:
-    """Mix-in: ``__rich__`` renders with :mod:`lernpy.render`, ``_repr_html_`` with
-    :mod:`lernpy.tables`."""
+    """Mix-in: ``__rich__`` renders with :mod:`lernpy.views.render`, ``_repr_html_`` with
+    :mod:`lernpy.views.tables`."""
 
     __slots__ = ()
 
     def __rich__(self) -> object:
-        from .render import view
+        from lernpy.views.render import view
 
         return view(self)
 
     def _repr_html_(self) -> str:
-        from .tables import html
+        from lernpy.views.tables import html
 
         return html(self)

@@ -18,14 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .activations import LEAKY_SLOPE
-from .link import Link
-from .neuron import Neuron
-from .shows import Shows
+from lernpy.graph.activations import LEAKY_SLOPE
+from lernpy.graph.link import Link
+from lernpy.graph.neuron import Neuron
+from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
-    from .scheduler import Planned, Step
-    from .trace import Trace
+    from lernpy.walk.scheduler import Planned, Step
+    from lernpy.walk.trace import Trace
 
 # -- numbers -------------------------------------------------------------------
 

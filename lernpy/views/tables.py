@@ -1,7 +1,7 @@
 """The numbers behind each view as plain tables (no rich), and their HTML for Jupyter.
 
 A :class:`Grid` is a title, columns and rows of numbers and names. The rich
-renderer (:mod:`lernpy.render`) and :func:`html` both draw the same grid, so a
+renderer (:mod:`lernpy.views.render`) and :func:`html` both draw the same grid, so a
 notebook shows exactly the numbers the terminal shows.
 
 >>> from lernpy import examples
@@ -21,16 +21,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from .errors import UnknownNameError
-from .explain import Explanation, current, describe, describe_planned, num
-from .gradcheck import GradCheck
-from .link import Link
-from .network import Network, link_key
-from .neuron import Neuron
-from .scheduler import Planned, Scheduler, Step
-from .shows import Shows
-from .trace import Trace
-from .training import History
+from lernpy.errors import UnknownNameError
+from lernpy.graph.link import Link
+from lernpy.graph.network import Network, link_key
+from lernpy.graph.neuron import Neuron
+from lernpy.hooks import Shows
+from lernpy.training.loop import History
+from lernpy.views.explain import Explanation, current, describe, describe_planned, num
+from lernpy.walk.gradcheck import GradCheck
+from lernpy.walk.scheduler import Planned, Scheduler, Step
+from lernpy.walk.trace import Trace
 
 Cell = float | str | None
 
@@ -73,7 +73,7 @@ class Grid(Shows):
         return [[cell_text(c, places) for c in row] for row in self.rows]
 
     def __repr__(self) -> str:
-        from .render import text  # drawn by rich, as plain text at the terminal's width
+        from lernpy.views.render import text  # drawn by rich, as plain text at the terminal's width
 
         return text(self).rstrip("\n")
 
@@ -563,7 +563,9 @@ def html(obj: object) -> str:
 
 @html.register
 def _(net: Network) -> str:
-    from .pictures import diagram_svg  # the diagram, inline: a notebook shows it with the tables
+    from lernpy.pictures import (
+        diagram_svg,  # the diagram, inline: a notebook shows it with the tables
+    )
 
     diagram = f'<div class="lernpy-diagram">{diagram_svg(net)}</div>'
     parts = [grid_html(summary_grid(net)), diagram, grid_html(neuron_grid(net))]

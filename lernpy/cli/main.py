@@ -12,8 +12,10 @@ import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 
-from . import cli_data, cli_pictures, cli_views
-from .errors import LernpyError
+from lernpy.cli import data as cli_data
+from lernpy.cli import pictures as cli_pictures
+from lernpy.cli import stepping as cli_views
+from lernpy.errors import LernpyError
 
 # Each entry adds subcommands to the parser; a subcommand sets ``func(args) -> int``.
 Registrar = Callable[["argparse._SubParsersAction"], None]
@@ -21,7 +23,7 @@ Registrar = Callable[["argparse._SubParsersAction"], None]
 
 def demo_names() -> dict[str, str]:
     """Each demo's name and the first line of its docstring."""
-    from . import demos
+    from lernpy import demos
 
     found = {}
     for info in pkgutil.iter_modules(demos.__path__):

@@ -1,0 +1,1 @@
+"""Data: built-in data sets, CSV files, preprocessing, the network file format, worked examples."""
