@@ -6,9 +6,6 @@ expected. A call that raises one of these leaves the network as it was.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-
 
 class LernpyError(Exception):
     """The base of every error lernpy raises on purpose."""
@@ -48,32 +45,3 @@ class NumericError(LernpyError, ArithmeticError):
 
 class Finished(LernpyError):
     """The scheduler has no step left: every epoch is done."""
-
-
-def read_text(
-    path: str | os.PathLike[str],
-    fail: Callable[[str], LernpyError],
-    what: str,
-    encoding: str = "utf-8",
-) -> str:
-    """A file's text, line endings as they are; ``fail(reason)`` is raised when it cannot be read.
-
-    ``what`` names the kind of file a directory is not ("a CSV file").
-
-    >>> read_text("no/such.csv", LernpyError, "a CSV file")
-    Traceback (most recent call last):
-    lernpy.errors.LernpyError: no such file
-    """
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except IsADirectoryError:
-        raise fail(f"is a directory, not {what}") from None
-    except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror})") from None
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise fail(f"is not UTF-8 text ({exc.reason})") from None

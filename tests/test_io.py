@@ -144,7 +144,7 @@ def test_a_custom_activation_cannot_be_saved_and_nothing_is_written(tmp_path):
 
 def test_a_write_that_fails_part_way_leaves_the_old_file_intact(tmp_path, monkeypatch):
     """A disk that fills up after some bytes: an error, the old file untouched, no leftovers."""
-    import lernpy.data.netfile as lio
+    import lernpy.files as lio
 
     old_net, _ = trained_net("tanh", "sigmoid", "bce", seed=1)
     path = tmp_path / "net.json"
@@ -179,14 +179,14 @@ def test_a_process_killed_mid_save_leaves_the_old_file_intact(tmp_path):
     script = textwrap.dedent(
         f"""
         import os
-        import lernpy.data.netfile as lio
-        from lernpy import Network
+        import lernpy.files as lio
+        from lernpy import Network, save
         real_write = os.write
         def dying_write(fd, data):
             real_write(fd, bytes(data[:300]))
             os._exit(9)  # the process dies here, as if killed
         lio.os.write = dying_write
-        lio.save(Network.layered(2, 30, 1, seed=6), {str(path)!r})
+        save(Network.layered(2, 30, 1, seed=6), {str(path)!r})
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)

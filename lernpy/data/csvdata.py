@@ -28,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from lernpy.errors import LernpyError, read_text
+from lernpy.errors import LernpyError
+from lernpy.files import read_text, write_atomically
 
 Sample = tuple[tuple[float, ...], tuple[float, ...]]
 
@@ -401,11 +402,11 @@ def write_csv(
     close = False
     if isinstance(target, (str, os.PathLike)):
         # all the text first, then one atomic write: a failure leaves the old file as it was
-        from lernpy.data.netfile import _write_atomically
+        from lernpy.data.netfile import NetworkFileError  # its error, as before
 
         buffer = io.StringIO()
         write_csv(buffer, samples, input_names, target_names, classes)
-        _write_atomically(os.fspath(target), buffer.getvalue().encode("utf-8"))
+        write_atomically(os.fspath(target), buffer.getvalue().encode("utf-8"), NetworkFileError)
         return
     else:
         handle = target

@@ -30,11 +30,11 @@ import json
 import math
 import os
 import random
-import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from lernpy.errors import LernpyError, read_text
+from lernpy.errors import LernpyError
+from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
 from lernpy.graph.losses import LOSSES
 from lernpy.training.loop import History
@@ -241,53 +241,8 @@ def save(
         text = dumps(net, preprocessing=preprocessing, history=history)
     except NetworkFileError as exc:
         raise NetworkFileError(exc.reason, path=target, field=exc.field) from None
-    _write_atomically(target, text.encode("utf-8"))
+    write_atomically(target, text.encode("utf-8"), NetworkFileError)
     return target
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
-        )
-    except OSError as exc:
-        raise NetworkFileError(f"cannot write here ({exc.strerror})", path=path) from None
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view[:65536])
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        # mkstemp makes the file private (0600); give it the usual mode for new files
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise NetworkFileError(
-                f"cannot be written ({exc.strerror or exc}); the old file, if any, is unchanged",
-                path=path,
-            ) from None
-        raise
-    try:  # make the rename itself durable; not every system can open a directory
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 # ------------------------------------------------------------------ loading

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lernpy.data.netfile import NetworkFileError
+from lernpy.files import write_atomically
 from lernpy.pictures.boundary import boundary_svg, heatmap_svg, sample_grid
 from lernpy.pictures.curves import curves_svg
 from lernpy.pictures.diagram import diagram_svg, summary_svg
@@ -25,12 +27,8 @@ from lernpy.pictures.lesson import lesson_html, record, write_lesson
 
 def save(text: str, path: str | os.PathLike) -> Path:
     """Write an SVG or HTML string to path (atomically: a reader never sees half a file)."""
-    from lernpy.data.netfile import (
-        _write_atomically,  # a temporary file of its own, removed on failure
-    )
-
     path = Path(path)
-    _write_atomically(os.fspath(path), text.encode("utf-8"))
+    write_atomically(os.fspath(path), text.encode("utf-8"), NetworkFileError)
     return path
 
 

@@ -16,7 +16,9 @@ import json
 import os
 from pathlib import Path
 
+from lernpy.data.netfile import NetworkFileError
 from lernpy.errors import LernpyError
+from lernpy.files import write_atomically
 from lernpy.pictures.diagram import diagram_svg
 from lernpy.pictures.lesson_page import CSP, PAGE
 from lernpy.views.explain import describe, explain_link
@@ -189,10 +191,8 @@ def lesson_html(
 
 def write_lesson(path: str | os.PathLike, net: object, data: object, **options: object) -> Path:
     """Write lesson_html(...) to path (atomically) and return the path."""
-    from lernpy.data.netfile import (
-        _write_atomically,  # a temporary file of its own, removed on failure
-    )
-
     path = Path(path)
-    _write_atomically(os.fspath(path), lesson_html(net, data, **options).encode("utf-8"))
+    write_atomically(
+        os.fspath(path), lesson_html(net, data, **options).encode("utf-8"), NetworkFileError
+    )
     return path
