@@ -30,13 +30,13 @@ from lernpy.graph.neuron import Neuron
 from lernpy.training.loop import EpochReport, History, train
 from lernpy.training.workflow import fit, predict
 from lernpy.walk.gradcheck import GradCheck, gradcheck
-from lernpy.walk.scheduler import (
+from lernpy.walk.scheduler import Scheduler
+from lernpy.walk.steps import (
     Delivered,
     EpochEnded,
     Fired,
     Learned,
     Presented,
-    Scheduler,
     Scored,
     Sensed,
     Step,

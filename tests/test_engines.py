@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from lernpy import LernpyError, Network, NumericError, Trace, datasets
 from lernpy.engines import choose, compiled
 from lernpy.engines.base import Options
+from lernpy.walk.fastlane import FastLane
+from lernpy.walk.scheduler import Scheduler
 
 try:
     import numpy
@@ -391,8 +393,8 @@ def test_training_fast_lane_walks_exactly_like_the_step_by_step_walk(case, keep)
             trace = None
         else:
             trace = Trace(keep=keep)
-        run = copy_.scheduler(data, epochs=epochs, trace=trace, history="batch", **options)
-        run._fast = fast
+        lane = FastLane if fast else Scheduler
+        run = lane(copy_, data, epochs=epochs, trace=trace, history="batch", **options)
         losses, error = [], None
         try:
             while not run.finished:

@@ -9,6 +9,7 @@ from pytest import approx
 from svgparse import by_class, is_blue, is_orange, parse
 
 from lernpy import Network, examples
+from lernpy.graph.samples import check_data
 from lernpy.pictures import diagram_svg, draw
 from lernpy.pictures.diagram import MAX_WIDTH
 
@@ -174,7 +175,7 @@ def test_labels_never_overlap_each_other_or_the_neurons(make, annotate):
     """No two labels and no label and neuron share any area, and all stay inside the picture."""
     net = make()
     net.scheduler(
-        net.check_data([([0.3] * len(net.inputs), [0.5] * len(net.outputs))]), rate=0.1
+        check_data(net, [([0.3] * len(net.inputs), [0.5] * len(net.outputs))]), rate=0.1
     ).run()
     root = parse(diagram_svg(net, annotate=annotate))
     width, height = float(root.get("width")), float(root.get("height"))

@@ -14,7 +14,8 @@ from rich.console import Console
 from lernpy import Activation, Network, datasets, examples
 from lernpy.views import render
 from lernpy.views.explain import num
-from lernpy.views.tables import html, link_grid
+from lernpy.views.html import html
+from lernpy.views.tables import link_grid
 
 # Mazur's published figures for one sample (rate 0.5), see tests/test_explain.py
 MAZUR_FIGURES = ("0.74136507", "0.186815602", "0.593269992", "0.082167041", "0.35891648")

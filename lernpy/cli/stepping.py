@@ -23,14 +23,16 @@ from typing import TYPE_CHECKING, TextIO
 
 from lernpy.data import datasets, examples
 from lernpy.errors import Finished, LernpyError, UnknownNameError
-from lernpy.graph.network import Network, Sample
+from lernpy.graph.network import Network
+from lernpy.graph.samples import Sample
 from lernpy.views import render
 from lernpy.views.explain import describe_planned
-from lernpy.walk.scheduler import Scheduler, Step
+from lernpy.walk.scheduler import Scheduler
+from lernpy.walk.steps import Step
 
 if TYPE_CHECKING:
     from lernpy.views.render import (
-        Console,  # rich's Console, named through the one module that imports rich
+        Console,  # rich's Console, named through the one module that imports rich )
     )
 
 

@@ -30,8 +30,7 @@ from typing import TextIO
 
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
-
-Sample = tuple[tuple[float, ...], tuple[float, ...]]
+from lernpy.graph.samples import Sample
 
 __all__ = [
     "CSVData",

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from lernpy.errors import LernpyError
-
-Sample = tuple[tuple[float, ...], tuple[float, ...]]
+from lernpy.graph.samples import Sample
 
 __all__ = [
     "CLASSES",

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
 from lernpy.graph.network import Network
 
-Sample = tuple[tuple[float, ...], tuple[float, ...]]
-
 
 @dataclass(frozen=True)
 class Options:

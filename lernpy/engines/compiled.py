@@ -27,7 +27,7 @@ from lernpy.engines.base import Checkpoint, LastSample, Options, all_finite, bui
 from lernpy.graph.activations import LEAKY_SLOPE, softmax
 from lernpy.graph.losses import HALF_SSE
 from lernpy.graph.network import Network
-from lernpy.walk.scheduler import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
+from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
 
 NAME = "compiled"
 # Unrolled source grows with the links; past this many the numpy engine (or the

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lernpy import hooks
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
@@ -98,9 +99,7 @@ class Link(Shows):
 
     def explain(self) -> Explanation:
         """∂E/∂w by the chain rule, every factor named and substituted, then the update."""
-        from lernpy.views.explain import explain
-
-        return explain(self)
+        return hooks.explain(self)
 
     def __rich_repr__(self):
         yield self.name

@@ -12,18 +12,21 @@
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from lernpy import hooks
 from lernpy.errors import BadValueError, ShapeError, TopologyError, UnknownNameError
 from lernpy.graph.activations import Activation
 from lernpy.graph.activations import activation as get_activation
+from lernpy.graph.builders import layered
 from lernpy.graph.link import Link
 from lernpy.graph.losses import Loss
 from lernpy.graph.losses import loss as get_loss
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.samples import check_inputs, check_targets, number
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
@@ -33,21 +36,7 @@ if TYPE_CHECKING:
     from lernpy.walk.scheduler import Scheduler
     from lernpy.walk.trace import Trace
 
-Sample = tuple[tuple[float, ...], tuple[float, ...]]
 INITS = ("xavier", "he", "uniform")
-
-
-def _fail_if_not_number(value: object, what: str) -> float:
-    """``value`` as a float, or a BadValueError naming ``what``."""
-    if not isinstance(value, numbers.Real):  # numpy scalars are Real too; str and None are not
-        raise BadValueError(f"{what} is {value!r}: expected a number")
-    try:
-        value = float(value)
-    except OverflowError:  # an int (or Fraction) past the largest float
-        raise BadValueError(f"{what} is too large for a float: expected a finite number") from None
-    if not math.isfinite(value):
-        raise BadValueError(f"{what} is {value}: expected a finite number")
-    return value
 
 
 def link_key(name: str) -> str:
@@ -163,14 +152,14 @@ class Network(Shows):
         if label is not None and (label in self._labels or label in self._names):
             raise TopologyError(f"label {label!r} of link {name} is in use already")
         if weight is not None and not (type(weight) is float and math.isfinite(weight)):
-            weight = _fail_if_not_number(weight, f"weight of link {name}")
+            weight = number(weight, f"weight of link {name}")
         if not self._deferred and self._reaches(dst, src):
             raise TopologyError(
                 f"link {name} would close a cycle: {dst.name} already leads to {src.name}"
             )
         if weight is None:
             fan_in = sum(1 for link in dst.incoming if not link.source.kind == "bias") + 1
-            weight = self._draw(fan_in, max(1, len(src.outgoing) + 1))
+            weight = self.draw(fan_in, max(1, len(src.outgoing) + 1))
         link = Link(src, dst, weight, label)
         src.outgoing.append(link)
         dst.incoming.append(link)
@@ -229,8 +218,7 @@ class Network(Shows):
                 f"weights is {weights!r}: expected a mapping of link names to numbers"
             )
         checked = [
-            (self.link(name), _fail_if_not_number(w, f"weight for link {name!r}"))
-            for name, w in weights.items()
+            (self.link(name), number(w, f"weight for link {name!r}")) for name, w in weights.items()
         ]
         for link, w in checked:
             link.weight = w
@@ -286,92 +274,25 @@ class Network(Shows):
             rows.append([weight_from.get(s, 0.0) for s in sources])
         return rows
 
-    @classmethod
-    def layered(
-        cls,
-        *sizes: int,
-        activation: str | Activation | Sequence[str | Activation] = "sigmoid",
-        output: str | Activation | None = None,
-        loss: str | Loss = "half_sse",
-        bias: bool | Sequence[bool] = True,
-        names: str | Sequence[Sequence[str]] | None = None,
-        bias_names: Sequence[str] | None = None,
-        weights: Mapping[str, float] | None = None,
-        matrices: Sequence[Sequence[Sequence[float]]] | None = None,
-        init: str = "xavier",
-        scale: float = 0.5,
-        seed: int = 0,
-    ) -> Network:
-        """A fully connected layered network in one call.
+    # A fully connected layered network in one call (see lernpy.graph.builders).
+    layered = classmethod(layered)
 
-        ``sizes``: neurons per layer, inputs first. ``activation``: one for
-        every hidden layer or one per hidden layer; ``output``: the output
-        layer's (default: the same as the hidden ones). ``bias``: a bias neuron
-        feeding each non-input layer (or one flag per non-input layer).
-        ``names``: one list of names per layer, or a string such as
-        ``"i1 i2 / h1 h2 / o1 o2 / b1 b2"`` (a last group names the bias neurons).
-        Weights: ``weights`` by link name, ``matrices`` one per layer pair (see
-        :meth:`set_matrix`), else drawn by ``init`` (xavier, he, or uniform in
-        ±``scale``) from the network's own ``random.Random(seed)``.
+    @contextmanager
+    def building(self) -> Iterator[Network]:
+        """Wire many neurons and links, then order the neurons once (for builders).
 
-        >>> net = Network.layered(2, 3, 3, 1, activation="tanh", seed=0)
-        >>> [n.name for n in net.layers[1]], [n.name for n in net.layers[3]]
-        (['h1_1', 'h1_2', 'h1_3'], ['y1'])
+        Inside, :meth:`add_link` skips its duplicate and cycle scans: only wiring
+        that can create neither (layer by layer, as the builders do) belongs here.
+        Ordering after every link made building a large network quadratic.
         """
-        if len(sizes) < 2:
-            raise ShapeError(f"layered() got {len(sizes)} layer size(s): expected at least 2")
-        for i, size in enumerate(sizes):
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-                raise ShapeError(f"layer {i} has size {size!r}: expected a whole number ≥ 1")
-        hidden = len(sizes) - 2
-        if isinstance(activation, (str, Activation)):
-            hidden_acts = [activation] * hidden
-        else:
-            hidden_acts = list(activation)
-            if len(hidden_acts) != hidden:
-                raise ShapeError(
-                    f"got {len(hidden_acts)} activations: expected {hidden}, one per hidden layer"
-                )
-        out_act = (
-            output
-            if output is not None
-            else (activation if isinstance(activation, (str, Activation)) else "sigmoid")
-        )
-        acts = [get_activation(a) for a in [*hidden_acts, out_act]]  # fail before building
-        biases = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else list(bias)
-        if len(biases) != len(sizes) - 1:
-            raise ShapeError(f"got {len(biases)} bias flags: expected {len(sizes) - 1}")
-        layer_names, bias_names = _layer_names(sizes, names, bias_names, biases)
+        self._deferred = True
+        try:
+            yield self
+        finally:
+            self._deferred = False
+            self._changed()
 
-        net = cls(loss=loss, seed=seed, init=init, scale=scale)
-        # Layer by layer wiring cannot close a cycle: order the neurons once at the end
-        # instead of after every neuron and link (which made building quadratic).
-        net._deferred = True
-        for i, layer in enumerate(layer_names):
-            kind = "input" if i == 0 else "output" if i == len(sizes) - 1 else "hidden"
-            if i > 0 and biases[i - 1]:
-                net.add_neuron(bias_names[i - 1], "identity", "bias", layer=i - 1)
-            for name in layer:
-                net.add_neuron(name, "identity" if i == 0 else acts[i - 1], kind, layer=i)
-        fans = [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
-        for i in range(1, len(sizes)):
-            bias_neuron = net._names[bias_names[i - 1]] if biases[i - 1] else None
-            for name in layer_names[i]:
-                sources = list(layer_names[i - 1]) + ([bias_neuron.name] if bias_neuron else [])
-                for source in sources:
-                    net.add_link(source, name, net._draw(*fans[i - 1]))
-        net._deferred = False
-        net._changed()
-        if matrices is not None:
-            if len(matrices) != len(sizes) - 1:
-                raise ShapeError(f"got {len(matrices)} matrices: expected {len(sizes) - 1}")
-            for i, m in enumerate(matrices, start=1):
-                net.set_matrix(i, m)
-        if weights is not None:
-            net.set_weights(weights)
-        return net
-
-    def _draw(self, fan_in: int, fan_out: int) -> float:
+    def draw(self, fan_in: int, fan_out: int) -> float:
         """One initial weight, drawn from the network's own generator."""
         if self.init == "xavier":
             limit = math.sqrt(6.0 / (fan_in + fan_out))
@@ -529,55 +450,7 @@ class Network(Shows):
         """Every weight by link name, in link order."""
         return {link.name: link.weight for link in self.links}
 
-    # -- checking input --------------------------------------------------------
-
-    def check_inputs(self, x: object, where: str = "input") -> tuple[float, ...]:
-        """``x`` as a tuple of floats, or an error saying what is wrong; changes nothing."""
-        return _check_vector(x, self.inputs, where, "input")
-
-    def check_targets(self, t: object, where: str = "target") -> tuple[float, ...]:
-        """A target (one number allowed for one output) as a tuple of floats, or an error."""
-        if isinstance(t, numbers.Real) and len(self.outputs) == 1:
-            t = (t,)
-        return _check_vector(t, self.outputs, where, "output")
-
-    def check_data(self, data: object) -> list[Sample]:
-        """A data set (or one sample) as a list of ``(inputs, targets)`` tuples, all checked."""
-        if _is_one_sample(data):
-            data = [data]
-        if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
-            raise ShapeError(f"data is {data!r}: expected a list of (inputs, targets) pairs")
-        samples = []
-        n_in, n_out = len(self.inputs), len(self.outputs)
-        for k, sample in enumerate(data):
-            if type(sample) is tuple and len(sample) == 2:
-                x, t = sample  # the common case, a checked data set again: at C speed
-                if (
-                    type(x) is tuple
-                    and type(t) is tuple
-                    and len(x) == n_in
-                    and len(t) == n_out
-                    and _finite_floats(x)
-                    and _finite_floats(t)
-                ):
-                    samples.append(sample)
-                    continue
-            if (
-                isinstance(sample, (str, bytes))
-                or not isinstance(sample, Sequence)
-                or len(sample) != 2
-            ):
-                raise ShapeError(f"sample {k} is {sample!r}: expected a pair (inputs, targets)")
-            x, t = sample
-            samples.append(
-                (
-                    self.check_inputs(x, f"sample {k} inputs"),
-                    self.check_targets(t, f"sample {k} target"),
-                )
-            )
-        if not samples:
-            raise ShapeError("data is empty: expected at least one (inputs, targets) pair")
-        return samples
+    # -- checking -----------------------------------------------------------------
 
     def check_ready(self) -> None:
         """A network can run once it has inputs and outputs."""
@@ -594,7 +467,7 @@ class Network(Shows):
         [0.75136507, 0.772928465]
         """
         self.check_ready()
-        values = self.check_inputs(x)
+        values = check_inputs(self, x)
         self.present(values)
         for neuron in self.neurons:
             if not neuron.is_source:
@@ -626,7 +499,7 @@ class Network(Shows):
         >>> round(examples.mazur().loss([0.05, 0.10], [0.01, 0.99]), 9)
         0.298371109
         """
-        targets = self.check_targets(target)
+        targets = check_targets(self, target)
         values = self.forward(x)
         return self.loss_function.value(values, targets)
 
@@ -647,29 +520,21 @@ class Network(Shows):
 
     def scheduler(self, data: object, **options: object) -> Scheduler:
         """A :class:`~lernpy.walk.scheduler.Scheduler` stepping through training on ``data``."""
-        from lernpy.walk.scheduler import Scheduler
-
-        return Scheduler(self, data, **options)  # type: ignore[arg-type]
+        return hooks.scheduler(self, data, **options)
 
     def train(self, data: object, epochs: int = 1, **options: object) -> History:
         """Train on ``data``; return the loss history (see :func:`lernpy.training.train`)."""
-        from lernpy.training.loop import train
-
-        return train(self, data, epochs=epochs, **options)  # type: ignore[arg-type]
+        return hooks.train(self, data, epochs, **options)
 
     def table(
         self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
     ) -> Grid:
         """The "links" table (every factor of ∂E/∂w), "neurons" or "summary"; it shows itself."""
-        from lernpy.views.tables import table
-
-        return table(self, what, layer=layer, links=links)
+        return hooks.table(self, what, layer=layer, links=links)
 
     def gradcheck(self, sample: object, **options: float) -> GradCheck:
         """Backprop's ∂E/∂w against a central finite difference for every link."""
-        from lernpy.walk.gradcheck import gradcheck
-
-        return gradcheck(self, sample, **options)
+        return hooks.gradcheck(self, sample, **options)
 
     # -- state -------------------------------------------------------------------
 
@@ -709,30 +574,6 @@ class Network(Shows):
         yield "seed", self.seed
 
 
-def _finite_floats(values: Sequence[object]) -> bool:
-    """Are these all floats (not bools, not numpy scalars), all finite?"""
-    return set(map(type, values)) <= {float} and all(map(math.isfinite, values))
-
-
-def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tuple[float, ...]:
-    """One number per neuron, each finite, or an error naming the position and neuron."""
-    n = len(neurons)
-    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
-        raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
-    values = list(x)
-    if len(values) != n:
-        names = ", ".join(neuron.name for neuron in neurons)
-        raise ShapeError(
-            f"{where} has {len(values)} values: expected {n}, one per {role} neuron ({names})"
-        )
-    if _finite_floats(values):
-        return tuple(values)  # the common case, checked at C speed
-    return tuple(
-        _fail_if_not_number(v, f"{where}, value {i + 1} ({role} {neurons[i].name})")
-        for i, v in enumerate(values)
-    )
-
-
 def _is_rows(matrix: object) -> bool:
     """A sequence of sequences (not text): the shape set_matrix reads."""
 
@@ -740,60 +581,3 @@ def _is_rows(matrix: object) -> bool:
         return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
 
     return sequence(matrix) and all(sequence(row) for row in matrix)
-
-
-def _is_one_sample(data: object) -> bool:
-    """``((0.05, 0.1), (0.01, 0.99))`` is one sample; a list of such pairs is a data set."""
-    if not isinstance(data, Sequence) or isinstance(data, (str, bytes)) or len(data) != 2:
-        return False
-    x = data[0]
-    return (
-        isinstance(x, Sequence)
-        and not isinstance(x, (str, bytes))
-        and all(isinstance(v, (int, float)) for v in x)
-    )
-
-
-def _layer_names(
-    sizes: Sequence[int],
-    names: str | Sequence[Sequence[str]] | None,
-    bias_names: Sequence[str] | None,
-    biases: Sequence[bool],
-) -> tuple[list[list[str]], list[str]]:
-    """Default or user names for every layer and bias neuron."""
-    last = len(sizes) - 1
-    if names is None:
-
-        def name(i: int, j: int) -> str:
-            if i == 0:
-                return f"x{j}"
-            if i == last:
-                return f"y{j}"
-            return f"h{j}" if last == 2 else f"h{i}_{j}"
-
-        layer_names = [[name(i, j) for j in range(1, size + 1)] for i, size in enumerate(sizes)]
-    else:
-        groups = (
-            [g.split() for g in names.split("/")]
-            if isinstance(names, str)
-            else [list(g) for g in names]
-        )
-        if len(groups) == len(sizes) + 1 and bias_names is None:
-            bias_names = groups.pop()
-        if len(groups) != len(sizes):
-            raise ShapeError(f"names give {len(groups)} layers: expected {len(sizes)}")
-        for i, (group, size) in enumerate(zip(groups, sizes)):
-            if len(group) != size:
-                raise ShapeError(f"names for layer {i} give {len(group)} names: expected {size}")
-        layer_names = groups
-    if bias_names is None:
-        bias_names = [f"b{i}" for i in range(1, len(sizes))]
-    else:
-        bias_names = list(bias_names)
-        wanted = sum(biases)
-        if len(bias_names) == wanted and wanted < len(biases):
-            it = iter(bias_names)
-            bias_names = [next(it) if b else "" for b in biases]
-        if len(bias_names) != len(biases):
-            raise ShapeError(f"got {len(bias_names)} bias names: expected {wanted}")
-    return layer_names, bias_names

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lernpy import hooks
 from lernpy.graph.activations import Activation, softmax
 from lernpy.hooks import Shows
 
@@ -142,9 +143,7 @@ class Neuron(Shows):
 
     def explain(self) -> Explanation:
         """Its net, value, error and sensitivity by the chain rule, every number substituted."""
-        from lernpy.views.explain import explain
-
-        return explain(self)
+        return hooks.explain(self)
 
     def __rich_repr__(self):
         yield self.name

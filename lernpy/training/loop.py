@@ -1,7 +1,10 @@
-"""Training on top of the scheduler: epochs, a loss history, stopping, callbacks.
+"""Training: epochs over whichever engine runs them, a loss history, stopping, callbacks.
 
-There is no second implementation of the maths here: ``train`` runs the same
-:class:`~lernpy.walk.scheduler.Scheduler` a learner steps through by hand.
+``train`` checks the data once, then runs whole epochs in the scheduler's fast
+lane (:mod:`lernpy.walk.fastlane`, the same walk a learner steps through by
+hand) or hands them to a fast engine (:mod:`lernpy.engines`), which trains the
+same Neuron and Link objects to the same numbers. Either way each epoch ends in
+:func:`end_epoch`, so training stops and reports alike.
 
 >>> from lernpy import Network, datasets
 >>> net = Network.layered(2, 3, 1, activation="sigmoid", seed=3)
@@ -12,13 +15,21 @@ There is no second implementation of the maths here: ``train`` runs the same
 
 from __future__ import annotations
 
+import copy
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lernpy.errors import LernpyError, NumericError
+from lernpy.engines import ENGINES, choose, restore
+from lernpy.engines import module as engine_module
+from lernpy.engines.base import Checkpoint, Options
+from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
+from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
+from lernpy.walk.fastlane import FastLane
+from lernpy.walk.scheduler import Scheduler, check_options
 from lernpy.walk.trace import Trace
 
 
@@ -84,6 +95,50 @@ def end_epoch(
     return False
 
 
+@dataclass(repr=False)
+class EngineHistory(History):
+    """A :class:`History` with a checkpoint per epoch, to replay any update."""
+
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    network: Network | None = None
+    samples: list = field(default_factory=list)
+    version: int = 0
+
+    def replay(self, epoch: int, sample: int, trace: bool | Trace = True) -> Scheduler:
+        """A reference scheduler on a copy of the network, about to present ``sample``.
+
+        ``epoch`` counts from 0 and ``sample`` is the index in the data set, as
+        in step records. The copy holds the weights the engine had at that
+        moment; stepping on walks the same update the engine made, with every
+        number recorded (and ``back()`` works within the batch).
+        """
+        if self.network is None or not 0 <= epoch < len(self.checkpoints):
+            raise LernpyError(f"epoch {epoch}: expected 0 to {len(self.checkpoints) - 1}")
+        if not 0 <= sample < len(self.samples):
+            raise LernpyError(f"sample {sample}: expected 0 to {len(self.samples) - 1}")
+        if self.network.version != self.version:
+            raise LernpyError("the network's links changed since training: cannot replay")
+        point = self.checkpoints[epoch]
+        net = copy.deepcopy(self.network, memo={id(self.network.trace): None})
+        restore(net, point)
+        opts = {k: self.options[k] for k in ("rate", "momentum", "batch_size", "reduce", "shuffle")}
+        run = Scheduler(net, self.samples, epochs=epoch + 1, trace=trace, history="batch", **opts)
+        # Start at this epoch with the sample order the engine started it with.
+        run.start_at(epoch, point.order)
+        order = list(point.order)
+        if opts["shuffle"]:
+            rng = random.Random()
+            rng.setstate(point.rng)
+            rng.shuffle(order)
+        kept, run.trace = run.trace, None  # record only from the replayed sample on
+        for _ in range(order.index(sample)):
+            run.step("sample")
+        run.trace = kept
+        net.trace = kept
+        run.history = "all"
+        return run
+
+
 def train(
     net: Network,
     data: object,
@@ -120,17 +175,27 @@ def train(
         raise LernpyError(f"callback is {callback!r}: expected a function or None")
     options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
     options.update(update=update, shuffle=shuffle)
+    if engine not in ENGINES:
+        raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    net.check_ready()
+    samples = check_data(net, data)  # checked once, here, for every engine
+    rate_, momentum_, batch = check_options(
+        rate, momentum, batch_size, reduce, update, epochs, len(samples)
+    )
+    name = "reference"
     if engine != "reference":
-        from lernpy.engines import train as train_fast
-
-        fast = train_fast(
-            net, data, epochs, engine=engine, trace=trace, target_loss=target_loss,
-            callback=callback, **options,
-        )  # fmt: skip
-        if fast is not None:  # None: the reference below is the right engine
-            return fast
-    run = net.scheduler(data, epochs=epochs, trace=trace, history="batch", **options)
-    run._fast = True  # whole epochs in the scheduler's fast lane: same numbers, same trace
+        if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
+            if engine != "auto":
+                raise LernpyError(
+                    f"engine={engine!r} records no steps: train with engine='reference' to trace"
+                )
+        else:
+            opts = Options(rate_, momentum_, batch, reduce, bool(shuffle))
+            name, _why = choose(net, opts, engine)
+    if name != "reference":
+        return _train_engine(net, samples, epochs, name, opts, options, target_loss, callback)
+    # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
+    run = FastLane(net, samples, epochs=epochs, trace=trace, history="batch", **options)
     history = History(options={**options, "epochs": epochs})
     while not run.finished:
         try:
@@ -144,3 +209,97 @@ def train(
     else:
         history.stopped = f"ran {epochs} epochs"
     return history
+
+
+def _train_engine(
+    net: Network,
+    samples: list,
+    epochs: int,
+    name: str,
+    opts: Options,
+    options: dict[str, object],
+    target_loss: float | None,
+    callback: Callable[[EpochReport], bool | None] | None,
+) -> EngineHistory:
+    """Train with the fast engine ``name``, epoch by epoch or all epochs in one call.
+
+    On a NaN or infinity the failing epoch is rerun by the reference scheduler
+    from its checkpoint, so the error names the same neuron or link.
+    """
+    shuffle = opts.shuffle
+    module = engine_module(name)
+    session = module.Session(net, samples, opts)
+    history = EngineHistory(
+        options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
+        version=net.version,
+    )  # fmt: skip
+    order = list(range(len(samples)))
+    e = 0
+    while e < epochs:
+        if callback is None and target_loss is None and hasattr(session, "epochs"):
+            # nothing to do between epochs: let the engine run them all in one call
+            points, sums, failed, after = session.epochs(e, order, epochs - e, bool(shuffle))
+            ok = len(points) if failed is None else failed
+            history.checkpoints += points[:ok]
+            history.loss += [total / len(samples) for total in sums[:ok]]
+            e += ok
+            if failed is None:
+                order = after
+                continue
+            point = points[failed]
+        else:
+            point = session.checkpoint(e, order, net.rng.getstate())
+            if shuffle:
+                order = order[:]
+                net.rng.shuffle(order)
+            try:
+                loss_sum = session.epoch(order)
+                ok = math.isfinite(loss_sum) and session.finite()
+            except (OverflowError, ZeroDivisionError, ValueError):
+                ok = False
+            if ok:
+                history.checkpoints.append(point)
+                e += 1
+                loss = loss_sum / len(samples)
+                if end_epoch(history, net, loss, target_loss, callback, session.write_back):
+                    break
+                if callback is not None:
+                    session = _resume(module, net, samples, opts, history)
+                continue
+        # A NaN or an infinity: the reference runs this epoch from its checkpoint and
+        # names the culprit (or, if the engine's alarm was an overflow of its check, just
+        # runs the epoch); the engine then carries on from the reference's state.
+        history.checkpoints.append(point)
+        restore(net, point)
+        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
+        rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
+        try:
+            loss = rerun.step("epoch").loss
+        except NumericError as error:
+            history.stopped = f"numeric error: {error}"
+            error.history = history  # type: ignore[attr-defined]
+            raise
+        order = rerun.order
+        session = module.Session(net, samples, opts)
+        e += 1
+        if end_epoch(history, net, loss, target_loss, callback, session.write_back):
+            break
+        if callback is not None:
+            session = _resume(module, net, samples, opts, history)
+    else:
+        history.stopped = f"ran {epochs} epochs"
+    session.write_back()
+    return history
+
+
+def _resume(module, net: Network, samples: list, options: Options, history: EngineHistory):
+    """A session that starts from the network as the callback left it, as the reference does.
+
+    A callback may set weights or freeze links between epochs; the reference's next
+    epoch uses them, so the engine takes them up too (its own copies are stale).
+    """
+    if net.version != history.version:  # the reference's scheduler refuses to go on
+        raise LernpyError(
+            "the network's links changed since this scheduler was made: make a new one"
+        )
+    return module.Session(net, samples, options)

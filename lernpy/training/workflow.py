@@ -21,12 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from lernpy import hooks
 from lernpy.errors import LernpyError
+from lernpy.graph.samples import Sample
 
 if TYPE_CHECKING:
     from lernpy.graph.network import Network
 
-Sample = tuple[tuple[float, ...], tuple[float, ...]]
 
 __all__ = [
     "EpochRecord",
@@ -424,9 +425,7 @@ def fit(
     waited = 0
     bar = None
     if _want_progress(progress):
-        from lernpy.views.progress import ProgressBar  # rich stays out unless it is wanted
-
-        bar = ProgressBar(epochs, classify=is_classification(train))
+        bar = hooks.progress_bar(epochs, classify=is_classification(train))
     try:
         if bar is not None:
             bar.start()

@@ -24,7 +24,7 @@ from lernpy.graph.neuron import Neuron
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
-    from lernpy.walk.scheduler import Planned, Step
+    from lernpy.walk.steps import Planned, Step
     from lernpy.walk.trace import Trace
 
 # -- numbers -------------------------------------------------------------------

@@ -43,7 +43,8 @@ from lernpy.views import tables
 from lernpy.views.explain import Explanation, describe, describe_planned, num
 from lernpy.views.tables import Grid
 from lernpy.walk.gradcheck import GradCheck
-from lernpy.walk.scheduler import Planned, Scheduler, Step
+from lernpy.walk.scheduler import Scheduler
+from lernpy.walk.steps import Planned, Step
 from lernpy.walk.trace import Trace
 
 PHASE_STYLE = {"forward": "cyan", "loss": "yellow", "backward": "magenta", "update": "green"}

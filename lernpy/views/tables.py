@@ -1,8 +1,9 @@
-"""The numbers behind each view as plain tables (no rich), and their HTML for Jupyter.
+"""The numbers behind each view as plain tables (no rich).
 
 A :class:`Grid` is a title, columns and rows of numbers and names. The rich
-renderer (:mod:`lernpy.views.render`) and :func:`html` both draw the same grid, so a
-notebook shows exactly the numbers the terminal shows.
+renderer (:mod:`lernpy.views.render`) and the HTML (:mod:`lernpy.views.html`)
+both draw the same grid, so a notebook shows exactly the numbers the terminal
+shows.
 
 >>> from lernpy import examples
 >>> net = examples.mazur()
@@ -16,20 +17,18 @@ notebook shows exactly the numbers the terminal shows.
 
 from __future__ import annotations
 
-import html as _html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import singledispatch
 
 from lernpy.errors import UnknownNameError
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
 from lernpy.hooks import Shows
-from lernpy.training.loop import History
-from lernpy.views.explain import Explanation, current, describe, describe_planned, num
+from lernpy.views.explain import current, describe, describe_planned, num
 from lernpy.walk.gradcheck import GradCheck
-from lernpy.walk.scheduler import Planned, Scheduler, Step
+from lernpy.walk.scheduler import Scheduler
+from lernpy.walk.steps import Step
 from lernpy.walk.trace import Trace
 
 Cell = float | str | None
@@ -519,131 +518,12 @@ def loss_chart(losses: Sequence[float], width: int = 60, height: int = 8) -> str
     return "\n".join(out)
 
 
-# -- HTML for Jupyter ---------------------------------------------------------------
-
-_STYLE = (
-    "border-collapse:collapse;font-family:monospace;font-size:12px;text-align:right;margin:0.5em 0"
-)
-
-
-def grid_html(grid: Grid, places: int = 9) -> str:
-    """A grid as an HTML ``<table>`` with the same numbers as the text table."""
-    esc = _html.escape
-    head = "".join(
-        f'<th title="{esc(c.name)}">{esc(c.name)}'
-        + (f"<br><code>{esc(c.symbol)}</code>" if c.symbol else "")
-        + "</th>"
-        for c in grid.columns
-    )
-    body = []
-    for row, mark in zip(grid.cells(places), grid.marks):
-        style = ' style="font-weight:bold;color:#b00"' if mark == "fail" else ""
-        tds = "".join(
-            f'<td style="text-align:{"right" if c.numeric else "left"}">{esc(v)}</td>'
-            for c, v in zip(grid.columns, row)
-        )
-        body.append(f'<tr class="{esc(mark)}"{style}>{tds}</tr>')
-    notes = "".join(f"<p><small>{esc(n)}</small></p>" for n in grid.notes)
-    return (
-        f'<table class="lernpy" style="{_STYLE}">'
-        f"<caption>{esc(grid.title)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{notes}"
-    )
-
-
-def _pre(text: str) -> str:
-    return f'<pre class="lernpy">{_html.escape(text)}</pre>'
-
-
-@singledispatch
-def html(obj: object) -> str:
-    """HTML for any lernpy object, for Jupyter's ``_repr_html_``."""
-    return _pre(repr(obj))
-
-
-@html.register
-def _(net: Network) -> str:
-    from lernpy.pictures import (
-        diagram_svg,  # the diagram, inline: a notebook shows it with the tables
-    )
-
-    diagram = f'<div class="lernpy-diagram">{diagram_svg(net)}</div>'
-    parts = [grid_html(summary_grid(net)), diagram, grid_html(neuron_grid(net))]
-    if len(net.links) <= LINK_LIMIT:
-        parts.append(grid_html(link_grid(net)))
-    else:
-        parts.append(_pre(f"{len(net.links)} links: link_grid(net, layer=…) shows one layer"))
-    return f'<div class="lernpy">{"".join(parts)}</div>'
-
-
-@html.register
-def _(run: Scheduler) -> str:
-    parts = [grid_html(summary_grid(run))]
-    if len(run.net.links) <= LINK_LIMIT:
-        parts.append(grid_html(link_grid(run)))
-    return f'<div class="lernpy">{"".join(parts)}</div>'
-
-
-@html.register
-def _(link: Link) -> str:
-    explanation = link.explain()
-    return grid_html(link_grid(_owner(link), links=[link])) + _pre(explanation.text())
-
-
-@html.register
-def _(neuron: Neuron) -> str:
-    return _pre(neuron.explain().text())
-
-
-@html.register
-def _(step: Step) -> str:
-    return f'<code class="lernpy">{_html.escape(describe(step))}</code>'
-
-
-@html.register
-def _(planned: Planned) -> str:
-    return f'<code class="lernpy">{_html.escape(describe_planned(planned))}</code>'
-
-
-@html.register
-def _(trace: Trace) -> str:
-    return grid_html(trace_grid(trace))
-
-
-@html.register
-def _(check: GradCheck) -> str:
-    return "".join(grid_html(g) for g in gradcheck_grids(check))
-
-
-@html.register
-def _(history: History) -> str:
-    return _pre(f"{history!r}\n{loss_chart(history.loss)}")
-
-
-@html.register
-def _(grid: Grid) -> str:
-    return grid_html(grid)
-
-
-@html.register
-def _(explanation: Explanation) -> str:
-    return _pre(explanation.text())
-
-
-def _owner(link: Link) -> Network:
-    net = link.target.network
-    if net is None:
-        raise ValueError(f"link {link.name} belongs to no network")
-    return net
-
-
 LINK_LIMIT = 60  # above this many links a network shows its summary, not every link
 
 __all__ = [
     "Column",
     "Grid",
     "gradcheck_grids",
-    "html",
     "link_grid",
     "loss_chart",
     "neuron_grid",

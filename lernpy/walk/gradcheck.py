@@ -14,6 +14,7 @@ from lernpy.errors import NumericError, ShapeError
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
 
 
@@ -90,7 +91,7 @@ def gradcheck(
     Weights are left exactly as they were; the neurons hold the sample's numbers.
     Kinks (ReLU at net 0) can fail honestly: the derivative does not exist there.
     """
-    samples = net.check_data(sample)
+    samples = check_data(net, sample)
     if len(samples) != 1:
         raise ShapeError(f"gradcheck takes one sample (inputs, targets): got {len(samples)}")
     (x, target), saved = samples[0], [link.gradient for link in net.links]

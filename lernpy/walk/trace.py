@@ -23,7 +23,7 @@ from lernpy.graph.network import link_key
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
-    from lernpy.walk.scheduler import Step
+    from lernpy.walk.steps import Step
 
 COLUMNS = (
     "kind", "epoch", "sample", "phase", "name", "inputs", "targets", "net", "value", "values",

@@ -1,0 +1,86 @@
+"""The plan: the fixed walk of one sample through a network, read from its topology.
+
+One sample is presented, every link delivers and every neuron fires in
+topological order (a softmax layer fires as one unit), the loss is scored, then
+every neuron senses and its incoming links learn, deepest first; the updates
+follow (after the batch, or each right after its link learned). The scheduler
+steps through this plan; the compiled engine generates code from it.
+
+>>> from lernpy import examples
+>>> ops = sample_plan(examples.mazur())
+>>> [KIND[code] for code, *_ in ops[:4]]
+['Presented', 'Delivered', 'Delivered', 'Delivered']
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lernpy.graph.network import Network
+    from lernpy.graph.neuron import Neuron
+
+
+PRESENT, DELIVER, FIRE, SCORE, SENSE, LEARN, UPDATE, END = range(8)
+KIND = ("Presented", "Delivered", "Fired", "Scored", "Sensed", "Learned", "Updated", "EpochEnded")
+
+Op = tuple  # (code, link or neuron or None, phase, depth)
+
+
+def _units(net: Network) -> list[list[Neuron]]:
+    """Computing neurons in topological order; a softmax layer is one unit."""
+    units: list[list[Neuron]] = []
+    seen: set[Neuron] = set()
+    for n in net.neurons:
+        if n.is_source or n in seen:
+            continue
+        unit = list(n.group) if n.activation.layerwise else [n]
+        seen.update(unit)
+        units.append(unit)
+    return units
+
+
+def sample_plan(net: Network, immediate: bool = False) -> list[Op]:
+    """The fixed walk of one sample: forward, loss, backward (and updates if immediate)."""
+    ops: list[Op] = [(PRESENT, None, "forward", 0)]
+    units = _units(net)
+    for unit in units:
+        depth = net.depth(unit[0])
+        for n in unit:
+            ops.extend((DELIVER, link, "forward", depth) for link in n.incoming)
+        ops.extend((FIRE, n, "forward", depth) for n in unit)
+    ops.append((SCORE, None, "loss", 0))
+    # backward: deepest first, and within one depth in the forward order (o1 before o2)
+    for unit in sorted(units, key=lambda u: -net.depth(u[0])):
+        depth = net.depth(unit[0])
+        ops.extend((SENSE, n, "backward", depth) for n in unit)
+        for n in unit:
+            for link in n.incoming:
+                ops.append((LEARN, link, "backward", depth))
+                if immediate:
+                    ops.append((UPDATE, link, "backward", depth))
+    return ops
+
+
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def plan(net: Network, immediate: bool) -> tuple[list[Op], list[Op]]:
+    """:func:`sample_plan` and the update segment, cached per topology (never mutated).
+
+    Building the plan is O(links) in Python (0.3 s for 100k links), and train()
+    makes a scheduler per call.
+    """
+    key = (net.version, immediate, tuple(n.activation.layerwise for n in net.neurons))
+    cached = _PLANS.get(net)
+    if cached is None or cached[0] != key:
+        ops = sample_plan(net, immediate=immediate)
+        updates = [] if immediate else [(UPDATE, link, "update", 0) for link in net.links]
+        cached = (key, ops, updates)
+        _PLANS[net] = cached
+    return cached[1], cached[2]
+
+
+# train()'s fast lane, per network: the plan grouped into runs (see Scheduler._lane)
+_LANES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
