@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from lernpy import Network, datasets
 from lernpy.data.netfile import VERSION, NetworkFileError, dumps, load, loads, save, to_dict
+from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
 from lernpy.graph.activations import Activation
-from lernpy.training.workflow import Preprocessing, fit
+from lernpy.training.workflow import fit
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus"]
 # (output activation, loss) pairs that make sense together, covering every loss and activation

@@ -7,22 +7,18 @@ import pytest
 from rich.console import Console
 
 from lernpy import Network, datasets
+from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
+from lernpy.training.schedules import Schedule, constant, exponential, parse_schedule, step
 from lernpy.training.workflow import (
     EpochRecord,
-    Preprocessing,
-    Schedule,
     accuracy,
     class_index,
     confusion_matrix,
-    constant,
     evaluate,
-    exponential,
     fit,
     is_classification,
-    parse_schedule,
     predict,
-    step,
 )
 from lernpy.views.progress import ProgressBar, confusion_table, history_table
 

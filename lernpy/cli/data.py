@@ -84,15 +84,10 @@ def _fraction(text: str) -> float:
 def _train(args: argparse.Namespace) -> int:
     from lernpy.data.csvdata import Standardizer, read_csv, split
     from lernpy.data.netfile import save
+    from lernpy.data.preprocessing import Preprocessing
     from lernpy.graph.network import Network
-    from lernpy.training.workflow import (
-        Preprocessing,
-        confusion_matrix,
-        constant,
-        fit,
-        is_classification,
-        parse_schedule,
-    )
+    from lernpy.training.schedules import constant, parse_schedule
+    from lernpy.training.workflow import confusion_matrix, fit, is_classification
     from lernpy.views.progress import confusion_table, history_table
     from lernpy.views.render import get_console
 
@@ -189,7 +184,8 @@ def _show(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from lernpy.data.csvdata import read_inputs
     from lernpy.data.netfile import load
-    from lernpy.training.workflow import Preprocessing, predict
+    from lernpy.data.preprocessing import Preprocessing
+    from lernpy.training.workflow import predict
 
     net = load(args.network)
     prep = getattr(net, "preprocessing", None)

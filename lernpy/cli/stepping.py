@@ -31,9 +31,8 @@ from lernpy.walk.scheduler import Scheduler
 from lernpy.walk.steps import Step
 
 if TYPE_CHECKING:
-    from lernpy.views.render import (
-        Console,  # rich's Console, named through the one module that imports rich )
-    )
+    # rich's Console, named through the module of views that imports rich
+    from lernpy.views.render import Console
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,14 @@ import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
 from lernpy.graph.losses import LOSSES
 from lernpy.training.loop import History
-from lernpy.training.workflow import EpochRecord, Preprocessing, Schedule, TrainingLog
+from lernpy.training.schedules import Schedule
+from lernpy.training.workflow import EpochRecord, TrainingLog
 
 if TYPE_CHECKING:
     from lernpy.graph.network import Network

@@ -1,15 +1,17 @@
-"""Training without writing a loop: rate schedules, early stopping, history, predict.
+"""Training without writing a loop: fit, early stopping, a training log, evaluate, predict.
 
 :func:`fit` trains a network epoch by epoch with the network's own ``train``
 and after each epoch measures the loss (and, for classifiers, the accuracy)
 on the training data and on optional test data. It keeps them in a
-:class:`TrainingLog`, changes the rate as a schedule says, and stops early
-at a target loss or when the loss stops improving.
+:class:`TrainingLog`, changes the rate as a schedule says
+(:mod:`lernpy.training.schedules`), and stops early at a target loss or when
+the loss stops improving.
 
->>> constant(0.5)(epoch=10), step(0.5, factor=0.1, every=10)(epoch=10)
-(0.5, 0.05)
->>> round(exponential(1.0, gamma=0.5)(epoch=3), 6)
-0.125
+>>> from lernpy import Network, datasets
+>>> net = Network.layered(2, 2, 1, seed=1)
+>>> log = fit(net, datasets.xor(), epochs=2, rate=0.5)
+>>> len(log), log.stopped
+(2, 'finished 2 epochs')
 """
 
 from __future__ import annotations
@@ -24,112 +26,25 @@ from typing import TYPE_CHECKING, Protocol
 from lernpy import hooks
 from lernpy.errors import LernpyError
 from lernpy.graph.samples import Sample
+from lernpy.training.schedules import Schedule, constant
 
 if TYPE_CHECKING:
+    from lernpy.data.preprocessing import Preprocessing
     from lernpy.graph.network import Network
 
 
 __all__ = [
     "EpochRecord",
     "Prediction",
-    "Preprocessing",
-    "Schedule",
     "TrainingLog",
     "accuracy",
     "class_index",
     "confusion_matrix",
-    "constant",
     "evaluate",
-    "exponential",
     "fit",
     "is_classification",
-    "parse_schedule",
     "predict",
-    "step",
 ]
-
-
-# ----------------------------------------------------------------- schedules
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A learning rate per epoch (epochs count from 0).
-
-    ``kind`` is "constant" (always ``rate``), "step" (``rate · factor`` to the
-    power of how many whole ``every``-epoch blocks have passed) or
-    "exponential" (``rate · gamma ** epoch``).
-    """
-
-    kind: str
-    rate: float
-    factor: float = 1.0
-    every: int = 1
-    gamma: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("constant", "step", "exponential"):
-            raise LernpyError(
-                f"unknown schedule {self.kind!r}: expected constant, step or exponential"
-            )
-        for name in ("rate", "factor", "gamma"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise LernpyError(f"schedule {name} must be a number, got {value!r}")
-            if not math.isfinite(value) or value < 0:
-                raise LernpyError(f"schedule {name} must be a finite number >= 0, got {value!r}")
-        if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
-            raise LernpyError(f"schedule every must be a whole number >= 1, got {self.every!r}")
-
-    def __call__(self, epoch: int) -> float:
-        if self.kind == "step":
-            return self.rate * self.factor ** (epoch // self.every)
-        if self.kind == "exponential":
-            return self.rate * self.gamma**epoch
-        return float(self.rate)
-
-    def to_dict(self) -> dict[str, object]:
-        """The schedule as plain values, for saving."""
-        return asdict(self)
-
-
-def constant(rate: float) -> Schedule:
-    """The same rate every epoch."""
-    return Schedule("constant", rate)
-
-
-def step(rate: float, factor: float = 0.5, every: int = 100) -> Schedule:
-    """Multiply the rate by ``factor`` every ``every`` epochs."""
-    return Schedule("step", rate, factor=factor, every=every)
-
-
-def exponential(rate: float, gamma: float = 0.99) -> Schedule:
-    """Multiply the rate by ``gamma`` every epoch."""
-    return Schedule("exponential", rate, gamma=gamma)
-
-
-def parse_schedule(text: str, rate: float) -> Schedule:
-    """Read a schedule written as on the command line.
-
-    "constant", "step:FACTOR:EVERY" or "exponential:GAMMA" (also "exp:GAMMA").
-
-    >>> parse_schedule("step:0.5:20", rate=0.1)
-    Schedule(kind='step', rate=0.1, factor=0.5, every=20, gamma=1.0)
-    """
-    parts = text.strip().split(":")
-    kind = parts[0].lower()
-    try:
-        if kind == "constant" and len(parts) == 1:
-            return constant(rate)
-        if kind == "step" and len(parts) == 3:
-            return step(rate, factor=float(parts[1]), every=int(parts[2]))
-        if kind in ("exponential", "exp") and len(parts) == 2:
-            return exponential(rate, gamma=float(parts[1]))
-    except ValueError:
-        pass
-    raise LernpyError(
-        f"cannot read schedule {text!r}: expected constant, step:FACTOR:EVERY or exponential:GAMMA"
-    )
 
 
 # ----------------------------------------------------------- classification
@@ -204,47 +119,6 @@ def confusion_matrix(
     return matrix
 
 
-# ------------------------------------------------------------ preprocessing
-
-
-@dataclass(frozen=True)
-class Preprocessing:
-    """What a saved network needs to read raw data: column names, class names, scaling.
-
-    ``mean`` and ``std`` (when standardising) shift and scale each input as
-    ``(x - mean) / std``; they come from the training data and are saved with
-    the network.
-    """
-
-    input_names: tuple[str, ...]
-    target_names: tuple[str, ...]
-    classes: tuple[str, ...] | None = None
-    mean: tuple[float, ...] | None = None
-    std: tuple[float, ...] | None = None
-
-    def inputs(self, x: Sequence[float]) -> tuple[float, ...]:
-        """Raw inputs as the network saw them in training."""
-        if len(x) != len(self.input_names):
-            raise LernpyError(f"expected {len(self.input_names)} inputs, got {len(x)}")
-        if self.mean is None or self.std is None:
-            return tuple(float(v) for v in x)
-        return tuple((v - m) / s for v, m, s in zip(x, self.mean, self.std, strict=True))
-
-    def __call__(self, data: Sequence[Sample]) -> list[Sample]:
-        """Samples with their inputs preprocessed and targets unchanged."""
-        return [(self.inputs(x), tuple(t)) for x, t in data]
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain values for the network file."""
-        return {
-            "input_names": list(self.input_names),
-            "target_names": list(self.target_names),
-            "classes": None if self.classes is None else list(self.classes),
-            "mean": None if self.mean is None else list(self.mean),
-            "std": None if self.std is None else list(self.std),
-        }
-
-
 @dataclass(frozen=True)
 class Prediction:
     """A network's output for one input: the values and, for classifiers, the class."""
@@ -265,6 +139,7 @@ def predict(
     index and label.
 
     >>> from lernpy import Network
+    >>> from lernpy.data.preprocessing import Preprocessing
     >>> net = Network.layered(1, 1, activation="sigmoid", weights={"x1→y1": 2.0, "b1→y1": 0.0})
     >>> prep = Preprocessing(("size",), ("big",), ("small", "big"), mean=(10.0,), std=(5.0,))
     >>> [p.label for p in predict(net, [(5.0,), (15.0,)], prep)]
@@ -402,6 +277,7 @@ def fit(
 
     >>> from lernpy import Network, datasets
     >>> net = Network.layered(2, 3, 1, activation="tanh", output="sigmoid", seed=1)
+    >>> from lernpy.training.schedules import step
     >>> log = fit(net, datasets.xor(), epochs=3, rate=step(0.5, factor=0.5, every=2))
     >>> len(log), [r.rate for r in log.epochs], log.stopped
     (3, [0.5, 0.5, 0.25], 'finished 3 epochs')

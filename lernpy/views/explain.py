@@ -13,243 +13,30 @@ Markdown or LaTeX, so the CLI, the lesson page and the demos can all use them.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from lernpy.graph.activations import LEAKY_SLOPE
 from lernpy.graph.link import Link
 from lernpy.graph.neuron import Neuron
-from lernpy.hooks import Shows
+from lernpy.views.formulas import (
+    MOMENTUM,
+    RATE,
+    D,
+    E,
+    Eq,
+    Explanation,
+    N,
+    Section,
+    Sym,
+    Token,
+    Words,
+    num,
+)
 
 if TYPE_CHECKING:
     from lernpy.walk.steps import Planned, Step
     from lernpy.walk.trace import Trace
-
-# -- numbers -------------------------------------------------------------------
-
-
-def num(x: float, places: int = 9) -> str:
-    """``x`` to ``places`` decimal places, trailing zeros dropped, as the classic examples print.
-
-    Tiny and huge numbers switch to scientific notation so that no digit that
-    matters is lost.
-
-    >>> num(0.7413650695523157), num(0.35891647971788465), num(-0.5), num(1.0)
-    ('0.74136507', '0.35891648', '-0.5', '1')
-    >>> num(4.3856773447434685e-08), num(0.000438567734, places=6)
-    ('4.386e-08', '0.000439')
-    """
-    if x == 0.0:
-        return "0"
-    if not math.isfinite(x):
-        return repr(x)
-    if 10.0 ** (2 - places) <= abs(x) < 1e7:
-        return f"{x:.{places}f}".rstrip("0").rstrip(".")
-    return f"{x:.{max(places - 6, 2)}e}"
-
-
-# -- symbols: one expression, printed as text or as LaTeX ------------------------
-
-
-@dataclass(frozen=True)
-class Sym:
-    """A named quantity such as ``out_o1``, ``net_h1``, ``target_o1`` or ``w5``."""
-
-    base: str
-    sub: str = ""
-
-    def text(self) -> str:
-        return f"{self.base}_{self.sub}" if self.sub else self.base
-
-    def latex(self) -> str:
-        if not self.sub:
-            m = re.fullmatch(r"([A-Za-z]+)(\d+)", self.base)  # w5 → w_{5}
-            if m and len(m.group(1)) == 1:
-                return f"{m.group(1)}_{{{m.group(2)}}}"
-            return _latex_name(self.base)
-        return f"{_latex_name(self.base)}_{{{_latex_sub(self.sub)}}}"
-
-
-@dataclass(frozen=True)
-class D:
-    """A partial derivative ``∂top/∂bottom``."""
-
-    top: Sym
-    bottom: Sym
-
-    def text(self) -> str:
-        return f"∂{self.top.text()}/∂{self.bottom.text()}"
-
-    def latex(self) -> str:
-        return rf"\frac{{\partial {self.top.latex()}}}{{\partial {self.bottom.latex()}}}"
-
-
-@dataclass(frozen=True)
-class N:
-    """A number; negative ones are bracketed inside an expression, not as a result."""
-
-    x: float
-    bare: bool = False
-
-    def text(self) -> str:
-        s = num(self.x)
-        return f"({s})" if self.x < 0 and not self.bare else s
-
-    def latex(self) -> str:
-        s = num(self.x)
-        if "e" in s:
-            mantissa, exponent = s.split("e")
-            s = rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
-        return f"({s})" if self.x < 0 and not self.bare else s
-
-
-@dataclass(frozen=True)
-class Words:
-    """Plain words inside an expression ("Σ over h1's outgoing links")."""
-
-    words: str
-
-    def text(self) -> str:
-        return self.words
-
-    def latex(self) -> str:
-        return rf"\text{{{self.words}}}"
-
-
-E = Sym("E")
-RATE = Sym("rate")
-MOMENTUM = Sym("momentum")
-Token = Sym | D | N | Words | str
-_LATEX_OPS = {
-    "·": r"\cdot",
-    "×": r"\times",
-    "−": "-",
-    "←": r"\leftarrow",
-    "Σ": r"\sum",
-    "½": r"\tfrac{1}{2}",
-    "(": r"\left(",
-    ")": r"\right)",
-}
-
-
-def _latex_name(name: str) -> str:
-    return name if len(name) == 1 else rf"\mathrm{{{name}}}"
-
-
-def _latex_sub(sub: str) -> str:
-    return sub.replace("→", r"\to ").replace("_", r"\_")
-
-
-def _text(tokens: Sequence[Token]) -> str:
-    out = ""
-    for t in tokens:
-        s = t if isinstance(t, str) else t.text()
-        if out and not (s in (")",) or out.endswith("(")):
-            out += " "
-        out += s
-    return out
-
-
-def _latex(tokens: Sequence[Token]) -> str:
-    return " ".join(_LATEX_OPS.get(t, t) if isinstance(t, str) else t.latex() for t in tokens)
-
-
-@dataclass
-class Eq:
-    """``lhs = stage = stage …``: each stage on its own line when printed as text."""
-
-    lhs: list[Token]
-    stages: list[list[Token]]
-    note: str = ""
-    arrow: str = "="  # "←" for an update
-
-    def lines(self) -> list[str]:
-        """The equation as text; a lone result joins the line of numbers before it."""
-        stages = [_text(stage) for stage in self.stages]
-        if len(stages) > 2 and len(self.stages[-1]) == 1 and isinstance(self.stages[-1][0], N):
-            stages[-2:] = [f"{stages[-2]} = {stages[-1]}"]
-        head = _text(self.lhs)
-        pad = " " * len(head)
-        out = [f"{head} {self.arrow} {stages[0]}"]
-        out += [f"{pad} = {stage}" for stage in stages[1:]]
-        if self.note:
-            out.append(f"  ({self.note})")
-        return out
-
-    def latex(self) -> str:
-        arrow = _LATEX_OPS.get(self.arrow, self.arrow)
-        first = f"{_latex(self.lhs)} &{arrow} {_latex(self.stages[0])}"
-        rest = [f"&= {_latex(stage)}" for stage in self.stages[1:]]
-        return r" \\ ".join([first, *rest])
-
-
-@dataclass
-class Section:
-    """A heading, its equations, and sentences that name what the factors are."""
-
-    heading: str
-    equations: list[Eq] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Explanation(Shows):
-    """The chain rule for one link or neuron, with every factor named and its number.
-
-    ``text()`` for a terminal, ``markdown()`` for notes and notebooks (with
-    LaTeX between ``$$``), ``latex()`` for a document. ``value`` is the number
-    explained (∂E/∂w for a link, ∂E/∂net for a neuron).
-    """
-
-    title: str
-    sections: list[Section]
-    value: float
-
-    def text(self) -> str:
-        out = [self.title]
-        for section in self.sections:
-            indent = "  "
-            if section.heading:
-                out.append("  " + section.heading)
-                indent = "    "
-            for eq in section.equations:
-                out += [indent + line for line in eq.lines()]
-            out += [indent + note for note in section.notes]
-        return "\n".join(out)
-
-    def latex(self) -> str:
-        """Every equation in one ``aligned`` block (notes left out)."""
-        rows = [eq.latex() for s in self.sections for eq in s.equations]
-        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
-
-    def markdown(self) -> str:
-        out = [f"**{self.title}**", ""]
-        for section in self.sections:
-            if section.heading:
-                out += [f"*{section.heading}*", ""]
-            if section.equations:
-                rows = " \\\\\n".join(eq.latex() for eq in section.equations)
-                out += ["$$", "\\begin{aligned}", rows, "\\end{aligned}", "$$", ""]
-            notes = [n for eq in section.equations if eq.note for n in [eq.note]]
-            out += [f"- {n}" for n in [*notes, *section.notes]]
-            if notes or section.notes:
-                out.append("")
-        return "\n".join(out).rstrip() + "\n"
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def __repr__(self) -> str:
-        return self.text()
-
 
 # -- the pieces of the chain rule ------------------------------------------------
 

@@ -1,0 +1,52 @@
+"""Preprocessing: what a saved network needs to read raw data (column and class names, scaling).
+
+>>> prep = Preprocessing(("size",), ("big",), ("small", "big"), mean=(10.0,), std=(5.0,))
+>>> prep.inputs((15.0,))
+(1.0,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lernpy.errors import LernpyError
+from lernpy.graph.samples import Sample
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What a saved network needs to read raw data: column names, class names, scaling.
+
+    ``mean`` and ``std`` (when standardising) shift and scale each input as
+    ``(x - mean) / std``; they come from the training data and are saved with
+    the network.
+    """
+
+    input_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    classes: tuple[str, ...] | None = None
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+
+    def inputs(self, x: Sequence[float]) -> tuple[float, ...]:
+        """Raw inputs as the network saw them in training."""
+        if len(x) != len(self.input_names):
+            raise LernpyError(f"expected {len(self.input_names)} inputs, got {len(x)}")
+        if self.mean is None or self.std is None:
+            return tuple(float(v) for v in x)
+        return tuple((v - m) / s for v, m, s in zip(x, self.mean, self.std, strict=True))
+
+    def __call__(self, data: Sequence[Sample]) -> list[Sample]:
+        """Samples with their inputs preprocessed and targets unchanged."""
+        return [(self.inputs(x), tuple(t)) for x, t in data]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values for the network file."""
+        return {
+            "input_names": list(self.input_names),
+            "target_names": list(self.target_names),
+            "classes": None if self.classes is None else list(self.classes),
+            "mean": None if self.mean is None else list(self.mean),
+            "std": None if self.std is None else list(self.std),
+        }
