@@ -3,7 +3,7 @@
 Imports point one way (see ``docs/architecture.md``): the graph knows nothing of
 the walk, the walk nothing of training, and none of them knows the views. Yet a
 learner in a REPL should be able to write ``net.train(data)``,
-``net["w5"].explain()``, ``net.table()`` or ``run.scheduler(show=True)``, and see
+``net["w5"].explain()``, ``net.table()`` or ``net.scheduler(data, show=True)``, and see
 any object drawn by rich or Jupyter. Those conveniences call the functions
 here, and each function imports the module that does the work only when it is
 called. This module is the only place where the core imports upward;

@@ -263,7 +263,7 @@ def iris() -> list[Sample]:
 
 
 def _iris_path() -> str:
-    return str(resources.files("lernpy").joinpath("data", "iris.csv"))
+    return str(resources.files("lernpy.data").joinpath("iris.csv"))
 
 
 def digits() -> list[Sample]:

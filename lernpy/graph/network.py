@@ -1,4 +1,4 @@
-"""Network: neurons and links in a fixed order, and the builder that wires them.
+"""Network: neurons and links in a fixed order, wired one at a time (builders.py wires many).
 
 >>> net = Network.layered(2, 2, 1, activation="sigmoid", seed=1)
 >>> [n.name for n in net.neurons]

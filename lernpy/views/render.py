@@ -1,4 +1,4 @@
-"""Rendering with rich: the only module of the library that imports rich.
+"""Rendering with rich: every lernpy object as something rich can print (see also progress, charts).
 
 ``view(obj)`` turns any lernpy object into something rich can print;
 ``show(obj)`` prints it. Tables fit the terminal: they drop digits, then fold
