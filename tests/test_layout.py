@@ -199,9 +199,7 @@ def test_setuptools_ships_every_package():
     tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
-    folders = {
-        ".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")
-    }
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")}
     assert folders <= listed, f"not shipped: {sorted(folders - listed)}"
 
 
