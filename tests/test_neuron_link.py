@@ -51,3 +51,32 @@ def test_frozen_link_learns_but_gathers_no_gradient():
     link.frozen = True
     assert link.learn() == 0.5
     assert link.gradient == 0.0
+
+
+def test_a_softmax_layer_fires_and_senses_with_the_whole_layers_numbers():
+    """Each member's value is softmax of every member's net, and its sensitivity
+    v_i · (e_i − Σ_j e_j · v_j), recomputed here from the definitions (the layer
+    computes them once for all its members; the numbers must be the same, bit for bit)."""
+    import math
+
+    from lernpy import Network
+
+    net = Network.layered(3, 5, 4, activation="softmax", output="softmax", loss="half_sse", seed=3)
+    run = net.scheduler(((0.3, -1.2, 0.8), (0.1, 0.2, 0.3, 0.4)), rate=0.1)
+    nets: dict = {}
+    for step in run.run(until="update"):
+        if step.kind == "Fired":
+            group = step.neuron.group
+            inputs = [sum((link.value for link in m.incoming), 0.0) for m in group]
+            top = max(inputs)
+            exps = [math.exp(x - top) for x in inputs]
+            assert step.value == exps[group.index(step.neuron)] / sum(exps)
+            nets[step.neuron] = step.net
+        elif step.kind == "Sensed":
+            group = step.neuron.group
+            weighted = 0.0
+            for m in group:
+                error = m.error if m.kind == "output" else sum((k.blame for k in m.outgoing), 0.0)
+                weighted += error * m.value
+            assert step.sensitivity == step.neuron.value * (step.error - weighted)
+    assert len(nets) == 9

@@ -116,8 +116,8 @@ class Network(Shows):
             # softmax couples the neurons of one layer that share it
             group = [n for n in self.neurons if n.activation.layerwise and n.layer == layer]
             group.append(neuron)
-            for member in group:
-                member.group = group
+            for rank, member in enumerate(group):
+                member.group, member.rank = group, rank
         self._names[name] = neuron
         self.neurons.append(neuron)
         self._changed()

@@ -44,6 +44,8 @@ class Neuron(Shows):
         "incoming",
         "outgoing",
         "group",
+        "rank",
+        "layer_numbers",
         "index",
         "network",
     )
@@ -60,8 +62,12 @@ class Neuron(Shows):
         self.target: float | None = None  # outputs only: the current sample's target
         self.incoming: list[Link] = []
         self.outgoing: list[Link] = []
-        # The neurons that share a layerwise activation (softmax) with this one.
+        # The neurons that share a layerwise activation (softmax) with this one, and
+        # this neuron's place among them.
         self.group: list[Neuron] = [self]
+        self.rank = 0
+        # A softmax layer's numbers, computed once per pass by its first member (see fire).
+        self.layer_numbers: tuple[list[float], list[float]] | None = None
         self.index = 0  # insertion position in the network; set by Network
         self.network: Network | None = None  # the network holding it; set by Network
 
@@ -87,13 +93,43 @@ class Neuron(Shows):
         """Set ``net`` and ``value`` from the delivered link values; return the value."""
         self.net = self.collect()
         if self.activation.layerwise:
-            # softmax: every member's net is known once the whole layer has delivered
-            members = self.group
-            values = softmax([m.collect() for m in members])
-            self.value = values[members.index(self)]
+            self.value = self._layer("forward", self.net)
         else:
             self.value = self.activation.f(self.net)
         return self.value
+
+    def _layer(self, direction: str, mine: float) -> float:
+        """This member's share of its softmax layer's numbers, the layer computed once.
+
+        A softmax value needs every member's net, and its sensitivity the Jacobian
+        product Σ_j error_j · value_j over the layer. The members fire (and sense)
+        one after another, first to last: the first computes the layer's numbers for
+        all of them, the others take theirs, so a layer of n costs O(n), not O(n²).
+        A member whose own net (or error) is not what the first one saw recomputes.
+        """
+        members = self.group
+        first = members[0]
+        numbers = first.layer_numbers
+        if self is first or numbers is None or numbers[0] != direction:
+            numbers = None
+        elif numbers[1][self.rank] != mine:
+            numbers = None
+        if numbers is None:
+            if direction == "forward":
+                inputs = [m.collect() for m in members]
+                results = softmax(inputs)
+            else:
+                # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j), the sum the same for all
+                inputs = [mine if m is self else m.current_error() for m in members]
+                weighted = 0.0
+                for e, m in zip(inputs, members):
+                    weighted += e * m.value
+                results = [weighted] * len(members)
+            numbers = (direction, inputs, results)
+            first.layer_numbers = numbers
+        if self is members[-1]:
+            first.layer_numbers = None  # the pass is over: the next one starts afresh
+        return numbers[2][self.rank]
 
     # -- backward ----------------------------------------------------------
 
@@ -119,11 +155,8 @@ class Neuron(Shows):
         if fused:
             self.sensitivity = self.value - self.target
         elif self.activation.layerwise:
-            # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j)
-            weighted = 0.0
-            for m in self.group:
-                e = self.error if m is self else m.current_error()
-                weighted += e * m.value
+            # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j), the sum once per layer
+            weighted = self._layer("backward", self.error)
             self.sensitivity = self.value * (self.error - weighted)
         else:
             self.sensitivity = self.error * self.activation.slope(self.net, self.value)
