@@ -296,3 +296,39 @@ def test_numeric_error_names_the_number_that_is_not_finite(exponent, target):
     blame = net["h1→y1"].weight * net["y1"].sensitivity
     assume(not math.isfinite(blame))
     assert f"link h1→y1 became {blame} on sample 0" in str(info.value)
+
+
+@given(case=cases(count=3), back=st.integers(1, 400), data=st.data())
+def test_back_after_a_whole_epoch_walks_it_again_and_undoes_each_step(case, back, data):
+    """step("epoch") keeps no undo log; back() then walks the epoch again step by step and
+    undoes exactly as it would have after stepping (the same states, the same trace)."""
+    net, samples = case
+    options = dict(
+        rate=0.3,
+        momentum=data.draw(st.sampled_from([0.0, 0.5])),
+        epochs=2,
+        batch_size=data.draw(st.sampled_from([1, 2])),
+        shuffle=data.draw(st.booleans()),
+    )
+    start = exact(net)
+    run = net.scheduler(samples, **options)
+    states = [start]
+    try:
+        for _ in range(2):
+            run.step("epoch")
+            states.append(exact(net))
+    except NumericError:
+        assume(False)
+    steps = len(run.trace)
+    stream = [repr(s) for s in run.trace]
+    back = data.draw(st.sampled_from([min(back, steps), steps // 2, steps]))
+    for _ in range(back):
+        run.back()
+    assert len(run.trace) == steps - back
+    assert [repr(s) for s in run.trace] == stream[: steps - back]
+    if back in (steps // 2, steps):  # back at an epoch's start (both epochs take as many steps)
+        assert exact(net) == states[2 - 2 * back // steps]
+    while not run.finished:  # and forward again: the same steps
+        run.step()
+    assert [repr(s) for s in run.trace] == stream
+    assert exact(net) == states[-1]

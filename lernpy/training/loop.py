@@ -28,7 +28,6 @@ from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
-from lernpy.walk.fastlane import FastLane
 from lernpy.walk.scheduler import Scheduler, check_options
 from lernpy.walk.trace import Trace
 
@@ -179,7 +178,7 @@ def train(
         raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     net.check_ready()
     samples = check_data(net, data)  # checked once, here, for every engine
-    rate_, momentum_, batch = check_options(
+    rates, momentum_, batch = check_options(
         rate, momentum, batch_size, reduce, update, epochs, len(samples)
     )
     name = "reference"
@@ -190,12 +189,12 @@ def train(
                     f"engine={engine!r} records no steps: train with engine='reference' to trace"
                 )
         else:
-            opts = Options(rate_, momentum_, batch, reduce, bool(shuffle))
+            opts = Options(rates[0], momentum_, batch, reduce, bool(shuffle))
             name, _why = choose(net, opts, engine)
     if name != "reference":
         return _train_engine(net, samples, epochs, name, opts, options, target_loss, callback)
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
-    run = FastLane(net, samples, epochs=epochs, trace=trace, history="batch", **options)
+    run = Scheduler(net, samples, epochs=epochs, trace=trace, history="batch", **options)
     history = History(options={**options, "epochs": epochs})
     while not run.finished:
         try:

@@ -1,44 +1,116 @@
-"""The fast lane: whole epochs of the stepping walk, for train().
+"""The fast lane: a whole epoch of the stepping walk at once, for ``step("epoch")`` and train().
 
-:class:`FastLane` is a :class:`~lernpy.walk.scheduler.Scheduler` whose
-``step("epoch")``, asked at an epoch's start, runs the whole epoch in one loop:
-the same calls on the same Neuron and Link objects in the same order as
-stepping, so the network ends bit for bit where stepping would leave it and a
-trace receives the same records (``tests/test_scheduler.py`` holds the two
-equal). What it skips is stepping's bookkeeping: the undo log (training never
-steps back), the walker, and the records a bounded trace would drop at once.
-``train(engine="reference")`` runs on it.
+Asked for an epoch at its start, the scheduler does not take its steps one by
+one: it runs the epoch here, the same arithmetic on the same numbers in the same
+order, so the network ends bit for bit where stepping would leave it and the
+trace receives the same records (``tests/test_scheduler.py`` holds them equal).
+Two ways, one result:
+
+- the lane (:mod:`lernpy.walk.lane`): the epoch as generated straight-line Python
+  on local numbers, written back into the Neuron and Link objects at the end;
+- the object walk below, for networks too large to write out: the Neuron and
+  Link methods themselves, called in runs of one kind.
+
+What is skipped is stepping's bookkeeping: no record objects (a trace keeps the
+epoch's numbers in one array, :class:`~lernpy.walk.trace.Walk`), no undo log
+(``back()`` walks the epoch again step by step, from a snapshot, when it needs
+one), no walker. On a NaN or an infinity the epoch is put back and the caller
+steps through it, which stops with the usual error at the step that did it.
 
 >>> from lernpy import datasets, Network
 >>> net = Network.layered(2, 2, 1, seed=1)
->>> lane = FastLane(net, datasets.xor(), rate=0.5, epochs=2, history="batch")
->>> lane.step("epoch").kind, lane.epoch
-('EpochEnded', 1)
+>>> run = net.scheduler(datasets.xor(), rate=0.5, epochs=2)
+>>> run.step("epoch").kind, run.epoch, len(run.trace)
+('EpochEnded', 1, 141)
 """
 
 from __future__ import annotations
 
 import math
 import weakref
+from array import array
+from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from lernpy.errors import LernpyError
-from lernpy.graph.neuron import Neuron
-from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
-from lernpy.walk.scheduler import Scheduler
-from lernpy.walk.steps import (
-    Delivered,
-    EpochEnded,
-    Fired,
-    Learned,
-    Presented,
-    Scored,
-    Sensed,
-    Step,
-    Updated,
-)
+from lernpy.walk import lane as lanes
+from lernpy.walk.plan import DELIVER, END, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
+from lernpy.walk.steps import KINDS, EpochEnded, width
+from lernpy.walk.trace import Segment, Walk
 
-# the plan grouped into runs, per network (see FastLane._lane)
-_LANES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+if TYPE_CHECKING:
+    from lernpy.graph.network import Network
+    from lernpy.walk.scheduler import Scheduler
+
+# the plan of a network grouped for the fast lane, per network (see layout)
+_LAYOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_frozen, _activation, _value = attrgetter("frozen"), attrgetter("activation"), attrgetter("value")
+_weight, _velocity, _gradient = attrgetter("weight"), attrgetter("velocity"), attrgetter("gradient")
+
+
+class Layout:
+    """One network's plan as the fast lane runs it (frozen links' updates left out).
+
+    ``segments`` are the plan as a trace keeps it: for each step where its stored
+    numbers go, and where the numbers it is made of are (see :class:`Walk`).
+    """
+
+    def __init__(self, net: Network, key: tuple, sample_ops: list[Op], update_ops: list[Op]):
+        self.key = key
+        self.sample_ops = [op for op in sample_ops if not (op[0] == UPDATE and op[1].frozen)]
+        self.update_ops = [op for op in update_ops if not op[1].frozen]
+        self.sample_runs = _runs(self.sample_ops)
+        self.update_runs = _runs(self.update_ops)
+        n_in, n_out = len(net.inputs), len(net.outputs)
+        index = {id(link): i for i, link in enumerate(net.links)}
+        inputs = {id(n): k for k, n in enumerate(net.inputs)}
+        value: dict[int, tuple] = {}  # where a neuron's value is, in a sample's numbers
+        sensitivity: dict[int, int] = {}  # where its sensitivity is
+        old: dict[int, tuple] = {}  # where a link's weight during the batch is
+        for where, ops in (("sample", self.sample_ops), ("update", self.update_ops)):
+            at = 0
+            for code, obj, _phase, _depth in ops:
+                if code == FIRE:
+                    value[id(obj)] = ("fired", at + 1)  # Fired stores net, value
+                elif code == SENSE:
+                    sensitivity[id(obj)] = at + 1  # Sensed stores error, sensitivity
+                elif code == UPDATE:
+                    old[id(obj)] = (where, at)  # Updated stores old, momentum term
+                at += width(KINDS[code], n_in, n_out)
+
+        def source(link) -> tuple:
+            n = link.source
+            if n.kind == "input":
+                return ("input", inputs[id(n)])
+            if n.kind == "bias":
+                return ("bias", n.value)
+            return value[id(n)]
+
+        def weight(link) -> tuple:
+            return old.get(id(link), ("frozen", index[id(link)]))
+
+        def recipe(code: int, obj) -> tuple | None:
+            if code == PRESENT:
+                return ()
+            if code == DELIVER:
+                return (source(obj), weight(obj))
+            if code == SCORE:
+                return tuple(value[id(o)] for o in net.outputs)
+            if code == LEARN:
+                return (sensitivity[id(obj.target)], source(obj), weight(obj))
+            if code == UPDATE:
+                return (index[id(obj)], sensitivity[id(obj.target)], source(obj))
+            return None
+
+        self.segments = tuple(
+            Segment(
+                [(KINDS[code], obj, phase) for code, obj, phase, _depth in ops],
+                [recipe(code, obj) for code, obj, _phase, _depth in ops],
+                n_in,
+                n_out,
+            )
+            for ops in (self.sample_ops, self.update_ops, [(END, None, "epoch", 0)])
+        )
 
 
 def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
@@ -52,197 +124,248 @@ def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
     return runs
 
 
-class FastLane(Scheduler):
-    """A scheduler that takes a whole epoch at once when asked for one at an epoch's start."""
+def layout(run: Scheduler) -> Layout:
+    """The network's plan for the fast lane, cached per topology, walk order and frozen links."""
+    net = run.net
+    key = (
+        net.version,
+        run.update,
+        bytes(map(_frozen, net.links)),
+        tuple(map(_activation, net.neurons)),  # (compared by identity first: quick)
+        tuple(map(_value, net.biases)),
+        net.loss_function,
+    )
+    cached = _LAYOUTS.get(net)
+    if cached is None or cached.key != key:
+        cached = Layout(net, key, run._sample_ops, run._update_ops)
+        _LAYOUTS[net] = cached
+    return cached
 
-    def step(self, grain: str | None = None) -> Step:
-        """As :meth:`Scheduler.step`; ``"epoch"`` from an epoch's start runs the fast lane."""
-        if grain == "epoch" and self._next is not None and self._next[0][1:] == (0, 0, 0):
-            record = self._fast_epoch()
-            if record is not None:
-                return record
-        return super().step(grain)
 
-    def _fast_epoch(self) -> Step | None:
-        """Run one whole epoch as training does, without the per-step bookkeeping.
+def run_epoch(run: Scheduler) -> EpochEnded | None:
+    """Take the epoch that starts now in one go; None if it must be stepped instead.
 
-        Same calls on the same objects in the same order as :meth:`_step`, so the
-        network ends bit for bit where the step-by-step walk would leave it, and
-        the trace receives the same records. What it skips: the undo stack (training
-        never steps back; ``back()`` has nothing to undo afterwards), the walker,
-        and building the records a bounded trace would drop at once (only the last
-        ``keep`` steps of the epoch are made). On a NaN or infinity it puts the
-        network back as it was at the epoch's start and returns None: the caller
-        then walks the epoch step by step, which raises the usual error.
-        """
-        net = self.net
-        if net.version != self._version:
-            raise LernpyError(
-                "the network's links changed since this scheduler was made: make a new one"
-            )
-        e = self._next[0][0]
-        saved = self._snapshot()
-        sample_runs, update_runs, sample_steps, update_steps = self._lane()
-        data, order, size_b = self.data, self._order, self.batch_size
-        if self.shuffle:
-            order = order[:]
-            net.rng.shuffle(order)
-            self._order = order
-        trace = self.trace
-        total = len(data) * sample_steps + self._batches * update_steps + 1
-        if trace is None:
-            first = total  # no records at all
-        elif trace.keep is not None and trace.links is None:
-            first = total - trace.keep  # a bounded trace keeps only the last `keep`
-        else:
-            first = 0
-        records: list[Step] = []
-        keep = records.append
-        n = 0  # steps taken this epoch
-        rate, momentum, mean = self.rate, self.momentum, self.reduce == "mean"
-        isfinite, fused = math.isfinite, net.fused
-        outputs, lf = net.outputs, net.loss_function
-        present = net.present
-        for b in range(self._batches):
-            start = b * size_b
-            size = min(size_b, len(data) - start)
-            for k in range(size + 1):
-                if k < size:
-                    sample = order[start + k]
-                    runs = sample_runs
-                else:  # the batch's update segment
-                    sample = order[start + size - 1]
-                    runs = update_runs
-                for code, phase, objs in runs:
-                    # A sum is non-finite if any term is (an overflow of the sum only
-                    # sends the epoch to the step-by-step walk, which judges it exactly).
-                    total = 0.0
-                    if n + len(objs) <= first:  # none of these steps is kept: no records
-                        if code == DELIVER:
-                            for obj in objs:
-                                total += obj.deliver()
-                        elif code == LEARN:
-                            for obj in objs:
-                                total += obj.learn() + obj.blame + obj.gradient
-                        elif code == UPDATE:
-                            divisor = float(k) if mean and k > 0 else 1.0
-                            for obj in objs:
-                                total += obj.update(rate, momentum, divisor)
-                        elif code == FIRE:
-                            for obj in objs:
-                                total += obj.fire() + obj.net
-                        elif code == SENSE:
-                            for obj in objs:
-                                total += obj.sense(fused(obj)) + obj.error
-                        elif code == PRESENT:
-                            present(*data[sample])
-                        else:
-                            total = self._fast_score(sample, outputs, lf)
-                        n += len(objs)
-                        if not isfinite(total):
-                            return self._fast_failed(e, saved)
-                        continue
-                    for obj in objs:
-                        if code == DELIVER:
-                            v = obj.deliver()
-                            record: Step = Delivered(e, sample, phase, obj, v)
-                            total += v
-                        elif code == LEARN:
-                            sens = obj.learn()
-                            record = Learned(e, sample, phase, obj, sens, obj.blame)
-                            total += sens + obj.blame + obj.gradient
-                        elif code == UPDATE:
-                            old = obj.weight
-                            divisor = float(k) if mean and k > 0 else 1.0
-                            gradient = obj.gradient / divisor
-                            term = momentum * obj.velocity
-                            new = obj.update(rate, momentum, divisor)
-                            record = Updated(e, sample, phase, obj, old, gradient, rate, term, new)
-                            total += new
-                        elif code == FIRE:
-                            v = obj.fire()
-                            record = Fired(e, sample, phase, obj, obj.net, v)
-                            total += v + obj.net
-                        elif code == SENSE:
-                            sens = obj.sense(fused(obj))
-                            record = Sensed(e, sample, phase, obj, obj.error, sens)
-                            total += sens + obj.error
-                        elif code == PRESENT:
-                            x, t = data[sample]
-                            present(x, t)
-                            record = Presented(e, sample, phase, x, t)
-                        else:
-                            total = self._fast_score(sample, outputs, lf)
-                            record = Scored(
-                                e, sample, phase, self.loss, *self._scored
-                            )  # fmt: skip
-                        if n >= first:
-                            keep(record)
-                        n += 1
-                    if not isfinite(total):
-                        return self._fast_failed(e, saved)
-        mean_loss = self._loss_sum / self._loss_count
-        self.losses.append(mean_loss)
-        self._loss_sum, self._loss_count = 0.0, 0
-        record = EpochEnded(e, -1, "epoch", mean_loss)
-        if trace is not None:
-            for step in records:
-                trace.append(step)
-            trace.append(record)
-        self._undo.clear()
-        self._seek((e + 1, 0, 0, 0))
-        return record
-
-    def _lane(self) -> tuple[list, list, int, int]:
-        """The plan as runs of steps (frozen links' updates left out), cached per topology."""
-        net = self.net
-        key = (
-            net.version,
-            self.update,
-            bytes(link.frozen for link in net.links),
-            tuple(n.activation.layerwise for n in net.neurons),
+    The scheduler must be at an epoch's start. On success the network, the
+    scheduler and the trace are where stepping to the epoch's end would leave
+    them. On None (a number that is not finite, or a lane that cannot run)
+    nothing has changed.
+    """
+    net = run.net
+    if net.version != run._version:
+        raise LernpyError(
+            "the network's links changed since this scheduler was made: make a new one"
         )
-        cached = _LANES.get(net)
-        if cached is None or cached[0] != key:
-            sample_ops = [op for op in self._sample_ops if not (op[0] == UPDATE and op[1].frozen)]
-            update_ops = [op for op in self._update_ops if not op[1].frozen]
-            lane = (_runs(sample_ops), _runs(update_ops), len(sample_ops), len(update_ops))
-            cached = (key, lane)
-            _LANES[net] = cached
-        return cached[1]
-
-    def _fast_score(self, sample: int, outputs: list[Neuron], lf) -> float:
-        """The SCORE step of :meth:`_step`: the loss and the output errors; returns the loss."""
-        values = tuple(o.value for o in outputs)
-        targets = self.data[sample][1]
-        self.loss = loss = lf.value(values, targets)
-        errors = tuple(lf.gradient(values, targets))
-        for o, err in zip(outputs, errors):
-            o.error = err
-        self._loss_sum += loss
-        self._loss_count += 1
-        self._scored = (values, targets, errors)
-        return loss
-
-    def _snapshot(self) -> tuple:
-        """Everything an epoch changes, to put back if it fails (see :meth:`_fast_epoch`)."""
-        net = self.net
-        links = [
-            (k.weight, k.value, k.sensitivity, k.blame, k.gradient, k.velocity) for k in net.links
-        ]
-        neurons = [(n.net, n.value, n.error, n.sensitivity, n.target) for n in net.neurons]
-        scheduler = (self._order, self._loss_sum, self._loss_count, self.loss)
-        return links, neurons, scheduler, net.rng.getstate()
-
-    def _fast_failed(self, epoch: int, saved: tuple) -> None:
-        """Put the epoch's starting state back; the step-by-step walk takes over (and raises)."""
-        links, neurons, scheduler, rng = saved
-        for link, numbers in zip(self.net.links, links):
-            (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
-             link.velocity) = numbers  # fmt: skip
-        for neuron, numbers in zip(self.net.neurons, neurons):
-            neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target = numbers
-        self._order, self._loss_sum, self._loss_count, self.loss = scheduler
-        self.net.rng.setstate(rng)
-        self._seek((epoch, 0, 0, 0))
+    e = run._next[0][0]
+    plan = layout(run)
+    before = (run._order, run._loss_sum, run._loss_count, run.loss, len(run.losses))
+    rng_state = net.rng.getstate() if run.shuffle else None
+    undo = _snapshot(net) if run.history == "all" else None
+    order = run._order
+    if run.shuffle:
+        order = order[:]
+        net.rng.shuffle(order)
+    trace = run.trace
+    numbers, first_batch = None, 0
+    if trace is not None:
+        numbers = array("d")
+        first_batch = _first_batch(run, plan, trace)
+    rate = run._rates[e]
+    links = net.links
+    # what the lane starts from, and a walk works its other numbers out from
+    start = (list(map(_weight, links)), list(map(_velocity, links)), list(map(_gradient, links)))
+    done = _lane_epoch(run, plan, order, rate, numbers, first_batch, start)
+    if done is NO_LANE:
+        done = _object_epoch(run, plan, order, rate, numbers, first_batch)
+    if done is None:  # not finite: put back what changed, and let the caller step
+        run._order, run._loss_sum, run._loss_count, run.loss, _count = before
+        if rng_state is not None:
+            net.rng.setstate(rng_state)
         return None
+    loss_sum, count, last_loss = done
+    mean = loss_sum / count
+    run._order = order
+    run.loss = last_loss
+    run.losses.append(mean)
+    run._loss_sum, run._loss_count = 0.0, 0
+    if numbers is not None:
+        numbers.append(mean)  # the epoch's end
+        settings = (rate, run.reduce == "mean", array("d", start[2]), array("d", start[0]))
+        trace.add_walk(
+            Walk(
+                e, order, run.batch_size, plan.segments, numbers, first_batch, run.data, settings,
+                len(net.inputs), len(net.outputs),
+            )
+        )  # fmt: skip
+    if undo is None:
+        run._undo.clear()
+    else:
+        run._undo.append(Unwalked(e, undo, before, rng_state))
+    run._seek((e + 1, 0, 0, 0))
+    return EpochEnded(e, -1, "epoch", mean)
+
+
+class Unwalked:
+    """An epoch the fast lane took: enough to walk it again step by step, to undo it."""
+
+    __slots__ = ("epoch", "numbers", "scheduler", "rng")
+
+    def __init__(self, epoch: int, numbers: tuple, scheduler: tuple, rng: tuple | None) -> None:
+        self.epoch, self.numbers, self.scheduler, self.rng = epoch, numbers, scheduler, rng
+
+
+def restore(run: Scheduler, point: Unwalked) -> None:
+    """Put the network and the scheduler back where they were when ``point``'s epoch began."""
+    _put_back(run.net, point.numbers)
+    run._order, run._loss_sum, run._loss_count, run.loss, count = point.scheduler
+    del run.losses[count:]
+    if point.rng is not None:
+        run.net.rng.setstate(point.rng)
+
+
+def _first_batch(run: Scheduler, plan: Layout, trace) -> int:
+    """The first batch whose steps a bounded trace keeps (0: all of them)."""
+    if trace.keep is None or trace.links is not None:
+        return 0
+    n, size = len(run.data), run.batch_size
+    S, U = len(plan.segments[0]), len(plan.segments[1])
+    total = n * S + run._batches * U + 1
+    first = total - trace.keep  # the first step kept
+    if first <= 0:
+        return 0
+    span = size * S + U
+    return min(first // span, run._batches)
+
+
+NO_LANE = ()  # what _lane_epoch returns when the network has no lane
+
+
+def _lane_epoch(run, plan, order, rate, numbers, first_batch, start) -> tuple | None:
+    """The epoch in the generated lane; None if a number was not finite (nothing changed)."""
+    net = run.net
+    links = net.links
+    code = lanes.lane(
+        net, plan.key, plan.sample_ops, plan.update_ops, run.batch_size > 1, numbers is not None
+    )
+    if code is None:
+        return NO_LANE
+    W, U, G = start
+    try:
+        out = code.run(
+            W, U, G, run.data, order, run.batch_size, run.reduce == "mean", rate,
+            run.momentum, numbers, first_batch, run._loss_sum,
+        )  # fmt: skip
+    except Exception:  # e.g. a user's activation that raised: the object walk meets it too
+        if numbers is not None:
+            del numbers[:]
+        return NO_LANE
+    W, U, G, old, x, t, state, loss_sum, loss, check = out
+    if not (math.isfinite(check + loss_sum) and all(map(math.isfinite, W))):
+        return None
+    # every number back where stepping leaves it: the last sample's, and the weights
+    net.present(x, t)
+    neurons = net.neurons
+    for k, (n, v, err, s) in zip(code.computing, state):
+        neuron = neurons[k]
+        neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, err, s
+    for link, w, u, g, w_old in zip(links, W, U, G, old):
+        source, target = link.source.value, link.target.sensitivity
+        link.value = w_old * source
+        link.sensitivity = target * source
+        link.blame = w_old * target
+        link.weight, link.velocity, link.gradient = w, u, g
+    return loss_sum, run._loss_count + len(order), loss
+
+
+def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
+    """The epoch by the Neuron and Link methods, run by run; None if a number is not finite.
+
+    Same calls on the same objects in the same order as the scheduler's steps.
+    On a NaN or infinity the network is put back as it was at the epoch's start.
+    """
+    net = run.net
+    saved = _snapshot(net)
+    data, size_b = run.data, run.batch_size
+    momentum, mean = run.momentum, run.reduce == "mean"
+    isfinite, fused = math.isfinite, net.fused
+    outputs, lf = net.outputs, net.loss_function
+    present = net.present
+    add = numbers.append if numbers is not None else None
+    extend = numbers.extend if numbers is not None else None
+    loss_sum, count, loss = run._loss_sum, run._loss_count, run.loss
+    for b in range(run._batches):
+        start = b * size_b
+        size = min(size_b, len(data) - start)
+        keep = add is not None and b >= first_batch
+        for k in range(size + 1):
+            if k < size:
+                sample = order[start + k]
+                runs = plan.sample_runs
+            else:  # the batch's update segment
+                sample = order[start + size - 1]
+                runs = plan.update_runs
+            for code, _phase, objs in runs:
+                # A sum is non-finite if any term is (an overflow of the sum only
+                # sends the epoch to the step-by-step walk, which judges it exactly).
+                total = 0.0
+                # a trace stores only what it cannot work out (see steps.WORKED_OUT)
+                if code == DELIVER:
+                    for obj in objs:
+                        total += obj.deliver()
+                elif code == LEARN:
+                    for obj in objs:
+                        total += obj.learn() + obj.blame + obj.gradient
+                elif code == UPDATE:
+                    divisor = float(k) if mean and k > 0 else 1.0
+                    for obj in objs:
+                        if keep:
+                            add(obj.weight)
+                            add(momentum * obj.velocity)
+                        total += obj.update(rate, momentum, divisor)
+                elif code == FIRE:
+                    for obj in objs:
+                        v = obj.fire()
+                        total += v + obj.net
+                        if keep:
+                            add(obj.net)
+                            add(v)
+                elif code == SENSE:
+                    for obj in objs:
+                        s = obj.sense(fused(obj))
+                        total += s + obj.error
+                        if keep:
+                            add(obj.error)
+                            add(s)
+                elif code == PRESENT:
+                    present(*data[sample])
+                else:  # SCORE: the loss and the output errors
+                    values = tuple(o.value for o in outputs)
+                    targets = data[sample][1]
+                    loss = total = lf.value(values, targets)
+                    errors = tuple(lf.gradient(values, targets))
+                    for o, err in zip(outputs, errors):
+                        o.error = err
+                    loss_sum += loss
+                    count += 1
+                    if keep:
+                        add(loss)
+                        extend(errors)
+                if not isfinite(total):
+                    _put_back(net, saved)
+                    return None
+    return loss_sum, count, loss
+
+
+def _snapshot(net: Network) -> tuple:
+    """Every number an epoch changes in the network's objects."""
+    links = [(k.weight, k.value, k.sensitivity, k.blame, k.gradient, k.velocity) for k in net.links]
+    neurons = [(n.net, n.value, n.error, n.sensitivity, n.target) for n in net.neurons]
+    return links, neurons
+
+
+def _put_back(net: Network, saved: tuple) -> None:
+    links, neurons = saved
+    for link, numbers in zip(net.links, links):
+        (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
+         link.velocity) = numbers  # fmt: skip
+    for neuron, numbers in zip(net.neurons, neurons):
+        neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target = numbers

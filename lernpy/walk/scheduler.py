@@ -36,6 +36,7 @@ from lernpy.errors import Finished, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
+from lernpy.walk import fastlane
 from lernpy.walk.plan import DELIVER, END, FIRE, KIND, LEARN, PRESENT, SCORE, SENSE, UPDATE, plan
 from lernpy.walk.steps import (
     Delivered,
@@ -66,14 +67,16 @@ def check_options(
     update: object,
     epochs: object,
     samples: int,
-) -> tuple[float, float, int]:
-    """Check training options; return rate, momentum and the batch size (≤ ``samples``).
+) -> tuple[list[float], float, int]:
+    """Check training options; return each epoch's rate, momentum and the batch size.
 
     One check for the scheduler and the engines (which cannot afford to build a
-    Scheduler just to check its options), so both give the same errors.
+    Scheduler just to check its options), so both give the same errors. ``rate``
+    is a number, or a function of the epoch (counting from 0) such as a
+    :class:`~lernpy.training.schedules.Schedule`; the batch size is at most ``samples``.
     """
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
-        raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
+    if not callable(rate):
+        _check_rate(rate, "rate")
     if (
         isinstance(momentum, bool)
         or not isinstance(momentum, (int, float))
@@ -97,7 +100,17 @@ def check_options(
         )
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
-    return float(rate), float(momentum), min(batch_size, samples)
+    if callable(rate):
+        rates = [_check_rate(rate(e), f"rate of epoch {e} (from {rate!r})") for e in range(epochs)]
+    else:
+        rates = [float(rate)] * epochs  # type: ignore[arg-type]
+    return rates, float(momentum), min(batch_size, samples)
+
+
+def _check_rate(rate: object, what: str) -> float:
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
+        raise LernpyError(f"{what} is {rate!r}: expected a finite number ≥ 0")
+    return float(rate)
 
 
 def _first_bad(*values: float) -> float:
@@ -108,7 +121,8 @@ def _first_bad(*values: float) -> float:
 class Scheduler(Shows):
     """Steps through training on ``data``: one step, a named grain, or a run.
 
-    Options (all explicit): ``rate``; ``momentum``; ``batch_size`` (1 is
+    Options (all explicit): ``rate`` (a number, or a function of the epoch such
+    as a :class:`~lernpy.training.schedules.Schedule`); ``momentum``; ``batch_size`` (1 is
     online, ``None`` or ``"all"`` is the whole data set); ``reduce``
     ("mean" or "sum" of the batch's gradients); ``update`` ("deferred": every
     sensitivity from the old weights, then every update; "immediate": each link
@@ -126,7 +140,7 @@ class Scheduler(Shows):
         net: Network,
         data: object,
         *,
-        rate: float = 0.5,
+        rate: float | Callable[[int], float] = 0.5,
         momentum: float = 0.0,
         batch_size: int | str | None = 1,
         reduce: str = "mean",
@@ -139,7 +153,7 @@ class Scheduler(Shows):
     ) -> None:
         net.check_ready()
         samples = check_data(net, data)
-        rate, momentum, batch_size = check_options(
+        rates, momentum, batch_size = check_options(
             rate, momentum, batch_size, reduce, update, epochs, len(samples)
         )
         if history not in ("all", "batch"):
@@ -147,7 +161,7 @@ class Scheduler(Shows):
 
         self.net = net
         self.data = samples
-        self.rate = rate
+        self._rates = rates  # each epoch's
         self.momentum = momentum
         self.batch_size = batch_size
         self.reduce = reduce
@@ -197,7 +211,19 @@ class Scheduler(Shows):
             b0 = 0
 
     def _seek(self, position: tuple[int, int, int, int]) -> None:
+        """Be about to take the step at ``position``."""
+        if position[1:] == (0, 0, 0):  # an epoch's start: its first step is known
+            self._walker = None  # (made when a step is taken: the fast lane needs none)
+            self._next = (position, self._sample_ops[0]) if position[0] < self.epochs else None
+            return
         self._walker = self._walk(position)
+        self._next = next(self._walker, None)
+
+    def _pull(self) -> None:
+        """Move on to the step after ``_next``."""
+        if self._walker is None:
+            self._walker = self._walk(self._next[0])
+            next(self._walker)  # the step we are at
         self._next = next(self._walker, None)
 
     def _sample_at(self, position: tuple[int, int, int, int]) -> int:
@@ -207,6 +233,13 @@ class Scheduler(Shows):
         start = b * self.batch_size
         size = min(self.batch_size, len(self.data) - start)
         return self._order[start + min(k, size - 1)]
+
+    def _epoch_start(self) -> bool:
+        return (
+            self._next is not None
+            and self._next[0][1:] == (0, 0, 0)
+            and self._next[0][0] < self.epochs
+        )
 
     def start_at(self, epoch: int, order: Iterable[int]) -> None:
         """Begin at the start of ``epoch`` with the samples in ``order`` (before its shuffle).
@@ -220,6 +253,11 @@ class Scheduler(Shows):
     def order(self) -> list[int]:
         """The order of the samples in the current epoch (the data set's indices)."""
         return self._order
+
+    @property
+    def rate(self) -> float:
+        """The learning rate of the current epoch (a schedule may change it per epoch)."""
+        return self._rates[min(self.epoch, self.epochs - 1)]
 
     @property
     def finished(self) -> bool:
@@ -250,6 +288,10 @@ class Scheduler(Shows):
         """
         if grain is None or grain == "step":
             return self._step()
+        if grain == "epoch" and self._epoch_start() and not self.show:
+            record = fastlane.run_epoch(self)  # the whole epoch at once, the same numbers
+            if record is not None:
+                return record
         if grain not in GRAINS:
             raise UnknownNameError(f"unknown grain {grain!r}: expected one of {', '.join(GRAINS)}")
         if self._next is None:
@@ -302,7 +344,7 @@ class Scheduler(Shows):
                 "the network's links changed since this scheduler was made: make a new one"
             )
         while self._next[1][0] == UPDATE and self._next[1][1].frozen:
-            self._next = next(self._walker, None)  # frozen since it was peeked; END always follows
+            self._pull()  # frozen since it was peeked; END always follows
         position, op = self._next
         code, obj = op[0], op[1]
         e, b, k, _ = position
@@ -343,8 +385,9 @@ class Scheduler(Shows):
                 divisor = float(k)  # k is the batch's size in its update segment
             gradient = obj.gradient / divisor
             term = self.momentum * obj.velocity
-            new = obj.update(self.rate, self.momentum, divisor)
-            record = Updated(e, sample, phase, obj, olds[0], gradient, self.rate, term, new)
+            rate = self._rates[e]
+            new = obj.update(rate, self.momentum, divisor)
+            record = Updated(e, sample, phase, obj, olds[0], gradient, rate, term, new)
             if not math.isfinite(new):
                 bad = (f"link {obj.name}", new)
         elif code == PRESENT:
@@ -391,7 +434,7 @@ class Scheduler(Shows):
         self._undo.append((position, code, obj, olds, saved, record))
         if self.trace is not None:
             self.trace.append(record)
-        self._next = next(self._walker, None)
+        self._pull()
         if self.show:
             self._shown(record)
         if bad is not None:
@@ -420,6 +463,8 @@ class Scheduler(Shows):
                 "nothing to undo"
                 + (": training keeps only the current batch" if self.history == "batch" else "")
             )
+        if isinstance(self._undo[-1], fastlane.Unwalked):
+            self._walk_again(self._undo.pop())
         position, code, obj, olds, saved, record = self._undo.pop()
         if code == DELIVER:
             (obj.value,) = olds
@@ -449,6 +494,21 @@ class Scheduler(Shows):
         if self.show:
             self._shown(record, undone=True)
         return record
+
+    def _walk_again(self, point: fastlane.Unwalked) -> None:
+        """Take an epoch the fast lane took again, step by step, so each step can be undone.
+
+        The network goes back to the epoch's start and walks it as stepping does
+        (the same numbers again); the trace already holds its steps.
+        """
+        fastlane.restore(self, point)
+        self._seek((point.epoch, 0, 0, 0))
+        trace, show, self.trace, self.show = self.trace, self.show, None, False
+        try:
+            while not isinstance(self._step(), EpochEnded):
+                pass
+        finally:
+            self.trace, self.show = trace, show
 
     def _shown(self, record: Step, undone: bool = False) -> None:
         """Hand a step to ``show``: a function of the user's, or one printed line."""

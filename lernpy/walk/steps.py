@@ -13,7 +13,8 @@ a :class:`~lernpy.walk.trace.Trace` collects them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cache
 from typing import TYPE_CHECKING
 
 from lernpy.hooks import Shows
@@ -181,6 +182,68 @@ class EpochEnded(Step):
 
     def _numbers(self) -> str:
         return f"epoch {self.epoch}, loss={self.loss!r}"
+
+
+# -- a record as numbers ---------------------------------------------------------
+#
+# A trace keeps the steps of a whole walk compactly (lernpy.walk.trace.Walk): the
+# link or neuron each step is about and its phase come from the plan, and a step's
+# own numbers go, in field order, into one array of floats. What each field becomes
+# is read from its type, so a new field (or a new kind of step) needs no change here.
+# Some fields are not stored at all: the trace works them out from numbers it keeps,
+# with the very arithmetic the step used (WORKED_OUT, and Walk's methods).
+
+HOW = {
+    "Link": "object",  # the link the step is about (kept by the plan, not the numbers)
+    "Neuron": "object",
+    "float": "number",  # one number
+    "int": "count",  # one number, read back as a whole number
+    "tuple[float, ...]": "outputs",  # one number per output neuron...
+}
+WIDE = {"inputs": "inputs"}  # ...except a sample's inputs: one per input neuron
+WORKED_OUT = {
+    "Presented": ("inputs", "targets"),  # the sample's own
+    "Delivered": ("value",),  # weight · source value
+    "Scored": ("values", "targets"),  # the outputs' values, the sample's targets
+    "Learned": ("sensitivity", "blame"),  # target sensitivity · source value, weight · it
+    "Updated": ("gradient", "rate", "new"),  # Σ ∂E/∂w ÷ divisor, the epoch's, old + step
+}
+BASE = ("epoch", "sample", "phase")
+
+
+@cache
+def layout(kind: type[Step]) -> tuple[tuple[str, str], ...]:
+    """(field, how it is stored) for each field of ``kind`` after epoch, sample and phase.
+
+    >>> layout(Fired)
+    (('neuron', 'object'), ('net', 'number'), ('value', 'number'))
+    """
+    return tuple(
+        (f.name, WIDE.get(f.name, HOW[f.type])) for f in fields(kind) if f.name not in BASE
+    )
+
+
+@cache
+def stored(kind: type[Step]) -> tuple[tuple[str, str], ...]:
+    """The fields of ``kind`` whose numbers a trace stores (the others it works out).
+
+    >>> stored(Updated)
+    (('old', 'number'), ('momentum_term', 'number'))
+    """
+    skip = WORKED_OUT.get(kind.__name__, ())
+    return tuple((name, how) for name, how in layout(kind) if how != "object" and name not in skip)
+
+
+def width(kind: type[Step], inputs: int, outputs: int) -> int:
+    """How many numbers a trace stores for a step of ``kind``."""
+    sizes = {"number": 1, "count": 1, "inputs": inputs, "outputs": outputs}
+    return sum(sizes[how] for _name, how in stored(kind))
+
+
+# the record of each step of the plan (lernpy.walk.plan's codes, in order)
+KINDS: tuple[type[Step], ...] = (
+    Presented, Delivered, Fired, Scored, Sensed, Learned, Updated, EpochEnded,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

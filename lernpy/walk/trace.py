@@ -1,5 +1,12 @@
 """Trace: a log of steps that answers questions per link.
 
+A trace keeps what it is given compactly. Steps taken one at a time are kept as
+they are (the scheduler made each record to return it). A whole epoch taken at
+once (``train()``, ``step("epoch")``) arrives as a :class:`Walk`: the plan fixes
+which link or neuron each step is about and in what order, so the walk keeps
+only its numbers, in one array of floats, and builds a step record when someone
+looks at it. Either way the trace answers the same, record for record.
+
 >>> from lernpy import examples
 >>> net = examples.mazur()
 >>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
@@ -13,23 +20,231 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
-from collections import deque
-from collections.abc import Iterable, Iterator
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, overload
 
 from lernpy.graph.network import link_key
 from lernpy.hooks import Shows
+from lernpy.walk.steps import Step, layout, stored, width
 
 if TYPE_CHECKING:
-    from lernpy.walk.steps import Step
+    from lernpy.graph.link import Link
 
 COLUMNS = (
     "kind", "epoch", "sample", "phase", "name", "inputs", "targets", "net", "value", "values",
     "loss", "errors", "error", "sensitivity", "blame", "old", "gradient", "rate",
     "momentum_term", "new",
 )  # fmt: skip
+
+
+class Segment:
+    """The steps of one stretch of a walk, as the plan fixes them.
+
+    A stretch is a sample's walk, a batch's updates, or an epoch's end: for each
+    step its kind, the link or neuron it is about, its phase, where its stored
+    numbers start among the stretch's numbers, and where to find the numbers its
+    other fields are made of (``recipes``, see :class:`Walk`).
+    """
+
+    __slots__ = ("about", "kinds", "phases", "recipes", "starts", "width")
+
+    def __init__(
+        self, steps: Sequence[tuple[type[Step], object, str]], recipes: Sequence[tuple | None],
+        inputs: int, outputs: int,
+    ) -> None:  # fmt: skip
+        self.kinds = [kind for kind, _about, _phase in steps]
+        self.about = [about for _kind, about, _phase in steps]
+        self.phases = [phase for _kind, _about, phase in steps]
+        self.recipes = list(recipes)
+        self.starts: list[int] = []
+        at = 0
+        for kind in self.kinds:
+            self.starts.append(at)
+            at += width(kind, inputs, outputs)
+        self.width = at  # numbers per stretch
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+
+class Walk:
+    """One epoch of the walk, kept as numbers: what the plan fixes is not stored again.
+
+    The epoch's samples run in ``order`` in batches of ``batch_size``; each sample
+    is a ``sample`` segment, each batch ends with an ``update`` segment (empty when
+    links update right after learning), and the epoch with its ``end``. The stored
+    numbers of every step, in that order, are in ``numbers``, from batch
+    ``first_batch`` on (a bounded trace needs no more). A step is built when it is
+    looked at; its other numbers are worked out as the step worked them out:
+
+    - a sample's inputs and targets are the data's;
+    - a link's delivered value is weight · source value, its ∂E/∂w target sensitivity ·
+      source value, its blame weight · target sensitivity, where the weight is the old
+      weight of its update in the same batch (the weight it had all batch long);
+    - an update's gradient is the batch's Σ ∂E/∂w (from the link's gradient at the
+      epoch's start, ``gradients``) ÷ the divisor, and its new weight
+      old + (momentum term − rate · gradient).
+    """
+
+    __slots__ = (
+        "batch_size", "batches", "data", "end", "epoch", "first", "gradients", "inputs", "mean",
+        "numbers", "offset", "order", "outputs", "rate", "sample", "span", "stop", "update",
+        "weights",
+    )  # fmt: skip
+
+    def __init__(
+        self, epoch: int, order: Sequence[int], batch_size: int, segments: tuple, numbers: array,
+        first_batch: int, data: Sequence, settings: tuple, inputs: int, outputs: int,
+    ) -> None:  # fmt: skip
+        self.epoch = epoch
+        self.order = order
+        self.batch_size = batch_size
+        self.sample, self.update, self.end = segments
+        self.numbers = numbers
+        self.data = data
+        # the epoch's rate, whether a batch's mean is taken, the links' gradients and
+        # weights at the epoch's start
+        self.rate, self.mean, self.gradients, self.weights = settings
+        self.inputs, self.outputs = inputs, outputs
+        n = len(order)
+        self.batches = -(-n // batch_size)
+        self.span = batch_size * len(self.sample) + len(self.update)  # steps of a whole batch
+        begun = min(first_batch * batch_size, n)  # samples before the first batch kept
+        self.first = begun * len(self.sample) + first_batch * len(self.update)
+        self.offset = begun * self.sample.width + first_batch * self.update.width
+        self.stop = n * len(self.sample) + self.batches * len(self.update) + len(self.end)
+
+    def __len__(self) -> int:
+        return self.stop - self.first
+
+    def locate(self, i: int) -> tuple[Segment, int, int, int]:
+        """Step ``i`` of the epoch as (segment, position in it, batch, sample in the batch)."""
+        S, U, bs = len(self.sample), len(self.update), self.batch_size
+        n, batches = len(self.order), self.batches
+        if i >= n * S + batches * U:
+            return self.end, i - (n * S + batches * U), batches, 0
+        b = min(i // self.span, batches - 1)
+        r = i - b * self.span
+        size = min(bs, n - b * bs)
+        if r < size * S:
+            k, j = divmod(r, S)
+            return self.sample, j, b, k
+        return self.update, r - size * S, b, size
+
+    def step(self, i: int) -> Step:
+        """Step ``i`` of the epoch (counting from the epoch's first step), built now."""
+        segment, j, b, k = self.locate(i)
+        kind = segment.kinds[j]
+        bs, n = self.batch_size, len(self.order)
+        start = min(b * bs, n)  # the batch's first sample
+        size = min(bs, n - start)
+        base = start * self.sample.width + b * self.update.width - self.offset
+        if segment is self.end:
+            sample, here = -1, n * self.sample.width + self.batches * self.update.width
+            here -= self.offset
+        elif segment is self.update:
+            sample, here = self.order[start + size - 1], base + size * self.sample.width
+        else:
+            sample, here = self.order[start + k], base + k * self.sample.width
+        values = self._stored(kind, here + segment.starts[j])
+        recipe = segment.recipes[j]
+        if recipe is not None:
+            values.update(self._worked_out(kind, recipe, values, b, k, base, size))
+        about = segment.about[j]
+        args = [about if how == "object" else values[name] for name, how in layout(kind)]
+        return kind(self.epoch, sample, segment.phases[j], *args)
+
+    def _stored(self, kind: type[Step], at: int) -> dict[str, object]:
+        row, values = self.numbers, {}
+        for name, how in stored(kind):
+            if how == "number":
+                values[name] = row[at]
+                at += 1
+            elif how == "count":
+                values[name] = int(row[at])
+                at += 1
+            else:
+                size = self.inputs if how == "inputs" else self.outputs
+                values[name] = tuple(row[at : at + size])
+                at += size
+        return values
+
+    def _worked_out(
+        self, kind: type[Step], recipe: tuple, kept: dict, b: int, k: int, base: int, size: int
+    ) -> dict[str, object]:
+        """The fields a walk does not store, worked out as the step itself worked them out."""
+        row, width = self.numbers, self.sample.width
+        here = base + k * width  # this sample's numbers
+        after = base + size * width  # the batch's update segment
+
+        def value(ref: tuple, at: int, sample: int) -> float:  # a source neuron's value
+            where, place = ref
+            if where == "fired":
+                return row[at + place]
+            if where == "input":
+                return self.data[sample][0][place]
+            return place  # a bias neuron's value
+
+        def weight(ref: tuple) -> float:  # a link's weight during this batch
+            where, place = ref
+            if where == "update":
+                return row[after + place]
+            if where == "sample":
+                return row[here + place]
+            return self.weights[place]  # a frozen link's, all epoch long
+
+        name = kind.__name__
+        sample = self.order[min(b * self.batch_size + k, len(self.order) - 1)]
+        if name == "Presented":
+            return {"inputs": self.data[sample][0], "targets": self.data[sample][1]}
+        if name == "Scored":
+            values = tuple(value(ref, here, sample) for ref in recipe)
+            return {"values": values, "targets": self.data[sample][1]}
+        if name == "Delivered":
+            source, w = recipe
+            return {"value": weight(w) * value(source, here, sample)}
+        if name == "Learned":
+            target, source, w = recipe
+            sensitivity = row[here + target]
+            return {
+                "sensitivity": sensitivity * value(source, here, sample),
+                "blame": weight(w) * sensitivity,
+            }
+        # Updated: the gradient the batch gathered (Link.learn), over the divisor
+        index, target, source = recipe
+        gradient = self.gradients[index] if b == 0 else 0.0
+        first = b * self.batch_size
+        for m in range(size):
+            at = base + m * width
+            gradient += row[at + target] * value(source, at, self.order[first + m])
+        gradient = gradient / (float(size) if self.mean else 1.0)  # as the scheduler divides
+        step = kept["momentum_term"] - self.rate * gradient  # as Link.update steps
+        return {"gradient": gradient, "rate": self.rate, "new": kept["old"] + step}
+
+    def steps(self, reverse: bool = False) -> Iterator[Step]:
+        span = range(self.stop - 1, self.first - 1, -1) if reverse else range(self.first, self.stop)
+        for i in span:
+            yield self.step(i)
+
+    def about(self, keep) -> Iterator[Step]:
+        """The steps whose link or neuron passes ``keep``, in order (built only for those)."""
+        wanted = {}
+        for segment in (self.sample, self.update, self.end):
+            wanted[id(segment)] = [j for j, obj in enumerate(segment.about) if keep(obj)]
+        i = self.first - self.locate(self.first)[1] if self.first < self.stop else self.stop
+        while i < self.stop:
+            segment, j, _b, _k = self.locate(i)
+            start = i - j  # the segment's first step
+            for p in wanted[id(segment)]:
+                if self.first <= start + p < self.stop:
+                    yield self.step(start + p)
+            i = start + len(segment)
 
 
 class Trace(Shows):
@@ -44,45 +259,146 @@ class Trace(Shows):
             raise LernpyError(f"Trace(keep={keep!r}): expected None or a whole number ≥ 1")
         self.keep = keep
         self.links = None if links is None else {link_key(n) for n in links}
-        self.steps: deque[Step] = deque(maxlen=keep)
+        # in order: lists of step records (taken one by one) and walks (whole epochs)
+        self._blocks: list[list[Step] | Walk] = []
+        self._size = 0
+        self._ends: list[int] | None = None  # where each block ends (for indexing)
+
+    # -- adding and removing -----------------------------------------------------
 
     def append(self, step: Step) -> None:
-        if self.links is not None and getattr(step, "link", None) is None:
+        if self.links is not None and not self._wanted(getattr(step, "link", None)):
             return
-        if self.links is not None and step.name not in self.links and not self._labelled(step):
-            return
-        self.steps.append(step)
+        blocks = self._blocks
+        if not blocks or not isinstance(blocks[-1], list):
+            blocks.append([])
+        blocks[-1].append(step)
+        self._grew(1)
 
-    def _labelled(self, step: Step) -> bool:
-        return getattr(step, "link", None) is not None and step.link.label in self.links
+    def add_walk(self, walk: Walk) -> None:
+        """Take a whole epoch at once (kept as numbers; a trace of some links keeps their steps)."""
+        if self.links is not None:
+            for step in walk.about(self._wanted):
+                self.append(step)
+            return
+        self._blocks.append(walk)
+        self._grew(len(walk))
+
+    def _wanted(self, link: Link | None) -> bool:
+        """Does a ``links`` trace keep the steps about this (link or neuron)?"""
+        if link is None or not hasattr(link, "weight"):
+            return False
+        return link.name in self.links or link.label in self.links  # type: ignore[operator]
+
+    def _grew(self, count: int) -> None:
+        self._size += count
+        self._ends = None
+        if self.keep is not None and self._size > self.keep:
+            self._drop(self._size - self.keep)
+
+    def _drop(self, count: int) -> None:
+        """Forget the first ``count`` steps."""
+        blocks = self._blocks
+        while count and blocks:
+            block = blocks[0]
+            if len(block) <= count:
+                count -= len(block)
+                self._size -= len(block)
+                blocks.pop(0)
+            elif isinstance(block, list):
+                del block[:count]
+                self._size -= count
+                count = 0
+            else:
+                block.first += count
+                self._size -= count
+                count = 0
+        self._ends = None
 
     def discard(self, step: Step) -> None:
         """Forget ``step`` if it is the last one kept (``back()`` uses this)."""
-        if self.steps and self.steps[-1] is step:
-            self.steps.pop()
+        if not self._blocks:
+            return
+        block = self._blocks[-1]
+        last = block[-1] if isinstance(block, list) else block.step(block.stop - 1)
+        if last is not step and not same(last, step):
+            return
+        if isinstance(block, list):
+            block.pop()
+        else:
+            block.stop -= 1
+        self._size -= 1
+        if not len(block):
+            self._blocks.pop()
+        self._ends = None
 
     def clear(self) -> None:
-        self.steps.clear()
+        self._blocks.clear()
+        self._size = 0
+        self._ends = None
+
+    # -- reading -------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[Step]:
-        return iter(self.steps)
+        for block in self._blocks:
+            if isinstance(block, list):
+                yield from block
+            else:
+                yield from block.steps()
+
+    def __reversed__(self) -> Iterator[Step]:
+        for block in reversed(self._blocks):
+            if isinstance(block, list):
+                yield from reversed(block)
+            else:
+                yield from block.steps(reverse=True)
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return self._size
 
-    def __getitem__(self, index: int) -> Step:
-        return self.steps[index]
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Step]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError("trace index out of range")
+        if self._ends is None:
+            ends, total = [], 0
+            for block in self._blocks:
+                total += len(block)
+                ends.append(total)
+            self._ends = ends
+        b = bisect_right(self._ends, index)
+        block = self._blocks[b]
+        at = index - (self._ends[b - 1] if b else 0)
+        return block[at] if isinstance(block, list) else block.step(block.first + at)
+
+    @property
+    def steps(self) -> Steps:
+        """The steps kept, oldest first: a sequence (records are built when looked at)."""
+        return Steps(self)
 
     def of(self, name: str) -> list[Step]:
         """Every kept step about the link or neuron ``name`` (a label such as "w5" too)."""
         key = link_key(name)
-        return [
-            s
-            for s in self.steps
-            if s.name == key
-            or s.name == name
-            or (getattr(s, "link", None) is not None and s.link.label == name)
-        ]
+
+        def about(obj: object) -> bool:
+            if obj is None:
+                return False
+            return obj.name == key or obj.name == name or getattr(obj, "label", None) == name
+
+        found: list[Step] = []
+        for block in self._blocks:
+            if isinstance(block, list):
+                found += [s for s in block if about(getattr(s, "link", getattr(s, "neuron", None)))]
+            else:
+                found += block.about(about)
+        return found
 
     def updates(self, name: str) -> list[Step]:
         """Every kept update of the link ``name``, with its numbers."""
@@ -90,7 +406,7 @@ class Trace(Shows):
 
     def rows(self) -> list[dict[str, object]]:
         """Each step as a flat dict of plain values."""
-        return [s.fields() for s in self.steps]
+        return [s.fields() for s in self]
 
     def to_csv(self, file: str | os.PathLike | IO[str] | None = None) -> str:
         """Write the steps as CSV (one row per step, :data:`COLUMNS`); return the text."""
@@ -99,19 +415,57 @@ class Trace(Shows):
             buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n"
         )
         writer.writeheader()
-        for row in self.rows():
-            writer.writerow({k: _plain(v) for k, v in row.items()})
+        for step in self:
+            writer.writerow({k: _plain(v) for k, v in step.fields().items()})
         return _write(buffer.getvalue(), file)
 
     def to_jsonl(self, file: str | os.PathLike | IO[str] | None = None) -> str:
         """Write the steps as JSON lines (one object per step); return the text."""
-        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in self.rows())
+        text = "".join(json.dumps(s.fields(), ensure_ascii=False) + "\n" for s in self)
         return _write(text, file)
 
     def __repr__(self) -> str:
         bound = "" if self.keep is None else f", keep={self.keep}"
         links = "" if self.links is None else f", links={sorted(self.links)}"
-        return f"Trace({len(self.steps)} steps{bound}{links})"
+        return f"Trace({self._size} steps{bound}{links})"
+
+
+class Steps(Sequence):
+    """A trace's steps as a read-only sequence (``trace.steps``)."""
+
+    __slots__ = ("trace",)
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+
+    def __len__(self) -> int:
+        return len(self.trace)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self.trace[index]
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.trace)
+
+    def __reversed__(self) -> Iterator[Step]:
+        return reversed(self.trace)
+
+
+def same(a: Step, b: Step) -> bool:
+    """Are two records of the same step, number for number (NaN equal to NaN)?"""
+    if type(a) is not type(b):
+        return False
+    for f in fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if x is y or x == y:
+            continue
+        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+            continue
+        if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+            if all(p == q or (p != p and q != q) for p, q in zip(x, y)):
+                continue
+        return False
+    return True
 
 
 def _plain(value: object) -> object:

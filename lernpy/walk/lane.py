@@ -1,0 +1,353 @@
+"""The lane: an epoch of the stepping walk written out as Python, once per topology.
+
+The scheduler takes one step at a time: it finds the next step of the plan,
+calls a method on a Neuron or Link, checks the result, notes how to undo it and
+makes a record. To take a whole epoch (``train()``, ``step("epoch")``) it runs
+the lane instead: the plan of one sample (:mod:`lernpy.walk.plan`) written out
+once as straight-line Python with one local variable per number (``w7`` is link
+7's weight, ``n3``/``v3``/``e3``/``s3`` are neuron 3's net, value, error and
+sensitivity). Every expression is the one the Neuron and Link methods evaluate,
+in the same order, so the lane lands bit for bit where stepping would: a test
+holds the two equal, record for record. A traced lane also hands each sample's
+numbers, in the order of its steps, to the trace in one call.
+
+The lane changes no object while it runs: the scheduler writes its numbers back
+when the epoch is done, or, if a number turned NaN or infinite, walks the epoch
+again step by step, which stops at the step that did it.
+
+>>> from lernpy import Network
+>>> net = Network.layered(2, 2, 1, seed=1)
+>>> "n3 = 0.0 + w0 * v0 + w1 * v1 + w2 * v2" in source(net)  # h1 fires, as Neuron.collect sums
+True
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import weakref
+from typing import TYPE_CHECKING
+
+from lernpy.graph.activations import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, TANH, softmax
+from lernpy.graph.losses import HALF_SSE, MSE
+from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lernpy.graph.network import Network
+    from lernpy.graph.neuron import Neuron
+
+# Straight-line code grows with the links, and so does the time to compile it
+# (about 0.3 s for 2,500 links); past this many the scheduler walks the objects.
+MAX_LINKS = 12_000
+CHUNK = 64  # terms per line of a long sum: deep expressions strain the compiler
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _sum(first: str, terms: list[str], target: str) -> list[str]:
+    """``target = first + t1 + t2 + …`` added left to right, in lines of CHUNK terms."""
+    lines = [f"{target} = {' + '.join([first, *terms[:CHUNK]])}"]
+    for start in range(CHUNK, len(terms), CHUNK):
+        lines.append(f"{target} = {' + '.join([target, *terms[start : start + CHUNK]])}")
+    return lines
+
+
+def _items(names: list[str], per_line: int = 16) -> list[str]:
+    """Names for a list display, a few per line."""
+    return [", ".join(names[i : i + per_line]) + "," for i in range(0, len(names), per_line)]
+
+
+def _builtin(act) -> str | None:
+    for known in (SIGMOID, TANH, IDENTITY, RELU, LEAKY_RELU):
+        if act.f is known.f and act.slope is known.slope:
+            return known.name
+    return None
+
+
+class Lane:
+    """The generated epoch of one topology, walk order and batch mode, traced or not."""
+
+    def __init__(
+        self, net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool,
+        traced: bool,
+    ) -> None:  # fmt: skip
+        self.source, consts, self.computing = _generate(
+            net, sample_ops, update_ops, batched, traced
+        )
+        filename = f"<lernpy lane {id(self):x}>"
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        namespace = dict(consts)
+        exec(compile(self.source, filename, "exec"), namespace)
+        self.run: Callable = namespace["epoch"]
+
+
+def lane(
+    net: Network, key: tuple, sample_ops: list[Op], update_ops: list[Op], batched: bool,
+    traced: bool,
+) -> Lane | None:  # fmt: skip
+    """The cached lane for ``net`` (None when it has too many links to write out)."""
+    if len(net.links) > MAX_LINKS:
+        return None
+    full = (key, batched, traced)
+    per_net = _cache.setdefault(net, {})
+    if full not in per_net:
+        if any(k[0] != key for k in per_net):
+            per_net.clear()  # the topology moved on: drop the old lanes
+        per_net[full] = Lane(net, sample_ops, update_ops, batched, traced)
+    return per_net[full]
+
+
+def source(net: Network, batch_size: int = 1, traced: bool = False) -> str:
+    """The Python source of the lane for ``net`` (for reading)."""
+    from lernpy.walk.plan import plan
+
+    ops, updates = plan(net, immediate=False)
+    return Lane(net, ops, updates, batch_size > 1, traced).source
+
+
+def _generate(
+    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool
+) -> tuple[str, dict, list[int]]:
+    """The source of ``epoch(...)``, its constants and the indices of the computing neurons."""
+    neurons = net.neurons
+    ni = {id(n): k for k, n in enumerate(neurons)}
+    li = {id(link): i for i, link in enumerate(net.links)}
+    links = net.links
+    consts: dict[str, object] = {"exp": math.exp, "tanh": math.tanh, "softmax": softmax}
+    lf = net.loss_function
+    loss_kind = next(
+        (k.name for k in (HALF_SSE, MSE) if lf.value is k.value and lf.gradient is k.gradient),
+        None,
+    )
+    consts["loss_value"], consts["loss_gradient"] = lf.value, lf.gradient
+    outputs = net.outputs
+    target = {id(o): f"t{j}" for j, o in enumerate(outputs)}
+    immediate = any(op[0] == UPDATE for op in sample_ops)
+
+    def v(n: Neuron) -> str:
+        return f"v{ni[id(n)]}"
+
+    def delivered(i: int) -> str:  # a link's value, as Link.deliver computes it
+        return f"w{i} * {v(links[i].source)}"
+
+    def blame(i: int) -> str:  # what a link sends back, as Link.learn computes it
+        return f"l{i}" if immediate else f"w{i} * s{ni[id(links[i].target)]}"
+
+    body: list[str] = []  # one sample
+    record: list[str] = []  # the sample's numbers, in the order of its steps
+    computing: list[int] = []
+    checks: list[str] = []
+    fired: dict[int, str] = {}  # softmax groups already computed
+    sensed: dict[int, str] = {}
+
+    def net_lines(n: Neuron) -> list[str]:
+        k = ni[id(n)]
+        return _sum("0.0", [delivered(li[id(link)]) for link in n.incoming], f"n{k}")
+
+    def error_lines(n: Neuron) -> list[str]:
+        if n.kind == "output":
+            return []  # set by the loss
+        return _sum("0.0", [blame(li[id(link)]) for link in n.outgoing], f"e{ni[id(n)]}")
+
+    for code, obj, _phase, _depth in sample_ops:
+        if code == PRESENT:
+            body.append("x, t = data[idx]")
+            body.append(f"{', '.join(v(n) for n in net.inputs)}, = x")
+            body.append(f"{', '.join(target[id(o)] for o in outputs)}, = t")
+        elif code == DELIVER:
+            i = li[id(obj)]
+        elif code == FIRE:
+            k = ni[id(obj)]
+            computing.append(k)
+            act = obj.activation
+            if act.layerwise:
+                group = id(obj.group[0])
+                if group not in fired:  # the first member computes the layer (Neuron._layer)
+                    for m in obj.group:
+                        body += net_lines(m)
+                    nets = ", ".join(f"n{ni[id(m)]}" for m in obj.group)
+                    fired[group] = f"sm{ni[id(obj.group[0])]}"
+                    body.append(f"{fired[group]} = softmax([{nets}])")
+                body.append(f"v{k} = {fired[group]}[{obj.rank}]")
+            else:
+                body += net_lines(obj)
+                kind = _builtin(act)
+                if kind == "sigmoid":  # the two branches of activations._sigmoid
+                    body.append(
+                        f"v{k} = 1.0 / (1.0 + exp(-n{k})) if n{k} >= 0.0 "
+                        f"else exp(n{k}) / (1.0 + exp(n{k}))"
+                    )
+                elif kind == "tanh":
+                    body.append(f"v{k} = tanh(n{k})")
+                elif kind == "identity":
+                    body.append(f"v{k} = n{k}")
+                elif kind == "relu":
+                    body.append(f"v{k} = n{k} if n{k} > 0.0 else 0.0")
+                elif kind == "leaky_relu":
+                    body.append(f"v{k} = n{k} if n{k} > 0.0 else {LEAKY_SLOPE!r} * n{k}")
+                else:
+                    consts[f"f{k}"] = act.f
+                    body.append(f"v{k} = f{k}(n{k})")
+            record += [f"n{k}", f"v{k}"]
+        elif code == SCORE:
+            values = [v(o) for o in outputs]
+            pairs = [(vo, target[id(o)]) for vo, o in zip(values, outputs)]
+            errors = [f"e{ni[id(o)]}" for o in outputs]
+            if loss_kind == "half_sse":  # ½Σ(value − target)², as losses._half_sse sums it
+                squares = " + ".join(f"({a} - {b}) * ({a} - {b})" for a, b in pairs)
+                body.append(f"loss = 0.5 * ({squares})")
+                body += [f"{e} = {a} - {b}" for e, (a, b) in zip(errors, pairs)]
+            elif loss_kind == "mse":  # Σ(value − target)²/n, as losses._mse
+                squares = " + ".join(f"({a} - {b}) * ({a} - {b})" for a, b in pairs)
+                body.append(f"loss = ({squares}) / {len(pairs)}")
+                body += [
+                    f"{e} = 2.0 * ({a} - {b}) / {len(pairs)}" for e, (a, b) in zip(errors, pairs)
+                ]
+            else:
+                body.append(f"loss = loss_value(({', '.join(values)},), t)")
+                body.append(f"{', '.join(errors)}, = loss_gradient(({', '.join(values)},), t)")
+            body.append("loss_sum += loss")
+            record += ["loss", *errors]  # (a trace works the values and targets out)
+        elif code == SENSE:
+            k = ni[id(obj)]
+            act = obj.activation
+            if net.fused(obj):
+                body += error_lines(obj)
+                body.append(f"s{k} = v{k} - {target[id(obj)]}")
+            elif act.layerwise:
+                group = id(obj.group[0])
+                if group not in sensed:  # the Jacobian product, once for the layer
+                    for m in obj.group:
+                        body += error_lines(m)
+                    terms = [f"e{ni[id(m)]} * {v(m)}" for m in obj.group]
+                    sensed[group] = f"sj{ni[id(obj.group[0])]}"
+                    body += _sum("0.0", terms, sensed[group])
+                body.append(f"s{k} = v{k} * (e{k} - {sensed[group]})")
+            else:
+                body += error_lines(obj)
+                kind = _builtin(act)
+                if kind == "sigmoid":
+                    body.append(f"s{k} = e{k} * (v{k} * (1.0 - v{k}))")
+                elif kind == "tanh":
+                    body.append(f"s{k} = e{k} * (1.0 - v{k} * v{k})")
+                elif kind == "identity":
+                    body.append(f"s{k} = e{k} * 1.0")
+                elif kind == "relu":
+                    body.append(f"s{k} = e{k} * (1.0 if n{k} > 0.0 else 0.0)")
+                elif kind == "leaky_relu":
+                    body.append(f"s{k} = e{k} * (1.0 if n{k} > 0.0 else {LEAKY_SLOPE!r})")
+                else:
+                    consts[f"slope{k}"] = act.slope
+                    body.append(f"s{k} = e{k} * slope{k}(n{k}, v{k})")
+            record += [f"e{k}", f"s{k}"]
+            checks += [f"n{k}", f"v{k}", f"e{k}", f"s{k}"]
+        elif code == LEARN:
+            i = li[id(obj)]
+            s, src = f"s{ni[id(obj.target)]}", v(obj.source)
+            if immediate:  # the blame, before the link's weight changes
+                body.append(f"l{i} = w{i} * {s}")
+            if not obj.frozen:
+                body.append(f"g{i} = g{i} + {s} * {src}")
+            else:  # a frozen link's ∂E/∂w reaches no weight
+                checks.append(f"{s} * {src}")
+            if obj.source.is_source:
+                checks.append(blame(i))  # a blame into an input or bias neuron: nothing sums it
+        elif code == UPDATE:
+            body += _update(li[id(obj)], "1.0", traced)
+            if traced:
+                record += _updated(li[id(obj)])
+    updates: list[str] = []
+    update_record: list[str] = []
+    for _code, obj, _phase, _depth in update_ops:
+        updates += _update(li[id(obj)], "div" if batched else "1.0", traced)
+        if traced:
+            update_record += _updated(li[id(obj)])
+
+    # The reference stops on any number that is not finite. Most of them reach the
+    # weights or the loss, checked after the epoch; the sum covers the rest (a net of
+    # inf under tanh, a blame into an input). An overflow of the sum itself only sends
+    # the epoch to the step-by-step walk, which judges it exactly.
+    body += _sum("check", checks, "check")
+
+    weights = [f"w{i}" for i in range(len(links))]
+    head = [
+        "def epoch(W, U, G, data, order, bs, mean, rate, momentum, numbers, from_batch, loss_sum):"
+    ]
+    if links:
+        head.append(f"    {', '.join(weights)}, = W")
+        head.append(f"    {', '.join(f'u{i}' for i in range(len(links)))}, = U")
+        head.append(f"    {', '.join(f'g{i}' for i in range(len(links)))}, = G")
+    for b in net.biases:
+        head.append(f"    {v(b)} = {float(b.value)!r}")
+    head.append("    check = 0.0")
+    head.append("    loss = math.nan")
+    head.append("    add = numbers.fromlist if numbers is not None else None")
+    head.append("    last = len(order) - 1")
+    # the weights the last sample ran with: its links' values and blames are made of them
+    snapshot = f"old = ({''.join(w + ', ' for w in weights)})"
+    lines = head
+    indent = "        "
+    if batched:
+        lines.append("    b = 0")
+        lines.append("    for start in range(0, len(order), bs):")
+        lines.append(f"{indent}batch = order[start : start + bs]")
+        lines.append(f"{indent}keep = add is not None and b >= from_batch")
+        lines.append(f"{indent}for idx in batch:")
+        lines += [indent + "    " + line for line in body]
+        if traced:
+            lines.append(f"{indent}    if keep:")
+            lines.append(f"{indent}        add([")
+            lines += [f"{indent}            {item}" for item in _items(record)]
+            lines.append(f"{indent}        ])")
+        lines.append(f"{indent}div = float(len(batch)) if mean else 1.0")
+        lines.append(f"{indent}if start + bs > last:")
+        lines.append(f"{indent}    {snapshot}")
+        lines += [indent + line for line in updates]
+        if traced and update_record:
+            lines.append(f"{indent}if keep:")
+            lines.append(f"{indent}    add([")
+            lines += [f"{indent}        {item}" for item in _items(update_record)]
+            lines.append(f"{indent}    ])")
+        lines.append(f"{indent}b += 1")
+    else:
+        lines.append("    for b, idx in enumerate(order):")
+        lines.append(f"{indent}if b == last:")
+        lines.append(f"{indent}    {snapshot}")
+        lines += [indent + line for line in body]
+        lines += [indent + line for line in updates]
+        if traced:
+            lines.append(f"{indent}if add is not None and b >= from_batch:")
+            lines.append(f"{indent}    add([")
+            lines += [f"{indent}        {item}" for item in _items(record + update_record)]
+            lines.append(f"{indent}    ])")
+    state = [f"(n{k}, v{k}, e{k}, s{k})" for k in computing]
+    lines.append("    return (")
+    lines.append(f"        ({''.join(w + ', ' for w in weights)}),")
+    lines.append(f"        ({''.join(f'u{i}, ' for i in range(len(links)))}),")
+    lines.append(f"        ({''.join(f'g{i}, ' for i in range(len(links)))}),")
+    lines.append("        old, x, t,")
+    lines.append(f"        ({''.join(s + ', ' for s in state)}),")
+    lines.append("        loss_sum, loss, check,")
+    lines.append("    )")
+    consts["math"] = math
+    return "\n".join(lines) + "\n", consts, computing
+
+
+def _update(i: int, divisor: str, traced: bool) -> list[str]:
+    """Link i's update, as Link.update computes it (and what an Updated record holds)."""
+    gradient = f"g{i}" if divisor == "1.0" else f"g{i} / {divisor}"  # x / 1.0 is x
+    if traced:  # a trace keeps the old weight and the momentum term (and works out the rest)
+        return [
+            f"o{i} = w{i}",
+            f"m{i} = momentum * u{i}",
+            f"u{i} = m{i} - rate * ({gradient})",
+            f"w{i} = w{i} + u{i}",
+            f"g{i} = 0.0",
+        ]
+    return [f"u{i} = momentum * u{i} - rate * ({gradient})", f"w{i} = w{i} + u{i}", f"g{i} = 0.0"]
+
+
+def _updated(i: int) -> list[str]:
+    return [f"o{i}", f"m{i}"]
