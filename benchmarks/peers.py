@@ -1,7 +1,8 @@
 """The implementations a learner would otherwise pick, all written for this benchmark.
 
 Each implementation is a class built from a `Workload`. It trains with the
-half sum of squared errors, ½Σ(value − target)², and offers:
+workload's loss, `mse` (Σ(value − target)²/n over the n outputs) or `half_sse`
+(½Σ(value − target)²), and offers:
 
 - `unit`: "sample" (per-sample SGD) or "epoch" (one call to `run(1)` is one epoch),
 - `run(n)`: train on the next `n` units, cycling through the data in order,
@@ -30,6 +31,11 @@ ACTIVATIONS = {
 }
 
 
+def error_scale(wl: Workload) -> float:
+    """∂loss/∂value = scale · (value − target): 1 for ½Σ(…)², 2/n for Σ(…)²/n."""
+    return 1.0 if wl.loss == "half_sse" else 2.0 / wl.sizes[-1]
+
+
 class PlainPython:
     """A hand-written per-link loop over lists of weights, one sample at a time."""
 
@@ -42,6 +48,7 @@ class PlainPython:
         self.W = [[list(row) for row in W] for W, _ in wl.params]
         self.b = [list(b) for _, b in wl.params]
         self.act = [ACTIVATIONS[a] for a in wl.activations]
+        self.scale = error_scale(wl)
         self.position = 0
 
     def run(self, n: int) -> None:
@@ -63,8 +70,8 @@ class PlainPython:
                     net += w * v
                 out.append(f(net))
             values.append(out)
-        slope = self.act[-1][1]
-        sens = [(v - target) * slope(v) for v, target in zip(values[-1], t, strict=False)]
+        slope, scale = self.act[-1][1], self.scale
+        sens = [scale * (v - target) * slope(v) for v, target in zip(values[-1], t, strict=False)]
         for layer in range(len(self.W) - 1, -1, -1):
             W, b, a = self.W[layer], self.b[layer], values[layer]
             if layer:
@@ -102,6 +109,7 @@ class NumpyPerSample:
         self.b = [np.array(b, dtype=np.float64) for _, b in wl.params]
         self.act = wl.activations
         self.rate = wl.rate
+        self.scale = error_scale(wl)
         self.position = 0
 
     def f(self, name, z):
@@ -121,7 +129,7 @@ class NumpyPerSample:
             values = [x]
             for W, b, name in zip(self.W, self.b, self.act, strict=False):
                 values.append(self.f(name, W @ values[-1] + b))
-            sens = (values[-1] - t) * self.slope(self.act[-1], values[-1])
+            sens = self.scale * (values[-1] - t) * self.slope(self.act[-1], values[-1])
             for layer in range(len(self.W) - 1, -1, -1):
                 W = self.W[layer]
                 blame = W.T @ sens if layer else None
@@ -147,7 +155,7 @@ class NumpyFullBatch(NumpyPerSample):
             values = [self.X]
             for W, b, name in zip(self.W, self.b, self.act, strict=False):
                 values.append(self.f(name, values[-1] @ W.T + b))
-            sens = (values[-1] - self.T) * self.slope(self.act[-1], values[-1])
+            sens = self.scale * (values[-1] - self.T) * self.slope(self.act[-1], values[-1])
             for layer in range(len(self.W) - 1, -1, -1):
                 W = self.W[layer]
                 blame = sens @ W if layer else None
@@ -183,6 +191,7 @@ class Micrograd:
         ]
         self.act = [getattr(self, a) for a in wl.activations]
         self.data, self.rate, self.position = wl.data, wl.rate, 0
+        self.half = wl.loss == "half_sse"
 
     def sigmoid(self, v):
         s = 1.0 / (1.0 + math.exp(-v.data))
@@ -214,10 +223,10 @@ class Micrograd:
                     f(sum((w * v for w, v in zip(row, a, strict=False)), bj))
                     for row, bj in zip(W, b, strict=False)
                 ]
-            loss = (
-                sum(((v - target) ** 2 for v, target in zip(a, t, strict=False)), self.Value(0.0))
-                * 0.5
+            squares = sum(
+                ((v - target) ** 2 for v, target in zip(a, t, strict=False)), self.Value(0.0)
             )
+            loss = squares * 0.5 if self.half else squares * (1.0 / len(a))
             for p in self.params:
                 p.grad = 0.0
             loss.backward()
@@ -250,6 +259,8 @@ class TorchPerSample:
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=wl.rate)
         self.X = list(torch.tensor([x for x, _ in wl.data], dtype=torch.float64))
         self.T = list(torch.tensor([t for _, t in wl.data], dtype=torch.float64))
+        self.half = wl.loss == "half_sse"
+        self.mse = torch.nn.MSELoss()
         self.position = 0
 
     def run(self, n: int) -> None:
@@ -258,7 +269,7 @@ class TorchPerSample:
             x, t = self.X[self.position], self.T[self.position]
             self.position = (self.position + 1) % N
             optimizer.zero_grad()
-            loss = 0.5 * ((model(x) - t) ** 2).sum()
+            loss = 0.5 * ((model(x) - t) ** 2).sum() if self.half else self.mse(model(x), t)
             loss.backward()
             optimizer.step()
 

@@ -1,5 +1,9 @@
 """Benchmark workloads: layered networks with identical initial weights from a seed.
 
+A workload is trained with one loss, `mse` (Σ(value − target)²/n, what the
+peers' libraries call mean squared error) or `half_sse` (½Σ(value − target)²,
+the textbooks' and lernpy's default); the benchmark runs each with both.
+
 Every implementation starts from the same `Workload.params`, a list of layers
 `(W, b)` with `W[j][i]` the weight from source neuron `i` to target neuron `j`
 and `b[j]` the bias of target neuron `j`. Flattened layer by layer, target by
@@ -25,6 +29,7 @@ class Workload:
     data: list[Sample]
     params: list[tuple[list[list[float]], list[float]]] = field(repr=False)
     rate: float = 0.1
+    loss: str = "mse"  # "mse" or "half_sse"
 
     @property
     def links(self) -> int:
@@ -44,7 +49,10 @@ class Workload:
 
     def describe(self) -> str:
         shape = "-".join(map(str, self.sizes))
-        return f"{self.name}: {shape} {self.hidden}/{self.output}, {len(self.data)} samples"
+        return (
+            f"{self.name}: {shape} {self.hidden}/{self.output}, {len(self.data)} samples, "
+            f"loss {self.loss}"
+        )
 
 
 def flatten(params: list[tuple[list[list[float]], list[float]]]) -> list[float]:
@@ -102,8 +110,8 @@ def prototype_data(n: int, inputs: int, classes: int, seed: int) -> list[Sample]
     return data
 
 
-def make(name: str, seed: int = 1) -> Workload:
-    """Build one of the named workloads."""
+def make(name: str, seed: int = 1, loss: str = "mse") -> Workload:
+    """Build one of the named workloads, trained with ``loss``."""
     if name == "xor":
         sizes, hidden, output, data, rate = (2, 2, 1), "sigmoid", "sigmoid", xor_data(), 0.5
     elif name == "moons":
@@ -117,7 +125,12 @@ def make(name: str, seed: int = 1) -> Workload:
         data = prototype_data(1000, 784, 10, seed)
     else:
         raise ValueError(f"unknown workload {name!r}; choose from {', '.join(NAMES)}")
-    return Workload(name, sizes, hidden, output, data, initial_params(sizes, seed), rate)
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+    return Workload(name, sizes, hidden, output, data, initial_params(sizes, seed), rate, loss)
+
+
+LOSSES = ("mse", "half_sse")
 
 
 NAMES = ("xor", "moons", "digits", "mnist")

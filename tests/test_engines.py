@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lernpy import LernpyError, Network, NumericError, Trace, datasets
+from lernpy import LernpyError, Network, NumericError, Trace, datasets, engines
 from lernpy.engines import choose, compiled
 from lernpy.engines.base import Options
+from lernpy.training.schedules import Schedule
 from lernpy.walk import lane
 from lernpy.walk.scheduler import Scheduler
 from lernpy.walk.steps import EpochEnded
@@ -43,6 +44,11 @@ HEADS = [
     ("sigmoid", "mse"),
     ("softmax", "half_sse"),
 ]
+
+
+def halving(rate: float) -> Schedule:
+    """A rate schedule: ``rate``, then half of it every epoch (train changes it between epochs)."""
+    return Schedule("exponential", rate, gamma=0.5)
 
 
 def needs(engine: str) -> None:
@@ -95,7 +101,7 @@ def cases(draw, skips: bool = False):
         data.append((x, t))
     batch = draw(st.sampled_from([1, 1, 2, 3, "all"]))
     options = dict(
-        rate=draw(st.floats(0.0, 0.5)),
+        rate=draw(st.one_of(st.floats(0.0, 0.5), st.floats(0.0, 0.5).map(halving))),
         momentum=draw(st.sampled_from([0.0, 0.0, 0.5, 0.9])),
         batch_size=batch,
         reduce=draw(st.sampled_from(["mean", "sum"])),
@@ -243,7 +249,8 @@ def test_replay_walks_an_engine_update_and_lands_on_its_weights(engine, case, da
     assert weights_agree([link.weight for link in run.net.links], after)
     updates = [s for s in run.net.trace if s.kind == "Updated"]
     trainable = [link for link in run.net.links if not link.frozen]
-    if options["rate"] > 0 and trainable:
+    rate = options["rate"]
+    if (rate(epoch) if callable(rate) else rate) > 0 and trainable:
         assert updates, "the replayed epoch records its updates"
 
 
@@ -331,7 +338,6 @@ def test_numpy_engine_refuses_what_it_cannot_do():
 
 def test_numpy_engine_without_numpy_is_a_clear_error(monkeypatch):
     """Without numpy, naming the numpy engine says how to get it; auto still trains."""
-    import lernpy.engines as engines
 
     monkeypatch.setattr(engines, "_numpy_engine", lambda: None)
     net = Network.layered(2, 64, 1, seed=1)
@@ -586,3 +592,28 @@ def test_callback_that_changes_the_links_stops_the_engine_as_the_reference(engin
         net = Network.layered(2, 2, 1, seed=1)
         with pytest.raises(LernpyError, match="links changed"):
             net.train(datasets.xor(), epochs=3, engine=name, callback=callback)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_engine_keeps_its_session_across_calls_and_callbacks_that_only_read(engine):
+    """Calls and callbacks that leave the weights alone go on with the same session; weights
+    set between calls are taken up; and the numbers are the reference's all along."""
+    needs(engine)
+    data = [((0.1, 0.9), (1.0,)), ((0.8, 0.2), (0.0,)), ((0.5, 0.5), (1.0,))]
+    nets = {name: Network.layered(2, 3, 1, seed=5) for name in ("reference", engine)}
+    sessions = []
+
+    def look(report):
+        report.network.forward((0.3, 0.7))  # reads the network (and moves its values)
+        sessions.append(report.network.cache.get("session"))
+
+    for name, net in nets.items():
+        net.train(data, epochs=3, rate=0.4, momentum=0.5, engine=name, callback=look)
+        net.train(data, epochs=2, rate=0.4, momentum=0.5, engine=name)
+        net["x1→h1"].weight = 0.25  # set between calls: the next call starts from it
+        net.train(data, epochs=2, rate=0.4, momentum=0.5, engine=name, callback=look)
+    mine = sessions[5:]
+    assert len(mine) == 5 and mine[0] is not None and all(s is mine[0] for s in mine)
+    expected, got = nets["reference"], nets[engine]
+    assert weights_agree([w.weight for w in got.links], [w.weight for w in expected.links])
+    assert got.rng.getstate() == expected.rng.getstate()

@@ -76,29 +76,34 @@ def xor_net(seed=1):
     return Network.layered(2, 3, 1, activation="tanh", output="sigmoid", seed=seed)
 
 
-def test_fit_trains_exactly_like_the_cores_train():
-    """Without shuffling, fit gives the very weights the core's train gives in one call; with
-    shuffling, those of one train call per epoch (each call draws a fresh order)."""
+@pytest.mark.parametrize("engine", ["reference", "compiled", "numpy"])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_fit_trains_exactly_like_one_call_of_the_cores_train(engine, shuffle):
+    """fit is one train call of as many epochs: the very same weights, shuffled or not."""
     a, b = xor_net(), xor_net()
-    fit(a, datasets.xor(), epochs=15, rate=0.5, momentum=0.3, shuffle=False, progress=False)
-    b.train(datasets.xor(), epochs=15, rate=0.5, momentum=0.3, shuffle=False)
+    options = dict(rate=0.5, momentum=0.3, shuffle=shuffle, engine=engine)
+    fit(a, datasets.xor(), epochs=15, progress=False, **options)
+    b.train(datasets.xor(), epochs=15, **options)
     assert a.weights() == b.weights()
-    a, b = xor_net(), xor_net()
-    fit(a, datasets.xor(), epochs=5, rate=0.5, momentum=0.3, progress=False)
-    for _ in range(5):
-        b.train(datasets.xor(), epochs=1, rate=0.5, momentum=0.3, shuffle=True)
-    assert a.weights() == b.weights()
+    assert a.rng.getstate() == b.rng.getstate()
 
 
-def test_fit_follows_the_schedule_epoch_by_epoch():
-    """With a step schedule, fit equals training one epoch at a time at the scheduled rates."""
-    a, b = xor_net(), xor_net()
+@pytest.mark.parametrize("engine", ["reference", "compiled", "numpy"])
+def test_fit_follows_the_schedule_epoch_by_epoch(engine):
+    """With a step schedule, fit equals one train call with the schedule, and (without
+    shuffling) training one epoch at a time at the scheduled rates."""
     schedule = step(1.0, factor=0.5, every=2)
-    log = fit(a, datasets.xor(), epochs=6, rate=schedule, progress=False)
-    assert [r.rate for r in log.epochs] == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
-    for rate in [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]:
-        b.train(datasets.xor(), epochs=1, rate=rate)
+    rates = [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    a, b, c = xor_net(), xor_net(), xor_net()
+    log = fit(a, datasets.xor(), epochs=6, rate=schedule, progress=False, engine=engine)
+    assert [r.rate for r in log.epochs] == rates
+    b.train(datasets.xor(), epochs=6, rate=schedule, engine=engine)
     assert a.weights() == b.weights()
+    a = xor_net()
+    fit(a, datasets.xor(), epochs=6, rate=schedule, shuffle=False, progress=False, engine=engine)
+    for rate in rates:
+        c.train(datasets.xor(), epochs=1, rate=rate, shuffle=False, engine=engine)
+    assert a.weights() == c.weights()
 
 
 def test_history_holds_the_end_of_epoch_loss_and_accuracy_on_train_and_test():

@@ -25,8 +25,11 @@ any update step by step through the reference scheduler.
 
 from __future__ import annotations
 
+import math
+import time
+
 from lernpy.engines import compiled
-from lernpy.engines.base import Checkpoint, Options, half_done, write_back
+from lernpy.engines.base import Checkpoint, Options, config, half_done, write_back
 from lernpy.errors import LernpyError, UnknownNameError
 from lernpy.graph.network import Network
 
@@ -54,8 +57,16 @@ def module(name: str):
     return module
 
 
-def choose(net: Network, options: Options, engine: str = "auto") -> tuple[str, str]:
-    """The engine to run (``"reference"`` if no fast one fits) and why."""
+def choose(
+    net: Network, options: Options, engine: str = "auto", samples: list | None = None
+) -> tuple[str, str]:
+    """The engine to run (``"reference"`` if no fast one fits) and why.
+
+    "auto" weighs the engines that fit by their cost models; when neither is
+    clearly cheaper (within a factor of :data:`CLOSE`), it times both on the first
+    samples of ``samples`` and takes the faster. The choice is kept per network,
+    topology and options.
+    """
     if engine not in ENGINES:
         raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if engine == "reference":
@@ -70,6 +81,17 @@ def choose(net: Network, options: Options, engine: str = "auto") -> tuple[str, s
         if reason is not None:
             raise LernpyError(f"engine={engine!r} cannot train this network: {reason}")
         return engine, "asked for"
+    key = (config(net), options.momentum != 0.0, options.batch_size, options.reduce)
+    chosen = net.cache.get("engine")
+    if chosen is None or chosen[0] != key:  # (kept for the last topology and options)
+        chosen = net.cache["engine"] = (key, _auto(net, options, samples))
+    return chosen[1]
+
+
+CLOSE = 3.0  # cost estimates closer than this: time the engines instead
+
+
+def _auto(net: Network, options: Options, samples: list | None) -> tuple[str, str]:
     numpy_engine = _numpy_engine()
     candidates = []
     if numpy_engine is not None and numpy_engine.why_not(net, options) is None:
@@ -78,8 +100,43 @@ def choose(net: Network, options: Options, engine: str = "auto") -> tuple[str, s
         candidates.append(("compiled", compiled.cost(net, options)))
     if not candidates:
         return "reference", "no fast engine fits this network"
-    name = min(candidates, key=lambda c: c[1])[0]
-    return name, "fastest suitable"
+    candidates.sort(key=lambda c: c[1])
+    if len(candidates) == 1 or candidates[1][1] > CLOSE * candidates[0][1] or not samples:
+        return candidates[0][0], "fastest suitable (estimated)"
+    return _timed([name for name, _cost in candidates], net, options, samples), "fastest (timed)"
+
+
+def _timed(names: list[str], net: Network, options: Options, samples: list) -> str:
+    """The engine that trains the first samples fastest (on copies: the network is untouched)."""
+    part = samples[: max(min(len(samples), 64), 1)]
+    order = list(range(len(part)))
+    best: dict[str, float] = {}
+    for name in names:
+        trial = module(name).Session(net, part, options)
+        for _ in range(3):  # the first run warms up (compiles, allocates)
+            start = time.perf_counter()
+            trial.epoch(order, options.rate)
+            took = time.perf_counter() - start
+            best[name] = min(best.get(name, math.inf), took)
+    return min(names, key=lambda name: best[name])
+
+
+def session(net: Network, samples: list, options: Options, name: str):
+    """The engine ``name``'s session for ``net``: kept from the last call if it still fits.
+
+    A session holds what an engine builds once (compiled code, weight matrices,
+    the data as arrays, buffers). It is kept while the topology, the frozen links,
+    the activations, the data and the options (the rate aside) stay the same; a
+    kept session takes up the weights and velocities the network holds (a user or
+    a callback may have set some) before it trains on.
+    """
+    kept = net.cache.get("session")
+    if kept is not None and kept.name == name and kept.fits(net, samples, options):
+        kept.sync()
+        return kept
+    fresh = module(name).Session(net, samples, options)
+    net.cache["session"] = fresh
+    return fresh
 
 
 def restore(net: Network, point: Checkpoint) -> None:
@@ -95,7 +152,8 @@ def restore(net: Network, point: Checkpoint) -> None:
         link.weight, link.velocity = w, u
         if not link.frozen:
             link.gradient = 0.0
-    net.rng.setstate(point.rng)
+    if point.rng is not None:
+        net.rng.setstate(point.rng)
 
 
-__all__ = ["ENGINES", "choose", "module", "restore", "write_back"]
+__all__ = ["ENGINES", "choose", "module", "restore", "session", "write_back"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
 from lernpy.graph.network import Network
@@ -45,7 +46,7 @@ class Checkpoint:
     weights: Sequence[float]
     velocities: Sequence[float] | None  # None: no momentum, so they play no part
     order: tuple[int, ...]
-    rng: tuple
+    rng: tuple | None  # None: the epoch was not shuffled, so the generator plays no part
 
 
 @dataclass
@@ -68,9 +69,38 @@ def builtin(act) -> str | None:
     return None
 
 
+def config(net: Network) -> tuple:
+    """What an engine compiles for, the options aside: the topology (its version), the
+    frozen links (their count of changes), the activations, the bias values, the loss.
+
+    Cheap to compute (no pass over the links): engines key their caches by it.
+    """
+    return (
+        net.version,
+        net.settings,
+        tuple(map(_activation, net.neurons)),
+        tuple(n.value for n in net.biases),
+        net.loss_function,
+    )
+
+
+_activation = attrgetter("activation")
+
+
 def half_done(net: Network) -> bool:
-    """Does any link hold an unfinished batch gradient (a scheduler stopped mid-batch)?"""
-    return any(link.gradient != 0.0 for link in net.links if not link.frozen)
+    """Does any link hold an unfinished batch gradient (a scheduler stopped mid-batch)?
+
+    Only a scheduler's steps leave gradients behind (every engine and every whole
+    epoch ends with them all zero), so the links are looked at again only after a
+    scheduler has stepped this network (``Network.stepped``); a gradient set by hand
+    is not looked for.
+    """
+    if net.cache.get("clean") == net.stepped:
+        return False
+    busy = any(link.gradient != 0.0 for link in net.links if not link.frozen)
+    if not busy:
+        net.cache["clean"] = net.stepped
+    return busy
 
 
 def write_back(
@@ -79,13 +109,16 @@ def write_back(
     velocities: Sequence[float],
     last: LastSample,
     options: Options,
+    rate: float,
     steps_known: bool = False,
 ) -> None:
     """Leave every Neuron and Link as the reference scheduler would have.
 
     ``velocities`` are used as they are with momentum or when ``steps_known``;
-    otherwise each link's last step is worked out from the last batch's gradient.
+    otherwise each link's last step is worked out from the last batch's gradient
+    and ``rate``, the last epoch's.
     """
+    net.settle()  # (numbers an engine left pending: before these replace them)
     for neuron, v in zip(net.inputs, last.inputs):
         neuron.value = v
     for neuron, t in zip(net.outputs, last.targets):
@@ -95,20 +128,20 @@ def write_back(
         neuron = neurons[index]
         neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, e, s
     divisor = options.divisor(last.batch)
-    rate, momentum = options.rate, options.momentum
+    momentum = options.momentum
     gradients = last.gradients if last.gradients is not None else [None] * len(net.links)
     for link, old, w, u, g in zip(net.links, last.old_weights, weights, velocities, gradients):
         source_value = link.source.value
         target_sensitivity = link.target.sensitivity
-        link.value = old * source_value
-        link.sensitivity = target_sensitivity * source_value
-        link.blame = old * target_sensitivity
-        if link.frozen:
+        link._value = old * source_value
+        link._sensitivity = sensitivity = target_sensitivity * source_value
+        link._blame = old * target_sensitivity
+        if link._frozen:
             continue
         link.weight = w
         link.gradient = 0.0
         if g is None:  # a batch of one: its gradient is this sample's ∂E/∂w
-            g = link.sensitivity
+            g = sensitivity
         # the scheduler keeps the last step as the velocity, with or without momentum
         if momentum or steps_known:
             link.velocity = u

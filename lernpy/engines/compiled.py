@@ -23,10 +23,17 @@ import math
 import weakref
 from collections.abc import Sequence
 
-from lernpy.engines.base import Checkpoint, LastSample, Options, all_finite, builtin, write_back
-from lernpy.graph.activations import LEAKY_SLOPE, softmax
-from lernpy.graph.losses import HALF_SSE
+from lernpy.engines.base import (
+    Checkpoint,
+    LastSample,
+    Options,
+    all_finite,
+    config,
+    write_back,
+)  # fmt: skip
+from lernpy.graph.activations import softmax
 from lernpy.graph.network import Network
+from lernpy.walk.lane import fire_line, score_lines, sense_line
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
 
 NAME = "compiled"
@@ -34,8 +41,6 @@ NAME = "compiled"
 # reference) is the better tool, and compiling would take seconds.
 MAX_LINKS = 30_000
 CHUNK = 64  # terms per line of a long sum: deep expressions strain the compiler
-
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def why_not(net: Network, options: Options) -> str | None:
@@ -51,15 +56,7 @@ def cost(net: Network, options: Options) -> float:
 
 
 def _key(net: Network, batched: bool, momentum: bool) -> tuple:
-    return (
-        net.version,
-        batched,
-        momentum,
-        tuple(link.frozen for link in net.links),
-        tuple(id(n.activation) for n in net.neurons),
-        tuple(n.value for n in net.biases),
-        id(net.loss_function),
-    )
+    return (config(net), batched, momentum)
 
 
 def _sum(terms: list[str], target: str) -> list[str]:
@@ -85,9 +82,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
         "exp": math.exp, "tanh": math.tanh, "softmax": softmax, "isfinite": math.isfinite,
     }  # fmt: skip
     lf = net.loss_function
-    half_sse = lf.value is HALF_SSE.value and lf.gradient is HALF_SSE.gradient
-    if not half_sse:
-        consts["loss_value"], consts["loss_gradient"] = lf.value, lf.gradient
+    consts["loss_value"], consts["loss_gradient"] = lf.value, lf.gradient
     outputs = net.outputs
     target_of = {id(o): f"t{j}" for j, o in enumerate(outputs)}
 
@@ -97,7 +92,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     weights = [f"w{i}" for i in range(len(net.links))]
     trainable = [i for i, link in enumerate(net.links) if not link.frozen]
     head = [
-        "def train(W, U, data, order, rate, momentum, bs, mean, epochs, shuffle, rng, points,"
+        "def train(W, U, data, order, rates, momentum, bs, mean, shuffle, rng, points,"
         " losses, fixed_order, fixed_state):"
     ]
     body: list[str] = []  # the loop body for one sample, indented later
@@ -145,37 +140,11 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
                 names = ", ".join(f"n{ni[id(m)]}" for m in members)
                 body.append(f"{', '.join(v(m) for m in members)}, = softmax([{names}])")
                 continue
-            kind = builtin(act)
-            if kind == "sigmoid":  # the two branches of activations._sigmoid
-                body.append(
-                    f"v{k} = 1.0 / (1.0 + exp(-n{k})) if n{k} >= 0.0 "
-                    f"else exp(n{k}) / (1.0 + exp(n{k}))"
-                )
-            elif kind == "tanh":
-                body.append(f"v{k} = tanh(n{k})")
-            elif kind == "identity":
-                body.append(f"v{k} = n{k}")
-            elif kind == "relu":
-                body.append(f"v{k} = n{k} if n{k} > 0.0 else 0.0")
-            elif kind == "leaky_relu":
-                body.append(f"v{k} = n{k} if n{k} > 0.0 else {LEAKY_SLOPE!r} * n{k}")
-            else:
-                consts[f"f{k}"] = act.f
-                body.append(f"v{k} = f{k}(n{k})")
+            body.append(fire_line(act, k, consts))
         elif code == SCORE:
-            values = [v(o) for o in outputs]
-            if half_sse:
-                squares = " + ".join(
-                    f"({vo} - {target_of[id(o)]}) * ({vo} - {target_of[id(o)]})"
-                    for vo, o in zip(values, outputs)
-                )
-                body.append(f"loss = 0.5 * ({squares})")
-                for vo, o in zip(values, outputs):
-                    body.append(f"e{ni[id(o)]} = {vo} - {target_of[id(o)]}")
-            else:
-                body.append(f"loss = loss_value({_tuple(values)}, t)")
-                errors = ", ".join(f"e{ni[id(o)]}" for o in outputs)
-                body.append(f"{errors}, = loss_gradient({_tuple(values)}, t)")
+            errors = [f"e{ni[id(o)]}" for o in outputs]
+            targets = [target_of[id(o)] for o in outputs]
+            body += score_lines(lf, [v(o) for o in outputs], targets, errors)
             body.append("loss_sum += loss")
         elif code == SENSE:
             k = ni[id(obj)]
@@ -192,20 +161,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
                 body.append(f"s{k} = v{k} * (e{k} - ({weighted}))")
                 continue
             body += error_lines(obj)
-            kind = builtin(act)
-            if kind == "sigmoid":
-                body.append(f"s{k} = e{k} * (v{k} * (1.0 - v{k}))")
-            elif kind == "tanh":
-                body.append(f"s{k} = e{k} * (1.0 - v{k} * v{k})")
-            elif kind == "identity":
-                body.append(f"s{k} = e{k} * 1.0")
-            elif kind == "relu":
-                body.append(f"s{k} = e{k} * (1.0 if n{k} > 0.0 else 0.0)")
-            elif kind == "leaky_relu":
-                body.append(f"s{k} = e{k} * (1.0 if n{k} > 0.0 else {LEAKY_SLOPE!r})")
-            else:
-                consts[f"slope{k}"] = act.slope
-                body.append(f"s{k} = e{k} * slope{k}(n{k}, v{k})")
+            body.append(sense_line(act, k, consts))
         elif code == LEARN and batched and not obj.frozen:
             i = li[id(obj)]
             body.append(f"g{i} += s{ni[id(obj.target)]} * {v(obj.source)}")
@@ -237,7 +193,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     # (weights, velocities, the order before shuffling, the generator's state).
     velocities = _tuple([f"u{i}" for i in trainable]) if momentum else "None"
     lines = head
-    lines.append("    for ep in range(epochs):")
+    lines.append("    for ep, rate in enumerate(rates):")
     lines.append("        if shuffle:")
     lines.append(
         f"            points.append(({_tuple(weights)}, {velocities}, tuple(order), getstate()))"
@@ -301,11 +257,15 @@ def compiled(net: Network, options: Options) -> Compiled:
     """The cached compiled function for ``net`` and ``options``, built if needed."""
     batched, momentum = options.batch_size > 1, options.momentum != 0.0
     key = _key(net, batched, momentum)
-    per_net = _cache.setdefault(net, {})
-    if key not in per_net:
-        per_net.clear()  # the topology moved on: drop the old builds
-        per_net[key] = Compiled(net, batched, momentum)
-    return per_net[key]
+    builds = net.cache.setdefault("compiled", [])
+    for built_for, code in builds:
+        if built_for == key:
+            return code
+    if any(built_for[0] != key[0] for built_for, _code in builds):
+        builds.clear()  # the topology moved on: drop the old builds
+    code = Compiled(net, batched, momentum)
+    builds.append((key, code))
+    return code
 
 
 def source(net: Network, batch_size: int = 1, momentum: float = 0.0) -> str:
@@ -317,17 +277,44 @@ def source(net: Network, batch_size: int = 1, momentum: float = 0.0) -> str:
 
 
 class Session:
-    """Training state of the compiled engine between epochs."""
+    """Training state of the compiled engine between epochs (and between train() calls)."""
 
     name = NAME
 
     def __init__(self, net: Network, samples: list, options: Options) -> None:
-        self.net, self.samples, self.options = net, samples, options
+        self._net = weakref.ref(net)
+        self.samples, self.options = samples, options
         self.code = compiled(net, options)
         self.weights = tuple(link.weight for link in net.links)
         self.velocities = tuple(net.links[i].velocity for i in self.code.trainable)
         self.last: LastSample | None = None
         self.failed: int | None = None  # the epoch of the last run that was not finite
+
+    @property
+    def net(self) -> Network:
+        net = self._net()
+        assert net is not None, "a session outlived its network"
+        return net
+
+    def fits(self, net: Network, samples: list, options: Options) -> bool:
+        """Can this session train ``net`` on ``samples`` with ``options`` (the rate aside)?"""
+        return (
+            samples is self.samples
+            and _same_options(options, self.options)
+            and compiled(net, options) is self.code
+        )
+
+    def sync(self) -> None:
+        """Take up the weights (and velocities) the network holds, if they are not ours."""
+        net = self.net
+        weights = [link.weight for link in net.links]
+        if weights != list(self.weights):
+            self.weights = tuple(weights)
+        if self.options.momentum:
+            velocities = [net.links[i].velocity for i in self.code.trainable]
+            if velocities != list(self.velocities):
+                self.velocities = tuple(velocities)
+        self.last = None  # the network holds the last sample's numbers
 
     def checkpoint(self, epoch: int, order: Sequence[int], rng: tuple) -> Checkpoint:
         return self._point(epoch, (self.weights, self.velocities, tuple(order), rng))
@@ -338,14 +325,14 @@ class Session:
             return Checkpoint(epoch, weights, None, order, rng)
         return Checkpoint(epoch, weights, tuple(self._all(velocities)), order, rng)
 
-    def _run(self, order: list[int], epochs: int, shuffle: bool) -> tuple:
+    def _run(self, order: list[int], rates: Sequence[float], shuffle: bool) -> tuple:
         o, rng = self.options, self.net.rng
         points: list[tuple] = []
         losses: list[float] = []
-        fixed = (tuple(order), rng.getstate()) if not shuffle else (None, None)
+        fixed = (tuple(order), None) if not shuffle else (None, None)
         self.failed, order, weights, velocities, snap = self.code.train(
-            self.weights, self.velocities, self.samples, order, o.rate, o.momentum,
-            o.batch_size, o.reduce == "mean", epochs, shuffle, rng, points, losses, *fixed,
+            self.weights, self.velocities, self.samples, order, rates, o.momentum,
+            o.batch_size, o.reduce == "mean", shuffle, rng, points, losses, *fixed,
         )  # fmt: skip
         failed = self.failed
         self.weights = weights
@@ -353,20 +340,21 @@ class Session:
             self.velocities = velocities
         x, t, states, old, gradients, k = snap
         self.last = LastSample(x, t, dict(zip(self.code.computing, states)), old, gradients, k)
+        self.rate = rates[-1] if failed is None else rates[failed]
         return points, losses, failed, order
 
-    def epoch(self, order: list[int]) -> float:
+    def epoch(self, order: list[int], rate: float) -> float:
         """Train one epoch in ``order`` (already shuffled); return the sum of the sample losses."""
-        _points, losses, _failed, _order = self._run(order, 1, False)
+        _points, losses, _failed, _order = self._run(order, [rate], False)
         return losses[0]
 
-    def epochs(self, start: int, order: list[int], epochs: int, shuffle: bool) -> tuple:
-        """Train up to ``epochs`` epochs in one call, shuffling as the scheduler does.
+    def epochs(self, start: int, order: list[int], rates: Sequence[float], shuffle: bool) -> tuple:
+        """Train an epoch per rate in ``rates`` in one call, shuffling as the scheduler does.
 
         Returns (checkpoints, loss sums, the epoch that turned non-finite or None,
         the order after the last shuffle). Stops after a non-finite epoch.
         """
-        points, losses, failed, order = self._run(order, epochs, shuffle)
+        points, losses, failed, order = self._run(order, rates, shuffle)
         checkpoints = [self._point(start + j, point) for j, point in enumerate(points)]
         return checkpoints, losses, failed, order
 
@@ -377,8 +365,8 @@ class Session:
     def write_back(self) -> None:
         """Leave the network's objects as the reference would have."""
         if self.last is not None:
-            write_back(self.net, self.weights, self.all_velocities(), self.last, self.options)
-            self.last = None
+            last, self.last = self.last, None
+            write_back(self.net, self.weights, self.all_velocities(), last, self.options, self.rate)
         else:  # nothing ran since the weights were loaded (or the reference ran last)
             for link, w in zip(self.net.links, self.weights):
                 link.weight = w
@@ -393,3 +381,8 @@ class Session:
             for i, u in zip(self.code.trainable, velocities):
                 every[i] = u
         return every
+
+
+def _same_options(a: Options, b: Options) -> bool:
+    """The same options but perhaps the rate (which a session takes per epoch)."""
+    return (a.momentum, a.batch_size, a.reduce) == (b.momentum, b.batch_size, b.reduce)

@@ -22,12 +22,13 @@ import ctypes
 import math
 import weakref
 from collections.abc import Sequence
+from functools import partial
 from itertools import chain
 
 import numpy as np
 
 from lernpy.engines import blas
-from lernpy.engines.base import Checkpoint, Options, assign, builtin
+from lernpy.engines.base import Checkpoint, Options, builtin, config
 from lernpy.engines.blas import ROW_MAJOR, dger
 from lernpy.graph.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.graph.network import Network
@@ -58,27 +59,14 @@ def _layer_activation(layer) -> str | None:
     return builtin(act)
 
 
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _key(net: Network) -> tuple:
-    return (
-        net.version,
-        bytes(link.frozen for link in net.links),
-        tuple(id(n.activation) for n in net.neurons),
-        tuple(n.value for n in net.biases),
-        id(net.loss_function),
-    )
-
-
 def _analysis(net: Network) -> tuple[str | None, Layout | None]:
     """Why not (or None) and the layout, cached per topology."""
-    key = _key(net)
-    cached = _cache.get(net)
+    key = config(net)
+    cached = net.cache.get("numpy layout")
     if cached is None or cached[0] != key:
         reason = _why_not(net)
         cached = (key, reason, Layout(net) if reason is None else None)
-        _cache[net] = cached
+        net.cache["numpy layout"] = cached
     return cached[1], cached[2]
 
 
@@ -167,25 +155,28 @@ class Layout:
 
 
 class Session:
-    """Training state of the numpy engine between epochs."""
+    """Training state of the numpy engine between epochs (and between train() calls)."""
 
     name = NAME
 
     def __init__(self, net: Network, samples: list, options: Options) -> None:
-        self.net, self.options = net, options
+        self._net = weakref.ref(net)
+        self.samples, self.options = samples, options
         lay = _analysis(net)[1]
         assert lay is not None, "the numpy engine was chosen for a network it cannot train"
         self.layout = lay
         links = net.links
         size = int(lay.offsets[-1])
         self.flat_w = np.zeros(size)
-        self.flat_w[lay.flat] = [link.weight for link in links]
         self.flat_u = np.zeros(size)
-        self.flat_u[lay.flat] = [link.velocity for link in links]
         self.W = lay.split(self.flat_w)
         self.U = lay.split(self.flat_u)
         self.G = [np.zeros(shape) for shape in lay.shapes]
         self.M = None if lay.mask is None else lay.split(lay.mask)
+        self.old = np.zeros(size)  # the weights the last sample ran with
+        self.written: list[float] = []  # the weights the network was last given (or gave)
+        self.velocities: list[float] = []
+        self._load(net)
         # inputs with a column of ones for the bias; each sample a (1, n) view
         n0 = lay.sizes[0]
         X = np.ones((len(samples), n0 + 1))
@@ -201,26 +192,70 @@ class Session:
         self.T1 = self.T[:, None, :]
         self.buffers: dict[int, dict] = {}
         self.last: tuple | None = None
-        self.old: np.ndarray | None = None
         self.stepped = False
-        self.online = lay.loss == "half_sse" and all(
-            act in ("sigmoid", "tanh", "relu", "identity") for act in lay.acts
-        )
         self.frozen = np.array([link.frozen for link in links], dtype=bool)
         self.check = 0.0  # the last epoch's sum of checks (see _check)
+        self.rate = options.rate
+        self._sample_code: tuple | None = None
+        self.pending: object = None  # what this session left pending in the network
+
+    @property
+    def net(self) -> Network:
+        net = self._net()
+        assert net is not None, "a session outlived its network"
+        return net
+
+    def _load(self, net: Network) -> None:
+        """Take the weights and velocities from the network's links."""
+        lay = self.layout
+        self.written = [link.weight for link in net.links]
+        self.flat_w[lay.flat] = self.written
+        self.velocities = [link.velocity for link in net.links]
+        self.flat_u[lay.flat] = self.velocities
+
+    def fits(self, net: Network, samples: list, options: Options) -> bool:
+        """Can this session train ``net`` on ``samples`` with ``options`` (the rate aside)?"""
+        return (
+            samples is self.samples
+            and (options.momentum, options.batch_size, options.reduce)
+            == (self.options.momentum, self.options.batch_size, self.options.reduce)
+            and _analysis(net)[1] is self.layout
+        )
+
+    def sync(self) -> None:
+        """Take up the weights (and velocities) the network holds, if they are not ours."""
+        net = self.net
+        if [link.weight for link in net.links] != self.written or (
+            self.options.momentum and [link.velocity for link in net.links] != self.velocities
+        ):
+            self._load(net)
+        self.last, self.stepped = None, False  # the network holds the last sample's numbers
 
     def _buffers(self, B: int) -> dict:
         if B not in self.buffers:
             lay = self.layout
             A = [np.ones((B, n + 1)) for n in lay.sizes[:-1]] + [np.empty((B, lay.sizes[-1]))]
+            Z = [np.empty((B, n)) for n in lay.sizes]
+            S = [np.empty((B, n)) for n in lay.sizes]
+            if B == 1:
+                # one sample's nets and sensitivities side by side, and the blames into
+                # the inputs beside a row of ones: one dot product checks them all
+                total = sum(lay.sizes[1:]) + lay.sizes[0] + 1
+                nets, sens = np.empty(total), np.ones(total)
+                at = 0
+                for li, n in enumerate(lay.sizes[1:], start=1):
+                    Z[li], S[li] = nets[at : at + n][None, :], sens[at : at + n][None, :]
+                    at += n
+                self.nets, self.sens, self.blame0 = nets, sens, nets[at:]
             self.buffers[B] = {
                 "A": A,
                 "V": [a[:, :n] for a, n in zip(A, lay.sizes)],
-                "Z": [np.empty((B, n)) for n in lay.sizes],
+                "Z": Z,
                 "E": [np.empty((B, n)) for n in lay.sizes],
-                "S": [np.empty((B, n)) for n in lay.sizes],
+                "S": S,
                 "R": [np.empty((B, n)) for n in lay.sizes],
                 "tmp": [np.empty((B, n)) for n in lay.sizes],
+                "C": [np.empty((B, n)) for n in lay.sizes],
             }
         return self.buffers[B]
 
@@ -321,7 +356,7 @@ class Session:
         if last:
             self.last, self.stepped = (A0, T, b, B), True
             self.old = self.flat_w.copy()
-        factor = -o.rate / o.divisor(B)
+        factor = -self.rate / o.divisor(B)
         for li in range(1, L + 1):
             r, g = b["R"][li], self.G[li - 1]
             np.multiply(S[li], factor, out=r)
@@ -365,34 +400,52 @@ class Session:
         if self.options.momentum:
             steps = self.flat_u[self.layout.flat]
         elif not self.stepped:
-            return np.array([link.velocity for link in self.net.links])
+            return np.array(self.velocities)
         else:
             steps = np.concatenate([g.reshape(-1) for g in self.G])[self.layout.flat]
         if self.frozen.any():
-            steps[self.frozen] = [link.velocity for link in self.net.links if link.frozen]
+            steps[self.frozen] = np.array(self.velocities)[self.frozen]
         return steps
 
     def weights_array(self) -> np.ndarray:
         return self.flat_w[self.layout.flat]
 
-    def epoch(self, order: list[int]) -> float:
-        """Train one epoch in ``order``; return the sum of the sample losses."""
+    def epochs(self, start: int, order: list[int], rates: Sequence[float], shuffle: bool) -> tuple:
+        """Train an epoch per rate in ``rates``, shuffling as the scheduler does.
+
+        Returns (checkpoints, loss sums, the epoch that turned non-finite or None,
+        the order after the last shuffle). Stops after a non-finite epoch.
+        """
+        rng = self.net.rng
+        points, sums = [], []
+        for j, rate in enumerate(rates):
+            points.append(self.checkpoint(start + j, order, rng.getstate() if shuffle else None))
+            if shuffle:
+                order = order[:]
+                rng.shuffle(order)
+            try:
+                total = self.epoch(order, rate)
+                ok = math.isfinite(total) and self.finite()
+            except (OverflowError, ZeroDivisionError, ValueError):
+                total, ok = math.nan, False
+            sums.append(total)
+            if not ok:
+                return points, sums, j, order
+        return points, sums, None, order
+
+    def epoch(self, order: list[int], rate: float) -> float:
+        """Train one epoch in ``order`` at ``rate``; return the sum of the sample losses."""
         bs, N = self.options.batch_size, len(order)
+        self.rate = rate
         total = 0.0
         self.check = 0.0  # see _check
         with np.errstate(all="ignore"):  # non-finite results are caught after the epoch
-            if bs == 1 and self.online and len(order) > 1 and self._straight() is not None:
-                # all samples but the last in generated straight-line code; the last
-                # one through _online, which also keeps what write_back needs
-                total, self.check = self._straight()(order[:-1])
-                total += self._online(order[-1:])
-            elif bs == 1 and self.online:
-                total = self._online(order)
-            elif bs == 1:
-                X1, T1, last = self.X1, self.T1, order[-1]
-                for i in order[:-1]:
-                    total += self._batch(X1[i], T1[i], 1, False)
-                total += self._batch(X1[last], T1[last], 1, True)
+            if bs == 1:
+                run, alpha = self._per_sample()
+                alpha.value = -rate
+                total, self.check = run(order, rate)
+                i = order[-1]
+                self.last, self.stepped = (self.X1[i], self.T1[i], self._buffers(1), 1), True
             else:
                 in_order = order == list(range(N))  # then each batch is a view, not a copy
                 X, T = self.X, self.T
@@ -405,205 +458,36 @@ class Session:
                     total += self._batch(xs, ts, len(xs), start + bs >= N)
         return total
 
-    def _straight(self):
-        """The per-sample loop as generated straight-line code for this layout (or None).
+    def _per_sample(self) -> tuple:
+        """The per-sample loop as straight-line code generated for this layout, and its rate.
 
-        Only where every layer takes the one-pass BLAS update and no link is frozen:
-        then a sample is a fixed list of numpy calls, written out once, without
-        the loops and tests of :meth:`_online`.
+        One sample is a fixed list of numpy calls on 1-D views of preallocated
+        buffers (and BLAS's one-pass rank-1 update, ``dger``, for the weights,
+        where it is found): written out once, with no loops or tests per layer.
+        The last sample updates with numpy's own operations, which leaves each
+        link's last step where :meth:`_velocities` finds it.
         """
-        if hasattr(self, "_straight_fn"):
-            return self._straight_fn
-        self._straight_fn = None
-        lay, o = self.layout, self.options
-        if blas.raw is None or self.M is not None or any(w.size < BLAS_MIN for w in self.W):
-            return None
-        b = self._buffers(1)
-        L = len(lay.sizes) - 1
-        integer, ptr = blas.integer_type, ctypes.c_void_p
-        x_rows = [ptr(self.X.ctypes.data + i * self.X.strides[0]) for i in range(len(self.X))]
-        env: dict[str, object] = {
-            "np": np, "dot": np.dot, "exp": np.exp, "negative": np.negative,
-            "divide": np.divide, "add": np.add, "tanh": np.tanh, "maximum": np.maximum,
-            "subtract": np.subtract, "multiply": np.multiply, "copyto": np.copyto,
-            "dger": blas.raw, "R": ctypes.c_int(ROW_MAJOR), "X": self.X, "Y": self.T,
-            "xp": x_rows, "one": integer(1), "alpha": ctypes.c_double(-o.rate),
-            "momentum": o.momentum,
-        }  # fmt: skip
-        for li in range(1, L + 1):
-            env[f"W{li}"], env[f"U{li}"] = self.W[li - 1], self.U[li - 1]
-            env[f"Wc{li}"] = self.W[li - 1][:, :-1]
-            env[f"Z{li}"], env[f"V{li}"] = b["Z"][li][0], b["V"][li][0]
-            env[f"A{li}"], env[f"E{li}"] = b["A"][li][0], b["E"][li][0]
-            env[f"S{li}"], env[f"T{li}"] = b["S"][li][0], b["tmp"][li][0]
-            env[f"s{li}"] = ptr(b["S"][li].ctypes.data)
-            env[f"a{li}"] = ptr(b["A"][li].ctypes.data)
-            env[f"w{li}"] = ptr((self.U if o.momentum else self.W)[li - 1].ctypes.data)
-            rows, cols = lay.shapes[li - 1]
-            env[f"r{li}"], env[f"c{li}"] = integer(rows), integer(cols)
-        code = ["def straight(order):", "    total = check = 0.0", "    for i in order:"]
-        body = []
-        for li in range(1, L + 1):
-            body.append(f"dot(W{li}, {'X[i]' if li == 1 else f'A{li - 1}'}, out=Z{li})")
-            act = lay.acts[li - 1]
-            if act == "sigmoid":
-                body += [
-                    f"negative(Z{li}, out=T{li})",
-                    f"exp(T{li}, out=T{li})",
-                    f"add(T{li}, 1.0, out=T{li})",
-                    f"divide(1.0, T{li}, out=V{li})",
-                ]
-            elif act == "tanh":
-                body.append(f"tanh(Z{li}, out=V{li})")
-            elif act == "relu":
-                body.append(f"maximum(Z{li}, 0.0, out=V{li})")
-            else:
-                body.append(f"copyto(V{li}, Z{li})")
-        body += [f"subtract(V{L}, Y[i], out=E{L})", f"total += 0.5 * float(dot(E{L}, E{L}))"]
-        for li in range(L, 0, -1):
-            act = lay.acts[li - 1]
-            if act == "sigmoid":
-                body += [f"subtract(1.0, V{li}, out=T{li})", f"multiply(T{li}, V{li}, out=T{li})",
-                         f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
-            elif act == "tanh":
-                body += [f"multiply(V{li}, V{li}, out=T{li})", f"subtract(1.0, T{li}, out=T{li})",
-                         f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
-            elif act == "relu":
-                body.append(f"multiply(E{li}, Z{li} > 0.0, out=S{li})")
-            else:
-                body.append(f"copyto(S{li}, E{li})")
-            if li > 1:  # the blame, through the weights before any update
-                body.append(f"dot(S{li}, Wc{li}, out=E{li - 1})")
-        body.append("check += float(dot(S1, W1).sum())")  # see _check
-        body += [f"check += float(dot(Z{li}, S{li}))" for li in range(1, L + 1)]
-        for li in range(1, L + 1):
-            a = "xp[i]" if li == 1 else f"a{li - 1}"
-            if o.momentum:
-                body.append(f"multiply(U{li}, momentum, out=U{li})")
-            body.append(f"dger(R, r{li}, c{li}, alpha, s{li}, one, {a}, one, w{li}, c{li})")
-            if o.momentum:
-                body.append(f"add(W{li}, U{li}, out=W{li})")
-        code += ["        " + line for line in body]
-        code.append("    return total, check")
-        # (every buffer is updated in place through out=: the function binds no array)
-        exec("\n".join(code) + "\n", env)
-        self._straight_fn = env["straight"]
-        return self._straight_fn
-
-    def _online(self, order: list[int]) -> float:
-        """One sample at a time with 1-D vectors: the fewest numpy calls per sample.
-
-        For the common case (elementwise activations, ½Σ(value − target)²). Each
-        update is w + (−rate · (s · v)), the reference's own arithmetic.
-        """
-        lay, o = self.layout, self.options
-        b = self._buffers(1)
-        L = len(lay.sizes) - 1
-        Z, V, A = [z[0] for z in b["Z"]], [v[0] for v in b["V"]], [a[0] for a in b["A"]]
-        E, S, T = [e[0] for e in b["E"]], [s[0] for s in b["S"]], [t[0] for t in b["tmp"]]
-        s_col = [s[0][:, None] for s in b["S"]]
-        a_row = b["A"]  # (1, n + 1) rows of the hidden layers' values and the bias 1.0
-        W, G, U, M = self.W, self.G, self.U, self.M
-        W_cut = [w[:, :-1] for w in W]
-        acts = [None, *lay.acts]
-        X, X2, Y = self.X, self.X1, self.T
-        rate, momentum, minus_rate = o.rate, o.momentum, -o.rate
-        dot, multiply, subtract, exp = np.dot, np.multiply, np.subtract, np.exp
-        layers = range(1, L + 1)
-        backward = range(L, 0, -1)
-        last = len(order) - 1
-        total = check = 0.0
-        # BLAS rank-1 updates for the big matrices (frozen links need the explicit mask)
-        blas = [False] + [dger is not None and M is None and w.size >= BLAS_MIN for w in W]
-        shapes = [None, *lay.shapes]
-        s_ptr = [s.ctypes.data for s in S]
-        a_ptr = [0] + [a.ctypes.data for a in A[1:]]
-        target_ptr = [0] + [(U if momentum else W)[li - 1].ctypes.data for li in layers]
-        x_ptr, x_row = X.ctypes.data, X.strides[0]
-        for p, i in enumerate(order):
-            a = X[i]
-            for li in layers:
-                z, v, act = Z[li], V[li], acts[li]
-                dot(W[li - 1], a, out=z)
-                if act == "sigmoid":
-                    t = T[li]
-                    np.negative(z, out=t)
-                    exp(t, out=t)
-                    t += 1.0
-                    np.divide(1.0, t, out=v)
-                elif act == "tanh":
-                    np.tanh(z, out=v)
-                elif act == "relu":
-                    np.maximum(z, 0.0, out=v)
-                else:
-                    np.copyto(v, z)
-                a = A[li]
-            e = E[L]
-            subtract(V[L], Y[i], out=e)
-            total += 0.5 * float(dot(e, e))
-            for li in backward:
-                v, e, s, t, act = V[li], E[li], S[li], T[li], acts[li]
-                if act == "sigmoid":
-                    subtract(1.0, v, out=t)
-                    t *= v
-                    multiply(e, t, out=s)
-                elif act == "tanh":
-                    multiply(v, v, out=t)
-                    subtract(1.0, t, out=t)
-                    multiply(e, t, out=s)
-                elif act == "relu":
-                    multiply(e, Z[li] > 0.0, out=s)
-                else:
-                    np.copyto(s, e)
-                if li > 1:  # the blame flows back through the weights before any update
-                    dot(s, W_cut[li - 1], out=E[li - 1])
-            check += float(dot(S[1], W[0]).sum())  # see _check
-            for li in layers:
-                check += float(dot(Z[li], S[li]))
-            if p == last:
-                self.last, self.stepped = (X2[i], Y[i : i + 1], b, 1), True
-                self.old = self.flat_w.copy()
-            for li in layers:
-                if blas[li] and p != last:
-                    rows, cols = shapes[li]
-                    a_at = x_ptr + i * x_row if li == 1 else a_ptr[li - 1]
-                    if momentum:  # u ← momentum · u − rate · s vᵀ, then w ← w + u
-                        U[li - 1] *= momentum
-                    dger(ROW_MAJOR, rows, cols, minus_rate, s_ptr[li], 1, a_at, 1,
-                         target_ptr[li], cols)  # fmt: skip
-                    if momentum:
-                        W[li - 1] += U[li - 1]
-                    continue
-                g = G[li - 1]
-                multiply(s_col[li], X2[i] if li == 1 else a_row[li - 1], out=g)  # s · v
-                if M is not None:
-                    g *= M[li - 1]
-                if momentum:
-                    u = U[li - 1]
-                    u *= momentum
-                    g *= rate
-                    u -= g
-                    if M is not None:  # frozen links keep their weight (and an old velocity)
-                        multiply(u, M[li - 1], out=g)
-                        W[li - 1] += g
-                    else:
-                        W[li - 1] += u
-                else:
-                    g *= minus_rate
-                    W[li - 1] += g
-        self.check += check
-        return total
+        if self._sample_code is None:
+            self._sample_code = _sample_loop(self)
+        return self._sample_code
 
     def finite(self) -> bool:
         return math.isfinite(self.check) and bool(np.isfinite(self.flat_w).all())
 
     def write_back(self) -> None:
-        """Leave the network's objects as the reference would have."""
+        """Leave the network's objects as the reference would have.
+
+        Weights, velocities and the neurons' numbers are written now; each link's
+        value, sensitivity and blame for the last sample when one is first looked
+        at (``Network.pending``): a train() call's fixed cost stays small.
+        """
         net, lay = self.net, self.layout
         weights = self.flat_w[lay.flat].tolist()
+        links = net.links
         if self.last is None:  # no epoch ran: only the weights are ours
-            for link, w in zip(net.links, weights):
+            for link, w in zip(links, weights):
                 link.weight = w
+            self.written = weights
             return
         A0, T, b, _B = self.last
         neurons = net.neurons
@@ -617,24 +501,209 @@ class Session:
             neuron.value = v
         for neuron, t in zip(net.outputs, T[-1].tolist()):
             neuron.target = t
-        # each link's numbers from the last sample, with the weights it ran with:
-        # value = weight · source value, ∂E/∂w = target sensitivity · source value,
-        # blame = weight · target sensitivity
-        old = lay.split(self.old)
-        values, sensitivities, blames = [], [], []
-        for li in range(1, len(lay.sizes)):
-            a = (A0 if li == 1 else b["A"][li - 1])[-1][None, :]
-            s = b["S"][li][-1][:, None]
-            values.append((old[li - 1] * a).ravel())
-            sensitivities.append((s * a).ravel())
-            blames.append((old[li - 1] * s).ravel())
-        flat = lay.flat
-        assign(
-            net.links, weights, self._velocities().tolist(),
-            np.concatenate(values)[flat].tolist(), np.concatenate(sensitivities)[flat].tolist(),
-            np.concatenate(blames)[flat].tolist(),
-        )  # fmt: skip
-        self.last = None
+        velocities = self._velocities().tolist()
+        if net.pending is not None and net.pending is not self.pending:
+            net.settle()  # (numbers another session left: before ours replace them)
+        for link, w, u in zip(links, weights, velocities):
+            link.weight, link.velocity = w, u  # (a frozen link's are its own)
+        # the last sample's values (the bias's 1.0 too) and sensitivities, and the
+        # weights it ran with: enough to work out each link's numbers when asked
+        values = [(A0 if li == 1 else b["A"][li - 1])[-1].copy() for li in range(1, len(lay.sizes))]
+        sensitivities = [b["S"][li][-1].copy() for li in range(1, len(lay.sizes))]
+        self.pending = partial(_link_numbers, links, lay, self.old.copy(), values, sensitivities)
+        net.pending = self.pending
+        self.written, self.velocities = weights, velocities
+        self.last, self.stepped = None, False
 
     def weights_list(self) -> list[float]:
         return self.flat_w[self.layout.flat].tolist()
+
+
+def _link_numbers(links: list, lay: Layout, old: np.ndarray, values: list, sens: list) -> None:
+    """Each link's numbers from the last sample, with the weights it ran with:
+    value = weight · source value, ∂E/∂w = target sensitivity · source value,
+    blame = weight · target sensitivity (what the reference's last steps set)."""
+    weights = lay.split(old)
+    v_all, s_all, b_all = [], [], []
+    for w, a, s in zip(weights, values, sens):
+        v_all.append((w * a[None, :]).ravel())
+        s_all.append((s[:, None] * a[None, :]).ravel())
+        b_all.append((w * s[:, None]).ravel())
+    flat = lay.flat
+    rows = zip(
+        links,
+        np.concatenate(v_all)[flat].tolist(),
+        np.concatenate(s_all)[flat].tolist(),
+        np.concatenate(b_all)[flat].tolist(),
+    )
+    for link, v, s, b in rows:
+        link._value, link._sensitivity, link._blame = v, s, b
+
+
+def _sample_loop(session: Session) -> tuple:
+    """Generate ``run(order, rate) -> (loss sum, check)``: one sample at a time, written out.
+
+    Returns the function and the ctypes double that holds −rate for BLAS.
+    """
+    lay, o = session.layout, session.options
+    b = session._buffers(1)
+    L = len(lay.sizes) - 1
+    W, U, G, M = session.W, session.U, session.G, session.M
+    momentum = bool(o.momentum)
+    use_blas = dger is not None and blas.raw is not None and M is None
+    on_blas = [False] + [use_blas and w.size >= BLAS_MIN for w in W]  # per layer
+    ptr = ctypes.c_void_p
+    alpha = ctypes.c_double(-o.rate)
+    env: dict[str, object] = {
+        "np": np, "dot": np.dot, "exp": np.exp, "log": np.log, "negative": np.negative,
+        "divide": np.divide, "add": np.add, "tanh": np.tanh, "maximum": np.maximum,
+        "subtract": np.subtract, "multiply": np.multiply, "copyto": np.copyto,
+        "greater": np.greater, "clip": np.clip, "X": session.X, "Y": session.T,
+        "Yneg": -session.T, "Y1": 1.0 - session.T, "old": session.old,
+        "flat_w": session.flat_w, "nets": session.nets, "sens": session.sens,
+        "B0": session.blame0, "TINY": TINY, "LEAKY": lay.leaky, "float": float,
+        "momentum": o.momentum, "alpha": alpha,
+    }  # fmt: skip
+    if use_blas:
+        integer = blas.integer_type
+        env.update(dger=blas.raw, R=ctypes.c_int(ROW_MAJOR), one=integer(1))
+        env["xp"] = [
+            ptr(session.X.ctypes.data + i * session.X.strides[0]) for i in range(len(session.X))
+        ]
+    for li in range(1, L + 1):
+        env[f"W{li}"], env[f"U{li}"], env[f"G{li}"] = W[li - 1], U[li - 1], G[li - 1]
+        env[f"Wc{li}"] = W[li - 1][:, :-1]
+        if M is not None:
+            env[f"M{li}"] = M[li - 1]
+        for name, key in (("Z", "Z"), ("V", "V"), ("A", "A"), ("E", "E"), ("S", "S"),
+                          ("T", "tmp"), ("C", "C")):  # fmt: skip
+            env[f"{name}{li}"] = b[key][li][0]
+        env[f"Sc{li}"] = b["S"][li][0][:, None]  # a column, for the outer product
+        env[f"Ar{li}"] = b["A"][li]  # a (1, n + 1) row of values and the bias's 1.0
+        if use_blas:
+            rows, cols = lay.shapes[li - 1]
+            env[f"r{li}"], env[f"c{li}"] = integer(rows), integer(cols)
+            env[f"s{li}"] = ptr(b["S"][li].ctypes.data)
+            env[f"a{li}"] = ptr(b["A"][li].ctypes.data)
+            env[f"w{li}"] = ptr((U if momentum else W)[li - 1].ctypes.data)
+    env["X2"] = session.X1
+
+    body: list[str] = []
+    for li in range(1, L + 1):  # forward
+        a = "X[i]" if li == 1 else f"A{li - 1}"
+        body.append(f"dot(W{li}, {a}, out=Z{li})")
+        body += _activation(lay.acts[li - 1], li)
+    nL = lay.sizes[L]
+    loss = lay.loss
+    body.append(f"subtract(V{L}, Y[i], out=E{L})" if loss in ("half_sse", "mse") else "")
+    if loss == "half_sse":
+        body.append(f"total += 0.5 * float(dot(E{L}, E{L}))")
+    elif loss == "mse":
+        body.append(f"total += float(dot(E{L}, E{L})) / {nL}")
+        body.append(f"multiply(E{L}, {2.0 / nL!r}, out=E{L})")
+    elif loss == "bce":  # the values clamped to [TINY, 1 − TINY], as losses._bce
+        body.append(f"clip(V{L}, TINY, 1.0 - TINY, out=C{L})")
+        body.append(f"log(C{L}, out=T{L})")
+        body.append(f"total -= float(dot(Y[i], T{L}))")
+        body.append(f"subtract(1.0, C{L}, out=T{L})")
+        body.append(f"log(T{L}, out=T{L})")
+        body.append(f"total -= float(dot(Y1[i], T{L}))")
+    else:  # cross-entropy: terms with target 0 add 0 · log(c), c ≥ TINY
+        body.append(f"maximum(V{L}, TINY, out=C{L})")
+        body.append(f"log(C{L}, out=T{L})")
+        body.append(f"total -= float(dot(Y[i], T{L}))")
+    errors = []  # the output errors when the sensitivity does not need them
+    if loss == "bce":
+        errors = [f"subtract(C{L}, Y[i], out=E{L})", f"subtract(1.0, C{L}, out=T{L})",
+                  f"multiply(T{L}, C{L}, out=T{L})", f"divide(E{L}, T{L}, out=E{L})"]  # fmt: skip
+    elif loss == "cross_entropy":
+        errors = [f"divide(Yneg[i], C{L}, out=E{L})"]
+    if lay.fused:
+        body.append("if p == last:")  # the errors only for writing back
+        body += ["    " + line for line in errors] or ["    pass"]
+        body.append(f"subtract(V{L}, Y[i], out=S{L})")
+    else:
+        body += errors
+        body += _slope(lay.acts[L - 1], L)
+    for li in range(L, 0, -1):  # backward
+        if li < L:
+            body += _slope(lay.acts[li - 1], li)
+        if li > 1:  # the blame flows back through the weights before any update
+            body.append(f"dot(S{li}, Wc{li}, out=E{li - 1})")
+    # see Session._check: every net times its sensitivity, and the blames into layer 0
+    body.append("dot(S1, W1, out=B0)")
+    body.append("check += float(dot(nets, sens))")
+    body.append("if p == last:")
+    body.append("    copyto(old, flat_w)")
+    for li in range(1, L + 1):  # updates: numpy's own for the last sample
+        body += ["    " + line for line in _numpy_update(li, M is not None, momentum)]
+    body.append("else:")
+    for li in range(1, L + 1):
+        if on_blas[li]:
+            a = "xp[i]" if li == 1 else f"a{li - 1}"
+            if momentum:
+                body.append(f"    multiply(U{li}, momentum, out=U{li})")
+            body.append(f"    dger(R, r{li}, c{li}, alpha, s{li}, one, {a}, one, w{li}, c{li})")
+            if momentum:
+                body.append(f"    add(W{li}, U{li}, out=W{li})")
+        else:
+            body += ["    " + line for line in _numpy_update(li, M is not None, momentum)]
+    code = ["def run(order, rate):", "    total = check = 0.0", "    minus_rate = -rate",
+            "    last = len(order) - 1", "    for p, i in enumerate(order):"]  # fmt: skip
+    code += ["        " + line for line in body if line]
+    code.append("    return total, check")
+    exec("\n".join(code) + "\n", env)
+    return env["run"], alpha
+
+
+def _activation(act: str, li: int) -> list[str]:
+    """Layer li's values from its nets (1-D views: one sample)."""
+    if act == "sigmoid":
+        return [f"negative(Z{li}, out=T{li})", f"exp(T{li}, out=T{li})",
+                f"add(T{li}, 1.0, out=T{li})", f"divide(1.0, T{li}, out=V{li})"]  # fmt: skip
+    if act == "tanh":
+        return [f"tanh(Z{li}, out=V{li})"]
+    if act == "relu":
+        return [f"maximum(Z{li}, 0.0, out=V{li})"]
+    if act == "leaky_relu":
+        return [f"multiply(Z{li}, LEAKY, out=T{li})", f"maximum(Z{li}, T{li}, out=V{li})"]
+    if act == "identity":
+        return [f"copyto(V{li}, Z{li})"]
+    # softmax, shifted by the largest net
+    return [f"subtract(Z{li}, Z{li}.max(), out=T{li})", f"exp(T{li}, out=T{li})",
+            f"divide(T{li}, T{li}.sum(), out=V{li})"]  # fmt: skip
+
+
+def _slope(act: str, li: int) -> list[str]:
+    """Layer li's sensitivities from its errors."""
+    if act == "sigmoid":
+        return [f"subtract(1.0, V{li}, out=T{li})", f"multiply(T{li}, V{li}, out=T{li})",
+                f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
+    if act == "tanh":
+        return [f"multiply(V{li}, V{li}, out=T{li})", f"subtract(1.0, T{li}, out=T{li})",
+                f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
+    if act == "relu":
+        return [f"greater(Z{li}, 0.0, out=T{li})", f"multiply(E{li}, T{li}, out=S{li})"]
+    if act == "leaky_relu":
+        return [f"greater(Z{li}, 0.0, out=T{li})", f"multiply(T{li}, 1.0 - LEAKY, out=T{li})",
+                f"add(T{li}, LEAKY, out=T{li})", f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
+    if act == "identity":
+        return [f"copyto(S{li}, E{li})"]
+    # softmax Jacobian: s_i = v_i (e_i − Σ_j e_j v_j)
+    return [f"multiply(E{li}, V{li}, out=T{li})", f"subtract(E{li}, T{li}.sum(), out=T{li})",
+            f"multiply(V{li}, T{li}, out=S{li})"]  # fmt: skip
+
+
+def _numpy_update(li: int, masked: bool, momentum: bool) -> list[str]:
+    """Layer li's weights updated by numpy: w + (−rate · (s · v)), as the reference steps."""
+    a = "X2[i]" if li == 1 else f"Ar{li - 1}"
+    lines = [f"multiply(Sc{li}, {a}, out=G{li})"]  # s · v, every link of the layer
+    if masked:
+        lines.append(f"multiply(G{li}, M{li}, out=G{li})")
+    if not momentum:
+        return [*lines, f"multiply(G{li}, minus_rate, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
+    lines += [f"multiply(U{li}, momentum, out=U{li})", f"multiply(G{li}, rate, out=G{li})",
+              f"subtract(U{li}, G{li}, out=U{li})"]  # fmt: skip
+    if masked:  # frozen links keep their weight (and an old velocity)
+        return [*lines, f"multiply(U{li}, M{li}, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
+    return [*lines, f"add(W{li}, U{li}, out=W{li})"]

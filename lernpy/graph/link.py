@@ -33,12 +33,12 @@ class Link(Shows):
         "source",
         "target",
         "weight",
-        "value",
-        "sensitivity",
-        "blame",
+        "_value",
+        "_sensitivity",
+        "_blame",
         "gradient",
         "velocity",
-        "frozen",
+        "_frozen",
         "label",
     )
 
@@ -46,22 +46,77 @@ class Link(Shows):
         self.source = source
         self.target = target
         self.weight = weight
-        self.value = 0.0  # weight · source.value
-        self.sensitivity = 0.0  # ∂E/∂weight for the current sample
-        self.blame = 0.0  # weight · target.sensitivity, sent back to the source
+        self._value = 0.0  # weight · source.value
+        self._sensitivity = 0.0  # ∂E/∂weight for the current sample
+        self._blame = 0.0  # weight · target.sensitivity, sent back to the source
         self.gradient = 0.0  # Σ sensitivity over the batch so far
         self.velocity = 0.0  # the last weight change (momentum state)
-        self.frozen = False
+        self._frozen = False
         self.label = label  # a textbook's name for this weight, such as "w5"
 
     @property
     def name(self) -> str:
         return f"{self.source.name}→{self.target.name}"
 
+    # The last sample's value, sensitivity and blame. A fast engine that has trained
+    # the network may leave them to be written when they are first looked at (see
+    # Network.settle): reading or setting one settles the whole network first.
+
+    @property
+    def value(self) -> float:
+        """weight · source.value, as last delivered."""
+        self._settle()
+        return self._value
+
+    @value.setter
+    def value(self, value: float) -> None:
+        self._settle()
+        self._value = value
+
+    @property
+    def sensitivity(self) -> float:
+        """∂E/∂weight for the last sample."""
+        self._settle()
+        return self._sensitivity
+
+    @sensitivity.setter
+    def sensitivity(self, value: float) -> None:
+        self._settle()
+        self._sensitivity = value
+
+    @property
+    def blame(self) -> float:
+        """weight · target.sensitivity, sent back to the source."""
+        self._settle()
+        return self._blame
+
+    @blame.setter
+    def blame(self, value: float) -> None:
+        self._settle()
+        self._blame = value
+
+    @property
+    def frozen(self) -> bool:
+        """A frozen link computes its numbers but is never updated."""
+        return self._frozen
+
+    @frozen.setter
+    def frozen(self, frozen: bool) -> None:
+        self._frozen = frozen
+        net = self.target.network
+        if net is not None:
+            net.settings += 1  # what the engines and the fast lane compile changes with it
+
+    def _settle(self) -> None:
+        net = self.target.network
+        if net is not None and net.pending is not None:
+            net.settle()
+
     def deliver(self) -> float:
         """Set and return ``value = weight · source.value``."""
-        self.value = self.weight * self.source.value
-        return self.value
+        self._settle()
+        self._value = self.weight * self.source.value
+        return self._value
 
     def learn(self) -> float:
         """Set sensitivity (∂E/∂w) and blame from the target's sensitivity; return ∂E/∂w.
@@ -69,12 +124,13 @@ class Link(Shows):
         Frozen links learn too (their numbers are worth showing) but gather
         no gradient, so they are never updated.
         """
+        self._settle()
         # chain rule: ∂E/∂w = ∂E/∂net(target) · ∂net/∂w = target.sensitivity · source.value
-        self.sensitivity = self.target.sensitivity * self.source.value
-        self.blame = self.weight * self.target.sensitivity
-        if not self.frozen:
-            self.gradient += self.sensitivity
-        return self.sensitivity
+        self._sensitivity = self.target.sensitivity * self.source.value
+        self._blame = self.weight * self.target.sensitivity
+        if not self._frozen:
+            self.gradient += self._sensitivity
+        return self._sensitivity
 
     def update(self, rate: float, momentum: float = 0.0, divisor: float = 1.0) -> float:
         """Move the weight: Δw = momentum · Δw_prev − rate · gradient / divisor; return it.

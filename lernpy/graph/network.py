@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,11 @@ class Network(Shows):
         self.links: list[Link] = []
         self.trace: Trace | None = None
         self.version = 0  # bumped on every change of topology (engines cache by it)
+        self.settings = 0  # bumped when a link is frozen or unfrozen (so are they)
+        self.stepped = 0  # bumped by every step a scheduler takes or undoes
+        # what the walk and the engines build once for this network (its plan, lanes,
+        # an engine's session), by name; never copied, never saved
+        self.cache: dict[str, object] = {}
         self._names: dict[str, Neuron] = {}
         self._labels: dict[str, Link] = {}
         self._depth: dict[Neuron, int] = {}
@@ -74,6 +79,25 @@ class Network(Shows):
         self._kinds: dict[str, list[Neuron]] = {
             k: [] for k in ("input", "bias", "hidden", "output")
         }
+
+    # A fast engine writes weights, velocities and the neurons' numbers back at once,
+    # and may leave the links' last-sample numbers (value, sensitivity, blame) to be
+    # written the first time anything reads or changes one: ``pending`` does that.
+    pending: Callable[[], None] | None = None
+
+    def settle(self) -> None:
+        """Write the numbers a fast engine left pending into the links (see ``pending``)."""
+        write, self.pending = self.pending, None
+        if write is not None:
+            write()
+
+    def __getstate__(self) -> dict:
+        """The network as copy.deepcopy copies it: every number settled, no engine's state."""
+        self.settle()
+        state = dict(self.__dict__)
+        state.pop("pending", None)
+        state["cache"] = {}
+        return state
 
     # -- building ------------------------------------------------------------
 

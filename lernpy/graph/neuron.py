@@ -84,10 +84,17 @@ class Neuron(Shows):
 
     def collect(self) -> float:
         """Σ of the values the incoming links delivered, summed in link order."""
+        self._settle()
         total = 0.0
         for link in self.incoming:
-            total += link.value
+            total += link._value
         return total
+
+    def _settle(self) -> None:
+        """Bring the links' numbers up to date, if an engine left them pending (Network.settle)."""
+        net = self.network
+        if net is not None and net.pending is not None:
+            net.settle()
 
     def fire(self) -> float:
         """Set ``net`` and ``value`` from the delivered link values; return the value."""
@@ -135,9 +142,10 @@ class Neuron(Shows):
 
     def gather(self) -> float:
         """Σ of the blame the outgoing links sent back, summed in link order."""
+        self._settle()
         total = 0.0
         for link in self.outgoing:
-            total += link.blame
+            total += link._blame
         return total
 
     def current_error(self) -> float:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -73,10 +74,30 @@ def check_targets(net: Network, t: object, where: str = "target") -> tuple[float
 def check_data(net: Network, data: object) -> Samples:
     """A data set (or one sample) as :class:`Samples`, every number checked.
 
-    Samples already checked for a network of this shape are returned as they are.
+    Samples already checked for a network of this shape are returned as they are,
+    and so is a list checked before whose samples are still the very same tuples
+    (tuples of floats cannot change): training epoch by epoch does not check again.
     """
     if type(data) is Samples and data.fits(net):
         return data
+    key = (id(data), len(net.inputs), len(net.outputs))
+    seen = _checked.get(key)
+    if seen is not None and type(data) is list and len(data) == len(seen):
+        if all(map(operator.is_, data, seen)):
+            return seen
+    samples = _check_data(net, data)
+    if type(data) is list:
+        if len(_checked) >= 8:
+            _checked.clear()
+        _checked[key] = samples
+    return samples
+
+
+# lists checked lately (see check_data); a few, so that memory stays small
+_checked: dict[tuple[int, int, int], Samples] = {}
+
+
+def _check_data(net: Network, data: object) -> Samples:
     if _is_one_sample(data):
         data = [data]
     if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):

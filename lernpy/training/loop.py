@@ -21,8 +21,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lernpy import engines
 from lernpy.engines import ENGINES, choose, restore
-from lernpy.engines import module as engine_module
 from lernpy.engines.base import Checkpoint, Options
 from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
@@ -143,7 +143,7 @@ def train(
     data: object,
     epochs: int = 1,
     *,
-    rate: float = 0.5,
+    rate: float | Callable[[int], float] = 0.5,
     momentum: float = 0.0,
     batch_size: int | str | None = 1,
     reduce: str = "mean",
@@ -162,6 +162,10 @@ def train(
     sample; the network keeps the weights it had before that batch, and the
     error's ``history`` holds the epochs that finished.
 
+    ``rate`` is a number or a function of the epoch (counting from 0), such as a
+    :class:`~lernpy.training.schedules.Schedule`: every engine changes the rate
+    between epochs inside this one call.
+
     ``engine``: "auto" picks the fastest suitable engine (see :mod:`lernpy.engines`),
     "reference" runs the stepping scheduler below, "compiled" or "numpy" names one.
     A ``trace`` needs the reference: "auto" then picks it.
@@ -178,22 +182,23 @@ def train(
         raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     net.check_ready()
     samples = check_data(net, data)  # checked once, here, for every engine
-    rates, momentum_, batch = check_options(
-        rate, momentum, batch_size, reduce, update, epochs, len(samples)
-    )
-    name = "reference"
-    if engine != "reference":
-        if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
-            if engine != "auto":
-                raise LernpyError(
-                    f"engine={engine!r} records no steps: train with engine='reference' to trace"
-                )
-        else:
-            opts = Options(rates[0], momentum_, batch, reduce, bool(shuffle))
-            name, _why = choose(net, opts, engine)
-    if name != "reference":
-        return _train_engine(net, samples, epochs, name, opts, options, target_loss, callback)
+    traced = trace is not None and trace is not False  # (an empty Trace is falsy: len 0)
+    if traced and engine not in ("auto", "reference"):
+        raise LernpyError(
+            f"engine={engine!r} records no steps: train with engine='reference' to trace"
+        )
+    if engine != "reference" and not traced:
+        rates, momentum_, batch = check_options(
+            rate, momentum, batch_size, reduce, update, epochs, len(samples)
+        )
+        opts = Options(rates[0], momentum_, batch, reduce, bool(shuffle))
+        name, _why = choose(net, opts, engine, samples)
+        if name != "reference":
+            return _train_engine(
+                net, samples, epochs, name, opts, rates, options, target_loss, callback
+            )
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
+    # (the scheduler checks the options)
     run = Scheduler(net, samples, epochs=epochs, trace=trace, history="batch", **options)
     history = History(options={**options, "epochs": epochs})
     while not run.finished:
@@ -216,18 +221,21 @@ def _train_engine(
     epochs: int,
     name: str,
     opts: Options,
+    rates: list[float],
     options: dict[str, object],
     target_loss: float | None,
     callback: Callable[[EpochReport], bool | None] | None,
 ) -> EngineHistory:
     """Train with the fast engine ``name``, epoch by epoch or all epochs in one call.
 
-    On a NaN or infinity the failing epoch is rerun by the reference scheduler
-    from its checkpoint, so the error names the same neuron or link.
+    The engine's session is kept between calls (see :func:`lernpy.engines.session`):
+    a call takes up what changed in the network since the last one and writes every
+    number back once, at its end (and before each callback, which may read them).
+    On a NaN or infinity the failing epoch is rerun by the reference scheduler from
+    its checkpoint, so the error names the same neuron or link.
     """
     shuffle = opts.shuffle
-    module = engine_module(name)
-    session = module.Session(net, samples, opts)
+    session = engines.session(net, samples, opts, name)
     history = EngineHistory(
         options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
         version=net.version,
@@ -235,9 +243,9 @@ def _train_engine(
     order = list(range(len(samples)))
     e = 0
     while e < epochs:
-        if callback is None and target_loss is None and hasattr(session, "epochs"):
+        if callback is None and target_loss is None:
             # nothing to do between epochs: let the engine run them all in one call
-            points, sums, failed, after = session.epochs(e, order, epochs - e, bool(shuffle))
+            points, sums, failed, after = session.epochs(e, order, rates[e:], bool(shuffle))
             ok = len(points) if failed is None else failed
             history.checkpoints += points[:ok]
             history.loss += [total / len(samples) for total in sums[:ok]]
@@ -247,12 +255,12 @@ def _train_engine(
                 continue
             point = points[failed]
         else:
-            point = session.checkpoint(e, order, net.rng.getstate())
+            point = session.checkpoint(e, order, net.rng.getstate() if shuffle else None)
             if shuffle:
                 order = order[:]
                 net.rng.shuffle(order)
             try:
-                loss_sum = session.epoch(order)
+                loss_sum = session.epoch(order, rates[e])
                 ok = math.isfinite(loss_sum) and session.finite()
             except (OverflowError, ZeroDivisionError, ValueError):
                 ok = False
@@ -263,7 +271,7 @@ def _train_engine(
                 if end_epoch(history, net, loss, target_loss, callback, session.write_back):
                     break
                 if callback is not None:
-                    session = _resume(module, net, samples, opts, history)
+                    session = _resume(net, samples, opts, name, history)
                 continue
         # A NaN or an infinity: the reference runs this epoch from its checkpoint and
         # names the culprit (or, if the engine's alarm was an overflow of its check, just
@@ -279,26 +287,27 @@ def _train_engine(
             error.history = history  # type: ignore[attr-defined]
             raise
         order = rerun.order
-        session = module.Session(net, samples, opts)
+        session = engines.session(net, samples, opts, name)  # from the reference's numbers
         e += 1
         if end_epoch(history, net, loss, target_loss, callback, session.write_back):
             break
         if callback is not None:
-            session = _resume(module, net, samples, opts, history)
+            session = _resume(net, samples, opts, name, history)
     else:
         history.stopped = f"ran {epochs} epochs"
     session.write_back()
     return history
 
 
-def _resume(module, net: Network, samples: list, options: Options, history: EngineHistory):
-    """A session that starts from the network as the callback left it, as the reference does.
+def _resume(net: Network, samples: list, options: Options, name: str, history: EngineHistory):
+    """The session again, having taken up what the callback changed, as the reference does.
 
-    A callback may set weights or freeze links between epochs; the reference's next
-    epoch uses them, so the engine takes them up too (its own copies are stale).
+    A callback that only reads the network changes nothing: the engine goes on. One
+    that sets weights or freezes links changes what the reference's next epoch uses,
+    so the engine takes that up too.
     """
     if net.version != history.version:  # the reference's scheduler refuses to go on
         raise LernpyError(
             "the network's links changed since this scheduler was made: make a new one"
         )
-    return module.Session(net, samples, options)
+    return engines.session(net, samples, options, name)

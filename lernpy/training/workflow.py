@@ -31,6 +31,7 @@ from lernpy.training.schedules import Schedule, constant
 if TYPE_CHECKING:
     from lernpy.data.preprocessing import Preprocessing
     from lernpy.graph.network import Network
+    from lernpy.training.loop import EpochReport
 
 
 __all__ = [
@@ -267,6 +268,8 @@ def fit(
 ) -> TrainingLog:
     """Train for up to ``epochs`` epochs, measuring after each, and return the log.
 
+    The epochs run in one ``net.train`` call (so with shuffling, fit equals one
+    ``train`` call of as many epochs), measuring from its callback after each.
     ``rate`` is a number or a :class:`Schedule`. Training stops early when the
     training loss reaches ``target_loss``, or when the watched loss (the test
     loss if there is test data, else the training loss) has not improved by more
@@ -300,52 +303,61 @@ def fit(
     best_weights = None
     waited = 0
     bar = None
+
+    def after_epoch(report: EpochReport) -> bool:
+        """Measure the epoch just trained, log it, and say whether to stop."""
+        nonlocal best, best_weights, waited
+        epoch = report.epoch - 1
+        train_loss, train_acc = evaluate(net, train)
+        test_loss, test_acc = evaluate(net, test) if test else (None, None)
+        record = EpochRecord(epoch + 1, schedule(epoch), train_loss, train_acc, test_loss, test_acc)
+        log.epochs.append(record)
+        if bar is not None:
+            bar.update(record)
+        if on_epoch is not None:
+            on_epoch(record)
+        if not math.isfinite(train_loss):
+            log.stopped = f"the training loss became {train_loss} at epoch {epoch + 1}"
+            return True
+        if target_loss is not None and train_loss <= target_loss:
+            log.stopped = f"reached the target loss {target_loss:g} at epoch {epoch + 1}"
+            return True
+        watched = test_loss if watch_test and test_loss is not None else train_loss
+        if watched < best - min_delta:
+            best = watched
+            waited = 0
+            if restore_best:
+                best_weights = dict(net.weights())
+        else:
+            waited += 1
+            if patience is not None and waited >= patience:
+                which = "test" if watch_test else "training"
+                log.stopped = (
+                    f"no improvement of the {which} loss for {patience} epochs "
+                    f"(stopped at epoch {epoch + 1})"
+                )
+                return True
+        return False
+
     if _want_progress(progress):
         bar = hooks.progress_bar(epochs, classify=is_classification(train))
     try:
         if bar is not None:
             bar.start()
-        for epoch in range(epochs):
-            current = schedule(epoch)
+        if epochs:
+            # one train() call for every epoch: the engine keeps its state between them,
+            # and the schedule sets each epoch's rate inside it
             net.train(
                 train,
-                epochs=1,
-                rate=current,
+                epochs=epochs,
+                rate=schedule,
                 batch_size=batch_size,
                 momentum=momentum,
                 shuffle=shuffle,
+                callback=after_epoch,
                 **train_options,
             )
-            train_loss, train_acc = evaluate(net, train)
-            test_loss, test_acc = evaluate(net, test) if test else (None, None)
-            record = EpochRecord(epoch + 1, current, train_loss, train_acc, test_loss, test_acc)
-            log.epochs.append(record)
-            if bar is not None:
-                bar.update(record)
-            if on_epoch is not None:
-                on_epoch(record)
-            if not math.isfinite(train_loss):
-                log.stopped = f"the training loss became {train_loss} at epoch {epoch + 1}"
-                break
-            if target_loss is not None and train_loss <= target_loss:
-                log.stopped = f"reached the target loss {target_loss:g} at epoch {epoch + 1}"
-                break
-            watched = test_loss if watch_test and test_loss is not None else train_loss
-            if watched < best - min_delta:
-                best = watched
-                waited = 0
-                if restore_best:
-                    best_weights = dict(net.weights())
-            else:
-                waited += 1
-                if patience is not None and waited >= patience:
-                    which = "test" if watch_test else "training"
-                    log.stopped = (
-                        f"no improvement of the {which} loss for {patience} epochs "
-                        f"(stopped at epoch {epoch + 1})"
-                    )
-                    break
-        else:
+        if not log.stopped:
             log.stopped = f"finished {epochs} epochs"
     finally:
         if bar is not None:

@@ -27,7 +27,7 @@ steps through it, which stops with the usual error at the step that did it.
 from __future__ import annotations
 
 import math
-import weakref
+import struct
 from array import array
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -42,10 +42,8 @@ if TYPE_CHECKING:
     from lernpy.graph.network import Network
     from lernpy.walk.scheduler import Scheduler
 
-# the plan of a network grouped for the fast lane, per network (see layout)
-_LAYOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_frozen, _activation, _value = attrgetter("frozen"), attrgetter("activation"), attrgetter("value")
-_weight, _velocity, _gradient = attrgetter("weight"), attrgetter("velocity"), attrgetter("gradient")
+_activation, _value = attrgetter("activation"), attrgetter("value")
+_weight, _gradient = attrgetter("weight"), attrgetter("gradient")
 
 
 class Layout:
@@ -57,8 +55,10 @@ class Layout:
 
     def __init__(self, net: Network, key: tuple, sample_ops: list[Op], update_ops: list[Op]):
         self.key = key
+        self.lanes: dict[tuple[bool, bool], lanes.Lane | None] = {}  # (batched, traced)
         self.sample_ops = [op for op in sample_ops if not (op[0] == UPDATE and op[1].frozen)]
         self.update_ops = [op for op in update_ops if not op[1].frozen]
+        self.frozen = any(link.frozen for link in net.links)
         self.sample_runs = _runs(self.sample_ops)
         self.update_runs = _runs(self.update_ops)
         n_in, n_out = len(net.inputs), len(net.outputs)
@@ -130,15 +130,14 @@ def layout(run: Scheduler) -> Layout:
     key = (
         net.version,
         run.update,
-        bytes(map(_frozen, net.links)),
+        net.settings,  # (changes when a link is frozen or unfrozen)
         tuple(map(_activation, net.neurons)),  # (compared by identity first: quick)
         tuple(map(_value, net.biases)),
         net.loss_function,
     )
-    cached = _LAYOUTS.get(net)
+    cached = net.cache.get("lane layout")
     if cached is None or cached.key != key:
-        cached = Layout(net, key, run._sample_ops, run._update_ops)
-        _LAYOUTS[net] = cached
+        cached = net.cache["lane layout"] = Layout(net, key, run._sample_ops, run._update_ops)
     return cached
 
 
@@ -155,6 +154,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         raise LernpyError(
             "the network's links changed since this scheduler was made: make a new one"
         )
+    net.settle()  # (an engine's numbers, before the lane writes its own)
     e = run._next[0][0]
     plan = layout(run)
     before = (run._order, run._loss_sum, run._loss_count, run.loss, len(run.losses))
@@ -167,13 +167,16 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     trace = run.trace
     numbers, first_batch = None, 0
     if trace is not None:
-        numbers = array("d")
+        numbers = []  # (floats as they come: packed into an array at the end, at once)
         first_batch = _first_batch(run, plan, trace)
     rate = run._rates[e]
-    links = net.links
-    # what the lane starts from, and a walk works its other numbers out from
-    start = (list(map(_weight, links)), list(map(_velocity, links)), list(map(_gradient, links)))
-    done = _lane_epoch(run, plan, order, rate, numbers, first_batch, start)
+    if numbers is not None:  # what a walk works its other numbers out from: the gradients
+        # and weights the epoch begins with (only when needed: a gradient left from
+        # before, a frozen link's weight)
+        gradients = list(map(_gradient, net.links))
+        gradients = _pack(gradients) if any(gradients) else None
+        weights = _pack(list(map(_weight, net.links))) if plan.frozen else None
+    done = _lane_epoch(run, plan, order, rate, numbers, first_batch)
     if done is NO_LANE:
         done = _object_epoch(run, plan, order, rate, numbers, first_batch)
     if done is None:  # not finite: put back what changed, and let the caller step
@@ -189,11 +192,11 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     run._loss_sum, run._loss_count = 0.0, 0
     if numbers is not None:
         numbers.append(mean)  # the epoch's end
-        settings = (rate, run.reduce == "mean", array("d", start[2]), array("d", start[0]))
+        settings = (rate, run.reduce == "mean", gradients, weights)
         trace.add_walk(
             Walk(
-                e, order, run.batch_size, plan.segments, numbers, first_batch, run.data, settings,
-                len(net.inputs), len(net.outputs),
+                e, order, run.batch_size, plan.segments, _pack(numbers), first_batch, run.data,
+                settings, len(net.inputs), len(net.outputs),
             )
         )  # fmt: skip
     if undo is None:
@@ -222,6 +225,13 @@ def restore(run: Scheduler, point: Unwalked) -> None:
         run.net.rng.setstate(point.rng)
 
 
+def _pack(numbers: list[float]) -> array:
+    """Floats as an array of doubles (struct converts them at C speed, array item by item)."""
+    packed = array("d")
+    packed.frombytes(struct.pack(f"{len(numbers)}d", *numbers))
+    return packed
+
+
 def _first_batch(run: Scheduler, plan: Layout, trace) -> int:
     """The first batch whose steps a bounded trace keeps (0: all of them)."""
     if trace.keep is None or trace.links is not None:
@@ -239,40 +249,29 @@ def _first_batch(run: Scheduler, plan: Layout, trace) -> int:
 NO_LANE = ()  # what _lane_epoch returns when the network has no lane
 
 
-def _lane_epoch(run, plan, order, rate, numbers, first_batch, start) -> tuple | None:
+def _lane_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
     """The epoch in the generated lane; None if a number was not finite (nothing changed)."""
     net = run.net
-    links = net.links
-    code = lanes.lane(
-        net, plan.key, plan.sample_ops, plan.update_ops, run.batch_size > 1, numbers is not None
-    )
+    if len(net.links) > lanes.MAX_LINKS:
+        return NO_LANE
+    kind = (run.batch_size > 1, numbers is not None)  # batched, traced
+    if kind not in plan.lanes:  # written out once per topology (None: too many links)
+        plan.lanes[kind] = lanes.lane(net, plan.sample_ops, plan.update_ops, *kind)
+    code = plan.lanes[kind]
     if code is None:
         return NO_LANE
-    W, U, G = start
     try:
-        out = code.run(
-            W, U, G, run.data, order, run.batch_size, run.reduce == "mean", rate,
-            run.momentum, numbers, first_batch, run._loss_sum,
+        done = code.run(
+            run.data, order, run.batch_size, run.reduce == "mean", rate, run.momentum, numbers,
+            first_batch, run._loss_sum,
         )  # fmt: skip
     except Exception:  # e.g. a user's activation that raised: the object walk meets it too
         if numbers is not None:
-            del numbers[:]
+            numbers.clear()
         return NO_LANE
-    W, U, G, old, x, t, state, loss_sum, loss, check = out
-    if not (math.isfinite(check + loss_sum) and all(map(math.isfinite, W))):
+    if done is None:
         return None
-    # every number back where stepping leaves it: the last sample's, and the weights
-    net.present(x, t)
-    neurons = net.neurons
-    for k, (n, v, err, s) in zip(code.computing, state):
-        neuron = neurons[k]
-        neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, err, s
-    for link, w, u, g, w_old in zip(links, W, U, G, old):
-        source, target = link.source.value, link.target.sensitivity
-        link.value = w_old * source
-        link.sensitivity = target * source
-        link.blame = w_old * target
-        link.weight, link.velocity, link.gradient = w, u, g
+    loss_sum, loss = done
     return loss_sum, run._loss_count + len(order), loss
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import linecache
 import math
-import weakref
 from typing import TYPE_CHECKING
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, TANH, softmax
@@ -42,8 +41,6 @@ if TYPE_CHECKING:
 # (about 0.3 s for 2,500 links); past this many the scheduler walks the objects.
 MAX_LINKS = 12_000
 CHUNK = 64  # terms per line of a long sum: deep expressions strain the compiler
-
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _sum(first: str, terms: list[str], target: str) -> list[str]:
@@ -66,6 +63,66 @@ def _builtin(act) -> str | None:
     return None
 
 
+# -- one neuron's numbers as Python source (the compiled engine writes them so too) --
+
+
+def fire_line(act, k: int, consts: dict) -> str:
+    """``v{k} = activation(n{k})``, as Activation.f computes it (a user's own is called)."""
+    kind = _builtin(act)
+    if kind == "sigmoid":  # the two branches of activations._sigmoid
+        return f"v{k} = 1.0 / (1.0 + exp(-n{k})) if n{k} >= 0.0 else exp(n{k}) / (1.0 + exp(n{k}))"
+    if kind == "tanh":
+        return f"v{k} = tanh(n{k})"
+    if kind == "identity":
+        return f"v{k} = n{k}"
+    if kind == "relu":
+        return f"v{k} = n{k} if n{k} > 0.0 else 0.0"
+    if kind == "leaky_relu":
+        return f"v{k} = n{k} if n{k} > 0.0 else {LEAKY_SLOPE!r} * n{k}"
+    consts[f"f{k}"] = act.f
+    return f"v{k} = f{k}(n{k})"
+
+
+def sense_line(act, k: int, consts: dict) -> str:
+    """``s{k} = e{k} · slope``, as Neuron.sense computes it for an elementwise activation."""
+    kind = _builtin(act)
+    if kind == "sigmoid":
+        return f"s{k} = e{k} * (v{k} * (1.0 - v{k}))"
+    if kind == "tanh":
+        return f"s{k} = e{k} * (1.0 - v{k} * v{k})"
+    if kind == "identity":
+        return f"s{k} = e{k} * 1.0"
+    if kind == "relu":
+        return f"s{k} = e{k} * (1.0 if n{k} > 0.0 else 0.0)"
+    if kind == "leaky_relu":
+        return f"s{k} = e{k} * (1.0 if n{k} > 0.0 else {LEAKY_SLOPE!r})"
+    consts[f"slope{k}"] = act.slope
+    return f"s{k} = e{k} * slope{k}(n{k}, v{k})"
+
+
+def score_lines(loss, values: list[str], targets: list[str], errors: list[str]) -> list[str]:
+    """The sample's ``loss`` and the output errors, as the loss's functions compute them.
+
+    ½Σ(value − target)² and Σ(value − target)²/n are written out (their sums start
+    from the first square, as ``sum`` does); other losses are called
+    (``loss_value``, ``loss_gradient``) with the values and the sample's targets ``t``.
+    """
+    squares = " + ".join(f"({a} - {b}) * ({a} - {b})" for a, b in zip(values, targets))
+    pairs = list(zip(errors, values, targets))
+    if loss.value is HALF_SSE.value and loss.gradient is HALF_SSE.gradient:
+        return [f"loss = 0.5 * ({squares})", *(f"{e} = {a} - {b}" for e, a, b in pairs)]
+    if loss.value is MSE.value and loss.gradient is MSE.gradient:
+        n = len(values)
+        return [
+            f"loss = ({squares}) / {n}",
+            *(f"{e} = 2.0 * ({a} - {b}) / {n}" for e, a, b in pairs),
+        ]
+    return [
+        f"loss = loss_value(({', '.join(values)},), t)",
+        f"{', '.join(errors)}, = loss_gradient(({', '.join(values)},), t)",
+    ]
+
+
 class Lane:
     """The generated epoch of one topology, walk order and batch mode, traced or not."""
 
@@ -84,19 +141,12 @@ class Lane:
 
 
 def lane(
-    net: Network, key: tuple, sample_ops: list[Op], update_ops: list[Op], batched: bool,
-    traced: bool,
-) -> Lane | None:  # fmt: skip
-    """The cached lane for ``net`` (None when it has too many links to write out)."""
+    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool
+) -> Lane | None:
+    """A lane for ``net`` (None when it has too many links to write out)."""
     if len(net.links) > MAX_LINKS:
         return None
-    full = (key, batched, traced)
-    per_net = _cache.setdefault(net, {})
-    if full not in per_net:
-        if any(k[0] != key for k in per_net):
-            per_net.clear()  # the topology moved on: drop the old lanes
-        per_net[full] = Lane(net, sample_ops, update_ops, batched, traced)
-    return per_net[full]
+    return Lane(net, sample_ops, update_ops, batched, traced)
 
 
 def source(net: Network, batch_size: int = 1, traced: bool = False) -> str:
@@ -117,10 +167,6 @@ def _generate(
     links = net.links
     consts: dict[str, object] = {"exp": math.exp, "tanh": math.tanh, "softmax": softmax}
     lf = net.loss_function
-    loss_kind = next(
-        (k.name for k in (HALF_SSE, MSE) if lf.value is k.value and lf.gradient is k.gradient),
-        None,
-    )
     consts["loss_value"], consts["loss_gradient"] = lf.value, lf.gradient
     outputs = net.outputs
     target = {id(o): f"t{j}" for j, o in enumerate(outputs)}
@@ -173,41 +219,12 @@ def _generate(
                 body.append(f"v{k} = {fired[group]}[{obj.rank}]")
             else:
                 body += net_lines(obj)
-                kind = _builtin(act)
-                if kind == "sigmoid":  # the two branches of activations._sigmoid
-                    body.append(
-                        f"v{k} = 1.0 / (1.0 + exp(-n{k})) if n{k} >= 0.0 "
-                        f"else exp(n{k}) / (1.0 + exp(n{k}))"
-                    )
-                elif kind == "tanh":
-                    body.append(f"v{k} = tanh(n{k})")
-                elif kind == "identity":
-                    body.append(f"v{k} = n{k}")
-                elif kind == "relu":
-                    body.append(f"v{k} = n{k} if n{k} > 0.0 else 0.0")
-                elif kind == "leaky_relu":
-                    body.append(f"v{k} = n{k} if n{k} > 0.0 else {LEAKY_SLOPE!r} * n{k}")
-                else:
-                    consts[f"f{k}"] = act.f
-                    body.append(f"v{k} = f{k}(n{k})")
+                body.append(fire_line(act, k, consts))
             record += [f"n{k}", f"v{k}"]
         elif code == SCORE:
-            values = [v(o) for o in outputs]
-            pairs = [(vo, target[id(o)]) for vo, o in zip(values, outputs)]
             errors = [f"e{ni[id(o)]}" for o in outputs]
-            if loss_kind == "half_sse":  # ½Σ(value − target)², as losses._half_sse sums it
-                squares = " + ".join(f"({a} - {b}) * ({a} - {b})" for a, b in pairs)
-                body.append(f"loss = 0.5 * ({squares})")
-                body += [f"{e} = {a} - {b}" for e, (a, b) in zip(errors, pairs)]
-            elif loss_kind == "mse":  # Σ(value − target)²/n, as losses._mse
-                squares = " + ".join(f"({a} - {b}) * ({a} - {b})" for a, b in pairs)
-                body.append(f"loss = ({squares}) / {len(pairs)}")
-                body += [
-                    f"{e} = 2.0 * ({a} - {b}) / {len(pairs)}" for e, (a, b) in zip(errors, pairs)
-                ]
-            else:
-                body.append(f"loss = loss_value(({', '.join(values)},), t)")
-                body.append(f"{', '.join(errors)}, = loss_gradient(({', '.join(values)},), t)")
+            targets = [target[id(o)] for o in outputs]
+            body += score_lines(lf, [v(o) for o in outputs], targets, errors)
             body.append("loss_sum += loss")
             record += ["loss", *errors]  # (a trace works the values and targets out)
         elif code == SENSE:
@@ -227,20 +244,7 @@ def _generate(
                 body.append(f"s{k} = v{k} * (e{k} - {sensed[group]})")
             else:
                 body += error_lines(obj)
-                kind = _builtin(act)
-                if kind == "sigmoid":
-                    body.append(f"s{k} = e{k} * (v{k} * (1.0 - v{k}))")
-                elif kind == "tanh":
-                    body.append(f"s{k} = e{k} * (1.0 - v{k} * v{k})")
-                elif kind == "identity":
-                    body.append(f"s{k} = e{k} * 1.0")
-                elif kind == "relu":
-                    body.append(f"s{k} = e{k} * (1.0 if n{k} > 0.0 else 0.0)")
-                elif kind == "leaky_relu":
-                    body.append(f"s{k} = e{k} * (1.0 if n{k} > 0.0 else {LEAKY_SLOPE!r})")
-                else:
-                    consts[f"slope{k}"] = act.slope
-                    body.append(f"s{k} = e{k} * slope{k}(n{k}, v{k})")
+                body.append(sense_line(act, k, consts))
             record += [f"e{k}", f"s{k}"]
             checks += [f"n{k}", f"v{k}", f"e{k}", f"s{k}"]
         elif code == LEARN:
@@ -271,22 +275,26 @@ def _generate(
     # the epoch to the step-by-step walk, which judges it exactly.
     body += _sum("check", checks, "check")
 
-    weights = [f"w{i}" for i in range(len(links))]
-    head = [
-        "def epoch(W, U, G, data, order, bs, mean, rate, momentum, numbers, from_batch, loss_sum):"
+    # The function reads the links' numbers, trains on locals and, if every number
+    # stayed finite, writes the epoch's end into the objects (L7 is link 7, N3 neuron 3).
+    for i, link in enumerate(links):
+        consts[f"L{i}"] = link
+    for k, n in enumerate(neurons):
+        consts[f"N{k}"] = n
+    consts["isfinite"] = math.isfinite
+    head = ["def epoch(data, order, bs, mean, rate, momentum, numbers, from_batch, loss_sum):"]
+    head += [
+        f"    w{i}, u{i}, g{i} = L{i}.weight, L{i}.velocity, L{i}.gradient"
+        for i in range(len(links))
     ]
-    if links:
-        head.append(f"    {', '.join(weights)}, = W")
-        head.append(f"    {', '.join(f'u{i}' for i in range(len(links)))}, = U")
-        head.append(f"    {', '.join(f'g{i}' for i in range(len(links)))}, = G")
     for b in net.biases:
         head.append(f"    {v(b)} = {float(b.value)!r}")
     head.append("    check = 0.0")
     head.append("    loss = math.nan")
-    head.append("    add = numbers.fromlist if numbers is not None else None")
+    head.append("    add = numbers.extend if numbers is not None else None")
     head.append("    last = len(order) - 1")
     # the weights the last sample ran with: its links' values and blames are made of them
-    snapshot = f"old = ({''.join(w + ', ' for w in weights)})"
+    snapshot = [f"p{i} = w{i}" for i in range(len(links))]
     lines = head
     indent = "        "
     if batched:
@@ -303,7 +311,7 @@ def _generate(
             lines.append(f"{indent}        ])")
         lines.append(f"{indent}div = float(len(batch)) if mean else 1.0")
         lines.append(f"{indent}if start + bs > last:")
-        lines.append(f"{indent}    {snapshot}")
+        lines += [f"{indent}    {line}" for line in snapshot] or [f"{indent}    pass"]
         lines += [indent + line for line in updates]
         if traced and update_record:
             lines.append(f"{indent}if keep:")
@@ -314,7 +322,7 @@ def _generate(
     else:
         lines.append("    for b, idx in enumerate(order):")
         lines.append(f"{indent}if b == last:")
-        lines.append(f"{indent}    {snapshot}")
+        lines += [f"{indent}    {line}" for line in snapshot] or [f"{indent}    pass"]
         lines += [indent + line for line in body]
         lines += [indent + line for line in updates]
         if traced:
@@ -322,15 +330,29 @@ def _generate(
             lines.append(f"{indent}    add([")
             lines += [f"{indent}        {item}" for item in _items(record + update_record)]
             lines.append(f"{indent}    ])")
-    state = [f"(n{k}, v{k}, e{k}, s{k})" for k in computing]
-    lines.append("    return (")
-    lines.append(f"        ({''.join(w + ', ' for w in weights)}),")
-    lines.append(f"        ({''.join(f'u{i}, ' for i in range(len(links)))}),")
-    lines.append(f"        ({''.join(f'g{i}, ' for i in range(len(links)))}),")
-    lines.append("        old, x, t,")
-    lines.append(f"        ({''.join(s + ', ' for s in state)}),")
-    lines.append("        loss_sum, loss, check,")
-    lines.append("    )")
+    # not finite anywhere: nothing is written (the scheduler then steps through it)
+    lines += [
+        "    " + line
+        for line in _sum("check + loss_sum", [f"w{i}" for i in range(len(links))], "total")
+    ]
+    lines.append("    if not isfinite(total):")
+    lines.append("        return None")
+    # the epoch's end, where stepping leaves it: the last sample's numbers, the weights
+    for n in net.inputs:
+        lines.append(f"    N{ni[id(n)]}.value = {v(n)}")
+    for o in outputs:
+        lines.append(f"    N{ni[id(o)]}.target = {target[id(o)]}")
+    for k in computing:
+        lines.append(
+            f"    N{k}.net, N{k}.value, N{k}.error, N{k}.sensitivity = n{k}, v{k}, e{k}, s{k}"
+        )
+    for i, link in enumerate(links):
+        src, tgt = v(link.source), f"s{ni[id(link.target)]}"
+        lines.append(f"    L{i}._value = p{i} * {src}")  # as Link.deliver, Link.learn
+        lines.append(f"    L{i}._sensitivity = {tgt} * {src}")
+        lines.append(f"    L{i}._blame = p{i} * {tgt}")
+        lines.append(f"    L{i}.weight, L{i}.velocity, L{i}.gradient = w{i}, u{i}, g{i}")
+    lines.append("    return loss_sum, loss")
     consts["math"] = math
     return "\n".join(lines) + "\n", consts, computing
 

@@ -14,7 +14,6 @@ steps through this plan; the compiled engine generates code from it.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,9 +62,6 @@ def sample_plan(net: Network, immediate: bool = False) -> list[Op]:
     return ops
 
 
-_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def plan(net: Network, immediate: bool) -> tuple[list[Op], list[Op]]:
     """:func:`sample_plan` and the update segment, cached per topology (never mutated).
 
@@ -73,14 +69,10 @@ def plan(net: Network, immediate: bool) -> tuple[list[Op], list[Op]]:
     makes a scheduler per call.
     """
     key = (net.version, immediate, tuple(n.activation.layerwise for n in net.neurons))
-    cached = _PLANS.get(net)
+    name = "immediate plan" if immediate else "plan"
+    cached = net.cache.get(name)
     if cached is None or cached[0] != key:
         ops = sample_plan(net, immediate=immediate)
         updates = [] if immediate else [(UPDATE, link, "update", 0) for link in net.links]
-        cached = (key, ops, updates)
-        _PLANS[net] = cached
+        cached = net.cache[name] = (key, ops, updates)
     return cached[1], cached[2]
-
-
-# train()'s fast lane, per network: the plan grouped into runs (see Scheduler._lane)
-_LANES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -153,6 +153,7 @@ class Scheduler(Shows):
     ) -> None:
         net.check_ready()
         samples = check_data(net, data)
+        net.settle()  # every number written, before any step reads or changes one
         rates, momentum, batch_size = check_options(
             rate, momentum, batch_size, reduce, update, epochs, len(samples)
         )
@@ -432,6 +433,7 @@ class Scheduler(Shows):
             record = EpochEnded(e, -1, phase, mean)
 
         self._undo.append((position, code, obj, olds, saved, record))
+        self.net.stepped += 1  # (gradients may be left mid-batch: see engines.half_done)
         if self.trace is not None:
             self.trace.append(record)
         self._pull()
@@ -465,6 +467,7 @@ class Scheduler(Shows):
             )
         if isinstance(self._undo[-1], fastlane.Unwalked):
             self._walk_again(self._undo.pop())
+        self.net.stepped += 1
         position, code, obj, olds, saved, record = self._undo.pop()
         if code == DELIVER:
             (obj.value,) = olds

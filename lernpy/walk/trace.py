@@ -109,7 +109,7 @@ class Walk:
         self.numbers = numbers
         self.data = data
         # the epoch's rate, whether a batch's mean is taken, the links' gradients and
-        # weights at the epoch's start
+        # weights at the epoch's start (None: all gradients 0; no link frozen)
         self.rate, self.mean, self.gradients, self.weights = settings
         self.inputs, self.outputs = inputs, outputs
         n = len(order)
@@ -218,7 +218,7 @@ class Walk:
             }
         # Updated: the gradient the batch gathered (Link.learn), over the divisor
         index, target, source = recipe
-        gradient = self.gradients[index] if b == 0 else 0.0
+        gradient = self.gradients[index] if b == 0 and self.gradients is not None else 0.0
         first = b * self.batch_size
         for m in range(size):
             at = base + m * width
