@@ -259,3 +259,22 @@ def test_bad_arguments_are_lernpy_errors_and_change_nothing(change, message):
     assert state_of(net) == before
     assert [n.name for n in net.neurons] + [x.name for x in net.links] == names
     assert len(net.layers) == 3
+
+
+def test_a_data_list_checked_before_is_checked_again_when_a_sample_changes():
+    """train() does not check a list of float tuples twice, but a list changed in place (a
+    sample replaced, one added) is checked again, and a bad number is found."""
+    from lernpy.graph.samples import check_data
+
+    net = Network.layered(2, 2, 1, seed=0)
+    data = [((0.0, 1.0), (1.0,)), ((1.0, 0.0), (1.0,))]
+    first = check_data(net, data)
+    assert check_data(net, data) is first  # the very same samples: not checked again
+    data[1] = ((1.0, float("nan")), (1.0,))
+    with pytest.raises(LernpyError, match="sample 1"):
+        check_data(net, data)
+    data[1] = ((1.0, 0.0), (0.0,))
+    assert check_data(net, data) == [((0.0, 1.0), (1.0,)), ((1.0, 0.0), (0.0,))]
+    data.append(((2.0, "x"), (1.0,)))
+    with pytest.raises(LernpyError, match="sample 2"):
+        check_data(net, data)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lernpy import LernpyError, Network, datasets, examples
+from lernpy import LernpyError, Network, Trace, datasets, examples
 
 
 def test_train_is_the_scheduler_run_to_the_end():
@@ -65,3 +65,34 @@ def test_softmax_cross_entropy_training_learns_a_gate_pair():
     )
     net.train(data, epochs=1500, rate=0.3)
     assert [max(range(2), key=net(x).__getitem__) for x, _ in data] == [0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled", "numpy"])
+def test_training_with_a_full_trace_walks_no_garbage_collection_through_the_network(engine):
+    """A network's neurons and links hold each other (a cycle): a full collection walks every
+    one of them. Training leaves no objects behind per step (a trace keeps numbers, not
+    records), so none is triggered, however many epochs."""
+    import gc
+
+    net = Network.layered(2, 16, 16, 1, activation="tanh", seed=4)
+    data = [((x / 20, (x % 7) / 7), (float(x % 2),)) for x in range(40)]
+    trace = Trace() if engine == "reference" else None
+    net.train(data, epochs=1, engine=engine, trace=trace)  # built once: plans, code, arrays
+    full = []
+
+    def count(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(info)
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        net.train(data, epochs=200, engine=engine, trace=trace)
+        for _ in range(20):
+            net.train(data, epochs=1, engine=engine, trace=trace)
+    finally:
+        gc.callbacks.remove(count)
+    assert full == []
+    if trace is not None:
+        links = len(net.links)  # each sample: presented, delivered, fired, scored, sensed, ...
+        assert len(trace) == 221 * (40 * (1 + links + 33 + 1 + 33 + links + links) + 1)
