@@ -10,7 +10,7 @@ values, link sensitivities and blames.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -87,6 +87,26 @@ def config(net: Network) -> tuple:
 _activation = attrgetter("activation")
 
 
+def weights(net: Network) -> tuple[Callable[[], list[float]], Callable[[Sequence[float]], None]]:
+    """(read, write): every link's weight as a list, and set from one, in link order.
+
+    Written out once per topology as straight-line Python (one attribute per link, no
+    loop): an engine reads the weights at the start of a train() call and writes them
+    back at its end, and a loop over a large network's links costs twice as much.
+    """
+    cached = net.cache.get("weights")
+    if cached is None or cached[0] != net.version:
+        names = [f"L{i}.weight" for i in range(len(net.links))]
+        source = (
+            "def read():\n    return [" + ", ".join(names) + "]\n"
+            "def write(ws):\n    " + (", ".join(names) + ", = ws" if names else "pass") + "\n"
+        )
+        space: dict[str, object] = {f"L{i}": link for i, link in enumerate(net.links)}
+        exec(source, space)
+        cached = net.cache["weights"] = (net.version, space["read"], space["write"])
+    return cached[1], cached[2]
+
+
 def half_done(net: Network) -> bool:
     """Does any link hold an unfinished batch gradient (a scheduler stopped mid-batch)?
 
@@ -144,9 +164,9 @@ def write_back(
             g = sensitivity
         # the scheduler keeps the last step as the velocity, with or without momentum
         if momentum or steps_known:
-            link.velocity = u
+            link._velocity = u
         else:
-            link.velocity = momentum * link.velocity - rate * (g / divisor)
+            link._velocity = momentum * link._velocity - rate * (g / divisor)
 
 
 def assign(

@@ -29,6 +29,7 @@ from lernpy.engines.base import (
     Options,
     all_finite,
     config,
+    weights,
     write_back,
 )  # fmt: skip
 from lernpy.graph.activations import softmax
@@ -307,9 +308,9 @@ class Session:
     def sync(self) -> None:
         """Take up the weights (and velocities) the network holds, if they are not ours."""
         net = self.net
-        weights = [link.weight for link in net.links]
-        if weights != list(self.weights):
-            self.weights = tuple(weights)
+        now = weights(net)[0]()
+        if now != list(self.weights):
+            self.weights = tuple(now)
         if self.options.momentum:
             velocities = [net.links[i].velocity for i in self.code.trainable]
             if velocities != list(self.velocities):

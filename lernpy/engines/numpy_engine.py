@@ -28,12 +28,19 @@ from itertools import chain
 import numpy as np
 
 from lernpy.engines import blas
-from lernpy.engines.base import Checkpoint, Options, builtin, config
+from lernpy.engines.base import Checkpoint, Options, builtin, config, weights
 from lernpy.engines.blas import ROW_MAJOR, dger
 from lernpy.graph.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.graph.network import Network
 
 NAME = "numpy"
+# CHECKS. The reference stops on any net, sensitivity or blame that is not finite.
+# Most of them reach the weights or the loss, checked after the epoch, but a net of
+# inf under tanh or sigmoid does not (value 1, slope 0), nor does the blame a link
+# sends to an input or bias neuron (w · s, summed by nothing). So each sample (or
+# batch) adds Σ net · sensitivity over every neuron and Σ of the blames into layer 0
+# to a check, which is NaN or infinite if any of them is; an overflow of finite
+# numbers only sends the epoch to the reference, which judges it exactly.
 # Matrices with at least this many entries take BLAS's one-pass rank-1 update (dger)
 # in per-sample training, where numpy would read and write them three times.
 BLAS_MIN = 64
@@ -175,7 +182,7 @@ class Session:
         self.M = None if lay.mask is None else lay.split(lay.mask)
         self.old = np.zeros(size)  # the weights the last sample ran with
         self.written: list[float] = []  # the weights the network was last given (or gave)
-        self.velocities: list[float] = []
+        self.velocities = np.zeros(0)  # and its velocities
         self._load(net)
         # inputs with a column of ones for the bias; each sample a (1, n) view
         n0 = lay.sizes[0]
@@ -194,9 +201,11 @@ class Session:
         self.last: tuple | None = None
         self.stepped = False
         self.frozen = np.array([link.frozen for link in links], dtype=bool)
-        self.check = 0.0  # the last epoch's sum of checks (see _check)
+        self.check = 0.0  # the last epoch's sum of checks (see CHECKS)
         self.rate = options.rate
         self._sample_code: tuple | None = None
+        self._batch_code = None
+        self._batch_views: dict[int, tuple] = {}
         self.pending: object = None  # what this session left pending in the network
 
     @property
@@ -208,9 +217,9 @@ class Session:
     def _load(self, net: Network) -> None:
         """Take the weights and velocities from the network's links."""
         lay = self.layout
-        self.written = [link.weight for link in net.links]
+        self.written = weights(net)[0]()
         self.flat_w[lay.flat] = self.written
-        self.velocities = [link.velocity for link in net.links]
+        self.velocities = np.array([link.velocity for link in net.links])
         self.flat_u[lay.flat] = self.velocities
 
     def fits(self, net: Network, samples: list, options: Options) -> bool:
@@ -225,9 +234,11 @@ class Session:
     def sync(self) -> None:
         """Take up the weights (and velocities) the network holds, if they are not ours."""
         net = self.net
-        if [link.weight for link in net.links] != self.written or (
-            self.options.momentum and [link.velocity for link in net.links] != self.velocities
-        ):
+        changed = weights(net)[0]() != self.written
+        if not changed and net.pending is not self.pending:  # (while ours wait to be
+            # written, nothing has changed them)
+            changed = not np.array_equal([link.velocity for link in net.links], self.velocities)
+        if changed:
             self._load(net)
         self.last, self.stepped = None, False  # the network holds the last sample's numbers
 
@@ -235,18 +246,16 @@ class Session:
         if B not in self.buffers:
             lay = self.layout
             A = [np.ones((B, n + 1)) for n in lay.sizes[:-1]] + [np.empty((B, lay.sizes[-1]))]
-            Z = [np.empty((B, n)) for n in lay.sizes]
-            S = [np.empty((B, n)) for n in lay.sizes]
-            if B == 1:
-                # one sample's nets and sensitivities side by side, and the blames into
-                # the inputs beside a row of ones: one dot product checks them all
-                total = sum(lay.sizes[1:]) + lay.sizes[0] + 1
-                nets, sens = np.empty(total), np.ones(total)
-                at = 0
-                for li, n in enumerate(lay.sizes[1:], start=1):
-                    Z[li], S[li] = nets[at : at + n][None, :], sens[at : at + n][None, :]
-                    at += n
-                self.nets, self.sens, self.blame0 = nets, sens, nets[at:]
+            # the batch's nets and sensitivities side by side, and the blames into layer 0
+            # beside ones: one dot product checks them all (see CHECKS)
+            total = B * (sum(lay.sizes[1:]) + lay.sizes[0] + 1)
+            nets, sens = np.empty(total), np.ones(total)
+            Z, S = [np.empty((B, lay.sizes[0]))], [np.empty((B, lay.sizes[0]))]
+            at = 0
+            for n in lay.sizes[1:]:
+                Z.append(nets[at : at + B * n].reshape(B, n))
+                S.append(sens[at : at + B * n].reshape(B, n))
+                at += B * n
             self.buffers[B] = {
                 "A": A,
                 "V": [a[:, :n] for a, n in zip(A, lay.sizes)],
@@ -256,139 +265,13 @@ class Session:
                 "R": [np.empty((B, n)) for n in lay.sizes],
                 "tmp": [np.empty((B, n)) for n in lay.sizes],
                 "C": [np.empty((B, n)) for n in lay.sizes],
+                "nets": nets,
+                "sens": sens,
+                "B0": nets[at:].reshape(B, lay.sizes[0] + 1),
             }
+            if B == 1:  # (the per-sample loop's 1-D views of them)
+                self.nets, self.sens, self.blame0 = nets, sens, nets[at:]
         return self.buffers[B]
-
-    # -- the maths of one batch ------------------------------------------------
-
-    def _forward(self, A0: np.ndarray, b: dict) -> None:
-        lay = self.layout
-        A, V, Z = b["A"], b["V"], b["Z"]
-        prev = A0
-        for li in range(1, len(lay.sizes)):
-            z, v, act = Z[li], V[li], lay.acts[li - 1]
-            np.matmul(prev, self.W[li - 1].T, out=z)
-            if act == "sigmoid":
-                t = b["tmp"][li]
-                np.negative(z, out=t)
-                np.exp(t, out=t)
-                t += 1.0
-                np.divide(1.0, t, out=v)
-            elif act == "tanh":
-                np.tanh(z, out=v)
-            elif act == "identity":
-                np.copyto(v, z)
-            elif act == "relu":
-                np.maximum(z, 0.0, out=v)
-            elif act == "leaky_relu":
-                np.copyto(v, np.where(z > 0.0, z, lay.leaky * z))
-            else:  # softmax, shifted by each row's largest net
-                t = b["tmp"][li]
-                np.subtract(z, z.max(axis=1, keepdims=True), out=t)
-                np.exp(t, out=t)
-                np.divide(t, t.sum(axis=1, keepdims=True), out=v)
-            prev = A[li]
-
-    def _loss(self, T: np.ndarray, b: dict) -> float:
-        """The batch's summed loss; sets the output errors ∂E/∂value."""
-        lay = self.layout
-        L = len(lay.sizes) - 1
-        v, e = b["V"][L], b["E"][L]
-        if lay.loss == "half_sse":
-            np.subtract(v, T, out=e)
-            flat = e.reshape(-1)
-            return 0.5 * float(np.dot(flat, flat))
-        if lay.loss == "mse":
-            n = lay.sizes[L]
-            np.subtract(v, T, out=e)
-            total = float(np.einsum("ij,ij->", e, e)) / n
-            e *= 2.0 / n
-            return total
-        if lay.loss == "bce":
-            c = np.clip(v, TINY, 1.0 - TINY)
-            total = -float(np.sum(T * np.log(c) + (1.0 - T) * np.log(1.0 - c)))
-            np.divide(c - T, c * (1.0 - c), out=e)
-            return total
-        # cross-entropy: terms with target 0 add nothing
-        c = np.maximum(v, TINY)
-        total = -float(np.sum(np.where(T != 0.0, T * np.log(c), 0.0)))
-        np.divide(-T, c, out=e)
-        return total
-
-    def _sense(self, li: int, T: np.ndarray, b: dict) -> None:
-        """Layer li's sensitivity ∂E/∂net from its error (or value − target when fused)."""
-        lay = self.layout
-        act = lay.acts[li - 1]
-        v, z, e, s, t = b["V"][li], b["Z"][li], b["E"][li], b["S"][li], b["tmp"][li]
-        if li == len(lay.sizes) - 1 and lay.fused:
-            np.subtract(v, T, out=s)
-        elif act == "sigmoid":
-            np.subtract(1.0, v, out=t)
-            t *= v
-            np.multiply(e, t, out=s)
-        elif act == "tanh":
-            np.multiply(v, v, out=t)
-            np.subtract(1.0, t, out=t)
-            np.multiply(e, t, out=s)
-        elif act == "identity":
-            np.copyto(s, e)
-        elif act == "relu":
-            np.multiply(e, z > 0.0, out=s)
-        elif act == "leaky_relu":
-            np.multiply(e, np.where(z > 0.0, 1.0, lay.leaky), out=s)
-        else:  # softmax Jacobian: s_i = v_i (e_i − Σ_j e_j v_j)
-            np.multiply(e, v, out=t)
-            np.subtract(e, t.sum(axis=1, keepdims=True), out=t)
-            np.multiply(v, t, out=s)
-
-    def _batch(self, A0: np.ndarray, T: np.ndarray, B: int, last: bool) -> float:
-        lay, o = self.layout, self.options
-        b = self._buffers(B)
-        self._forward(A0, b)
-        loss = self._loss(T, b)
-        L = len(lay.sizes) - 1
-        S, E, A = b["S"], b["E"], b["A"]
-        for li in range(L, 0, -1):
-            self._sense(li, T, b)
-            if li > 1:  # the blame flows back through the weights before any update
-                np.matmul(S[li], self.W[li - 1][:, :-1], out=E[li - 1])
-        self.check += self._check(b["Z"], S, L)
-        if last:
-            self.last, self.stepped = (A0, T, b, B), True
-            self.old = self.flat_w.copy()
-        factor = -self.rate / o.divisor(B)
-        for li in range(1, L + 1):
-            r, g = b["R"][li], self.G[li - 1]
-            np.multiply(S[li], factor, out=r)
-            np.matmul(r.T, A0 if li == 1 else A[li - 1], out=g)
-            if self.M is not None:
-                g *= self.M[li - 1]
-            if o.momentum:
-                u = self.U[li - 1]
-                u *= o.momentum
-                u += g
-                if self.M is not None:  # frozen links keep their weight
-                    np.multiply(u, self.M[li - 1], out=g)
-                    self.W[li - 1] += g
-                else:
-                    self.W[li - 1] += u
-            else:
-                self.W[li - 1] += g
-        return loss
-
-    def _check(self, Z: list, S: list, L: int) -> float:
-        """A sum that is not finite if any net, sensitivity or blame to an input is not.
-
-        The reference stops on each of them; most reach the weights or the loss, but
-        a net of inf under tanh or sigmoid does not (value 1, slope 0), nor does the
-        blame a link sends to an input or bias neuron (w · s, summed by nothing).
-        A net times its sensitivity is NaN or infinite if either is; an overflow of
-        finite numbers only sends the epoch to the reference, which judges it exactly.
-        """
-        total = float(np.matmul(S[1], self.W[0]).sum())
-        for li in range(1, L + 1):
-            total += float(np.dot(Z[li].ravel(), S[li].ravel()))
-        return total
 
     # -- the engine interface ----------------------------------------------------
 
@@ -400,11 +283,11 @@ class Session:
         if self.options.momentum:
             steps = self.flat_u[self.layout.flat]
         elif not self.stepped:
-            return np.array(self.velocities)
+            return self.velocities.copy()
         else:
             steps = np.concatenate([g.reshape(-1) for g in self.G])[self.layout.flat]
         if self.frozen.any():
-            steps[self.frozen] = np.array(self.velocities)[self.frozen]
+            steps[self.frozen] = self.velocities[self.frozen]
         return steps
 
     def weights_array(self) -> np.ndarray:
@@ -438,7 +321,7 @@ class Session:
         bs, N = self.options.batch_size, len(order)
         self.rate = rate
         total = 0.0
-        self.check = 0.0  # see _check
+        self.check = 0.0  # see CHECKS
         with np.errstate(all="ignore"):  # non-finite results are caught after the epoch
             if bs == 1:
                 run, alpha = self._per_sample()
@@ -447,16 +330,39 @@ class Session:
                 i = order[-1]
                 self.last, self.stepped = (self.X1[i], self.T1[i], self._buffers(1), 1), True
             else:
+                batch = self._batch()
                 in_order = order == list(range(N))  # then each batch is a view, not a copy
-                X, T = self.X, self.T
+                X, T, mean = self.X, self.T, self.options.reduce == "mean"
                 for start in range(0, N, bs):
                     if in_order:
                         xs, ts = X[start : start + bs], T[start : start + bs]
                     else:
                         idx = order[start : start + bs]
                         xs, ts = X[idx], T[idx]
-                    total += self._batch(xs, ts, len(xs), start + bs >= N)
+                    B, last = len(xs), start + bs >= N
+                    factor = -rate / (float(B) if mean else 1.0)
+                    loss, check = batch(xs, ts, last, rate, factor, self._views(B))
+                    total += loss
+                    self.check += check
+                self.last, self.stepped = (xs, ts, self._buffers(B), B), True
         return total
+
+    def _views(self, B: int) -> tuple:
+        """The buffers of a batch of B, in the order the generated batch takes them."""
+        if B not in self._batch_views:
+            b, L = self._buffers(B), len(self.layout.sizes) - 1
+            views = [b["nets"], b["sens"], b["B0"]]
+            for li in range(1, L + 1):
+                views += [b[key][li] for key in ("Z", "V", "A", "E", "S", "R", "tmp", "C")]
+                views.append(b["R"][li].T)
+            self._batch_views[B] = tuple(views)
+        return self._batch_views[B]
+
+    def _batch(self):
+        """One batch as straight-line code generated for this layout (see :func:`_batch_code`)."""
+        if self._batch_code is None:
+            self._batch_code = _batch_code(self)
+        return self._batch_code
 
     def _per_sample(self) -> tuple:
         """The per-sample loop as straight-line code generated for this layout, and its rate.
@@ -482,12 +388,11 @@ class Session:
         at (``Network.pending``): a train() call's fixed cost stays small.
         """
         net, lay = self.net, self.layout
-        weights = self.flat_w[lay.flat].tolist()
+        written = self.flat_w[lay.flat].tolist()
         links = net.links
         if self.last is None:  # no epoch ran: only the weights are ours
-            for link, w in zip(links, weights):
-                link.weight = w
-            self.written = weights
+            weights(net)[1](written)
+            self.written = written
             return
         A0, T, b, _B = self.last
         neurons = net.neurons
@@ -501,28 +406,32 @@ class Session:
             neuron.value = v
         for neuron, t in zip(net.outputs, T[-1].tolist()):
             neuron.target = t
-        velocities = self._velocities().tolist()
+        velocities = self._velocities()
         if net.pending is not None and net.pending is not self.pending:
             net.settle()  # (numbers another session left: before ours replace them)
-        for link, w, u in zip(links, weights, velocities):
-            link.weight, link.velocity = w, u  # (a frozen link's are its own)
-        # the last sample's values (the bias's 1.0 too) and sensitivities, and the
-        # weights it ran with: enough to work out each link's numbers when asked
+        weights(net)[1](written)  # (a frozen link's is its own)
+        # the last sample's values (the bias's 1.0 too) and sensitivities, the weights it
+        # ran with and the last steps: enough to work out each link's numbers when asked
         values = [(A0 if li == 1 else b["A"][li - 1])[-1].copy() for li in range(1, len(lay.sizes))]
         sensitivities = [b["S"][li][-1].copy() for li in range(1, len(lay.sizes))]
-        self.pending = partial(_link_numbers, links, lay, self.old.copy(), values, sensitivities)
+        self.pending = partial(
+            _link_numbers, links, lay, self.old.copy(), values, sensitivities, velocities
+        )
         net.pending = self.pending
-        self.written, self.velocities = weights, velocities
+        self.written, self.velocities = written, velocities
         self.last, self.stepped = None, False
 
     def weights_list(self) -> list[float]:
         return self.flat_w[self.layout.flat].tolist()
 
 
-def _link_numbers(links: list, lay: Layout, old: np.ndarray, values: list, sens: list) -> None:
+def _link_numbers(
+    links: list, lay: Layout, old: np.ndarray, values: list, sens: list, steps: np.ndarray
+) -> None:
     """Each link's numbers from the last sample, with the weights it ran with:
     value = weight · source value, ∂E/∂w = target sensitivity · source value,
-    blame = weight · target sensitivity (what the reference's last steps set)."""
+    blame = weight · target sensitivity (what the reference's last steps set), and
+    its last step (velocity)."""
     weights = lay.split(old)
     v_all, s_all, b_all = [], [], []
     for w, a, s in zip(weights, values, sens):
@@ -535,9 +444,10 @@ def _link_numbers(links: list, lay: Layout, old: np.ndarray, values: list, sens:
         np.concatenate(v_all)[flat].tolist(),
         np.concatenate(s_all)[flat].tolist(),
         np.concatenate(b_all)[flat].tolist(),
+        steps.tolist(),
     )
-    for link, v, s, b in rows:
-        link._value, link._sensitivity, link._blame = v, s, b
+    for link, v, s, b, u in rows:
+        link._value, link._sensitivity, link._blame, link._velocity = v, s, b, u
 
 
 def _sample_loop(session: Session) -> tuple:
@@ -630,7 +540,7 @@ def _sample_loop(session: Session) -> tuple:
             body += _slope(lay.acts[li - 1], li)
         if li > 1:  # the blame flows back through the weights before any update
             body.append(f"dot(S{li}, Wc{li}, out=E{li - 1})")
-    # see Session._check: every net times its sensitivity, and the blames into layer 0
+    # see CHECKS: every net times its sensitivity, and the blames into layer 0
     body.append("dot(S1, W1, out=B0)")
     body.append("check += float(dot(nets, sens))")
     body.append("if p == last:")
@@ -656,8 +566,8 @@ def _sample_loop(session: Session) -> tuple:
     return env["run"], alpha
 
 
-def _activation(act: str, li: int) -> list[str]:
-    """Layer li's values from its nets (1-D views: one sample)."""
+def _activation(act: str, li: int, rows: bool = False) -> list[str]:
+    """Layer li's values from its nets (1-D views of one sample, or ``rows`` of a batch)."""
     if act == "sigmoid":
         return [f"negative(Z{li}, out=T{li})", f"exp(T{li}, out=T{li})",
                 f"add(T{li}, 1.0, out=T{li})", f"divide(1.0, T{li}, out=V{li})"]  # fmt: skip
@@ -669,13 +579,14 @@ def _activation(act: str, li: int) -> list[str]:
         return [f"multiply(Z{li}, LEAKY, out=T{li})", f"maximum(Z{li}, T{li}, out=V{li})"]
     if act == "identity":
         return [f"copyto(V{li}, Z{li})"]
-    # softmax, shifted by the largest net
-    return [f"subtract(Z{li}, Z{li}.max(), out=T{li})", f"exp(T{li}, out=T{li})",
-            f"divide(T{li}, T{li}.sum(), out=V{li})"]  # fmt: skip
+    # softmax, shifted by the largest net (of each row)
+    each = "axis=1, keepdims=True" if rows else ""
+    return [f"subtract(Z{li}, Z{li}.max({each}), out=T{li})", f"exp(T{li}, out=T{li})",
+            f"divide(T{li}, T{li}.sum({each}), out=V{li})"]  # fmt: skip
 
 
-def _slope(act: str, li: int) -> list[str]:
-    """Layer li's sensitivities from its errors."""
+def _slope(act: str, li: int, rows: bool = False) -> list[str]:
+    """Layer li's sensitivities from its errors (of one sample, or ``rows`` of a batch)."""
     if act == "sigmoid":
         return [f"subtract(1.0, V{li}, out=T{li})", f"multiply(T{li}, V{li}, out=T{li})",
                 f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
@@ -690,7 +601,8 @@ def _slope(act: str, li: int) -> list[str]:
     if act == "identity":
         return [f"copyto(S{li}, E{li})"]
     # softmax Jacobian: s_i = v_i (e_i − Σ_j e_j v_j)
-    return [f"multiply(E{li}, V{li}, out=T{li})", f"subtract(E{li}, T{li}.sum(), out=T{li})",
+    each = "axis=1, keepdims=True" if rows else ""
+    return [f"multiply(E{li}, V{li}, out=T{li})", f"subtract(E{li}, T{li}.sum({each}), out=T{li})",
             f"multiply(V{li}, T{li}, out=S{li})"]  # fmt: skip
 
 
@@ -707,3 +619,86 @@ def _numpy_update(li: int, masked: bool, momentum: bool) -> list[str]:
     if masked:  # frozen links keep their weight (and an old velocity)
         return [*lines, f"multiply(U{li}, M{li}, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
     return [*lines, f"add(W{li}, U{li}, out=W{li})"]
+
+
+def _batch_code(session: Session):
+    """Generate ``batch(A0, Y, last, rate, factor, views) -> (loss, check)``: one batch.
+
+    ``A0`` holds the batch's inputs (a column of ones last), ``Y`` its targets; the
+    buffers come in ``views`` (:meth:`Session._views`) for the batch's size. Each
+    weight moves by ``factor`` (−rate ÷ divisor) times the batch's Σ s · vᵀ.
+    """
+    lay, o = session.layout, session.options
+    L = len(lay.sizes) - 1
+    W, U, G, M = session.W, session.U, session.G, session.M
+    env: dict[str, object] = {
+        "np": np, "exp": np.exp, "log": np.log, "negative": np.negative, "divide": np.divide,
+        "add": np.add, "tanh": np.tanh, "maximum": np.maximum, "subtract": np.subtract,
+        "multiply": np.multiply, "copyto": np.copyto, "greater": np.greater, "clip": np.clip,
+        "matmul": np.matmul, "vdot": np.vdot, "dot": np.dot, "float": float, "TINY": TINY,
+        "LEAKY": lay.leaky, "momentum": o.momentum, "old": session.old,
+        "flat_w": session.flat_w,
+    }  # fmt: skip
+    names = ["nets", "sens", "B0"]
+    for li in range(1, L + 1):
+        names += [f"{n}{li}" for n in ("Z", "V", "A", "E", "S", "R", "T", "C", "RT")]
+        env[f"W{li}"], env[f"U{li}"], env[f"G{li}"] = W[li - 1], U[li - 1], G[li - 1]
+        env[f"WT{li}"], env[f"Wc{li}"] = W[li - 1].T, W[li - 1][:, :-1]
+        if M is not None:
+            env[f"M{li}"] = M[li - 1]
+    body = [f"{', '.join(names)}, = views", "total = 0.0"]
+    for li in range(1, L + 1):  # forward
+        body.append(f"matmul({'A0' if li == 1 else f'A{li - 1}'}, WT{li}, out=Z{li})")
+        body += _activation(lay.acts[li - 1], li, rows=True)
+    n = lay.sizes[L]
+    if lay.loss in ("half_sse", "mse"):
+        body.append(f"subtract(V{L}, Y, out=E{L})")
+        if lay.loss == "half_sse":
+            body.append(f"total = 0.5 * float(vdot(E{L}, E{L}))")
+        else:
+            body += [
+                f"total = float(vdot(E{L}, E{L})) / {n}",
+                f"multiply(E{L}, {2.0 / n!r}, out=E{L})",
+            ]
+        errors: list[str] = []
+    elif lay.loss == "bce":  # the values clamped to [TINY, 1 − TINY], as losses._bce
+        body += [f"clip(V{L}, TINY, 1.0 - TINY, out=C{L})", f"log(C{L}, out=T{L})",
+                 f"total = -float(vdot(Y, T{L}))", f"subtract(1.0, C{L}, out=T{L})",
+                 f"log(T{L}, out=T{L})", f"subtract(1.0, Y, out=R{L})",
+                 f"total -= float(vdot(R{L}, T{L}))"]  # fmt: skip
+        errors = [f"subtract(C{L}, Y, out=E{L})", f"subtract(1.0, C{L}, out=T{L})",
+                  f"multiply(T{L}, C{L}, out=T{L})", f"divide(E{L}, T{L}, out=E{L})"]  # fmt: skip
+    else:  # cross-entropy: terms with target 0 add 0 · log(c), c ≥ TINY
+        body += [f"maximum(V{L}, TINY, out=C{L})", f"log(C{L}, out=T{L})",
+                 f"total = -float(vdot(Y, T{L}))"]  # fmt: skip
+        errors = [f"divide(Y, C{L}, out=E{L})", f"negative(E{L}, out=E{L})"]
+    if lay.fused:
+        if errors:  # the errors only for writing back
+            body += ["if last:", *("    " + line for line in errors)]
+        body.append(f"subtract(V{L}, Y, out=S{L})")
+    else:
+        body += errors + _slope(lay.acts[L - 1], L, rows=True)
+    for li in range(L, 0, -1):  # backward
+        if li < L:
+            body += _slope(lay.acts[li - 1], li, rows=True)
+        if li > 1:  # the blame flows back through the weights before any update
+            body.append(f"matmul(S{li}, Wc{li}, out=E{li - 1})")
+    body += ["matmul(S1, W1, out=B0)", "check = float(dot(nets, sens))"]  # see CHECKS
+    body += ["if last:", "    copyto(old, flat_w)"]
+    for li in range(1, L + 1):  # factor · Σ s vᵀ, then the step as the reference takes it
+        body += [f"multiply(S{li}, factor, out=R{li})",
+                 f"matmul(RT{li}, {'A0' if li == 1 else f'A{li - 1}'}, out=G{li})"]  # fmt: skip
+        if M is not None:
+            body.append(f"multiply(G{li}, M{li}, out=G{li})")
+        if not o.momentum:
+            body.append(f"add(W{li}, G{li}, out=W{li})")
+            continue
+        body += [f"multiply(U{li}, momentum, out=U{li})", f"add(U{li}, G{li}, out=U{li})"]
+        if M is not None:  # frozen links keep their weight (and an old velocity)
+            body += [f"multiply(U{li}, M{li}, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
+        else:
+            body.append(f"add(W{li}, U{li}, out=W{li})")
+    code = ["def batch(A0, Y, last, rate, factor, views):", *("    " + line for line in body)]
+    code.append("    return total, check")
+    exec("\n".join(code) + "\n", env)
+    return env["batch"]

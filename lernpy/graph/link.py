@@ -37,7 +37,7 @@ class Link(Shows):
         "_sensitivity",
         "_blame",
         "gradient",
-        "velocity",
+        "_velocity",
         "_frozen",
         "label",
     )
@@ -50,7 +50,7 @@ class Link(Shows):
         self._sensitivity = 0.0  # ∂E/∂weight for the current sample
         self._blame = 0.0  # weight · target.sensitivity, sent back to the source
         self.gradient = 0.0  # Σ sensitivity over the batch so far
-        self.velocity = 0.0  # the last weight change (momentum state)
+        self._velocity = 0.0  # the last weight change (momentum state)
         self._frozen = False
         self.label = label  # a textbook's name for this weight, such as "w5"
 
@@ -58,9 +58,10 @@ class Link(Shows):
     def name(self) -> str:
         return f"{self.source.name}→{self.target.name}"
 
-    # The last sample's value, sensitivity and blame. A fast engine that has trained
-    # the network may leave them to be written when they are first looked at (see
-    # Network.settle): reading or setting one settles the whole network first.
+    # The last sample's value, sensitivity and blame, and the last weight change. A
+    # fast engine that has trained the network may leave them to be written when they
+    # are first looked at (see Network.settle): reading or setting one settles the
+    # whole network first.
 
     @property
     def value(self) -> float:
@@ -94,6 +95,17 @@ class Link(Shows):
     def blame(self, value: float) -> None:
         self._settle()
         self._blame = value
+
+    @property
+    def velocity(self) -> float:
+        """The last weight change (momentum's state)."""
+        self._settle()
+        return self._velocity
+
+    @velocity.setter
+    def velocity(self, value: float) -> None:
+        self._settle()
+        self._velocity = value
 
     @property
     def frozen(self) -> bool:
@@ -138,10 +150,11 @@ class Link(Shows):
         With momentum 0 this is exactly ``w − rate · ∂E/∂w``. The gradient is
         reset for the next batch.
         """
+        self._settle()
         gradient = self.gradient / divisor
-        step = momentum * self.velocity - rate * gradient
+        step = momentum * self._velocity - rate * gradient
         self.weight = self.weight + step
-        self.velocity = step
+        self._velocity = step
         self.gradient = 0.0
         return self.weight
 

@@ -284,7 +284,7 @@ def _generate(
     consts["isfinite"] = math.isfinite
     head = ["def epoch(data, order, bs, mean, rate, momentum, numbers, from_batch, loss_sum):"]
     head += [
-        f"    w{i}, u{i}, g{i} = L{i}.weight, L{i}.velocity, L{i}.gradient"
+        f"    w{i}, u{i}, g{i} = L{i}.weight, L{i}._velocity, L{i}.gradient"
         for i in range(len(links))
     ]
     for b in net.biases:
@@ -351,7 +351,7 @@ def _generate(
         lines.append(f"    L{i}._value = p{i} * {src}")  # as Link.deliver, Link.learn
         lines.append(f"    L{i}._sensitivity = {tgt} * {src}")
         lines.append(f"    L{i}._blame = p{i} * {tgt}")
-        lines.append(f"    L{i}.weight, L{i}.velocity, L{i}.gradient = w{i}, u{i}, g{i}")
+        lines.append(f"    L{i}.weight, L{i}._velocity, L{i}.gradient = w{i}, u{i}, g{i}")
     lines.append("    return loss_sum, loss")
     consts["math"] = math
     return "\n".join(lines) + "\n", consts, computing
