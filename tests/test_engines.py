@@ -648,3 +648,31 @@ def test_link_numbers_an_engine_leaves_to_settle_are_the_references_whenever_rea
     reference = trained("reference")
     reference.train(data, epochs=1, rate=0.4, shuffle=False, engine="reference")
     assert weights_agree(sum(map(list, numbers(net)), []), sum(map(list, numbers(reference)), []))
+
+
+def test_auto_times_the_engines_when_their_estimates_are_close(monkeypatch):
+    """When neither engine's cost estimate is clearly lower, auto trains both on copies of
+    the first samples and takes the faster: the network is untouched, the choice kept."""
+    needs("numpy")
+    from lernpy.engines import numpy_engine
+
+    monkeypatch.setattr(numpy_engine, "cost", lambda net, options: 1e-5)
+    monkeypatch.setattr(compiled, "cost", lambda net, options: 2e-5)
+    timed = []
+    real = engines._timed
+
+    def spy(*args):
+        timed.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(engines, "_timed", spy)
+    net = Network.layered(2, 6, 1, seed=2)
+    before = net.state()
+    opts = Options(0.3, 0.0, 1, "mean", False)
+    name, why = choose(net, opts, "auto", datasets.xor())
+    assert name in ("numpy", "compiled") and why == "fastest (timed)"
+    assert timed == [["numpy", "compiled"]] and net.state() == before
+    assert choose(net, opts, "auto", datasets.xor()) == (name, why) and len(timed) == 1
+    monkeypatch.setattr(compiled, "cost", lambda net, options: 9e-5)  # clearly dearer
+    net.freeze("x1→h1")  # (the engines compile again: chosen again)
+    assert choose(net, opts, "auto", datasets.xor()) == ("numpy", "fastest suitable (estimated)")
