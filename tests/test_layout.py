@@ -4,7 +4,7 @@ The layers, lowest first (docs/architecture.md draws them):
 
     base      errors, files
     graph     graph/ (neurons, links, network, builders, samples), hooks
-    walk      walk/ (plan, steps, scheduler, fastlane, trace, gradcheck)
+    walk      walk/ (plan, steps, scheduler, fastlane, lane, trace, gradcheck)
     engines   engines/ (compiled, numpy)
     training  training/ (train, schedules, fit)
     data      data/ (data sets, CSV, preprocessing, the network file, examples)
