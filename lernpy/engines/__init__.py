@@ -29,7 +29,7 @@ import math
 import time
 
 from lernpy.engines import compiled
-from lernpy.engines.base import Checkpoint, Options, config, half_done, write_back
+from lernpy.engines.base import Checkpoint, Options, config, half_done
 from lernpy.errors import LernpyError, UnknownNameError
 from lernpy.graph.network import Network
 
@@ -156,4 +156,4 @@ def restore(net: Network, point: Checkpoint) -> None:
         net.rng.setstate(point.rng)
 
 
-__all__ = ["ENGINES", "choose", "module", "restore", "session", "write_back"]
+__all__ = ["ENGINES", "choose", "module", "restore", "session"]

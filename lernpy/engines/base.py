@@ -1,4 +1,4 @@
-"""What every fast engine shares: options, checkpoints, and writing results back.
+"""What every fast engine shares: options, checkpoints, the key of what it builds.
 
 An engine trains on flat copies of the weights (a Python tuple, numpy arrays)
 and, when it returns, writes every number back into the Neuron and Link objects,
@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
+from typing import NamedTuple
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
 from lernpy.graph.network import Network
 
 
-@dataclass(frozen=True)
-class Options:
-    """The training options an engine honours (the scheduler's, already checked)."""
+class Options(NamedTuple):
+    """The training options an engine honours (the scheduler's, already checked).
+
+    (Named tuples, these records: a train() call makes a few, and they cost less.)
+    """
 
     rate: float
     momentum: float
@@ -33,8 +35,7 @@ class Options:
         return float(k) if self.reduce == "mean" else 1.0
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     """The state at the start of an epoch: enough to replay it with the reference.
 
     ``order`` is the sample order *before* this epoch's shuffle and ``rng`` the
@@ -49,13 +50,12 @@ class Checkpoint:
     rng: tuple | None  # None: the epoch was not shuffled, so the generator plays no part
 
 
-@dataclass
-class LastSample:
+class LastSample(NamedTuple):
     """The last sample's numbers, as the engine computed them, for writing back."""
 
     inputs: Sequence[float]
     targets: Sequence[float]
-    neurons: dict  # neuron index -> (net, value, error, sensitivity)
+    states: tuple  # (net, value, error, sensitivity) of each computing neuron, in order
     old_weights: Sequence[float]  # the weights this sample was run with
     gradients: Sequence[float] | None  # the last batch's summed gradients (None: batch of 1)
     batch: int  # the last batch's size
@@ -121,67 +121,6 @@ def half_done(net: Network) -> bool:
     if not busy:
         net.cache["clean"] = net.stepped
     return busy
-
-
-def write_back(
-    net: Network,
-    weights: Sequence[float],
-    velocities: Sequence[float],
-    last: LastSample,
-    options: Options,
-    rate: float,
-    steps_known: bool = False,
-) -> None:
-    """Leave every Neuron and Link as the reference scheduler would have.
-
-    ``velocities`` are used as they are with momentum or when ``steps_known``;
-    otherwise each link's last step is worked out from the last batch's gradient
-    and ``rate``, the last epoch's.
-    """
-    net.settle()  # (numbers an engine left pending: before these replace them)
-    for neuron, v in zip(net.inputs, last.inputs):
-        neuron.value = v
-    for neuron, t in zip(net.outputs, last.targets):
-        neuron.target = t
-    neurons = net.neurons
-    for index, (n, v, e, s) in last.neurons.items():
-        neuron = neurons[index]
-        neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, e, s
-    divisor = options.divisor(last.batch)
-    momentum = options.momentum
-    gradients = last.gradients if last.gradients is not None else [None] * len(net.links)
-    for link, old, w, u, g in zip(net.links, last.old_weights, weights, velocities, gradients):
-        source_value = link.source.value
-        target_sensitivity = link.target.sensitivity
-        link._value = old * source_value
-        link._sensitivity = sensitivity = target_sensitivity * source_value
-        link._blame = old * target_sensitivity
-        if link._frozen:
-            continue
-        link.weight = w
-        link.gradient = 0.0
-        if g is None:  # a batch of one: its gradient is this sample's ∂E/∂w
-            g = sensitivity
-        # the scheduler keeps the last step as the velocity, with or without momentum
-        if momentum or steps_known:
-            link._velocity = u
-        else:
-            link._velocity = momentum * link._velocity - rate * (g / divisor)
-
-
-def assign(
-    links: Sequence,
-    weights: Sequence[float],
-    velocities: Sequence[float],
-    values: Sequence[float],
-    sensitivities: Sequence[float],
-    blames: Sequence[float],
-) -> None:
-    """Write per-link numbers into the Link objects (frozen links keep weight and velocity)."""
-    for link, w, u, v, s, b in zip(links, weights, velocities, values, sensitivities, blames):
-        link.value, link.sensitivity, link.blame = v, s, b
-        if not link.frozen:
-            link.weight, link.velocity, link.gradient = w, u, 0.0
 
 
 def all_finite(values: Sequence[float]) -> bool:

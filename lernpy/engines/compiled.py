@@ -30,7 +30,6 @@ from lernpy.engines.base import (
     all_finite,
     config,
     weights,
-    write_back,
 )  # fmt: skip
 from lernpy.graph.activations import softmax
 from lernpy.graph.network import Network
@@ -255,6 +254,65 @@ class Compiled:
         exec(compile(self.source, filename, "exec"), namespace)
         self.train = namespace["train"]
         self.trainable = [i for i, link in enumerate(net.links) if not link.frozen]
+        self.write = _writer(net, batched, momentum, self.computing)
+
+
+def _writer(net: Network, batched: bool, momentum: bool, computing: list[int]):
+    """``write(last, W, U, rate, momentum, divisor)``: the objects where the reference leaves them.
+
+    Written out per topology, like the epoch: the last sample's inputs, targets and
+    neuron numbers; each link's value, ∂E/∂w and blame from the weights that sample
+    ran with; the weights; each trainable link's velocity, its last step (with
+    momentum the engine's own; without, worked out as Link.update works it out).
+    """
+    neurons, links = net.neurons, net.links
+    ni = {id(n): k for k, n in enumerate(neurons)}
+    space: dict[str, object] = {}
+    v = [f"v{ni[id(n)]}" for n in net.inputs]
+    lines = [
+        "def write(last, W, U, rate, momentum, divisor):",
+        "    x, t, states, old, G, _k = last",
+    ]
+    if v:
+        lines += [
+            f"    {', '.join(v)}, = x",
+            f"    {', '.join(f'N{ni[id(n)]}.value' for n in net.inputs)}, = x",
+        ]
+    if net.outputs:
+        lines.append(f"    {', '.join(f'N{ni[id(o)]}.target' for o in net.outputs)}, = t")
+    if computing:
+        lines.append(f"    {''.join(f'(n{k}, v{k}, e{k}, s{k}), ' for k in computing)}= states")
+    for k in computing:
+        lines.append(
+            f"    N{k}.net, N{k}.value, N{k}.error, N{k}.sensitivity = n{k}, v{k}, e{k}, s{k}"
+        )
+    for b in net.biases:
+        lines.append(f"    v{ni[id(b)]} = {float(b.value)!r}")
+    if links:
+        lines.append(f"    {''.join(f'o{i}, ' for i in range(len(links)))}= old")
+        lines.append(f"    {''.join(f'w{i}, ' for i in range(len(links)))}= W")
+        if batched:
+            lines.append(f"    {''.join(f'g{i}, ' for i in range(len(links)))}= G")
+    trainable = [i for i, link in enumerate(links) if not link.frozen]
+    if momentum and trainable:
+        lines.append(f"    {''.join(f'u{i}, ' for i in trainable)}= U")
+    for i, link in enumerate(links):
+        space[f"L{i}"] = link
+        src, tgt = f"v{ni[id(link.source)]}", f"s{ni[id(link.target)]}"
+        lines += [f"    q{i} = {tgt} * {src}", f"    L{i}._value = o{i} * {src}",
+                  f"    L{i}._sensitivity = q{i}", f"    L{i}._blame = o{i} * {tgt}"]  # fmt: skip
+        if link.frozen:
+            continue
+        lines.append(f"    L{i}.weight, L{i}.gradient = w{i}, 0.0")
+        if momentum:
+            lines.append(f"    L{i}._velocity = u{i}")
+        else:  # the scheduler keeps the last step as the velocity
+            g = f"g{i}" if batched else f"q{i}"
+            lines.append(f"    L{i}._velocity = momentum * L{i}._velocity - rate * ({g} / divisor)")
+    for k, n in enumerate(neurons):
+        space[f"N{k}"] = n
+    exec("\n".join(lines) + "\n", space)
+    return space["write"]
 
 
 def compiled(net: Network, options: Options) -> Compiled:
@@ -290,7 +348,8 @@ class Session:
         self.samples, self.options = samples, options
         self.code = compiled(net, options)
         self.weights = tuple(link.weight for link in net.links)
-        self.velocities = tuple(net.links[i].velocity for i in self.code.trainable)
+        net.settle()
+        self.velocities = tuple(net.links[i]._velocity for i in self.code.trainable)
         self.last: LastSample | None = None
         self.failed: int | None = None  # the epoch of the last run that was not finite
 
@@ -315,7 +374,8 @@ class Session:
         if now != list(self.weights):
             self.weights = tuple(now)
         if self.options.momentum:
-            velocities = [net.links[i].velocity for i in self.code.trainable]
+            net.settle()
+            velocities = [net.links[i]._velocity for i in self.code.trainable]
             if velocities != list(self.velocities):
                 self.velocities = tuple(velocities)
         self.last = None  # the network holds the last sample's numbers
@@ -342,8 +402,7 @@ class Session:
         self.weights = weights
         if velocities is not None:
             self.velocities = velocities
-        x, t, states, old, gradients, k = snap
-        self.last = LastSample(x, t, dict(zip(self.code.computing, states)), old, gradients, k)
+        self.last = LastSample(*snap)
         self.rate = rates[-1] if failed is None else rates[failed]
         return points, losses, failed, order
 
@@ -368,19 +427,24 @@ class Session:
 
     def write_back(self) -> None:
         """Leave the network's objects as the reference would have."""
+        net = self.net
+        net.settle()  # (numbers an engine left pending: before these replace them)
         if self.last is not None:
             last, self.last = self.last, None
-            write_back(self.net, self.weights, self.all_velocities(), last, self.options, self.rate)
+            o = self.options
+            self.code.write(
+                last, self.weights, self.velocities, self.rate, o.momentum, o.divisor(last.batch)
+            )
         else:  # nothing ran since the weights were loaded (or the reference ran last)
-            for link, w in zip(self.net.links, self.weights):
-                link.weight = w
+            weights(net)[1](self.weights)
 
     def all_velocities(self) -> list[float]:
         return self._all(self.velocities)
 
     def _all(self, velocities: Sequence[float]) -> list[float]:
         """Velocities of every link from those of the trainable ones."""
-        every = [link.velocity for link in self.net.links]
+        self.net.settle()
+        every = [link._velocity for link in self.net.links]
         if self.options.momentum:
             for i, u in zip(self.code.trainable, velocities):
                 every[i] = u

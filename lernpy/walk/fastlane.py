@@ -355,16 +355,26 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
 
 
 def _snapshot(net: Network) -> tuple:
-    """Every number an epoch changes in the network's objects."""
-    links = [(k.weight, k.value, k.sensitivity, k.blame, k.gradient, k.velocity) for k in net.links]
-    neurons = [(n.net, n.value, n.error, n.sensitivity, n.target) for n in net.neurons]
-    return links, neurons
+    """Every number an epoch changes in the network's objects (packed: no objects to keep)."""
+    net.settle()
+    numbers: list[float] = []
+    for k in net.links:
+        numbers += (k.weight, k._value, k._sensitivity, k._blame, k.gradient, k._velocity)
+    for n in net.neurons:
+        numbers += (n.net, n.value, n.error, n.sensitivity)
+    return _pack(numbers), tuple(o.target for o in net.outputs)
 
 
 def _put_back(net: Network, saved: tuple) -> None:
-    links, neurons = saved
-    for link, numbers in zip(net.links, links):
-        (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
-         link.velocity) = numbers  # fmt: skip
-    for neuron, numbers in zip(net.neurons, neurons):
-        neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target = numbers
+    numbers, targets = saved
+    net.settle()
+    at = 0
+    for link in net.links:
+        (link.weight, link._value, link._sensitivity, link._blame, link.gradient,
+         link._velocity) = numbers[at : at + 6]  # fmt: skip
+        at += 6
+    for neuron in net.neurons:
+        neuron.net, neuron.value, neuron.error, neuron.sensitivity = numbers[at : at + 4]
+        at += 4
+    for neuron, target in zip(net.outputs, targets):
+        neuron.target = target

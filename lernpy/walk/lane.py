@@ -246,7 +246,14 @@ def _generate(
                 body += error_lines(obj)
                 body.append(sense_line(act, k, consts))
             record += [f"e{k}", f"s{k}"]
-            checks += [f"n{k}", f"v{k}", f"e{k}", f"s{k}"]
+            # a net of inf may leave no other trace (tanh(inf) is 1, its slope 0); an
+            # error that is not finite makes the sensitivity so (e·0 is NaN); a built-in
+            # activation's value is finite when its net is, a user's may not be
+            checks += (
+                [f"n{k}", f"s{k}"]
+                if _builtin(act) or act.layerwise
+                else [f"n{k}", f"v{k}", f"s{k}"]
+            )
         elif code == LEARN:
             i = li[id(obj)]
             s, src = f"s{ni[id(obj.target)]}", v(obj.source)

@@ -14,6 +14,7 @@ steps through this plan; the compiled engine generates code from it.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -62,13 +63,16 @@ def sample_plan(net: Network, immediate: bool = False) -> list[Op]:
     return ops
 
 
+_activation = attrgetter("activation")
+
+
 def plan(net: Network, immediate: bool) -> tuple[list[Op], list[Op]]:
     """:func:`sample_plan` and the update segment, cached per topology (never mutated).
 
     Building the plan is O(links) in Python (0.3 s for 100k links), and train()
     makes a scheduler per call.
     """
-    key = (net.version, immediate, tuple(n.activation.layerwise for n in net.neurons))
+    key = (net.version, immediate, tuple(map(_activation, net.neurons)))
     name = "immediate plan" if immediate else "plan"
     cached = net.cache.get(name)
     if cached is None or cached[0] != key:
