@@ -198,8 +198,7 @@ def train(
                 net, samples, epochs, name, opts, rates, options, target_loss, callback
             )
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
-    # (the scheduler checks the options)
-    run = Scheduler(net, samples, epochs=epochs, trace=trace, history="batch", **options)
+    run = _scheduler(net, samples, epochs, trace, options)
     history = History(options={**options, "epochs": epochs})
     while not run.finished:
         try:
@@ -213,6 +212,28 @@ def train(
     else:
         history.stopped = f"ran {epochs} epochs"
     return history
+
+
+def _scheduler(net: Network, samples: list, epochs: int, trace, options: dict) -> Scheduler:
+    """A scheduler at the start of training: the last call's again, if it fits, or a new one.
+
+    train() called epoch by epoch with the same data, options and trace would
+    build the same scheduler each time; it starts the last one over instead.
+    """
+    rate = options["rate"]
+    # (the kept scheduler holds the data and the trace: their ids name them)
+    same = (id(samples), id(trace), options["momentum"], options["batch_size"], options["reduce"],
+            options["update"], options["shuffle"])  # fmt: skip
+    kept = net.cache.get("reference run")
+    if kept is not None and kept[0] == same:
+        run = kept[1]
+        rates = check_options(rate, options["momentum"], options["batch_size"], options["reduce"],
+                              options["update"], epochs, len(samples))[0]  # fmt: skip
+        if run.again(epochs, rates):
+            return run
+    run = Scheduler(net, samples, epochs=epochs, trace=trace, history="batch", **options)
+    net.cache["reference run"] = (same, run)
+    return run
 
 
 def _train_engine(

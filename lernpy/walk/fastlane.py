@@ -62,6 +62,7 @@ class Layout:
         self.sample_runs = _runs(self.sample_ops)
         self.update_runs = _runs(self.update_ops)
         n_in, n_out = len(net.inputs), len(net.outputs)
+        self.inputs, self.outputs = n_in, n_out
         index = {id(link): i for i, link in enumerate(net.links)}
         inputs = {id(n): k for k, n in enumerate(net.inputs)}
         value: dict[int, tuple] = {}  # where a neuron's value is, in a sample's numbers
@@ -173,9 +174,9 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     if numbers is not None:  # what a walk works its other numbers out from: the gradients
         # and weights the epoch begins with (only when needed: a gradient left from
         # before, a frozen link's weight)
-        gradients = list(map(_gradient, net.links))
-        gradients = _pack(gradients) if any(gradients) else None
-        weights = _pack(list(map(_weight, net.links))) if plan.frozen else None
+        links = net.links
+        gradients = _pack(list(map(_gradient, links))) if any(map(_gradient, links)) else None
+        weights = _pack(list(map(_weight, links))) if plan.frozen else None
     done = _lane_epoch(run, plan, order, rate, numbers, first_batch)
     if done is NO_LANE:
         done = _object_epoch(run, plan, order, rate, numbers, first_batch)
@@ -196,7 +197,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         trace.add_walk(
             Walk(
                 e, order, run.batch_size, plan.segments, _pack(numbers), first_batch, run.data,
-                settings, len(net.inputs), len(net.outputs),
+                settings, plan.inputs, plan.outputs,
             )
         )  # fmt: skip
     if undo is None:
@@ -227,9 +228,18 @@ def restore(run: Scheduler, point: Unwalked) -> None:
 
 def _pack(numbers: list[float]) -> array:
     """Floats as an array of doubles (struct converts them at C speed, array item by item)."""
+    size = len(numbers)
+    packer = _PACKERS.get(size)
+    if packer is None:
+        if len(_PACKERS) > 64:
+            _PACKERS.clear()
+        packer = _PACKERS[size] = struct.Struct(f"{size}d").pack
     packed = array("d")
-    packed.frombytes(struct.pack(f"{len(numbers)}d", *numbers))
+    packed.frombytes(packer(*numbers))
     return packed
+
+
+_PACKERS: dict[int, object] = {}  # by count: an epoch's numbers are as many each time
 
 
 def _first_batch(run: Scheduler, plan: Layout, trace) -> int:

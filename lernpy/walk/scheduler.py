@@ -235,6 +235,29 @@ class Scheduler(Shows):
         size = min(self.batch_size, len(self.data) - start)
         return self._order[start + min(k, size - 1)]
 
+    def again(self, epochs: int, rates: list[float]) -> bool:
+        """Start over at epoch 0, for ``epochs`` epochs at these rates (checked).
+
+        What train() does with the scheduler of its last call (same network, data and
+        options): the state a new scheduler would have, without building one. False,
+        and nothing changed, when the network's topology or plan is not what it was.
+        """
+        net = self.net
+        if net.version != self._version or plan(net, self.update == "immediate")[0] is not (
+            self._sample_ops
+        ):
+            return False
+        net.settle()
+        self.epochs, self._rates = epochs, rates
+        self.losses, self.loss = [], math.nan
+        self._order = list(range(len(self.data)))
+        self._loss_sum, self._loss_count = 0.0, 0
+        self._undo = []
+        if self.trace is not None:
+            net.trace = self.trace
+        self._seek((0, 0, 0, 0))
+        return True
+
     def _epoch_start(self) -> bool:
         return (
             self._next is not None

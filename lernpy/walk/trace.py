@@ -52,7 +52,7 @@ class Segment:
     other fields are made of (``recipes``, see :class:`Walk`).
     """
 
-    __slots__ = ("about", "kinds", "phases", "recipes", "starts", "width")
+    __slots__ = ("about", "kinds", "phases", "recipes", "size", "starts", "width")
 
     def __init__(
         self, steps: Sequence[tuple[type[Step], object, str]], recipes: Sequence[tuple | None],
@@ -68,9 +68,10 @@ class Segment:
             self.starts.append(at)
             at += width(kind, inputs, outputs)
         self.width = at  # numbers per stretch
+        self.size = len(self.kinds)  # steps per stretch
 
     def __len__(self) -> int:
-        return len(self.kinds)
+        return self.size
 
 
 class Walk:
@@ -112,13 +113,13 @@ class Walk:
         # weights at the epoch's start (None: all gradients 0; no link frozen)
         self.rate, self.mean, self.gradients, self.weights = settings
         self.inputs, self.outputs = inputs, outputs
-        n = len(order)
+        n, S, U = len(order), self.sample.size, self.update.size
         self.batches = -(-n // batch_size)
-        self.span = batch_size * len(self.sample) + len(self.update)  # steps of a whole batch
+        self.span = batch_size * S + U  # steps of a whole batch
         begun = min(first_batch * batch_size, n)  # samples before the first batch kept
-        self.first = begun * len(self.sample) + first_batch * len(self.update)
+        self.first = begun * S + first_batch * U
         self.offset = begun * self.sample.width + first_batch * self.update.width
-        self.stop = n * len(self.sample) + self.batches * len(self.update) + len(self.end)
+        self.stop = n * S + self.batches * U + self.end.size
 
     def __len__(self) -> int:
         return self.stop - self.first
@@ -282,7 +283,7 @@ class Trace(Shows):
                 self.append(step)
             return
         self._blocks.append(walk)
-        self._grew(len(walk))
+        self._grew(walk.stop - walk.first)
 
     def _wanted(self, link: Link | None) -> bool:
         """Does a ``links`` trace keep the steps about this (link or neuron)?"""
