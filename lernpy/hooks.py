@@ -59,9 +59,13 @@ def scheduler(net: Network, data: object, **options: object) -> Scheduler:
 
 def train(net: Network, data: object, epochs: int, **options: object) -> History:
     """``Network.train``: :func:`lernpy.training.loop.train`."""
-    from lernpy.training.loop import train
+    global _train
+    if _train is None:  # (imported once: training epoch by epoch calls this often)
+        from lernpy.training.loop import train as _train
+    return _train(net, data, epochs=epochs, **options)  # type: ignore[arg-type]
 
-    return train(net, data, epochs=epochs, **options)  # type: ignore[arg-type]
+
+_train = None
 
 
 def gradcheck(net: Network, sample: object, **options: float) -> GradCheck:
