@@ -3,7 +3,9 @@
 Forward, a link delivers ``value = weight · source.value``. Backward, it learns
 ``sensitivity = ∂E/∂weight = target.sensitivity · source.value`` and sends
 ``blame = weight · target.sensitivity`` back to its source (with the weight as it
-was before any update). An update moves the weight against the gradient.
+was before any update). An update moves the weight against the gradient, by
+plain gradient descent or by an optimizer (:mod:`lernpy.optim`), whose numbers
+for this weight (velocity, moments, step count) the link keeps in ``state``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
     from lernpy.graph.neuron import Neuron
+    from lernpy.optim import Optimizer, State
     from lernpy.views.explain import Explanation
 
 
@@ -37,7 +40,7 @@ class Link(Shows):
         "sensitivity",
         "blame",
         "gradient",
-        "velocity",
+        "state",
         "frozen",
         "label",
     )
@@ -50,7 +53,7 @@ class Link(Shows):
         self.sensitivity = 0.0  # ∂E/∂weight for the current sample
         self.blame = 0.0  # weight · target.sensitivity, sent back to the source
         self.gradient = 0.0  # Σ sensitivity over the batch so far
-        self.velocity = 0.0  # the last weight change (momentum state)
+        self.state: State | None = None  # the optimizer's numbers for this weight (None: fresh)
         self.frozen = False
         self.label = label  # a textbook's name for this weight, such as "w5"
 
@@ -76,25 +79,43 @@ class Link(Shows):
             self.gradient += self.sensitivity
         return self.sensitivity
 
-    def update(self, rate: float, momentum: float = 0.0, divisor: float = 1.0) -> float:
-        """Move the weight: Δw = momentum · Δw_prev − rate · gradient / divisor; return it.
+    @property
+    def velocity(self) -> float:
+        """The momentum state: SGD's velocity b, or the last change Δw in the textbook form."""
+        return self.state.velocity if self.state is not None else 0.0
 
-        With momentum 0 this is exactly ``w − rate · ∂E/∂w``. The gradient is
-        reset for the next batch.
+    def update(
+        self,
+        rate: float,
+        divisor: float = 1.0,
+        optimizer: Optimizer | None = None,
+        norm: float | None = None,
+        reset: bool = True,
+    ) -> float:
+        """Move the weight with the batch's gradient ∂E/∂w = gradient / divisor; return it.
+
+        Without an optimizer this is exactly ``w − rate · ∂E/∂w``; with one, its
+        update from this link's state (``norm``: the global gradient norm, for
+        clipping). The gradient is then reset for the next batch (``reset=False``
+        is the classic mistake of forgetting to).
         """
         gradient = self.gradient / divisor
-        step = momentum * self.velocity - rate * gradient
-        self.weight = self.weight + step
-        self.velocity = step
-        self.gradient = 0.0
+        if optimizer is None:
+            self.weight = self.weight - rate * gradient
+        else:
+            move = optimizer.update(self.state, gradient, self.weight, rate, norm)
+            self.weight, self.state = move.weight, move.state
+        if reset:
+            self.gradient = 0.0
         return self.weight
 
     def __repr__(self) -> str:
         label = f" ({self.label})" if self.label else ""
         frozen = ", frozen" if self.frozen else ""
+        state = f", state={self.state!r}" if self.state is not None and not self.state.fresh else ""
         return (
             f"Link('{self.name}'{label}, weight={self.weight!r}, "
-            f"sensitivity={self.sensitivity!r}{frozen})"
+            f"sensitivity={self.sensitivity!r}{state}{frozen})"
         )
 
     def explain(self) -> Explanation:
@@ -107,4 +128,5 @@ class Link(Shows):
         yield "value", self.value
         yield "sensitivity", self.sensitivity
         yield "blame", self.blame
+        yield "state", self.state, None
         yield "frozen", self.frozen, False
