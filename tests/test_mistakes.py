@@ -1,4 +1,4 @@
-"""The classic mistakes, published numbers, gradcheck names them, views mark it."""
+"""The classic mistakes: their published numbers, gradcheck naming them, views marking them."""
 
 from __future__ import annotations
 

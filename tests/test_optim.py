@@ -16,7 +16,9 @@ Each must agree with lernpy's weights to 1e-12.
 
 from __future__ import annotations
 
+import doctest
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -489,3 +491,37 @@ def test_momentum_shorthand_with_an_optimizer_is_an_error():
 
 def test_global_norm_sums_squares_in_order():
     assert global_norm([3.0, 4.0]) == 5.0
+
+
+# -- the documentation -------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "optimizers.md"
+DOCUMENTED = [
+    SGD(0.1),
+    SGD(0.1, momentum=0.9),
+    SGD(0.1, momentum=0.9, dampening=0.1),
+    SGD(0.1, momentum=0.9, nesterov=True),
+    SGD(0.1, momentum=0.9, momentum_form="textbook"),
+    SGD(0.1, momentum=0.9, momentum_form="textbook", nesterov=True),
+    AdaGrad(lr_decay=0.1),
+    RMSProp(),
+    RMSProp(momentum=0.9, centered=True),
+    Adam(),
+    Adam(amsgrad=True),
+    AdamW(),
+    SGD(0.1, weight_decay=0.01, clip_norm=1.0, clip_value=0.5),
+]
+
+
+@pytest.mark.parametrize("optimizer", DOCUMENTED, ids=[o.describe() for o in DOCUMENTED])
+def test_the_documented_formulas_are_the_ones_explain_writes(optimizer):
+    """Every line an update writes out appears in docs/optimizers.md's table, as written."""
+    page = DOCS.read_text(encoding="utf-8")
+    for line in optimizer.formulas():
+        if line.text() != "g = ∂E/∂w":  # the gradient itself, named in the text
+            assert f"`{line.text()}`" in page, line.text()
+
+
+def test_the_optimizers_page_examples_run():
+    result = doctest.testfile(str(DOCS), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 5 and result.failed == 0

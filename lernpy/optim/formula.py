@@ -73,7 +73,8 @@ def plain(tokens: tuple) -> str:
         if isinstance(t, Sqrt):
             s = "√" + (plain(t.inner) if len(t.inner) == 1 else f"({plain(t.inner)})")
         elif isinstance(t, Pow):
-            s = f"{plain((t.base,))}^{plain((t.exponent,))}"
+            exponent = plain((t.exponent,))
+            s = plain((t.base,)) + ("²" if exponent == "2" else f"^{exponent}")
         elif isinstance(t, Var):
             s = t.name
         else:
