@@ -308,3 +308,17 @@ def test_step_command_steps_a_saved_network(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("s\n"))
     assert main(["step", "xor", "--data", "and"]) == 0
     assert "targets 0" in capsys.readouterr().out
+
+
+def test_the_stepper_marks_a_deliberate_mistake_and_names_the_optimizer():
+    """--update sequential marks every update line; --optimizer shows in the info screen."""
+    screens = run_stepper(["p", "p", "p", "p", "i"], "mazur", "--update", "sequential")
+    backward = screens["p #3"]  # the sequential updates happen in the backward pass
+    assert backward.count("updates:") == 8
+    assert backward.count("deliberate mistake (update='sequential')") == 8
+    assert "mistake" in screens["i"] and "update='sequential'" in screens["i"]
+    screens = run_stepper(
+        ["p", "p", "p", "p", "x w5"], "mazur", "--optimizer", "adam", "--rate", "0.01"
+    )
+    assert "m̂ = m / (1 − β₁^t)" in screens["x w5"]
+    assert "= 0.4 − 0.01 × 0.082167041 / 0.082167051 = 0.390000001" in screens["x w5"]

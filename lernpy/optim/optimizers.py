@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import ClassVar, NamedTuple
 
 from lernpy.errors import BadValueError, LernpyError, UnknownNameError
@@ -723,7 +723,8 @@ def choose(
     shorthand for ``SGD(rate, momentum)``.
 
     A ``rate`` given with an optimizer is the rate of this call (what a schedule
-    passes); without one the optimizer's own rate is used.
+    passes): the optimizer returned is a copy with that rate. Without one the
+    optimizer's own rate is used.
 
     >>> choose(None, 0.1, 0.9)[0].describe()
     'SGD(rate=0.1, momentum=0.9)'
@@ -742,7 +743,9 @@ def choose(
             "to the optimizer"
         )
     chosen = optimizer(spec)
-    return chosen, chosen.rate if rate is None else rate
+    if rate is not None and rate != chosen.rate:  # this call's rate, as the optimizer's own
+        chosen = replace(chosen, rate=_rate(rate))
+    return chosen, chosen.rate
 
 
 def _rate(rate: object) -> float:
