@@ -451,15 +451,23 @@ def test_another_optimizer_starts_from_a_fresh_state():
     assert move.state == State("sgd", velocity=2.0) and move.weight == pytest.approx(0.8)
 
 
+EVERY = [c[1] for c in CASES] + [
+    SGD(0.5, momentum=0.9, momentum_form="textbook"),
+    SGD(0.5, momentum=0.9, momentum_form="textbook", nesterov=True),
+    SGD(0.5, weight_decay=0.1),
+]
+
+
 @given(
     g=st.floats(-5, 5, allow_nan=False),
     w=st.floats(-5, 5, allow_nan=False),
-    which=st.sampled_from(range(len(CASES))),
+    which=st.sampled_from(range(len(EVERY))),
 )
-@settings(max_examples=60)
+@settings(max_examples=80)
 def test_shown_lines_end_in_the_move_they_explain(g, w, which):
-    """The formula lines ``show=True`` writes end in the same new weight, bit for bit."""
-    opt = CASES[which][1]
+    """The lines ``show=True`` writes end in the same new weight and state, bit for bit
+    (SGD's short cut for training and the written-out rule are one arithmetic)."""
+    opt = EVERY[which]
     first = opt.update(FRESH, 0.7, 0.2, norm=0.7)
     plain = opt.update(first.state, g, w, norm=abs(g) + 0.1)
     shown = opt.update(first.state, g, w, norm=abs(g) + 0.1, show=True)
@@ -525,3 +533,18 @@ def test_the_documented_formulas_are_the_ones_explain_writes(optimizer):
 def test_the_optimizers_page_examples_run():
     result = doctest.testfile(str(DOCS), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 5 and result.failed == 0
+
+
+def test_fit_hands_each_scheduled_rate_to_the_optimizer():
+    """fit(rate=step schedule, optimizer=Adam): the same weights as train() at each epoch's rate."""
+    from lernpy import fit
+    from lernpy.training.schedules import step
+
+    a, b = network(), network()
+    log = fit(a, XOR, epochs=3, rate=step(0.1, factor=0.5, every=1), optimizer=Adam(),
+              shuffle=False, progress=False)  # fmt: skip
+    assert [r.rate for r in log.epochs] == [0.1, 0.05, 0.025]
+    for rate in (0.1, 0.05, 0.025):
+        b.train(XOR, epochs=1, optimizer=Adam(), rate=rate, shuffle=False)
+    assert a.weights() == b.weights()
+    assert log.options["settings"]["name"] == "adam"

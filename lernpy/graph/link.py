@@ -103,8 +103,7 @@ class Link(Shows):
         if optimizer is None:
             self.weight = self.weight - rate * gradient
         else:
-            move = optimizer.update(self.state, gradient, self.weight, rate, norm)
-            self.weight, self.state = move.weight, move.state
+            self.weight, self.state = optimizer.apply(self.state, gradient, self.weight, rate, norm)
         if reset:
             self.gradient = 0.0
         return self.weight

@@ -129,6 +129,8 @@ class Writer:
         self.values[lhs] = value
 
 
+SILENT = Writer(show=False)  # training's writer: writes nothing, costs one call per line
+
 # The symbols every optimizer's formulas use.
 DEDW = Var("∂E/∂w", r"\frac{\partial E}{\partial w}")
 G = Var("g", "g")

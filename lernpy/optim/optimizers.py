@@ -49,6 +49,7 @@ from lernpy.optim.formula import (
     NORM,
     RATE,
     RATE_T,
+    SILENT,
     SQ,
     SQ_PREV,
     SUM,
@@ -80,12 +81,13 @@ NORM_EPS = 1e-6
 
 
 class Move(NamedTuple):
-    """What one update does: the new weight, the step (new − old), the new state, and,
-    when asked for, each line of the formula with its numbers."""
+    """What one update does: the new weight, the step (new − old), the new state (the
+    state given, None included, when the rule keeps none), and, when asked for, each
+    line of the formula with its numbers."""
 
     weight: float
     step: float
-    state: State
+    state: State | None
     lines: tuple[Line, ...] = ()
 
 
@@ -199,8 +201,8 @@ class Optimizer:
         gradient's own size); ``show`` returns each line of the formula with its numbers.
         """
         rate = self.rate if rate is None else rate
-        state = self.start(state)
-        out = Writer(show)
+        given, state = state, self.start(state)
+        out = Writer(show) if show else SILENT
         out.given(DEDW, gradient)
         out.given(W, weight)
         out.given(RATE, rate)
@@ -258,10 +260,24 @@ class Optimizer:
                 given={LAMBDA: self.weight_decay},
             )
         new, after = self.rule(state, g, w, rate, out)
+        if after is None:  # the rule keeps no state: the weight's own is left alone
+            after = given
         return Move(new, new - weight, after, tuple(out.lines))
 
+    def apply(
+        self,
+        state: State | None,
+        gradient: float,
+        weight: float,
+        rate: float | None = None,
+        norm: float | None = None,
+    ) -> tuple[float, State | None]:
+        """:meth:`update` as training's loop wants it: just (the new weight, the new state)."""
+        move = self.update(state, gradient, weight, rate, norm)
+        return move.weight, move.state
+
     def rule(self, state: State, g: float, w: float, rate: float, out: Writer) -> tuple:
-        """The optimizer's own rule: (new weight, new state) from the gradient g."""
+        """The optimizer's own rule: (new weight, new state, or None to leave it) from g."""
         raise NotImplementedError
 
     def formulas(self) -> tuple[Line, ...]:
@@ -328,6 +344,9 @@ class SGD(Optimizer):
             raise LernpyError(
                 "SGD: nesterov=True needs a momentum > 0 and dampening 0 (as in PyTorch)"
             )
+        # the short cut of apply(), decided once (training calls apply() per weight per batch)
+        short = not (self.weight_decay or self.clips or self.nesterov or self.dampening)
+        object.__setattr__(self, "_short", short)
         if self.dampening and self.momentum_form == "textbook":
             raise LernpyError(
                 "SGD: dampening belongs to the pytorch form (momentum_form='pytorch')"
@@ -344,12 +363,55 @@ class SGD(Optimizer):
     def plain(self) -> bool:
         return self.momentum == 0.0 and not self.weight_decay and not self.clips
 
+    def apply(
+        self,
+        state: State | None,
+        gradient: float,
+        weight: float,
+        rate: float | None = None,
+        norm: float | None = None,
+    ) -> tuple[float, State | None]:
+        """As :meth:`Optimizer.apply`; momentum without decay or clipping takes a short cut.
+
+        Training's hot loop: the same arithmetic as :meth:`rule`, without writing it
+        out (``tests/test_optim.py`` holds the two equal, bit for bit).
+        """
+        if not self._short:  # type: ignore[attr-defined]
+            return super().apply(state, gradient, weight, rate, norm)
+        rate = self.rate if rate is None else rate
+        mu = self.momentum
+        if mu == 0.0:
+            return weight - rate * gradient, state
+        textbook = self.momentum_form == "textbook"
+        kind = "sgd-textbook" if textbook else "sgd"
+        fresh = state is None or state.kind != kind
+        if textbook:
+            change = mu * (0.0 if fresh else state.velocity) - rate * gradient  # type: ignore[union-attr]
+            return weight + change, State(kind, 0, change)
+        b = gradient if fresh else mu * state.velocity + (1.0 - 0.0) * gradient  # type: ignore[union-attr]
+        return weight - rate * b, State(kind, 0, b)
+
+    def update(
+        self,
+        state: State | None,
+        gradient: float,
+        weight: float,
+        rate: float | None = None,
+        norm: float | None = None,
+        show: bool = False,
+    ) -> Move:
+        """As :meth:`Optimizer.update` (by :meth:`apply`'s short cut when nothing is shown)."""
+        if show or not self._short:  # type: ignore[attr-defined]
+            return super().update(state, gradient, weight, rate, norm, show)
+        new, after = self.apply(state, gradient, weight, rate, norm)
+        return Move(new, new - weight, after)
+
     def rule(self, state: State, g: float, w: float, rate: float, out: Writer) -> tuple:
         mu = self.momentum
         if mu == 0.0:  # no momentum, no state (PyTorch keeps no buffer)
             new = w - rate * g
             out.line(W, (W, "−", RATE, "·", G), new)
-            return new, state
+            return new, None
         out.given(MU, mu)
         if self.momentum_form == "textbook":
             out.given(DW_PREV, state.velocity)

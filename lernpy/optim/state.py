@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 # The numbers each kind of state uses, in the order tables and files show them.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -39,9 +39,10 @@ MEANING: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """One weight's optimizer numbers; unused ones stay 0.
+
+    A named tuple: immutable, and cheap to make once per update in training's loop.
 
     - ``t``: how many updates this state has seen (Adam's bias correction, AdaGrad's decay)
     - ``velocity``: SGD's momentum buffer b (PyTorch's form) or last change Δw
@@ -75,7 +76,8 @@ class State:
         return {"kind": self.kind, **self.numbers()}
 
     def all(self) -> dict[str, object]:
-        return asdict(self)
+        """Every field by name."""
+        return self._asdict()
 
     def __repr__(self) -> str:
         if self.fresh:
