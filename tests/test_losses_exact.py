@@ -8,6 +8,7 @@ import math
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_scheduler import numeric_gradient
 
 from lernpy import Network, examples
 from lernpy.graph.losses import LOSSES
@@ -69,16 +70,6 @@ def test_bce_mean_agrees_with_torch():
     assert net.loss(x, t) == pytest.approx(float(want), rel=1e-12)
 
 
-def central(net: Network, sample: tuple, link, eps: float = 1e-6) -> float:
-    w = link.weight
-    link.weight = w + eps
-    plus = net.loss(*sample)
-    link.weight = w - eps
-    minus = net.loss(*sample)
-    link.weight = w
-    return (plus - minus) / (2 * eps)
-
-
 @settings(max_examples=40)
 @given(
     seed=st.integers(0, 10_000),
@@ -97,7 +88,7 @@ def test_softmax_cross_entropy_gradient_is_exact_for_any_targets(seed, outputs, 
     assume(all(abs(n.net) < 20 for n in net.neurons if not n.is_source))
     net.scheduler(sample, rate=0.0, trace=None).run(until="update")
     for link in net.links:
-        numeric = central(net, sample, link)
+        numeric = numeric_gradient(net, sample, link)
         assert link.sensitivity == pytest.approx(numeric, rel=1e-5, abs=1e-8), link.name
     net.scheduler(sample, rate=0.0, trace=None).run(until="update")
     assert net.gradcheck(sample).ok

@@ -135,7 +135,6 @@ SILENT = Writer(show=False)  # training's writer: writes nothing, costs one call
 DEDW = Var("∂E/∂w", r"\frac{\partial E}{\partial w}")
 G = Var("g", "g")
 W = Var("w", "w")
-W0 = Var("w_prev", r"w_{t-1}")
 RATE = Var("rate", r"\mathrm{rate}")
 LAMBDA = Var("λ", r"\lambda")
 NORM = Var("‖g‖", r"\lVert g \rVert")
