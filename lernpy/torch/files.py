@@ -31,7 +31,7 @@ import io
 import os
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
@@ -101,19 +101,23 @@ def save(
     obj: Network | nn.Module,
     path: str | os.PathLike[str],
     optimizer: torch.optim.Optimizer | None = None,
+    *,
+    names: str | Sequence[Sequence[str]] | None = None,
+    loss: str | None = None,
 ) -> str:
     """Write a network, or a module :func:`from_torch` reads, as a ``.pt`` file; return the path.
 
-    With ``optimizer`` (a ``torch.optim.SGD`` over ``obj``), its momentum
+    For a plain ``nn.Sequential``, ``names`` and ``loss`` are :func:`from_torch`'s.
+    With ``optimizer`` (a ``torch.optim.SGD`` over the module), its momentum
     buffers are kept too. The file is written atomically.
     """
     target = os.fspath(path)
     if isinstance(obj, Network):
+        if optimizer is not None or names is not None or loss is not None:
+            raise TorchError("optimizer, names and loss are for a module: a network has its own")
         net = obj
-        if optimizer is not None:
-            raise TorchError("an optimizer belongs to a module: save(module, path, optimizer)")
     elif isinstance(obj, nn.Module):
-        net = from_torch(obj)
+        net = from_torch(obj, names=names, loss=loss)
         if optimizer is not None:
             optimizer_from_torch(optimizer, obj, net)
     else:

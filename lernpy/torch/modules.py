@@ -36,6 +36,7 @@ Sequential(
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -438,7 +439,7 @@ def link_weights(module: nn.Module, where: dict[str, Place]) -> dict[str, float]
         value = arrays[name]
         for i in index:
             value = value[i]
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise TorchError(
                 f"link {link}: {name}{list(index)} is {value}: expected a finite number"
             )
