@@ -9,6 +9,7 @@ The layers, lowest first (docs/architecture.md draws them):
     training  training/ (train, schedules, fit)
     data      data/ (data sets, CSV, preprocessing, the network file, examples)
     views     views/ (explain, tables, html, rich renderers), pictures/
+    course    exercises/ (problems from a seed, sheets and keys, the checker, the auditor)
     cli       cli/
 
 A module may import from its own layer and the layers below. The one way up is
@@ -36,6 +37,7 @@ LAYERS = [
     ("training", ["lernpy.training"]),
     ("data", ["lernpy.data"]),
     ("views", ["lernpy.views", "lernpy.pictures"]),
+    ("course", ["lernpy.exercises"]),
     ("cli", ["lernpy.cli"]),
 ]
 TOP = {"lernpy", "lernpy.__main__"}  # the public face: re-exports every layer
