@@ -22,11 +22,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lernpy.errors import BadValueError
-from lernpy.exercises.calc import Deviation, Work
+from lernpy.exercises.calc import Deviation, Work, order
 from lernpy.exercises.mistakes import RoundedEarly, Slip, slips
+from lernpy.exercises.spec import Spec
 from lernpy.hooks import Shows
 from lernpy.views.formulas import num
 
@@ -45,7 +47,9 @@ class Given:
 
     @property
     def tolerance(self) -> float:
-        """Half a unit in the last place the student wrote."""
+        """Half a unit in the last place the student wrote (a whole number is exact)."""
+        if not self.places:
+            return 1e-12 * max(1.0, abs(self.value))
         return 0.5 * 10.0**-self.places
 
 
@@ -62,7 +66,8 @@ def given(answer: float | str) -> Given:
         raise BadValueError(f"answer {answer!r}: expected a finite number")
     exponent = d.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) else 0
-    figures = len(d.as_tuple().digits) if d else 1
+    # a whole number (1, 0) is exact: as many figures as anyone asks for
+    figures = len(d.as_tuple().digits) if places > 0 else 99
     text = text if isinstance(answer, str) else num(float(d)) if places > 9 else text
     return Given(float(d), text, places, figures)
 
@@ -145,15 +150,20 @@ def _right_clause(d: Deviation) -> str:
     return f"{d.factor} = {num(d.right)}"
 
 
-def _candidates(problem: Problem) -> list[tuple[Slip, Work]]:
+def _candidates(problem: Problem) -> tuple[tuple[Slip, Work], ...]:
+    return _worked(problem.spec)
+
+
+@lru_cache(maxsize=64)
+def _worked(spec: Spec) -> tuple[tuple[Slip, Work], ...]:
     """Every slip worked through the exercise (rounding only from the first value on)."""
-    first = problem.work.order[0]
+    first = order(spec)[0]
     found = []
-    for slip in slips(problem.spec):
+    for slip in slips(spec):
         if isinstance(slip, RoundedEarly) and slip.where != first:
             continue
-        found.append((slip, Work(problem.spec, slip)))
-    return found
+        found.append((slip, Work(spec, slip)))
+    return tuple(found)
 
 
 def relevant(work: Work, name: str) -> Deviation:
@@ -198,7 +208,12 @@ def _number(problem: Problem, name: str, a: Given) -> Verdict:
     if close(a.value, x, tol):
         return Verdict(name, [a], True, x)
     short = a.figures < problem.figures
-    if short and (close(a.value, x, a.tolerance) or _cut(a, x)):
+    exact = [
+        (slip, work)
+        for slip, work in _candidates(problem)
+        if work.deviations and close(a.value, value_of(work, slip, name), 1e-12 * abs(a.value))
+    ]
+    if short and not exact and (close(a.value, x, a.tolerance) or _cut(a, x)):
         return Verdict(
             name,
             [a],
@@ -216,9 +231,11 @@ def _number(problem: Problem, name: str, a: Given) -> Verdict:
             local = (
                 0 if d.factor == name else 1 if d.factor in dict(work.chains.get(name, [])) else 2
             )
-            matches.append((local, slip.where == "", abs(a.value - got), slip, work))
-    # the slip nearest the answer's own factors first, then one at a place before one everywhere
-    matches.sort(key=lambda m: m[:3])
+            hit = (slip, work) not in exact
+            matches.append((hit, local, slip.where == "", abs(a.value - got), slip, work))
+    # a slip that gives the very number first, then the one nearest the answer's own factors,
+    # then one at a place before one everywhere
+    matches.sort(key=lambda m: m[:4])
     diagnoses = []
     seen = set()
     for *_, slip, work in matches:
@@ -230,7 +247,7 @@ def _number(problem: Problem, name: str, a: Given) -> Verdict:
                     slip, relevant(work, name).factor, a, value_of(work, slip, name), message, x
                 )
             )
-    if short and len({round(d.would_get, 15) for d in diagnoses}) > 1:
+    if short and not exact and len({round(d.would_get, 15) for d in diagnoses}) > 1:
         message = (
             f"{name}: you wrote {a.text}, {a.figures} significant figure{'s' * (a.figures > 1)}: "
             f"too few to tell which mistake it is; {name} = {_figures(x, problem.figures)} "
