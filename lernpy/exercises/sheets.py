@@ -130,8 +130,8 @@ def _loss_explanation(problem: Problem) -> Explanation:
         for o, t in zip(spec.outputs, spec.target)
     ]
     if spec.loss in ("half_sse", "mse"):
-        sym: list = ["½", "["] if spec.loss == "half_sse" else ["("]
-        nums: list = ["½", "["] if spec.loss == "half_sse" else ["("]
+        sym: list = ["½["] if spec.loss == "half_sse" else ["("]
+        nums: list = ["½["] if spec.loss == "half_sse" else ["("]
         for k, (o, t, v, tv) in enumerate(outs):
             if k:
                 sym.append("+")

@@ -122,6 +122,9 @@ _LATEX_OPS = {
     "(": r"\left(",
     ")": r"\right)",
     ")²": r"\right)^2",
+    "²": "^2",
+    "½[": r"\tfrac{1}{2}\left[",
+    "]": r"\right]",
 }
 
 
@@ -179,7 +182,7 @@ def _text(tokens: Sequence[Token]) -> str:
     out = ""
     for t in tokens:
         s = t if isinstance(t, str) else t.text()
-        if out and not (s.startswith(")") or out.endswith("(")):
+        if out and not (s.startswith((")", "]", "²")) or out.endswith(("(", "["))):
             out += " "
         out += s
     return out
