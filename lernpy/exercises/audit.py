@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from lernpy.errors import BadValueError, LernpyError
 from lernpy.exercises.calc import Work
 from lernpy.exercises.check import Given, close, given
-from lernpy.exercises.mistakes import SLIPS, Slip, slips
+from lernpy.exercises.mistakes import SLIPS, RoundedEarly, Slip, slips
 from lernpy.hooks import Shows
 from lernpy.views.formulas import num
 
@@ -120,7 +120,10 @@ def audit(problem: Problem, table: Mapping[str, float | str] | str) -> Audit:
     best: tuple[int, Slip, str | None] | None = None
     rank = {cls: k for k, cls in enumerate(SLIPS)}
     names = list(published)
+    first = order.index(report.first)
     for slip in slips(problem.spec):
+        if isinstance(slip, RoundedEarly) and order.index(slip.where) > first:
+            continue  # rounding that starts after the first disagreement cannot explain it
         work = Work(problem.spec, slip)
         stop = _agree(published, work.values)
         if stop is None:

@@ -110,9 +110,9 @@ class Work:
         self.out: dict[str, float] = {}  # every neuron's value, as used further
         self.net: dict[str, float] = {}
         self.delta: dict[str, float] = {}  # ∂E/∂net
-        self.grad: dict[Weight, float] = {}
-        self.x: dict[Weight, float] = {}  # ∂net/∂w of each weight: its source's value
-        self._new: dict[Weight, float] = {}
+        self.grad: dict[str, float] = {}  # by link name
+        self.x: dict[str, float] = {}  # ∂net/∂w of each weight: its source's value
+        self._new: dict[str, float] = {}
         self._forward()
         self._loss()
         self._backward()
@@ -167,13 +167,13 @@ class Work:
 
     def source_value(self, w: Weight) -> float:
         """∂net_target/∂w: the source's value (1 for a bias neuron), worked out once."""
-        if w in self.x:
-            return self.x[w]
+        if w.link in self.x:
+            return self.x[w.link]
         right = self.out[w.source]
         used = self.slip.source_value(self, w, right)
         rule = f"out_{w.source}"
-        self.x[w] = self.factor(f"∂net_{w.target}/∂{w.name}", right, used, rule)
-        return self.x[w]
+        self.x[w.link] = self.factor(f"∂net_{w.target}/∂{w.name}", right, used, rule)
+        return self.x[w.link]
 
     # -- loss --------------------------------------------------------------------
 
@@ -247,7 +247,7 @@ class Work:
             x = self.source_value(w)
             name = f"∂E/∂{w.name}"
             g = self.put(name, self.delta[n] * x)
-            self.grad[w] = g
+            self.grad[w.link] = g
             bottom = f"∂net_{n}/∂{w.name}"
             if self.spec.fused and n in self.spec.outputs:
                 self.chains[name] = [(f"∂E/∂net_{n}", self.delta[n]), (bottom, x)]
@@ -262,15 +262,10 @@ class Work:
 
     def new_weight(self, w: Weight) -> float:
         """w − rate · ∂E/∂w (the slip may change how), computed once per weight."""
-        if w not in self._new:
-            right = w.value - self.spec.rate * self.grad[w]
-            self._new[w] = self.slip.new_weight(self, w, right)
-            if self._new[w] != right:
-                self.deviate(
-                    f"new {w.name}",
-                    self._new[w],
-                    right,
-                    self.slip.why(self, f"new {w.name}", self._new[w], right),
-                    f"{w.name} − rate·∂E/∂{w.name}",
-                )
-        return self._new[w]
+        if w.link not in self._new:
+            right = w.value - self.spec.rate * self.grad[w.link]
+            new = self._new[w.link] = self.slip.new_weight(self, w, right)
+            if new != right:
+                why = self.slip.why(self, f"new {w.name}", new, right)
+                self.deviate(f"new {w.name}", new, right, why, f"{w.name} − rate·∂E/∂{w.name}")
+        return self._new[w.link]

@@ -254,7 +254,7 @@ class _Rate(Slip):
     def new_weight(self, work: Work, w: Weight, right: float) -> float:
         if not self.at(w.name):
             return right
-        return w.value - self._rate(work.spec.rate) * work.grad[w]
+        return w.value - self._rate(work.spec.rate) * work.grad[w.link]
 
 
 class RateTwice(_Rate):

@@ -170,7 +170,9 @@ def draw(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise BadValueError(f"seed is {seed!r}: expected a whole number")
     rng = random.Random(seed)
-    sizes = parse_shape(shape) if shape is not None else rng.choice(SHAPES)
+    wide = output == "softmax" or loss == "cross_entropy"  # softmax needs two outputs
+    fitting = [s for s in SHAPES if s[2] > 1 or not wide]
+    sizes = parse_shape(shape) if shape is not None else rng.choice(fitting)
     n_in, n_hidden, n_out = sizes
     if activation is None and output is None and loss is None:
         styles = [s for s in STYLES if s[1] != "softmax" or n_out > 1]
