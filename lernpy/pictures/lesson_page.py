@@ -174,7 +174,7 @@ function buildExercise() {
       if (!wrong) {
         q.done = true;
         input.disabled = true;
-        show(limit());
+        show(q.frame);  // the step that shows the number just typed
       }
     };
     div.querySelector("button").addEventListener("click", go);
