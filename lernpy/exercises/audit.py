@@ -54,6 +54,8 @@ class Audit(Shows):
     def text(self) -> str:
         n = len(self.published)
         if self.first is None:
+            if n == 1:
+                return "the published number agrees with lernpy's calculation"
             return f"every one of the {n} published numbers agrees with lernpy's calculation"
         right = self.problem.work.values[self.first]
         wrote = self.published[self.first].text
