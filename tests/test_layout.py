@@ -9,6 +9,7 @@ The layers, lowest first (docs/architecture.md draws them):
     training  training/ (train, schedules, fit)
     data      data/ (data sets, CSV, preprocessing, the network file, examples)
     views     views/ (explain, tables, html, rich renderers), pictures/
+    course    exercises/ (problems from a seed, sheets and keys, the checker, the auditor)
     bridge    torch/ (lernpy.torch: to and from PyTorch, an optional extra)
     cli       cli/
 
@@ -38,6 +39,7 @@ LAYERS = [
     ("training", ["lernpy.training"]),
     ("data", ["lernpy.data"]),
     ("views", ["lernpy.views", "lernpy.pictures"]),
+    ("course", ["lernpy.exercises"]),
     ("bridge", ["lernpy.torch"]),
     ("cli", ["lernpy.cli"]),
 ]
