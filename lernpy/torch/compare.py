@@ -4,11 +4,11 @@
 side, link by link, as a table like lernpy's others. It checks two things:
 
 - the **weights**: does the module hold the network's weights? A link whose
-  weight differs is named ("weight").
+  weight differs is named (verdict "weight: PyTorch 0.41").
 - the **gradients**, at the module's weights (lernpy runs on a copy of the
   network holding them): does autograd's ``.grad`` equal lernpy's ∂E/∂w, the
   target's sensitivity times the source's value? A link whose gradient differs
-  is named ("∂E/∂w"): the module computes another function there (another
+  is named (verdict "∂E/∂w"): the module computes another function there (another
   activation, another loss, a layer that bends the gradient).
 
 So a weight copied wrongly into a PyTorch model is named by itself, and a wrong
