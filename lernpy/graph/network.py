@@ -620,7 +620,7 @@ class Network(Shows):
         """The "links" table (every factor of ∂E/∂w), "neurons" or "summary"; it shows itself."""
         return hooks.table(self, what, layer=layer, links=links)
 
-    def gradcheck(self, sample: object, **options: float) -> GradCheck:
+    def gradcheck(self, sample: object, **options: object) -> GradCheck:
         """Backprop's ∂E/∂w against a central finite difference for every link."""
         return hooks.gradcheck(self, sample, **options)
 
