@@ -158,7 +158,7 @@ def train_torch(net: Network, data, epochs, rate, momentum, batch_size, shuffle,
     from lernpy.torch import optimizer_to_torch, to_torch, torch_loss
 
     model = to_torch(net)
-    sgd = optimizer_to_torch(net, model, rate, momentum)
+    sgd = optimizer_to_torch(net, model, rate=rate, momentum=momentum)
     loss_fn = torch_loss(net, reduce)
     rng = random.Random()
     rng.setstate(net.rng.getstate())  # lernpy shuffles with the network's own generator
