@@ -31,8 +31,8 @@ from lernpy.torch import (  # noqa: E402
     save,
     to_torch,
     torch_counterpart,
-    torch_loss,
 )
+from tests.torchcases import optimizers, torch_epochs  # noqa: E402
 
 F64 = torch.float64
 K = 3  # epochs on each side; two batches an epoch: six updates
@@ -43,26 +43,7 @@ DATA = [
     ((-0.3, -0.8), (0.7, 0.2)),
 ]
 
-# every optimizer both sides have, with the options torch.optim shares
-BOTH = [
-    SGD(0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
-    SGD(0.1, momentum=0.9, dampening=0.3, weight_decay=0.02),
-    AdaGrad(0.1, lr_decay=0.05, initial_accumulator_value=0.1, weight_decay=0.01),
-    RMSProp(0.01),
-    RMSProp(0.01, momentum=0.9),
-    RMSProp(0.01, centered=True),
-    RMSProp(0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.01),
-    Adam(0.02),
-    Adam(0.02, amsgrad=True, weight_decay=0.01),
-    AdamW(0.02),
-    AdamW(0.02, betas=(0.8, 0.99), amsgrad=True),
-]
-# lernpy's own conventions that convert exactly (the textbook form at a constant rate)
-CONVERTED = [
-    SGD(0.1, momentum=0.8, momentum_form="textbook"),
-    SGD(0.1, momentum=0.8, nesterov=True, momentum_form="textbook"),
-    Adam(0.02, first_step=2),
-]
+BOTH, CONVERTED = optimizers()
 
 
 def networks() -> list[Network]:
@@ -79,14 +60,7 @@ def lernpy_train(net: Network, optimizer, epochs: int = K) -> None:
 
 def torch_train(net: Network, model, optimizer, epochs: int = K) -> None:
     """What lernpy_train does, with torch.optim: the same batches, the mean loss."""
-    loss_fn = torch_loss(net)
-    xs = torch.tensor([x for x, _ in DATA], dtype=F64)
-    ts = torch.tensor([t for _, t in DATA], dtype=F64)
-    for _ in range(epochs):
-        for start in (0, 2):
-            optimizer.zero_grad()
-            loss_fn(model(xs[start : start + 2]), ts[start : start + 2]).backward()
-            optimizer.step()
+    torch_epochs(net, model, optimizer, DATA, epochs, 2)
 
 
 def worst(a: Network, b: Network) -> float:
