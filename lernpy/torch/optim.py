@@ -75,6 +75,14 @@ ENTRIES = {
 }
 ENTRIES["AdamW"] = ENTRIES["Adam"]
 KIND = {"SGD": "sgd", "Adagrad": "adagrad", "RMSprop": "rmsprop", "Adam": "adam", "AdamW": "adam"}
+# each torch.optim class's lernpy counterpart and the options they share by name (lr is the rate)
+OPTIONS: dict[str, tuple[type[Optimizer], tuple[str, ...]]] = {
+    "SGD": (SGD, ("momentum", "dampening", "nesterov", "weight_decay")),
+    "Adagrad": (AdaGrad, ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")),
+    "RMSprop": (RMSProp, ("alpha", "eps", "weight_decay", "momentum", "centered")),
+    "Adam": (Adam, ("betas", "eps", "weight_decay", "amsgrad")),
+    "AdamW": (AdamW, ("betas", "eps", "weight_decay", "amsgrad")),
+}
 
 
 # -- the optimizers: lernpy's ↔ torch.optim's ------------------------------------------
@@ -115,32 +123,14 @@ def torch_counterpart(optimizer: Optimizer) -> tuple[str, dict[str, object]]:
             f"{who}: decay='decoupled' shrinks the weight before the step; torch.optim."
             f"{_torch_name(optimizer)}'s weight_decay adds λ·w to the gradient (decay='coupled')"
         )
-    o = optimizer
-    common = {"lr": o.rate}
-    if isinstance(o, SGD):
-        options = {"momentum": o.momentum, "dampening": o.dampening, "nesterov": o.nesterov}
-        return "SGD", {**common, **options, "weight_decay": o.weight_decay}
-    if isinstance(o, AdaGrad):
-        return "Adagrad", {
-            **common,
-            "lr_decay": o.lr_decay,
-            "weight_decay": o.weight_decay,
-            "initial_accumulator_value": o.initial_accumulator_value,
-            "eps": o.eps,
-        }
-    if isinstance(o, RMSProp):
-        return "RMSprop", {
-            **common,
-            "alpha": o.alpha,
-            "eps": o.eps,
-            "weight_decay": o.weight_decay,
-            "momentum": o.momentum,
-            "centered": o.centered,
-        }
-    if isinstance(o, Adam):
-        options = {"betas": tuple(o.betas), "eps": o.eps, "weight_decay": o.weight_decay}
-        return ("AdamW" if decoupled else "Adam"), {**common, **options, "amsgrad": o.amsgrad}
-    raise TorchError(f"{who} has no torch.optim counterpart")  # pragma: no cover
+    if isinstance(optimizer, Adam):
+        name = "AdamW" if decoupled else "Adam"
+    else:
+        name = _torch_name(optimizer)
+    options = {key: getattr(optimizer, key) for key in OPTIONS[name][1]}
+    if "betas" in options:
+        options["betas"] = tuple(options["betas"])  # type: ignore[arg-type]
+    return name, {"lr": optimizer.rate, **options}
 
 
 def _torch_name(optimizer: Optimizer) -> str:
@@ -167,37 +157,14 @@ def lernpy_counterpart(optimizer: torch.optim.Optimizer) -> Optimizer:
     o = _group_options(optimizer)
     if o.get("maximize"):
         raise TorchError(f"torch.optim.{kind} has maximize=True: lernpy descends the loss")
+    cls, names = OPTIONS[kind]
+    options = {key: o[key] for key in names}
+    if "betas" in options:
+        options["betas"] = tuple(options["betas"])  # type: ignore[arg-type]
+    if kind == "Adam" and o.get("decoupled_weight_decay"):
+        options["decay"] = "decoupled"
     try:
-        if kind == "SGD":
-            return SGD(
-                rate=o["lr"],
-                momentum=o["momentum"],
-                dampening=o["dampening"],
-                nesterov=o["nesterov"],
-                weight_decay=o["weight_decay"],
-            )
-        if kind == "Adagrad":
-            return AdaGrad(
-                rate=o["lr"],
-                lr_decay=o["lr_decay"],
-                initial_accumulator_value=o["initial_accumulator_value"],
-                eps=o["eps"],
-                weight_decay=o["weight_decay"],
-            )
-        if kind == "RMSprop":
-            return RMSProp(
-                rate=o["lr"],
-                alpha=o["alpha"],
-                eps=o["eps"],
-                momentum=o["momentum"],
-                centered=o["centered"],
-                weight_decay=o["weight_decay"],
-            )
-        adam = AdamW if kind == "AdamW" else Adam
-        options = dict(rate=o["lr"], betas=tuple(o["betas"]), eps=o["eps"], amsgrad=o["amsgrad"])
-        if kind == "Adam" and o.get("decoupled_weight_decay"):
-            options["decay"] = "decoupled"
-        return adam(**options, weight_decay=o["weight_decay"])  # type: ignore[arg-type]
+        return cls(rate=o["lr"], **options)  # type: ignore[arg-type]
     except LernpyError as error:
         raise TorchError(
             f"torch.optim.{kind}'s options have no lernpy counterpart: {error}"
