@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from lernpy import hooks
 from lernpy.hooks import Shows
+from lernpy.numbers import num, one_line
 
 if TYPE_CHECKING:
     from lernpy.graph.neuron import Neuron
@@ -92,14 +93,19 @@ class Link(Shows):
     def __repr__(self) -> str:
         label = f" ({self.label})" if self.label else ""
         frozen = ", frozen" if self.frozen else ""
-        return (
-            f"Link('{self.name}'{label}, weight={self.weight!r}, "
-            f"sensitivity={self.sensitivity!r}{frozen})"
+        return one_line(
+            lambda p: (
+                f"Link('{self.name}'{label}, weight={num(self.weight, p)}, "
+                f"sensitivity={num(self.sensitivity, p)}{frozen})"
+            )
         )
 
-    def explain(self) -> Explanation:
-        """∂E/∂w by the chain rule, every factor named and substituted, then the update."""
-        return hooks.explain(self)
+    def explain(self, format: str | None = None) -> Explanation | str:
+        """∂E/∂w by the chain rule, every factor named and substituted, then the update.
+
+        ``format`` ("text", "markdown" or "latex") gives it as that text, for notes and slides.
+        """
+        return hooks.explain(self, format)
 
     def __rich_repr__(self):
         yield self.name
