@@ -15,7 +15,7 @@ from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.samples import check_data
-from lernpy.hooks import Shows
+from lernpy.hooks import Exports, Shows
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class GradRow:
 
 
 @dataclass(frozen=True)
-class GradCheck(Shows):
+class GradCheck(Exports, Shows):
     """Every link's row; ``ok`` when all agree, ``failures`` and ``suspects`` otherwise."""
 
     rows: tuple[GradRow, ...]
@@ -76,10 +76,15 @@ class GradCheck(Shows):
     def __repr__(self) -> str:
         if self.ok:
             return f"GradCheck(ok: all {len(self.rows)} links agree)"
-        names = ", ".join(row.name for row in self.failures)
-        suspects = ", ".join(n.name for n in self.suspects)
+        suspects = ", ".join(n.name for n in self.suspects) or "none found"
         count = f"{len(self.failures)} of {len(self.rows)} links"
-        return f"GradCheck(FAILED on {count}: {names}; suspect {suspects})"
+        names = [row.name for row in self.failures]
+        for shown in range(len(names), -1, -1):  # as many names as fit in 80 columns
+            listed = ", ".join(names[:shown]) + (", …" if shown < len(names) else "")
+            line = f"GradCheck(FAILED on {count}: {listed}; suspect {suspects})"
+            if len(line) <= 80:
+                return line
+        return f"GradCheck(FAILED on {count}; suspect {suspects})"
 
 
 def gradcheck(

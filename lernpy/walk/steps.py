@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lernpy.hooks import Shows
+from lernpy.numbers import num, one_line
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
@@ -55,11 +56,19 @@ class Step(Shows):
                 out[key] = getattr(self, key)
         return out
 
-    def _numbers(self) -> str:
+    def _numbers(self, p: int = 9) -> str:
         return ""
 
     def __repr__(self) -> str:
-        return f"{self.kind}({self._numbers()})"
+        """One line of at most 80 columns, numbers as every view writes them (``num``)."""
+        return one_line(lambda p: f"{self.kind}({self._numbers(p)})")
+
+
+def _nums(values: tuple[float, ...], limit: int = 3, p: int = 9) -> str:
+    """A short list of numbers: the first few, then how many there are."""
+    shown = ", ".join(num(v, p) for v in values[:limit])
+    more = f", … {len(values)} in all" if len(values) > limit else ""
+    return f"[{shown}{more}]"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -69,8 +78,9 @@ class Presented(Step):
     inputs: tuple[float, ...]
     targets: tuple[float, ...]
 
-    def _numbers(self) -> str:
-        return f"sample {self.sample}, inputs={list(self.inputs)}, targets={list(self.targets)}"
+    def _numbers(self, p: int = 9) -> str:
+        inputs, targets = _nums(self.inputs, p=p), _nums(self.targets, p=p)
+        return f"sample {self.sample}, inputs={inputs}, targets={targets}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -84,8 +94,8 @@ class Delivered(Step):
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
-        return f"{self.link.name}, value={self.value!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"{self.link.name}, value={num(self.value, p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -100,8 +110,8 @@ class Fired(Step):
     def name(self) -> str:
         return self.neuron.name
 
-    def _numbers(self) -> str:
-        return f"{self.neuron.name}, net={self.net!r}, value={self.value!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"{self.neuron.name}, net={num(self.net, p)}, value={num(self.value, p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -113,8 +123,8 @@ class Scored(Step):
     targets: tuple[float, ...]
     errors: tuple[float, ...]
 
-    def _numbers(self) -> str:
-        return f"loss={self.loss!r}, errors={list(self.errors)}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"loss={num(self.loss, p)}, errors={_nums(self.errors, p=p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -129,8 +139,9 @@ class Sensed(Step):
     def name(self) -> str:
         return self.neuron.name
 
-    def _numbers(self) -> str:
-        return f"{self.neuron.name}, error={self.error!r}, sensitivity={self.sensitivity!r}"
+    def _numbers(self, p: int = 9) -> str:
+        error, sensitivity = num(self.error, p), num(self.sensitivity, p)
+        return f"{self.neuron.name}, error={error}, sensitivity={sensitivity}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -145,8 +156,9 @@ class Learned(Step):
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
-        return f"{self.link.name}, sensitivity={self.sensitivity!r}, blame={self.blame!r}"
+    def _numbers(self, p: int = 9) -> str:
+        sensitivity, blame = num(self.sensitivity, p), num(self.blame, p)
+        return f"{self.link.name}, sensitivity={sensitivity}, blame={blame}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -164,12 +176,12 @@ class Updated(Step):
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
+    def _numbers(self, p: int = 9) -> str:
         label = f" ({self.link.label})" if self.link.label else ""
-        momentum = f", momentum_term={self.momentum_term!r}" if self.momentum_term else ""
+        momentum = f", μ·Δw={num(self.momentum_term, p)}" if self.momentum_term else ""
         return (
-            f"{self.link.name}{label}, old={self.old!r}, gradient={self.gradient!r}"
-            f"{momentum}, new={self.new!r}"
+            f"{self.link.name}{label}, old={num(self.old, p)}, gradient={num(self.gradient, p)}"
+            f"{momentum}, new={num(self.new, p)}"
         )
 
 
@@ -179,8 +191,8 @@ class EpochEnded(Step):
 
     loss: float
 
-    def _numbers(self) -> str:
-        return f"epoch {self.epoch}, loss={self.loss!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"epoch {self.epoch}, loss={num(self.loss, p)}"
 
 
 @dataclass(frozen=True)
@@ -192,3 +204,9 @@ class Planned(Shows):
     phase: str
     epoch: int
     sample: int
+
+    def __repr__(self) -> str:
+        """``Planned(Fired h1, forward, epoch 0, sample 0)``: one line."""
+        what = f"{self.kind} {self.name}" if self.name else self.kind
+        where = f", sample {self.sample}" if self.sample >= 0 else ""
+        return f"Planned({what}, {self.phase}, epoch {self.epoch}{where})"
