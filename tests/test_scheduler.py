@@ -296,3 +296,24 @@ def test_numeric_error_names_the_number_that_is_not_finite(exponent, target):
     blame = net["h1→y1"].weight * net["y1"].sensitivity
     assume(not math.isfinite(blame))
     assert f"link h1→y1 became {blame} on sample 0" in str(info.value)
+
+
+def test_rate_momentum_and_epochs_change_between_steps():
+    """run.set(rate=…) changes the next update; epochs=… adds epochs, even after the end."""
+    net = examples.mazur()
+    run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
+    run.run(until="update")
+    run.set(rate=0.1)
+    run.run()
+    assert net["w5"].weight == 0.4 - 0.1 * run.trace.updates("w5")[0].gradient
+    assert run.finished
+    run.set(epochs=3)
+    assert not run.finished and run.peek().epoch == 1
+    run.run()
+    assert len(run.losses) == 3
+    before = net.state()
+    with pytest.raises(LernpyError, match="epochs is 2"):
+        run.set(epochs=2)
+    with pytest.raises(LernpyError, match="rate is -1"):
+        run.set(rate=-1, epochs=5)
+    assert net.state() == before and run.epochs == 3 and run.rate == 0.1
