@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lernpy import LernpyError, Network, datasets, diff, examples, fit
+import lernpy
+from lernpy import LernpyError, Network, datasets, examples, fit
 from lernpy.views import render
 from lernpy.views.explain import describe
 from lernpy.views.tables import link_grid, neuron_grid
@@ -46,7 +47,7 @@ def test_reprs_are_one_line_of_at_most_80_columns():
     objects = [
         run, big, net.trace, net.trace.updates("w5"), net.trace.of("h1"), net["w5"].explain(),
         net["h1"].explain(), *steps, history, log, history.weights("w5"),
-        net.trace.series("w5", "sensitivity"), net.state(), diff(before, net.state()),
+        net.trace.series("w5", "sensitivity"), net.state(), lernpy.diff(before, net.state()),
         net["h1"], net["w5"], run.peek() or steps[0], net.gradcheck(examples.MAZUR_SAMPLE),
     ]  # fmt: skip
     for obj in objects:
@@ -162,7 +163,7 @@ def tables():
         "log": log.table(),
         "gradcheck": net.gradcheck(examples.MAZUR_SAMPLE).table(),
         "state": net.state().table(),
-        "diff": diff(before, net.state()).table(),
+        "diff": lernpy.diff(before, net.state()).table(),
         "series": history.weights("w5").table(),
     }
 
@@ -300,14 +301,14 @@ def test_state_is_labelled_and_diff_names_what_changed():
     assert before["h1"].value == pytest.approx(0.593269992, abs=5e-10)
     assert before["h1→o1"].weight == 0.4 and before["h1→o1"].blame == net["w5"].blame
     run.step()  # w1 updates
-    changes = diff(before, net.state())
+    changes = lernpy.diff(before, net.state())
     assert [(c.name, c.field) for c in changes] == [
         ("i1→h1", "weight"), ("i1→h1", "gradient"), ("i1→h1", "velocity"),
     ]  # fmt: skip
     assert changes[0].before == 0.15 and changes[0].after == net["w1"].weight
     assert changes[0].change == pytest.approx(-0.5 * 0.000438568, abs=5e-10)
     assert repr(changes) == "Changes(3 numbers: 0 neurons, 1 links: i1→h1)"
-    assert diff(net, net).__repr__() == "Changes(nothing changed)"
+    assert lernpy.diff(net, net).__repr__() == "Changes(nothing changed)"
 
 
 # -- one vocabulary, one number format ------------------------------------------------------
