@@ -42,6 +42,9 @@ class Loss:
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
 
+    def __deepcopy__(self, memo: dict) -> Loss:
+        return self  # immutable and known by identity, as an Activation: a copy shares it
+
 
 def _clamp(v: float) -> float:
     return min(max(v, TINY), 1.0 - TINY)

@@ -236,6 +236,7 @@ def lesson_html(
     max_steps: int = MAX_STEPS,
     step: int = 0,
     show: str | None = None,
+    exercise: dict | None = None,
     **options: object,
 ) -> str:
     """One self-contained HTML page replaying training of `net` on `data` step by step.
@@ -243,11 +244,14 @@ def lesson_html(
     `options` go to the scheduler (rate, momentum, batch_size, update, epochs, …).
     ``step`` is the step the page opens at and ``show`` a link or neuron whose chain
     rule it shows (a deep link ``page.html#step=33&link=w5`` does the same).
-    The network is left as it was.
+    The network is left as it was. `exercise` (made by lernpy.exercises.page) turns
+    on exercise mode: the page stops before each asked number until it is typed.
     """
     rec = record(net, data, max_steps=max_steps, **options)
     rec["start"] = step
     rec["chosen"] = _chosen(rec, show)
+    if exercise is not None:
+        rec["exercise"] = exercise
     # Labels will show up to 4 significant digits of a changing weight: keep room for them.
     longest = max((len(link.label or "") for link in net.links), default=0)  # type: ignore[attr-defined]
     svg = diagram_svg(net, annotate="weight", title="", label_room=longest + 9)

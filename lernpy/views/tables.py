@@ -37,6 +37,7 @@ from lernpy.hooks import Shows
 from lernpy.training.loop import History
 from lernpy.training.workflow import TrainingLog, percent
 from lernpy.views.explain import current, describe, describe_planned, num
+from lernpy.views.formulas import latex_text
 from lernpy.walk.gradcheck import GradCheck
 from lernpy.walk.scheduler import Scheduler
 from lernpy.walk.series import Series
@@ -160,34 +161,13 @@ class Grid(Shows):
         return "\n".join(lines) + "\n"
 
 
-# -- LaTeX: text escaped, symbols as math ------------------------------------------------
+# -- LaTeX: text escaped (formulas.latex_text), a column's symbol as math ----------------
 
-_LATEX_ESCAPES = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}  # fmt: skip
 _LATEX_MATH = {
     "→": r"\to", "∂": r"\partial ", "Δ": r"\Delta ", "Σ": r"\Sigma ", "·": r"\cdot ",
     "×": r"\times ", "−": "-", "′": "'", "μ": r"\mu ", "½": r"\tfrac{1}{2}", "²": "^2",
-    "≤": r"\le ", "δ": r"\delta ", "…": r"\ldots ", "|": "|",
+    "δ": r"\delta ", "|": "|",
 }  # fmt: skip
-
-
-def latex_text(text: str) -> str:
-    """Text for a LaTeX table cell: special characters escaped, symbols such as → in math.
-
-    >>> print(latex_text("h1→o1 (w5)"), latex_text("50% & more"))
-    h1$\\to$o1 (w5) 50\\% \\& more
-    """
-    out = []
-    for ch in text:
-        if ch in _LATEX_ESCAPES:
-            out.append(_LATEX_ESCAPES[ch])
-        elif ch in _LATEX_MATH and ch != "|":
-            out.append(f"${_LATEX_MATH[ch].strip()}$")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def latex_symbol(symbol: str) -> str:
