@@ -211,3 +211,13 @@ def test_the_page_prints_numbers_as_the_terminal_does(open_page, mazur_page):
     page = open_page(mazur_page)
     got = page.evaluate(f"{json.dumps(numbers)}.map(x => num(x))")
     assert got == [num(x) for x in numbers]
+
+
+def test_the_loss_panel_tells_no_loss_before_its_step(open_page, tmp_path):
+    """A dot's tooltip holds its loss only once the page has reached that sample's score."""
+    path = write_lesson(tmp_path / "xor.html", Network.layered(2, 2, 1, seed=1), datasets.xor(),
+                        rate=0.5)  # fmt: skip
+    page = open_page(path.as_uri())
+    assert page.locator("#loss-tip-3").text_content() == "epoch 0, sample 3: not scored yet"
+    page.click("#last")
+    assert page.locator("#loss-tip-3").text_content().startswith("epoch 0, sample 3: loss E = ")

@@ -347,8 +347,8 @@ function drawLoss() {
     dot.setAttribute("class", "dot");
     dot.setAttribute("fill", "#9ca3af");
     dot.id = "loss-" + j;
-    const tip = document.createElementNS(NS, "title");
-    tip.textContent = "epoch " + p[2] + ", sample " + p[3] + ": loss E = " + num(p[1]);
+    const tip = document.createElementNS(NS, "title");  // its text once the sample is scored
+    tip.id = "loss-tip-" + j;
     dot.appendChild(tip);
     dot.addEventListener("click", () => show(p[0]));
     svg.appendChild(dot);
@@ -360,6 +360,9 @@ function showLoss(f) {
     if (p[0] <= f) last = j;
     const dot = $("loss-" + j);
     if (dot) dot.setAttribute("fill", p[0] <= f ? "#2563eb" : "#d1d5db");
+    const tip = $("loss-tip-" + j);  // no number before its step (nor in exercise mode)
+    if (tip) tip.textContent = "epoch " + p[2] + ", sample " + p[3] +
+      (p[0] <= f ? ": loss E = " + num(p[1]) : ": not scored yet");
   });
   const count = LOSSES.length;
   const text = last < 0 ? "loss: no sample scored yet (" + count + " to come)"
