@@ -348,3 +348,27 @@ def test_mazur_summary_says_its_weights_are_the_published_ones():
     assert "set by hand, all 12" in text and "init xavier" not in text
     drawn = repr(Network.layered(2, 2, 1, seed=7).table("summary"))
     assert "drawn by xavier from seed 7" in drawn
+
+
+def _booktabs() -> bool:
+    import shutil
+
+    if shutil.which("pdflatex") is None or shutil.which("kpsewhich") is None:
+        return False
+    found = subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.skipif(not _booktabs(), reason="no pdflatex with booktabs.sty to compile the tables")
+def test_the_latex_tables_compile(tables, tmp_path):
+    """Every exported table compiles with pdflatex (booktabs, amsmath), with no error."""
+    body = "\n".join(grid.to_latex() for grid in tables.values())
+    doc = (
+        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n"
+        "\\usepackage{amsmath}\n\\usepackage[margin=1cm,landscape]{geometry}\n"
+        f"\\begin{{document}}\n{body}\n\\end{{document}}\n"
+    )
+    (tmp_path / "tables.tex").write_text(doc, encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "tables.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]

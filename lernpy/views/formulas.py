@@ -138,6 +138,11 @@ _LATEX_TEXT = {
     "Δ": r"\ensuremath{\Delta}",
     "√": r"\ensuremath{\surd}",
     "⁺": r"\ensuremath{^+}",
+    "≤": r"\ensuremath{\le}",
+    "≥": r"\ensuremath{\ge}",
+    "…": r"\ldots{}",
+    "μ": r"\ensuremath{\mu}",
+    "|": r"\textbar{}",
 }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -171,25 +172,23 @@ _LATEX_MATH = {
 
 
 def latex_symbol(symbol: str) -> str:
-    """A column's symbol (``∂E/∂w``, ``out_src``) as inline math.
+    """A column's symbol (``∂E/∂w``, ``out_src``) as inline math, its words upright.
 
-    >>> print(latex_symbol("∂E/∂w"), latex_symbol("out_src"))
-    $\\partial E/\\partial w$ $\\mathrm{out}_{\\mathrm{src}}$
+    >>> print(latex_symbol("∂E/∂out"), latex_symbol("out_src"), latex_symbol("Δw"))
+    $\\partial E/\\partial \\mathrm{out}$ $\\mathrm{out}_{\\mathrm{src}}$ $\\Delta w$
     """
     if not symbol:
         return ""
     body = "".join(_LATEX_MATH.get(ch, ch) for ch in symbol).strip()
     base, _, sub = body.partition("_")
     if sub:
-        body = f"{_roman(base)}_{{{_roman(sub)}}}"
-    else:
-        body = _roman(body)
-    return f"${body}$"
+        return f"${_roman(base)}_{{{_roman(sub)}}}$"
+    return f"${_roman(body)}$"
 
 
-def _roman(name: str) -> str:
-    """A word of two or more letters upright (``\\mathrm{out}``); anything else as it is."""
-    return rf"\mathrm{{{name}}}" if len(name) > 1 and name.isalpha() and name.isascii() else name
+def _roman(math: str) -> str:
+    """Each word of two or more letters upright (``\\mathrm{out}``); commands and letters kept."""
+    return re.sub(r"(?<![\\A-Za-z])([A-Za-z]{2,})", r"\\mathrm{\1}", math)
 
 
 # -- plain text: a table without rich -----------------------------------------------------
