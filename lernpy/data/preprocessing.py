@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -65,7 +66,7 @@ def neuron_name(text: str, fallback: str, prefix: str) -> str:
     >>> neuron_name("a->b", "x1", "x_"), neuron_name("h2", "x3", "x_"), neuron_name("", "x4", "x_")
     ('a-b', 'x_h2', 'x4')
     """
-    name = "".join(ch for ch in str(text) if ch.isprintable())
+    name = "".join(ch for ch in unicodedata.normalize("NFC", str(text)) if ch.isprintable())
     name = name.replace("->", "-").replace("→", "-")
     name = re.sub(r"\s+", "_", name.strip())
     if not name:
