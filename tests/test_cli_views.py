@@ -458,3 +458,17 @@ def test_every_demo_lernpy_demo_lists_works_in_every_command(name, tmp_path, mon
         assert main(["lesson", name, "-o", "page.html", "--samples", "1"]) == 0
         assert (tmp_path / "page.html").stat().st_size > 0
     assert main(["draw", name, "-o", "net.svg"]) == 0
+
+
+def test_the_stepper_marks_a_deliberate_mistake_and_names_the_optimizer():
+    """--update sequential marks every update line; --optimizer shows in the info screen."""
+    screens = run_stepper(["p", "p", "p", "p", "i"], "mazur", "--update", "sequential")
+    backward = screens["p #3"]  # the sequential updates happen in the backward pass
+    assert backward.count("updates:") == 8
+    assert backward.count("deliberate mistake (update='sequential')") == 8
+    assert "mistake" in screens["i"] and "update='sequential'" in screens["i"]
+    screens = run_stepper(
+        ["p", "p", "p", "p", "x w5"], "mazur", "--optimizer", "adam", "--rate", "0.01"
+    )
+    assert "m̂ = m / (1 − β₁^t)" in screens["x w5"]
+    assert "= 0.4 − 0.01 × 0.082167041 / 0.082167051 = 0.390000001" in screens["x w5"]

@@ -302,13 +302,19 @@ def test_state_is_labelled_and_diff_names_what_changed():
     assert before["h1→o1"].weight == 0.4 and before["h1→o1"].blame == net["w5"].blame
     run.step()  # w1 updates
     changes = lernpy.diff(before, net.state())
-    assert [(c.name, c.field) for c in changes] == [
-        ("i1→h1", "weight"), ("i1→h1", "gradient"), ("i1→h1", "velocity"),
-    ]  # fmt: skip
+    assert [(c.name, c.field) for c in changes] == [("i1→h1", "weight"), ("i1→h1", "gradient")]
     assert changes[0].before == 0.15 and changes[0].after == net["w1"].weight
     assert changes[0].change == pytest.approx(-0.5 * 0.000438568, abs=5e-10)
-    assert repr(changes) == "Changes(3 numbers: 0 neurons, 1 links: i1→h1)"
+    assert repr(changes) == "Changes(2 numbers: 0 neurons, 1 links: i1→h1)"
     assert lernpy.diff(net, net).__repr__() == "Changes(nothing changed)"
+    moving = examples.mazur()  # with momentum the link's optimizer state changes too
+    run = moving.scheduler(examples.MAZUR_SAMPLE, rate=0.5, momentum=0.9)
+    run.run(until="update")
+    before = moving.state()
+    run.step()
+    fields = [c.field for c in lernpy.diff(before, moving.state())]
+    assert fields == ["weight", "gradient", "state"]
+    assert "optimizer state" in repr(lernpy.diff(before, moving.state()).table())
 
 
 # -- one vocabulary, one number format ------------------------------------------------------

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from lernpy.cli.options import add_optimizer_arguments, optimizer_options
 from lernpy.cli.sources import add_data_options, choose_data, demo_data, load_network
 from lernpy.data.examples import DEMOS
 from lernpy.errors import Finished, LernpyError
@@ -389,10 +390,10 @@ def _step(args: argparse.Namespace) -> int:
     run = net.scheduler(
         data,
         rate=rate,
-        momentum=args.momentum,
         batch_size=args.batch_size,
         update=args.update,
         epochs=args.epochs,
+        **optimizer_options(args),
     )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     count = f"{len(data)} sample" + ("s" if len(data) > 1 else "")
@@ -413,7 +414,7 @@ def _explain(args: argparse.Namespace) -> int:
     obj = net[args.name]  # an unknown name fails here, before any step
     if not 0 <= args.index < len(data):
         raise LernpyError(f"sample {args.index}: expected 0 to {len(data) - 1}")
-    run = net.scheduler(data[args.index], rate=rate, momentum=args.momentum)
+    run = net.scheduler(data[args.index], rate=rate, **optimizer_options(args))
     run.run(until="update" if args.before_update else None)
     if args.format == "text":
         render.get_console().print(render.explanation(obj.explain()))
@@ -432,6 +433,7 @@ def _common(p: argparse.ArgumentParser, default: str | None = "mazur") -> None:
     )
     p.add_argument("--rate", type=float, help="the learning rate (default: the demo's)")
     p.add_argument("--momentum", type=float, default=0.0, help="momentum (default 0)")
+    add_optimizer_arguments(p)
     add_data_options(p)
 
 
@@ -446,9 +448,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=1, help="samples per update (default 1)")
     p.add_argument(
         "--update",
-        choices=("deferred", "immediate"),
+        choices=("deferred", "immediate", "sequential"),
         default="deferred",
-        help="update after every sensitivity is known (deferred) or link by link",
+        help="update after every sensitivity is known (deferred) or link by link; "
+        "sequential is the classic mistake of sending blame through the updated weight",
     )
     p.add_argument("--epochs", type=int, default=1, help="epochs to step through (default 1)")
     p.add_argument(

@@ -39,14 +39,15 @@ class NeuronState(NamedTuple):
 
 
 class LinkState(NamedTuple):
-    """A link's numbers: weight, value, sensitivity (∂E/∂w), blame, batch gradient, velocity."""
+    """A link's numbers: weight, value, sensitivity (∂E/∂w), blame, batch gradient, and its
+    optimizer state (velocity, moments, step count; None before any update)."""
 
     weight: float
     value: float
     sensitivity: float
     blame: float
     gradient: float
-    velocity: float
+    state: object
     frozen: bool
 
 
@@ -54,10 +55,24 @@ class State(dict, Exports, Shows):
     """Every number of a network by neuron and link name (``"(rng)"``: its generator's state).
 
     A dict of :class:`NeuronState` and :class:`LinkState` records: compare two with
-    ``==``, or with :func:`diff` to see what changed.
+    ``==``, or with :func:`diff` to see what changed. A link's name is found under either
+    spelling (``h1→o1``, ``h1->o1``), as in ``net.weights()``.
     """
 
     __slots__ = ()
+
+    def __missing__(self, key: object) -> object:
+        from lernpy.graph.network import LinkDict  # the same lookup, a sibling module
+
+        return LinkDict.__missing__(self, key)  # type: ignore[arg-type]
+
+    def __contains__(self, key: object) -> bool:
+        from lernpy.graph.network import LinkDict
+
+        return LinkDict.__contains__(self, key)  # type: ignore[arg-type]
+
+    def get(self, key: object, default: object = None) -> object:
+        return self[key] if key in self else default
 
     def __repr__(self) -> str:
         neurons = sum(isinstance(v, NeuronState) for v in self.values())
@@ -77,7 +92,7 @@ def read_state(net: Network) -> State:
             link.sensitivity,
             link.blame,
             link.gradient,
-            link.velocity,
+            link.state,
             link.frozen,
         )
     state["(rng)"] = (net.rng.getstate(),)

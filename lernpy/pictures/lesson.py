@@ -24,6 +24,7 @@ from lernpy.pictures.diagram import diagram_svg
 from lernpy.pictures.lesson_page import CSP, PAGE
 from lernpy.views.explain import describe, explain_link, explain_neuron
 from lernpy.views.tables import link_grid, neuron_grid
+from lernpy.walk.mistakes import warning
 from lernpy.walk.trace import Trace
 
 MAX_STEPS = 5000
@@ -181,6 +182,8 @@ def record(
         "epochLosses": epoch_losses,
         "complete": complete,
         "rate": getattr(run, "rate", None),
+        "optimizer": run.optimizer.describe() if not run.optimizer.plain else None,
+        "mistakes": [warning(m) for m in run.mistakes],
     }
 
 
@@ -261,8 +264,10 @@ def lesson_html(
         f"{len(rec['frames']) - 1} steps over {count} sample{'s' * (count != 1)}"
         + (f", rate {rate:g}" if rate is not None else "")
         + ("" if rec["complete"] else f" (stopped after {max_steps} steps)")
+        + (f", optimizer {rec['optimizer']}" if rec["optimizer"] else "")
         + ". Use the buttons, the slider or the arrow keys (shift: neuron by neuron);"
         + " epochs and samples count from 0, as in the trace."
+        + "".join(f" {m}." for m in rec["mistakes"])
     )
     links = {c.name: c for c in link_grid(net).columns}  # type: ignore[arg-type]
     neurons = {c.name: c for c in neuron_grid(net).columns}  # type: ignore[arg-type]

@@ -35,11 +35,14 @@ from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.state import Changes, LinkState, NeuronState, State
 from lernpy.hooks import Shows
+from lernpy.optim import FIELDS
+from lernpy.optim.state import MEANING
 from lernpy.training.loop import History
 from lernpy.training.workflow import TrainingLog, percent
-from lernpy.views.explain import current, describe, describe_planned, num
+from lernpy.views.explain import blamed_with, current, describe, describe_planned, num
 from lernpy.views.formulas import latex_text
 from lernpy.walk.gradcheck import GradCheck
+from lernpy.walk.mistakes import warning
 from lernpy.walk.scheduler import Scheduler
 from lernpy.walk.series import Series
 from lernpy.walk.steps import Step
@@ -307,7 +310,7 @@ def _updates(trace: Trace | None) -> dict[Link, Step]:
         if link is None or link in seen:
             continue
         seen.add(link)
-        if step.kind == "Updated" and step.old * link.target.sensitivity == link.blame:
+        if step.kind == "Updated" and blamed_with(step) * link.target.sensitivity == link.blame:
             found[link] = step  # the update that followed the numbers the link holds now
     return found
 
@@ -401,12 +404,16 @@ def link_grid(
         columns.append(Column("batch gradient", "Σ ∂E/∂w"))
         columns.append(Column("samples", "n"))
     columns += [Column("change", "Δw"), Column("new weight", "w′")]
+    chosen = _pick(net, layer, links)
+    optimizer = run.optimizer if run is not None and not run.optimizer.plain else None
+    fields = _state_fields(chosen, optimizer)
+    columns += [Column(MEANING[f][0], MEANING[f][1]) for f in fields]
     what = "Links" if layer is None else f"Links into layer {layer}"
     grid = Grid(f"{what}: ∂E/∂w = ∂E/∂out · ∂out/∂net · out_src", columns)
     unusual: list[str] = []
     planned = False
     progress = _progress(trace)
-    for link in _pick(net, layer, links):
+    for link in chosen:
         target = link.target
         update = updates.get(link)
         fused = net.fused(target)
@@ -426,9 +433,9 @@ def link_grid(
             change, new = "frozen", link.weight
         elif run is not None and run.batch_size == 1 and trace is not None:
             # online learning: the update this sensitivity will make, once it is applied
-            if _learned(link, trace):
-                change = run.momentum * link.velocity - run.rate * link.gradient
-                new = link.weight + change
+            if _learned(link, trace) and run.optimizer.clip_norm is None:
+                move = run.optimizer.update(link.state, link.gradient, link.weight, run.rate)
+                change, new = move.step, move.weight
                 planned = True
         name = f"{link.name} ({link.label})" if link.label else link.name
         sensitivity: Cell = target.sensitivity
@@ -449,7 +456,11 @@ def link_grid(
         row: list[Cell] = [name, weight, source, error, slope, sensitivity, gradient, blame]
         if batch:
             row += [link.gradient, str(count) if count is not None else ""]
-        grid.add([*row, change, new])
+        state = update.after if update is not None else link.state
+        numbers = state.all() if state is not None else {}
+        kept = [numbers[f] if state is not None and f in FIELDS.get(state.kind, ()) else None
+                for f in fields]  # fmt: skip
+        grid.add([*row, change, new, *[float(x) if x is not None else None for x in kept]])
     if unusual:
         names = ", ".join(dict.fromkeys(unusual))
         grid.notes.append(
@@ -457,7 +468,12 @@ def link_grid(
             "∂E/∂net comes from the whole layer (explain the neuron)"
         )
     if planned:
-        grid.notes.append(f"Δw and w′ are still to come: Δw = −rate · ∂E/∂w, rate {num(run.rate)}")
+        rule = "−rate · ∂E/∂w" if run.optimizer.plain else f"by {run.optimizer.describe()}"
+        grid.notes.append(f"Δw and w′ are still to come: Δw = {rule}, rate {num(run.rate)}")
+    if run is not None:
+        grid.notes += optimizer_notes(run)
+    elif fields:
+        grid.notes.append("the last columns: each link's optimizer state, kept between updates")
     if batch:
         how = "mean" if run.reduce == "mean" else "sum"
         grid.notes.append(
@@ -497,6 +513,45 @@ def layer_grid(net: Network) -> Grid:
         mean = sum(abs(w) for w in weights) / len(weights)
         grid.add([str(i), str(len(links)), str(frozen), mean, min(weights), max(weights)])
     return grid
+
+
+def _state_fields(links: list[Link], optimizer) -> list[str]:
+    """The state columns: those of the scheduler's optimizer, or of the links' states."""
+    if optimizer is not None:
+        return list(optimizer.fields())
+    found: list[str] = []
+    for link in links:
+        if link.state is not None and not link.state.fresh:
+            for f in FIELDS.get(link.state.kind, ()):
+                if f not in found:
+                    found.append(f)
+    return found
+
+
+def optimizer_notes(run: Scheduler) -> list[str]:
+    """What the optimizer, its regularisation and any deliberate mistake do, in words."""
+    notes = []
+    opt = run.optimizer
+    if not opt.plain:
+        notes.append(
+            f"optimizer {opt.describe()}; explain a link for its update line by line"
+            + (f"; state columns: {', '.join(opt.fields())}" if opt.fields() else "")
+        )
+    if opt.weight_decay:
+        if opt.decay == "coupled":
+            notes.append(f"L2 weight decay λ = {num(opt.weight_decay)}, coupled: g = ∂E/∂w + λ·w")
+        else:
+            notes.append(
+                f"weight decay λ = {num(opt.weight_decay)}, decoupled: w shrinks to "
+                "w · (1 − rate·λ) before the update"
+            )
+    if opt.clip_norm is not None:
+        norm = f" (this batch's norm {num(run._norm)})" if run._norm is not None else ""
+        notes.append(f"gradients clipped to a global norm of at most {num(opt.clip_norm)}{norm}")
+    if opt.clip_value is not None:
+        notes.append(f"each gradient clipped to ±{num(opt.clip_value)}")
+    notes += [warning(m) for m in run.mistakes]
+    return notes
 
 
 TABLES = ("links", "neurons", "summary")
@@ -596,6 +651,10 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
                 f"epochs {run.epochs}",
             ]
         )
+        if not run.optimizer.plain:
+            grid.add(["optimizer", run.optimizer.describe()])
+        for mistake in run.mistakes:
+            grid.add(["mistake", warning(mistake)])
         grid.add(["data", f"{len(run.data)} sample" + ("s" if len(run.data) != 1 else "")])
         grid.add(["next", describe_planned(run.peek()).removeprefix("next: ")])
     _add_workflow_rows(grid, net)
@@ -677,7 +736,11 @@ def gradcheck_grids(check: GradCheck) -> list[Grid]:
 
 
 def update_grid(steps: Iterable[Step], title: str) -> Grid:
-    """Updates as a table: old weight, gradient, rate, momentum's term, change, new weight."""
+    """Updates as a table: old weight, gradient, rate, momentum's term, change, new weight,
+    then the optimizer's state after each update (its velocity, moments, step count)."""
+    steps = list(steps)
+    kinds = [s.after.kind for s in steps if s.after is not None and not s.after.fresh]
+    fields = list(FIELDS.get(kinds[-1], ())) if kinds else []
     columns = [
         Column("epoch", "", numeric=False),
         Column("sample", "", numeric=False),
@@ -687,12 +750,14 @@ def update_grid(steps: Iterable[Step], title: str) -> Grid:
         Column("momentum term", "μ·Δw_prev"),
         Column("change", "Δw"),
         Column("new weight", "w′"),
+        *(Column(MEANING[f][0], MEANING[f][1]) for f in fields),
     ]
     grid = Grid(title, columns, keys=2)
     for s in steps:
+        numbers = s.after.all() if s.after is not None else {}
         grid.add(
             [str(s.epoch), str(s.sample), s.old, s.gradient, s.rate, s.momentum_term, s.new - s.old]
-            + [s.new]
+            + [s.new, *[float(numbers[f]) if f in numbers else None for f in fields]]
         )
     return grid
 
@@ -890,7 +955,7 @@ FIELD_WORDS = {
     ("neuron", "sensitivity"): "neuron sensitivity ∂E/∂net",
     ("link", "sensitivity"): "link sensitivity ∂E/∂w",
     ("link", "gradient"): "batch gradient Σ ∂E/∂w",
-    ("link", "velocity"): "velocity (last Δw)",
+    ("link", "state"): "optimizer state",
 }
 
 
@@ -899,7 +964,9 @@ def _cell(x: object) -> Cell:
         return x
     if isinstance(x, bool):
         return "yes" if x else "no"
-    return float(x)  # type: ignore[arg-type]
+    if isinstance(x, int):
+        return float(x)
+    return repr(x)  # an optimizer's state: its own one-line text
 
 
 @grid.register

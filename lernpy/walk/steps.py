@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 
 from lernpy.hooks import Shows
 from lernpy.numbers import num, one_line
+from lernpy.optim.state import FIELDS, State
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
     from lernpy.graph.neuron import Neuron
+    from lernpy.optim import Optimizer
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -129,11 +131,15 @@ class Scored(Step):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Sensed(Step):
-    """A neuron's error ∂E/∂value and sensitivity ∂E/∂net."""
+    """A neuron's error ∂E/∂value and sensitivity ∂E/∂net.
+
+    ``mistake`` names the deliberate mistake that made it (see :mod:`lernpy.walk.mistakes`).
+    """
 
     neuron: Neuron
     error: float
     sensitivity: float
+    mistake: str = ""
 
     @property
     def name(self) -> str:
@@ -141,7 +147,8 @@ class Sensed(Step):
 
     def _numbers(self, p: int = 9) -> str:
         error, sensitivity = num(self.error, p), num(self.sensitivity, p)
-        return f"{self.neuron.name}, error={error}, sensitivity={sensitivity}"
+        mistake = f", mistake={self.mistake!r}" if self.mistake else ""
+        return f"{self.neuron.name}, error={error}, sensitivity={sensitivity}{mistake}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -163,7 +170,16 @@ class Learned(Step):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Updated(Step):
-    """A weight changed: new = old + momentum_term − rate · gradient."""
+    """A weight changed, by its optimizer's rule, from the batch's gradient.
+
+    ``gradient`` is the batch's ∂E/∂w as gathered (mean or sum), before any
+    clipping or weight decay; ``optimizer`` made the change from the state
+    ``before`` and left ``after`` (velocity, moments, step count); ``norm`` is the
+    global gradient norm when the optimizer clips by norm. For SGD,
+    ``momentum_term`` is what momentum adds to plain gradient descent's change
+    (μ · Δw_prev in the textbook form, −rate · μ · b_prev in PyTorch's).
+    ``mistake`` names a deliberate mistake that touched this update.
+    """
 
     link: Link
     old: float
@@ -171,17 +187,56 @@ class Updated(Step):
     rate: float
     momentum_term: float
     new: float
+    optimizer: Optimizer | None = None
+    before: State | None = None
+    after: State | None = None
+    norm: float | None = None
+    mistake: str = ""
 
     @property
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self, p: int = 9) -> str:
+    def fields(self) -> dict[str, object]:
+        """As :meth:`Step.fields`; the optimizer by name, the state after number by number."""
+        out: dict[str, object] = {"kind": self.kind, "epoch": self.epoch, "sample": self.sample}
+        out["phase"] = self.phase
+        out["name"] = self.name
+        for key in ("old", "gradient", "rate", "momentum_term", "new"):
+            out[key] = getattr(self, key)
+        out["optimizer"] = self.optimizer.describe() if self.optimizer is not None else ""
+        after = self.after
+        if after is not None and not after.fresh:
+            out["state"] = after.kind
+            out.update(after.numbers())
+        if self.norm is not None:
+            out["norm"] = self.norm
+        if self.mistake:
+            out["mistake"] = self.mistake
+        return out
+
+    def __repr__(self) -> str:
+        """One line of at most 80 columns: the optimizer's state goes first if it must."""
+        for p, state in ((9, True), (6, True), (9, False), (6, False)):
+            line = f"{self.kind}({self._numbers(p, state)})"
+            if len(line) <= 80:
+                return line
+        return f"{self.kind}({self._numbers(4, False)})"
+
+    def _numbers(self, p: int = 9, with_state: bool = True) -> str:
         label = f" ({self.link.label})" if self.link.label else ""
         momentum = f", μ·Δw={num(self.momentum_term, p)}" if self.momentum_term else ""
+        state = ""  # the optimizer's numbers after the update (velocity, moments, step count)
+        after = self.after
+        if with_state and after is not None and not after.fresh and after.kind in FIELDS:
+            state = ", " + ", ".join(
+                f"{k}={num(v, p) if isinstance(v, float) else repr(v)}"
+                for k, v in after.numbers().items()
+            )
+        mistake = f", mistake={self.mistake!r}" if self.mistake else ""
         return (
             f"{self.link.name}{label}, old={num(self.old, p)}, gradient={num(self.gradient, p)}"
-            f"{momentum}, new={num(self.new, p)}"
+            f"{momentum}{state}, new={num(self.new, p)}{mistake}"
         )
 
 
