@@ -2,10 +2,11 @@
 
 A network file holds the whole network: neurons (name, kind, layer,
 activation), links in order (source, target, weight, frozen flag, label and
-momentum velocity), the loss, the seed and the state of the network's random
-generator, the last training options, the preprocessing (column names,
-classes, standardisation) and the training history. Floats are written with
-``repr``, so every weight reads back bit for bit.
+optimizer state: velocity, moments, step count), the loss, the seed and the
+state of the network's random generator, the last training options (with the
+optimizer's settings), the preprocessing (column names, classes,
+standardisation) and the training history. Floats are written with ``repr``,
+so every weight reads back bit for bit.
 
 :func:`save` writes atomically: the text goes to a temporary file beside the
 target, is flushed to disk, and only then renamed over the old file, so a crash
@@ -13,9 +14,11 @@ or a full disk never leaves a half-written file where a good one was.
 
 :func:`load` checks every field before building anything and raises
 :class:`NetworkFileError` naming the field at fault; it never returns a
-half-built network. Files from a newer format version are refused.
+half-built network. Files from a newer format version are refused; files of
+every older version load (version 1 kept only a momentum velocity per link:
+it loads as the textbook momentum form's state, which it was).
 
-The format (version 1) is documented in ``docs/network-format.md``.
+The format (version 2) is documented in ``docs/network-format.md``.
 
 >>> from lernpy import Network
 >>> net = Network.layered(2, 2, 1, activation="tanh", seed=4)
@@ -38,6 +41,8 @@ from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
 from lernpy.graph.losses import LOSSES
+from lernpy.optim import FIELDS, Optimizer, State
+from lernpy.optim import from_dict as optimizer_from_dict
 from lernpy.training.loop import History
 from lernpy.training.schedules import Schedule
 from lernpy.training.workflow import EpochRecord, TrainingLog
@@ -48,7 +53,9 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
 FORMAT = "lernpy-network"
-VERSION = 1  # bump when a reader of the old version could misread a new file
+VERSION = 2  # bump when a reader of the old version could misread a new file
+# 1: a link's momentum state was its "velocity" (the last change, textbook form)
+# 2: a link's optimizer state is "state" (lernpy.optim.State); "optimizer.settings"
 
 _KINDS = ("input", "bias", "hidden", "output")
 _TOP = {
@@ -117,7 +124,9 @@ def to_dict(
         )
     links = []
     for link in net.links:
-        for what, value in (("weight", link.weight), ("velocity", link.velocity)):
+        state = link.state if link.state is not None and not link.state.fresh else None
+        numbers = state.numbers() if state is not None else {}
+        for what, value in (("weight", link.weight), *numbers.items()):
             if not math.isfinite(value):
                 raise NetworkFileError(
                     f"link {link.name} has {what} {value}: only finite numbers can be saved",
@@ -129,8 +138,8 @@ def to_dict(
                 "target": link.target.name,
                 "weight": float(link.weight),
                 "frozen": bool(link.frozen),
-                "velocity": float(link.velocity),
                 "label": link.label,
+                "state": None if state is None else _state_dict(state),
             }
         )
     version, state, gauss_next = net.rng.getstate()
@@ -172,6 +181,13 @@ def to_dict(
     return doc
 
 
+def _state_dict(state: State) -> dict[str, object]:
+    out: dict[str, object] = {"kind": state.kind}
+    for name, value in state.numbers().items():
+        out[name] = int(value) if name == "t" else float(value)
+    return out
+
+
 def _from_core_history(history: History) -> TrainingLog:
     """The core's ``net.train`` history (a loss per epoch) as a training log."""
     rate = history.options.get("rate", 0.0)
@@ -188,6 +204,9 @@ def _from_core_history(history: History) -> TrainingLog:
             options[key] = value
         elif key == "momentum" and isinstance(value, (int, float)) and math.isfinite(value):
             options[key] = float(value)
+    chosen = history.options.get("optimizer")
+    if isinstance(chosen, Optimizer):
+        options["settings"] = chosen.to_dict()
     return TrainingLog(records, history.stopped, options)
 
 
@@ -410,7 +429,9 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     links = []
     pairs: set[tuple[str, str]] = set()
     labels: set[str] = set()
-    link_keys = {"source", "target", "weight", "frozen", "velocity", "label"}
+    # version 1 kept a velocity (the textbook form's last change); version 2 a state
+    link_keys = {"source", "target", "weight", "frozen", "label"}
+    link_keys |= {"velocity"} if version == 1 else {"state"}
     for i, item in enumerate(raw_links):
         where = f"links[{i}]"
         f.object(item, where, link_keys, ("source", "target", "weight"))
@@ -428,14 +449,18 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
         pairs.add((src, dst))
         weight = f.float(item["weight"], f"{where}.weight")
         frozen = f.bool(item.get("frozen", False), f"{where}.frozen")
-        velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
+        if version == 1:
+            velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
+            state = State("sgd-textbook", velocity=velocity) if velocity else None
+        else:
+            state = _state(f, item.get("state"), f"{where}.state")
         label = item.get("label")
         if label is not None:
             label = f.str(label, f"{where}.label")
             if not label or label in labels or label in seen or "→" in label:
                 raise f.fail(f"{where}.label", f"{label!r} is empty, in use or has an arrow")
             labels.add(label)
-        links.append((src, dst, weight, frozen, velocity, label, where))
+        links.append((src, dst, weight, frozen, state, label, where))
 
     inputs = [n for n, a, k, layer in neurons if k == "input"]
     outputs = [n for n, a, k, layer in neurons if k == "output"]
@@ -447,13 +472,13 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
         net = Network(loss=loss, seed=seed, init=init, scale=scale)
         for name, act, kind, layer in neurons:
             net.add_neuron(name, act, kind, layer=layer)
-        for src, dst, weight, frozen, velocity, label, where in links:
+        for src, dst, weight, frozen, state, label, where in links:
             try:
                 link = net.add_link(src, dst, weight, label)
             except LernpyError as exc:
                 raise f.fail(where, str(exc)) from None
             link.frozen = frozen
-            link.velocity = velocity
+            link.state = state
         if rng_state is not None:
             net.rng.setstate(rng_state)
     except NetworkFileError:
@@ -465,6 +490,27 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     if log is not None:
         net.training_log = log
     return net
+
+
+def _state(f: _Fields, value: object, where: str) -> State | None:
+    """A link's optimizer state: its kind and the numbers that kind keeps."""
+    if value is None:
+        return None
+    f.object(value, where, {"kind", *FIELDS.get(_kind_of(value), ())}, ("kind",))
+    kind = f.str(value["kind"], f"{where}.kind", tuple(FIELDS))
+    numbers: dict[str, object] = {}
+    for name in FIELDS[kind]:
+        if name == "t":
+            numbers[name] = f.int(value.get(name, 0), f"{where}.t", 0, 2**63)
+        else:
+            low = 0.0 if name in ("sum", "square", "v", "v_max") else -math.inf
+            numbers[name] = f.float(value.get(name, 0.0), f"{where}.{name}", low)
+    return State(kind, **numbers)  # type: ignore[arg-type]
+
+
+def _kind_of(value: object) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else ""
 
 
 def _rng_state(f: _Fields, value: object) -> tuple | None:
@@ -523,8 +569,14 @@ def _preprocessing(f: _Fields, value: object, inputs: int, outputs: int) -> Prep
 def _history(f: _Fields, value: object, optimizer: object) -> TrainingLog | None:
     options: dict[str, object] = {}
     if optimizer is not None:
-        keys = {"schedule", "momentum", "batch_size", "shuffle"}
+        keys = {"schedule", "momentum", "batch_size", "shuffle", "settings"}
         f.object(optimizer, "optimizer", keys, ())
+        if optimizer.get("settings") is not None:  # type: ignore[union-attr]
+            raw = optimizer["settings"]  # type: ignore[index]
+            try:
+                options["settings"] = optimizer_from_dict(raw).to_dict()
+            except (LernpyError, TypeError) as exc:
+                raise f.fail("optimizer.settings", f"not an optimizer's settings ({exc})") from None
         if optimizer.get("schedule") is not None:  # type: ignore[union-attr]
             raw = optimizer["schedule"]  # type: ignore[index]
             skeys = {"kind", "rate", "factor", "every", "gamma"}

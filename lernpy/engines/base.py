@@ -3,8 +3,13 @@
 An engine trains on flat copies of the weights (a Python tuple, numpy arrays)
 and, when it returns, writes every number back into the Neuron and Link objects,
 exactly where the reference scheduler would have left them: weights and
-velocities, and the last sample's nets, values, errors, sensitivities, link
+momentum states, and the last sample's nets, values, errors, sensitivities, link
 values, link sensitivities and blames.
+
+The fast engines do plain gradient descent and SGD's momentum (in both forms);
+any other optimizer, SGD's extra options, clipping and the deliberate mistakes
+are the reference's alone (``Options.special`` says which, and ``auto`` then
+picks the reference).
 """
 
 from __future__ import annotations
@@ -15,12 +20,18 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
+from lernpy.graph.link import Link
 from lernpy.graph.network import Network
+from lernpy.optim import SGD, Optimizer
+from lernpy.walk.mistakes import label
 
 
 class Options(NamedTuple):
     """The training options an engine honours (the scheduler's, already checked).
 
+    ``form`` is SGD's momentum form ("pytorch": b ← μ·b + g, w ← w − rate·b;
+    "textbook": Δw ← μ·Δw − rate·g, w ← w + Δw); ``special`` names what only the
+    reference can do (another optimizer, clipping, a mistake), or is None.
     (Named tuples, these records: a train() call makes a few, and they cost less.)
     """
 
@@ -29,10 +40,45 @@ class Options(NamedTuple):
     batch_size: int
     reduce: str  # "mean" or "sum"
     shuffle: bool
+    form: str = "pytorch"
+    special: str | None = None
 
     def divisor(self, k: int) -> float:
         """What a batch of ``k`` samples divides its summed gradient by."""
         return float(k) if self.reduce == "mean" else 1.0
+
+    @property
+    def kind(self) -> str:
+        """The kind of State the momentum keeps."""
+        return "sgd" if self.form == "pytorch" else "sgd-textbook"
+
+
+def engine_options(
+    optimizer: Optimizer,
+    rate: float,
+    batch_size: int,
+    reduce: str,
+    shuffle: bool,
+    update: str = "deferred",
+    mistake: str | None = None,
+) -> Options:
+    """The engines' options for a training call, with what only the reference can do."""
+    special = None
+    if not isinstance(optimizer, SGD):
+        special = f"{optimizer.title} (the fast engines do SGD with or without momentum)"
+    elif optimizer.weight_decay or optimizer.nesterov or optimizer.dampening or optimizer.clips:
+        special = "SGD's weight decay, Nesterov, dampening and clipping are the reference's"
+    elif update == "sequential" or mistake:
+        special = f"the mistake {label(mistake or 'sequential')} is made by the reference alone"
+    momentum = optimizer.momentum if isinstance(optimizer, SGD) else 0.0
+    form = optimizer.momentum_form if isinstance(optimizer, SGD) else "pytorch"
+    return Options(rate, momentum, batch_size, reduce, shuffle, form, special)
+
+
+def velocity_of(link: Link, options: Options) -> float:
+    """The velocity training starts from: the link's, if its state is this momentum's kind."""
+    state = link.state
+    return state.velocity if state is not None and state.kind == options.kind else 0.0
 
 
 class Checkpoint(NamedTuple):
@@ -48,6 +94,7 @@ class Checkpoint(NamedTuple):
     velocities: Sequence[float] | None  # None: no momentum, so they play no part
     order: tuple[int, ...]
     rng: tuple | None  # None: the epoch was not shuffled, so the generator plays no part
+    kind: str = "sgd"  # the kind of momentum state the velocities are
 
 
 class LastSample(NamedTuple):

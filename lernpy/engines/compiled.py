@@ -29,11 +29,14 @@ from lernpy.engines.base import (
     Options,
     all_finite,
     config,
+    velocity_of,
     weights,
 )  # fmt: skip
 from lernpy.graph.activations import softmax
+from lernpy.graph.losses import exact_loss
 from lernpy.graph.network import Network
-from lernpy.walk.lane import fire_line, score_lines, sense_line
+from lernpy.optim import State
+from lernpy.walk.lane import fire_line, fused_lines, score_lines, sense_line
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
 
 NAME = "compiled"
@@ -45,6 +48,8 @@ CHUNK = 64  # terms per line of a long sum: deep expressions strain the compiler
 
 def why_not(net: Network, options: Options) -> str | None:
     """None if this engine can train ``net`` with ``options``, else the reason."""
+    if options.special is not None:
+        return options.special
     if len(net.links) > MAX_LINKS:
         return f"{len(net.links)} links: more than {MAX_LINKS} to unroll"
     return None
@@ -58,7 +63,7 @@ def cost(net: Network, options: Options) -> float:
     return 1e-6 + 160e-9 * links * (1.0 + links / 10_000)
 
 
-def _key(net: Network, batched: bool, momentum: bool) -> tuple:
+def _key(net: Network, batched: bool, momentum: str | None) -> tuple:
     return (config(net), batched, momentum)
 
 
@@ -76,8 +81,11 @@ def _tuple(names: Sequence[str]) -> str:
     return "(" + "".join(f"{n}, " for n in names) + ")"
 
 
-def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, list[int]]:
-    """The source of ``epoch(...)``, its constants, and the indices of the computing neurons."""
+def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, dict, list[int]]:
+    """The source of ``epoch(...)``, its constants, and the indices of the computing neurons.
+
+    ``momentum``: None, or the momentum's form ("pytorch" or "textbook").
+    """
     neurons = net.neurons
     ni = {id(n): k for k, n in enumerate(neurons)}
     li = {id(link): i for i, link in enumerate(net.links)}
@@ -86,6 +94,9 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     }  # fmt: skip
     lf = net.loss_function
     consts["loss_value"], consts["loss_gradient"] = lf.value, lf.gradient
+    consts["loss_exact"], consts["lf"] = exact_loss, lf
+    # the loss from the outputs' nets where it is exact, as Network.output_loss does
+    exact = net.exact_loss()
     outputs = net.outputs
     target_of = {id(o): f"t{j}" for j, o in enumerate(outputs)}
 
@@ -147,14 +158,15 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
         elif code == SCORE:
             errors = [f"e{ni[id(o)]}" for o in outputs]
             targets = [target_of[id(o)] for o in outputs]
-            body += score_lines(lf, [v(o) for o in outputs], targets, errors)
+            nets = [f"n{ni[id(o)]}" for o in outputs] if exact else None
+            body += score_lines(lf, [v(o) for o in outputs], targets, errors, nets)
             body.append("loss_sum += loss")
         elif code == SENSE:
             k = ni[id(obj)]
             act = obj.activation
             if net.fused(obj):
                 body += error_lines(obj)
-                body.append(f"s{k} = v{k} - {target_of[id(obj)]}")
+                body += fused_lines(obj, k, f"v{k}", target_of, consts)
                 continue
             if act.layerwise:
                 # the softmax Jacobian needs every member's error first
@@ -186,9 +198,12 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     for i in trainable:
         link = net.links[i]
         gradient = f"(g{i} / div)" if batched else f"(s{ni[id(link.target)]} * {v(link.source)})"
-        if momentum:
+        if momentum == "textbook":  # Δw ← μ·Δw − rate·g, w ← w + Δw
             updates.append(f"u{i} = momentum * u{i} - rate * {gradient}")
             updates.append(f"w{i} = w{i} + u{i}")
+        elif momentum:  # PyTorch's: b ← μ·b + g, w ← w − rate·b
+            updates.append(f"u{i} = momentum * u{i} + {gradient}")
+            updates.append(f"w{i} = w{i} - rate * u{i}")
         else:
             updates.append(f"w{i} = w{i} - rate * {gradient}")
 
@@ -245,7 +260,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
 class Compiled:
     """A compiled epoch function for one topology and one set of batch options."""
 
-    def __init__(self, net: Network, batched: bool, momentum: bool) -> None:
+    def __init__(self, net: Network, batched: bool, momentum: str | None) -> None:
         self.source, consts, self.computing = _generate(net, batched, momentum)
         filename = f"<lernpy compiled engine {id(self):x}>"
         # keep the source findable for tracebacks and inspect.getsource
@@ -257,20 +272,20 @@ class Compiled:
         self.write = _writer(net, batched, momentum, self.computing)
 
 
-def _writer(net: Network, batched: bool, momentum: bool, computing: list[int]):
-    """``write(last, W, U, rate, momentum, divisor)``: the objects where the reference leaves them.
+def _writer(net: Network, batched: bool, momentum: str | None, computing: list[int]):
+    """``write(last, W, U, kind)``: the objects where the reference leaves them.
 
     Written out per topology, like the epoch: the last sample's inputs, targets and
     neuron numbers; each link's value, ∂E/∂w and blame from the weights that sample
-    ran with; the weights; each trainable link's velocity, its last step (with
-    momentum the engine's own; without, worked out as Link.update works it out).
+    ran with; the weights; with momentum, each trainable link's state, its velocity
+    (without, the states are left alone, as the reference leaves them).
     """
     neurons, links = net.neurons, net.links
     ni = {id(n): k for k, n in enumerate(neurons)}
     space: dict[str, object] = {}
     v = [f"v{ni[id(n)]}" for n in net.inputs]
     lines = [
-        "def write(last, W, U, rate, momentum, divisor):",
+        "def write(last, W, U, kind):",
         "    x, t, states, old, G, _k = last",
     ]
     if v:
@@ -305,19 +320,18 @@ def _writer(net: Network, batched: bool, momentum: bool, computing: list[int]):
             continue
         lines.append(f"    L{i}.weight, L{i}.gradient = w{i}, 0.0")
         if momentum:
-            lines.append(f"    L{i}._velocity = u{i}")
-        else:  # the scheduler keeps the last step as the velocity
-            g = f"g{i}" if batched else f"q{i}"
-            lines.append(f"    L{i}._velocity = momentum * L{i}._velocity - rate * ({g} / divisor)")
+            lines.append(f"    L{i}._state = State(kind, 0, u{i})")
     for k, n in enumerate(neurons):
         space[f"N{k}"] = n
+    space["State"] = State
     exec("\n".join(lines) + "\n", space)
     return space["write"]
 
 
 def compiled(net: Network, options: Options) -> Compiled:
     """The cached compiled function for ``net`` and ``options``, built if needed."""
-    batched, momentum = options.batch_size > 1, options.momentum != 0.0
+    batched = options.batch_size > 1
+    momentum = options.form if options.momentum != 0.0 else None
     key = _key(net, batched, momentum)
     builds = net.cache.setdefault("compiled", [])
     for built_for, code in builds:
@@ -330,11 +344,12 @@ def compiled(net: Network, options: Options) -> Compiled:
     return code
 
 
-def source(net: Network, batch_size: int = 1, momentum: float = 0.0) -> str:
+def source(net: Network, batch_size: int = 1, momentum: float = 0.0, form: str = "pytorch") -> str:
     """The Python source the compiled engine runs for ``net`` (for reading)."""
     options = Options(
-        rate=0.5, momentum=momentum, batch_size=batch_size, reduce="mean", shuffle=False
-    )
+        rate=0.5, momentum=momentum, batch_size=batch_size, reduce="mean", shuffle=False,
+        form=form,
+    )  # fmt: skip
     return compiled(net, options).source
 
 
@@ -349,7 +364,7 @@ class Session:
         self.code = compiled(net, options)
         self.weights = tuple(link.weight for link in net.links)
         net.settle()
-        self.velocities = tuple(net.links[i]._velocity for i in self.code.trainable)
+        self.velocities = tuple(velocity_of(net.links[i], options) for i in self.code.trainable)
         self.last: LastSample | None = None
         self.failed: int | None = None  # the epoch of the last run that was not finite
 
@@ -375,7 +390,8 @@ class Session:
             self.weights = tuple(now)
         if self.options.momentum:
             net.settle()
-            velocities = [net.links[i]._velocity for i in self.code.trainable]
+            links, o = net.links, self.options
+            velocities = [velocity_of(links[i], o) for i in self.code.trainable]
             if velocities != list(self.velocities):
                 self.velocities = tuple(velocities)
         self.last = None  # the network holds the last sample's numbers
@@ -387,7 +403,8 @@ class Session:
         weights, velocities, order, rng = point
         if not self.options.momentum:  # without momentum the velocities play no part
             return Checkpoint(epoch, weights, None, order, rng)
-        return Checkpoint(epoch, weights, tuple(self._all(velocities)), order, rng)
+        velocities = tuple(self._all(velocities))
+        return Checkpoint(epoch, weights, velocities, order, rng, self.options.kind)
 
     def _run(self, order: list[int], rates: Sequence[float], shuffle: bool) -> tuple:
         o, rng = self.options, self.net.rng
@@ -432,25 +449,28 @@ class Session:
         if self.last is not None:
             last, self.last = self.last, None
             o = self.options
-            self.code.write(
-                last, self.weights, self.velocities, self.rate, o.momentum, o.divisor(last.batch)
-            )
+            self.code.write(last, self.weights, self.velocities, o.kind)
         else:  # nothing ran since the weights were loaded (or the reference ran last)
             weights(net)[1](self.weights)
 
-    def all_velocities(self) -> list[float]:
-        return self._all(self.velocities)
+    def all_velocities(self) -> list[float] | None:
+        """Every link's velocity (None without momentum: the states are left alone)."""
+        return self._all(self.velocities) if self.options.momentum else None
 
     def _all(self, velocities: Sequence[float]) -> list[float]:
         """Velocities of every link from those of the trainable ones."""
         self.net.settle()
-        every = [link._velocity for link in self.net.links]
-        if self.options.momentum:
-            for i, u in zip(self.code.trainable, velocities):
-                every[i] = u
+        every = [velocity_of(link, self.options) for link in self.net.links]
+        for i, u in zip(self.code.trainable, velocities):
+            every[i] = u
         return every
 
 
 def _same_options(a: Options, b: Options) -> bool:
     """The same options but perhaps the rate (which a session takes per epoch)."""
-    return (a.momentum, a.batch_size, a.reduce) == (b.momentum, b.batch_size, b.reduce)
+    return (a.momentum, a.batch_size, a.reduce, a.form) == (
+        b.momentum,
+        b.batch_size,
+        b.reduce,
+        b.form,
+    )

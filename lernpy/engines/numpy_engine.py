@@ -28,10 +28,11 @@ from itertools import chain
 import numpy as np
 
 from lernpy.engines import blas
-from lernpy.engines.base import Checkpoint, Options, builtin, config, weights
+from lernpy.engines.base import Checkpoint, Options, builtin, config, velocity_of, weights
 from lernpy.engines.blas import ROW_MAJOR, dger
-from lernpy.graph.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
+from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.graph.network import Network
+from lernpy.optim import State
 
 NAME = "numpy"
 # CHECKS. The reference stops on any net, sensitivity or blame that is not finite.
@@ -49,7 +50,7 @@ ELEMENTWISE = ("sigmoid", "tanh", "identity", "relu", "leaky_relu")
 
 def _loss_name(net: Network) -> str | None:
     lf = net.loss_function
-    for known in (HALF_SSE, MSE, BCE, CROSS_ENTROPY):
+    for known in (HALF_SSE, MSE, BCE, BCE_MEAN, CROSS_ENTROPY):
         if lf.value is known.value and lf.gradient is known.gradient:
             return known.name
     return None
@@ -79,6 +80,8 @@ def _analysis(net: Network) -> tuple[str | None, Layout | None]:
 
 def why_not(net: Network, options: Options) -> str | None:
     """None if this engine can train ``net``, else the reason."""
+    if options is not None and options.special is not None:
+        return options.special
     return _analysis(net)[0]
 
 
@@ -133,6 +136,7 @@ class Layout:
         self.sizes = [len(layer) for layer in layers]
         self.acts = [_layer_activation(layer) for layer in layers[1:]]
         self.loss = _loss_name(net)
+        self.exact = net.exact_loss()  # the loss from the nets, as Network.output_loss does
         self.fused = net.fused(layers[-1][0])
         self.leaky = 0.01
         row_of = {id(n): j for layer in layers for j, n in enumerate(layer)}
@@ -220,15 +224,16 @@ class Session:
         lay = self.layout
         self.written = weights(net)[0]()
         self.flat_w[lay.flat] = self.written
-        self.velocities = np.array([link.velocity for link in net.links])
+        self.velocities = np.array([velocity_of(link, self.options) for link in net.links])
         self.flat_u[lay.flat] = self.velocities
 
     def fits(self, net: Network, samples: list, options: Options) -> bool:
         """Can this session train ``net`` on ``samples`` with ``options`` (the rate aside)?"""
+        o = self.options
         return (
             samples is self.samples
-            and (options.momentum, options.batch_size, options.reduce)
-            == (self.options.momentum, self.options.batch_size, self.options.reduce)
+            and (options.momentum, options.batch_size, options.reduce, options.form)
+            == (o.momentum, o.batch_size, o.reduce, o.form)
             and _analysis(net)[1] is self.layout
         )
 
@@ -236,9 +241,10 @@ class Session:
         """Take up the weights (and velocities) the network holds, if they are not ours."""
         net = self.net
         changed = weights(net)[0]() != self.written
-        if not changed and net.pending is not self.pending:  # (while ours wait to be
-            # written, nothing has changed them)
-            changed = not np.array_equal([link.velocity for link in net.links], self.velocities)
+        if not changed and self.options.momentum and net.pending is not self.pending:
+            # (while ours wait to be written, nothing has changed them)
+            now = [velocity_of(link, self.options) for link in net.links]
+            changed = not np.array_equal(now, self.velocities)
         if changed:
             self._load(net)
         self.last, self.stepped = None, False  # the network holds the last sample's numbers
@@ -277,19 +283,14 @@ class Session:
     # -- the engine interface ----------------------------------------------------
 
     def checkpoint(self, epoch: int, order: Sequence[int], rng: tuple) -> Checkpoint:
-        return Checkpoint(epoch, self.weights_array(), self._velocities(), tuple(order), rng)
+        velocities, kind = self._velocities(), self.options.kind
+        return Checkpoint(epoch, self.weights_array(), velocities, tuple(order), rng, kind)
 
-    def _velocities(self) -> np.ndarray:
-        """Per link, the scheduler's velocity: the last step taken (frozen links keep theirs)."""
-        if self.options.momentum:
-            steps = self.flat_u[self.layout.flat]
-        elif not self.stepped:
-            return self.velocities.copy()
-        else:
-            steps = np.concatenate([g.reshape(-1) for g in self.G])[self.layout.flat]
-        if self.frozen.any():
-            steps[self.frozen] = self.velocities[self.frozen]
-        return steps
+    def _velocities(self) -> np.ndarray | None:
+        """Per link, the momentum's velocity (None without momentum: states are left alone)."""
+        if not self.options.momentum:
+            return None
+        return self.flat_u[self.layout.flat]
 
     def weights_array(self) -> np.ndarray:
         return self.flat_w[self.layout.flat]
@@ -334,6 +335,7 @@ class Session:
                 batch = self._batch()
                 in_order = order == list(range(N))  # then each batch is a view, not a copy
                 X, T, mean = self.X, self.T, self.options.reduce == "mean"
+                pytorch = self.options.momentum and self.options.form == "pytorch"
                 for start in range(0, N, bs):
                     if in_order:
                         xs, ts = X[start : start + bs], T[start : start + bs]
@@ -341,7 +343,8 @@ class Session:
                         idx = order[start : start + bs]
                         xs, ts = X[idx], T[idx]
                     B, last = len(xs), start + bs >= N
-                    factor = -rate / (float(B) if mean else 1.0)
+                    divisor = float(B) if mean else 1.0
+                    factor = 1.0 / divisor if pytorch else -rate / divisor
                     loss, check = batch(xs, ts, last, rate, factor, self._views(B))
                     total += loss
                     self.check += check
@@ -408,6 +411,8 @@ class Session:
         for neuron, t in zip(net.outputs, T[-1].tolist()):
             neuron.target = t
         velocities = self._velocities()
+        if velocities is not None:
+            velocities = velocities.copy()
         if net.pending is not None and net.pending is not self.pending:
             net.settle()  # (numbers another session left: before ours replace them)
         weights(net)[1](written)  # (a frozen link's is its own)
@@ -416,10 +421,13 @@ class Session:
         values = [(A0 if li == 1 else b["A"][li - 1])[-1].copy() for li in range(1, len(lay.sizes))]
         sensitivities = [b["S"][li][-1].copy() for li in range(1, len(lay.sizes))]
         self.pending = partial(
-            _link_numbers, links, lay, self.old.copy(), values, sensitivities, velocities
-        )
+            _link_numbers, links, lay, self.old.copy(), values, sensitivities, velocities,
+            self.options.kind,
+        )  # fmt: skip
         net.pending = self.pending
-        self.written, self.velocities = written, velocities
+        self.written = written
+        if velocities is not None:
+            self.velocities = velocities
         self.last, self.stepped = None, False
 
     def weights_list(self) -> list[float]:
@@ -427,12 +435,13 @@ class Session:
 
 
 def _link_numbers(
-    links: list, lay: Layout, old: np.ndarray, values: list, sens: list, steps: np.ndarray
-) -> None:
+    links: list, lay: Layout, old: np.ndarray, values: list, sens: list,
+    velocities: np.ndarray | None, kind: str,
+) -> None:  # fmt: skip
     """Each link's numbers from the last sample, with the weights it ran with:
     value = weight · source value, ∂E/∂w = target sensitivity · source value,
     blame = weight · target sensitivity (what the reference's last steps set), and
-    its last step (velocity)."""
+    with momentum each trainable link's state, its velocity."""
     weights = lay.split(old)
     v_all, s_all, b_all = [], [], []
     for w, a, s in zip(weights, values, sens):
@@ -445,22 +454,27 @@ def _link_numbers(
         np.concatenate(v_all)[flat].tolist(),
         np.concatenate(s_all)[flat].tolist(),
         np.concatenate(b_all)[flat].tolist(),
-        steps.tolist(),
     )
-    for link, v, s, b, u in rows:
-        link._value, link._sensitivity, link._blame, link._velocity = v, s, b, u
+    for link, v, s, b in rows:
+        link._value, link._sensitivity, link._blame = v, s, b
+    if velocities is not None:
+        for link, u in zip(links, velocities.tolist()):
+            if not link._frozen:
+                link._state = State(kind, 0, u)
 
 
 def _sample_loop(session: Session) -> tuple:
     """Generate ``run(order, rate) -> (loss sum, check)``: one sample at a time, written out.
 
-    Returns the function and the ctypes double that holds −rate for BLAS.
+    Returns the function and the ctypes double that holds −rate for BLAS. (The
+    output's errors, where the sensitivity does not need them, only for the last sample:
+    they are written back.)
     """
     lay, o = session.layout, session.options
     b = session._buffers(1)
     L = len(lay.sizes) - 1
     W, U, G, M = session.W, session.U, session.G, session.M
-    momentum = bool(o.momentum)
+    form = o.form if o.momentum else None  # SGD's momentum form, if any
     use_blas = dger is not None and blas.raw is not None and M is None
     on_blas = [False] + [use_blas and w.size >= BLAS_MIN for w in W]  # per layer
     ptr = ctypes.c_void_p
@@ -473,11 +487,13 @@ def _sample_loop(session: Session) -> tuple:
         "Yneg": -session.T, "Y1": 1.0 - session.T, "old": session.old,
         "flat_w": session.flat_w, "nets": session.nets, "sens": session.sens,
         "B0": session.blame0, "TINY": TINY, "LEAKY": lay.leaky, "float": float,
-        "momentum": o.momentum, "alpha": alpha,
+        "momentum": o.momentum, "alpha": alpha, "log1p": np.log1p, "absolute": np.absolute,
+        "vdot": np.vdot,
     }  # fmt: skip
     if use_blas:
         integer = blas.integer_type
         env.update(dger=blas.raw, R=ctypes.c_int(ROW_MAJOR), one=integer(1))
+        env["unit"] = ctypes.c_double(1.0)
         env["xp"] = [
             ptr(session.X.ctypes.data + i * session.X.strides[0]) for i in range(len(session.X))
         ]
@@ -487,7 +503,7 @@ def _sample_loop(session: Session) -> tuple:
         if M is not None:
             env[f"M{li}"] = M[li - 1]
         for name, key in (("Z", "Z"), ("V", "V"), ("A", "A"), ("E", "E"), ("S", "S"),
-                          ("T", "tmp"), ("C", "C")):  # fmt: skip
+                          ("T", "tmp"), ("C", "C"), ("R", "R")):  # fmt: skip
             env[f"{name}{li}"] = b[key][li][0]
         env[f"Sc{li}"] = b["S"][li][0][:, None]  # a column, for the outer product
         env[f"Ar{li}"] = b["A"][li]  # a (1, n + 1) row of values and the bias's 1.0
@@ -496,7 +512,7 @@ def _sample_loop(session: Session) -> tuple:
             env[f"r{li}"], env[f"c{li}"] = integer(rows), integer(cols)
             env[f"s{li}"] = ptr(b["S"][li].ctypes.data)
             env[f"a{li}"] = ptr(b["A"][li].ctypes.data)
-            env[f"w{li}"] = ptr((U if momentum else W)[li - 1].ctypes.data)
+            env[f"w{li}"] = ptr((U if form else W)[li - 1].ctypes.data)
     env["X2"] = session.X1
 
     body: list[str] = []
@@ -504,38 +520,7 @@ def _sample_loop(session: Session) -> tuple:
         a = "X[i]" if li == 1 else f"A{li - 1}"
         body.append(f"dot(W{li}, {a}, out=Z{li})")
         body += _activation(lay.acts[li - 1], li)
-    nL = lay.sizes[L]
-    loss = lay.loss
-    body.append(f"subtract(V{L}, Y[i], out=E{L})" if loss in ("half_sse", "mse") else "")
-    if loss == "half_sse":
-        body.append(f"total += 0.5 * float(dot(E{L}, E{L}))")
-    elif loss == "mse":
-        body.append(f"total += float(dot(E{L}, E{L})) / {nL}")
-        body.append(f"multiply(E{L}, {2.0 / nL!r}, out=E{L})")
-    elif loss == "bce":  # the values clamped to [TINY, 1 − TINY], as losses._bce
-        body.append(f"clip(V{L}, TINY, 1.0 - TINY, out=C{L})")
-        body.append(f"log(C{L}, out=T{L})")
-        body.append(f"total -= float(dot(Y[i], T{L}))")
-        body.append(f"subtract(1.0, C{L}, out=T{L})")
-        body.append(f"log(T{L}, out=T{L})")
-        body.append(f"total -= float(dot(Y1[i], T{L}))")
-    else:  # cross-entropy: terms with target 0 add 0 · log(c), c ≥ TINY
-        body.append(f"maximum(V{L}, TINY, out=C{L})")
-        body.append(f"log(C{L}, out=T{L})")
-        body.append(f"total -= float(dot(Y[i], T{L}))")
-    errors = []  # the output errors when the sensitivity does not need them
-    if loss == "bce":
-        errors = [f"subtract(C{L}, Y[i], out=E{L})", f"subtract(1.0, C{L}, out=T{L})",
-                  f"multiply(T{L}, C{L}, out=T{L})", f"divide(E{L}, T{L}, out=E{L})"]  # fmt: skip
-    elif loss == "cross_entropy":
-        errors = [f"divide(Yneg[i], C{L}, out=E{L})"]
-    if lay.fused:
-        body.append("if p == last:")  # the errors only for writing back
-        body += ["    " + line for line in errors] or ["    pass"]
-        body.append(f"subtract(V{L}, Y[i], out=S{L})")
-    else:
-        body += errors
-        body += _slope(lay.acts[L - 1], L)
+    body += _score(lay, L, "Y[i]", rows=False)
     for li in range(L, 0, -1):  # backward
         if li < L:
             body += _slope(lay.acts[li - 1], li)
@@ -544,23 +529,24 @@ def _sample_loop(session: Session) -> tuple:
     # see CHECKS: every net times its sensitivity, and the blames into layer 0
     body.append("dot(S1, W1, out=B0)")
     body.append("check += float(dot(nets, sens))")
-    body.append("if p == last:")
+    body.append("if last:")
     body.append("    copyto(old, flat_w)")
-    for li in range(1, L + 1):  # updates: numpy's own for the last sample
-        body += ["    " + line for line in _numpy_update(li, M is not None, momentum)]
-    body.append("else:")
     for li in range(1, L + 1):
-        if on_blas[li]:
+        if on_blas[li]:  # one pass: A += alpha · s vᵀ
             a = "xp[i]" if li == 1 else f"a{li - 1}"
-            if momentum:
-                body.append(f"    multiply(U{li}, momentum, out=U{li})")
-            body.append(f"    dger(R, r{li}, c{li}, alpha, s{li}, one, {a}, one, w{li}, c{li})")
-            if momentum:
-                body.append(f"    add(W{li}, U{li}, out=W{li})")
+            if form:
+                body.append(f"multiply(U{li}, momentum, out=U{li})")
+            step = "unit" if form == "pytorch" else "alpha"  # b ← μ·b + g; else −rate · g
+            body.append(f"dger(R, r{li}, c{li}, {step}, s{li}, one, {a}, one, w{li}, c{li})")
+            if form == "pytorch":  # w ← w − rate · b
+                body += [f"multiply(U{li}, minus_rate, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
+            elif form:
+                body.append(f"add(W{li}, U{li}, out=W{li})")
         else:
-            body += ["    " + line for line in _numpy_update(li, M is not None, momentum)]
+            body += _numpy_update(li, M is not None, form)
     code = ["def run(order, rate):", "    total = check = 0.0", "    minus_rate = -rate",
-            "    last = len(order) - 1", "    for p, i in enumerate(order):"]  # fmt: skip
+            "    final = len(order) - 1", "    for p, i in enumerate(order):",
+            "        last = p == final"]  # fmt: skip
     code += ["        " + line for line in body if line]
     code.append("    return total, check")
     exec("\n".join(code) + "\n", env)
@@ -607,19 +593,94 @@ def _slope(act: str, li: int, rows: bool = False) -> list[str]:
             f"multiply(V{li}, T{li}, out=S{li})"]  # fmt: skip
 
 
-def _numpy_update(li: int, masked: bool, momentum: bool) -> list[str]:
-    """Layer li's weights updated by numpy: w + (−rate · (s · v)), as the reference steps."""
+def _numpy_update(li: int, masked: bool, form: str | None) -> list[str]:
+    """Layer li's weights updated by numpy, one sample's s · vᵀ as the gradient: plain,
+    w + (−rate · g); textbook momentum, Δw ← μ·Δw − rate·g, w ← w + Δw; PyTorch's,
+    b ← μ·b + g, w ← w − rate·b. Frozen links keep their weight."""
     a = "X2[i]" if li == 1 else f"Ar{li - 1}"
     lines = [f"multiply(Sc{li}, {a}, out=G{li})"]  # s · v, every link of the layer
     if masked:
         lines.append(f"multiply(G{li}, M{li}, out=G{li})")
-    if not momentum:
-        return [*lines, f"multiply(G{li}, minus_rate, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
-    lines += [f"multiply(U{li}, momentum, out=U{li})", f"multiply(G{li}, rate, out=G{li})",
-              f"subtract(U{li}, G{li}, out=U{li})"]  # fmt: skip
+    return lines + _step(li, masked, form, "minus_rate")
+
+
+def _step(li: int, masked: bool, form: str | None, minus_rate: str | None) -> list[str]:
+    """Layer li's weights (and velocities) moved by the gradient G{li}, times
+    ``minus_rate`` (None: G{li} is −rate · g already)."""
+    scale = [] if minus_rate is None else [f"multiply(G{li}, {minus_rate}, out=G{li})"]
+    if not form:
+        return [*scale, f"add(W{li}, G{li}, out=W{li})"]
+    lines = [f"multiply(U{li}, momentum, out=U{li})"]
+    if form == "pytorch":
+        lines += [f"add(U{li}, G{li}, out=U{li})", f"multiply(U{li}, {minus_rate}, out=G{li})"]
+        if masked:
+            lines.append(f"multiply(G{li}, M{li}, out=G{li})")
+        return [*lines, f"add(W{li}, G{li}, out=W{li})"]
+    lines += [*scale, f"add(U{li}, G{li}, out=U{li})"]
     if masked:  # frozen links keep their weight (and an old velocity)
         return [*lines, f"multiply(U{li}, M{li}, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
     return [*lines, f"add(W{li}, U{li}, out=W{li})"]
+
+
+def _score(lay: Layout, L: int, y: str, rows: bool) -> list[str]:
+    """The sample's (or batch's) loss into ``total`` and the output layer's sensitivities.
+
+    As the loss computes it: ½Σ(value − target)², Σ(value − target)²/n; BCE (its mean)
+    and cross-entropy from the nets where exact (Network.output_loss), else from the
+    values clamped to [TINY, 1 − TINY]. Where the output's activation fuses with the
+    loss, its sensitivity comes from the loss's formula and the errors (for writing
+    back only) from the last sample.
+    """
+    n, loss = lay.sizes[L], lay.loss
+    each = "axis=1, keepdims=True" if rows else ""
+    lines: list[str] = []
+    errors: list[str] = []
+    if loss in ("half_sse", "mse"):
+        lines.append(f"subtract(V{L}, {y}, out=E{L})")
+        if loss == "half_sse":
+            lines.append(f"total += 0.5 * float(vdot(E{L}, E{L}))")
+        else:
+            lines += [f"total += float(vdot(E{L}, E{L})) / {n}",
+                      f"multiply(E{L}, {2.0 / n!r}, out=E{L})"]  # fmt: skip
+    elif loss in ("bce", "bce_mean"):
+        share = f" / {n}" if loss == "bce_mean" else ""
+        if lay.exact:  # log(1 + eᶻ) − t·z, exact at any net
+            lines += [f"absolute(Z{L}, out=T{L})", f"negative(T{L}, out=T{L})",
+                      f"exp(T{L}, out=T{L})", f"log1p(T{L}, out=T{L})",
+                      f"maximum(Z{L}, 0.0, out=C{L})", f"add(T{L}, C{L}, out=T{L})",
+                      f"multiply({y}, Z{L}, out=C{L})", f"subtract(T{L}, C{L}, out=T{L})",
+                      f"total += float(T{L}.sum()){share}"]  # fmt: skip
+        else:  # the values clamped, as losses._bce
+            lines += [f"clip(V{L}, TINY, 1.0 - TINY, out=C{L})", f"log(C{L}, out=T{L})",
+                      f"part = -float(vdot({y}, T{L}))", f"subtract(1.0, C{L}, out=T{L})",
+                      f"log(T{L}, out=T{L})", f"subtract(1.0, {y}, out=R{L})",
+                      f"part -= float(vdot(R{L}, T{L}))", f"total += part{share}"]  # fmt: skip
+        errors = [f"clip(V{L}, TINY, 1.0 - TINY, out=C{L})", f"subtract(C{L}, {y}, out=E{L})",
+                  f"subtract(1.0, C{L}, out=T{L})", f"multiply(T{L}, C{L}, out=T{L})",
+                  f"divide(E{L}, T{L}, out=E{L})"]  # fmt: skip
+        if loss == "bce_mean":
+            errors.append(f"divide(E{L}, {n}, out=E{L})")
+    else:  # cross-entropy: terms with target 0 add nothing
+        if lay.exact:  # −t · (z − log Σ eᶻ), shifted by the largest net
+            lines += [f"top = Z{L}.max({each})", f"subtract(Z{L}, top, out=T{L})",
+                      f"exp(T{L}, out=T{L})", f"lse = top + log(T{L}.sum({each}))",
+                      f"subtract(Z{L}, lse, out=T{L})",
+                      f"total -= float(vdot({y}, T{L}))"]  # fmt: skip
+        else:  # c ≥ TINY
+            lines += [f"maximum(V{L}, TINY, out=C{L})", f"log(C{L}, out=T{L})",
+                      f"total -= float(vdot({y}, T{L}))"]  # fmt: skip
+        errors = [f"maximum(V{L}, TINY, out=C{L})", f"divide({y}, C{L}, out=E{L})",
+                  f"negative(E{L}, out=E{L})"]  # fmt: skip
+    if not lay.fused:
+        return lines + errors + _slope(lay.acts[L - 1], L, rows)
+    lines += ["if last:", *("    " + line for line in errors)] if errors else []
+    if loss == "cross_entropy":  # value · Σ targets − target, exact for any targets
+        return [*lines, f"multiply(V{L}, {y}.sum({each}), out=S{L})",
+                f"subtract(S{L}, {y}, out=S{L})"]  # fmt: skip
+    lines.append(f"subtract(V{L}, {y}, out=S{L})")
+    if loss == "bce_mean":
+        lines.append(f"divide(S{L}, {n}, out=S{L})")
+    return lines
 
 
 def _batch_code(session: Session):
@@ -638,8 +699,9 @@ def _batch_code(session: Session):
         "multiply": np.multiply, "copyto": np.copyto, "greater": np.greater, "clip": np.clip,
         "matmul": np.matmul, "vdot": np.vdot, "dot": np.dot, "float": float, "TINY": TINY,
         "LEAKY": lay.leaky, "momentum": o.momentum, "old": session.old,
-        "flat_w": session.flat_w,
+        "flat_w": session.flat_w, "log1p": np.log1p, "absolute": np.absolute,
     }  # fmt: skip
+    form = o.form if o.momentum else None  # SGD's momentum form, if any
     names = ["nets", "sens", "B0"]
     for li in range(1, L + 1):
         names += [f"{n}{li}" for n in ("Z", "V", "A", "E", "S", "R", "T", "C", "RT")]
@@ -647,38 +709,11 @@ def _batch_code(session: Session):
         env[f"WT{li}"], env[f"Wc{li}"] = W[li - 1].T, W[li - 1][:, :-1]
         if M is not None:
             env[f"M{li}"] = M[li - 1]
-    body = [f"{', '.join(names)}, = views", "total = 0.0"]
+    body = [f"{', '.join(names)}, = views", "total = 0.0", "minus_rate = -rate"]
     for li in range(1, L + 1):  # forward
         body.append(f"matmul({'A0' if li == 1 else f'A{li - 1}'}, WT{li}, out=Z{li})")
         body += _activation(lay.acts[li - 1], li, rows=True)
-    n = lay.sizes[L]
-    if lay.loss in ("half_sse", "mse"):
-        body.append(f"subtract(V{L}, Y, out=E{L})")
-        if lay.loss == "half_sse":
-            body.append(f"total = 0.5 * float(vdot(E{L}, E{L}))")
-        else:
-            body += [
-                f"total = float(vdot(E{L}, E{L})) / {n}",
-                f"multiply(E{L}, {2.0 / n!r}, out=E{L})",
-            ]
-        errors: list[str] = []
-    elif lay.loss == "bce":  # the values clamped to [TINY, 1 − TINY], as losses._bce
-        body += [f"clip(V{L}, TINY, 1.0 - TINY, out=C{L})", f"log(C{L}, out=T{L})",
-                 f"total = -float(vdot(Y, T{L}))", f"subtract(1.0, C{L}, out=T{L})",
-                 f"log(T{L}, out=T{L})", f"subtract(1.0, Y, out=R{L})",
-                 f"total -= float(vdot(R{L}, T{L}))"]  # fmt: skip
-        errors = [f"subtract(C{L}, Y, out=E{L})", f"subtract(1.0, C{L}, out=T{L})",
-                  f"multiply(T{L}, C{L}, out=T{L})", f"divide(E{L}, T{L}, out=E{L})"]  # fmt: skip
-    else:  # cross-entropy: terms with target 0 add 0 · log(c), c ≥ TINY
-        body += [f"maximum(V{L}, TINY, out=C{L})", f"log(C{L}, out=T{L})",
-                 f"total = -float(vdot(Y, T{L}))"]  # fmt: skip
-        errors = [f"divide(Y, C{L}, out=E{L})", f"negative(E{L}, out=E{L})"]
-    if lay.fused:
-        if errors:  # the errors only for writing back
-            body += ["if last:", *("    " + line for line in errors)]
-        body.append(f"subtract(V{L}, Y, out=S{L})")
-    else:
-        body += errors + _slope(lay.acts[L - 1], L, rows=True)
+    body += _score(lay, L, "Y", rows=True)
     for li in range(L, 0, -1):  # backward
         if li < L:
             body += _slope(lay.acts[li - 1], li, rows=True)
@@ -691,14 +726,8 @@ def _batch_code(session: Session):
                  f"matmul(RT{li}, {'A0' if li == 1 else f'A{li - 1}'}, out=G{li})"]  # fmt: skip
         if M is not None:
             body.append(f"multiply(G{li}, M{li}, out=G{li})")
-        if not o.momentum:
-            body.append(f"add(W{li}, G{li}, out=W{li})")
-            continue
-        body += [f"multiply(U{li}, momentum, out=U{li})", f"add(U{li}, G{li}, out=U{li})"]
-        if M is not None:  # frozen links keep their weight (and an old velocity)
-            body += [f"multiply(U{li}, M{li}, out=G{li})", f"add(W{li}, G{li}, out=W{li})"]
-        else:
-            body.append(f"add(W{li}, U{li}, out=W{li})")
+        # (PyTorch's form: factor 1 ÷ divisor, the gradient; else −rate ÷ divisor)
+        body += _step(li, M is not None, form, "minus_rate" if form == "pytorch" else None)
     code = ["def batch(A0, Y, last, rate, factor, views):", *("    " + line for line in body)]
     code.append("    return total, check")
     exec("\n".join(code) + "\n", env)

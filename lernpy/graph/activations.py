@@ -39,6 +39,11 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    def __deepcopy__(self, memo: dict) -> Activation:
+        # Immutable, and known by identity (a file names only the built-in objects; the
+        # loss's value − target shortcut needs the very one): a copied network shares it.
+        return self
+
     @classmethod
     def custom(
         cls, name: str, f: Callable[[float], float], derivative: Callable[[float], float]

@@ -18,28 +18,40 @@ from __future__ import annotations
 import copy
 import math
 import random
+from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lernpy import engines
-from lernpy.engines import ENGINES, choose, restore
-from lernpy.engines.base import Checkpoint, Options
+from lernpy.engines import ENGINES, restore
+from lernpy.engines import choose as choose_engine
+from lernpy.engines.base import Checkpoint, Options, engine_options, weights
 from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
-from lernpy.hooks import Shows
-from lernpy.walk.scheduler import Scheduler, check_options
+from lernpy.hooks import Exports, Shows
+from lernpy.numbers import num
+from lernpy.optim import SGD, Optimizer, choose
+from lernpy.walk.scheduler import Scheduler, check_options, scheduled
+from lernpy.walk.series import Series
 from lernpy.walk.trace import Trace
 
 
 @dataclass
-class History(Shows):
-    """What training did: the mean sample loss of each epoch, and why it stopped."""
+class History(Exports, Shows):
+    """What training did: the mean sample loss of each epoch, and why it stopped.
+
+    ``weights(name)`` is one link's weight at the start and after each epoch, to
+    watch it change; ``table()``, ``to_csv()`` and the other exports hold the loss.
+    """
 
     loss: list[float] = field(default_factory=list)
     stopped: str = ""
     engine: str = "reference"
     options: dict[str, object] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list, repr=False)  # link names, in network order
+    labels: dict[str, int] = field(default_factory=dict, repr=False)  # "w5" → its link's index
+    snapshots: list[array] = field(default_factory=list, repr=False)  # every weight, per epoch
 
     @property
     def epochs(self) -> int:
@@ -52,9 +64,55 @@ class History(Shows):
         return self.loss[index]
 
     def __repr__(self) -> str:
-        last = f", last loss {self.loss[-1]:.6g}" if self.loss else ""
-        stopped = self.stopped or "running"
-        return f"History({self.epochs} epochs{last}, {stopped}, engine={self.engine})"
+        """One line: how many epochs, the loss from first to last, the engine, why it stopped."""
+        loss = f", loss {num(self.loss[0], 6)} → {num(self.loss[-1], 6)}" if self.loss else ""
+        epochs = f"{self.epochs} epoch" + ("s" if self.epochs != 1 else "")
+        line = f"History({epochs}{loss}, {self.engine} engine"
+        why = self.stopped.split(" after ")[0].split(":")[0]
+        if why and not why.startswith("ran "):  # stopped early: say why
+            line += f"; {why}"
+        return line + ")"
+
+    # -- watching one weight change ----------------------------------------------
+
+    def begin(self, net: Network) -> None:
+        """Note the network's links and, for the reference, the weights before the first epoch."""
+        self._links = tuple(net.links)  # (named when asked: naming costs more than an epoch)
+        self.snapshots = [array("d", weights(net)[0]())]
+
+    def snapshot(self, net: Network) -> None:
+        """Keep every weight as it is now (after an epoch)."""
+        self.snapshots.append(array("d", weights(net)[0]()))
+
+    def _name_links(self) -> None:
+        links = getattr(self, "_links", ())
+        if links and not self.names:
+            self.names = [link.name for link in links]
+            self.labels = {link.label: k for k, link in enumerate(links) if link.label}
+
+    def _snapshots(self) -> list:
+        return self.snapshots
+
+    def weights(self, name: str) -> Series:
+        """The weight of link ``name`` before training (epoch 0) and after each epoch.
+
+        >>> from lernpy import examples
+        >>> net = examples.mazur()
+        >>> history = net.train([examples.MAZUR_SAMPLE], epochs=2, rate=0.5, engine="reference")
+        >>> [round(w, 8) for w in history.weights("w5")]
+        [0.4, 0.35891648, 0.31735386]
+        """
+        self._name_links()
+        key = name.replace("->", "→").replace(" ", "")
+        index = self.labels.get(name)
+        if index is None and key in self.names:
+            index = self.names.index(key)
+        if index is None:
+            known = ", ".join(self.names[:4]) + (", …" if len(self.names) > 4 else "")
+            raise UnknownNameError(f"no link named {name!r} in this history: expected {known}")
+        label = next((lab for lab, k in self.labels.items() if k == index), None)
+        title = f"weight of {self.names[index]}" + (f" ({label})" if label else "")
+        return Series(title, [w[index] for w in self._snapshots()], x_label="epoch", start=0)
 
 
 @dataclass
@@ -103,6 +161,11 @@ class EngineHistory(History):
     samples: list = field(default_factory=list)
     version: int = 0
 
+    def _snapshots(self) -> list:
+        # each epoch's checkpoint holds the weights it began with; the last snapshot the end
+        starts = [point.weights for point in self.checkpoints[: len(self.loss)]]
+        return starts + self.snapshots[-1:]
+
     def replay(self, epoch: int, sample: int, trace: bool | Trace = True) -> Scheduler:
         """A reference scheduler on a copy of the network, about to present ``sample``.
 
@@ -120,7 +183,8 @@ class EngineHistory(History):
         point = self.checkpoints[epoch]
         net = copy.deepcopy(self.network, memo={id(self.network.trace): None})
         restore(net, point)
-        opts = {k: self.options[k] for k in ("rate", "momentum", "batch_size", "reduce", "shuffle")}
+        keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
+        opts = {k: self.options[k] for k in keys}
         run = Scheduler(net, self.samples, epochs=epoch + 1, trace=trace, history="batch", **opts)
         # Start at this epoch with the sample order the engine started it with.
         run.start_at(epoch, point.order)
@@ -143,11 +207,13 @@ def train(
     data: object,
     epochs: int = 1,
     *,
-    rate: float | Callable[[int], float] = 0.5,
-    momentum: float = 0.0,
+    rate: float | Callable[[int], float] | None = None,
+    momentum: float | None = None,
+    optimizer: Optimizer | str | None = None,
     batch_size: int | str | None = 1,
     reduce: str = "mean",
     update: str = "deferred",
+    mistake: str | None = None,
     shuffle: bool = True,
     target_loss: float | None = None,
     callback: Callable[[EpochReport], bool | None] | None = None,
@@ -162,13 +228,22 @@ def train(
     sample; the network keeps the weights it had before that batch, and the
     error's ``history`` holds the epochs that finished.
 
-    ``rate`` is a number or a function of the epoch (counting from 0), such as a
+    ``optimizer``: an :class:`~lernpy.optim.Optimizer` (``Adam(rate=0.01)``) or its
+    name; ``rate`` and ``momentum`` are shorthand for ``SGD(rate, momentum)`` (rate
+    0.5 when neither is given), and a ``rate`` given with an optimizer is the rate
+    of this call (what a rate schedule passes). Each link's optimizer state
+    (velocity, moments, step count) persists from one call to the next until
+    ``net.reset_optimizer()``. ``update`` and ``mistake`` are as for the scheduler
+    (``update="sequential"`` and ``mistake=`` are deliberate mistakes, for teaching).
+
+    ``rate`` may also be a function of the epoch (counting from 0), such as a
     :class:`~lernpy.training.schedules.Schedule`: every engine changes the rate
     between epochs inside this one call.
 
     ``engine``: "auto" picks the fastest suitable engine (see :mod:`lernpy.engines`),
     "reference" runs the stepping scheduler below, "compiled" or "numpy" names one.
-    A ``trace`` needs the reference: "auto" then picks it.
+    A ``trace`` needs the reference: "auto" then picks it, as it does for an
+    optimizer or a mistake that no fast engine implements.
     """
     if target_loss is not None and (
         not isinstance(target_loss, (int, float)) or math.isnan(target_loss)
@@ -176,30 +251,37 @@ def train(
         raise LernpyError(f"target_loss is {target_loss!r}: expected a number or None")
     if callback is not None and not callable(callback):  # before any epoch changes the net
         raise LernpyError(f"callback is {callback!r}: expected a function or None")
-    options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
-    options.update(update=update, shuffle=shuffle)
     if engine not in ENGINES:
         raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     net.check_ready()
     samples = check_data(net, data)  # checked once, here, for every engine
-    traced = trace is not None and trace is not False  # (an empty Trace is falsy: len 0)
-    if traced and engine not in ("auto", "reference"):
-        raise LernpyError(
-            f"engine={engine!r} records no steps: train with engine='reference' to trace"
+    rates = scheduled(rate, epochs)  # each epoch's, from a schedule (None: one rate)
+    chosen, rate_ = choose(optimizer, rates[0] if rates else rate, momentum)
+    rate_, batch = check_options(
+        chosen, rate_, batch_size, reduce, update, epochs, len(samples), mistake
+    )
+    options = dict(rate=rate if rates else rate_, optimizer=chosen, batch_size=batch_size)
+    options.update(reduce=reduce, update=update, mistake=mistake, shuffle=shuffle)
+    name = "reference"
+    if engine != "reference":
+        if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
+            if engine != "auto":
+                raise LernpyError(
+                    f"engine={engine!r} records no steps: train with engine='reference' to trace"
+                )
+        else:
+            opts = engine_options(chosen, rate_, batch, reduce, bool(shuffle), update, mistake)
+            name, _why = choose_engine(net, opts, engine)
+    recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
+    if name != "reference":
+        every = rates or [rate_] * epochs
+        return _train_engine(
+            net, samples, epochs, name, opts, every, recorded, target_loss, callback
         )
-    if engine != "reference" and not traced:
-        rates, momentum_, batch = check_options(
-            rate, momentum, batch_size, reduce, update, epochs, len(samples)
-        )
-        opts = Options(rates[0], momentum_, batch, reduce, bool(shuffle))
-        name, _why = choose(net, opts, engine, samples)
-        if name != "reference":
-            return _train_engine(
-                net, samples, epochs, name, opts, rates, options, target_loss, callback
-            )
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
-    run = _scheduler(net, samples, epochs, trace, options)
-    history = History(options={**options, "epochs": epochs})
+    run = _scheduler(net, samples, epochs, trace, options, rates or [rate_] * epochs)
+    history = History(options={**recorded, "epochs": epochs})
+    history.begin(net)
     while not run.finished:
         try:
             step = run.step("epoch")
@@ -207,6 +289,7 @@ def train(
             history.stopped = f"numeric error: {error}"
             error.history = history  # type: ignore[attr-defined]
             raise
+        history.snapshot(net)
         if end_epoch(history, net, step.loss, target_loss, callback):
             break
     else:
@@ -214,23 +297,22 @@ def train(
     return history
 
 
-def _scheduler(net: Network, samples: list, epochs: int, trace, options: dict) -> Scheduler:
+def _scheduler(
+    net: Network, samples: list, epochs: int, trace, options: dict, rates: list[float]
+) -> Scheduler:
     """A scheduler at the start of training: the last call's again, if it fits, or a new one.
 
     train() called epoch by epoch with the same data, options and trace would
     build the same scheduler each time; it starts the last one over instead.
     """
-    rate = options["rate"]
-    # (the kept scheduler holds the data and the trace: their ids name them)
-    same = (id(samples), id(trace), options["momentum"], options["batch_size"], options["reduce"],
-            options["update"], options["shuffle"])  # fmt: skip
+    # (the kept scheduler holds the data and the trace: their ids name them; the
+    # optimizer's rate is each epoch's, so it does not count)
+    kind = replace(options["optimizer"], rate=0.0)
+    same = (id(samples), id(trace), kind, options["batch_size"], options["reduce"],
+            options["update"], options["mistake"], options["shuffle"])  # fmt: skip
     kept = net.cache.get("reference run")
-    if kept is not None and kept[0] == same:
-        run = kept[1]
-        rates = check_options(rate, options["momentum"], options["batch_size"], options["reduce"],
-                              options["update"], epochs, len(samples))[0]  # fmt: skip
-        if run.again(epochs, rates):
-            return run
+    if kept is not None and kept[0] == same and kept[1].again(epochs, rates):
+        return kept[1]
     run = Scheduler(net, samples, epochs=epochs, trace=trace, history="batch", **options)
     net.cache["reference run"] = (same, run)
     return run
@@ -261,6 +343,7 @@ def _train_engine(
         options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
         version=net.version,
     )  # fmt: skip
+    history.begin(net)
     order = list(range(len(samples)))
     e = 0
     while e < epochs:
@@ -299,7 +382,9 @@ def _train_engine(
         # runs the epoch); the engine then carries on from the reference's state.
         history.checkpoints.append(point)
         restore(net, point)
-        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
+        keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
+        again = {k: options[k] for k in keys}
+        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **again)
         rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
         try:
             loss = rerun.step("epoch").loss
@@ -317,6 +402,7 @@ def _train_engine(
     else:
         history.stopped = f"ran {epochs} epochs"
     session.write_back()
+    history.snapshots = [array("d", weights(net)[0]())]  # the end
     return history
 
 

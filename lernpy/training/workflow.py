@@ -26,6 +26,10 @@ from typing import TYPE_CHECKING, Protocol
 from lernpy import hooks
 from lernpy.errors import LernpyError
 from lernpy.graph.samples import Sample
+from lernpy.hooks import Exports, Shows
+from lernpy.numbers import num
+from lernpy.optim import SGD, Optimizer, choose
+from lernpy.optim import optimizer as get_optimizer
 from lernpy.training.schedules import Schedule, constant
 
 if TYPE_CHECKING:
@@ -49,6 +53,15 @@ __all__ = [
 
 
 # ----------------------------------------------------------- classification
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a percentage to one place (blank for None): how accuracy is printed.
+
+    >>> percent(0.9666666), percent(None)
+    ('96.7%', '')
+    """
+    return "" if value is None else f"{100 * value:.1f}%"
 
 
 def is_classification(data: Sequence[Sample]) -> bool:
@@ -175,9 +188,13 @@ class EpochRecord:
     test_accuracy: float | None = None
 
 
-@dataclass
-class TrainingLog:
-    """Per-epoch train and test loss and accuracy, and why training stopped."""
+@dataclass(repr=False)
+class TrainingLog(Exports, Shows):
+    """Per-epoch train and test loss and accuracy, and why training stopped.
+
+    It shows itself as one line in a REPL, as a table with its curves in a
+    notebook, and exports its table (``to_csv()``, ``to_markdown()``, ``to_latex()``).
+    """
 
     epochs: list[EpochRecord] = field(default_factory=list)
     stopped: str = ""
@@ -213,6 +230,25 @@ class TrainingLog:
     def __len__(self) -> int:
         return len(self.epochs)
 
+    def __repr__(self) -> str:
+        """One line: epochs, the last losses and accuracies, each labelled."""
+        count = f"{len(self.epochs)} epoch" + ("s" if len(self.epochs) != 1 else "")
+        parts = [count]
+        if self.epochs:
+            last = self.epochs[-1]
+            parts.append(f"train loss {num(last.train_loss, 6)}")
+            if last.train_accuracy is not None:
+                parts.append(f"train accuracy {percent(last.train_accuracy)}")
+            if last.test_loss is not None:
+                parts.append(f"test loss {num(last.test_loss, 6)}")
+            if last.test_accuracy is not None:
+                parts.append(f"test accuracy {percent(last.test_accuracy)}")
+        line = f"TrainingLog({', '.join(parts)})"
+        while len(line) > 80 and len(parts) > 1:  # the test numbers matter most: drop train's
+            parts.pop(1)
+            line = f"TrainingLog({', '.join(parts)})"
+        return line
+
     def to_dict(self) -> dict[str, object]:
         """Plain values for the network file."""
         return {
@@ -226,14 +262,13 @@ def evaluate(net: Network, data: Sequence[Sample]) -> tuple[float, float | None]
     """Mean sample loss over ``data`` and, if the targets are classes, the accuracy."""
     if not data:
         raise LernpyError("cannot evaluate on an empty data set")
-    loss_function = net.loss_function
     threshold = _threshold(net)
     classify = is_classification(data)
     total = 0.0
     hits = 0
     for inputs, targets in data:
         values = net.forward(inputs)
-        total += loss_function.value(values, targets)
+        total += net.output_loss(targets)
         if classify:
             hits += class_index(values, threshold) == class_index(targets, 0.5)
     return total / len(data), (hits / len(data) if classify else None)
@@ -254,9 +289,10 @@ def fit(
     test: Sequence[Sample] | None = None,
     *,
     epochs: int = 100,
-    rate: float | Schedule = 0.5,
+    rate: float | Schedule | None = None,
     batch_size: int = 1,
-    momentum: float = 0.0,
+    momentum: float | None = None,
+    optimizer: Optimizer | str | None = None,
     shuffle: bool = True,
     target_loss: float | None = None,
     patience: int | None = None,
@@ -270,7 +306,8 @@ def fit(
 
     The epochs run in one ``net.train`` call (so with shuffling, fit equals one
     ``train`` call of as many epochs), measuring from its callback after each.
-    ``rate`` is a number or a :class:`Schedule`. Training stops early when the
+    ``rate`` is a number or a :class:`Schedule`; each epoch's rate goes to the
+    optimizer (``optimizer=``, or SGD with ``momentum``). Training stops early when the
     training loss reaches ``target_loss``, or when the watched loss (the test
     loss if there is test data, else the training loss) has not improved by more
     than ``min_delta`` for ``patience`` epochs; with ``restore_best`` the
@@ -293,8 +330,17 @@ def fit(
         isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
     ):
         raise LernpyError(f"patience must be a whole number >= 1, got {patience!r}")
+    if optimizer is None:
+        rate = 0.5 if rate is None else rate
+    elif rate is None:
+        rate = get_optimizer(optimizer).rate
     schedule = rate if isinstance(rate, Schedule) else constant(rate)
-    log = TrainingLog(options={"schedule": schedule.to_dict(), "momentum": float(momentum)})
+    chosen, _ = choose(optimizer, schedule(0), momentum)  # checks the options before training
+    log = TrainingLog(options={"schedule": schedule.to_dict()})
+    if isinstance(chosen, SGD):
+        log.options["momentum"] = float(chosen.momentum)
+    if optimizer is not None:
+        log.options["settings"] = chosen.to_dict()
     if isinstance(batch_size, int) and not isinstance(batch_size, bool):
         log.options["batch_size"] = batch_size
     log.options["shuffle"] = bool(shuffle)
@@ -353,6 +399,7 @@ def fit(
                 rate=schedule,
                 batch_size=batch_size,
                 momentum=momentum,
+                optimizer=optimizer,
                 shuffle=shuffle,
                 callback=after_epoch,
                 **train_options,

@@ -33,6 +33,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from lernpy.errors import LernpyError
+from lernpy.optim import SGD, Optimizer, State
 from lernpy.walk import lane as lanes
 from lernpy.walk.plan import DELIVER, END, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
 from lernpy.walk.steps import KINDS, EpochEnded, width
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 _activation, _value = attrgetter("activation"), attrgetter("value")
 _weight, _gradient = attrgetter("weight"), attrgetter("gradient")
+_state = attrgetter("_state")
 
 
 class Layout:
@@ -53,7 +55,9 @@ class Layout:
     numbers go, and where the numbers it is made of are (see :class:`Walk`).
     """
 
-    def __init__(self, net: Network, key: tuple, sample_ops: list[Op], update_ops: list[Op]):
+    def __init__(
+        self, net: Network, key: tuple, sample_ops: list[Op], update_ops: list[Op], state: int
+    ) -> None:
         self.key = key
         self.lanes: dict[tuple[bool, bool], lanes.Lane | None] = {}  # (batched, traced)
         self.sample_ops = [op for op in sample_ops if not (op[0] == UPDATE and op[1].frozen)]
@@ -76,8 +80,9 @@ class Layout:
                 elif code == SENSE:
                     sensitivity[id(obj)] = at + 1  # Sensed stores error, sensitivity
                 elif code == UPDATE:
-                    old[id(obj)] = (where, at)  # Updated stores old, momentum term
-                at += width(KINDS[code], n_in, n_out)
+                    # Updated stores old, momentum term, new, the state after
+                    old[id(obj)] = (where, at)
+                at += width(KINDS[code], n_in, n_out, state)
 
         def source(link) -> tuple:
             n = link.source
@@ -91,7 +96,7 @@ class Layout:
             return old.get(id(link), ("frozen", index[id(link)]))
 
         def recipe(code: int, obj) -> tuple | None:
-            if code == PRESENT:
+            if code in (PRESENT, SENSE):
                 return ()
             if code == DELIVER:
                 return (source(obj), weight(obj))
@@ -100,7 +105,8 @@ class Layout:
             if code == LEARN:
                 return (sensitivity[id(obj.target)], source(obj), weight(obj))
             if code == UPDATE:
-                return (index[id(obj)], sensitivity[id(obj.target)], source(obj))
+                # (and where the same link's update of the sample or batch before is)
+                return (index[id(obj)], sensitivity[id(obj.target)], source(obj), old[id(obj)])
             return None
 
         self.segments = tuple(
@@ -109,6 +115,7 @@ class Layout:
                 [recipe(code, obj) for code, obj, _phase, _depth in ops],
                 n_in,
                 n_out,
+                state,
             )
             for ops in (self.sample_ops, self.update_ops, [(END, None, "epoch", 0)])
         )
@@ -128,6 +135,7 @@ def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
 def layout(run: Scheduler) -> Layout:
     """The network's plan for the fast lane, cached per topology, walk order and frozen links."""
     net = run.net
+    state = len(run.optimizer.fields())  # the numbers of each link's state an update leaves
     key = (
         net.version,
         run.update,
@@ -135,11 +143,38 @@ def layout(run: Scheduler) -> Layout:
         tuple(map(_activation, net.neurons)),  # (compared by identity first: quick)
         tuple(map(_value, net.biases)),
         net.loss_function,
+        state,
     )
     cached = net.cache.get("lane layout")
     if cached is None or cached.key != key:
-        cached = net.cache["lane layout"] = Layout(net, key, run._sample_ops, run._update_ops)
+        cached = Layout(net, key, run._sample_ops, run._update_ops, state)
+        net.cache["lane layout"] = cached
     return cached
+
+
+def momentum_term(optimizer: Optimizer, before: State | None, rate: float) -> float:
+    """What SGD's momentum adds to plain gradient descent's change, from the state before."""
+    if not isinstance(optimizer, SGD) or not optimizer.momentum:
+        return 0.0
+    state = optimizer.start(before)
+    if optimizer.momentum_form == "textbook":
+        return optimizer.momentum * state.velocity
+    return -rate * (optimizer.momentum * state.velocity) if not state.fresh else 0.0
+
+
+def fits(run: Scheduler) -> bool:
+    """Can an epoch of this run be taken at once? Not with a deliberate mistake, nor an
+    optimizer that clips by the batch's norm (the records show them step by step)."""
+    return run.mistake is None and run.update != "sequential" and run.optimizer.clip_norm is None
+
+
+def _lane_rule(optimizer: Optimizer) -> str | None:
+    """The update the lane writes out: "plain", "pytorch" or "textbook" momentum (None: none)."""
+    if optimizer.plain:
+        return "plain"
+    if isinstance(optimizer, SGD) and getattr(optimizer, "_short", False) and optimizer.momentum:
+        return optimizer.momentum_form
+    return None
 
 
 def run_epoch(run: Scheduler) -> EpochEnded | None:
@@ -155,10 +190,15 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         raise LernpyError(
             "the network's links changed since this scheduler was made: make a new one"
         )
+    if not fits(run):
+        return None
     net.settle()  # (an engine's numbers, before the lane writes its own)
     e = run._next[0][0]
     plan = layout(run)
-    before = (run._order, run._loss_sum, run._loss_count, run.loss, len(run.losses))
+    before = (
+        run._order, run._loss_sum, run._loss_count, run.loss, len(run.losses), run._norm,
+        run._norm_batch,
+    )  # fmt: skip
     rng_state = net.rng.getstate() if run.shuffle else None
     undo = _snapshot(net) if run.history == "all" else None
     order = run._order
@@ -171,17 +211,20 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         numbers = []  # (floats as they come: packed into an array at the end, at once)
         first_batch = _first_batch(run, plan, trace)
     rate = run._rates[e]
-    if numbers is not None:  # what a walk works its other numbers out from: the gradients
-        # and weights the epoch begins with (only when needed: a gradient left from
-        # before, a frozen link's weight)
+    optimizer = run._optimizer(rate)
+    if numbers is not None:  # what a walk works its other numbers out from: the gradients,
+        # weights and states the epoch begins with (only when needed: a gradient left from
+        # before, a frozen link's weight, a state)
         links = net.links
         gradients = _pack(list(map(_gradient, links))) if any(map(_gradient, links)) else None
         weights = _pack(list(map(_weight, links))) if plan.frozen else None
+        states = list(map(_state, links))
+        states = states if any(s is not None for s in states) else None
     done = _lane_epoch(run, plan, order, rate, numbers, first_batch)
     if done is NO_LANE:
         done = _object_epoch(run, plan, order, rate, numbers, first_batch)
     if done is None:  # not finite: put back what changed, and let the caller step
-        run._order, run._loss_sum, run._loss_count, run.loss, _count = before
+        run._order, run._loss_sum, run._loss_count, run.loss, _count, _n, _b = before
         if rng_state is not None:
             net.rng.setstate(rng_state)
         return None
@@ -193,7 +236,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     run._loss_sum, run._loss_count = 0.0, 0
     if numbers is not None:
         numbers.append(mean)  # the epoch's end
-        settings = (rate, run.reduce == "mean", gradients, weights)
+        settings = (rate, run.reduce == "mean", gradients, weights, optimizer, states)
         trace.add_walk(
             Walk(
                 e, order, run.batch_size, plan.segments, _pack(numbers), first_batch, run.data,
@@ -204,6 +247,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         run._undo.clear()
     else:
         run._undo.append(Unwalked(e, undo, before, rng_state))
+    run._norm, run._norm_batch = None, None
     run._seek((e + 1, 0, 0, 0))
     return EpochEnded(e, -1, "epoch", mean)
 
@@ -220,7 +264,8 @@ class Unwalked:
 def restore(run: Scheduler, point: Unwalked) -> None:
     """Put the network and the scheduler back where they were when ``point``'s epoch began."""
     _put_back(run.net, point.numbers)
-    run._order, run._loss_sum, run._loss_count, run.loss, count = point.scheduler
+    run._order, run._loss_sum, run._loss_count, run.loss, count = point.scheduler[:5]
+    run._norm, run._norm_batch = point.scheduler[5:7]
     del run.losses[count:]
     if point.rng is not None:
         run.net.rng.setstate(point.rng)
@@ -243,8 +288,11 @@ _PACKERS: dict[int, object] = {}  # by count: an epoch's numbers are as many eac
 
 
 def _first_batch(run: Scheduler, plan: Layout, trace) -> int:
-    """The first batch whose steps a bounded trace keeps (0: all of them)."""
-    if trace.keep is None or trace.links is not None:
+    """The first batch whose steps a bounded trace keeps (0: all of them).
+
+    (With an optimizer's state, all: an update's state before is the one before it.)
+    """
+    if trace.keep is None or trace.links is not None or plan.key[-1]:
         return 0
     n, size = len(run.data), run.batch_size
     S, U = len(plan.segments[0]), len(plan.segments[1])
@@ -264,7 +312,10 @@ def _lane_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
     net = run.net
     if len(net.links) > lanes.MAX_LINKS:
         return NO_LANE
-    kind = (run.batch_size > 1, numbers is not None)  # batched, traced
+    rule = _lane_rule(run.optimizer)
+    if rule is None:
+        return NO_LANE
+    kind = (run.batch_size > 1, numbers is not None, rule)  # batched, traced, the update
     if kind not in plan.lanes:  # written out once per topology (None: too many links)
         plan.lanes[kind] = lanes.lane(net, plan.sample_ops, plan.update_ops, *kind)
     code = plan.lanes[kind]
@@ -294,7 +345,10 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
     net = run.net
     saved = _snapshot(net)
     data, size_b = run.data, run.batch_size
-    momentum, mean = run.momentum, run.reduce == "mean"
+    mean = run.reduce == "mean"
+    optimizer = run._optimizer(rate)
+    rule = None if optimizer.plain else optimizer  # (plain: the link's own w − rate · ∂E/∂w)
+    names = optimizer.fields()  # the state's numbers an update leaves
     isfinite, fused = math.isfinite, net.fused
     outputs, lf = net.outputs, net.loss_function
     present = net.present
@@ -328,8 +382,14 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
                     for obj in objs:
                         if keep:
                             add(obj.weight)
-                            add(momentum * obj.velocity)
-                        total += obj.update(rate, momentum, divisor)
+                            add(momentum_term(optimizer, obj._state, rate))
+                        new = obj.update(rate, divisor, rule)
+                        total += new
+                        if keep:
+                            add(new)
+                            if names:
+                                after = obj._state
+                                extend(getattr(after, name) for name in names)
                 elif code == FIRE:
                     for obj in objs:
                         v = obj.fire()
@@ -339,7 +399,7 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
                             add(v)
                 elif code == SENSE:
                     for obj in objs:
-                        s = obj.sense(fused(obj))
+                        s = obj.sense(fused(obj))  # (no mistake: see fits)
                         total += s + obj.error
                         if keep:
                             add(obj.error)
@@ -349,7 +409,7 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
                 else:  # SCORE: the loss and the output errors
                     values = tuple(o.value for o in outputs)
                     targets = data[sample][1]
-                    loss = total = lf.value(values, targets)
+                    loss = total = net.output_loss(targets)
                     errors = tuple(lf.gradient(values, targets))
                     for o, err in zip(outputs, errors):
                         o.error = err
@@ -369,20 +429,22 @@ def _snapshot(net: Network) -> tuple:
     net.settle()
     numbers: list[float] = []
     for k in net.links:
-        numbers += (k.weight, k._value, k._sensitivity, k._blame, k.gradient, k._velocity)
+        numbers += (k.weight, k._value, k._sensitivity, k._blame, k.gradient)
     for n in net.neurons:
         numbers += (n.net, n.value, n.error, n.sensitivity)
-    return _pack(numbers), tuple(o.target for o in net.outputs)
+    states = tuple(k._state for k in net.links)  # (immutable: kept as they are)
+    return _pack(numbers), tuple(o.target for o in net.outputs), states
 
 
 def _put_back(net: Network, saved: tuple) -> None:
-    numbers, targets = saved
+    numbers, targets, states = saved
     net.settle()
     at = 0
-    for link in net.links:
-        (link.weight, link._value, link._sensitivity, link._blame, link.gradient,
-         link._velocity) = numbers[at : at + 6]  # fmt: skip
-        at += 6
+    for link, state in zip(net.links, states):
+        (link.weight, link._value, link._sensitivity, link._blame,
+         link.gradient) = numbers[at : at + 5]  # fmt: skip
+        link._state = state
+        at += 5
     for neuron in net.neurons:
         neuron.net, neuron.value, neuron.error, neuron.sensitivity = numbers[at : at + 4]
         at += 4

@@ -28,7 +28,8 @@ import math
 from typing import TYPE_CHECKING
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, TANH, softmax
-from lernpy.graph.losses import HALF_SSE, MSE
+from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, MSE, exact_loss
+from lernpy.optim import State
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
 
 if TYPE_CHECKING:
@@ -100,12 +101,16 @@ def sense_line(act, k: int, consts: dict) -> str:
     return f"s{k} = e{k} * slope{k}(n{k}, v{k})"
 
 
-def score_lines(loss, values: list[str], targets: list[str], errors: list[str]) -> list[str]:
-    """The sample's ``loss`` and the output errors, as the loss's functions compute them.
+def score_lines(
+    loss, values: list[str], targets: list[str], errors: list[str], nets: list[str] | None = None
+) -> list[str]:
+    """The sample's ``loss`` and the output errors, as Network.output_loss and the loss's
+    gradient compute them.
 
     ½Σ(value − target)² and Σ(value − target)²/n are written out (their sums start
-    from the first square, as ``sum`` does); other losses are called
-    (``loss_value``, ``loss_gradient``) with the values and the sample's targets ``t``.
+    from the first square, as ``sum`` does); other losses are called (``loss_value``,
+    or ``loss_exact`` from the outputs' ``nets`` where the loss is exact, and
+    ``loss_gradient``) with the sample's targets ``t``.
     """
     squares = " + ".join(f"({a} - {b}) * ({a} - {b})" for a, b in zip(values, targets))
     pairs = list(zip(errors, values, targets))
@@ -117,21 +122,28 @@ def score_lines(loss, values: list[str], targets: list[str], errors: list[str]) 
             f"loss = ({squares}) / {n}",
             *(f"{e} = 2.0 * ({a} - {b}) / {n}" for e, a, b in pairs),
         ]
-    return [
-        f"loss = loss_value(({', '.join(values)},), t)",
-        f"{', '.join(errors)}, = loss_gradient(({', '.join(values)},), t)",
-    ]
+    first = (
+        f"loss = loss_exact(lf, [{', '.join(nets)}], t)"
+        if nets is not None
+        else f"loss = loss_value([{', '.join(values)}], t)"
+    )
+    return [first, f"{', '.join(errors)}, = loss_gradient(({', '.join(values)},), t)"]
 
 
 class Lane:
-    """The generated epoch of one topology, walk order and batch mode, traced or not."""
+    """The generated epoch of one topology, walk order and batch mode, traced or not.
+
+    ``rule`` is the update: "plain" gradient descent (w − rate · ∂E/∂w, no state), or
+    SGD's momentum in PyTorch's form ("pytorch": b ← μ·b + g, w ← w − rate·b) or the
+    textbook's ("textbook": Δw ← μ·Δw − rate·g, w ← w + Δw), as SGD computes them.
+    """
 
     def __init__(
         self, net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool,
-        traced: bool,
+        traced: bool, rule: str = "plain",
     ) -> None:  # fmt: skip
         self.source, consts, self.computing = _generate(
-            net, sample_ops, update_ops, batched, traced
+            net, sample_ops, update_ops, batched, traced, rule
         )
         filename = f"<lernpy lane {id(self):x}>"
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
@@ -141,25 +153,30 @@ class Lane:
 
 
 def lane(
-    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool
-) -> Lane | None:
+    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool,
+    rule: str = "plain",
+) -> Lane | None:  # fmt: skip
     """A lane for ``net`` (None when it has too many links to write out)."""
     if len(net.links) > MAX_LINKS:
         return None
-    return Lane(net, sample_ops, update_ops, batched, traced)
+    return Lane(net, sample_ops, update_ops, batched, traced, rule)
 
 
-def source(net: Network, batch_size: int = 1, traced: bool = False) -> str:
+def source(net: Network, batch_size: int = 1, traced: bool = False, rule: str = "plain") -> str:
     """The Python source of the lane for ``net`` (for reading)."""
     from lernpy.walk.plan import plan
 
     ops, updates = plan(net, immediate=False)
-    return Lane(net, ops, updates, batch_size > 1, traced).source
+    return Lane(net, ops, updates, batch_size > 1, traced, rule).source
+
+
+KINDS = {"pytorch": "sgd", "textbook": "sgd-textbook"}  # the State each momentum keeps
 
 
 def _generate(
-    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool
-) -> tuple[str, dict, list[int]]:
+    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool,
+    rule: str = "plain",
+) -> tuple[str, dict, list[int]]:  # fmt: skip
     """The source of ``epoch(...)``, its constants and the indices of the computing neurons."""
     neurons = net.neurons
     ni = {id(n): k for k, n in enumerate(neurons)}
@@ -168,7 +185,9 @@ def _generate(
     consts: dict[str, object] = {"exp": math.exp, "tanh": math.tanh, "softmax": softmax}
     lf = net.loss_function
     consts["loss_value"], consts["loss_gradient"] = lf.value, lf.gradient
+    consts["loss_exact"], consts["lf"] = exact_loss, lf
     outputs = net.outputs
+    nets = [f"n{ni[id(o)]}" for o in outputs] if net.exact_loss() else None
     target = {id(o): f"t{j}" for j, o in enumerate(outputs)}
     immediate = any(op[0] == UPDATE for op in sample_ops)
 
@@ -213,9 +232,9 @@ def _generate(
                 if group not in fired:  # the first member computes the layer (Neuron._layer)
                     for m in obj.group:
                         body += net_lines(m)
-                    nets = ", ".join(f"n{ni[id(m)]}" for m in obj.group)
+                    group_nets = ", ".join(f"n{ni[id(m)]}" for m in obj.group)
                     fired[group] = f"sm{ni[id(obj.group[0])]}"
-                    body.append(f"{fired[group]} = softmax([{nets}])")
+                    body.append(f"{fired[group]} = softmax([{group_nets}])")
                 body.append(f"v{k} = {fired[group]}[{obj.rank}]")
             else:
                 body += net_lines(obj)
@@ -224,7 +243,7 @@ def _generate(
         elif code == SCORE:
             errors = [f"e{ni[id(o)]}" for o in outputs]
             targets = [target[id(o)] for o in outputs]
-            body += score_lines(lf, [v(o) for o in outputs], targets, errors)
+            body += score_lines(lf, [v(o) for o in outputs], targets, errors, nets)
             body.append("loss_sum += loss")
             record += ["loss", *errors]  # (a trace works the values and targets out)
         elif code == SENSE:
@@ -232,7 +251,7 @@ def _generate(
             act = obj.activation
             if net.fused(obj):
                 body += error_lines(obj)
-                body.append(f"s{k} = v{k} - {target[id(obj)]}")
+                body += fused_lines(obj, k, f"v{k}", target, consts)
             elif act.layerwise:
                 group = id(obj.group[0])
                 if group not in sensed:  # the Jacobian product, once for the layer
@@ -266,15 +285,15 @@ def _generate(
             if obj.source.is_source:
                 checks.append(blame(i))  # a blame into an input or bias neuron: nothing sums it
         elif code == UPDATE:
-            body += _update(li[id(obj)], "1.0", traced)
+            body += _update(li[id(obj)], "1.0", traced, rule)
             if traced:
-                record += _updated(li[id(obj)])
+                record += _updated(li[id(obj)], rule)
     updates: list[str] = []
     update_record: list[str] = []
     for _code, obj, _phase, _depth in update_ops:
-        updates += _update(li[id(obj)], "div" if batched else "1.0", traced)
+        updates += _update(li[id(obj)], "div" if batched else "1.0", traced, rule)
         if traced:
-            update_record += _updated(li[id(obj)])
+            update_record += _updated(li[id(obj)], rule)
 
     # The reference stops on any number that is not finite. Most of them reach the
     # weights or the loss, checked after the epoch; the sum covers the rest (a net of
@@ -290,10 +309,15 @@ def _generate(
         consts[f"N{k}"] = n
     consts["isfinite"] = math.isfinite
     head = ["def epoch(data, order, bs, mean, rate, momentum, numbers, from_batch, loss_sum):"]
-    head += [
-        f"    w{i}, u{i}, g{i} = L{i}.weight, L{i}._velocity, L{i}.gradient"
-        for i in range(len(links))
-    ]
+    head += [f"    w{i}, g{i} = L{i}.weight, L{i}.gradient" for i in range(len(links))]
+    trainable = [i for i, link in enumerate(links) if not link.frozen]
+    if rule != "plain":  # each link's momentum state (fresh if it is not this momentum's)
+        kind = KINDS[rule]
+        consts["State"], consts["KIND"] = State, kind
+        for i in trainable:
+            head.append(f"    st = L{i}._state")
+            head.append(f"    f{i} = st is None or st.kind != KIND")
+            head.append(f"    u{i} = 0.0 if f{i} else st.velocity")
     for b in net.biases:
         head.append(f"    {v(b)} = {float(b.value)!r}")
     head.append("    check = 0.0")
@@ -358,25 +382,60 @@ def _generate(
         lines.append(f"    L{i}._value = p{i} * {src}")  # as Link.deliver, Link.learn
         lines.append(f"    L{i}._sensitivity = {tgt} * {src}")
         lines.append(f"    L{i}._blame = p{i} * {tgt}")
-        lines.append(f"    L{i}.weight, L{i}._velocity, L{i}.gradient = w{i}, u{i}, g{i}")
+        lines.append(f"    L{i}.weight, L{i}.gradient = w{i}, g{i}")
+        if rule != "plain" and not link.frozen:  # as SGD leaves it: State(kind, 0, velocity)
+            lines.append(f"    L{i}._state = State(KIND, 0, u{i})")
     lines.append("    return loss_sum, loss")
     consts["math"] = math
     return "\n".join(lines) + "\n", consts, computing
 
 
-def _update(i: int, divisor: str, traced: bool) -> list[str]:
-    """Link i's update, as Link.update computes it (and what an Updated record holds)."""
-    gradient = f"g{i}" if divisor == "1.0" else f"g{i} / {divisor}"  # x / 1.0 is x
-    if traced:  # a trace keeps the old weight and the momentum term (and works out the rest)
-        return [
-            f"o{i} = w{i}",
-            f"m{i} = momentum * u{i}",
-            f"u{i} = m{i} - rate * ({gradient})",
-            f"w{i} = w{i} + u{i}",
-            f"g{i} = 0.0",
-        ]
-    return [f"u{i} = momentum * u{i} - rate * ({gradient})", f"w{i} = w{i} + u{i}", f"g{i} = 0.0"]
+def _update(i: int, divisor: str, traced: bool, rule: str) -> list[str]:
+    """Link i's update, as Link.update and SGD compute it (and what an Updated record holds).
+
+    The gradient is the batch's, over the divisor (x / 1.0 is x). A trace keeps the
+    old weight, the momentum term (what momentum adds to plain gradient descent's
+    change, as steps record it), the new weight and the velocity after.
+    """
+    g = f"g{i}" if divisor == "1.0" else f"(g{i} / {divisor})"
+    lines = [f"o{i} = w{i}"] if traced else []
+    if rule == "plain":
+        lines.append(f"w{i} = w{i} - rate * {g}")
+    elif rule == "textbook":  # Δw ← μ·Δw − rate·g, w ← w + Δw
+        if traced:
+            lines += [f"m{i} = momentum * u{i}", f"u{i} = m{i} - rate * {g}"]
+        else:
+            lines.append(f"u{i} = momentum * u{i} - rate * {g}")
+        lines.append(f"w{i} = w{i} + u{i}")
+    else:  # PyTorch's: b ← g the first time, then μ·b + (1 − dampening 0)·g; w ← w − rate·b
+        if traced:
+            lines.append(f"m{i} = 0.0 if f{i} else -rate * (momentum * u{i})")
+        lines += [f"u{i} = {g} if f{i} else momentum * u{i} + {g}", f"f{i} = False",
+                  f"w{i} = w{i} - rate * u{i}"]  # fmt: skip
+    return [*lines, f"g{i} = 0.0"]
 
 
-def _updated(i: int) -> list[str]:
-    return [f"o{i}", f"m{i}"]
+def _updated(i: int, rule: str) -> list[str]:
+    if rule == "plain":
+        return [f"o{i}", "0.0", f"w{i}"]
+    return [f"o{i}", f"m{i}", f"w{i}", f"u{i}"]
+
+
+def fused_lines(obj: Neuron, k: int, value: str, target: dict, consts: dict) -> list[str]:
+    """``s{k}``, the sensitivity of an output whose activation fuses with the loss, as
+    Neuron.fused_sensitivity computes it (the layer's targets summed in its order)."""
+    net = obj.network
+    lf = net.loss_function  # type: ignore[union-attr]
+    t = target[id(obj)]
+    total = "0.0"
+    if obj.activation.layerwise:
+        total = "0.0 + " + " + ".join(target[id(m)] for m in obj.group)
+    formula = lf.fused_sensitivity
+    if formula is None or formula is BCE.fused_sensitivity:
+        return [f"s{k} = {value} - {t}"]
+    if formula is CROSS_ENTROPY.fused_sensitivity:
+        return [f"s{k} = {value} * ({total}) - {t}"]
+    if formula is BCE_MEAN.fused_sensitivity:
+        return [f"s{k} = ({value} - {t}) / {len(net.outputs)}"]  # type: ignore[union-attr]
+    consts["fused_sensitivity"] = formula  # a user's loss with its own: called
+    return [f"s{k} = fused_sensitivity({value}, {t}, {total}, {len(net.outputs)})"]  # type: ignore[union-attr]

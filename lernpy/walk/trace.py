@@ -26,21 +26,75 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, overload
 
+from lernpy import hooks
+from lernpy.errors import UnknownNameError
+from lernpy.files import text_out
 from lernpy.graph.network import link_key
-from lernpy.hooks import Shows
+from lernpy.hooks import Exports, Shows
+from lernpy.optim import State
+from lernpy.walk.series import Series
 from lernpy.walk.steps import Step, layout, stored, width
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
+    from lernpy.views.tables import Grid
 
 COLUMNS = (
     "kind", "epoch", "sample", "phase", "name", "inputs", "targets", "net", "value", "values",
     "loss", "errors", "error", "sensitivity", "blame", "old", "gradient", "rate",
-    "momentum_term", "new",
+    "momentum_term", "new", "optimizer", "state", "t", "velocity", "sum", "square", "grad_avg",
+    "m", "v", "v_max", "norm", "mistake",
 )  # fmt: skip
+
+
+class Steps(list, Exports, Shows):
+    """Step records a trace query found: a list that shows itself and exports its table.
+
+    >>> from lernpy import examples
+    >>> net = examples.mazur()
+    >>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5, epochs=2).run()
+    >>> net.trace.updates("w5")
+    Steps(w5: 2 steps, Updated ×2)
+    >>> net.trace.updates("w5").to_csv().splitlines()[0]
+    'epoch,sample,old weight,gradient,rate,momentum term,change,new weight'
+    """
+
+    __slots__ = ("about",)
+
+    def __init__(self, steps: Iterable[Step] = (), about: str = "") -> None:
+        super().__init__(steps)
+        self.about = about
+
+    def __repr__(self) -> str:
+        kinds: dict[str, int] = {}
+        for step in self:
+            kinds[step.kind] = kinds.get(step.kind, 0) + 1
+        parts = [f"{kind} ×{count}" for kind, count in kinds.items()]
+        count = f"{len(self)} step" + ("s" if len(self) != 1 else "")
+        head = f"Steps({self.about}: {count}" if self.about else f"Steps({count}"
+        line = head + "".join(f", {p}" for p in parts) + ")"
+        return line if len(line) <= 80 else head + ")"
+
+
+# What trace.series() reads from each kind of step: field → (kind, attribute)
+SERIES_FIELDS = {
+    "link": {
+        "value": ("Delivered", "value"),
+        "sensitivity": ("Learned", "sensitivity"),
+        "blame": ("Learned", "blame"),
+        "weight": ("Updated", "new"),
+        "gradient": ("Updated", "gradient"),
+    },
+    "neuron": {
+        "net": ("Fired", "net"),
+        "value": ("Fired", "value"),
+        "error": ("Sensed", "error"),
+        "sensitivity": ("Sensed", "sensitivity"),
+    },
+}
+COUNTS = {"Updated": "update"}  # what counts the points of a series (else "sample")
 
 
 class Segment:
@@ -56,7 +110,7 @@ class Segment:
 
     def __init__(
         self, steps: Sequence[tuple[type[Step], object, str]], recipes: Sequence[tuple | None],
-        inputs: int, outputs: int,
+        inputs: int, outputs: int, state: int = 0,
     ) -> None:  # fmt: skip
         self.kinds = [kind for kind, _about, _phase in steps]
         self.about = [about for _kind, about, _phase in steps]
@@ -66,7 +120,7 @@ class Segment:
         at = 0
         for kind in self.kinds:
             self.starts.append(at)
-            at += width(kind, inputs, outputs)
+            at += width(kind, inputs, outputs, state)
         self.width = at  # numbers per stretch
         self.size = len(self.kinds)  # steps per stretch
 
@@ -89,14 +143,16 @@ class Walk:
       source value, its blame weight · target sensitivity, where the weight is the old
       weight of its update in the same batch (the weight it had all batch long);
     - an update's gradient is the batch's Σ ∂E/∂w (from the link's gradient at the
-      epoch's start, ``gradients``) ÷ the divisor, and its new weight
-      old + (momentum term − rate · gradient).
+      epoch's start, ``gradients``) ÷ the divisor; its optimizer and rate are the
+      epoch's; the state before it is the one the link's update before left (or the
+      one the epoch began with, ``states``), and with an optimizer that keeps none,
+      the state after is the state before.
     """
 
     __slots__ = (
         "batch_size", "batches", "data", "end", "epoch", "first", "gradients", "inputs", "mean",
-        "numbers", "offset", "order", "outputs", "rate", "sample", "span", "stop", "update",
-        "weights",
+        "names", "numbers", "offset", "optimizer", "order", "outputs", "rate", "sample", "span",
+        "states", "stop", "update", "weights",
     )  # fmt: skip
 
     def __init__(
@@ -109,9 +165,11 @@ class Walk:
         self.sample, self.update, self.end = segments
         self.numbers = numbers
         self.data = data
-        # the epoch's rate, whether a batch's mean is taken, the links' gradients and
-        # weights at the epoch's start (None: all gradients 0; no link frozen)
-        self.rate, self.mean, self.gradients, self.weights = settings
+        # the epoch's rate, whether a batch's mean is taken, the links' gradients, weights
+        # and states at the epoch's start (None: all gradients 0; no link frozen; no
+        # state), and the optimizer
+        self.rate, self.mean, self.gradients, self.weights, self.optimizer, self.states = settings
+        self.names = self.optimizer.fields()  # the numbers of a state an update leaves
         self.inputs, self.outputs = inputs, outputs
         n, S, U = len(order), self.sample.size, self.update.size
         self.batches = -(-n // batch_size)
@@ -164,7 +222,11 @@ class Walk:
     def _stored(self, kind: type[Step], at: int) -> dict[str, object]:
         row, values = self.numbers, {}
         for name, how in stored(kind):
-            if how == "number":
+            if how == "state":  # the numbers of the optimizer's state, by name
+                names = self.names
+                values[name] = dict(zip(names, row[at : at + len(names)]))
+                at += len(names)
+            elif how == "number":
                 values[name] = row[at]
                 at += 1
             elif how == "count":
@@ -202,6 +264,8 @@ class Walk:
 
         name = kind.__name__
         sample = self.order[min(b * self.batch_size + k, len(self.order) - 1)]
+        if name == "Sensed":
+            return {"mistake": ""}
         if name == "Presented":
             return {"inputs": self.data[sample][0], "targets": self.data[sample][1]}
         if name == "Scored":
@@ -218,15 +282,35 @@ class Walk:
                 "blame": weight(w) * sensitivity,
             }
         # Updated: the gradient the batch gathered (Link.learn), over the divisor
-        index, target, source = recipe
+        index, target, source, (where, place) = recipe
         gradient = self.gradients[index] if b == 0 and self.gradients is not None else 0.0
         first = b * self.batch_size
         for m in range(size):
             at = base + m * width
             gradient += row[at + target] * value(source, at, self.order[first + m])
         gradient = gradient / (float(size) if self.mean else 1.0)  # as the scheduler divides
-        step = kept["momentum_term"] - self.rate * gradient  # as Link.update steps
-        return {"gradient": gradient, "rate": self.rate, "new": kept["old"] + step}
+        start = self.states[index] if self.states is not None else None
+        if not self.names:  # the optimizer keeps no state: the link's stays as it was
+            before = after = start
+        else:  # the state the link's update before left (batch b − 1 is a whole batch)
+            before = start
+            if b > 0:
+                span = self.batch_size * width + self.update.width
+                at = (base - span) + (self.batch_size * width if where == "update" else 0)
+                before = self._state(row, at + place + 3)  # (after old, term, new)
+            after = self._state_of(kept["after"])
+        return {
+            "gradient": gradient, "rate": self.rate, "optimizer": self.optimizer,
+            "before": before, "after": after, "norm": None, "mistake": "",
+        }  # fmt: skip
+
+    def _state(self, row, at: int) -> State:
+        return self._state_of(dict(zip(self.names, row[at : at + len(self.names)])))
+
+    def _state_of(self, numbers: dict[str, float]) -> State:
+        """The optimizer's State from its numbers (a step count is a whole number)."""
+        numbers = {k: int(v) if k == "t" else v for k, v in numbers.items()}
+        return State(self.optimizer.kind, **numbers)
 
     def steps(self, reverse: bool = False) -> Iterator[Step]:
         span = range(self.stop - 1, self.first - 1, -1) if reverse else range(self.first, self.stop)
@@ -380,11 +464,11 @@ class Trace(Shows):
         return block[at] if isinstance(block, list) else block.step(block.first + at)
 
     @property
-    def steps(self) -> Steps:
+    def steps(self) -> StepView:
         """The steps kept, oldest first: a sequence (records are built when looked at)."""
-        return Steps(self)
+        return StepView(self)
 
-    def of(self, name: str) -> list[Step]:
+    def of(self, name: str) -> Steps:
         """Every kept step about the link or neuron ``name`` (a label such as "w5" too)."""
         key = link_key(name)
 
@@ -393,7 +477,7 @@ class Trace(Shows):
                 return False
             return obj.name == key or obj.name == name or getattr(obj, "label", None) == name
 
-        found: list[Step] = []
+        found = Steps(about=name)
         for block in self._blocks:
             if isinstance(block, list):
                 found += [s for s in block if about(getattr(s, "link", getattr(s, "neuron", None)))]
@@ -401,16 +485,65 @@ class Trace(Shows):
                 found += block.about(about)
         return found
 
-    def updates(self, name: str) -> list[Step]:
+    def updates(self, name: str) -> Steps:
         """Every kept update of the link ``name``, with its numbers."""
-        return [s for s in self.of(name) if s.kind == "Updated"]
+        return Steps((s for s in self.of(name) if s.kind == "Updated"), about=name)
+
+    def series(self, name: str, field: str = "sensitivity") -> Series:
+        """One number of a link or neuron from every kept step, in order, to watch it change.
+
+        For a link: "value", "sensitivity" (∂E/∂w), "blame", "weight" (after each
+        update), "gradient"; for a neuron: "net", "value", "error", "sensitivity" (∂E/∂net).
+
+        >>> from lernpy import examples
+        >>> net = examples.mazur()
+        >>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5, epochs=3).run()
+        >>> [round(v, 9) for v in net.trace.series("w5", "sensitivity")]
+        [0.082167041, 0.083125235, 0.083987295]
+        """
+        steps = self.of(name)
+        about = next((s for s in steps), None)
+        what = "neuron" if about is not None and hasattr(about, "neuron") else "link"
+        fields = SERIES_FIELDS[what]
+        if field not in fields:
+            raise UnknownNameError(
+                f"trace.series({name!r}, {field!r}): a {what} has no such series: expected "
+                f"one of {', '.join(fields)}"
+            )
+        kind, attribute = fields[field]
+        found = [s for s in steps if s.kind == kind]
+        label = ""
+        if found and getattr(found[0], "link", None) is not None and found[0].link.label:
+            label = f" ({found[0].link.label})"
+        title = f"{field} of {found[0].name if found else link_key(name)}{label}"
+        return Series(
+            title,
+            [getattr(s, attribute) for s in found],
+            x_label=COUNTS.get(kind, "sample"),
+            start=1,
+            epochs=[s.epoch for s in found],
+            samples=[s.sample for s in found],
+        )
+
+    def table(self, name: str | None = None, last: int = 20) -> Grid:
+        """The last ``last`` steps as lines, or the updates of the link ``name``, as a table."""
+        return hooks.grid(self, name=name, last=last)
+
+    def to_markdown(self) -> str:
+        """:meth:`table` as Markdown (``to_csv`` writes every step with all its fields)."""
+        return self.table().to_markdown()
+
+    def to_latex(self, floating: bool = True) -> str:
+        """:meth:`table` as LaTeX (booktabs)."""
+        return self.table().to_latex(floating=floating)
 
     def rows(self) -> list[dict[str, object]]:
         """Each step as a flat dict of plain values."""
         return [s.fields() for s in self]
 
-    def to_csv(self, file: str | os.PathLike | IO[str] | None = None) -> str:
-        """Write the steps as CSV (one row per step, :data:`COLUMNS`); return the text."""
+    def to_csv(self, file: str | os.PathLike | IO[str] | None = None) -> str | None:
+        """The steps as CSV (one row per step, :data:`COLUMNS`): the text, or None once
+        written to ``file``."""
         buffer = io.StringIO()
         writer = csv.DictWriter(
             buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n"
@@ -420,18 +553,19 @@ class Trace(Shows):
             writer.writerow({k: _plain(v) for k, v in step.fields().items()})
         return _write(buffer.getvalue(), file)
 
-    def to_jsonl(self, file: str | os.PathLike | IO[str] | None = None) -> str:
-        """Write the steps as JSON lines (one object per step); return the text."""
+    def to_jsonl(self, file: str | os.PathLike | IO[str] | None = None) -> str | None:
+        """The steps as JSON lines (one object per step): the text, or None once written."""
         text = "".join(json.dumps(s.fields(), ensure_ascii=False) + "\n" for s in self)
         return _write(text, file)
 
     def __repr__(self) -> str:
         bound = "" if self.keep is None else f", keep={self.keep}"
         links = "" if self.links is None else f", links={sorted(self.links)}"
-        return f"Trace({self._size} steps{bound}{links})"
+        line = f"Trace({self._size} steps{bound}{links})"
+        return line if len(line) <= 80 else f"Trace({self._size} steps{bound}, links=…)"
 
 
-class Steps(Sequence):
+class StepView(Sequence):
     """A trace's steps as a read-only sequence (``trace.steps``)."""
 
     __slots__ = ("trace",)
@@ -477,11 +611,4 @@ def _plain(value: object) -> object:
     return value
 
 
-def _write(text: str, file: str | os.PathLike | IO[str] | None) -> str:
-    if file is None:
-        return text
-    if isinstance(file, (str, os.PathLike)):
-        Path(file).write_text(text, encoding="utf-8")
-    else:
-        file.write(text)
-    return text
+_write = text_out  # the text, or None once written to a file
