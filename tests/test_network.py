@@ -259,3 +259,18 @@ def test_bad_arguments_are_lernpy_errors_and_change_nothing(change, message):
     assert state_of(net) == before
     assert [n.name for n in net.neurons] + [x.name for x in net.links] == names
     assert len(net.layers) == 3
+
+
+def test_a_deep_copy_trains_exactly_as_the_original():
+    """Activations and losses are known by identity (the fused softmax + cross-entropy
+    shortcut): a copied network keeps them, so it trains to the same bits."""
+    import copy
+
+    net = Network.layered(1, 1, 2, output="softmax", loss="cross_entropy", seed=0)
+    twin = copy.deepcopy(net)
+    assert twin.outputs[0].activation is net.outputs[0].activation
+    assert twin.loss_function is net.loss_function
+    data = [((0.0,), (1.0, 0.0)), ((1.0,), (0.0, 1.0))]
+    for which in (net, twin):
+        which.train(data, epochs=2, rate=0.3, momentum=0.5, engine="reference")
+    assert twin.state() == net.state()
