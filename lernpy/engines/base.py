@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
+from lernpy.graph.link import Link, PoolLink
 from lernpy.graph.network import Network
 
 
@@ -84,7 +85,8 @@ def write_back(
     """Leave every Neuron and Link as the reference scheduler would have.
 
     ``velocities`` are used as they are with momentum or when ``steps_known``;
-    otherwise each link's last step is worked out from the last batch's gradient.
+    otherwise each weight's last step is worked out from the last batch's gradient
+    (a shared weight's: the sum of its links' gradients).
     """
     for neuron, v in zip(net.inputs, last.inputs):
         neuron.value = v
@@ -94,26 +96,39 @@ def write_back(
     for index, (n, v, e, s) in last.neurons.items():
         neuron = neurons[index]
         neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, e, s
+    links = net.links
+    for link, old in zip(links, last.old_weights):
+        link.value = old * link.source.value
+    for neuron in neurons:
+        if neuron.activation.pool:
+            neuron.pick_winner()  # from the link values, as the neuron fired
     divisor = options.divisor(last.batch)
     rate, momentum = options.rate, options.momentum
-    gradients = last.gradients if last.gradients is not None else [None] * len(net.links)
-    for link, old, w, u, g in zip(net.links, last.old_weights, weights, velocities, gradients):
-        source_value = link.source.value
+    gradients = last.gradients if last.gradients is not None else [None] * len(links)
+    # what the last batch gathered per link (a batch of one: this sample's ∂E/∂w)
+    gathered: dict[Link, float] = {}
+    for link, old, g in zip(links, last.old_weights, gradients):
         target_sensitivity = link.target.sensitivity
-        link.value = old * source_value
-        link.sensitivity = target_sensitivity * source_value
-        link.blame = old * target_sensitivity
+        link.sensitivity = target_sensitivity * link.source.value
+        if isinstance(link, PoolLink) and link.target.winner is not link:
+            link.sensitivity = 0.0
+        link.blame = link.blame_for(old)
+        gathered[link] = link.sensitivity if g is None else g
+    for link, w, u in zip(links, weights, velocities):
         if link.frozen:
             continue
         link.weight = w
-        link.gradient = 0.0
-        if g is None:  # a batch of one: its gradient is this sample's ∂E/∂w
-            g = link.sensitivity
-        # the scheduler keeps the last step as the velocity, with or without momentum
         if momentum or steps_known:
             link.velocity = u
-        else:
+        else:  # the scheduler keeps the last step as the velocity, with or without momentum
+            members = link.shared.links if link.shared is not None else [link]
+            g = gathered[members[0]]
+            for other in members[1:]:
+                g += gathered[other]
             link.velocity = momentum * link.velocity - rate * (g / divisor)
+    for link in links:
+        if not link.frozen:
+            link.gradient = 0.0
 
 
 def assign(

@@ -230,7 +230,9 @@ class FastLane(Scheduler):
         links = [
             (k.weight, k.value, k.sensitivity, k.blame, k.gradient, k.velocity) for k in net.links
         ]
-        neurons = [(n.net, n.value, n.error, n.sensitivity, n.target) for n in net.neurons]
+        neurons = [
+            (n.net, n.value, n.error, n.sensitivity, n.target, n.winner) for n in net.neurons
+        ]
         scheduler = (self._order, self._loss_sum, self._loss_count, self.loss)
         return links, neurons, scheduler, net.rng.getstate()
 
@@ -241,7 +243,8 @@ class FastLane(Scheduler):
             (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
              link.velocity) = numbers  # fmt: skip
         for neuron, numbers in zip(self.net.neurons, neurons):
-            neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target = numbers
+            (neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target,
+             neuron.winner) = numbers  # fmt: skip
         self._order, self._loss_sum, self._loss_count, self.loss = scheduler
         self.net.rng.setstate(rng)
         self._seek((epoch, 0, 0, 0))

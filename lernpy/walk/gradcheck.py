@@ -1,5 +1,9 @@
 """Gradient check: backprop's ∂E/∂w against a central finite difference, link by link.
 
+A link that shares its weight is checked alone (its own contribution: the
+difference moves that link only), and each shared weight is checked as a
+whole (the sum: the difference moves all its links), in rows after the links.
+
 >>> from lernpy import examples
 >>> check = examples.mazur().gradcheck(examples.MAZUR_SAMPLE)
 >>> check.ok, len(check.rows)
@@ -15,14 +19,16 @@ from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.samples import check_data
+from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
 
 
 @dataclass(frozen=True)
 class GradRow:
-    """One link: backprop's gradient, the finite difference, and whether they agree."""
+    """One link (or shared weight): backprop's gradient, the finite difference, and whether they
+    agree."""
 
-    link: Link
+    link: Link | SharedWeight
     backprop: float
     numeric: float
     abs_error: float
@@ -62,6 +68,8 @@ class GradCheck(Shows):
         bad = {row.link for row in self.failures}
         found = []
         for row in self.failures:
+            if isinstance(row.link, SharedWeight):
+                continue  # its links' rows say where
             n = row.link.target
             if n not in found and not any(link in bad for link in n.outgoing):
                 found.append(n)
@@ -85,7 +93,8 @@ class GradCheck(Shows):
 def gradcheck(
     net: Network, sample: object, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-8
 ) -> GradCheck:
-    """Compare backprop's ∂E/∂w with (E(w + eps) − E(w − eps)) / 2eps for every link.
+    """Compare backprop's ∂E/∂w with (E(w + eps) − E(w − eps)) / 2eps for every link
+    and every shared weight.
 
     A link passes when |backprop − numeric| ≤ atol + rtol · max(|backprop|, |numeric|).
     Weights are left exactly as they were; the neurons hold the sample's numbers.
@@ -103,6 +112,7 @@ def gradcheck(
         _put_back(net, before)  # a NaN or an overflow changes nothing, not even a gradient
         raise
     backprop = [link.sensitivity for link in net.links]
+    position = {link: i for i, link in enumerate(net.links)}
     rows = []
     for link, grad in zip(net.links, backprop):
         w = link.weight
@@ -116,6 +126,20 @@ def gradcheck(
         scale = max(abs(grad), abs(numeric))
         rel = diff / scale if scale > 0.0 else 0.0
         rows.append(GradRow(link, grad, numeric, diff, rel, diff <= atol + rtol * scale))
+    for shared in net.shared_weights:
+        # the shared weight as one: its gradient is the sum of its links' contributions
+        grad = _sum([backprop[position[link]] for link in shared.links])
+        w = shared.weight
+        shared.weight = w + eps
+        plus = net.loss(x, target)
+        shared.weight = w - eps
+        minus = net.loss(x, target)
+        shared.weight = w
+        numeric = (plus - minus) / (2.0 * eps)
+        diff = abs(grad - numeric)
+        scale = max(abs(grad), abs(numeric))
+        rel = diff / scale if scale > 0.0 else 0.0
+        rows.append(GradRow(shared, grad, numeric, diff, rel, diff <= atol + rtol * scale))
     # leave the neurons holding the sample's own numbers, and any batch gradient as it was
     net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
     for link, gradient in zip(net.links, saved):
@@ -123,10 +147,19 @@ def gradcheck(
     return GradCheck(tuple(rows), eps, rtol, atol)
 
 
+def _sum(terms: list[float]) -> float:
+    """Σ from the first term on, in order (as SharedWeight sums its links)."""
+    total = terms[0]
+    for term in terms[1:]:
+        total += term
+    return total
+
+
 def _put_back(net: Network, state: dict[str, tuple]) -> None:
     """Every neuron's and link's numbers as ``net.state()`` recorded them."""
     for n in net.neurons:
-        n.net, n.value, n.error, n.sensitivity, n.target = state[n.name]
+        n.net, n.value, n.error, n.sensitivity, n.target, winner = state[n.name]
+        n.winner = next((link for link in n.incoming if link.name == winner), None)
     for link in net.links:
         (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
          link.velocity, link.frozen) = state[link.name]  # fmt: skip

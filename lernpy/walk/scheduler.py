@@ -35,6 +35,7 @@ from lernpy import hooks
 from lernpy.errors import Finished, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
+from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
 from lernpy.walk.plan import DELIVER, END, FIRE, KIND, LEARN, PRESENT, SCORE, SENSE, UPDATE, plan
 from lernpy.walk.steps import (
@@ -318,7 +319,7 @@ class Scheduler(Shows):
             if not math.isfinite(v):
                 bad = (f"link {obj.name}", v)
         elif code == FIRE:
-            olds = (obj.net, obj.value)
+            olds = (obj.net, obj.value, obj.winner)
             v = obj.fire()
             record = Fired(e, sample, phase, obj, obj.net, v)
             if not math.isfinite(v) or not math.isfinite(obj.net):
@@ -337,7 +338,10 @@ class Scheduler(Shows):
             if not (math.isfinite(s) and math.isfinite(obj.error)):
                 bad = (f"neuron {obj.name}", _first_bad(s, obj.error))
         elif code == UPDATE:
-            olds = (obj.weight, obj.velocity, obj.gradient)
+            if isinstance(obj, SharedWeight):  # every link's gradient, to put back
+                olds = (obj.weight, obj.velocity, tuple(link.gradient for link in obj.links))
+            else:
+                olds = (obj.weight, obj.velocity, obj.gradient)
             divisor = 1.0
             if self.reduce == "mean" and k > 0:
                 divisor = float(k)  # k is the batch's size in its update segment
@@ -424,11 +428,15 @@ class Scheduler(Shows):
         if code == DELIVER:
             (obj.value,) = olds
         elif code == FIRE:
-            obj.net, obj.value = olds
+            obj.net, obj.value, obj.winner = olds
         elif code == LEARN:
             obj.sensitivity, obj.blame, obj.gradient = olds
         elif code == SENSE:
             obj.error, obj.sensitivity = olds
+        elif code == UPDATE and isinstance(obj, SharedWeight):
+            obj.weight, obj.velocity = olds[:2]
+            for link, gradient in zip(obj.links, olds[2]):
+                link.gradient = gradient
         elif code == UPDATE:
             obj.weight, obj.velocity, obj.gradient = olds
         elif code == PRESENT:

@@ -21,6 +21,7 @@ from lernpy.hooks import Shows
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
     from lernpy.graph.neuron import Neuron
+    from lernpy.graph.shared import SharedWeight
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -151,9 +152,13 @@ class Learned(Step):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Updated(Step):
-    """A weight changed: new = old + momentum_term − rate · gradient."""
+    """A weight changed: new = old + momentum_term − rate · gradient.
 
-    link: Link
+    ``link`` is the link whose weight changed, or the shared weight whose links
+    all changed at once (its gradient is the sum of theirs).
+    """
+
+    link: Link | SharedWeight
     old: float
     gradient: float
     rate: float
