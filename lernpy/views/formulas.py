@@ -136,7 +136,7 @@ def _text(tokens: Sequence[Token]) -> str:
     out = ""
     for t in tokens:
         s = t if isinstance(t, str) else t.text()
-        if out and not (s in (")",) or out.endswith("(")):
+        if out and not (s in (")", ",") or out.endswith("(")):
             out += " "
         out += s
     return out
