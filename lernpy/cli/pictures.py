@@ -25,9 +25,17 @@ def _xor() -> tuple[Network, list]:
     return Network.layered(2, 2, 1, activation="sigmoid", seed=1), datasets.xor()
 
 
+def _conv() -> tuple[Network, list]:
+    return examples.tiny_conv(), datasets.bars(4, seed=1)
+
+
+def _rnn() -> tuple[Network, list]:
+    return examples.tiny_rnn(), datasets.parity(4, steps=3, seed=1)
+
+
 # A demo network and the data its lesson walks through.
-DEMOS = {"mazur": _mazur, "xor": _xor}
-DEMO_RATES = {"mazur": 0.5, "xor": 0.5}
+DEMOS = {"mazur": _mazur, "xor": _xor, "conv": _conv, "rnn": _rnn}
+DEMO_RATES = {"mazur": 0.5, "xor": 0.5, "conv": 0.5, "rnn": 0.5}
 
 
 def load_network(source: str) -> tuple[Network, list | None]:

@@ -58,6 +58,18 @@ EXAMPLES: dict[str, Example] = {
         datasets.xor,
         2.0,
     ),
+    "conv": Example(
+        "a 2×2 kernel over 4×4 bar images, max pooling, softmax (shared weights k1…k4)",
+        examples.tiny_conv,
+        lambda: datasets.bars(4, seed=1),
+        0.5,
+    ),
+    "rnn": Example(
+        "an Elman network over 3 bits, the parity so far (weights U W b V c shared in time)",
+        examples.tiny_rnn,
+        lambda: datasets.parity(4, steps=3, seed=1),
+        0.5,
+    ),
 }
 
 # (keys, words, what it does); the first key is what `help` shows
@@ -72,7 +84,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("b", "b [N], back", "undo the last step (or the last N)"),
     ("t", "t [LAYER|LINKS], table", "the link table (t 2, t w5 w6, t h1->o1)"),
     ("u", "u [LAYER], neurons", "the neuron table"),
-    ("x", "x NAME, explain", "the chain rule for a link or a neuron (x w5, x h1)"),
+    ("x", "x NAME, explain", "the chain rule for a link, a neuron or a shared weight (x w5, x k1)"),
     ("w", "w, tree", "the network as a tree"),
     ("i", "i, info", "the network and the options"),
     ("k", "k [LINK], trace", "the last steps, or a link's updates (k w5)"),
@@ -389,6 +401,9 @@ def _explain(args: argparse.Namespace) -> int:
         labels = [f"{link.label} ({link.name})" if link.label else link.name for link in net.links]
         print("links:   " + ", ".join(labels))
         print("neurons: " + ", ".join(n.name for n in net.neurons))
+        if net.shared_weights:
+            shared = [f"{s.name} ({len(s.links)} links)" for s in net.shared_weights]
+            print("shared:  " + ", ".join(shared))
         return 0
     if not 0 <= args.index < len(data):
         raise LernpyError(f"sample {args.index}: expected 0 to {len(data) - 1}")
@@ -448,12 +463,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "explain",
-        help="the chain rule for one link or neuron, every number substituted",
-        description="Train one sample, then explain a link or neuron: lernpy explain mazur w5",
+        help="the chain rule for one link, neuron or shared weight, every number substituted",
+        description="Train one sample, then explain a link, neuron or shared weight: "
+        "lernpy explain mazur w5, lernpy explain conv k1",
     )
     p.add_argument("network", help=f"an example ({', '.join(EXAMPLES)}) or a saved network file")
     p.add_argument(
-        "name", nargs="?", help="a link (w5, h1->o1) or a neuron (h1); leave out to list"
+        "name",
+        nargs="?",
+        help="a link (w5, h1->o1), a neuron (h1) or a shared weight (k1); leave out to list",
     )
     p.add_argument("--index", type=int, default=0, help="which sample of the data (default 0)")
     p.add_argument(

@@ -86,7 +86,8 @@ def record(
             elif kind in ("Fired", "Sensed"):
                 focus = ["neuron", n_index[step.neuron]]
             elif kind in ("Delivered", "Learned", "Updated"):
-                focus = ["link", l_index[step.link]]
+                # a shared weight's update: the focus is on its first link
+                focus = ["link", l_index[_links_of(step.link)[0]]]
             elif kind == "Scored":
                 loss = step.loss
             ns, ls = snapshot()
@@ -106,8 +107,9 @@ def record(
             )
             last_n, last_l = ns, ls
             if kind in ("Delivered", "Learned", "Updated"):
-                text = explain_link(step.link, trace).text()
-                explanations[l_index[step.link]].append([len(frames) - 1, text.splitlines()])
+                for link in _links_of(step.link):  # every link a shared weight's update moved
+                    text = explain_link(link, trace).text()
+                    explanations[l_index[link]].append([len(frames) - 1, text.splitlines()])
         complete = run.finished
     finally:
         # Put the network back exactly as it was, also when a step failed.
@@ -122,7 +124,7 @@ def record(
         "links": [
             {
                 "name": link.name,
-                "label": link.label,
+                "label": _label(link),
                 "source": n_index[link.source],
                 "target": n_index[link.target],
                 "frozen": link.frozen,
@@ -134,6 +136,17 @@ def record(
         "complete": complete,
         "rate": getattr(run, "rate", None),
     }
+
+
+def _links_of(obj: object) -> list:
+    """A link, or every link of a shared weight."""
+    return list(getattr(obj, "links", None) or [obj])
+
+
+def _label(link: object) -> str | None:
+    """What the page calls a link's weight: its shared weight's name, else its label."""
+    shared = getattr(link, "shared", None)
+    return shared.name if shared is not None else link.label  # type: ignore[attr-defined]
 
 
 def state_at(rec: dict, f: int) -> tuple[list[list[float]], list[list[float]]]:
@@ -164,7 +177,7 @@ def lesson_html(
     """
     rec = record(net, data, max_steps=max_steps, **options)
     # Labels will show up to 4 significant digits of a changing weight: keep room for them.
-    longest = max((len(link.label or "") for link in net.links), default=0)  # type: ignore[attr-defined]
+    longest = max((len(_label(link) or "") for link in net.links), default=0)  # type: ignore[attr-defined]
     svg = diagram_svg(net, annotate="weight", title="", label_room=longest + 9)
     rate = rec["rate"]
     count = sum(1 for fr in rec["frames"] if fr["k"] == "Presented")

@@ -16,6 +16,7 @@ from functools import singledispatch
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.shared import SharedWeight
 from lernpy.training.loop import History
 from lernpy.views.explain import Explanation, describe, describe_planned
 from lernpy.views.tables import (
@@ -49,7 +50,10 @@ def grid_html(grid: Grid, places: int = 9) -> str:
     )
     body = []
     for row, mark in zip(grid.cells(places), grid.marks):
-        style = ' style="font-weight:bold;color:#b00"' if mark == "fail" else ""
+        style = {
+            "fail": ' style="font-weight:bold;color:#b00"',
+            "sum": ' style="font-weight:bold"',  # a shared weight's Σ row
+        }.get(mark, "")
         tds = "".join(
             f'<td style="text-align:{"right" if c.numeric else "left"}">{esc(v)}</td>'
             for c, v in zip(grid.columns, row)
@@ -103,6 +107,12 @@ def _(link: Link) -> str:
 @html.register
 def _(neuron: Neuron) -> str:
     return _pre(neuron.explain().text())
+
+
+@html.register
+def _(shared: SharedWeight) -> str:
+    table = grid_html(link_grid(_owner(shared.links[0]), links=[shared.name]))
+    return table + _pre(shared.explain().text())
 
 
 @html.register

@@ -24,8 +24,16 @@ from lernpy.errors import UnknownNameError
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
-from lernpy.views.explain import current, describe, describe_planned, num
+from lernpy.views.explain import (
+    current,
+    describe,
+    describe_planned,
+    learned_so_far,
+    num,
+    updated_from,
+)
 from lernpy.walk.gradcheck import GradCheck
 from lernpy.walk.scheduler import Scheduler
 from lernpy.walk.steps import Step
@@ -94,18 +102,18 @@ def _run_and_net(obj: Network | Scheduler) -> tuple[Scheduler | None, Network]:
     return None, obj
 
 
-def _updates(trace: Trace | None) -> dict[Link, Step]:
-    """Each link's update that came after its last backward step (from the trace)."""
-    found: dict[Link, Step] = {}
+def _updates(trace: Trace | None) -> dict[Link | SharedWeight, Step]:
+    """Each link's (or shared weight's) update that came after its last backward step."""
+    found: dict[Link | SharedWeight, Step] = {}
     if trace is None:
         return found
-    seen: set[Link] = set()
+    seen: set[Link | SharedWeight] = set()
     for step in reversed(trace.steps):
         link = getattr(step, "link", None)
         if link is None or link in seen:
             continue
         seen.add(link)
-        if step.kind == "Updated" and step.old * link.target.sensitivity == link.blame:
+        if step.kind == "Updated" and updated_from(step, link):
             found[link] = step  # the update that followed the numbers the link holds now
     return found
 
@@ -161,7 +169,13 @@ def _batch_count(run: Scheduler | None, trace: Trace | None) -> int | None:
 def _pick(net: Network, layer: int | None, links: Iterable[str | Link] | None) -> list[Link]:
     chosen = net.links
     if links is not None:
-        wanted = [net.link(name) for name in links]
+        wanted = set()
+        shared = {s.name for s in net.shared_weights}
+        for name in links:
+            if isinstance(name, str) and name in shared:
+                wanted.update(net.shared_weight(name).links)  # a shared weight: all its links
+            else:
+                wanted.add(net.link(name))
         chosen = [link for link in net.links if link in wanted]
     if layer is not None:
         chosen = [link for link in chosen if link.target.layer == layer]
@@ -206,6 +220,8 @@ def link_grid(
     for link in _pick(net, layer, links):
         target = link.target
         update = updates.get(link)
+        if update is None and link.shared is not None:
+            update = updates.get(link.shared)  # a shared weight moves all its links at once
         fused = net.fused(target)
         if fused or target.activation.layerwise:
             slope: Cell = "·"
@@ -223,11 +239,14 @@ def link_grid(
             change, new = "frozen", link.weight
         elif run is not None and run.batch_size == 1 and trace is not None:
             # online learning: the update this sensitivity will make, once it is applied
-            if _learned(link, trace):
-                change = run.momentum * link.velocity - run.rate * link.gradient
+            moved = link.shared if link.shared is not None else link
+            if all(_learned(one, trace) for one in getattr(moved, "links", [link])):
+                change = run.momentum * moved.velocity - run.rate * moved.gradient
                 new = link.weight + change
                 planned = True
         name = f"{link.name} ({link.label})" if link.label else link.name
+        if link.shared is not None:
+            name = f"{link.name} ({link.shared.name})"
         sensitivity: Cell = target.sensitivity
         gradient: Cell = link.sensitivity
         if progress is not None:  # mid-sample: leave blank what this sample has not reached
@@ -246,6 +265,15 @@ def link_grid(
         if batch:
             row += [link.gradient, str(count) if count is not None else ""]
         grid.add([*row, change, new])
+    shown = {link.shared for link in _pick(net, layer, links) if link.shared is not None}
+    sums = [s for s in net.shared_weights if s in shown]
+    for shared in sums:
+        grid.add(_shared_row(shared, run, trace, updates, batch, count), "sum")
+    if sums:
+        grid.notes.append(
+            "Σ rows: a shared weight's ∂E/∂w is the sum of its links' (the rows that name it); "
+            "one update moves them all"
+        )
     if unusual:
         names = ", ".join(dict.fromkeys(unusual))
         grid.notes.append(
@@ -260,6 +288,43 @@ def link_grid(
             f"batch of {run.batch_size}: the update uses the {how} of Σ ∂E/∂w over its samples"
         )
     return grid
+
+
+def _shared_row(
+    shared: SharedWeight,
+    run: Scheduler | None,
+    trace: Trace | None,
+    updates: dict,
+    batch: bool,
+    count: int | None,
+) -> list[Cell]:
+    """A shared weight's row: its weight, the sum of its links' ∂E/∂w, its change."""
+    update = updates.get(shared)
+    reached = learned_so_far(shared, trace)
+    done = shared.links if reached is None else reached
+    gradient: Cell = None
+    if done:
+        gradient = done[0].sensitivity
+        for link in done[1:]:
+            gradient += link.sensitivity
+    label = f"{shared.name} (Σ of {len(shared.links)} links)"
+    if reached is not None and len(reached) < len(shared.links):
+        label = f"{shared.name} (Σ of {len(reached)} of {len(shared.links)} so far)"
+    weight = update.old if update is not None else shared.weight
+    change: Cell = None
+    new: Cell = None
+    if update is not None:
+        change, new = update.new - update.old, update.new
+    elif shared.frozen:
+        change, new = "frozen", shared.weight
+    elif run is not None and run.batch_size == 1 and trace is not None:
+        if all(_learned(link, trace) for link in shared.links):  # the whole sum, still to apply
+            change = run.momentum * shared.velocity - run.rate * shared.gradient
+            new = shared.weight + change
+    row: list[Cell] = [label, weight, None, None, None, None, gradient]
+    if batch:
+        row += [shared.gradient, str(count) if count is not None else ""]
+    return [*row, change, new]
 
 
 TABLES = ("links", "neurons", "summary")
