@@ -81,6 +81,8 @@ def recurrent(
     >>> net = Network.recurrent(2, 3, 1, steps=4, targets="last", seed=1)
     >>> net
     Network(8-3-3-3-3-1, tanh/sigmoid, loss=half_sse, 67 links, seed=1)
+    >>> Network.recurrent(1, 2, 1, steps=3)  # layers: inputs, then h@t1, y@t1, h@t2, y@t2 …
+    Network(3-2-1-2-1-2-1, tanh/sigmoid, loss=half_sse, 29 links, seed=0)
     >>> [s.name for s in net.shared_weights][:4], len(net["W[1,1]"])
     (['U[1,1]', 'U[1,2]', 'U[2,1]', 'U[2,2]'], 3)
     """
@@ -111,7 +113,8 @@ def recurrent(
         uses.setdefault(name, []).append(net.add_link(source, target, weight, detached=detached))
         weights[name] = weight
 
-    # Unrolled layer by layer, in time order: neither a duplicate nor a cycle can arise.
+    # Unrolled in time order: neither a duplicate nor a cycle can arise. The layers are
+    # the inputs (0), then each step's hidden neurons (2t − 1) and outputs (2t).
     with net.building():
         for t in range(1, steps + 1):
             for i in range(1, inputs + 1):
@@ -122,7 +125,7 @@ def recurrent(
         for t in range(1, steps + 1):
             for j in range(1, hidden + 1):
                 h = f"h{j}@t{t}"
-                net.add_neuron(h, act, "hidden", layer=t)
+                net.add_neuron(h, act, "hidden", layer=2 * t - 1)
                 for i in range(1, inputs + 1):
                     link(f"x{i}@t{t}", h, f"U[{j},{i}]", U[j, i])
                 if t > 1:
@@ -134,7 +137,7 @@ def recurrent(
             if targets == "every" or t == steps:
                 for k in range(1, outputs + 1):
                     y = f"y{k}@t{t}"
-                    net.add_neuron(y, out_act, "output", layer=t + 1)
+                    net.add_neuron(y, out_act, "output", layer=2 * t)
                     for j in range(1, hidden + 1):
                         link(f"h{j}@t{t}", y, f"V[{k},{j}]", V[k, j])
                     if bias:
