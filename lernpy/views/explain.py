@@ -600,6 +600,11 @@ def explain_shared(shared: SharedWeight, trace: Trace | None = None) -> Explanat
         )
     if any(isinstance(link, PoolLink) for link in links):
         where.notes.append("a link that did not deliver its max pool's largest value adds 0")
+    elif any(t == 0.0 for _link, t in terms):
+        where.notes.append(
+            "a term is 0 where its source value is 0, or where no blame reached its target "
+            "(a max pool downstream chose another neuron)"
+        )
     sections = [Section("", [chain], notes), where]
     if shared.frozen:
         sections.append(Section("update", notes=[f"{shared.name} is frozen: it never changes"]))
