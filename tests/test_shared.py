@@ -303,3 +303,18 @@ def test_repr_and_lookup():
     assert repr(k) == "SharedWeight('k', 2 links, weight=0.5)"
     assert repr(net["x1→h1"]).endswith("shares k)")
     assert net.parameters() == [k, net["h1→y1"], net["h2→y1"]]
+
+
+def test_replay_walks_a_compiled_update_of_shared_weights_and_lands_on_its_weights():
+    """An engine's checkpoint holds a shared weight's links alike; replay steps through it."""
+    net = Network.recurrent(1, 2, 1, steps=3, seed=4)
+    data = [((1.0, 0.0, 1.0), (1.0, 1.0, 0.0)), ((0.0, 1.0, 1.0), (0.0, 1.0, 0.0))]
+    history = net.train(data, epochs=3, rate=0.5, momentum=0.5, engine="compiled")
+    run = history.replay(epoch=1, sample=0)
+    run.step("epoch")
+    after = history.checkpoints[2]
+    assert [link.weight for link in run.net.links] == pytest.approx(after.weights, rel=1e-12)
+    updates = [s for s in run.net.trace if s.kind == "Updated"]
+    assert any(isinstance(s.link, SharedWeight) for s in updates)
+    for shared in run.net.shared_weights:
+        assert len({link.weight for link in shared.links}) == 1
