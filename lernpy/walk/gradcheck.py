@@ -113,38 +113,43 @@ def gradcheck(
         raise
     backprop = [link.sensitivity for link in net.links]
     position = {link: i for i, link in enumerate(net.links)}
-    rows = []
-    for link, grad in zip(net.links, backprop):
-        w = link.weight
-        link.weight = w + eps
-        plus = net.loss(x, target)
-        link.weight = w - eps
-        minus = net.loss(x, target)
-        link.weight = w
-        numeric = (plus - minus) / (2.0 * eps)
-        diff = abs(grad - numeric)
-        scale = max(abs(grad), abs(numeric))
-        rel = diff / scale if scale > 0.0 else 0.0
-        rows.append(GradRow(link, grad, numeric, diff, rel, diff <= atol + rtol * scale))
+    rows = [
+        _row(net, link, grad, (x, target), eps, rtol, atol)
+        for link, grad in zip(net.links, backprop)
+    ]
     for shared in net.shared_weights:
         # the shared weight as one: its gradient is the sum of its links' contributions
         grad = _sum([backprop[position[link]] for link in shared.links])
-        w = shared.weight
-        shared.weight = w + eps
-        plus = net.loss(x, target)
-        shared.weight = w - eps
-        minus = net.loss(x, target)
-        shared.weight = w
-        numeric = (plus - minus) / (2.0 * eps)
-        diff = abs(grad - numeric)
-        scale = max(abs(grad), abs(numeric))
-        rel = diff / scale if scale > 0.0 else 0.0
-        rows.append(GradRow(shared, grad, numeric, diff, rel, diff <= atol + rtol * scale))
+        rows.append(_row(net, shared, grad, (x, target), eps, rtol, atol))
     # leave the neurons holding the sample's own numbers, and any batch gradient as it was
     net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
     for link, gradient in zip(net.links, saved):
         link.gradient = gradient
     return GradCheck(tuple(rows), eps, rtol, atol)
+
+
+def _row(
+    net: Network,
+    obj: Link | SharedWeight,
+    grad: float,
+    sample: tuple,
+    eps: float,
+    rtol: float,
+    atol: float,
+) -> GradRow:
+    """Backprop's ``grad`` against (E(w + eps) − E(w − eps)) / 2eps, moving ``obj``'s weight
+    (a shared weight's: all its links); the weight is put back exactly."""
+    w = obj.weight
+    obj.weight = w + eps
+    plus = net.loss(*sample)
+    obj.weight = w - eps
+    minus = net.loss(*sample)
+    obj.weight = w
+    numeric = (plus - minus) / (2.0 * eps)
+    diff = abs(grad - numeric)
+    scale = max(abs(grad), abs(numeric))
+    rel = diff / scale if scale > 0.0 else 0.0
+    return GradRow(obj, grad, numeric, diff, rel, diff <= atol + rtol * scale)
 
 
 def _sum(terms: list[float]) -> float:
