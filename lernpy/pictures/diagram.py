@@ -54,7 +54,7 @@ def link_width(weight: float, biggest: float) -> float:
 
 def number(x: float, digits: int = 4) -> str:
     """A short number for a label: 4 significant digits, a real minus sign."""
-    text = f"{x:.{digits}g}"
+    text = f"{x + 0.0:.{digits}g}"  # + 0.0: a negative zero prints as 0
     return text.replace("-", "−")
 
 
