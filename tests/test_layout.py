@@ -9,6 +9,8 @@ The layers, lowest first (docs/architecture.md draws them):
     training  training/ (train, schedules, fit)
     data      data/ (data sets, CSV, preprocessing, the network file, examples)
     views     views/ (explain, tables, html, rich renderers), pictures/
+    course    exercises/ (problems from a seed, sheets and keys, the checker, the auditor)
+    bridge    torch/ (lernpy.torch: to and from PyTorch, an optional extra)
     cli       cli/
 
 A module may import from its own layer and the layers below. The one way up is
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -36,6 +39,8 @@ LAYERS = [
     ("training", ["lernpy.training"]),
     ("data", ["lernpy.data"]),
     ("views", ["lernpy.views", "lernpy.pictures"]),
+    ("course", ["lernpy.exercises"]),
+    ("bridge", ["lernpy.torch"]),
     ("cli", ["lernpy.cli"]),
 ]
 TOP = {"lernpy", "lernpy.__main__"}  # the public face: re-exports every layer
@@ -248,4 +253,6 @@ def test_the_docs_name_names():
 @pytest.mark.parametrize("where, dotted", documented_names())
 def test_every_documented_name_imports(where, dotted):
     """Each ``from lernpy… import …`` and each `lernpy.…` in README.md and docs/ resolves."""
+    if dotted.startswith("lernpy.torch") and importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed: lernpy.torch is an optional extra")
     assert resolve(dotted) is not None, f"{where}: {dotted}"

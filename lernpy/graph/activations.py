@@ -44,7 +44,8 @@ class Activation:
         return f"Activation({self.name!r})"
 
     def __deepcopy__(self, memo: dict) -> Activation:
-        # immutable, and known by identity (Network.fused): a copied network keeps it
+        # Immutable, and known by identity (a file names only the built-in objects; the
+        # loss's value − target shortcut needs the very one): a copied network shares it.
         return self
 
     @classmethod

@@ -43,8 +43,7 @@ class Loss:
         return f"Loss({self.name!r})"
 
     def __deepcopy__(self, memo: dict) -> Loss:
-        # immutable, and known by identity (Network.fused, the engines): a copy keeps it
-        return self
+        return self  # immutable and known by identity, as an Activation: a copy shares it
 
 
 def _clamp(v: float) -> float:

@@ -168,14 +168,18 @@ def lesson_html(
     data: object,
     title: str | None = None,
     max_steps: int = MAX_STEPS,
+    exercise: dict | None = None,
     **options: object,
 ) -> str:
     """One self-contained HTML page replaying training of `net` on `data` step by step.
 
     `options` go to the scheduler (rate, momentum, batch_size, update, epochs, …).
-    The network is left as it was.
+    The network is left as it was. `exercise` (made by lernpy.exercises.page) turns
+    on exercise mode: the page stops before each asked number until it is typed.
     """
     rec = record(net, data, max_steps=max_steps, **options)
+    if exercise is not None:
+        rec["exercise"] = exercise
     # Labels will show up to 4 significant digits of a changing weight: keep room for them.
     longest = max((len(_label(link) or "") for link in net.links), default=0)  # type: ignore[attr-defined]
     svg = diagram_svg(net, annotate="weight", title="", label_room=longest + 9)

@@ -48,6 +48,15 @@ PAGE = """<!DOCTYPE html>
   circle.neuron.focus { fill: #fef08a; }
   .tables { display: flex; gap: 18px; flex-wrap: wrap; align-items: flex-start; }
   .note { font-size: 12px; color: #6b7280; margin-top: 8px; }
+  #exercise { background: #fff; border: 1px solid #d1d5db; border-radius: 6px; padding: 8px 10px;
+              margin: 8px 0; font-size: 13px; }
+  #exercise .q { margin: 4px 0; }
+  #exercise label { display: inline-block; min-width: 9em;
+                    font-family: Menlo, Consolas, monospace; }
+  #exercise input { font: inherit; width: 9em; }
+  #exercise .verdict { margin: 2px 0 6px 9em; white-space: pre-wrap; }
+  #exercise .right { color: #047857; }
+  #exercise .wrong { color: #b91c1c; }
 </style>
 </head>
 <body>
@@ -67,6 +76,7 @@ PAGE = """<!DOCTYPE html>
       <button id="last" title="the end">end &#x00BB;</button>
     </div>
     <input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
+    <div id="exercise" hidden></div>
     <div id="where"></div>
     <div id="step"></div>
     <div id="explain"></div>
@@ -107,6 +117,71 @@ function num(x, places = 9) {
 function short(x) { return Number(x.toPrecision(4)).toString().replace("-", "\\u2212"); }
 const POS = "#2563eb", NEG = "#ea580c", ZERO = "#9ca3af";
 function colour(w) { return w > 0 ? POS : w < 0 ? NEG : ZERO; }
+
+// Exercise mode (D.exercise): the page stops just before the first frame that shows a
+// number the student has not typed yet; a right answer lets it go on to the next one.
+const X = D.exercise || null;
+function frameOf(at) {
+  for (let g = 1; g < F.length; g++) {
+    const fr = F[g];
+    if (fr.k === at.k && (!at.f || (fr.f && fr.f[0] === at.f[0] && fr.f[1] === at.f[1]))) return g;
+  }
+  return F.length - 1;
+}
+function limit() {
+  let cap = F.length - 1;
+  if (X) for (const q of X.questions) if (!q.done) cap = Math.min(cap, q.frame - 1);
+  return cap;
+}
+function readNumber(text) {
+  const s = text.trim().replace(",", ".").replace("\\u2212", "-");
+  if (!/^[-+]?(\\d+\\.?\\d*|\\.\\d+)(e[-+]?\\d+)?$/i.test(s)) return null;
+  const places = (s.split(/e/i)[0].split(".")[1] || "").length;
+  return { v: parseFloat(s), tol: 0.5 * 10 ** -places, text: text.trim() };
+}
+const near = (a, b, tol) => Math.abs(a - b) <= tol * (1 + 1e-9) + 1e-15;
+function judge(q, a) {
+  if (near(a.v, q.value, q.tol)) return null;
+  for (const m of q.mistakes) {
+    if (near(a.v, m.value, Math.max(a.tol, m.tol))) return m.message.split("{answer}").join(a.text);
+  }
+  return q.name + ": you wrote " + a.text + ", which is not right; no mistake I know gives it";
+}
+function buildExercise() {
+  const box = $("exercise");
+  box.hidden = false;
+  box.innerHTML = "<b>Exercise</b>: " + X.intro.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  X.questions.forEach((q, i) => {
+    q.frame = frameOf(q.at);
+    q.done = false;
+    const div = document.createElement("div");
+    div.className = "q";
+    div.innerHTML = '<label></label><input autocomplete="off"> <button>check</button>' +
+      '<div class="verdict"></div>';
+    div.id = "question-" + i;
+    div.querySelector("label").textContent = q.name + " =";
+    const input = div.querySelector("input"), out = div.querySelector(".verdict");
+    const go = () => {
+      const a = readNumber(input.value);
+      if (a === null) {
+        out.className = "verdict wrong";
+        out.textContent = "type a number";
+        return;
+      }
+      const wrong = judge(q, a);
+      out.className = "verdict " + (wrong ? "wrong" : "right");
+      out.textContent = wrong ? "wrong: " + wrong : "right: " + q.name + " = " + num(q.value);
+      if (!wrong) {
+        q.done = true;
+        input.disabled = true;
+        show(q.frame);  // the step that shows the number just typed
+      }
+    };
+    div.querySelector("button").addEventListener("click", go);
+    input.addEventListener("keydown", (e) => { if (e.key === "Enter") go(); e.stopPropagation(); });
+    box.appendChild(div);
+  });
+}
 
 // tables, built once
 const linkRows = D.links.map((l, k) => {
@@ -195,7 +270,7 @@ function choose(k) {
 }
 
 function show(f) {
-  cur = Math.max(0, Math.min(F.length - 1, f));
+  cur = Math.max(0, Math.min(limit(), f));
   const fr = F[cur];
   $("slider").value = cur;
   const phase = fr.p ? " \\u00b7 " + fr.p : "";
@@ -291,6 +366,7 @@ $("next-neuron").addEventListener("click", () => seek(1, isNeuron));
 $("prev-sample").addEventListener("click", () => seek(-1, isSample));
 $("next-sample").addEventListener("click", () => seek(1, isSample));
 $("slider").max = F.length - 1;
+if (X) buildExercise();
 $("slider").addEventListener("input", (e) => show(+e.target.value));
 document.addEventListener("keydown", (e) => {
   if (e.key === "ArrowRight") {

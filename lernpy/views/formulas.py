@@ -105,7 +105,7 @@ class Words:
         return self.words
 
     def latex(self) -> str:
-        return rf"\text{{{self.words}}}"
+        return rf"\text{{{latex_text(self.words)}}}"
 
 
 E = Sym("E")
@@ -121,7 +121,53 @@ _LATEX_OPS = {
     "½": r"\tfrac{1}{2}",
     "(": r"\left(",
     ")": r"\right)",
+    ")²": r"\right)^2",
+    "²": "^2",
+    "½[": r"\tfrac{1}{2}\left[",
+    "]": r"\right]",
 }
+
+
+# Characters of lernpy's text that LaTeX's text mode cannot take as they are.
+_LATEX_TEXT = {
+    "\\": r"\textbackslash{}",
+    "_": r"\_",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "$": r"\$",
+    "{": r"\{",
+    "}": r"\}",
+    "^": r"\^{}",
+    "~": r"\~{}",
+    "<": r"\ensuremath{<}",
+    ">": r"\ensuremath{>}",
+    "→": r"\ensuremath{\to}",
+    "←": r"\ensuremath{\leftarrow}",
+    "∂": r"\ensuremath{\partial}",
+    "·": r"\ensuremath{\cdot}",
+    "×": r"\ensuremath{\times}",
+    "−": "-",
+    "′": "'",
+    "Σ": r"\ensuremath{\Sigma}",
+    "½": r"\ensuremath{\tfrac{1}{2}}",
+    "²": r"\ensuremath{^2}",
+    "δ": r"\ensuremath{\delta}",
+    "ε": r"\ensuremath{\varepsilon}",
+    "η": r"\ensuremath{\eta}",
+    "Δ": r"\ensuremath{\Delta}",
+    "√": r"\ensuremath{\surd}",
+    "⁺": r"\ensuremath{^+}",
+}
+
+
+def latex_text(text: str) -> str:
+    r"""Plain text made safe for LaTeX's text mode (underscores, arrows, ∂ and the like).
+
+    >>> print(latex_text("net_h1 → w5"))
+    net\_h1 \ensuremath{\to} w5
+    """
+    return "".join(_LATEX_TEXT.get(c, c) for c in text)
 
 
 def _latex_name(name: str) -> str:
@@ -136,7 +182,7 @@ def _text(tokens: Sequence[Token]) -> str:
     out = ""
     for t in tokens:
         s = t if isinstance(t, str) else t.text()
-        if out and not (s in (")", ",") or out.endswith("(")):
+        if out and not (s.startswith((")", "]", "²", ",")) or out.endswith(("(", "["))):
             out += " "
         out += s
     return out
