@@ -75,7 +75,7 @@ def gradcheck(net: Network, sample: object, **options: float) -> GradCheck:
 
 
 def explain(obj: object) -> Explanation:
-    """``Link.explain`` and ``Neuron.explain``: :func:`lernpy.views.explain.explain`."""
+    """``Link.explain``, ``Neuron.explain``, ``SharedWeight.explain``: the views' ``explain``."""
     from lernpy.views.explain import explain
 
     return explain(obj)  # type: ignore[arg-type]

@@ -146,3 +146,13 @@ def test_the_stepper_examples_step_through_shared_weights(name):
     from lernpy.cli.main import main
 
     assert main(["explain", name, "k1" if name == "conv" else "W[1,1]"]) == 0
+
+
+def test_summary_counts_the_weights_that_learn():
+    """71 links, 16 of them frozen pooling links; 45 share 5 weights: 5 + 10 dense learn."""
+    from lernpy.views.tables import summary_grid
+
+    rows = dict((row[0], row[1]) for row in summary_grid(examples.tiny_conv()).rows)
+    assert rows["parameters"] == (
+        "71 links (55 learn, 16 frozen); 5 shared weights over 45 of them, so 15 weights learn"
+    )

@@ -409,6 +409,13 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
     frozen = len(net.links) - learning
     params = f"{len(net.links)} links ({learning} learn"
     params += f", {frozen} frozen)" if frozen else ")"
+    if net.shared_weights:
+        tied = sum(len(shared.links) for shared in net.shared_weights)
+        count = sum(1 for p in net.parameters() if not p.frozen)
+        params += (
+            f"; {len(net.shared_weights)} shared weights over {tied} of them, "
+            f"so {count} weights learn"
+        )
     grid.add(["parameters", params])
     loss = net.loss_function
     last = _last_loss(net.trace)
