@@ -1,11 +1,13 @@
 """A convolutional network on 4×4 bars: one kernel weight's gradient as a sum, by hand.
 
-A 4×4 image, two 2×2 kernels with tanh, max pooling over 2×2 windows one step
-apart, two softmax outputs (horizontal or vertical bar), cross-entropy, rate
-0.1. Convolution as PyTorch's conv2d computes it: a cross-correlation, the
-kernel is not flipped. Each kernel entry is one shared weight used by nine
-links, one per position, so its gradient is a sum of nine terms. Numbers to 9
-decimal places; every one can be checked by hand from the lines above it.
+A 4×4 image, two 2×2 kernels with zero padding 1 and tanh (two 5×5 maps), max
+pooling over 2×2 windows one step apart (two 4×4 maps), two softmax outputs
+(horizontal or vertical bar), cross-entropy, rate 0.1. Convolution as
+PyTorch's conv2d computes it: a cross-correlation, the kernel is not flipped;
+a window position on the padding has no link. Each kernel entry is one shared
+weight with a link at every position where it falls on the image, so its
+gradient is a sum over those links. Numbers to 9 decimal places; every one can
+be checked by hand from the lines above it.
 """
 
 from lernpy import Conv, Dense, Network, Pool, datasets
@@ -23,10 +25,16 @@ def grid(rows: list[list[float]], width: int = 13) -> list[str]:
     return ["  " + "".join(f"{num(v):>{width}}" for v in row) for row in rows]
 
 
+def plane(net: Network, name: str, size: int, what: str = "value") -> list[str]:
+    """A map of neurons ``name[r,c]`` as rows of numbers."""
+    rows = range(1, size + 1)
+    return grid([[getattr(net[f"{name}[{r},{c}]"], what) for c in rows] for r in rows])
+
+
 def main() -> None:
     net = Network.convolutional(
         (1, 4, 4),
-        Conv(2, kernel=2, activation="tanh"),
+        Conv(2, kernel=2, padding=1, activation="tanh"),
         Pool("max", 2, stride=1),
         Dense(2, "softmax"),
         loss="cross_entropy",
@@ -34,8 +42,8 @@ def main() -> None:
     )
     train, test = datasets.bars(200, seed=1), datasets.bars(200, seed=2)
     x, t = train[0]
-    print("A 4×4 image, two 2×2 kernels (tanh), max pooling 2×2 step 1, softmax; rate 0.1")
-    print(f"{net!r}")
+    print("A 4×4 image, two 2×2 kernels (padding 1, tanh), max pooling 2×2 step 1, softmax;")
+    print(f"rate {RATE}: {net!r}")
     print(f"\nThe image x1[r,c] (sample 0 of datasets.bars(200, seed=1)); target {t}: vertical")
     print("\n".join(grid([list(x[r * 4 : r * 4 + 4]) for r in range(4)])))
     k = [net[f"k{n}"].weight for n in range(1, 5)]
@@ -45,19 +53,25 @@ def main() -> None:
 
     run = net.scheduler((x, t), rate=RATE)
     run.run(until="loss")
-    c11 = net["c1[1,1]"]
-    print("\nThe forward pass: channel 1 of the convolution at row 1, column 1")
-    terms = " + ".join(f"{paren(link.weight)}·{paren(link.source.value)}" for link in c11.incoming)
-    print("  net_c1[1,1] = k1·x1[1,1] + k2·x1[1,2] + k3·x1[2,1] + k4·x1[2,2] + kb1·1")
-    print(f"              = {terms} = {num(c11.net)}")
-    print(f"  out_c1[1,1] = tanh(net) = {num(c11.value)}")
-    print("The values of channel 1, out_c1[r,c] (the same kernel at every position)")
-    print("\n".join(grid([[net[f"c1[{r},{c}]"].value for c in (1, 2, 3)] for r in (1, 2, 3)])))
-    print("Max pooling: each p1[r,c] is the largest of a 2×2 window of channel 1")
-    for r in (1, 2):
-        for c in (1, 2):
-            p = net[f"p1[{r},{c}]"]
-            print(f"  p1[{r},{c}] = {num(p.value):>12}  from {p.winner.source.name}")
+    print("\nThe forward pass: channel 1 of the convolution, c1[r,c] for r, c = 1…5; the")
+    print("window of c1[r,c] covers x1 rows r−1, r and columns c−1, c (row 0 and 5: padding)")
+    for name in ("c1[1,1]", "c1[2,2]"):
+        c = net[name]
+        terms = " + ".join(f"{link.shared.name}·{link.source.name}" for link in c.incoming)
+        values = " + ".join(
+            f"{paren(link.weight)}·{paren(link.source.value)}" for link in c.incoming
+        )
+        print(f"  net_{name} = {terms}")
+        print(f"              = {values} = {num(c.net)}")
+    print("  (only k4 reaches the image from c1[1,1]: its other entries fall on the padding)")
+    print("The values out_c1[r,c] = tanh(net), the same kernel at every position")
+    print("\n".join(plane(net, "c1", 5)))
+    print("Max pooling: p1[r,c] is the largest of c1 rows r, r+1 and columns c, c+1")
+    print("\n".join(plane(net, "p1", 4)))
+    print("  from (each window's winner)")
+    for r in range(1, 5):
+        winners = [net[f"p1[{r},{c}]"].winner.source.name for c in range(1, 5)]
+        print("  " + "".join(f"{w:>13}" for w in winners))
     y1, y2 = net["y1"], net["y2"]
     print(f"Outputs (softmax): y1 = {num(y1.value)}, y2 = {num(y2.value)}")
     scored = run.step()
@@ -68,32 +82,30 @@ def main() -> None:
     print(
         f"  ∂E/∂net_y1 = out − target = {num(y1.sensitivity)};  ∂E/∂net_y2 = {num(y2.sensitivity)}"
     )
-    print("  each pool neuron's ∂E/∂net (its error, as max pooling's slope is 1)")
-    for r in (1, 2):
-        for c in (1, 2):
-            p = net[f"p1[{r},{c}]"]
-            print(f"    p1[{r},{c}]: {num(p.sensitivity):>13}  back to {p.winner.source.name} only")
-    print("  ∂E/∂net_c1[r,c] = (blame from the windows it won) × tanh′: 0 where it won none")
-    print(
-        "\n".join(grid([[net[f"c1[{r},{c}]"].sensitivity for c in (1, 2, 3)] for r in (1, 2, 3)]))
-    )
+    print("  ∂E/∂net_p1[r,c] (max pooling's slope is 1), each sent back to its winner only")
+    print("\n".join(plane(net, "p1", 4, "sensitivity")))
+    print("  ∂E/∂net_c1[r,c] = (the blame of the windows it won) × tanh′; 0 where it won none")
+    print("\n".join(plane(net, "c1", 5, "sensitivity")))
 
     k1 = net["k1"]
-    print("\nThe sum: k1 is used by 9 links, one per position; ∂E/∂k1 adds their contributions")
-    print("  ∂E/∂k1 = Σ_r,c ∂E/∂net_c1[r,c] × x1[r,c]")
+    print(f"\nThe sum: k1 is used by {len(k1)} links (25 positions, 9 of them on the padding);")
+    print("∂E/∂k1 adds their contributions")
+    print("  ∂E/∂k1 = Σ_r,c ∂E/∂net_c1[r,c] × x1[r−1,c−1]")
     for link in k1.links:
         target, source = link.target, link.source
         print(
             f"    {source.name} → {target.name}: {num(target.sensitivity):>13} × "
             f"{num(source.value):<12} = {num(link.sensitivity)}"
         )
-    print(f"         = {' + '.join(paren(link.sensitivity) for link in k1.links)}")
+    terms = [paren(link.sensitivity) for link in k1.links]
+    print(f"         = {' + '.join(terms[:8])}")
+    print(f"           + {' + '.join(terms[8:])}")
     print(f"         = {num(k1.sensitivity)}")
-    numeric = net.gradcheck((x, t))["k1"].numeric  # moves all 9 links
-    print(f"  a central difference (gradcheck), all 9 links moved by ±1e-6: {num(numeric)}")
+    numeric = net.gradcheck((x, t))["k1"].numeric  # moves all 16 links
+    print(f"  a central difference (gradcheck), all 16 links moved by ±1e-6: {num(numeric)}")
     update = next(s for s in run.run() if s.kind == "Updated" and s.link is k1)
     step = f"{paren(update.old)} − {RATE} × {paren(update.gradient)} = {num(update.new)}"
-    print(f"  one update moves all 9 links: k1 ← {step}")
+    print(f"  one update moves all 16 links: k1 ← {step}")
 
     history = net.train(train, epochs=30, rate=RATE)
     right = sum((out := net(xs)).index(max(out)) == ts.index(max(ts)) for xs, ts in test)

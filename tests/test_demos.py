@@ -65,14 +65,16 @@ def _sum_check(text: str, name: str) -> None:
     difference (printed beside it) confirms."""
     import re
 
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"  ∂E/∂{name} = Σ"))
-    terms_line = next(
-        line for line in lines[start:] if line.strip().startswith("= ") and "+" in line
+    lines = [line.strip() for line in text.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"∂E/∂{name} = Σ"))
+    first = next(
+        i for i in range(start, len(lines)) if lines[i].startswith("= ") and "+" in lines[i]
     )
-    total_line = lines[lines.index(terms_line) + 1]
-    terms = [float(v) for v in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", terms_line)]
-    total = float(total_line.split("=")[1])
+    end = next(i for i in range(first + 1, len(lines)) if lines[i].startswith("= "))
+    terms_text = " ".join(lines[first:end]).lstrip("= ")
+    terms = [float(v) for v in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", terms_text)]
+    total = float(lines[end].lstrip("= "))
+    assert len(terms) == int(re.search(r"used by (\d+) links", text).group(1))
     assert abs(sum(terms) - total) <= len(terms) * 5e-10
     numeric = next(line for line in lines[start:] if "a central difference" in line)
     assert abs(float(numeric.split(":")[-1]) - total) <= 1e-8
