@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -731,6 +732,58 @@ class Network(Shows):
         )
         state["(rng)"] = (self.rng.getstate(),)
         return state
+
+    def __deepcopy__(self, memo: dict) -> Network:
+        """A copy with its own neurons, links and shared weights, made without recursion.
+
+        ``copy.deepcopy`` would follow neuron → link → neuron … one frame per hop and
+        run out of stack on a network of a few hundred links (a 64-32-10 network
+        did); this walks the lists instead. Everything else (the generator, a
+        trace, a preprocessing) is deep-copied as usual, with the new objects in
+        ``memo`` so that it points at them.
+        """
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        neurons: dict[Neuron, Neuron] = {}
+        for n in self._names.values():
+            twin = object.__new__(Neuron)
+            for slot in Neuron.__slots__:
+                setattr(twin, slot, getattr(n, slot))
+            twin.network = new
+            neurons[n] = memo[id(n)] = twin
+        links: dict[Link, Link] = {}
+        for link in self.links:
+            twin = object.__new__(type(link))
+            for slot in Link.__slots__:
+                setattr(twin, slot, getattr(link, slot))
+            twin.source, twin.target = neurons[link.source], neurons[link.target]
+            links[link] = memo[id(link)] = twin
+        shared: dict[str, SharedWeight] = {}
+        for name, weight in self._shared.items():
+            shared[name] = memo[id(weight)] = SharedWeight(name, [links[k] for k in weight.links])
+        for link in links.values():
+            if link.shared is not None:
+                link.shared = shared[link.shared.name]
+        groups: dict[int, list[Neuron]] = {}  # a softmax layer's members share one list
+        for n, twin in neurons.items():
+            twin.incoming = [links[k] for k in n.incoming]
+            twin.outgoing = [links[k] for k in n.outgoing]
+            if id(n.group) not in groups:
+                groups[id(n.group)] = [neurons[m] for m in n.group]
+            twin.group = groups[id(n.group)]
+            twin.winner = links[n.winner] if n.winner is not None else None
+        rebuilt = {
+            "neurons": [neurons[n] for n in self.neurons],
+            "links": [links[k] for k in self.links],
+            "_names": {name: neurons[n] for name, n in self._names.items()},
+            "_labels": {label: links[k] for label, k in self._labels.items()},
+            "_shared": shared,
+            "_depth": {neurons[n]: d for n, d in self._depth.items()},
+            "_kinds": {kind: [neurons[n] for n in ns] for kind, ns in self._kinds.items()},
+        }
+        for key, value in self.__dict__.items():
+            setattr(new, key, rebuilt[key] if key in rebuilt else copy.deepcopy(value, memo))
+        return new
 
     def __iter__(self) -> Iterator[Neuron]:
         return iter(self.neurons)
