@@ -308,3 +308,16 @@ def test_step_command_steps_a_saved_network(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("s\n"))
     assert main(["step", "xor", "--data", "and"]) == 0
     assert "targets 0" in capsys.readouterr().out
+
+
+def test_stepper_tables_and_traces_name_shared_weights():
+    """`t W[1,1], V[1,1]` (a comma inside brackets belongs to the name) and `k W[1,1]`."""
+    screens = run_stepper(["p", "p", "p", "p", "t W[1,1], V[1,1]", "k W[1,1]", "x W[1,1]"], "rnn")
+    table = screens["t W[1,1], V[1,1]"]
+    assert "W[1,1] (Σ of 2 links)" in table and "V[1,1] (Σ of 3 links)" in table
+    assert "h1@t1→h1@t2 (W[1,1])" in table
+    assert "Updates of W[1,1]: 1" in screens["k W[1,1]"]
+    assert "Shared weight W[1,1]: ∂E/∂W[1,1] = Σ over its 2 links" in screens["x W[1,1]"]
+    backward = screens["p #3"]
+    assert "∂E/∂W[1,1] so far: Σ of 1 of 2 terms" in backward
+    assert "∂E/∂W[1,1] so far: Σ of 2 of 2 terms" in backward

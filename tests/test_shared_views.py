@@ -156,3 +156,19 @@ def test_summary_counts_the_weights_that_learn():
     assert rows["parameters"] == (
         "71 links (55 learn, 16 frozen); 5 shared weights over 45 of them, so 15 weights learn"
     )
+
+
+def test_a_trace_of_a_shared_weight_keeps_its_links_steps_and_its_update():
+    from lernpy import Trace
+
+    net = examples.tiny_rnn()
+    trace = Trace(links=["W[1,1]"])
+    net.scheduler(datasets.parity(1, steps=3, seed=1), trace=trace).run()
+    assert [(s.kind, s.name) for s in trace] == [
+        ("Delivered", "h1@t1→h1@t2"),
+        ("Delivered", "h1@t2→h1@t3"),
+        ("Learned", "h1@t2→h1@t3"),
+        ("Learned", "h1@t1→h1@t2"),
+        ("Updated", "W[1,1]"),
+    ]
+    assert trace.of("W[1,1]") == list(trace) and len(trace.updates("W[1,1]")) == 1

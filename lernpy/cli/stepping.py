@@ -117,6 +117,26 @@ ALIASES = {
 GRAIN = {"j": "neuron", "l": "layer", "p": "phase", "s": "sample", "e": "epoch"}
 
 
+def split_names(text: str) -> list[str]:
+    """Names separated by commas or spaces; a comma inside brackets belongs to the name.
+
+    >>> split_names("w5, h1->o1 k1 x1[1,2]→c1[1,1]")
+    ['w5', 'h1->o1', 'k1', 'x1[1,2]→c1[1,1]']
+    """
+    names, current, depth = [], "", 0
+    for char in text:
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth <= 0 and (char == "," or char.isspace()):
+            if current:
+                names.append(current)
+            current = ""
+        else:
+            current += char
+    if current:
+        names.append(current)
+    return names
+
+
 class Stepper:
     """Reads commands and moves a scheduler, printing what happens on ``console``."""
 
@@ -203,15 +223,16 @@ class Stepper:
             return render.link_table(self.run)
         if rest.isdigit():
             return render.link_table(self.run, layer=int(rest))
-        names = rest.replace(",", " ").split()
-        return render.link_table(self.run, links=names)
+        return render.link_table(self.run, links=split_names(rest))
 
     def _trace(self, rest: str):
         trace = self.run.trace
         if trace is None:
             raise LernpyError("this run keeps no trace")
         if rest:
-            return render.trace_table(trace, self.net.link(rest).name)
+            shared = {weight.name for weight in self.net.shared_weights}
+            name = rest if rest in shared else self.net.link(rest).name
+            return render.trace_table(trace, name)
         return render.trace_table(trace)
 
     # -- the loop ------------------------------------------------------------------
