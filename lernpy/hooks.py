@@ -64,7 +64,7 @@ def train(net: Network, data: object, epochs: int, **options: object) -> History
     return train(net, data, epochs=epochs, **options)  # type: ignore[arg-type]
 
 
-def gradcheck(net: Network, sample: object, **options: float) -> GradCheck:
+def gradcheck(net: Network, sample: object, **options: object) -> GradCheck:
     """``Network.gradcheck``: :func:`lernpy.walk.gradcheck.gradcheck`."""
     from lernpy.walk.gradcheck import gradcheck
 

@@ -321,3 +321,17 @@ def test_stepper_tables_and_traces_name_shared_weights():
     backward = screens["p #3"]
     assert "∂E/∂W[1,1] so far: Σ of 1 of 2 terms" in backward
     assert "∂E/∂W[1,1] so far: Σ of 2 of 2 terms" in backward
+
+
+def test_the_stepper_marks_a_deliberate_mistake_and_names_the_optimizer():
+    """--update sequential marks every update line; --optimizer shows in the info screen."""
+    screens = run_stepper(["p", "p", "p", "p", "i"], "mazur", "--update", "sequential")
+    backward = screens["p #3"]  # the sequential updates happen in the backward pass
+    assert backward.count("updates:") == 8
+    assert backward.count("deliberate mistake (update='sequential')") == 8
+    assert "mistake" in screens["i"] and "update='sequential'" in screens["i"]
+    screens = run_stepper(
+        ["p", "p", "p", "p", "x w5"], "mazur", "--optimizer", "adam", "--rate", "0.01"
+    )
+    assert "m̂ = m / (1 − β₁^t)" in screens["x w5"]
+    assert "= 0.4 − 0.01 × 0.082167041 / 0.082167051 = 0.390000001" in screens["x w5"]

@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from strategies import cases, smooth_at
 
 from lernpy import Network, examples
+from lernpy.optim import SGD
 from lernpy.views.explain import describe, describe_planned, explain, num
 
 # Matt Mazur, "A Step by Step Backpropagation Example" (2015), as printed in the article.
@@ -111,15 +112,28 @@ def test_explanation_before_the_backward_pass_says_so():
     assert "update" not in net["w5"].explain().text().split("where")[1]
 
 
-def test_momentum_explanation_names_its_term():
-    """Second update of w5, momentum 0.9: the term is 0.9 × Mazur's first change −0.04108352."""
+def test_textbook_momentum_explanation_names_its_term():
+    """Second update of w5, textbook momentum 0.9: Δw = 0.9 × Mazur's first change −0.04108352 …"""
+    textbook = SGD(0.5, momentum=0.9, momentum_form="textbook")
+    net, _ = mazur_after_one_sample(optimizer=textbook, epochs=2)
+    text = net["w5"].explain().text()
+    assert "Δw ← μ · Δw_prev − rate · g" in text
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("= 0.9 × (-0.04108352) −"))
+    mu, dw, rate, grad, change = (float(v) for v in re.findall(r"-?\d+\.\d+", line))
+    assert mu * dw - rate * grad == pytest.approx(change, abs=1e-8)  # by hand, from the line
+    assert "w5 ← w5 + Δw" in text
+    assert f"= {W5_NEW} + ({num(change)})" in text
+
+
+def test_pytorch_momentum_explanation_writes_the_velocity():
+    """Second update of w5, PyTorch's momentum 0.9: b = 0.9 × 0.082167041 + g, w ← w − 0.5·b."""
     net, _ = mazur_after_one_sample(momentum=0.9, epochs=2)
     text = net["w5"].explain().text()
-    assert "momentum · Δw_prev = 0.9 × (-0.04108352)" in text
-    assert "= -0.036975168" in text  # 0.9 × −0.04108352, by hand
-    line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"= {W5_NEW} +"))
-    old, term, rate, grad, new = (float(v) for v in re.findall(r"-?\d+\.\d+", line))
-    assert old + term - rate * grad == pytest.approx(new, abs=1e-8)
+    assert "b ← μ · b_prev + g" in text
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"= 0.9 × {W5_GRADIENT} +"))
+    mu, b_prev, g, b = (float(v) for v in re.findall(r"-?\d+\.\d+", line))
+    assert mu * b_prev + g == pytest.approx(b, abs=1e-8)
+    assert f"= {W5_NEW} − 0.5 × {num(b)}" in text
 
 
 def test_softmax_explanation_uses_the_jacobian():

@@ -448,8 +448,8 @@ def test_shared_weights_and_detached_links_save_and_load_as_they_were(tmp_path):
     ):
         path = save(net, tmp_path / "net.json")
         again = load(path)
-        assert [(k.weight, k.velocity, k.frozen) for k in again.links] == [
-            (k.weight, k.velocity, k.frozen) for k in net.links
+        assert [(k.weight, k.state, k.frozen) for k in again.links] == [
+            (k.weight, k.state, k.frozen) for k in net.links
         ]
         assert [(type(a).__name__, a.name) for a in again.links] == [
             (type(b).__name__, b.name) for b in net.links
@@ -463,21 +463,32 @@ def test_shared_weights_and_detached_links_save_and_load_as_they_were(tmp_path):
         assert again.state() == net.state()
 
 
-def test_a_version_1_file_still_loads_and_refuses_the_new_fields():
-    """A file written before shared weights (version 1) loads; it cannot hold them."""
+def test_version_1_and_2_files_still_load_and_refuse_the_new_fields():
+    """Files written before shared weights (versions 1 and 2) load; they cannot hold them."""
     net = Network.layered(2, 2, 1, seed=3)
-    doc = json.loads(dumps(net))
-    doc["version"] = 1
-    assert loads(json.dumps(doc)).state() == net.state()
-    doc["links"][0]["shared"] = "k"
-    with pytest.raises(NetworkFileError, match=r"field links\[0\]\.shared: unknown field"):
-        loads(json.dumps(doc))
+    v2 = json.loads(dumps(net))
+    v2["version"] = 2
+    assert loads(json.dumps(v2)).state() == net.state()
+    v1 = copy.deepcopy(v2)
+    v1["version"] = 1
+    for link in v1["links"]:
+        del link["state"]
+        link["velocity"] = 0.0
+    assert loads(json.dumps(v1)).state() == net.state()
+    for doc in (v1, v2):
+        doc["links"][0]["shared"] = "k"
+        with pytest.raises(NetworkFileError, match=r"field links\[0\]\.shared: unknown field"):
+            loads(json.dumps(doc))
+        del doc["links"][0]["shared"]
+        doc["shared"] = ["k"]
+        with pytest.raises(NetworkFileError, match=r"field shared: unknown field"):
+            loads(json.dumps(doc))
 
 
 def test_a_plain_network_file_only_changes_its_version():
     """No shared weight, no detached link: the links are written as before."""
     doc = json.loads(dumps(Network.layered(2, 2, 1, seed=3)))
-    assert all(set(link) == {"source", "target", "weight", "frozen", "velocity", "label"}
+    assert all(set(link) == {"source", "target", "weight", "frozen", "state", "label"}
                for link in doc["links"])  # fmt: skip
 
 

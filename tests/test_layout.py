@@ -4,7 +4,8 @@ The layers, lowest first (docs/architecture.md draws them):
 
     base      errors, files
     graph     graph/ (neurons, links, network, builders, samples), hooks
-    walk      walk/ (plan, steps, scheduler, fastlane, trace, gradcheck)
+    optim     optim/ (optimizers: each weight's update rule and state)
+    walk      walk/ (plan, steps, scheduler, fastlane, trace, gradcheck, mistakes)
     engines   engines/ (compiled, numpy)
     training  training/ (train, schedules, fit)
     data      data/ (data sets, CSV, preprocessing, the network file, examples)
@@ -34,6 +35,7 @@ PACKAGE = ROOT / "lernpy"
 LAYERS = [
     ("base", ["lernpy.errors", "lernpy.files"]),
     ("graph", ["lernpy.graph", "lernpy.hooks"]),
+    ("optim", ["lernpy.optim"]),
     ("walk", ["lernpy.walk"]),
     ("engines", ["lernpy.engines"]),
     ("training", ["lernpy.training"]),

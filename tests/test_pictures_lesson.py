@@ -138,9 +138,12 @@ def test_fused_softmax_and_momentum_explanations_have_the_runs_numbers():
     text = "\n".join(rec["explain"][k][-1][1])
     y2 = other["y2"]
     assert f"= {num(y2.value)} − {num(y2.target)} = {num(y2.value - y2.target)}" in text
-    term = num(second.momentum_term)
-    assert f"+ {f'({term})' if second.momentum_term < 0 else term} − 0.1 × " in text
-    assert f"= {num(second.new)}" in text
+    # the velocity by hand: b = 0.9 × the first update's b + this gradient; w ← w − 0.1 · b
+    b = 0.9 * first.after.velocity + second.gradient
+    assert second.after.velocity == pytest.approx(b, rel=1e-12)
+    b_prev = num(first.after.velocity)
+    assert f"= 0.9 × {f'({b_prev})' if first.after.velocity < 0 else b_prev} + " in text
+    assert f"= {num(second.old)} − 0.1 × {num(b)} = {num(second.new)}" in text
 
 
 def test_page_is_self_contained_and_makes_no_request():

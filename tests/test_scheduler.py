@@ -250,8 +250,7 @@ def test_the_same_seed_gives_the_same_step_stream(case):
     def stream():
         net.set_weights(start)
         net.rng.setstate(rng_state)
-        for link in net.links:
-            link.velocity = 0.0
+        net.reset_optimizer()
         run = net.scheduler(samples, rate=0.1, shuffle=True, epochs=3, momentum=0.5)
         try:
             return [repr(s) for s in run.run()]

@@ -17,6 +17,7 @@ from strategies import cases, smooth_at
 from lernpy import LernpyError, Network, NumericError, SharedWeight, TopologyError
 from lernpy.engines import choose
 from lernpy.engines.base import Options
+from lernpy.optim import SGD, State
 from lernpy.walk.fastlane import FastLane
 from lernpy.walk.scheduler import Scheduler
 
@@ -77,7 +78,7 @@ def test_tying_two_equal_links_then_untying_changes_nothing(case, data):
     assume(len(net.links) >= 2)
     a, b = data.draw(st.lists(st.sampled_from(net.links), min_size=2, max_size=2, unique=True))
     b.weight = a.weight
-    b.velocity = a.velocity
+    b.state = a.state
     plain = copy.deepcopy(net)
     before = net.state()
     net.tie("k", [a, b])
@@ -134,6 +135,7 @@ def test_back_restores_shared_weights_bit_for_bit(case, options):
             dict(rate=0.3, batch_size=3),
             dict(rate=0.2, momentum=0.5, batch_size=2, reduce="sum"),
             dict(rate=0.3, update="immediate"),
+            dict(optimizer=SGD(0.3, momentum=0.9, momentum_form="textbook"), batch_size=2),
         ]
     ),
     shuffle=st.booleans(),
@@ -192,12 +194,12 @@ def test_one_update_moves_every_link_once_with_the_summed_gradient():
     assert [link.weight for link in net.links] == [0.5 - 0.1 * 4.5] * 2
 
 
-def test_tie_takes_the_first_links_weight_and_velocity_unless_given():
+def test_tie_takes_the_first_links_weight_and_optimizer_state_unless_given():
     net = Network.layered(3, 1, bias=False, seed=2)
     first, second = net.links[0], net.links[2]
-    first.velocity = 0.25
+    first.state = State("sgd", velocity=0.25)
     net.tie("k", [second, first])
-    assert second.weight == first.weight and second.velocity == 0.25
+    assert second.weight == first.weight and second.state is first.state
     net.tie("k", [net.links[1]])  # tying to an existing name adds the link
     assert len(net["k"]) == 3 and net.links[1].weight == first.weight
     assert net["k"].links == net.links  # kept in network order
@@ -318,3 +320,38 @@ def test_replay_walks_a_compiled_update_of_shared_weights_and_lands_on_its_weigh
     assert any(isinstance(s.link, SharedWeight) for s in updates)
     for shared in run.net.shared_weights:
         assert len({link.weight for link in shared.links}) == 1
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        "sgd-momentum",
+        "sgd-textbook",
+        "adam",
+        "rmsprop",
+        "adagrad",
+    ],
+)
+def test_a_shared_weight_steps_as_one_weight_would_under_every_optimizer(optimizer):
+    """y = k·x1 + k·x2 is y = k·(x1 + x2): the tied network and a one-link network fed
+    x1 + x2 have the same gradient, so every optimizer moves k alike (to rounding)."""
+    from lernpy.optim import SGD, AdaGrad, Adam, RMSProp
+
+    make = {
+        "sgd-momentum": lambda: SGD(0.1, momentum=0.9),
+        "sgd-textbook": lambda: SGD(0.1, momentum=0.9, momentum_form="textbook"),
+        "adam": lambda: Adam(0.05, amsgrad=True),
+        "rmsprop": lambda: RMSProp(0.02, momentum=0.5),
+        "adagrad": lambda: AdaGrad(0.1),
+    }[optimizer]
+    tied = Network.layered(2, 1, activation="tanh", bias=False, seed=0)
+    k = tied.tie("k", ["x1→y1", "x2→y1"], weight=0.3)
+    single = Network.layered(1, 1, activation="tanh", bias=False, seed=0)
+    single.set_weights({"x1→y1": 0.3})
+    data = [((0.5, -0.2), (0.4,)), ((0.1, 0.9), (-0.3,)), ((-0.7, 0.3), (0.8,))]
+    summed = [((a + b,), t) for (a, b), t in data]
+    tied.train(data, epochs=4, optimizer=make(), shuffle=False, engine="reference")
+    single.train(summed, epochs=4, optimizer=make(), shuffle=False, engine="reference")
+    assert k.weight == pytest.approx(single["x1→y1"].weight, rel=1e-12)
+    assert [link.state for link in k.links] == [k.state, k.state]
+    assert k.state.numbers() == pytest.approx(single["x1→y1"].state.numbers(), rel=1e-9)

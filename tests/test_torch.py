@@ -27,6 +27,7 @@ from torch import nn  # noqa: E402
 
 from lernpy import Network, datasets, examples  # noqa: E402
 from lernpy.data.netfile import dumps, loads  # noqa: E402
+from lernpy.optim import SGD, State  # noqa: E402
 from lernpy.torch import (  # noqa: E402
     GraphModule,
     TorchError,
@@ -94,7 +95,7 @@ def test_random_cases_cover_every_option():
             k.target.layer - k.source.layer > 1 for k in net.links if k.source.kind != "bias"
         )
     assert acts == {"identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax"}
-    assert losses == {"half_sse", "mse", "bce", "cross_entropy"}
+    assert losses == {"half_sse", "mse", "bce", "bce_mean", "cross_entropy"}
     assert kinds == {"Sequential", "GraphModule"} and frozen > 10 and skips > 10
 
 
@@ -298,7 +299,7 @@ def test_momentum_moves_to_pytorch_and_back_at_a_constant_rate():
     model = to_torch(halfway)
     sgd = optimizer_to_torch(halfway, model, rate=0.3, momentum=0.8)
     buffer = sgd.state[model[0].weight]["momentum_buffer"]
-    assert buffer[0, 0].item() == -halfway["x1→h1"].velocity / 0.3
+    assert buffer[0, 0].item() == halfway["x1→h1"].velocity  # PyTorch's form: the same buffer
     loss_fn = torch_loss(halfway)
     for _ in range(4):
         for x, t in data:
@@ -311,21 +312,37 @@ def test_momentum_moves_to_pytorch_and_back_at_a_constant_rate():
         assert rel(a.weight, b.weight) <= 1e-12 and rel(a.velocity, b.velocity) <= 1e-12
 
 
-def test_momentum_agrees_only_at_a_constant_rate():
-    """With the rate halved between steps PyTorch's momentum term halves too; lernpy's does not."""
+@pytest.mark.parametrize("form", ["pytorch", "textbook"])
+def test_momentum_under_a_changing_rate_agrees_only_in_pytorchs_form(form):
+    """With the rate halved between steps PyTorch's momentum term halves too: lernpy's default
+    form does the same; the textbook form (Δw = μ·Δw_prev − rate·g) does not."""
     net = Network.layered(1, 1, seed=1)
     sample = [((0.5,), (1.0,))]
     model = to_torch(net)
     sgd = optimizer_to_torch(net, model, rate=0.4, momentum=0.9)
     for rate in (0.4, 0.2):
-        net.train(sample, epochs=1, rate=rate, momentum=0.9)
+        net.train(sample, epochs=1, rate=rate, optimizer=SGD(momentum=0.9, momentum_form=form))
         for group in sgd.param_groups:
             group["lr"] = rate
         sgd.zero_grad()
         torch_loss(net)(model(tensor([[0.5]])), tensor([[1.0]])).backward()
         sgd.step()
     theirs = model[0].weight.item()
-    assert abs(net["x1→y1"].weight - theirs) > 1e-4
+    if form == "pytorch":
+        assert rel(net["x1→y1"].weight, theirs) <= 1e-12
+    else:
+        assert abs(net["x1→y1"].weight - theirs) > 1e-4
+
+
+def test_a_textbook_velocity_moves_as_minus_velocity_over_rate():
+    """A version 1 network's velocity (the last change) becomes the buffer −Δw / rate."""
+    net = Network.layered(2, 2, 1, seed=4)
+    textbook = SGD(0.3, momentum=0.8, momentum_form="textbook")
+    net.train(datasets.xor(), epochs=2, optimizer=textbook, shuffle=False)
+    model = to_torch(net)
+    sgd = optimizer_to_torch(net, model, rate=0.3, momentum=0.8)
+    buffer = sgd.state[model[0].weight]["momentum_buffer"]
+    assert buffer[0, 0].item() == -net["x1→h1"].velocity / 0.3
 
 
 def test_optimizer_from_torch_refuses_what_lernpy_has_no_state_for():
@@ -461,7 +478,7 @@ def test_pt_file_round_trip_keeps_everything_and_pytorch_reads_it(tmp_path):
 
 
 def test_pt_file_carries_an_sgd_optimizers_momentum(tmp_path):
-    """save(module, path, optimizer): load gives the links velocity = −lr · momentum_buffer."""
+    """save(module, path, optimizer): load gives the links PyTorch's momentum buffer as state."""
     net = Network.layered(2, 2, 1, seed=8)
     model = to_torch(net)
     sgd = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -471,7 +488,7 @@ def test_pt_file_carries_an_sgd_optimizers_momentum(tmp_path):
         sgd.step()
     back = load(save(model, tmp_path / "m.pt", optimizer=sgd))
     buffer = sgd.state[model[0].weight]["momentum_buffer"]
-    assert back["x2→h1"].velocity == -0.1 * buffer[0, 1].item()
+    assert back["x2→h1"].state == State("sgd", velocity=buffer[0, 1].item())
     assert back.weights() == from_torch(model).weights()
 
 

@@ -20,7 +20,7 @@ from tests.strategies import HIDDEN, smooth_at
 
 OUTPUTS = {  # each output activation with its losses (strategies.OUTPUTS, and a few more)
     "identity": ["half_sse", "mse"],
-    "sigmoid": ["half_sse", "mse", "bce"],
+    "sigmoid": ["half_sse", "mse", "bce", "bce_mean"],
     "tanh": ["half_sse", "mse"],
     "relu": ["half_sse"],
     "leaky_relu": ["half_sse", "mse"],
@@ -75,13 +75,16 @@ def _sample(net: Network, rng: random.Random) -> tuple[tuple[float, ...], tuple[
     x = tuple(rng.uniform(-2.0, 2.0) for _ in net.inputs)
     n = len(net.outputs)
     name = net.loss_function.name
-    if name == "cross_entropy":  # one-hot or probabilities: each target sums to 1
-        if rng.random() < 0.5:
+    if name == "cross_entropy":  # one-hot, probabilities, or any targets (exact for all)
+        draw = rng.random()
+        if draw < 0.4:
             hot = rng.randrange(n)
             return x, tuple(1.0 if k == hot else 0.0 for k in range(n))
         raw = [rng.random() + 1e-3 for _ in range(n)]
-        return x, tuple(r / sum(raw) for r in raw)
-    if name == "bce":
+        if draw < 0.8:
+            return x, tuple(r / sum(raw) for r in raw)
+        return x, tuple(2.0 * r - 0.5 for r in raw)
+    if name in ("bce", "bce_mean"):
         return x, tuple(rng.random() for _ in range(n))
     return x, tuple(rng.uniform(-2.0, 2.0) for _ in range(n))
 

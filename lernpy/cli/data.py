@@ -13,6 +13,7 @@ import csv
 import math
 import sys
 
+from lernpy.cli.options import add_optimizer_arguments, optimizer_options
 from lernpy.errors import LernpyError
 
 __all__ = ["register"]
@@ -143,8 +144,8 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         rate=schedule,
         batch_size=args.batch,
-        momentum=args.momentum,
         target_loss=args.target_loss,
+        **optimizer_options(args),
         patience=args.patience,
         progress=True if args.progress else None,
     )
@@ -282,6 +283,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch", type=_positive_int, default=1, help="batch size (1)")
     p.add_argument("--momentum", type=_number, default=0.0, help="momentum (0)")
+    add_optimizer_arguments(p)
     p.add_argument("--seed", type=int, default=0, help="seed for weights, split, shuffle (0)")
     p.add_argument("--test", type=_fraction, default=0.2, help="test fraction (0.2; 0 for none)")
     p.add_argument(

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from lernpy.cli.options import add_optimizer_arguments, optimizer_options
 from lernpy.data import datasets, examples
 from lernpy.errors import LernpyError
 from lernpy.graph.network import Network
@@ -185,7 +186,8 @@ def _lesson(args: argparse.Namespace) -> int:
         title=title,
         max_steps=args.max_steps,
         epochs=args.epochs,
-        momentum=args.momentum,
+        update=args.update,
+        **optimizer_options(args),
     )
     print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -233,6 +235,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--samples", type=int, help="replay only the first N samples")
     q.add_argument("--rate", type=float, help="learning rate (default: the demo's, else 0.5)")
     q.add_argument("--momentum", type=float, default=0.0)
+    add_optimizer_arguments(q)
+    q.add_argument("--update", choices=("deferred", "immediate", "sequential"), default="deferred")
     q.add_argument("--epochs", type=int, default=1)
     q.add_argument("--max-steps", type=int, default=5000, help="stop recording after N steps")
     q.add_argument("--title", help="the page's title")

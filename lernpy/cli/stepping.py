@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from lernpy.cli.options import add_optimizer_arguments, optimizer_options
 from lernpy.data import datasets, examples
 from lernpy.errors import Finished, LernpyError, UnknownNameError
 from lernpy.graph.network import Network
@@ -403,10 +404,10 @@ def _step(args: argparse.Namespace) -> int:
     run = net.scheduler(
         data,
         rate=rate,
-        momentum=args.momentum,
         batch_size=args.batch_size,
         update=args.update,
         epochs=args.epochs,
+        **optimizer_options(args),
     )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     count = f"{len(data)} sample" + ("s" if len(data) > 1 else "")
@@ -429,7 +430,7 @@ def _explain(args: argparse.Namespace) -> int:
     if not 0 <= args.index < len(data):
         raise LernpyError(f"sample {args.index}: expected 0 to {len(data) - 1}")
     obj = net[args.name]  # an unknown name fails here, before any work
-    run = net.scheduler(data[args.index], rate=rate, momentum=args.momentum)
+    run = net.scheduler(data[args.index], rate=rate, **optimizer_options(args))
     run.run(until="update" if args.before_update else None)
     explanation = obj.explain()
     if args.format == "markdown":
@@ -450,6 +451,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--rate", type=float, help="the learning rate (default: the example's)")
     p.add_argument("--momentum", type=float, default=0.0, help="momentum (default 0)")
+    add_optimizer_arguments(p)
     p.add_argument(
         "--sample",
         action="append",
@@ -470,9 +472,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=1, help="samples per update (default 1)")
     p.add_argument(
         "--update",
-        choices=("deferred", "immediate"),
+        choices=("deferred", "immediate", "sequential"),
         default="deferred",
-        help="update after every sensitivity is known (deferred) or link by link",
+        help="update after every sensitivity is known (deferred) or link by link; "
+        "sequential is the classic mistake of sending blame through the updated weight",
     )
     p.add_argument("--epochs", type=int, default=1, help="epochs to step through (default 1)")
     p.add_argument(
@@ -503,6 +506,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--rate", type=float, help="the learning rate (default: the example's)")
     p.add_argument("--momentum", type=float, default=0.0, help="momentum (default 0)")
+    add_optimizer_arguments(p)
     p.add_argument("--sample", action="append", metavar="INPUTS:TARGETS", help="a sample")
     p.add_argument("--data", help="a built-in data set instead (lernpy datasets lists them)")
     p.set_defaults(func=_explain)

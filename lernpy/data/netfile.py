@@ -2,11 +2,12 @@
 
 A network file holds the whole network: neurons (name, kind, layer,
 activation), links in order (source, target, weight, frozen flag, label,
-momentum velocity, the shared weight it uses and whether it is detached), the
-names of the shared weights, the loss, the seed and the state of the network's
-random generator, the last training options, the preprocessing (column names,
-classes, standardisation) and the training history. Floats are written with
-``repr``, so every weight reads back bit for bit.
+optimizer state: velocity, moments, step count, the shared weight it uses and
+whether it is detached), the names of the shared weights, the loss, the seed
+and the state of the network's random generator, the last training options (with the
+optimizer's settings), the preprocessing (column names, classes,
+standardisation) and the training history. Floats are written with ``repr``,
+so every weight reads back bit for bit.
 
 :func:`save` writes atomically: the text goes to a temporary file beside the
 target, is flushed to disk, and only then renamed over the old file, so a crash
@@ -14,10 +15,11 @@ or a full disk never leaves a half-written file where a good one was.
 
 :func:`load` checks every field before building anything and raises
 :class:`NetworkFileError` naming the field at fault; it never returns a
-half-built network. Files from a newer format version are refused.
+half-built network. Files from a newer format version are refused; files of
+every older version load (version 1 kept only a momentum velocity per link:
+it loads as the textbook momentum form's state, which it was).
 
-The format (version 2; version 1 files load too) is documented in
-``docs/network-format.md``.
+The format (version 3) is documented in ``docs/network-format.md``.
 
 >>> from lernpy import Network
 >>> net = Network.layered(2, 2, 1, activation="tanh", seed=4)
@@ -41,6 +43,8 @@ from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
 from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import LOSSES
+from lernpy.optim import FIELDS, Optimizer, State
+from lernpy.optim import from_dict as optimizer_from_dict
 from lernpy.training.loop import History
 from lernpy.training.schedules import Schedule
 from lernpy.training.workflow import EpochRecord, TrainingLog
@@ -51,12 +55,10 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
 FORMAT = "lernpy-network"
-VERSION = 2  # bump when a reader of the old version could misread a new file
-# What each version added to a link: 2, shared weights and detached links (issue 14).
-_LINK_KEYS = {
-    1: {"source", "target", "weight", "frozen", "velocity", "label"},
-    2: {"source", "target", "weight", "frozen", "velocity", "label", "shared", "detached"},
-}
+VERSION = 3  # bump when a reader of the old version could misread a new file
+# 1: a link's momentum state was its "velocity" (the last change, textbook form)
+# 2: a link's optimizer state is "state" (lernpy.optim.State); "optimizer.settings"
+# 3: shared weights (a top-level "shared" list, a link's "shared") and "detached" links
 
 _KINDS = ("input", "bias", "hidden", "output")
 _TOP = {
@@ -126,7 +128,9 @@ def to_dict(
         )
     links = []
     for link in net.links:
-        for what, value in (("weight", link.weight), ("velocity", link.velocity)):
+        state = link.state if link.state is not None and not link.state.fresh else None
+        numbers = state.numbers() if state is not None else {}
+        for what, value in (("weight", link.weight), *numbers.items()):
             if not math.isfinite(value):
                 raise NetworkFileError(
                     f"link {link.name} has {what} {value}: only finite numbers can be saved",
@@ -137,8 +141,8 @@ def to_dict(
             "target": link.target.name,
             "weight": float(link.weight),
             "frozen": bool(link.frozen),
-            "velocity": float(link.velocity),
             "label": link.label,
+            "state": None if state is None else _state_dict(state),
         }
         if link.shared is not None:  # the shared weight's name: its links are read back tied
             item["shared"] = link.shared.name
@@ -196,6 +200,13 @@ def _after(doc: dict, key: str, new: str, value: object) -> dict:
     return out
 
 
+def _state_dict(state: State) -> dict[str, object]:
+    out: dict[str, object] = {"kind": state.kind}
+    for name, value in state.numbers().items():
+        out[name] = int(value) if name == "t" else float(value)
+    return out
+
+
 def _from_core_history(history: History) -> TrainingLog:
     """The core's ``net.train`` history (a loss per epoch) as a training log."""
     rate = history.options.get("rate", 0.0)
@@ -212,6 +223,9 @@ def _from_core_history(history: History) -> TrainingLog:
             options[key] = value
         elif key == "momentum" and isinstance(value, (int, float)) and math.isfinite(value):
             options[key] = float(value)
+    chosen = history.options.get("optimizer")
+    if isinstance(chosen, Optimizer):
+        options["settings"] = chosen.to_dict()
     return TrainingLog(records, history.stopped, options)
 
 
@@ -401,7 +415,7 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
             field="version",
         )
     f.int(version, "version", 1, VERSION)
-    f.object(doc, "", _TOP if version >= 2 else _TOP - {"shared"}, _REQUIRED)
+    f.object(doc, "", _TOP if version >= 3 else _TOP - {"shared"}, _REQUIRED)
 
     loss = f.str(doc["loss"], "loss", tuple(LOSSES))
     seed = doc["seed"]
@@ -434,7 +448,11 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     links = []
     pairs: set[tuple[str, str]] = set()
     labels: set[str] = set()
-    link_keys = _LINK_KEYS[version]
+    # version 1 kept a velocity (the textbook form's last change); version 2 a state
+    link_keys = {"source", "target", "weight", "frozen", "label"}
+    link_keys |= {"velocity"} if version == 1 else {"state"}
+    if version >= 3:  # shared weights and detached links
+        link_keys |= {"shared", "detached"}
     shared: dict[str, list[int]] = {}  # shared weight name → the indices of its links
     for i, item in enumerate(raw_links):
         where = f"links[{i}]"
@@ -453,7 +471,11 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
         pairs.add((src, dst))
         weight = f.float(item["weight"], f"{where}.weight")
         frozen = f.bool(item.get("frozen", False), f"{where}.frozen")
-        velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
+        if version == 1:
+            velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
+            state = State("sgd-textbook", velocity=velocity) if velocity else None
+        else:
+            state = _state(f, item.get("state"), f"{where}.state")
         label = item.get("label")
         if label is not None:
             label = f.str(label, f"{where}.label")
@@ -470,8 +492,8 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
                     f"{name!r} is empty, has an arrow or names a neuron: expected a plain name",
                 )
             shared.setdefault(name, []).append(i)
-        links.append((src, dst, weight, frozen, velocity, label, detached, where))
-    declared = f.names(doc.get("shared", []), "shared") if version >= 2 else ()
+        links.append((src, dst, weight, frozen, state, label, detached, where))
+    declared = f.names(doc.get("shared", []), "shared") if version >= 3 else ()
     for name in declared:
         if name not in shared:
             raise f.fail("shared", f"names {name!r}, which no link uses")
@@ -482,7 +504,7 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
             raise f.fail(f"links[{members[0]}].shared", f"{name!r} is a link's label too")
         first = links[members[0]]
         for i in members[1:]:
-            for k, what in ((2, "weight"), (3, "frozen"), (4, "velocity")):
+            for k, what in ((2, "weight"), (3, "frozen"), (4, "state")):
                 if links[i][k] != first[k]:
                     raise f.fail(
                         f"links[{i}].{what}",
@@ -500,13 +522,13 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
         net = Network(loss=loss, seed=seed, init=init, scale=scale)
         for name, act, kind, layer in neurons:
             net.add_neuron(name, act, kind, layer=layer)
-        for src, dst, weight, frozen, velocity, label, detached, where in links:
+        for src, dst, weight, frozen, state, label, detached, where in links:
             try:
                 link = net.add_link(src, dst, weight, label, detached=detached)
             except LernpyError as exc:
                 raise f.fail(where, str(exc)) from None
             link.frozen = frozen
-            link.velocity = velocity
+            link.state = state
         for name in declared:  # in the order the network had them
             net.tie(name, [net.links[i] for i in shared[name]])
         if rng_state is not None:
@@ -520,6 +542,27 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     if log is not None:
         net.training_log = log
     return net
+
+
+def _state(f: _Fields, value: object, where: str) -> State | None:
+    """A link's optimizer state: its kind and the numbers that kind keeps."""
+    if value is None:
+        return None
+    f.object(value, where, {"kind", *FIELDS.get(_kind_of(value), ())}, ("kind",))
+    kind = f.str(value["kind"], f"{where}.kind", tuple(FIELDS))
+    numbers: dict[str, object] = {}
+    for name in FIELDS[kind]:
+        if name == "t":
+            numbers[name] = f.int(value.get(name, 0), f"{where}.t", 0, 2**63)
+        else:
+            low = 0.0 if name in ("sum", "square", "v", "v_max") else -math.inf
+            numbers[name] = f.float(value.get(name, 0.0), f"{where}.{name}", low)
+    return State(kind, **numbers)  # type: ignore[arg-type]
+
+
+def _kind_of(value: object) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else ""
 
 
 def _rng_state(f: _Fields, value: object) -> tuple | None:
@@ -578,8 +621,14 @@ def _preprocessing(f: _Fields, value: object, inputs: int, outputs: int) -> Prep
 def _history(f: _Fields, value: object, optimizer: object) -> TrainingLog | None:
     options: dict[str, object] = {}
     if optimizer is not None:
-        keys = {"schedule", "momentum", "batch_size", "shuffle"}
+        keys = {"schedule", "momentum", "batch_size", "shuffle", "settings"}
         f.object(optimizer, "optimizer", keys, ())
+        if optimizer.get("settings") is not None:  # type: ignore[union-attr]
+            raw = optimizer["settings"]  # type: ignore[index]
+            try:
+                options["settings"] = optimizer_from_dict(raw).to_dict()
+            except (LernpyError, TypeError) as exc:
+                raise f.fail("optimizer.settings", f"not an optimizer's settings ({exc})") from None
         if optimizer.get("schedule") is not None:  # type: ignore[union-attr]
             raw = optimizer["schedule"]  # type: ignore[index]
             skeys = {"kind", "rate", "factor", "every", "gamma"}

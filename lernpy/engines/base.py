@@ -3,8 +3,13 @@
 An engine trains on flat copies of the weights (a Python tuple, numpy arrays)
 and, when it returns, writes every number back into the Neuron and Link objects,
 exactly where the reference scheduler would have left them: weights and
-velocities, and the last sample's nets, values, errors, sensitivities, link
+momentum states, and the last sample's nets, values, errors, sensitivities, link
 values, link sensitivities and blames.
+
+The fast engines do plain gradient descent and SGD's momentum (in both forms);
+any other optimizer, SGD's extra options, clipping and the deliberate mistakes
+are the reference's alone (``Options.special`` says which, and ``auto`` then
+picks the reference).
 """
 
 from __future__ import annotations
@@ -16,21 +21,63 @@ from dataclasses import dataclass
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
 from lernpy.graph.link import Link, PoolLink
 from lernpy.graph.network import Network
+from lernpy.optim import SGD, Optimizer, State
+from lernpy.walk.mistakes import label
 
 
 @dataclass(frozen=True)
 class Options:
-    """The training options an engine honours (the scheduler's, already checked)."""
+    """The training options an engine honours (the scheduler's, already checked).
+
+    ``form`` is SGD's momentum form ("pytorch": b ← μ·b + g, w ← w − rate·b;
+    "textbook": Δw ← μ·Δw − rate·g, w ← w + Δw); ``special`` names what only the
+    reference can do (another optimizer, clipping, a mistake), or is None.
+    """
 
     rate: float
     momentum: float
     batch_size: int
     reduce: str  # "mean" or "sum"
     shuffle: bool
+    form: str = "pytorch"
+    special: str | None = None
 
     def divisor(self, k: int) -> float:
         """What a batch of ``k`` samples divides its summed gradient by."""
         return float(k) if self.reduce == "mean" else 1.0
+
+    @property
+    def kind(self) -> str:
+        """The kind of State the momentum keeps."""
+        return "sgd" if self.form == "pytorch" else "sgd-textbook"
+
+
+def engine_options(
+    optimizer: Optimizer,
+    rate: float,
+    batch_size: int,
+    reduce: str,
+    shuffle: bool,
+    update: str = "deferred",
+    mistake: str | None = None,
+) -> Options:
+    """The engines' options for a training call, with what only the reference can do."""
+    special = None
+    if not isinstance(optimizer, SGD):
+        special = f"{optimizer.title} (the fast engines do SGD with or without momentum)"
+    elif optimizer.weight_decay or optimizer.nesterov or optimizer.dampening or optimizer.clips:
+        special = "SGD's weight decay, Nesterov, dampening and clipping are the reference's"
+    elif update == "sequential" or mistake:
+        special = f"the mistake {label(mistake or 'sequential')} is made by the reference alone"
+    momentum = optimizer.momentum if isinstance(optimizer, SGD) else 0.0
+    form = optimizer.momentum_form if isinstance(optimizer, SGD) else "pytorch"
+    return Options(rate, momentum, batch_size, reduce, shuffle, form, special)
+
+
+def velocity_of(link: Link, options: Options) -> float:
+    """The velocity training starts from: the link's, if its state is this momentum's kind."""
+    state = link.state
+    return state.velocity if state is not None and state.kind == options.kind else 0.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +94,7 @@ class Checkpoint:
     velocities: Sequence[float] | None  # None: no momentum, so they play no part
     order: tuple[int, ...]
     rng: tuple
+    kind: str = "sgd"  # the kind of momentum state the velocities are
 
 
 @dataclass
@@ -77,16 +125,15 @@ def half_done(net: Network) -> bool:
 def write_back(
     net: Network,
     weights: Sequence[float],
-    velocities: Sequence[float],
+    velocities: Sequence[float] | None,
     last: LastSample,
     options: Options,
-    steps_known: bool = False,
 ) -> None:
     """Leave every Neuron and Link as the reference scheduler would have.
 
-    ``velocities`` are used as they are with momentum or when ``steps_known``;
-    otherwise each weight's last step is worked out from the last batch's gradient
-    (a shared weight's: the sum of its links' gradients).
+    ``velocities`` (with momentum) become the trainable links' momentum states
+    (a shared weight's links all hold its one state); without momentum the states
+    are left alone, as the reference leaves them.
     """
     for neuron, v in zip(net.inputs, last.inputs):
         neuron.value = v
@@ -102,48 +149,38 @@ def write_back(
     for neuron in neurons:
         if neuron.activation.pool:
             neuron.pick_winner()  # from the link values, as the neuron fired
-    divisor = options.divisor(last.batch)
-    rate, momentum = options.rate, options.momentum
-    gradients = last.gradients if last.gradients is not None else [None] * len(links)
-    # what the last batch gathered per link (a batch of one: this sample's ∂E/∂w)
-    gathered: dict[Link, float] = {}
-    for link, old, g in zip(links, last.old_weights, gradients):
+    values, sensitivities, blames = [], [], []
+    for link, old in zip(links, last.old_weights):
+        source_value = link.source.value
         target_sensitivity = link.target.sensitivity
-        link.sensitivity = target_sensitivity * link.source.value
+        values.append(old * source_value)
+        sensitivity = target_sensitivity * source_value
         if isinstance(link, PoolLink) and link.target.winner is not link:
-            link.sensitivity = 0.0
-        link.blame = link.blame_for(old)
-        gathered[link] = link.sensitivity if g is None else g
-    for link, w, u in zip(links, weights, velocities):
-        if link.frozen:
-            continue
-        link.weight = w
-        if momentum or steps_known:
-            link.velocity = u
-        else:  # the scheduler keeps the last step as the velocity, with or without momentum
-            members = link.shared.links if link.shared is not None else [link]
-            g = gathered[members[0]]
-            for other in members[1:]:
-                g += gathered[other]
-            link.velocity = momentum * link.velocity - rate * (g / divisor)
-    for link in links:
-        if not link.frozen:
-            link.gradient = 0.0
+            sensitivity = 0.0  # not the max: no share of the pool's sensitivity
+        sensitivities.append(sensitivity)
+        blames.append(link.blame_for(old))  # 0 for a detached link or a pool's loser
+    assign(links, weights, velocities, values, sensitivities, blames, options)
 
 
 def assign(
-    links: Sequence,
+    links: Sequence[Link],
     weights: Sequence[float],
-    velocities: Sequence[float],
+    velocities: Sequence[float] | None,
     values: Sequence[float],
     sensitivities: Sequence[float],
     blames: Sequence[float],
+    options: Options,
 ) -> None:
-    """Write per-link numbers into the Link objects (frozen links keep weight and velocity)."""
+    """Write per-link numbers into the Link objects (frozen links keep weight and state)."""
+    kind = options.kind
+    if velocities is None:
+        velocities = [0.0] * len(links)
     for link, w, u, v, s, b in zip(links, weights, velocities, values, sensitivities, blames):
         link.value, link.sensitivity, link.blame = v, s, b
         if not link.frozen:
-            link.weight, link.velocity, link.gradient = w, u, 0.0
+            link.weight, link.gradient = w, 0.0
+            if options.momentum:
+                link.state = State(kind, velocity=u)
 
 
 def all_finite(values: Sequence[float]) -> bool:

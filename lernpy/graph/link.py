@@ -3,7 +3,9 @@
 Forward, a link delivers ``value = weight · source.value``. Backward, it learns
 ``sensitivity = ∂E/∂weight = target.sensitivity · source.value`` and sends
 ``blame = weight · target.sensitivity`` back to its source (with the weight as it
-was before any update). An update moves the weight against the gradient.
+was before any update). An update moves the weight against the gradient, by
+plain gradient descent or by an optimizer (:mod:`lernpy.optim`), whose numbers
+for this weight (velocity, moments, step count) the link keeps in ``state``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from lernpy.hooks import Shows
 if TYPE_CHECKING:
     from lernpy.graph.neuron import Neuron
     from lernpy.graph.shared import SharedWeight
+    from lernpy.optim import Optimizer, State
     from lernpy.views.explain import Explanation
 
 
@@ -38,7 +41,7 @@ class Link(Shows):
         "sensitivity",
         "blame",
         "gradient",
-        "velocity",
+        "state",
         "frozen",
         "label",
         "shared",
@@ -52,7 +55,7 @@ class Link(Shows):
         self.sensitivity = 0.0  # ∂E/∂weight for the current sample
         self.blame = 0.0  # weight · target.sensitivity, sent back to the source
         self.gradient = 0.0  # Σ sensitivity over the batch so far
-        self.velocity = 0.0  # the last weight change (momentum state)
+        self.state: State | None = None  # the optimizer's numbers for this weight (None: fresh)
         self.frozen = False
         self.label = label  # a textbook's name for this weight, such as "w5"
         # the shared weight this link uses (None: the link owns its weight); see shared.py
@@ -84,26 +87,43 @@ class Link(Shows):
         """The blame :meth:`learn` sends back when the weight is ``weight`` (for the views)."""
         return weight * self.target.sensitivity
 
-    def update(self, rate: float, momentum: float = 0.0, divisor: float = 1.0) -> float:
-        """Move the weight: Δw = momentum · Δw_prev − rate · gradient / divisor; return it.
+    @property
+    def velocity(self) -> float:
+        """The momentum state: SGD's velocity b, or the last change Δw in the textbook form."""
+        return self.state.velocity if self.state is not None else 0.0
 
-        With momentum 0 this is exactly ``w − rate · ∂E/∂w``. The gradient is
-        reset for the next batch.
+    def update(
+        self,
+        rate: float,
+        divisor: float = 1.0,
+        optimizer: Optimizer | None = None,
+        norm: float | None = None,
+        reset: bool = True,
+    ) -> float:
+        """Move the weight with the batch's gradient ∂E/∂w = gradient / divisor; return it.
+
+        Without an optimizer this is exactly ``w − rate · ∂E/∂w``; with one, its
+        update from this link's state (``norm``: the global gradient norm, for
+        clipping). The gradient is then reset for the next batch (``reset=False``
+        is the classic mistake of forgetting to).
         """
         gradient = self.gradient / divisor
-        step = momentum * self.velocity - rate * gradient
-        self.weight = self.weight + step
-        self.velocity = step
-        self.gradient = 0.0
+        if optimizer is None:
+            self.weight = self.weight - rate * gradient
+        else:
+            self.weight, self.state = optimizer.apply(self.state, gradient, self.weight, rate, norm)
+        if reset:
+            self.gradient = 0.0
         return self.weight
 
     def __repr__(self) -> str:
         label = f" ({self.label})" if self.label else ""
         shared = f", shares {self.shared.name}" if self.shared is not None else ""
         frozen = ", frozen" if self.frozen else ""
+        state = f", state={self.state!r}" if self.state is not None and not self.state.fresh else ""
         return (
             f"{type(self).__name__}('{self.name}'{label}, weight={self.weight!r}, "
-            f"sensitivity={self.sensitivity!r}{shared}{frozen})"
+            f"sensitivity={self.sensitivity!r}{state}{shared}{frozen})"
         )
 
     def explain(self) -> Explanation:
@@ -116,6 +136,7 @@ class Link(Shows):
         yield "value", self.value
         yield "sensitivity", self.sensitivity
         yield "blame", self.blame
+        yield "state", self.state, None
         yield "frozen", self.frozen, False
 
 

@@ -124,16 +124,20 @@ class Neuron(Shows):
         """∂E/∂value now: from the loss at an output, from the blame elsewhere."""
         return self.error if self.kind == "output" else self.gather()
 
-    def sense(self, fused: bool = False) -> float:
+    def sense(self, fused: bool = False, slope: bool = True) -> float:
         """Set ``error`` and ``sensitivity`` (∂E/∂net); return the sensitivity.
 
-        ``fused``: the loss and this output's activation simplify to
-        sensitivity = value − target (sigmoid with binary cross-entropy,
-        softmax with cross-entropy), which is used exactly.
+        ``fused``: the loss and this output's activation simplify to the loss's
+        own exact ∂E/∂net (value − target for sigmoid with binary cross-entropy,
+        value · Σtarget − target for softmax with cross-entropy), which is used.
+        ``slope=False`` is the classic mistake of forgetting the activation
+        derivative: sensitivity = error.
         """
         self.error = self.current_error()
         if fused:
-            self.sensitivity = self.value - self.target
+            self.sensitivity = self.fused_sensitivity()
+        elif not slope:
+            self.sensitivity = self.error
         elif self.activation.layerwise and not self.activation.pool:
             # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j)
             weighted = 0.0
@@ -144,6 +148,18 @@ class Neuron(Shows):
         else:
             self.sensitivity = self.error * self.activation.slope(self.net, self.value)
         return self.sensitivity
+
+    def fused_sensitivity(self) -> float:
+        """∂E/∂net of an output whose activation fuses with the loss, from the loss's formula."""
+        loss = self.network.loss_function  # type: ignore[union-attr]
+        total = 0.0  # Σ targets over the softmax layer (cross-entropy's formula reads it)
+        if self.activation.layerwise:
+            for m in self.group:
+                total += m.target
+        if loss.fused_sensitivity is None:  # a user's loss that names a fused activation
+            return self.value - self.target
+        count = len(self.network.outputs)  # type: ignore[union-attr]
+        return loss.fused_sensitivity(self.value, self.target, total, count)
 
     # -- showing -----------------------------------------------------------
 

@@ -3,9 +3,10 @@
 Each link that uses the weight still owns its numbers: its value, its own
 ∂E/∂w (its *contribution*) and its blame. The shared weight's gradient is the
 sum of its links' contributions, and one update moves every one of its links,
-once. Its links hold equal copies of the weight, the velocity (momentum's
-state) and the frozen flag, because the hot loops read ``Link.weight``
-directly; the shared weight is what changes them, all at once.
+once, with the optimizer's state (velocity, moments, step count) that belongs
+to the shared weight. Its links hold equal copies of the weight, that state
+and the frozen flag, because the hot loops read ``Link.weight`` directly; the
+shared weight is what changes them, all at once.
 
 >>> from lernpy import Network
 >>> net = Network.layered(1, 2, 1, bias=False, activation="identity", seed=0)
@@ -25,6 +26,7 @@ from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
+    from lernpy.optim import Optimizer, State
     from lernpy.views.explain import Explanation
 
 
@@ -50,14 +52,19 @@ class SharedWeight(Shows):
             link.weight = value
 
     @property
-    def velocity(self) -> float:
-        """The last change of the weight (momentum's state), the same in every link."""
-        return self.links[0].velocity
+    def state(self) -> State | None:
+        """The optimizer's numbers for this weight (None: fresh), the same in every link."""
+        return self.links[0].state
 
-    @velocity.setter
-    def velocity(self, value: float) -> None:
+    @state.setter
+    def state(self, value: State | None) -> None:
         for link in self.links:
-            link.velocity = value
+            link.state = value
+
+    @property
+    def velocity(self) -> float:
+        """The momentum state: SGD's velocity b, or the last change Δw in the textbook form."""
+        return self.links[0].velocity
 
     @property
     def frozen(self) -> bool:
@@ -92,19 +99,32 @@ class SharedWeight(Shows):
         """Each link with its own ∂E/∂w for the current sample (the terms of the sum)."""
         return [(link, link.sensitivity) for link in self.links]
 
-    def update(self, rate: float, momentum: float = 0.0, divisor: float = 1.0) -> float:
-        """Move every link's weight once: Δw = momentum · Δw_prev − rate · Σ gradient / divisor.
+    def update(
+        self,
+        rate: float,
+        divisor: float = 1.0,
+        optimizer: Optimizer | None = None,
+        norm: float | None = None,
+        reset: bool = True,
+    ) -> float:
+        """Move every link's weight once, with ∂E/∂w = Σ of the links' gradients / divisor.
 
-        The same arithmetic as :meth:`Link.update`, on the summed gradient; the
-        links' gradients are reset for the next batch. Returns the new weight.
+        The same arithmetic as :meth:`Link.update` (plain ``w − rate · ∂E/∂w``,
+        or the optimizer's update from this shared weight's state), on the
+        summed gradient; the links' gradients are then reset for the next batch.
+        Returns the new weight.
         """
         gradient = self.gradient / divisor
-        step = momentum * self.velocity - rate * gradient
-        new = self.weight + step
+        state = self.state
+        if optimizer is None:
+            new = self.weight - rate * gradient
+        else:
+            new, state = optimizer.apply(state, gradient, self.weight, rate, norm)
         for link in self.links:
             link.weight = new
-            link.velocity = step
-            link.gradient = 0.0
+            link.state = state
+            if reset:
+                link.gradient = 0.0
         return new
 
     # -- showing ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from lernpy.files import write_atomically
 from lernpy.pictures.diagram import diagram_svg
 from lernpy.pictures.lesson_page import CSP, PAGE
 from lernpy.views.explain import describe, explain_link
+from lernpy.walk.mistakes import warning
 from lernpy.walk.trace import Trace
 
 MAX_STEPS = 5000
@@ -135,6 +136,8 @@ def record(
         "explain": explanations,
         "complete": complete,
         "rate": getattr(run, "rate", None),
+        "optimizer": run.optimizer.describe() if not run.optimizer.plain else None,
+        "mistakes": [warning(m) for m in run.mistakes],
     }
 
 
@@ -189,8 +192,10 @@ def lesson_html(
         f"{len(rec['frames']) - 1} steps over {count} sample{'s' * (count != 1)}"
         + (f", rate {rate:g}" if rate is not None else "")
         + ("" if rec["complete"] else f" (stopped after {max_steps} steps)")
+        + (f", optimizer {rec['optimizer']}" if rec["optimizer"] else "")
         + ". Use the buttons, the slider or the arrow keys (shift: neuron by neuron);"
         + " epochs and samples count from 0, as in the trace."
+        + "".join(f" {m}." for m in rec["mistakes"])
     )
     payload = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")  # never close the script element early

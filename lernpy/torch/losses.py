@@ -9,16 +9,17 @@ lernpy's loss E is one sample's; a batch's loss is the mean of its samples'
 | ``half_sse`` | ½Σ(value − target)² | ``0.5 * nn.MSELoss(reduction="sum")(out, t) / n`` |
 | ``mse`` | Σ(value − target)²/outputs | ``nn.MSELoss()(out, t)`` (mean over samples and outputs) |
 | ``bce`` | −Σ[t·log v + (1−t)·log(1−v)] | ``nn.BCELoss(reduction="sum")(out, t) / n`` |
+| ``bce_mean`` | −Σ[t·log v + (1−t)·log(1−v)]/outputs | ``nn.BCELoss()(out, t)`` |
 | ``cross_entropy`` | −Σ t·log v | ``-(t * out.log()).sum() / n`` |
 
 On the nets of a softmax output layer (the module without its last
 ``nn.Softmax``), ``cross_entropy`` is ``nn.CrossEntropyLoss()(nets, t)``.
 
-Where lernpy fuses the output activation with the loss (sigmoid with ``bce``,
-softmax with ``cross_entropy``) it uses ∂E/∂net = value − target exactly;
-autograd gets there through the chain rule, equal to about 1e-16. For softmax
-with ``cross_entropy`` that holds when each target sums to 1 (one-hot or
-probabilities), which is what the fused form assumes.
+Where lernpy fuses the output activation with the loss (sigmoid with ``bce``
+or ``bce_mean``, softmax with ``cross_entropy``) it uses the exact ∂E/∂net
+(value − target; value · Σtarget − target for softmax, for any targets) and
+computes E from the nets; autograd gets there through the chain rule, equal to
+about 1e-16 away from saturation.
 
 >>> import torch
 >>> from lernpy import examples
@@ -44,12 +45,14 @@ PYTORCH = {
     "half_sse": "0.5 * nn.MSELoss(reduction='sum')(out, t) / n",
     "mse": "nn.MSELoss()(out, t)",
     "bce": "nn.BCELoss(reduction='sum')(out, t) / n",
+    "bce_mean": "nn.BCELoss()(out, t)",
     "cross_entropy": "-(t * out.log()).sum() / n",
 }
 SUMMED = {  # reduction="sum" (lernpy's reduce="sum"): the samples' losses added up
     "half_sse": "0.5 * nn.MSELoss(reduction='sum')(out, t)",
     "mse": "nn.MSELoss(reduction='sum')(out, t) / outputs",
     "bce": "nn.BCELoss(reduction='sum')(out, t)",
+    "bce_mean": "nn.BCELoss(reduction='sum')(out, t) / outputs",
     "cross_entropy": "-(t * out.log()).sum()",
 }
 
@@ -75,6 +78,8 @@ class TorchLoss(nn.Module):
             total = F.mse_loss(out, target, reduction="sum") / out.shape[1]
         elif self.name == "bce":
             total = F.binary_cross_entropy(out, target, reduction="sum")
+        elif self.name == "bce_mean":
+            total = F.binary_cross_entropy(out, target, reduction="sum") / out.shape[1]
         else:  # cross_entropy, clamped as lernpy clamps it
             total = -(target * torch.log(out.clamp_min(TINY))).sum()
         return total / out.shape[0] if self.reduction == "mean" else total

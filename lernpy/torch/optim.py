@@ -1,30 +1,28 @@
-"""Optimizer state between lernpy and PyTorch: momentum today, a place for more.
+"""Optimizer state between lernpy and PyTorch: SGD's momentum, a place for more.
 
 An optimizer's state belongs to the weight it updates: in lernpy the link
-(``link.velocity``), in PyTorch the parameter (``optimizer.state[p]``), entry by
-entry. Moving it means converting each entry at the link's place.
+(``link.state``, a :class:`lernpy.optim.State`), in PyTorch the parameter
+(``optimizer.state[p]``), entry by entry. Moving it means converting each entry
+at the link's place.
 
-**Momentum.** lernpy's update (:meth:`Link.update`) keeps the last change::
+**Momentum.** lernpy's SGD keeps PyTorch's buffer by default
+(``momentum_form="pytorch"``, state kind ``"sgd"``)::
 
-    Δw_t = μ·Δw_{t−1} − rate_t·g_t              link.velocity = Δw_t
+    b_t = μ·b_{t−1} + g_t        w_t = w_{t−1} − rate_t·b_t        link.velocity = b_t
 
-``torch.optim.SGD`` (dampening 0, no Nesterov) keeps a buffer of gradients::
+so ``momentum_buffer = velocity`` entry by entry, exactly, whatever the rates
+were. The textbook form (``momentum_form="textbook"``, kind ``"sgd-textbook"``,
+and every network file of version 1) keeps the last change instead::
 
-    b_t = μ·b_{t−1} + g_t                       w_t = w_{t−1} − lr_t·b_t
+    Δw_t = μ·Δw_{t−1} − rate_t·g_t                                  link.velocity = Δw_t
 
-At a constant rate, Δw_t = −rate·b_t at every step (by induction: both start
-from 0, and −rate·(μ·b_{t−1} + g_t) = μ·Δw_{t−1} − rate·g_t), so
+At a constant rate Δw_t = −rate·b_t at every step, so that velocity moves as
+``momentum_buffer = −velocity / rate``, exactly only for training at one rate.
+State coming back from PyTorch is always PyTorch's form.
 
-    momentum_buffer = −velocity / rate          velocity = −lr · momentum_buffer
-
-When the rate changes between steps the two differ: PyTorch's step is
-μ·(rate_t/rate_{t−1})·Δw_{t−1} − rate_t·g_t, its momentum term rescaled by the
-new rate; lernpy's is not. So the state moves exactly only for training at a
-constant rate, and the rate to convert with is that rate.
-
-Other optimizers (Adam's ``exp_avg``, ``exp_avg_sq`` and ``step``; AdaGrad's
-``sum``) have no lernpy counterpart yet. When links own such state, each gets
-a pair of converters in :data:`CONVERTERS`, entry by entry at the same places.
+Other optimizers' state (Adam's ``exp_avg``, ``exp_avg_sq`` and ``step``;
+AdaGrad's ``sum``) would each get a pair of converters in :data:`CONVERTERS`,
+entry by entry at the same places; they are not written yet.
 
 >>> from lernpy import Network, datasets
 >>> from lernpy.torch import to_torch
@@ -33,7 +31,7 @@ a pair of converters in :data:`CONVERTERS`, entry by entry at the same places.
 >>> model = to_torch(net)
 >>> sgd = optimizer_to_torch(net, model, rate=0.5, momentum=0.9)
 >>> buffer = sgd.state[model[2].weight]["momentum_buffer"]
->>> buffer[0, 0].item() == -net["h1→y1"].velocity / 0.5
+>>> buffer[0, 0].item() == net["h1→y1"].velocity
 True
 """
 
@@ -45,6 +43,7 @@ import torch
 from torch import nn
 
 from lernpy.graph.network import Network
+from lernpy.optim import State
 from lernpy.torch.modules import Place, TorchError
 from lernpy.torch.reading import names_like, read
 
@@ -66,27 +65,44 @@ def _links_by_parameter(net: Network, where: dict[str, Place]) -> dict[str, list
     return found
 
 
+def _buffer_entry(link, rate: float) -> float:
+    """The momentum buffer entry of a link's state: PyTorch's b itself, or −Δw / rate."""
+    state = link.state
+    if state is None or state.fresh:
+        return 0.0  # a zero buffer steps as a new one: b = μ·0 + g = g
+    if state.kind == "sgd":
+        return state.velocity
+    if state.kind == "sgd-textbook":
+        if state.velocity != 0.0 and rate == 0.0:
+            raise TorchError(
+                f"link {link.name} has the textbook velocity {state.velocity!r} and the rate "
+                "is 0: the momentum buffer, −velocity / rate, does not exist"
+            )
+        return -state.velocity / rate if state.velocity != 0.0 else 0.0
+    raise TorchError(
+        f"link {link.name} keeps {state.kind} state: optimizer_to_torch moves SGD's momentum "
+        "(reset_optimizer() forgets it)"
+    )
+
+
 def _sgd_to_torch(net: Network, module: nn.Module, where: dict[str, Place], optimizer) -> None:
-    """Each learning link's velocity into its parameter's momentum buffer (−velocity / rate)."""
+    """Each learning link's velocity into its parameter's momentum buffer."""
     rate, momentum = optimizer.defaults["lr"], optimizer.defaults["momentum"]
     if momentum == 0.0:
         return  # no buffer: PyTorch keeps none either
     params = dict(module.named_parameters())
+    buffers = {}
     for name, entries in _links_by_parameter(net, where).items():
         buffer = torch.zeros_like(params[name], dtype=params[name].dtype)
         for link, index in entries:
-            if link.velocity != 0.0 and rate == 0.0:
-                raise TorchError(
-                    f"link {link.name} has velocity {link.velocity!r} and the rate is 0: "
-                    "the momentum buffer, −velocity / rate, does not exist"
-                )
-            if link.velocity != 0.0:
-                buffer[index] = -link.velocity / rate
+            buffer[index] = _buffer_entry(link, rate)
+        buffers[name] = buffer
+    for name, buffer in buffers.items():  # all checked: now fill the optimizer
         optimizer.state[params[name]]["momentum_buffer"] = buffer
 
 
 def _sgd_from_torch(net: Network, module: nn.Module, where: dict[str, Place], optimizer) -> None:
-    """Each learning link's velocity from its parameter's momentum buffer (−lr · buffer)."""
+    """Each learning link's state from its parameter's momentum buffer (PyTorch's form)."""
     params = dict(module.named_parameters())
     group_of = {}
     for group in optimizer.param_groups:
@@ -100,7 +116,7 @@ def _sgd_from_torch(net: Network, module: nn.Module, where: dict[str, Place], op
             raise TorchError("the SGD optimizer has maximize=True: lernpy descends the loss")
         for p in group["params"]:
             group_of[id(p)] = group
-    velocities = {}
+    states = {}
     for name, entries in _links_by_parameter(net, where).items():
         p = params[name]
         if id(p) not in group_of:
@@ -114,11 +130,11 @@ def _sgd_from_torch(net: Network, module: nn.Module, where: dict[str, Place], op
             )
         for link, index in entries:
             if buffer is None or group["momentum"] == 0:
-                velocities[link] = 0.0
+                states[link] = None  # no buffer: a fresh state
             else:
-                velocities[link] = -group["lr"] * _entry(buffer, index)
-    for link, velocity in velocities.items():  # all checked: now change the network
-        link.velocity = velocity
+                states[link] = State("sgd", velocity=_entry(buffer, index))
+    for link, state in states.items():  # all checked: now change the network
+        link.state = state
 
 
 # optimizer class name → (network into the optimizer's state, optimizer's state into the network)
@@ -131,9 +147,9 @@ def optimizer_to_torch(
     """A ``torch.optim.SGD`` over ``module`` that goes on where ``net``'s momentum left off.
 
     ``module`` is ``to_torch(net)`` (or any module holding ``net``'s links);
-    ``rate`` is the constant rate ``net`` trained with (see the module docstring
-    for why it must be constant). Frozen parameters are listed but never stepped
-    (they get no ``.grad``).
+    ``rate`` is the rate to go on with (for a textbook-form velocity, the constant
+    rate ``net`` trained with: see the module docstring). Frozen parameters are
+    listed but never stepped (they get no ``.grad``).
     """
     where = _places(net, module)
     optimizer = torch.optim.SGD(module.parameters(), lr=rate, momentum=momentum)
@@ -142,11 +158,11 @@ def optimizer_to_torch(
 
 
 def optimizer_from_torch(optimizer: torch.optim.Optimizer, module: nn.Module, net: Network) -> None:
-    """Set ``net``'s link velocities from ``optimizer``'s state for ``module``'s parameters.
+    """Set ``net``'s link states from ``optimizer``'s state for ``module``'s parameters.
 
-    All or nothing: an optimizer lernpy has no state for (Adam, …) or an SGD
-    with options lernpy's momentum lacks (Nesterov, dampening, weight decay) is
-    an error, and no velocity changes.
+    All or nothing: an optimizer whose state has no converter yet (Adam, …) or an
+    SGD with options the conversion does not cover (Nesterov, dampening, weight
+    decay) is an error, and no state changes.
     """
     kind = type(optimizer).__name__
     if kind not in CONVERTERS:

@@ -135,7 +135,7 @@ def read(
     for link in net.links:
         link.weight = weights[link.name]
         link.frozen = frozen[link.name]
-        link.velocity = 0.0  # a module holds no optimizer state
+        link.state = None  # a module holds no optimizer state
     if loss is not None:
         net.loss_function = get_loss(loss)
     return found

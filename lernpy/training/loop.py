@@ -21,13 +21,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lernpy.engines import ENGINES, choose, restore
+from lernpy.engines import ENGINES, restore
+from lernpy.engines import choose as choose_engine
 from lernpy.engines import module as engine_module
-from lernpy.engines.base import Checkpoint, Options
+from lernpy.engines.base import Checkpoint, Options, engine_options
 from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
+from lernpy.optim import SGD, Optimizer, choose
 from lernpy.walk.fastlane import FastLane
 from lernpy.walk.scheduler import Scheduler, check_options
 from lernpy.walk.trace import Trace
@@ -121,7 +123,8 @@ class EngineHistory(History):
         point = self.checkpoints[epoch]
         net = copy.deepcopy(self.network, memo={id(self.network.trace): None})
         restore(net, point)
-        opts = {k: self.options[k] for k in ("rate", "momentum", "batch_size", "reduce", "shuffle")}
+        keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
+        opts = {k: self.options[k] for k in keys}
         run = Scheduler(net, self.samples, epochs=epoch + 1, trace=trace, history="batch", **opts)
         # Start at this epoch with the sample order the engine started it with.
         run.start_at(epoch, point.order)
@@ -144,11 +147,13 @@ def train(
     data: object,
     epochs: int = 1,
     *,
-    rate: float = 0.5,
-    momentum: float = 0.0,
+    rate: float | None = None,
+    momentum: float | None = None,
+    optimizer: Optimizer | str | None = None,
     batch_size: int | str | None = 1,
     reduce: str = "mean",
     update: str = "deferred",
+    mistake: str | None = None,
     shuffle: bool = True,
     target_loss: float | None = None,
     callback: Callable[[EpochReport], bool | None] | None = None,
@@ -163,9 +168,18 @@ def train(
     sample; the network keeps the weights it had before that batch, and the
     error's ``history`` holds the epochs that finished.
 
+    ``optimizer``: an :class:`~lernpy.optim.Optimizer` (``Adam(rate=0.01)``) or its
+    name; ``rate`` and ``momentum`` are shorthand for ``SGD(rate, momentum)`` (rate
+    0.5 when neither is given), and a ``rate`` given with an optimizer is the rate
+    of this call (what a rate schedule passes). Each link's optimizer state
+    (velocity, moments, step count) persists from one call to the next until
+    ``net.reset_optimizer()``. ``update`` and ``mistake`` are as for the scheduler
+    (``update="sequential"`` and ``mistake=`` are deliberate mistakes, for teaching).
+
     ``engine``: "auto" picks the fastest suitable engine (see :mod:`lernpy.engines`),
     "reference" runs the stepping scheduler below, "compiled" or "numpy" names one.
-    A ``trace`` needs the reference: "auto" then picks it.
+    A ``trace`` needs the reference: "auto" then picks it, as it does for an
+    optimizer or a mistake that no fast engine implements.
     """
     if target_loss is not None and (
         not isinstance(target_loss, (int, float)) or math.isnan(target_loss)
@@ -173,15 +187,16 @@ def train(
         raise LernpyError(f"target_loss is {target_loss!r}: expected a number or None")
     if callback is not None and not callable(callback):  # before any epoch changes the net
         raise LernpyError(f"callback is {callback!r}: expected a function or None")
-    options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
-    options.update(update=update, shuffle=shuffle)
     if engine not in ENGINES:
         raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     net.check_ready()
     samples = check_data(net, data)  # checked once, here, for every engine
-    rate_, momentum_, batch = check_options(
-        rate, momentum, batch_size, reduce, update, epochs, len(samples)
+    chosen, rate = choose(optimizer, rate, momentum)
+    rate_, batch = check_options(
+        chosen, rate, batch_size, reduce, update, epochs, len(samples), mistake
     )
+    options = dict(rate=rate_, optimizer=chosen, batch_size=batch_size, reduce=reduce)
+    options.update(update=update, mistake=mistake, shuffle=shuffle)
     name = "reference"
     if engine != "reference":
         if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
@@ -190,13 +205,14 @@ def train(
                     f"engine={engine!r} records no steps: train with engine='reference' to trace"
                 )
         else:
-            opts = Options(rate_, momentum_, batch, reduce, bool(shuffle))
-            name, _why = choose(net, opts, engine)
+            opts = engine_options(chosen, rate_, batch, reduce, bool(shuffle), update, mistake)
+            name, _why = choose_engine(net, opts, engine)
+    recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
     if name != "reference":
-        return _train_engine(net, samples, epochs, name, opts, options, target_loss, callback)
+        return _train_engine(net, samples, epochs, name, opts, recorded, target_loss, callback)
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
     run = FastLane(net, samples, epochs=epochs, trace=trace, history="batch", **options)
-    history = History(options={**options, "epochs": epochs})
+    history = History(options={**recorded, "epochs": epochs})
     while not run.finished:
         try:
             step = run.step("epoch")
@@ -271,7 +287,9 @@ def _train_engine(
         # runs the epoch); the engine then carries on from the reference's state.
         history.checkpoints.append(point)
         restore(net, point)
-        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
+        keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
+        again = {k: options[k] for k in keys}
+        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **again)
         rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
         try:
             loss = rerun.step("epoch").loss

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Protocol
 from lernpy import hooks
 from lernpy.errors import LernpyError
 from lernpy.graph.samples import Sample
+from lernpy.optim import SGD, Optimizer, choose
+from lernpy.optim import optimizer as get_optimizer
 from lernpy.training.schedules import Schedule, constant
 
 if TYPE_CHECKING:
@@ -225,14 +227,13 @@ def evaluate(net: Network, data: Sequence[Sample]) -> tuple[float, float | None]
     """Mean sample loss over ``data`` and, if the targets are classes, the accuracy."""
     if not data:
         raise LernpyError("cannot evaluate on an empty data set")
-    loss_function = net.loss_function
     threshold = _threshold(net)
     classify = is_classification(data)
     total = 0.0
     hits = 0
     for inputs, targets in data:
         values = net.forward(inputs)
-        total += loss_function.value(values, targets)
+        total += net.output_loss(targets)
         if classify:
             hits += class_index(values, threshold) == class_index(targets, 0.5)
     return total / len(data), (hits / len(data) if classify else None)
@@ -253,9 +254,10 @@ def fit(
     test: Sequence[Sample] | None = None,
     *,
     epochs: int = 100,
-    rate: float | Schedule = 0.5,
+    rate: float | Schedule | None = None,
     batch_size: int = 1,
-    momentum: float = 0.0,
+    momentum: float | None = None,
+    optimizer: Optimizer | str | None = None,
     shuffle: bool = True,
     target_loss: float | None = None,
     patience: int | None = None,
@@ -267,7 +269,8 @@ def fit(
 ) -> TrainingLog:
     """Train for up to ``epochs`` epochs, measuring after each, and return the log.
 
-    ``rate`` is a number or a :class:`Schedule`. Training stops early when the
+    ``rate`` is a number or a :class:`Schedule`; each epoch's rate goes to the
+    optimizer (``optimizer=``, or SGD with ``momentum``). Training stops early when the
     training loss reaches ``target_loss``, or when the watched loss (the test
     loss if there is test data, else the training loss) has not improved by more
     than ``min_delta`` for ``patience`` epochs; with ``restore_best`` the
@@ -290,8 +293,17 @@ def fit(
         isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
     ):
         raise LernpyError(f"patience must be a whole number >= 1, got {patience!r}")
+    if optimizer is None:
+        rate = 0.5 if rate is None else rate
+    elif rate is None:
+        rate = get_optimizer(optimizer).rate
     schedule = rate if isinstance(rate, Schedule) else constant(rate)
-    log = TrainingLog(options={"schedule": schedule.to_dict(), "momentum": float(momentum)})
+    chosen, _ = choose(optimizer, schedule(0), momentum)  # checks the options before training
+    log = TrainingLog(options={"schedule": schedule.to_dict()})
+    if isinstance(chosen, SGD):
+        log.options["momentum"] = float(chosen.momentum)
+    if optimizer is not None:
+        log.options["settings"] = chosen.to_dict()
     if isinstance(batch_size, int) and not isinstance(batch_size, bool):
         log.options["batch_size"] = batch_size
     log.options["shuffle"] = bool(shuffle)
@@ -313,6 +325,7 @@ def fit(
                 rate=current,
                 batch_size=batch_size,
                 momentum=momentum,
+                optimizer=optimizer,
                 shuffle=shuffle,
                 **train_options,
             )

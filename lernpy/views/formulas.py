@@ -108,6 +108,37 @@ class Words:
         return rf"\text{{{latex_text(self.words)}}}"
 
 
+@dataclass(frozen=True)
+class Root:
+    """√(tokens)."""
+
+    inner: tuple
+
+    def text(self) -> str:
+        inner = _text(self.inner)
+        return f"√{inner}" if len(self.inner) == 1 else f"√({inner})"
+
+    def latex(self) -> str:
+        return rf"\sqrt{{{_latex(self.inner)}}}"
+
+
+@dataclass(frozen=True)
+class Power:
+    """base^exponent."""
+
+    base: object
+    exponent: object
+
+    def text(self) -> str:
+        exponent = _text([self.exponent])
+        if exponent == "2":
+            return f"{_text([self.base])}²"
+        return f"{_text([self.base])}^{exponent}"
+
+    def latex(self) -> str:
+        return f"{{{_latex([self.base])}}}^{{{_latex([self.exponent])}}}"
+
+
 E = Sym("E")
 RATE = Sym("rate")
 MOMENTUM = Sym("momentum")
@@ -119,6 +150,9 @@ _LATEX_OPS = {
     "←": r"\leftarrow",
     "Σ": r"\sum",
     "½": r"\tfrac{1}{2}",
+    "max": r"\max",
+    "min": r"\min",
+    "10⁻⁶": r"10^{-6}",
     "(": r"\left(",
     ")": r"\right)",
     ")²": r"\right)^2",
@@ -179,12 +213,14 @@ def _latex_sub(sub: str) -> str:
 
 
 def _text(tokens: Sequence[Token]) -> str:
-    out = ""
+    out, last = "", ""
     for t in tokens:
         s = t if isinstance(t, str) else t.text()
-        if out and not (s.startswith((")", "]", "²", ",")) or out.endswith(("(", "["))):
+        function = s == "(" and last in ("max", "min")  # max(a, b), not max (a , b)
+        if out and not (s.startswith((")", "]", "²", ",")) or out.endswith(("(", "[")) or function):
             out += " "
         out += s
+        last = s
     return out
 
 

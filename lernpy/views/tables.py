@@ -26,6 +26,8 @@ from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
+from lernpy.optim import FIELDS
+from lernpy.optim.state import MEANING
 from lernpy.views.explain import (
     current,
     describe,
@@ -35,6 +37,7 @@ from lernpy.views.explain import (
     updated_from,
 )
 from lernpy.walk.gradcheck import GradCheck
+from lernpy.walk.mistakes import warning
 from lernpy.walk.scheduler import Scheduler
 from lernpy.walk.steps import Step
 from lernpy.walk.trace import Trace
@@ -212,12 +215,16 @@ def link_grid(
         columns.append(Column("batch gradient", "Σ ∂E/∂w"))
         columns.append(Column("samples", "n"))
     columns += [Column("change", "Δw"), Column("new weight", "w′")]
+    chosen = _pick(net, layer, links)
+    optimizer = run.optimizer if run is not None and not run.optimizer.plain else None
+    fields = _state_fields(chosen, optimizer)
+    columns += [Column(MEANING[f][0], MEANING[f][1]) for f in fields]
     what = "Links" if layer is None else f"Links into layer {layer}"
     grid = Grid(f"{what}: ∂E/∂w = ∂E/∂out · ∂out/∂net · out_src", columns)
     unusual: list[str] = []
     planned = False
     progress = _progress(trace)
-    for link in _pick(net, layer, links):
+    for link in chosen:
         target = link.target
         update = updates.get(link)
         if update is None and link.shared is not None:
@@ -239,10 +246,9 @@ def link_grid(
             change, new = "frozen", link.weight
         elif run is not None and run.batch_size == 1 and trace is not None:
             # online learning: the update this sensitivity will make, once it is applied
-            moved = link.shared if link.shared is not None else link
-            if all(_learned(one, trace) for one in getattr(moved, "links", [link])):
-                change = run.momentum * moved.velocity - run.rate * moved.gradient
-                new = link.weight + change
+            move = _planned(link.shared if link.shared is not None else link, run, trace)
+            if move is not None:
+                change, new = move.step, move.weight
                 planned = True
         name = f"{link.name} ({link.label})" if link.label else link.name
         if link.shared is not None:
@@ -264,11 +270,11 @@ def link_grid(
         row: list[Cell] = [name, weight, source, error, slope, sensitivity, gradient]
         if batch:
             row += [link.gradient, str(count) if count is not None else ""]
-        grid.add([*row, change, new])
-    shown = {link.shared for link in _pick(net, layer, links) if link.shared is not None}
+        grid.add([*row, change, new, *_kept(update.after if update else link.state, fields)])
+    shown = {link.shared for link in chosen if link.shared is not None}
     sums = [s for s in net.shared_weights if s in shown]
     for shared in sums:
-        grid.add(_shared_row(shared, run, trace, updates, batch, count), "sum")
+        grid.add(_shared_row(shared, run, trace, updates, batch, count, fields), "sum")
     if sums:
         grid.notes.append(
             "Σ rows: a shared weight's ∂E/∂w is the sum of its links' (the rows that name it); "
@@ -281,13 +287,35 @@ def link_grid(
             "∂E/∂net comes from the whole layer (explain the neuron)"
         )
     if planned:
-        grid.notes.append(f"Δw and w′ are still to come: Δw = −rate · ∂E/∂w, rate {num(run.rate)}")
+        rule = "−rate · ∂E/∂w" if run.optimizer.plain else f"by {run.optimizer.describe()}"
+        grid.notes.append(f"Δw and w′ are still to come: Δw = {rule}, rate {num(run.rate)}")
+    if run is not None:
+        grid.notes += optimizer_notes(run)
+    elif fields:
+        grid.notes.append("the last columns: each link's optimizer state, kept between updates")
     if batch:
         how = "mean" if run.reduce == "mean" else "sum"
         grid.notes.append(
             f"batch of {run.batch_size}: the update uses the {how} of Σ ∂E/∂w over its samples"
         )
     return grid
+
+
+def _kept(state: object, fields: list[str]) -> list[Cell]:
+    """The state columns' numbers (blank for a field the state's kind does not keep)."""
+    numbers = state.all() if state is not None else {}
+    return [
+        float(numbers[f]) if state is not None and f in FIELDS.get(state.kind, ()) else None
+        for f in fields
+    ]
+
+
+def _planned(moved: Link | SharedWeight, run: Scheduler, trace: Trace):
+    """Online learning: the update still to come, once every link of ``moved`` has learned."""
+    links = moved.links if isinstance(moved, SharedWeight) else [moved]
+    if run.optimizer.clip_norm is not None or not all(_learned(k, trace) for k in links):
+        return None
+    return run.optimizer.update(moved.state, moved.gradient, moved.weight, run.rate)
 
 
 def _shared_row(
@@ -297,6 +325,7 @@ def _shared_row(
     updates: dict,
     batch: bool,
     count: int | None,
+    fields: list[str],
 ) -> list[Cell]:
     """A shared weight's row: its weight, the sum of its links' ∂E/∂w, its change."""
     update = updates.get(shared)
@@ -318,13 +347,52 @@ def _shared_row(
     elif shared.frozen:
         change, new = "frozen", shared.weight
     elif run is not None and run.batch_size == 1 and trace is not None:
-        if all(_learned(link, trace) for link in shared.links):  # the whole sum, still to apply
-            change = run.momentum * shared.velocity - run.rate * shared.gradient
-            new = shared.weight + change
+        move = _planned(shared, run, trace)
+        if move is not None:
+            change, new = move.step, move.weight
     row: list[Cell] = [label, weight, None, None, None, None, gradient]
     if batch:
         row += [shared.gradient, str(count) if count is not None else ""]
-    return [*row, change, new]
+    return [*row, change, new, *_kept(update.after if update else shared.state, fields)]
+
+
+def _state_fields(links: list[Link], optimizer) -> list[str]:
+    """The state columns: those of the scheduler's optimizer, or of the links' states."""
+    if optimizer is not None:
+        return list(optimizer.fields())
+    found: list[str] = []
+    for link in links:
+        if link.state is not None and not link.state.fresh:
+            for f in FIELDS.get(link.state.kind, ()):
+                if f not in found:
+                    found.append(f)
+    return found
+
+
+def optimizer_notes(run: Scheduler) -> list[str]:
+    """What the optimizer, its regularisation and any deliberate mistake do, in words."""
+    notes = []
+    opt = run.optimizer
+    if not opt.plain:
+        notes.append(
+            f"optimizer {opt.describe()}; explain a link for its update line by line"
+            + (f"; state columns: {', '.join(opt.fields())}" if opt.fields() else "")
+        )
+    if opt.weight_decay:
+        if opt.decay == "coupled":
+            notes.append(f"L2 weight decay λ = {num(opt.weight_decay)}, coupled: g = ∂E/∂w + λ·w")
+        else:
+            notes.append(
+                f"weight decay λ = {num(opt.weight_decay)}, decoupled: w shrinks to "
+                "w · (1 − rate·λ) before the update"
+            )
+    if opt.clip_norm is not None:
+        norm = f" (this batch's norm {num(run._norm)})" if run._norm is not None else ""
+        notes.append(f"gradients clipped to a global norm of at most {num(opt.clip_norm)}{norm}")
+    if opt.clip_value is not None:
+        notes.append(f"each gradient clipped to ±{num(opt.clip_value)}")
+    notes += [warning(m) for m in run.mistakes]
+    return notes
 
 
 TABLES = ("links", "neurons", "summary")
@@ -431,6 +499,10 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
                 f"epochs {run.epochs}",
             ]
         )
+        if not run.optimizer.plain:
+            grid.add(["optimizer", run.optimizer.describe()])
+        for mistake in run.mistakes:
+            grid.add(["mistake", warning(mistake)])
         grid.add(["data", f"{len(run.data)} sample" + ("s" if len(run.data) > 1 else "")])
         grid.add(["next", describe_planned(run.peek()).removeprefix("next: ")])
     _add_workflow_rows(grid, net)
@@ -520,8 +592,12 @@ def trace_grid(trace: Trace, name: str | None = None, last: int = 20) -> Grid:
         ]
         steps = trace.updates(name)
         label = link_key(name)
+        kinds = [s.after.kind for s in steps if s.after is not None and not s.after.fresh]
+        fields = list(FIELDS.get(kinds[-1], ())) if kinds else []
+        columns += [Column(MEANING[f][0], MEANING[f][1]) for f in fields]
         grid = Grid(f"Updates of {label}: {len(steps)}", columns, keys=2)
         for s in steps:
+            numbers = s.after.all() if s.after is not None else {}
             grid.add(
                 [
                     str(s.epoch),
@@ -532,6 +608,7 @@ def trace_grid(trace: Trace, name: str | None = None, last: int = 20) -> Grid:
                     s.momentum_term,
                     s.new - s.old,
                     s.new,
+                    *[float(numbers[f]) if f in numbers else None for f in fields],
                 ]
             )
         return grid

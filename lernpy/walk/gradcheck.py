@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lernpy.errors import NumericError, ShapeError
+from lernpy.errors import NumericError, ShapeError, UnknownNameError
 from lernpy.graph.link import Link
-from lernpy.graph.network import Network
+from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.samples import check_data
 from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
+from lernpy.walk.mistakes import MISTAKES, label
+from lernpy.walk.steps import Updated
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class GradCheck(Shows):
     eps: float
     rtol: float
     atol: float
+    mistake: str = ""  # the deliberate mistake backprop was run with (see lernpy.walk.mistakes)
 
     @property
     def ok(self) -> bool:
@@ -77,21 +80,39 @@ class GradCheck(Shows):
 
     def __getitem__(self, name: str) -> GradRow:
         for row in self.rows:
-            if row.link.name == name.replace("->", "→") or row.link.label == name:
+            if row.link.name == link_key(name) or row.link.label == name:
                 return row
         raise KeyError(name)
 
-    def __repr__(self) -> str:
+    @property
+    def verdict(self) -> str:
+        """Why backprop disagrees, when a deliberate mistake explains it ("" otherwise)."""
+        if not self.mistake:
+            return ""
         if self.ok:
-            return f"GradCheck(ok: all {len(self.rows)} links agree)"
+            return f"{label(self.mistake)} made no difference on this sample"
+        return f"caused by the deliberate mistake {label(self.mistake)}: {MISTAKES[self.mistake]}"
+
+    def __repr__(self) -> str:
+        verdict = f"; {self.verdict}" if self.mistake else ""
+        if self.ok:
+            return f"GradCheck(ok: all {len(self.rows)} links agree{verdict})"
         names = ", ".join(row.name for row in self.failures)
         suspects = ", ".join(n.name for n in self.suspects)
         count = f"{len(self.failures)} of {len(self.rows)} links"
-        return f"GradCheck(FAILED on {count}: {names}; suspect {suspects})"
+        return f"GradCheck(FAILED on {count}: {names}; suspect {suspects}{verdict})"
 
 
 def gradcheck(
-    net: Network, sample: object, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-8
+    net: Network,
+    sample: object,
+    eps: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    *,
+    update: str = "deferred",
+    mistake: str | None = None,
+    rate: float = 0.5,
 ) -> GradCheck:
     """Compare backprop's ∂E/∂w with (E(w + eps) − E(w − eps)) / 2eps for every link
     and every shared weight.
@@ -99,33 +120,76 @@ def gradcheck(
     A link passes when |backprop − numeric| ≤ atol + rtol · max(|backprop|, |numeric|).
     Weights are left exactly as they were; the neurons hold the sample's numbers.
     Kinks (ReLU at net 0) can fail honestly: the derivative does not exist there.
+
+    ``update="sequential"`` or ``mistake=`` (see :mod:`lernpy.walk.mistakes`) check
+    the gradient each update would use when training makes that mistake (with
+    ``rate`` for the sequential update, whose mistake shows only when weights move;
+    the stale gradient is checked on the sample's second presentation), and the
+    result names the mistake.
     """
     samples = check_data(net, sample)
     if len(samples) != 1:
         raise ShapeError(f"gradcheck takes one sample (inputs, targets): got {len(samples)}")
+    if update not in ("deferred", "immediate", "sequential"):
+        raise UnknownNameError(
+            f"update is {update!r}: expected 'deferred', 'immediate' or 'sequential'"
+        )
     (x, target), saved = samples[0], [link.gradient for link in net.links]
     before = net.state()
-    # forward, loss and backward: every link's sensitivity, from the scheduler itself
+    made = "sequential" if update == "sequential" else (mistake or "")
     try:
-        net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+        if made:
+            used = _mistaken(net, (x, target), update, mistake, rate)
+        else:
+            # forward, loss and backward: every link's sensitivity, from the scheduler itself
+            net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+            used = {link: link.sensitivity for link in net.links}
     except NumericError:
         _put_back(net, before)  # a NaN or an overflow changes nothing, not even a gradient
         raise
-    backprop = [link.sensitivity for link in net.links]
-    position = {link: i for i, link in enumerate(net.links)}
+    backprop = [used[link] for link in net.links]
     rows = [
         _row(net, link, grad, (x, target), eps, rtol, atol)
         for link, grad in zip(net.links, backprop)
     ]
     for shared in net.shared_weights:
         # the shared weight as one: its gradient is the sum of its links' contributions
-        grad = _sum([backprop[position[link]] for link in shared.links])
+        # (or, when training makes a mistake, the gradient its update used)
+        grad = used.get(shared)
+        if grad is None:
+            grad = _sum([used[link] for link in shared.links])
         rows.append(_row(net, shared, grad, (x, target), eps, rtol, atol))
     # leave the neurons holding the sample's own numbers, and any batch gradient as it was
     net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
     for link, gradient in zip(net.links, saved):
         link.gradient = gradient
-    return GradCheck(tuple(rows), eps, rtol, atol)
+    return GradCheck(tuple(rows), eps, rtol, atol, made)
+
+
+def _mistaken(
+    net: Network, sample: tuple, update: str, mistake: str | None, rate: float
+) -> dict[Link | SharedWeight, float]:
+    """The gradient each link's (or shared weight's) update uses when training makes the
+    mistake; weights put back."""
+    before = net.state()
+    epochs = 2 if mistake == "stale_gradient" else 1
+    run = net.scheduler(
+        [sample], rate=rate if update == "sequential" else 0.0, update=update, mistake=mistake,
+        epochs=epochs, trace=None,
+    )  # fmt: skip
+    used: dict[Link | SharedWeight, float] = {link: link.sensitivity for link in net.links}
+    learned: dict[Link, float] = {}
+    while not run.finished:
+        step = run.step()
+        if step.kind == "Learned":
+            learned[step.link] = step.sensitivity
+        elif isinstance(step, Updated) and step.epoch == epochs - 1:
+            used[step.link] = step.gradient
+    for link in net.links:
+        if link.frozen:  # never updated: the gradient it learned
+            used[link] = learned.get(link, link.sensitivity)
+    _put_back(net, before)
+    return used
 
 
 def _row(
@@ -167,4 +231,4 @@ def _put_back(net: Network, state: dict[str, tuple]) -> None:
         n.winner = next((link for link in n.incoming if link.name == winner), None)
     for link in net.links:
         (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
-         link.velocity, link.frozen) = state[link.name]  # fmt: skip
+         link.state, link.frozen) = state[link.name]  # fmt: skip

@@ -33,10 +33,13 @@ from typing import TYPE_CHECKING
 
 from lernpy import hooks
 from lernpy.errors import Finished, LernpyError, NumericError, UnknownNameError
+from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
+from lernpy.optim import SGD, Optimizer, State, choose, global_norm
+from lernpy.walk.mistakes import MISTAKES
 from lernpy.walk.plan import DELIVER, END, FIRE, KIND, LEARN, PRESENT, SCORE, SENSE, UPDATE, plan
 from lernpy.walk.steps import (
     Delivered,
@@ -56,31 +59,27 @@ if TYPE_CHECKING:
     from lernpy.views.tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
+UPDATES = ("deferred", "immediate", "sequential")
 GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
 
 
 def check_options(
+    optimizer: Optimizer,
     rate: object,
-    momentum: object,
     batch_size: object,
     reduce: object,
     update: object,
     epochs: object,
     samples: int,
-) -> tuple[float, float, int]:
-    """Check training options; return rate, momentum and the batch size (≤ ``samples``).
+    mistake: object = None,
+) -> tuple[float, int]:
+    """Check training options; return the rate and the batch size (≤ ``samples``).
 
     One check for the scheduler and the engines (which cannot afford to build a
     Scheduler just to check its options), so both give the same errors.
     """
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
         raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
-    if (
-        isinstance(momentum, bool)
-        or not isinstance(momentum, (int, float))
-        or not 0.0 <= momentum < 1.0
-    ):
-        raise LernpyError(f"momentum is {momentum!r}: expected a number in [0, 1)")
     if batch_size in (None, "all"):
         batch_size = samples
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -89,16 +88,45 @@ def check_options(
         )
     if reduce not in ("mean", "sum"):
         raise UnknownNameError(f"reduce is {reduce!r}: expected 'mean' or 'sum'")
-    if update not in ("deferred", "immediate"):
-        raise UnknownNameError(f"update is {update!r}: expected 'deferred' or 'immediate'")
-    if update == "immediate" and batch_size != 1:
+    if update not in UPDATES:
+        raise UnknownNameError(
+            f"update is {update!r}: expected 'deferred', 'immediate' or 'sequential' (a mistake)"
+        )
+    if update != "deferred" and batch_size != 1:
         raise LernpyError(
-            f"update='immediate' needs batch_size=1 (got {batch_size}): a batch's weights "
+            f"update={update!r} needs batch_size=1 (got {batch_size}): a batch's weights "
             "change only once all its samples are seen"
+        )
+    if update != "deferred" and optimizer.clip_norm is not None:
+        raise LernpyError(
+            f"clip_norm needs update='deferred' (got {update!r}): the global norm is known only "
+            "once every gradient of the update is"
+        )
+    if mistake is not None and (mistake not in MISTAKES or mistake == "sequential"):
+        others = ", ".join(repr(m) for m in MISTAKES if m != "sequential")
+        raise UnknownNameError(
+            f"mistake is {mistake!r}: expected None or one of {others} "
+            "(the sequential update is update='sequential')"
         )
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
-    return float(rate), float(momentum), min(batch_size, samples)
+    return float(rate), min(batch_size, samples)
+
+
+def blame_through(obj: Link | SharedWeight, new: float) -> None:
+    """The "sequential" mistake: each link's blame recomputed with the weight just updated."""
+    for link in obj.links if isinstance(obj, SharedWeight) else [obj]:
+        link.blame = new * link.target.sensitivity
+
+
+def momentum_term(optimizer: Optimizer, before: State | None, rate: float) -> float:
+    """What SGD's momentum adds to plain gradient descent's change, from the state before."""
+    if not isinstance(optimizer, SGD) or not optimizer.momentum:
+        return 0.0
+    state = optimizer.start(before)
+    if optimizer.momentum_form == "textbook":
+        return optimizer.momentum * state.velocity
+    return -rate * (optimizer.momentum * state.velocity) if not state.fresh else 0.0
 
 
 def _first_bad(*values: float) -> float:
@@ -109,11 +137,17 @@ def _first_bad(*values: float) -> float:
 class Scheduler(Shows):
     """Steps through training on ``data``: one step, a named grain, or a run.
 
-    Options (all explicit): ``rate``; ``momentum``; ``batch_size`` (1 is
+    Options (all explicit): ``optimizer`` (an :class:`~lernpy.optim.Optimizer`
+    or its name; default plain SGD), or the shorthand ``rate`` and ``momentum`` for
+    ``SGD(rate, momentum)`` (rate 0.5 when neither is given; a ``rate`` given with an
+    optimizer overrides the optimizer's); ``batch_size`` (1 is
     online, ``None`` or ``"all"`` is the whole data set); ``reduce``
     ("mean" or "sum" of the batch's gradients); ``update`` ("deferred": every
     sensitivity from the old weights, then every update; "immediate": each link
-    updates right after it sends its blame back, which needs ``batch_size=1``);
+    updates right after it sends its blame back, which needs ``batch_size=1``;
+    "sequential": the classic mistake of sending the blame back through the
+    updated weight); ``mistake`` (None, "forgotten_slope" or "stale_gradient": see
+    :mod:`lernpy.walk.mistakes`);
     ``shuffle`` (each epoch, with the network's seeded generator); ``epochs``;
     ``trace`` (True, a :class:`~lernpy.walk.trace.Trace`, or None); ``history``
     ("all": ``back()`` can undo every step; "batch": only within the current
@@ -127,11 +161,13 @@ class Scheduler(Shows):
         net: Network,
         data: object,
         *,
-        rate: float = 0.5,
-        momentum: float = 0.0,
+        rate: float | None = None,
+        momentum: float | None = None,
+        optimizer: Optimizer | str | None = None,
         batch_size: int | str | None = 1,
         reduce: str = "mean",
         update: str = "deferred",
+        mistake: str | None = None,
         shuffle: bool = False,
         epochs: int = 1,
         trace: bool | Trace | None = True,
@@ -140,8 +176,9 @@ class Scheduler(Shows):
     ) -> None:
         net.check_ready()
         samples = check_data(net, data)
-        rate, momentum, batch_size = check_options(
-            rate, momentum, batch_size, reduce, update, epochs, len(samples)
+        chosen, rate = choose(optimizer, rate, momentum)
+        rate, batch_size = check_options(
+            chosen, rate, batch_size, reduce, update, epochs, len(samples), mistake
         )
         if history not in ("all", "batch"):
             raise UnknownNameError(f"history is {history!r}: expected 'all' or 'batch'")
@@ -149,10 +186,17 @@ class Scheduler(Shows):
         self.net = net
         self.data = samples
         self.rate = rate
-        self.momentum = momentum
+        self.optimizer = chosen
+        # plain gradient descent takes the link's own exact w − rate · ∂E/∂w
+        self._rule: Optimizer | None = None if chosen.plain else chosen
         self.batch_size = batch_size
         self.reduce = reduce
         self.update = update
+        self.mistake = mistake
+        self._slope = mistake != "forgotten_slope"
+        self._reset = mistake != "stale_gradient"
+        self._norm: float | None = None  # the global gradient norm of the batch being updated
+        self._norm_batch: tuple[int, int] | None = None
         self.shuffle = shuffle
         self.epochs = epochs
         self.history = history
@@ -169,7 +213,7 @@ class Scheduler(Shows):
 
         self._version = net.version
         # the plan is a function of the topology: shared by this network's schedulers
-        self._sample_ops, self._update_ops = plan(net, update == "immediate")
+        self._sample_ops, self._update_ops = plan(net, update != "deferred")
         self._batches = -(-len(samples) // self.batch_size)
         self._order = list(range(len(samples)))
         self._loss_sum = 0.0
@@ -225,6 +269,31 @@ class Scheduler(Shows):
     @property
     def finished(self) -> bool:
         return self._next is None
+
+    @property
+    def momentum(self) -> float:
+        """SGD's momentum μ (0 for other optimizers)."""
+        return self.optimizer.momentum if isinstance(self.optimizer, SGD) else 0.0
+
+    @property
+    def mistakes(self) -> list[str]:
+        """The deliberate mistakes this scheduler makes (see :mod:`lernpy.walk.mistakes`)."""
+        found = ["sequential"] if self.update == "sequential" else []
+        return found + ([self.mistake] if self.mistake else [])
+
+    def clip_norm(self, e: int, b: int, divisor: float) -> float | None:
+        """The global norm of the batch's gradients, for an optimizer that clips by norm.
+
+        Taken once per batch, before its first update changes any gradient.
+        """
+        if self.optimizer.clip_norm is None:
+            return None
+        if self._norm_batch != (e, b):
+            # one gradient per weight: a shared weight's is the sum of its links'
+            trainable = (p.gradient / divisor for p in self.net.parameters() if not p.frozen)
+            self._norm = global_norm(trainable)
+            self._norm_batch = (e, b)
+        return self._norm
 
     @property
     def epoch(self) -> int:
@@ -307,7 +376,10 @@ class Scheduler(Shows):
         position, op = self._next
         code, obj = op[0], op[1]
         e, b, k, _ = position
-        saved = (self._loss_sum, self._loss_count, self._order, len(self.losses), self.loss)
+        saved = (
+            self._loss_sum, self._loss_count, self._order, len(self.losses), self.loss,
+            self._norm, self._norm_batch,
+        )  # fmt: skip
         sample = self._sample_at(position)
         bad: tuple[str, float] | None = None
         phase = op[2]
@@ -333,22 +405,34 @@ class Scheduler(Shows):
                 bad = (f"link {obj.name}", _first_bad(s, obj.blame, obj.gradient))
         elif code == SENSE:
             olds = (obj.error, obj.sensitivity)
-            s = obj.sense(self.net.fused(obj))
-            record = Sensed(e, sample, phase, obj, obj.error, s)
+            fused = self.net.fused(obj)
+            s = obj.sense(fused, self._slope)
+            mistake = "" if self._slope or fused else "forgotten_slope"
+            record = Sensed(e, sample, phase, obj, obj.error, s, mistake)
             if not (math.isfinite(s) and math.isfinite(obj.error)):
                 bad = (f"neuron {obj.name}", _first_bad(s, obj.error))
         elif code == UPDATE:
-            if isinstance(obj, SharedWeight):  # every link's gradient, to put back
-                olds = (obj.weight, obj.velocity, tuple(link.gradient for link in obj.links))
+            if isinstance(obj, SharedWeight):  # every link's gradient and blame, to put back
+                gradients = tuple(k.gradient for k in obj.links)
+                olds = (obj.weight, obj.state, gradients, tuple(k.blame for k in obj.links))
             else:
-                olds = (obj.weight, obj.velocity, obj.gradient)
+                olds = (obj.weight, obj.state, obj.gradient, obj.blame)
             divisor = 1.0
             if self.reduce == "mean" and k > 0:
                 divisor = float(k)  # k is the batch's size in its update segment
             gradient = obj.gradient / divisor
-            term = self.momentum * obj.velocity
-            new = obj.update(self.rate, self.momentum, divisor)
-            record = Updated(e, sample, phase, obj, olds[0], gradient, self.rate, term, new)
+            norm = self.clip_norm(e, b, divisor)
+            term = momentum_term(self.optimizer, obj.state, self.rate)
+            new = obj.update(self.rate, divisor, self._rule, norm, self._reset)
+            mistake = self.mistake if self.mistake == "stale_gradient" else ""
+            if self.update == "sequential":
+                # the mistake: the blame goes back through the weight just updated
+                blame_through(obj, new)
+                mistake = "sequential"
+            record = Updated(
+                e, sample, phase, obj, olds[0], gradient, self.rate, term, new,
+                self.optimizer, olds[1], obj.state, norm, mistake,
+            )  # fmt: skip
             if not math.isfinite(new):
                 bad = (f"link {obj.name}", new)
         elif code == PRESENT:
@@ -356,7 +440,7 @@ class Scheduler(Shows):
                 if self.history == "batch":
                     self._undo.clear()
                 if self.shuffle:
-                    saved = (*saved, self.net.rng.getstate())
+                    saved = (*saved, self.net.rng.getstate())  # index 7
                     order = self._order[:]
                     self.net.rng.shuffle(order)
                     self._order = order
@@ -376,7 +460,7 @@ class Scheduler(Shows):
             values = tuple(o.value for o in outputs)
             targets = self.data[sample][1]
             lf = self.net.loss_function
-            self.loss = lf.value(values, targets)
+            self.loss = self.net.output_loss(targets)
             errors = tuple(lf.gradient(values, targets))
             for o, err in zip(outputs, errors):
                 o.error = err
@@ -434,11 +518,11 @@ class Scheduler(Shows):
         elif code == SENSE:
             obj.error, obj.sensitivity = olds
         elif code == UPDATE and isinstance(obj, SharedWeight):
-            obj.weight, obj.velocity = olds[:2]
-            for link, gradient in zip(obj.links, olds[2]):
-                link.gradient = gradient
+            obj.weight, obj.state = olds[:2]
+            for link, gradient, blame in zip(obj.links, olds[2], olds[3]):
+                link.gradient, link.blame = gradient, blame
         elif code == UPDATE:
-            obj.weight, obj.velocity, obj.gradient = olds
+            obj.weight, obj.state, obj.gradient, obj.blame = olds
         elif code == PRESENT:
             for n, v in zip(self.net.inputs, olds[0]):
                 n.value = v
@@ -448,9 +532,10 @@ class Scheduler(Shows):
             for o, err in zip(self.net.outputs, olds):
                 o.error = err
         self._loss_sum, self._loss_count, self._order, count, self.loss = saved[:5]
+        self._norm, self._norm_batch = saved[5:7]
         del self.losses[count:]
-        if len(saved) > 5:
-            self.net.rng.setstate(saved[5])
+        if len(saved) > 7:
+            self.net.rng.setstate(saved[7])
         if self.trace is not None:
             self.trace.discard(record)
         self._seek(position)
@@ -473,10 +558,12 @@ class Scheduler(Shows):
 
     def __repr__(self) -> str:
         where = "finished" if self._next is None else f"next: {self.peek()}"
+        optimizer = "" if self.optimizer.plain else f"optimizer={self.optimizer.describe()}, "
+        mistake = f"mistake={self.mistake!r}, " if self.mistake else ""
         return (
             f"Scheduler({len(self.data)} samples, rate={self.rate}, momentum={self.momentum}, "
-            f"batch_size={self.batch_size}, reduce={self.reduce!r}, update={self.update!r}, "
-            f"epochs={self.epochs}; {where})"
+            f"{optimizer}batch_size={self.batch_size}, reduce={self.reduce!r}, "
+            f"update={self.update!r}, {mistake}epochs={self.epochs}; {where})"
         )
 
 
@@ -496,4 +583,5 @@ __all__ = [
     "Step",
     "Updated",
     "check_options",
+    "momentum_term",
 ]

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lernpy.hooks import Shows
+from lernpy.optim.state import FIELDS, State
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
     from lernpy.graph.neuron import Neuron
     from lernpy.graph.shared import SharedWeight
+    from lernpy.optim import Optimizer
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -120,18 +122,25 @@ class Scored(Step):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Sensed(Step):
-    """A neuron's error ∂E/∂value and sensitivity ∂E/∂net."""
+    """A neuron's error ∂E/∂value and sensitivity ∂E/∂net.
+
+    ``mistake`` names the deliberate mistake that made it (see :mod:`lernpy.walk.mistakes`).
+    """
 
     neuron: Neuron
     error: float
     sensitivity: float
+    mistake: str = ""
 
     @property
     def name(self) -> str:
         return self.neuron.name
 
     def _numbers(self) -> str:
-        return f"{self.neuron.name}, error={self.error!r}, sensitivity={self.sensitivity!r}"
+        mistake = f", mistake={self.mistake!r}" if self.mistake else ""
+        return (
+            f"{self.neuron.name}, error={self.error!r}, sensitivity={self.sensitivity!r}{mistake}"
+        )
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -152,10 +161,17 @@ class Learned(Step):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Updated(Step):
-    """A weight changed: new = old + momentum_term − rate · gradient.
+    """A weight changed, by its optimizer's rule, from the batch's gradient.
 
-    ``link`` is the link whose weight changed, or the shared weight whose links
-    all changed at once (its gradient is the sum of theirs).
+    ``gradient`` is the batch's ∂E/∂w as gathered (mean or sum), before any
+    clipping or weight decay; ``optimizer`` made the change from the state
+    ``before`` and left ``after`` (velocity, moments, step count); ``norm`` is the
+    global gradient norm when the optimizer clips by norm. For SGD,
+    ``momentum_term`` is what momentum adds to plain gradient descent's change
+    (μ · Δw_prev in the textbook form, −rate · μ · b_prev in PyTorch's).
+    ``mistake`` names a deliberate mistake that touched this update. ``link`` is
+    the link whose weight changed, or the shared weight whose links all changed at
+    once (its gradient is the sum of theirs).
     """
 
     link: Link | SharedWeight
@@ -164,17 +180,44 @@ class Updated(Step):
     rate: float
     momentum_term: float
     new: float
+    optimizer: Optimizer | None = None
+    before: State | None = None
+    after: State | None = None
+    norm: float | None = None
+    mistake: str = ""
 
     @property
     def name(self) -> str:
         return self.link.name
 
+    def fields(self) -> dict[str, object]:
+        """As :meth:`Step.fields`; the optimizer by name, the state after number by number."""
+        out: dict[str, object] = {"kind": self.kind, "epoch": self.epoch, "sample": self.sample}
+        out["phase"] = self.phase
+        out["name"] = self.name
+        for key in ("old", "gradient", "rate", "momentum_term", "new"):
+            out[key] = getattr(self, key)
+        out["optimizer"] = self.optimizer.describe() if self.optimizer is not None else ""
+        after = self.after
+        if after is not None and not after.fresh:
+            out["state"] = after.kind
+            out.update(after.numbers())
+        if self.norm is not None:
+            out["norm"] = self.norm
+        if self.mistake:
+            out["mistake"] = self.mistake
+        return out
+
     def _numbers(self) -> str:
         label = f" ({self.link.label})" if self.link.label else ""
         momentum = f", momentum_term={self.momentum_term!r}" if self.momentum_term else ""
+        state = ""
+        if self.after is not None and not self.after.fresh and self.after.kind in FIELDS:
+            state = ", " + ", ".join(f"{k}={v!r}" for k, v in self.after.numbers().items())
+        mistake = f", mistake={self.mistake!r}" if self.mistake else ""
         return (
             f"{self.link.name}{label}, old={self.old!r}, gradient={self.gradient!r}"
-            f"{momentum}, new={self.new!r}"
+            f"{momentum}{state}, new={self.new!r}{mistake}"
         )
 
 

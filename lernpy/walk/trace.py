@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 COLUMNS = (
     "kind", "epoch", "sample", "phase", "name", "inputs", "targets", "net", "value", "values",
     "loss", "errors", "error", "sensitivity", "blame", "old", "gradient", "rate",
-    "momentum_term", "new",
+    "momentum_term", "new", "optimizer", "state", "t", "velocity", "sum", "square", "grad_avg",
+    "m", "v", "v_max", "norm", "mistake",
 )  # fmt: skip
 
 
