@@ -355,3 +355,17 @@ def test_a_shared_weight_steps_as_one_weight_would_under_every_optimizer(optimiz
     assert k.weight == pytest.approx(single["x1→y1"].weight, rel=1e-12)
     assert [link.state for link in k.links] == [k.state, k.state]
     assert k.state.numbers() == pytest.approx(single["x1→y1"].state.numbers(), rel=1e-9)
+
+
+def test_clipping_counts_a_shared_weight_once_in_the_global_norm():
+    """As torch.nn.utils.clip_grad_norm_ over parameters: the norm takes each weight's
+    gradient once, a shared weight's being the sum of its links'."""
+    import math
+
+    net = Network.layered(2, 1, activation="identity", bias=False, seed=0)
+    k = net.tie("k", ["x1→y1", "x2→y1"], weight=0.5)
+    run = net.scheduler(([1.0, 2.0], [0.0]), optimizer=SGD(0.1, clip_norm=1.0))
+    update = next(s for s in run.run() if s.kind == "Updated")
+    # y = 1.5, ∂E/∂k = 1.5·1 + 1.5·2 = 4.5: one weight, so the norm is 4.5 (not √(1.5² + 3²))
+    assert update.link is k and update.norm == 4.5
+    assert math.isclose(k.weight, 0.5 - 0.1 * 4.5 * (1.0 / (4.5 + 1e-6)), rel_tol=1e-12)
