@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from typing import IO
 
 from lernpy.errors import LernpyError
 
@@ -88,3 +89,26 @@ def write_atomically(path: str, data: bytes, fail: Callable[..., LernpyError]) -
         pass
     finally:
         os.close(dir_fd)
+
+
+def text_out(text: str, file: str | os.PathLike[str] | IO[str] | None) -> str | None:
+    """The text itself when ``file`` is None; else written to ``file`` (a path, atomically, or
+    an open file) and None, so that a REPL has nothing left to echo.
+
+    >>> import io
+    >>> buffer = io.StringIO()
+    >>> text_out("a,b\\n", None), text_out("a,b\\n", buffer), buffer.getvalue()
+    ('a,b\\n', None, 'a,b\\n')
+    """
+    if file is None:
+        return text
+    if isinstance(file, (str, os.PathLike)):
+        path = os.fspath(file)
+        write_atomically(path, text.encode("utf-8"), _cannot_write)
+    else:
+        file.write(text)
+    return None
+
+
+def _cannot_write(reason: str, path: str) -> LernpyError:
+    return LernpyError(f"{path}: {reason}")

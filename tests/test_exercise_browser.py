@@ -1,6 +1,6 @@
 """The lesson page in exercise mode, in a real headless Chromium: numbers stay hidden until typed.
 
-Without a browser the tests are skipped and say why (see tests/test_lesson_browser.py).
+Without a browser the tests are skipped and say why (the ``chromium`` fixture in conftest.py).
 """
 
 from __future__ import annotations
@@ -8,16 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser import Browser, find_chromium
 
 from lernpy import exercises
 from lernpy.exercises.page import exercise_html
-
-CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no Chromium found: run .ci/install-browser (apt-get install chromium)",
-)
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +20,11 @@ def page(tmp_path_factory) -> str:
     return path.as_uri()
 
 
-def js(b: Browser, expression: str):
+def js(b, expression: str):
     return b.evaluate(expression)
 
 
-def neuron_cell(b: Browser, name: str, column: int) -> str:
+def neuron_cell(b, name: str, column: int) -> str:
     return js(
         b,
         "[...document.querySelectorAll('#neurons tbody tr')]"
@@ -39,17 +32,18 @@ def neuron_cell(b: Browser, name: str, column: int) -> str:
     )
 
 
-def answer(b: Browser, k: int, text: str) -> str:
+def answer(b, k: int, text: str) -> str:
     """Type into question k's box, press its button, return its verdict."""
     js(b, f"document.querySelector('#question-{k} input').value = {json.dumps(text)}")
     b.click(f"#question-{k} button")
     return js(b, f"document.querySelector('#question-{k} .verdict').textContent")
 
 
-def test_the_page_stops_before_each_asked_number_until_it_is_typed(page):
+def test_the_page_stops_before_each_asked_number_until_it_is_typed(chromium, page):
     """out_h1 stays hidden however far one steps; a wrong ∂E/∂w5 is named; a right one goes on."""
-    with Browser(CHROMIUM, width=1400, height=1000) as b:  # type: ignore[arg-type]
-        b.open(page)
+    b = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        b.goto(page)
         assert js(b, "document.querySelectorAll('#exercise .q').length") == 7
         for _ in range(30):
             b.click("#next")
@@ -72,3 +66,5 @@ def test_the_page_stops_before_each_asked_number_until_it_is_typed(page):
         assert "w5" not in js(b, "document.getElementById('step').textContent")
         assert answer(b, 3, "0,08217") == "right: ∂E/∂w5 = 0.082167041"
         assert "h1→o1 (w5) learns" in js(b, "document.getElementById('step').textContent")
+    finally:
+        b.close()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from strategies import cases, smooth_at
 
-from lernpy import Network, examples
+from lernpy import LernpyError, Network, examples
 from lernpy.optim import SGD
 from lernpy.views.explain import describe, describe_planned, explain, num
 
@@ -84,7 +84,8 @@ def test_markdown_and_latex_carry_the_same_numbers():
     assert r"0.74136507 \times 0.186815602 \times 0.593269992 = 0.082167041" in latex
     markdown = explanation.markdown()
     assert markdown.count("$$") % 2 == 0 and W5_NEW in markdown
-    assert explanation._repr_latex_().startswith("$$")
+    assert net["w5"].explain(format="latex") == latex  # the README's explain(format=…)
+    assert net["w5"].explain(format="markdown") == markdown
 
 
 def test_neuron_explanation_shows_forward_and_backward():
@@ -169,9 +170,11 @@ def test_describe_writes_each_step_as_one_line():
     assert all("\n" not in line for line in lines)
     assert lines[0] == "sample 0 presented: inputs 0.05, 0.1; targets 0.01, 0.99"
     text = "\n".join(lines)
-    assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992" in text
-    assert "o1 fires: net = 0.237307997 + 0.26859797 + 0.6 = 1.105905967, out" in text
-    assert "out = sigmoid(net) = 0.75136507" in text
+    assert (
+        "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, value = sigmoid(net) = 0.593269992" in text
+    )
+    assert "o1 fires: net = 0.237307997 + 0.26859797 + 0.6 = 1.105905967, value" in text
+    assert "value = sigmoid(net) = 0.75136507" in text
     assert "loss E = 0.298371109" in text  # the article's E_total
     assert "o1 senses: ∂E/∂net_o1 = ∂E/∂out × ∂out/∂net = 0.74136507 × 0.186815602" in text
     assert f"w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × {W5_GRADIENT} = {W5_NEW}" in text
@@ -189,7 +192,7 @@ def test_describe_planned_reads_the_next_step():
 
 
 def test_explain_rejects_other_objects():
-    with pytest.raises(TypeError):
+    with pytest.raises(LernpyError):
         explain("w5")  # type: ignore[arg-type]
 
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lernpy"
 
 LAYERS = [
-    ("base", ["lernpy.errors", "lernpy.files"]),
+    ("base", ["lernpy.errors", "lernpy.files", "lernpy.numbers"]),
     ("graph", ["lernpy.graph", "lernpy.hooks"]),
     ("optim", ["lernpy.optim"]),
     ("walk", ["lernpy.walk"]),

@@ -11,12 +11,17 @@ over three bits.
 
 >>> net = mazur()
 >>> net["w5"]
-Link('h1→o1' (w5), weight=0.4, sensitivity=0.0)
+Link('h1→o1' (w5), weight=0.4, sensitivity=0)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lernpy.data import datasets
 from lernpy.graph.network import Network
+from lernpy.graph.samples import Sample
 
 MAZUR_SAMPLE = ((0.05, 0.10), (0.01, 0.99))
 MAZUR_RATE = 0.5
@@ -85,3 +90,82 @@ def tiny_rnn() -> Network:
     ['h1@t1→h1@t2', 'h1@t2→h1@t3']
     """
     return Network.recurrent(1, 2, 1, steps=3, seed=0)
+
+
+# -- the demos every command knows: lernpy demo, step, explain, draw, lesson ----------------
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A network to step through, draw or replay: how to build it, its data and its rate.
+
+    ``lesson`` is how many samples a lesson replays by default (a big network makes
+    thousands of steps per sample).
+    """
+
+    summary: str
+    build: Callable[[], Network]
+    data: Callable[[], list[Sample]]
+    rate: float
+    lesson: int | None = None
+
+
+def _xor() -> Network:
+    return Network.layered(2, 2, 1, activation="sigmoid", seed=1)
+
+
+def _iris() -> Network:
+    species = datasets.CLASSES["iris"]
+    names = [list(datasets.IRIS_COLUMNS), [f"h{k}" for k in range(1, 9)], list(species)]
+    return Network.layered(
+        4, 8, 3, activation="tanh", output="softmax", loss="cross_entropy", seed=0, names=names
+    )
+
+
+def _iris_data() -> list[Sample]:
+    from lernpy.data.csvdata import Standardizer
+
+    data = datasets.iris()
+    return Standardizer.fit(data)(data)  # mean 0 and sd 1 per measurement
+
+
+def _spirals() -> Network:
+    return Network.layered(2, 16, 16, 1, activation="tanh", output="sigmoid", loss="bce", seed=1)
+
+
+def _digits() -> Network:
+    return Network.layered(
+        64, 32, 10, activation="tanh", output="softmax", loss="cross_entropy", seed=0
+    )
+
+
+DEMOS: dict[str, Demo] = {
+    "digits": Demo(
+        "a 64-32-10 network on 8x8 handwritten digits (needs scikit-learn)",
+        _digits, datasets.digits, 0.02, lesson=1,
+    ),
+    "iris": Demo(
+        "a 4-8-3 tanh/softmax network on Fisher's iris flowers (standardised)",
+        _iris, _iris_data, 0.02, lesson=2,
+    ),
+    "mazur": Demo(
+        "Mazur's 2-2-2 worked example, with the article's weights",
+        mazur, lambda: [MAZUR_SAMPLE], MAZUR_RATE,
+    ),
+    "spirals": Demo(
+        "a 2-16-16-1 tanh network on two spirals (sigmoid output, BCE)",
+        _spirals, lambda: datasets.spirals(n=200, seed=0, turns=1.5), 0.05, lesson=1,
+    ),
+    "xor": Demo(
+        "a 2-2-1 sigmoid network (seed 1) on the four XOR samples",
+        _xor, datasets.xor, 2.0,
+    ),
+    "conv": Demo(
+        "a 2×2 kernel over 4×4 bar images, max pooling, softmax (shared weights k1…k4)",
+        tiny_conv, lambda: datasets.bars(4, seed=1), 0.5, lesson=1,
+    ),
+    "rnn": Demo(
+        "an Elman network over 3 bits, the parity so far (weights U W b V c shared in time)",
+        tiny_rnn, lambda: datasets.parity(4, steps=3, seed=1), 0.5, lesson=2,
+    ),
+}  # fmt: skip

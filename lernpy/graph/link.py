@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from lernpy import hooks
 from lernpy.hooks import Shows
+from lernpy.numbers import num
 
 if TYPE_CHECKING:
     from lernpy.graph.neuron import Neuron
@@ -117,18 +118,32 @@ class Link(Shows):
         return self.weight
 
     def __repr__(self) -> str:
+        """One line of at most 80 columns (the optimizer's state goes first if it must)."""
         label = f" ({self.label})" if self.label else ""
         shared = f", shares {self.shared.name}" if self.shared is not None else ""
         frozen = ", frozen" if self.frozen else ""
-        state = f", state={self.state!r}" if self.state is not None and not self.state.fresh else ""
-        return (
-            f"{type(self).__name__}('{self.name}'{label}, weight={self.weight!r}, "
-            f"sensitivity={self.sensitivity!r}{state}{shared}{frozen})"
-        )
 
-    def explain(self) -> Explanation:
-        """∂E/∂w by the chain rule, every factor named and substituted, then the update."""
-        return hooks.explain(self)
+        def line(p: int, with_state: bool) -> str:
+            state = ""
+            if with_state and self.state is not None and not self.state.fresh:
+                numbers = ", ".join(f"{k}={num(v, p)}" for k, v in self.state.numbers().items())
+                state = f", {self.state.kind} {numbers}" if numbers else ""
+            return (
+                f"{type(self).__name__}('{self.name}'{label}, weight={num(self.weight, p)}, "
+                f"sensitivity={num(self.sensitivity, p)}{state}{shared}{frozen})"
+            )
+
+        for p, with_state in ((9, True), (6, True), (9, False), (6, False)):
+            if len(line(p, with_state)) <= 80:
+                return line(p, with_state)
+        return line(4, False)
+
+    def explain(self, format: str | None = None) -> Explanation | str:
+        """∂E/∂w by the chain rule, every factor named and substituted, then the update.
+
+        ``format`` ("text", "markdown" or "latex") gives it as that text, for notes and slides.
+        """
+        return hooks.explain(self, format)
 
     def __rich_repr__(self):
         yield self.name

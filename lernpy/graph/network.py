@@ -31,9 +31,11 @@ from lernpy.graph.neuron import Neuron
 from lernpy.graph.recurrent import recurrent
 from lernpy.graph.samples import check_inputs, check_targets, number
 from lernpy.graph.shared import SharedWeight
+from lernpy.graph.state import State, read_state
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
+    from lernpy.pictures.lesson import Lesson
     from lernpy.training.loop import History
     from lernpy.views.tables import Grid
     from lernpy.walk.gradcheck import GradCheck
@@ -93,6 +95,7 @@ class Network(Shows):
         self.rng = random.Random(seed)
         self.neurons: list[Neuron] = []  # topological order once compiled
         self.links: list[Link] = []
+        self.given: set[Link] = set()  # links whose weight was set by hand, not drawn
         self.trace: Trace | None = None
         self.version = 0  # bumped on every change of topology (engines cache by it)
         self._names: dict[str, Neuron] = {}
@@ -117,7 +120,7 @@ class Network(Shows):
 
         >>> net = Network()
         >>> net.add_neuron("x1", kind="input")
-        Neuron('x1', input, value=0.0)
+        Neuron('x1', input, value=0)
         """
         act = get_activation(activation)
         if kind not in ("input", "bias", "hidden", "output"):
@@ -226,6 +229,7 @@ class Network(Shows):
         link.source.outgoing.remove(link)
         link.target.incoming.remove(link)
         self.links.remove(link)
+        self.given.discard(link)
         if link.label is not None:
             del self._labels[link.label]
         shared = link.shared
@@ -307,6 +311,7 @@ class Network(Shows):
         for links, w in checked:
             for link in links:
                 link.weight = w
+            self.given.update(links)
 
     # -- shared weights ---------------------------------------------------------
 
@@ -783,6 +788,15 @@ class Network(Shows):
         """A :class:`~lernpy.walk.scheduler.Scheduler` stepping through training on ``data``."""
         return hooks.scheduler(self, data, **options)
 
+    def lesson(self, data: object, **options: object) -> Lesson:
+        """The lesson page of training on ``data``: inline in a notebook, ``save(path)`` to share.
+
+        ``options`` are the scheduler's (rate, momentum, epochs, …) and the page's:
+        ``step=`` the step it opens at, ``show=`` a link or neuron to explain,
+        ``title=``, ``max_steps=``, ``height=`` (of the frame in a notebook).
+        """
+        return hooks.lesson(self, data, **options)
+
     def train(self, data: object, epochs: int = 1, **options: object) -> History:
         """Train on ``data``; return the loss history (see :func:`lernpy.training.train`)."""
         return hooks.train(self, data, epochs, **options)
@@ -808,27 +822,13 @@ class Network(Shows):
 
     # -- state -------------------------------------------------------------------
 
-    def state(self) -> dict[str, tuple]:
-        """Every number the network holds, by neuron and link name (for comparing states)."""
-        state: dict[str, tuple] = LinkDict()
-        for n in self._names.values():
-            winner = n.winner.name if n.winner is not None else None
-            state[n.name] = (n.net, n.value, n.error, n.sensitivity, n.target, winner)
-        for link in self.links:
-            state[link.name] = (
-                link.weight,
-                link.value,
-                link.sensitivity,
-                link.blame,
-                link.gradient,
-                link.state,
-                link.frozen,
-            )
-        state["(shared)"] = tuple(
-            (s.name, tuple(link.name for link in s.links)) for s in self._shared.values()
-        )
-        state["(rng)"] = (self.rng.getstate(),)
-        return state
+    def state(self) -> State:
+        """Every number the network holds, labelled, by neuron and link name.
+
+        ``net.state()["h1"].value``, ``net.state()["h1→o1"].weight``; ``lernpy.diff(a, b)``
+        names what changed between two states.
+        """
+        return read_state(self)
 
     def __deepcopy__(self, memo: dict) -> Network:
         """A copy with its own neurons, links and shared weights, made without recursion.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from lernpy import hooks
 from lernpy.graph.activations import Activation, softmax
 from lernpy.hooks import Shows
+from lernpy.numbers import num, one_line
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
@@ -28,7 +29,7 @@ class Neuron(Shows):
     >>> from lernpy.graph.activations import SIGMOID
     >>> n = Neuron("h1", SIGMOID)
     >>> n
-    Neuron('h1', sigmoid, net=0.0, value=0.0, sensitivity=0.0)
+    Neuron('h1', sigmoid, net=0, value=0, sensitivity=0)
     """
 
     __slots__ = (
@@ -165,17 +166,22 @@ class Neuron(Shows):
 
     def __repr__(self) -> str:
         if self.kind == "bias":
-            return f"Neuron({self.name!r}, bias, value=1.0)"
+            return f"Neuron({self.name!r}, bias, value=1)"
         if self.kind == "input":
-            return f"Neuron({self.name!r}, input, value={self.value!r})"
-        return (
-            f"Neuron({self.name!r}, {self.activation.name}, net={self.net!r}, "
-            f"value={self.value!r}, sensitivity={self.sensitivity!r})"
+            return f"Neuron({self.name!r}, input, value={num(self.value)})"
+        return one_line(
+            lambda p: (
+                f"Neuron({self.name!r}, {self.activation.name}, net={num(self.net, p)}, "
+                f"value={num(self.value, p)}, sensitivity={num(self.sensitivity, p)})"
+            )
         )
 
-    def explain(self) -> Explanation:
-        """Its net, value, error and sensitivity by the chain rule, every number substituted."""
-        return hooks.explain(self)
+    def explain(self, format: str | None = None) -> Explanation | str:
+        """Its net, value, error and sensitivity by the chain rule, every number substituted.
+
+        ``format`` ("text", "markdown" or "latex") gives it as that text, for notes and slides.
+        """
+        return hooks.explain(self, format)
 
     def __rich_repr__(self):
         yield self.name

@@ -137,9 +137,12 @@ class SharedWeight(Shows):
         count = f"{len(self.links)} link" + ("s" if len(self.links) != 1 else "")
         return f"SharedWeight({self.name!r}, {count}, weight={self.weight!r}{frozen})"
 
-    def explain(self) -> Explanation:
-        """∂E/∂weight as the sum over its links, every term with its numbers, then the update."""
-        return hooks.explain(self)
+    def explain(self, format: str | None = None) -> Explanation | str:
+        """∂E/∂weight as the sum over its links, every term with its numbers, then the update.
+
+        ``format`` ("text", "markdown" or "latex") gives it as that text, for notes and slides.
+        """
+        return hooks.explain(self, format)
 
     def __rich_repr__(self):
         yield self.name

@@ -104,7 +104,7 @@ def layered_plan(net: Network) -> list[Layer] | str:
     """The layers of an ``nn.Sequential`` for ``net``, or why it needs a :class:`GraphModule`.
 
     >>> layered_plan(Network.layered(2, 3, 1))[0].targets
-    [Neuron('h1', sigmoid, net=0.0, value=0.0, sensitivity=0.0), ...]
+    [Neuron('h1', sigmoid, net=0, value=0, sensitivity=0), ...]
     """
     layers = net.layers
     if len(layers) < 2:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,21 +29,30 @@ from lernpy.engines.base import Checkpoint, Options, engine_options
 from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
-from lernpy.hooks import Shows
+from lernpy.hooks import Exports, Shows
+from lernpy.numbers import num
 from lernpy.optim import SGD, Optimizer, choose
 from lernpy.walk.fastlane import FastLane
 from lernpy.walk.scheduler import Scheduler, check_options
+from lernpy.walk.series import Series
 from lernpy.walk.trace import Trace
 
 
 @dataclass
-class History(Shows):
-    """What training did: the mean sample loss of each epoch, and why it stopped."""
+class History(Exports, Shows):
+    """What training did: the mean sample loss of each epoch, and why it stopped.
+
+    ``weights(name)`` is one link's weight at the start and after each epoch, to
+    watch it change; ``table()``, ``to_csv()`` and the other exports hold the loss.
+    """
 
     loss: list[float] = field(default_factory=list)
     stopped: str = ""
     engine: str = "reference"
     options: dict[str, object] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list, repr=False)  # link names, in network order
+    labels: dict[str, int] = field(default_factory=dict, repr=False)  # "w5" → its link's index
+    snapshots: list[array] = field(default_factory=list, repr=False)  # every weight, per epoch
 
     @property
     def epochs(self) -> int:
@@ -55,9 +65,49 @@ class History(Shows):
         return self.loss[index]
 
     def __repr__(self) -> str:
-        last = f", last loss {self.loss[-1]:.6g}" if self.loss else ""
-        stopped = self.stopped or "running"
-        return f"History({self.epochs} epochs{last}, {stopped}, engine={self.engine})"
+        """One line: how many epochs, the loss from first to last, the engine, why it stopped."""
+        loss = f", loss {num(self.loss[0], 6)} → {num(self.loss[-1], 6)}" if self.loss else ""
+        epochs = f"{self.epochs} epoch" + ("s" if self.epochs != 1 else "")
+        line = f"History({epochs}{loss}, {self.engine} engine"
+        why = self.stopped.split(" after ")[0].split(":")[0]
+        if why and not why.startswith("ran "):  # stopped early: say why
+            line += f"; {why}"
+        return line + ")"
+
+    # -- watching one weight change ----------------------------------------------
+
+    def begin(self, net: Network) -> None:
+        """Note the network's links and, for the reference, the weights before the first epoch."""
+        self.names = [link.name for link in net.links]
+        self.labels = {link.label: k for k, link in enumerate(net.links) if link.label}
+        self.snapshots = [array("d", (link.weight for link in net.links))]
+
+    def snapshot(self, net: Network) -> None:
+        """Keep every weight as it is now (after an epoch)."""
+        self.snapshots.append(array("d", (link.weight for link in net.links)))
+
+    def _snapshots(self) -> list:
+        return self.snapshots
+
+    def weights(self, name: str) -> Series:
+        """The weight of link ``name`` before training (epoch 0) and after each epoch.
+
+        >>> from lernpy import examples
+        >>> net = examples.mazur()
+        >>> history = net.train([examples.MAZUR_SAMPLE], epochs=2, rate=0.5, engine="reference")
+        >>> [round(w, 8) for w in history.weights("w5")]
+        [0.4, 0.35891648, 0.31735386]
+        """
+        key = name.replace("->", "→").replace(" ", "")
+        index = self.labels.get(name)
+        if index is None and key in self.names:
+            index = self.names.index(key)
+        if index is None:
+            known = ", ".join(self.names[:4]) + (", …" if len(self.names) > 4 else "")
+            raise UnknownNameError(f"no link named {name!r} in this history: expected {known}")
+        label = next((lab for lab, k in self.labels.items() if k == index), None)
+        title = f"weight of {self.names[index]}" + (f" ({label})" if label else "")
+        return Series(title, [w[index] for w in self._snapshots()], x_label="epoch", start=0)
 
 
 @dataclass
@@ -105,6 +155,11 @@ class EngineHistory(History):
     network: Network | None = None
     samples: list = field(default_factory=list)
     version: int = 0
+
+    def _snapshots(self) -> list:
+        # each epoch's checkpoint holds the weights it began with; the last snapshot the end
+        starts = [point.weights for point in self.checkpoints[: len(self.loss)]]
+        return starts + self.snapshots[-1:]
 
     def replay(self, epoch: int, sample: int, trace: bool | Trace = True) -> Scheduler:
         """A reference scheduler on a copy of the network, about to present ``sample``.
@@ -213,6 +268,7 @@ def train(
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
     run = FastLane(net, samples, epochs=epochs, trace=trace, history="batch", **options)
     history = History(options={**recorded, "epochs": epochs})
+    history.begin(net)
     while not run.finished:
         try:
             step = run.step("epoch")
@@ -220,6 +276,7 @@ def train(
             history.stopped = f"numeric error: {error}"
             error.history = history  # type: ignore[attr-defined]
             raise
+        history.snapshot(net)
         if end_epoch(history, net, step.loss, target_loss, callback):
             break
     else:
@@ -249,6 +306,7 @@ def _train_engine(
         options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
         version=net.version,
     )  # fmt: skip
+    history.begin(net)
     order = list(range(len(samples)))
     e = 0
     while e < epochs:
@@ -307,6 +365,7 @@ def _train_engine(
     else:
         history.stopped = f"ran {epochs} epochs"
     session.write_back()
+    history.snapshots = [array("d", (link.weight for link in net.links))]  # the end
     return history
 
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Protocol
 from lernpy import hooks
 from lernpy.errors import LernpyError
 from lernpy.graph.samples import Sample
+from lernpy.hooks import Exports, Shows
+from lernpy.numbers import num
 from lernpy.optim import SGD, Optimizer, choose
 from lernpy.optim import optimizer as get_optimizer
 from lernpy.training.schedules import Schedule, constant
@@ -50,6 +52,15 @@ __all__ = [
 
 
 # ----------------------------------------------------------- classification
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a percentage to one place (blank for None): how accuracy is printed.
+
+    >>> percent(0.9666666), percent(None)
+    ('96.7%', '')
+    """
+    return "" if value is None else f"{100 * value:.1f}%"
 
 
 def is_classification(data: Sequence[Sample]) -> bool:
@@ -176,9 +187,13 @@ class EpochRecord:
     test_accuracy: float | None = None
 
 
-@dataclass
-class TrainingLog:
-    """Per-epoch train and test loss and accuracy, and why training stopped."""
+@dataclass(repr=False)
+class TrainingLog(Exports, Shows):
+    """Per-epoch train and test loss and accuracy, and why training stopped.
+
+    It shows itself as one line in a REPL, as a table with its curves in a
+    notebook, and exports its table (``to_csv()``, ``to_markdown()``, ``to_latex()``).
+    """
 
     epochs: list[EpochRecord] = field(default_factory=list)
     stopped: str = ""
@@ -213,6 +228,25 @@ class TrainingLog:
 
     def __len__(self) -> int:
         return len(self.epochs)
+
+    def __repr__(self) -> str:
+        """One line: epochs, the last losses and accuracies, each labelled."""
+        count = f"{len(self.epochs)} epoch" + ("s" if len(self.epochs) != 1 else "")
+        parts = [count]
+        if self.epochs:
+            last = self.epochs[-1]
+            parts.append(f"train loss {num(last.train_loss, 6)}")
+            if last.train_accuracy is not None:
+                parts.append(f"train accuracy {percent(last.train_accuracy)}")
+            if last.test_loss is not None:
+                parts.append(f"test loss {num(last.test_loss, 6)}")
+            if last.test_accuracy is not None:
+                parts.append(f"test accuracy {percent(last.test_accuracy)}")
+        line = f"TrainingLog({', '.join(parts)})"
+        while len(line) > 80 and len(parts) > 1:  # the test numbers matter most: drop train's
+            parts.pop(1)
+            line = f"TrainingLog({', '.join(parts)})"
+        return line
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for the network file."""

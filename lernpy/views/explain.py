@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from lernpy.errors import LernpyError
 from lernpy.graph.activations import LEAKY_SLOPE
 from lernpy.graph.link import DetachedLink, Link, PoolLink
 from lernpy.graph.neuron import Neuron
@@ -37,6 +38,7 @@ from lernpy.views.formulas import (
     Token,
     Words,
     num,
+    term,
 )
 from lernpy.walk.mistakes import warning
 from lernpy.walk.plan import LEARN, plan
@@ -109,8 +111,8 @@ def _commas(items: list) -> list[Token]:
 def _plus(terms: Iterable[list[Token]]) -> list[Token]:
     """The terms of a sum as one expression: ``a · b + c · d``."""
     joined: list[Token] = []
-    for k, term in enumerate(terms):
-        joined += ["+", *term] if k else term
+    for k, part in enumerate(terms):
+        joined += ["+", *part] if k else part
     return joined
 
 
@@ -167,10 +169,10 @@ def error_eq(
     if len(n.outgoing) > 1:
         stages.append(blames)
     stages[-1] = [*stages[-1], "=", N(total, bare=True)]
-    paths = "path" if len(n.outgoing) == 1 else "paths"
+    paths = "its one path" if len(n.outgoing) == 1 else f"the {len(n.outgoing)} paths"
     which = "already updated (the sequential mistake)" if sequential else "before the update"
     note = (
-        f"the error of {n.name}: the blame summed over the {len(n.outgoing)} {paths} "
+        f"the error of {n.name}: the blame summed over {paths} "
         f"it came back along, with the weights {which}"
     )
     for link in cut:
@@ -876,29 +878,37 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
 
 
 def explain(
-    obj: Link | Neuron | SharedWeight, trace: Trace | None = None, **options: float
-) -> Explanation:
+    obj: Link | Neuron | SharedWeight,
+    trace: Trace | None = None,
+    format: str | None = None,
+    **options: float,
+) -> Explanation | str:
     """The chain rule for a link (∂E/∂w and its update), a neuron (∂E/∂net), or a shared
     weight (∂E/∂k, the sum over its links).
 
     ``trace`` defaults to the network's; ``momentum=`` names momentum's factor
-    when the trace cannot tell it.
+    when the trace cannot tell it. ``format`` ("text", "markdown" or "latex")
+    gives the explanation as that text instead of an :class:`Explanation`.
 
     >>> from lernpy import examples
     >>> net = examples.mazur()
     >>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
     >>> print(explain(net["w1"]).text().splitlines()[2])
              = 0.036350306 × 0.241300709 × 0.05 = 0.000438568
-    >>> print(explain(net["w1"]).latex().splitlines()[1][:36])
+    >>> print(explain(net["w1"], format="latex").splitlines()[1][:36])
     \\frac{\\partial E}{\\partial w_{1}} &=
     """
     if isinstance(obj, Link):
-        return explain_link(obj, trace, **options)
-    if isinstance(obj, Neuron):
-        return explain_neuron(obj, trace)
-    if isinstance(obj, SharedWeight):
-        return explain_shared(obj, trace)
-    raise TypeError(f"explain() takes a Link, a Neuron or a SharedWeight, not {type(obj).__name__}")
+        found = explain_link(obj, trace, **options)
+    elif isinstance(obj, Neuron):
+        found = explain_neuron(obj, trace)
+    elif isinstance(obj, SharedWeight):
+        found = explain_shared(obj, trace)
+    else:
+        raise LernpyError(
+            f"explain() takes a Link, a Neuron or a SharedWeight, not {type(obj).__name__}"
+        )
+    return found if format is None else found.render(format)
 
 
 # -- one step as one line ----------------------------------------------------------
@@ -945,7 +955,7 @@ def describe(step: Step) -> str:
     >>> net = examples.mazur()
     >>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
     >>> describe(run.step("neuron"))
-    'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992'
+    'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, value = sigmoid(net) = 0.593269992'
     """
     kind = step.kind
     if kind == "Presented":
@@ -959,7 +969,7 @@ def describe(step: Step) -> str:
             weight = link.shared.name if link.shared else "w"
             return (
                 f"{_link_name(link)} delivers {weight} · out_{link.source.name} = "
-                f"{num(w)} × {num(x)} = {num(step.value)}"
+                f"{term(w)} × {term(x)} = {num(step.value)}"
             )
         return f"{_link_name(link)} delivers {num(step.value)}"
     if kind == "Fired":
@@ -974,10 +984,10 @@ def describe(step: Step) -> str:
             )
         sums = ""
         if parts and math.isclose(sum(parts), step.net, rel_tol=1e-12, abs_tol=1e-15):
-            sums = " + ".join(num(p) for p in parts).replace("+ -", "− ") + " = "
+            sums = " + ".join(term(p) for p in parts) + " = "
         return (
             f"{n.name} fires: net = {sums}{num(step.net)}, "
-            f"out = {n.activation.name}(net) = {num(step.value)}"
+            f"value = {n.activation.name}(net) = {num(step.value)}"
         )
     if kind == "Scored":
         errors = ", ".join(num(e) for e in step.errors)
@@ -993,13 +1003,13 @@ def describe(step: Step) -> str:
                     head
                     + f"{num(step.sensitivity)} (softmax, cross-entropy: out · Σ target − target)"
                 )
-            numbers = f"{num(n.value)} − {num(n.target)} = {num(step.sensitivity)}"
+            numbers = f"{term(n.value)} − {term(n.target)} = {num(step.sensitivity)}"
             return head + f"out − target = {numbers}"
         if n.activation.layerwise and not n.activation.pool:
             return head + f"{num(step.sensitivity)} (softmax Jacobian; ∂E/∂out {num(step.error)})"
         slope = n.activation.slope(n.net, n.value)
         return (
-            head + f"∂E/∂out × ∂out/∂net = {num(step.error)} × {num(slope)} = "
+            head + f"∂E/∂out × ∂out/∂net = {term(step.error)} × {term(slope)} = "
             f"{num(step.sensitivity)}"
         )
     if kind == "Learned":
@@ -1017,7 +1027,7 @@ def describe(step: Step) -> str:
             )
         how = ""
         if s * x == step.sensitivity:
-            how = f"∂E/∂net_{link.target.name} × out_{link.source.name} = {num(s)} × {num(x)} = "
+            how = f"∂E/∂net_{link.target.name} × out_{link.source.name} = {term(s)} × {term(x)} = "
         sends = f"sends blame {num(step.blame)} back to {link.source.name}"
         if isinstance(link, DetachedLink):
             sends = f"sends no blame back to {link.source.name} (detached: truncated BPTT)"
@@ -1051,23 +1061,19 @@ def _describe_update(step: Step) -> str:
         return head + f"{optimizer.title}: " + "; ".join([*parts, final])
     if step.momentum_term:
         return head + (
-            f"{w} ← {w} + momentum·Δw − rate·∂E/∂{w} = {num(step.old)} + "
-            f"{num(step.momentum_term)} − {num(step.rate)} × {num(step.gradient)} = "
+            f"{w} ← {w} + momentum·Δw − rate·∂E/∂{w} = {term(step.old)} + "
+            f"{term(step.momentum_term)} − {term(step.rate)} × {term(step.gradient)} = "
             f"{num(step.new)}"
-        ).replace("+ -", "− ")
+        )
     return head + (
-        f"{w} ← {w} − rate·∂E/∂{w} = {num(step.old)} − {num(step.rate)} × "
-        f"{_bracket(step.gradient)} = {num(step.new)}"
+        f"{w} ← {w} − rate·∂E/∂{w} = {term(step.old)} − {term(step.rate)} × "
+        f"{term(step.gradient)} = {num(step.new)}"
     )
 
 
 def _plain_text(tokens: tuple, w: Sym) -> str:
     """An optimizer's tokens as one line of text."""
     return Eq([], [_tokens(tokens, w)]).lines()[0].split(" = ", 1)[1]
-
-
-def _bracket(x: float) -> str:
-    return f"({num(x)})" if x < 0 else num(x)
 
 
 _PLANNED = {

@@ -10,34 +10,15 @@ chain rule. :mod:`lernpy.views.explain` decides which equations to write.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from lernpy.errors import UnknownNameError
 from lernpy.hooks import Shows
+from lernpy.numbers import num, term
 
-# -- numbers -------------------------------------------------------------------
-
-
-def num(x: float, places: int = 9) -> str:
-    """``x`` to ``places`` decimal places, trailing zeros dropped, as the classic examples print.
-
-    Tiny and huge numbers switch to scientific notation so that no digit that
-    matters is lost.
-
-    >>> num(0.7413650695523157), num(0.35891647971788465), num(-0.5), num(1.0)
-    ('0.74136507', '0.35891648', '-0.5', '1')
-    >>> num(4.3856773447434685e-08), num(0.000438567734, places=6)
-    ('4.386e-08', '0.000439')
-    """
-    if x == 0.0:
-        return "0"
-    if not math.isfinite(x):
-        return repr(x)
-    if 10.0 ** (2 - places) <= abs(x) < 1e7:
-        return f"{x:.{places}f}".rstrip("0").rstrip(".")
-    return f"{x:.{max(places - 6, 2)}e}"
+# -- numbers: lernpy.numbers.num, the one format every view uses ------------
 
 
 # -- symbols: one expression, printed as text or as LaTeX ------------------------
@@ -84,8 +65,7 @@ class N:
     bare: bool = False
 
     def text(self) -> str:
-        s = num(self.x)
-        return f"({s})" if self.x < 0 and not self.bare else s
+        return num(self.x) if self.bare else term(self.x)
 
     def latex(self) -> str:
         s = num(self.x)
@@ -192,6 +172,11 @@ _LATEX_TEXT = {
     "Δ": r"\ensuremath{\Delta}",
     "√": r"\ensuremath{\surd}",
     "⁺": r"\ensuremath{^+}",
+    "≤": r"\ensuremath{\le}",
+    "≥": r"\ensuremath{\ge}",
+    "…": r"\ldots{}",
+    "μ": r"\ensuremath{\mu}",
+    "|": r"\textbar{}",
 }
 
 
@@ -310,14 +295,24 @@ class Explanation(Shows):
                 out.append("")
         return "\n".join(out).rstrip() + "\n"
 
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
+    def render(self, format: str = "text") -> str:
+        """The explanation as "text", "markdown" or "latex"."""
+        if format not in FORMATS:
+            raise UnknownNameError(f"format {format!r}: expected one of {', '.join(FORMATS)}")
+        return getattr(self, FORMATS[format])()
 
     def __str__(self) -> str:
         return self.text()
 
     def __repr__(self) -> str:
-        return self.text()
+        """One line: what is explained and its number (``print()`` it for the chain rule)."""
+        head = self.title.split(":")[0]
+        lhs = self.sections[0].equations[0].lhs if self.sections[0].equations else []
+        what = _text(lhs) if lhs else "value"
+        line = f"<Explanation of {head}: {what} = {num(self.value)}; print it>"
+        if len(line) > 80:
+            line = f"<Explanation of {head}: {what} = {num(self.value)}>"
+        return line
+
+
+FORMATS = {"text": "text", "markdown": "markdown", "latex": "latex"}

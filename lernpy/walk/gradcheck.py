@@ -20,7 +20,7 @@ from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.samples import check_data
 from lernpy.graph.shared import SharedWeight
-from lernpy.hooks import Shows
+from lernpy.hooks import Exports, Shows
 from lernpy.walk.mistakes import MISTAKES, label
 from lernpy.walk.steps import Updated
 
@@ -43,7 +43,7 @@ class GradRow:
 
 
 @dataclass(frozen=True)
-class GradCheck(Shows):
+class GradCheck(Exports, Shows):
     """Every link's row; ``ok`` when all agree, ``failures`` and ``suspects`` otherwise."""
 
     rows: tuple[GradRow, ...]
@@ -97,10 +97,16 @@ class GradCheck(Shows):
         verdict = f"; {self.verdict}" if self.mistake else ""
         if self.ok:
             return f"GradCheck(ok: all {len(self.rows)} links agree{verdict})"
-        names = ", ".join(row.name for row in self.failures)
-        suspects = ", ".join(n.name for n in self.suspects)
+        suspects = ", ".join(n.name for n in self.suspects) or "none found"
         count = f"{len(self.failures)} of {len(self.rows)} links"
-        return f"GradCheck(FAILED on {count}: {names}; suspect {suspects}{verdict})"
+        names = [row.name for row in self.failures]
+        for shown in range(len(names), -1, -1):  # as many names as fit in 80 columns
+            listed = ", ".join(names[:shown]) + (", …" if shown < len(names) else "")
+            line = f"GradCheck(FAILED on {count}: {listed}; suspect {suspects}{verdict})"
+            if len(line) <= 80:
+                return line
+        # (a deliberate mistake's verdict is worth more than 80 columns: the first name stays)
+        return f"GradCheck(FAILED on {count}: {names[0]}, …; suspect {suspects}{verdict})"
 
 
 def gradcheck(

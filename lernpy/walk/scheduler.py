@@ -14,13 +14,13 @@ of what changed. ``back()`` undoes the last step bit for bit.
 >>> net = examples.mazur()
 >>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
 >>> run.step("neuron")
-Fired(h1, net=0.3775, value=0.5932699921071872)
+Fired(h1, net=0.3775, value=0.593269992)
 >>> run.run(until="update")[-1]
-Learned(b1→h2, sensitivity=0.009954254705217202, blame=0.0034839891468260204)
+Learned(b1→h2, sensitivity=0.009954255, blame=0.003483989)
 >>> run.step()
-Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.1497807161327628)
+Updated(i1→h1 (w1), old=0.15, gradient=0.000438568, new=0.149780716)
 >>> run.back()
-Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.1497807161327628)
+Updated(i1→h1 (w1), old=0.15, gradient=0.000438568, new=0.149780716)
 >>> net["w1"].weight
 0.15
 """
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lernpy import hooks
@@ -38,6 +39,7 @@ from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
+from lernpy.numbers import num
 from lernpy.optim import SGD, Optimizer, State, choose, global_norm
 from lernpy.walk.mistakes import MISTAKES
 from lernpy.walk.plan import DELIVER, END, FIRE, KIND, LEARN, PRESENT, SCORE, SENSE, UPDATE, plan
@@ -56,6 +58,7 @@ from lernpy.walk.steps import (
 from lernpy.walk.trace import Trace
 
 if TYPE_CHECKING:
+    from lernpy.pictures.lesson import Lesson
     from lernpy.views.tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
@@ -310,16 +313,18 @@ class Scheduler(Shows):
 
     # -- stepping --------------------------------------------------------------
 
-    def step(self, grain: str | None = None) -> Step:
+    def step(self, grain: str | None = None) -> Step | None:
         """Take one step, or every step of the named grain; return the last step taken.
 
         Grains: "step" (one), "link" (up to the next link step), "neuron" (up to
         the next neuron firing or sensing), "layer" (the rest of this layer in
         this phase), "phase", "sample" (up to the next sample), "batch", "epoch".
-        Raises :class:`~lernpy.errors.Finished` when nothing is left.
+        Raises :class:`~lernpy.errors.Finished` when nothing is left. With
+        ``show=True`` each step is printed as it happens and nothing is returned
+        (a REPL would print the last step a second time).
         """
         if grain is None or grain == "step":
-            return self._step()
+            return self._quiet(self._step())
         if grain not in GRAINS:
             raise UnknownNameError(f"unknown grain {grain!r}: expected one of {', '.join(GRAINS)}")
         if self._next is None:
@@ -344,12 +349,16 @@ class Scheduler(Shows):
             if grain == "epoch" and isinstance(last, EpochEnded):
                 break
             last = self._step()
-        return last
+        return self._quiet(last)
 
-    def run(self, until: str | Callable[[Step], bool] | None = None) -> list[Step]:
+    def _quiet(self, taken: object) -> object:
+        """What a step returns: nothing when ``show=True`` has printed it already."""
+        return None if self.show is True else taken
+
+    def run(self, until: str | Callable[[Step], bool] | None = None) -> list[Step] | None:
         """Step until the next step is in phase ``until``, or ``until(step)`` is true, or the end.
 
-        A loop over :meth:`step`; returns the steps taken.
+        A loop over :meth:`step`; returns the steps taken (nothing with ``show=True``).
         """
         if isinstance(until, str) and until not in PHASES:
             raise UnknownNameError(
@@ -359,10 +368,10 @@ class Scheduler(Shows):
         while self._next is not None:
             if isinstance(until, str) and self._next[1][2] == until:
                 break
-            taken.append(self.step())
+            taken.append(self._step())
             if callable(until) and until(taken[-1]):
                 break
-        return taken
+        return self._quiet(taken)
 
     def _step(self) -> Step:
         if self._next is None:
@@ -501,8 +510,8 @@ class Scheduler(Shows):
             sample=record.sample,
         )
 
-    def back(self) -> Step:
-        """Undo the last step exactly (bit for bit) and return it."""
+    def back(self) -> Step | None:
+        """Undo the last step exactly (bit for bit) and return it (with ``show=True``, print it)."""
         if not self._undo:
             raise LernpyError(
                 "nothing to undo"
@@ -541,7 +550,7 @@ class Scheduler(Shows):
         self._seek(position)
         if self.show:
             self._shown(record, undone=True)
-        return record
+        return self._quiet(record)
 
     def _shown(self, record: Step, undone: bool = False) -> None:
         """Hand a step to ``show``: a function of the user's, or one printed line."""
@@ -550,6 +559,51 @@ class Scheduler(Shows):
         else:
             hooks.show_step(record, undone=undone)
 
+    def set(
+        self, rate: float | None = None, momentum: float | None = None, epochs: int | None = None
+    ) -> None:
+        """Change the rate, SGD's momentum or the number of epochs between two steps.
+
+        The next update uses them; ``epochs`` cannot end before the epoch in progress.
+        Checked before anything changes.
+        """
+        optimizer = self.optimizer
+        if momentum is not None:
+            if not isinstance(optimizer, SGD):
+                raise LernpyError(
+                    f"momentum is SGD's: this run's optimizer is {optimizer.describe()}"
+                )
+            optimizer = replace(optimizer, momentum=momentum)  # checked as SGD checks it
+        new_rate = self.rate if rate is None else rate
+        new_epochs = self.epochs if epochs is None else epochs
+        new_rate, _ = check_options(
+            optimizer, new_rate, self.batch_size, self.reduce, self.update, new_epochs,
+            len(self.data), self.mistake,
+        )  # fmt: skip
+        now = self.epoch if self._next is not None else self.epochs
+        if epochs is not None and epochs < now + (self._next is not None):
+            raise LernpyError(
+                f"epochs is {epochs}: the next step is in epoch {now} (counting from 0), "
+                f"so at least {now + 1} are needed"
+            )
+        if new_rate != optimizer.rate:
+            optimizer = replace(optimizer, rate=new_rate)  # the optimizer names the rate in use
+        self.optimizer, self.rate = optimizer, new_rate
+        self._rule = None if optimizer.plain else optimizer
+        if epochs is not None and epochs != self.epochs:
+            old, self.epochs = self.epochs, new_epochs
+            # the walk reads the number of epochs as it goes: take it up from here
+            self._seek(self._next[0] if self._next is not None else (old, 0, 0, 0))
+
+    def lesson(self, **options: object) -> Lesson:
+        """The lesson page of this run's data and options, from the network as it is now."""
+        settings = dict(
+            optimizer=self.optimizer, rate=self.rate, batch_size=self.batch_size,
+            reduce=self.reduce, update=self.update, mistake=self.mistake, shuffle=self.shuffle,
+            epochs=self.epochs,
+        )  # fmt: skip
+        return hooks.lesson(self.net, self.data, **{**settings, **options})
+
     def table(
         self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
     ) -> Grid:
@@ -557,14 +611,31 @@ class Scheduler(Shows):
         return hooks.table(self, what, layer=layer, links=links)
 
     def __repr__(self) -> str:
-        where = "finished" if self._next is None else f"next: {self.peek()}"
-        optimizer = "" if self.optimizer.plain else f"optimizer={self.optimizer.describe()}, "
-        mistake = f"mistake={self.mistake!r}, " if self.mistake else ""
-        return (
-            f"Scheduler({len(self.data)} samples, rate={self.rate}, momentum={self.momentum}, "
-            f"{optimizer}batch_size={self.batch_size}, reduce={self.reduce!r}, "
-            f"update={self.update!r}, {mistake}epochs={self.epochs}; {where})"
-        )
+        """One line: the data, the options that differ from plain SGD, and what comes next."""
+        count = f"{len(self.data)} sample" + ("s" if len(self.data) != 1 else "")
+        epochs = f"{self.epochs} epoch" + ("s" if self.epochs != 1 else "")
+        options = [epochs, f"rate {num(self.rate)}"]
+        opt = self.optimizer
+        if not opt.plain:  # plain SGD with momentum says just that; others name themselves
+            sgd = isinstance(opt, SGD) and not opt.nesterov and replace(opt, momentum=0.0).plain
+            options.append(f"momentum {num(opt.momentum)}" if sgd else opt.describe())
+        if self.batch_size > 1:
+            summed = ", summed" if self.reduce == "sum" else ""
+            options.append(f"batch {self.batch_size}{summed}")
+        if self.update != "deferred":
+            options.append(f"update {self.update}")
+        if self.mistake:
+            options.append(f"mistake {self.mistake}")
+        head = f"Scheduler({count}, {', '.join(options)}; "
+        planned = self.peek()
+        if planned is None:
+            return head + "finished)"
+        what = f"{planned.kind} {planned.name}" if planned.name else planned.kind
+        # at most 80 columns: leave out the epoch, then the kind of step, rather than wrap
+        for tail in (f"next: {what}, epoch {planned.epoch})", f"next: {what})", "…)"):
+            if len(head) + len(tail) <= 80:
+                break
+        return head + tail
 
 
 # The step records and the plan's codes, where scheduler users have found them.

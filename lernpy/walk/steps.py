@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lernpy.hooks import Shows
+from lernpy.numbers import num, one_line
 from lernpy.optim.state import FIELDS, State
 
 if TYPE_CHECKING:
@@ -58,11 +59,19 @@ class Step(Shows):
                 out[key] = getattr(self, key)
         return out
 
-    def _numbers(self) -> str:
+    def _numbers(self, p: int = 9) -> str:
         return ""
 
     def __repr__(self) -> str:
-        return f"{self.kind}({self._numbers()})"
+        """One line of at most 80 columns, numbers as every view writes them (``num``)."""
+        return one_line(lambda p: f"{self.kind}({self._numbers(p)})")
+
+
+def _nums(values: tuple[float, ...], limit: int = 3, p: int = 9) -> str:
+    """A short list of numbers: the first few, then how many there are."""
+    shown = ", ".join(num(v, p) for v in values[:limit])
+    more = f", … {len(values)} in all" if len(values) > limit else ""
+    return f"[{shown}{more}]"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -72,8 +81,9 @@ class Presented(Step):
     inputs: tuple[float, ...]
     targets: tuple[float, ...]
 
-    def _numbers(self) -> str:
-        return f"sample {self.sample}, inputs={list(self.inputs)}, targets={list(self.targets)}"
+    def _numbers(self, p: int = 9) -> str:
+        inputs, targets = _nums(self.inputs, p=p), _nums(self.targets, p=p)
+        return f"sample {self.sample}, inputs={inputs}, targets={targets}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -87,8 +97,8 @@ class Delivered(Step):
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
-        return f"{self.link.name}, value={self.value!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"{self.link.name}, value={num(self.value, p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -103,8 +113,8 @@ class Fired(Step):
     def name(self) -> str:
         return self.neuron.name
 
-    def _numbers(self) -> str:
-        return f"{self.neuron.name}, net={self.net!r}, value={self.value!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"{self.neuron.name}, net={num(self.net, p)}, value={num(self.value, p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -116,8 +126,8 @@ class Scored(Step):
     targets: tuple[float, ...]
     errors: tuple[float, ...]
 
-    def _numbers(self) -> str:
-        return f"loss={self.loss!r}, errors={list(self.errors)}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"loss={num(self.loss, p)}, errors={_nums(self.errors, p=p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -136,11 +146,10 @@ class Sensed(Step):
     def name(self) -> str:
         return self.neuron.name
 
-    def _numbers(self) -> str:
+    def _numbers(self, p: int = 9) -> str:
+        error, sensitivity = num(self.error, p), num(self.sensitivity, p)
         mistake = f", mistake={self.mistake!r}" if self.mistake else ""
-        return (
-            f"{self.neuron.name}, error={self.error!r}, sensitivity={self.sensitivity!r}{mistake}"
-        )
+        return f"{self.neuron.name}, error={error}, sensitivity={sensitivity}{mistake}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -155,8 +164,9 @@ class Learned(Step):
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
-        return f"{self.link.name}, sensitivity={self.sensitivity!r}, blame={self.blame!r}"
+    def _numbers(self, p: int = 9) -> str:
+        sensitivity, blame = num(self.sensitivity, p), num(self.blame, p)
+        return f"{self.link.name}, sensitivity={sensitivity}, blame={blame}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -208,16 +218,28 @@ class Updated(Step):
             out["mistake"] = self.mistake
         return out
 
-    def _numbers(self) -> str:
+    def __repr__(self) -> str:
+        """One line of at most 80 columns: the optimizer's state goes first if it must."""
+        for p, state in ((9, True), (6, True), (9, False), (6, False)):
+            line = f"{self.kind}({self._numbers(p, state)})"
+            if len(line) <= 80:
+                return line
+        return f"{self.kind}({self._numbers(4, False)})"
+
+    def _numbers(self, p: int = 9, with_state: bool = True) -> str:
         label = f" ({self.link.label})" if self.link.label else ""
-        momentum = f", momentum_term={self.momentum_term!r}" if self.momentum_term else ""
-        state = ""
-        if self.after is not None and not self.after.fresh and self.after.kind in FIELDS:
-            state = ", " + ", ".join(f"{k}={v!r}" for k, v in self.after.numbers().items())
+        momentum = f", μ·Δw={num(self.momentum_term, p)}" if self.momentum_term else ""
+        state = ""  # the optimizer's numbers after the update (velocity, moments, step count)
+        after = self.after
+        if with_state and after is not None and not after.fresh and after.kind in FIELDS:
+            state = ", " + ", ".join(
+                f"{k}={num(v, p) if isinstance(v, float) else repr(v)}"
+                for k, v in after.numbers().items()
+            )
         mistake = f", mistake={self.mistake!r}" if self.mistake else ""
         return (
-            f"{self.link.name}{label}, old={self.old!r}, gradient={self.gradient!r}"
-            f"{momentum}{state}, new={self.new!r}{mistake}"
+            f"{self.link.name}{label}, old={num(self.old, p)}, gradient={num(self.gradient, p)}"
+            f"{momentum}{state}, new={num(self.new, p)}{mistake}"
         )
 
 
@@ -227,8 +249,8 @@ class EpochEnded(Step):
 
     loss: float
 
-    def _numbers(self) -> str:
-        return f"epoch {self.epoch}, loss={self.loss!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"epoch {self.epoch}, loss={num(self.loss, p)}"
 
 
 @dataclass(frozen=True)
@@ -240,3 +262,9 @@ class Planned(Shows):
     phase: str
     epoch: int
     sample: int
+
+    def __repr__(self) -> str:
+        """``Planned(Fired h1, forward, epoch 0, sample 0)``: one line."""
+        what = f"{self.kind} {self.name}" if self.name else self.kind
+        where = f", sample {self.sample}" if self.sample >= 0 else ""
+        return f"Planned({what}, {self.phase}, epoch {self.epoch}{where})"
