@@ -159,6 +159,31 @@ def test_to_torch_refuses_what_pytorch_cannot_hold(change, message):
         to_torch(net)
 
 
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (examples.tiny_conv, "neuron p1\\[1,1\\] is a max pool"),
+        (lambda: Network.recurrent(1, 2, 1, steps=2), "shared weights \\(U\\[1,1\\], U\\[2,1\\]"),
+        (
+            lambda: _detached(),
+            "link x1→y1 is detached",
+        ),
+    ],
+)
+def test_to_torch_refuses_shared_weights_pooling_and_detached_links(build, message):
+    """The bridge gives each link its own entry: a shared weight, a max pool or a detached
+    link would silently train differently there, so it says so instead."""
+    with pytest.raises(TorchError, match=message):
+        to_torch(build())
+
+
+def _detached():
+    net = Network.layered(1, 1, bias=False)
+    net.remove_link("x1→y1")
+    net.add_link("x1", "y1", 0.5, detached=True)
+    return net
+
+
 def _cube():
     from lernpy import Activation
 

@@ -1,9 +1,10 @@
 """Saving and loading networks as versioned JSON (never pickle).
 
 A network file holds the whole network: neurons (name, kind, layer,
-activation), links in order (source, target, weight, frozen flag, label and
-optimizer state: velocity, moments, step count), the loss, the seed and the
-state of the network's random generator, the last training options (with the
+activation), links in order (source, target, weight, frozen flag, label,
+optimizer state: velocity, moments, step count, the shared weight it uses and
+whether it is detached), the names of the shared weights, the loss, the seed
+and the state of the network's random generator, the last training options (with the
 optimizer's settings), the preprocessing (column names, classes,
 standardisation) and the training history. Floats are written with ``repr``,
 so every weight reads back bit for bit.
@@ -18,7 +19,7 @@ half-built network. Files from a newer format version are refused; files of
 every older version load (version 1 kept only a momentum velocity per link:
 it loads as the textbook momentum form's state, which it was).
 
-The format (version 2) is documented in ``docs/network-format.md``.
+The format (version 3) is documented in ``docs/network-format.md``.
 
 >>> from lernpy import Network
 >>> net = Network.layered(2, 2, 1, activation="tanh", seed=4)
@@ -40,6 +41,7 @@ from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
+from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import LOSSES
 from lernpy.optim import FIELDS, Optimizer, State
 from lernpy.optim import from_dict as optimizer_from_dict
@@ -53,9 +55,10 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
 FORMAT = "lernpy-network"
-VERSION = 2  # bump when a reader of the old version could misread a new file
+VERSION = 3  # bump when a reader of the old version could misread a new file
 # 1: a link's momentum state was its "velocity" (the last change, textbook form)
 # 2: a link's optimizer state is "state" (lernpy.optim.State); "optimizer.settings"
+# 3: shared weights (a top-level "shared" list, a link's "shared") and "detached" links
 
 _KINDS = ("input", "bias", "hidden", "output")
 _TOP = {
@@ -69,6 +72,7 @@ _TOP = {
     "rng",
     "neurons",
     "links",
+    "shared",
     "optimizer",
     "preprocessing",
     "history",
@@ -132,16 +136,19 @@ def to_dict(
                     f"link {link.name} has {what} {value}: only finite numbers can be saved",
                     field="links",
                 )
-        links.append(
-            {
-                "source": link.source.name,
-                "target": link.target.name,
-                "weight": float(link.weight),
-                "frozen": bool(link.frozen),
-                "label": link.label,
-                "state": None if state is None else _state_dict(state),
-            }
-        )
+        item = {
+            "source": link.source.name,
+            "target": link.target.name,
+            "weight": float(link.weight),
+            "frozen": bool(link.frozen),
+            "label": link.label,
+            "state": None if state is None else _state_dict(state),
+        }
+        if link.shared is not None:  # the shared weight's name: its links are read back tied
+            item["shared"] = link.shared.name
+        if isinstance(link, DetachedLink):
+            item["detached"] = True
+        links.append(item)
     version, state, gauss_next = net.rng.getstate()
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     log = history if history is not None else getattr(net, "training_log", None)
@@ -162,6 +169,8 @@ def to_dict(
         "preprocessing": None if prep is None else prep.to_dict(),
         "history": None,
     }
+    if net.shared_weights:  # their order (links name them); a file without any has no field
+        doc = _after(doc, "links", "shared", [s.name for s in net.shared_weights])
     if log is not None:
         doc["optimizer"] = dict(log.options) if log.options else None
         doc["history"] = {
@@ -179,6 +188,16 @@ def to_dict(
             "stopped": log.stopped,
         }
     return doc
+
+
+def _after(doc: dict, key: str, new: str, value: object) -> dict:
+    """``doc`` with ``new: value`` placed right after ``key`` (the file reads in that order)."""
+    out: dict = {}
+    for k, v in doc.items():
+        out[k] = v
+        if k == key:
+            out[new] = value
+    return out
 
 
 def _state_dict(state: State) -> dict[str, object]:
@@ -396,7 +415,7 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
             field="version",
         )
     f.int(version, "version", 1, VERSION)
-    f.object(doc, "", _TOP, _REQUIRED)
+    f.object(doc, "", _TOP if version >= 3 else _TOP - {"shared"}, _REQUIRED)
 
     loss = f.str(doc["loss"], "loss", tuple(LOSSES))
     seed = doc["seed"]
@@ -432,6 +451,9 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     # version 1 kept a velocity (the textbook form's last change); version 2 a state
     link_keys = {"source", "target", "weight", "frozen", "label"}
     link_keys |= {"velocity"} if version == 1 else {"state"}
+    if version >= 3:  # shared weights and detached links
+        link_keys |= {"shared", "detached"}
+    shared: dict[str, list[int]] = {}  # shared weight name → the indices of its links
     for i, item in enumerate(raw_links):
         where = f"links[{i}]"
         f.object(item, where, link_keys, ("source", "target", "weight"))
@@ -460,7 +482,35 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
             if not label or label in labels or label in seen or "→" in label:
                 raise f.fail(f"{where}.label", f"{label!r} is empty, in use or has an arrow")
             labels.add(label)
-        links.append((src, dst, weight, frozen, state, label, where))
+        detached = f.bool(item.get("detached", False), f"{where}.detached")
+        name = item.get("shared")
+        if name is not None:
+            name = f.str(name, f"{where}.shared")
+            if not name or name != name.strip() or "→" in name or name in seen:
+                raise f.fail(
+                    f"{where}.shared",
+                    f"{name!r} is empty, has an arrow or names a neuron: expected a plain name",
+                )
+            shared.setdefault(name, []).append(i)
+        links.append((src, dst, weight, frozen, state, label, detached, where))
+    declared = f.names(doc.get("shared", []), "shared") if version >= 3 else ()
+    for name in declared:
+        if name not in shared:
+            raise f.fail("shared", f"names {name!r}, which no link uses")
+    for name, members in shared.items():
+        if name not in declared:
+            raise f.fail(f"links[{members[0]}].shared", f"{name!r} is not in the list 'shared'")
+        if name in labels:
+            raise f.fail(f"links[{members[0]}].shared", f"{name!r} is a link's label too")
+        first = links[members[0]]
+        for i in members[1:]:
+            for k, what in ((2, "weight"), (3, "frozen"), (4, "state")):
+                if links[i][k] != first[k]:
+                    raise f.fail(
+                        f"links[{i}].{what}",
+                        f"is {links[i][k]!r}, but links[{members[0]}] shares the weight {name} "
+                        f"with {first[k]!r}: the links of a shared weight hold one {what}",
+                    )
 
     inputs = [n for n, a, k, layer in neurons if k == "input"]
     outputs = [n for n, a, k, layer in neurons if k == "output"]
@@ -472,13 +522,15 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
         net = Network(loss=loss, seed=seed, init=init, scale=scale)
         for name, act, kind, layer in neurons:
             net.add_neuron(name, act, kind, layer=layer)
-        for src, dst, weight, frozen, state, label, where in links:
+        for src, dst, weight, frozen, state, label, detached, where in links:
             try:
-                link = net.add_link(src, dst, weight, label)
+                link = net.add_link(src, dst, weight, label, detached=detached)
             except LernpyError as exc:
                 raise f.fail(where, str(exc)) from None
             link.frozen = frozen
             link.state = state
+        for name in declared:  # in the order the network had them
+            net.tie(name, [net.links[i] for i in shared[name]])
         if rng_state is not None:
             net.rng.setstate(rng_state)
     except NetworkFileError:

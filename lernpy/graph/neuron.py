@@ -49,6 +49,7 @@ class Neuron(Shows):
         "layer_numbers",
         "index",
         "network",
+        "winner",
     )
 
     def __init__(self, name: str, activation: Activation, kind: str = "hidden", layer: int = 0):
@@ -71,6 +72,7 @@ class Neuron(Shows):
         self.layer_numbers: tuple[list[float], list[float]] | None = None
         self.index = 0  # insertion position in the network; set by Network
         self.network: Network | None = None  # the network holding it; set by Network
+        self.winner: Link | None = None  # max pooling: the link whose value is the net
 
     @property
     def is_output(self) -> bool:
@@ -99,10 +101,15 @@ class Neuron(Shows):
 
     def fire(self) -> float:
         """Set ``net`` and ``value`` from the delivered link values; return the value."""
-        self.net = self.collect()
         if self.activation.layerwise:
+            if self.activation.pool:
+                self.net = self.value = self.pick_winner()
+                return self.value
+            # softmax: every member's net is known once the whole layer has delivered
+            self.net = self.collect()
             self.value = self._layer("forward", self.net)
         else:
+            self.net = self.collect()
             self.value = self.activation.f(self.net)
         return self.value
 
@@ -145,6 +152,16 @@ class Neuron(Shows):
             first.layer_numbers = None  # the pass is over: the next one starts afresh
         return numbers[2][self.rank]
 
+    def pick_winner(self) -> float:
+        """Max pooling: the largest delivered value (the first of equals); sets ``winner``."""
+        winner = None
+        best = 0.0
+        for link in self.incoming:
+            if winner is None or link.value > best:
+                winner, best = link, link.value
+        self.winner = winner
+        return best
+
     # -- backward ----------------------------------------------------------
 
     def gather(self) -> float:
@@ -173,7 +190,7 @@ class Neuron(Shows):
             self.sensitivity = self.fused_sensitivity()
         elif not slope:
             self.sensitivity = self.error
-        elif self.activation.layerwise:
+        elif self.activation.layerwise and not self.activation.pool:
             # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j), the sum once per layer
             weighted = self._layer("backward", self.error)
             self.sensitivity = self.value * (self.error - weighted)

@@ -33,6 +33,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from lernpy.errors import LernpyError
+from lernpy.graph.link import Link
 from lernpy.optim import SGD, Optimizer, State
 from lernpy.walk import lane as lanes
 from lernpy.walk.plan import DELIVER, END, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
@@ -164,8 +165,28 @@ def momentum_term(optimizer: Optimizer, before: State | None, rate: float) -> fl
 
 def fits(run: Scheduler) -> bool:
     """Can an epoch of this run be taken at once? Not with a deliberate mistake, nor an
-    optimizer that clips by the batch's norm (the records show them step by step)."""
-    return run.mistake is None and run.update != "sequential" and run.optimizer.clip_norm is None
+    optimizer that clips by the batch's norm (the records show them step by step), nor
+    on a network with shared weights, max pooling or detached links (stepped too)."""
+    return (
+        run.mistake is None
+        and run.update != "sequential"
+        and run.optimizer.clip_norm is None
+        and plain_graph(run.net)
+    )
+
+
+def plain_graph(net: Network) -> bool:
+    """True if every link owns its weight and is a plain Link, and no neuron pools."""
+    key = (net.version, tuple(map(_activation, net.neurons)))
+    cached = net.cache.get("plain graph")
+    if cached is None or cached[0] != key:
+        plain = (
+            not net.shared_weights
+            and all(type(link) is Link for link in net.links)
+            and not any(n.activation.pool for n in net.neurons)
+        )
+        cached = net.cache["plain graph"] = (key, plain)
+    return cached[1]
 
 
 def _lane_rule(optimizer: Optimizer) -> str | None:

@@ -370,10 +370,17 @@ class Trace(Shows):
         self._grew(walk.stop - walk.first)
 
     def _wanted(self, link: Link | None) -> bool:
-        """Does a ``links`` trace keep the steps about this (link or neuron)?"""
+        """Does a ``links`` trace keep the steps about this (link, shared weight or neuron)?
+        A link's by its name or label, or by the name of the weight it shares."""
         if link is None or not hasattr(link, "weight"):
             return False
-        return link.name in self.links or link.label in self.links  # type: ignore[operator]
+        keep = self.links
+        shared = getattr(link, "shared", None)
+        return (
+            link.name in keep  # type: ignore[operator]
+            or link.label in keep  # type: ignore[operator]
+            or (shared is not None and shared.name in keep)  # type: ignore[operator]
+        )
 
     def _grew(self, count: int) -> None:
         self._size += count
@@ -469,13 +476,17 @@ class Trace(Shows):
         return StepView(self)
 
     def of(self, name: str) -> Steps:
-        """Every kept step about the link or neuron ``name`` (a label such as "w5" too)."""
+        """Every kept step about the link or neuron ``name`` (a label such as "w5" too; a
+        shared weight's name: its update and every step of its links)."""
         key = link_key(name)
 
         def about(obj: object) -> bool:
             if obj is None:
                 return False
-            return obj.name == key or obj.name == name or getattr(obj, "label", None) == name
+            if obj.name == key or obj.name == name or getattr(obj, "label", None) == name:
+                return True
+            shared = getattr(obj, "shared", None)  # a link of the shared weight ``name``
+            return shared is not None and shared.name == name
 
         found = Steps(about=name)
         for block in self._blocks:
