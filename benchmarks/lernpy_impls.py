@@ -6,7 +6,7 @@ Each is timed as a learner calls it, in its own process (see benchmarks/run.py):
   loop of a learner's own, or a callback per epoch, costs);
 - one call: ``net.train(data, epochs=n, ...)``.
 
-A "full trace" is a fresh ``Trace()`` per timing that keeps every step of it.
+A "full trace" is a fresh ``Trace(keep=None)`` per timing that keeps every step of it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Lernpy:
         return dict(rate=self.rate, shuffle=False, engine=self.engine, batch_size=self.batch_size)
 
     def run(self, n: int) -> None:
-        trace = Trace() if self.traced else None  # keeps every step of this timing
+        trace = Trace(keep=None) if self.traced else None  # keeps every step of this timing
         options = self.options()
         if trace is not None:
             options["trace"] = trace
@@ -93,7 +93,8 @@ class Stepping(Lernpy):
     name = 'lernpy scheduler step("epoch"), full trace'
 
     def run(self, n: int) -> None:
-        run = self.net.scheduler(self.data, rate=self.rate, epochs=n, trace=True)
+        trace = Trace(keep=None)  # every step (a scheduler's default trace may be bounded)
+        run = self.net.scheduler(self.data, rate=self.rate, epochs=n, trace=trace)
         for _ in range(n):
             run.step("epoch")
         self.note = f"trace kept {len(run.trace):,} steps"
