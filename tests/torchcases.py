@@ -4,9 +4,11 @@
 skip links, links frozen one by one or a whole layer, a removed link, labels)
 and three samples, all from ``random.Random(seed)``. The tests draw seeds with
 Hypothesis; ``python -m tests.torchcases --cases 1000`` measures the largest
-differences over that many seeds (the figures of the closing note), and
+differences over that many seeds (the figures of the closing note),
 ``python -m tests.torchcases --optimizers --cases 200`` those of each optimizer's
-state handed over (issue 15b).
+state handed over (issue 15b), and ``python -m tests.torchcases --shared --cases 400``
+those of networks with shared weights, pooling and detached links (issue 15c:
+``random_tied_case``, ``random_conv_case``, ``random_rnn_case``).
 
 Needs PyTorch (imported by the functions that use it).
 """
@@ -475,6 +477,68 @@ def measure_optimizers(cases: int) -> None:
         )
 
 
+def perturbed_names(net: Network, sample, pick: int) -> tuple[str, list[str]]:
+    """Move one shared weight's entry in ``to_torch(net)`` by 0.01: the weight, and what
+    compare names."""
+    import torch
+
+    from lernpy.torch import compare, places, to_torch
+
+    model = to_torch(net)
+    shared = net.shared_weights[pick % len(net.shared_weights)]
+    name, index = places(net)[shared.links[0].name]
+    with torch.no_grad():
+        dict(model.named_parameters())[name][index] += 0.01
+    return shared.name, compare(net, model, sample).disagree
+
+
+def measure_families(cases: int) -> None:
+    """The figures of issue 15c: networks with shared weights (random ties in random DAGs,
+    with max pools and detached links; the convolution builder; the recurrent builder)."""
+    from lernpy.optim import SGD, Adam
+    from lernpy.torch import from_torch, to_torch
+
+    for family in ("tied", "conv", "rnn"):
+        worst: dict[str, float] = {}
+        kinds: dict[str, int] = {}
+        used = same = named = 0
+        for seed in range(cases):
+            net, samples = FAMILIES[family](seed)
+            try:
+                same_network(from_torch(to_torch(net)), net)
+                same += 1
+            except AssertionError:
+                pass
+            if not net.shared_weights or not smooth(net, samples):
+                continue
+            used += 1
+            kind = type(to_torch(net)).__name__
+            kinds[kind] = kinds.get(kind, 0) + 1
+            found = differences(net, samples)
+            if family == "conv":
+                graph = differences(net, samples, graph=True)
+                found |= {f"{k} (DAG)": v for k, v in graph.items()}
+            for key, value in found.items():
+                worst[key] = max(worst.get(key, 0.0), value)
+            name, disagree = perturbed_names(net, samples[0], seed)
+            named += disagree == [name]
+        print(f"{family}: {used} of {cases} networks used (shared weights, off kinks); {kinds}")
+        for key, value in worst.items():
+            print(f"  largest difference, {key:<22} {value:.2e}")
+        print(f"  from_torch(to_torch(net)) is net (ties, link kinds, weights): {same} of {cases}")
+        print(f"  compare names exactly the perturbed shared weight: {named} of {used}")
+        for optimizer in (SGD(0.1, momentum=0.9), Adam(0.02)):
+            runs = [epochs_difference(seed, optimizer, 4, family) for seed in range(cases // 4)]
+            runs = [r for r in runs if r is not None]
+            print(f"  4 epochs of {optimizer.describe()}: {len(runs)} networks, largest "
+                  f"weight difference {max(runs):.2e}")  # fmt: skip
+            both = [handover_difference(seed, optimizer, 2, family) for seed in range(cases // 8)]
+            both = [b for b in both if b is not None]
+            print(f"    state handed over after 2 of 4 epochs: {len(both)} networks, "
+                  f"lernpy→torch {max(b[0] for b in both):.2e}, "
+                  f"torch→lernpy {max(b[1] for b in both):.2e}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1000)
@@ -483,9 +547,17 @@ def main() -> None:
         action="store_true",
         help="measure the optimizer state handed over instead (each optimizer, --cases seeds)",
     )
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="measure networks with shared weights, pooling and detached links instead",
+    )
     args = parser.parse_args()
     if args.optimizers:
         measure_optimizers(args.cases)
+        return
+    if args.shared:
+        measure_families(args.cases)
         return
     worst: dict[str, float] = {}
     kinds: dict[str, int] = {}
