@@ -626,34 +626,38 @@ def test_an_engine_keeps_its_session_across_calls_and_callbacks_that_only_read(e
     assert got.rng.getstate() == expected.rng.getstate()
 
 
-def test_link_numbers_an_engine_leaves_to_settle_are_the_references_whenever_read():
-    """The numpy engine writes weights and neurons at once and each link's value, ∂E/∂w and
-    blame when first read: read after a hand-made change to a neuron, after a copy, after
-    another engine trained on, they are what the reference left (to 1e-12)."""
+@pytest.mark.parametrize("engine, other", [("numpy", "compiled"), ("compiled", "numpy")])
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_link_numbers_an_engine_leaves_to_settle_are_the_references_whenever_read(
+    engine, other, momentum
+):
+    """A fast engine writes weights and neurons at once and each link's value, ∂E/∂w, blame
+    and velocity when first read: read after a hand-made change to a neuron, after a copy,
+    after another engine trained on, they are what the reference left (to 1e-12)."""
     needs("numpy")
     data = [((0.2, 0.9, 0.1), (1.0, 0.0)), ((0.7, 0.1, 0.4), (0.0, 1.0))]
 
-    def trained(engine):
+    def trained(name):
         net = Network.layered(3, 4, 2, activation="tanh", output="sigmoid", seed=8)
-        net.train(data, epochs=3, rate=0.4, shuffle=False, engine=engine)
+        net.train(data, epochs=3, rate=0.4, momentum=momentum, shuffle=False, engine=name)
         return net
 
     def numbers(net):
-        return [(k.value, k.sensitivity, k.blame, k.weight) for k in net.links]
+        return [(k.value, k.sensitivity, k.blame, k.weight, k.velocity) for k in net.links]
 
     expected = numbers(trained("reference"))
-    net = trained("numpy")
+    net = trained(engine)
     assert net.pending is not None  # (nothing has read a link yet)
     net["h1"].value = 123.0  # a hand-made change: the links' numbers are the sample's still
     assert weights_agree(sum(map(list, numbers(net)), []), sum(map(list, expected), []))
-    net = trained("numpy")
+    net = trained(engine)
     twin = copy.deepcopy(net)  # a copy settles first
     assert net.pending is None and twin.pending is None
     assert weights_agree(sum(map(list, numbers(twin)), []), sum(map(list, expected), []))
-    net = trained("numpy")
-    net.train(data, epochs=1, rate=0.4, shuffle=False, engine="compiled")  # another engine
+    net = trained(engine)
+    net.train(data, epochs=1, rate=0.4, momentum=momentum, shuffle=False, engine=other)
     reference = trained("reference")
-    reference.train(data, epochs=1, rate=0.4, shuffle=False, engine="reference")
+    reference.train(data, epochs=1, rate=0.4, momentum=momentum, shuffle=False, engine="reference")
     assert weights_agree(sum(map(list, numbers(net)), []), sum(map(list, numbers(reference)), []))
 
 

@@ -28,6 +28,7 @@ import linecache
 import math
 import weakref
 from collections.abc import Sequence
+from functools import partial
 
 from lernpy.engines.base import (
     Checkpoint,
@@ -328,58 +329,62 @@ class Compiled:
         # the links each trainable velocity belongs to (a shared weight's: all of its links)
         self.trainable = [i for i, _members in moved]
         self.members = [members for _i, members in moved]
-        self.write = _writer(net, batched, momentum, self.computing, moved)
+        self.write, self.links = _writer(net, batched, momentum, self.computing, moved)
+        self.pools = any(n.activation.pool for n in net.neurons)  # (winners: written at once)
 
 
 def _writer(net: Network, batched: bool, momentum: str | None, computing: list[int], moved: list):
-    """``write(last, W, U, kind)``: the objects where the reference leaves them.
+    """``(write, links)``: the objects where the reference leaves them, in two parts.
 
-    Written out per topology, like the epoch: the last sample's inputs, targets and
-    neuron numbers; each link's value, ∂E/∂w and blame from the weights that sample
-    ran with (a max-pooling neuron's winner picked again from those values, as it
-    fired); the weights; with momentum, each trainable link's state, its velocity (a
-    shared weight's links all hold its one state; without momentum the states are
-    left alone, as the reference leaves them).
+    Written out per topology, like the epoch. ``write(last, W)``: the last sample's
+    inputs, targets and neuron numbers, and the weights. ``links(last, U, kind)``:
+    each link's value, ∂E/∂w and blame from the weights that sample ran with (a
+    max-pooling neuron's winner picked again from those values, as it fired) and,
+    with momentum, each trainable link's state, its velocity (a shared weight's
+    links all hold its one state; without momentum the states are left alone, as
+    the reference leaves them). The session calls ``links`` when a link's numbers
+    are first read (``Network.pending``), or at once when a neuron pools.
     """
     neurons, links = net.neurons, net.links
     ni = {id(n): k for k, n in enumerate(neurons)}
-    space: dict[str, object] = {}
+    space: dict[str, object] = {f"L{i}": link for i, link in enumerate(links)}
+    space.update({f"N{k}": n for k, n in enumerate(neurons)})
     v = [f"v{ni[id(n)]}" for n in net.inputs]
-    lines = [
-        "def write(last, W, U, kind):",
-        "    x, t, states, old, G, _k = last",
-    ]
-    if v:
-        lines += [
-            f"    {', '.join(v)}, = x",
-            f"    {', '.join(f'N{ni[id(n)]}.value' for n in net.inputs)}, = x",
-        ]
-    if net.outputs:
-        lines.append(f"    {', '.join(f'N{ni[id(o)]}.target' for o in net.outputs)}, = t")
+    head = ["    x, t, states, old, _G, _k = last"]
     if computing:
-        lines.append(f"    {''.join(f'(n{k}, v{k}, e{k}, s{k}), ' for k in computing)}= states")
+        head.append(f"    {''.join(f'(n{k}, v{k}, e{k}, s{k}), ' for k in computing)}= states")
+    now = ["def write(last, W):", *head]
+    if v:
+        now.append(f"    {', '.join(f'N{ni[id(n)]}.value' for n in net.inputs)}, = x")
+    if net.outputs:
+        now.append(f"    {', '.join(f'N{ni[id(o)]}.target' for o in net.outputs)}, = t")
     for k in computing:
-        lines.append(
+        now.append(
             f"    N{k}.net, N{k}.value, N{k}.error, N{k}.sensitivity = n{k}, v{k}, e{k}, s{k}"
         )
+    trainable = [i for i, link in enumerate(links) if not link.frozen]
+    if trainable:
+        now.append(f"    {''.join(f'w{i}, ' for i in range(len(links)))}= W")
+        targets = "".join(f"L{i}.weight, " for i in trainable)
+        now.append(f"    {targets}= {_tuple([f'w{i}' for i in trainable])}")
+        targets = "".join(f"L{i}.gradient, " for i in trainable)
+        now.append(f"    {targets}= {_tuple(['0.0'] * len(trainable))}")
+    later = ["def links(last, U, kind):", *head]
+    if v:
+        later.append(f"    {', '.join(v)}, = x")
     for b in net.biases:
-        lines.append(f"    v{ni[id(b)]} = {float(b.value)!r}")
+        later.append(f"    v{ni[id(b)]} = {float(b.value)!r}")
     if links:
-        lines.append(f"    {''.join(f'o{i}, ' for i in range(len(links)))}= old")
-        lines.append(f"    {''.join(f'w{i}, ' for i in range(len(links)))}= W")
-        if batched:
-            lines.append(f"    {''.join(f'g{i}, ' for i in range(len(links)))}= G")
-    trainable = [i for i, _members in moved]
-    if momentum and trainable:
-        lines.append(f"    {''.join(f'u{i}, ' for i in trainable)}= U")
+        later.append(f"    {''.join(f'o{i}, ' for i in range(len(links)))}= old")
+    velocities = [i for i, _members in moved]
+    if momentum and velocities:
+        later.append(f"    {''.join(f'u{i}, ' for i in velocities)}= U")
     velocity = {j: i for i, members in moved for j in members}  # link → its velocity's
     for i, link in enumerate(links):
-        space[f"L{i}"] = link
-        lines.append(f"    L{i}._value = o{i} * v{ni[id(link.source)]}")
+        later.append(f"    L{i}._value = o{i} * v{ni[id(link.source)]}")
     for k, n in enumerate(neurons):
-        space[f"N{k}"] = n
         if n.activation.pool:  # the winner, from the link values as the neuron fired
-            lines.append(f"    N{k}.pick_winner()")
+            later.append(f"    N{k}.pick_winner()")
     for i, link in enumerate(links):
         src, tgt = f"v{ni[id(link.source)]}", f"s{ni[id(link.target)]}"
         sensitivity, blame = f"{tgt} * {src}", f"o{i} * {tgt}"
@@ -391,15 +396,12 @@ def _writer(net: Network, batched: bool, momentum: str | None, computing: list[i
             )
         elif isinstance(link, DetachedLink):  # truncated: no blame goes back
             blame = "0.0"
-        lines += [f"    L{i}._sensitivity = {sensitivity}", f"    L{i}._blame = {blame}"]
-        if link.frozen:
-            continue
-        lines.append(f"    L{i}.weight, L{i}.gradient = w{i}, 0.0")
-        if momentum:
-            lines.append(f"    L{i}._state = State(kind, 0, u{velocity[i]})")
+        later += [f"    L{i}._sensitivity = {sensitivity}", f"    L{i}._blame = {blame}"]
+        if momentum and not link.frozen:
+            later.append(f"    L{i}._state = State(kind, 0, u{velocity[i]})")
     space["State"] = State
-    exec("\n".join(lines) + "\n", space)
-    return space["write"]
+    exec("\n".join(now) + "\n" + "\n".join(later) + "\n", space)
+    return space["write"], space["links"]
 
 
 def compiled(net: Network, options: Options) -> Compiled:
@@ -441,6 +443,7 @@ class Session:
         self.velocities = tuple(velocity_of(net.links[i], options) for i in self.code.trainable)
         self.last: LastSample | None = None
         self.failed: int | None = None  # the epoch of the last run that was not finite
+        self.pending: object = None  # the link numbers this session left to write
 
     @property
     def net(self) -> Network:
@@ -462,7 +465,8 @@ class Session:
         now = weights(net)[0]()
         if now != list(self.weights):
             self.weights = tuple(now)
-        if self.options.momentum:
+        if self.options.momentum and net.pending is not self.pending:
+            # (while ours wait to be written, nothing has changed a state)
             net.settle()
             links, o = net.links, self.options
             velocities = [velocity_of(links[i], o) for i in self.code.trainable]
@@ -517,15 +521,26 @@ class Session:
         return self.failed is None and all_finite(self.weights)
 
     def write_back(self) -> None:
-        """Leave the network's objects as the reference would have."""
+        """Leave the network's objects as the reference would have.
+
+        Weights and the neurons' numbers are written now; each link's value,
+        sensitivity, blame and momentum state when one is first looked at
+        (``Network.pending``): a train() call's fixed cost stays small.
+        """
         net = self.net
-        net.settle()  # (numbers an engine left pending: before these replace them)
-        if self.last is not None:
-            last, self.last = self.last, None
-            o = self.options
-            self.code.write(last, self.weights, self.velocities, o.kind)
-        else:  # nothing ran since the weights were loaded (or the reference ran last)
+        if net.pending is not None and net.pending is not self.pending:
+            net.settle()  # (numbers another session left: before ours replace them)
+        if self.last is None:  # nothing ran since the weights were loaded (or the reference)
             weights(net)[1](self.weights)
+            return
+        last, self.last = self.last, None
+        code = self.code
+        code.write(last, self.weights)
+        # (ours, still pending from the last call, are replaced: these write every link)
+        self.pending = partial(code.links, last, self.velocities, self.options.kind)
+        net.pending = self.pending
+        if code.pools:
+            net.settle()  # a neuron's winner is read as a plain attribute: write it now
 
     def all_velocities(self) -> list[float] | None:
         """Every link's velocity (None without momentum: the states are left alone)."""

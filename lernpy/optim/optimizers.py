@@ -794,10 +794,19 @@ def choose(
     0.01
     """
     if spec is None:
-        sgd = SGD(
-            rate=DEFAULT_RATE if rate is None else _rate(rate),
-            momentum=0.0 if momentum is None else _momentum(momentum),
-        )
+        # (optimizers are frozen: the shorthand's, made and checked once per rate and momentum,
+        # which a train() call per epoch would otherwise pay for every epoch)
+        key = (rate, momentum) if type(rate) in _PLAIN and type(momentum) in _PLAIN else None
+        sgd = _SHORTHAND.get(key) if key is not None else None
+        if sgd is None:
+            sgd = SGD(
+                rate=DEFAULT_RATE if rate is None else _rate(rate),
+                momentum=0.0 if momentum is None else _momentum(momentum),
+            )
+            if key is not None:
+                if len(_SHORTHAND) >= 256:
+                    _SHORTHAND.clear()
+                _SHORTHAND[key] = sgd
         return sgd, sgd.rate
     if momentum is not None:
         raise LernpyError(
@@ -808,6 +817,10 @@ def choose(
     if rate is not None and rate != chosen.rate:  # this call's rate, as the optimizer's own
         chosen = replace(chosen, rate=_rate(rate))
     return chosen, chosen.rate
+
+
+_PLAIN = (float, int, type(None))  # (exactly these: a bool or a numpy number is checked anew)
+_SHORTHAND: dict[tuple, SGD] = {}
 
 
 def _rate(rate: object) -> float:
