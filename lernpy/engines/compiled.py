@@ -542,6 +542,10 @@ class Session:
         if code.pools:
             net.settle()  # a neuron's winner is read as a plain attribute: write it now
 
+    def written_weights(self) -> Sequence[float]:
+        """The weights :meth:`write_back` last gave the network (its links hold them)."""
+        return self.weights
+
     def all_velocities(self) -> list[float] | None:
         """Every link's velocity (None without momentum: the states are left alone)."""
         return self._all(self.velocities) if self.options.momentum else None

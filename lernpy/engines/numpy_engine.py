@@ -439,8 +439,9 @@ class Session:
             self.velocities = velocities
         self.last, self.stepped = None, False
 
-    def weights_list(self) -> list[float]:
-        return self.flat_w[self.layout.flat].tolist()
+    def written_weights(self) -> list[float]:
+        """The weights :meth:`write_back` last gave the network (its links hold them)."""
+        return self.written
 
 
 def _link_numbers(

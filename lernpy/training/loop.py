@@ -161,6 +161,10 @@ class EngineHistory(History):
     samples: list = field(default_factory=list)
     version: int = 0
 
+    def begin(self, net: Network) -> None:
+        """Note the network's links (the weights are in the checkpoints, and the end's)."""
+        self._links = tuple(net.links)
+
     def _snapshots(self) -> list:
         # each epoch's checkpoint holds the weights it began with; the last snapshot the end
         starts = [point.weights for point in self.checkpoints[: len(self.loss)]]
@@ -402,7 +406,7 @@ def _train_engine(
     else:
         history.stopped = f"ran {epochs} epochs"
     session.write_back()
-    history.snapshots = [array("d", weights(net)[0]())]  # the end
+    history.snapshots = [array("d", session.written_weights())]  # the end
     return history
 
 
