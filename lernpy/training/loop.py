@@ -20,7 +20,7 @@ import math
 import random
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lernpy import engines
 from lernpy.engines import ENGINES, restore
@@ -311,7 +311,8 @@ def _scheduler(
     """
     # (the kept scheduler holds the data and the trace: their ids name them; the
     # optimizer's rate is each epoch's, so it does not count)
-    kind = replace(options["optimizer"], rate=0.0)
+    optimizer = options["optimizer"]
+    kind = (type(optimizer), *(v for k, v in vars(optimizer).items() if k != "rate"))
     same = (id(samples), id(trace), kind, options["batch_size"], options["reduce"],
             options["update"], options["mistake"], options["shuffle"])  # fmt: skip
     kept = net.cache.get("reference run")
