@@ -239,8 +239,11 @@ def broken(change):
         ),
         (lambda d: d["links"].append(dict(d["links"][0])), "appears twice"),
         (lambda d: d["neurons"][4].update(activation="swish"), "neurons[4].activation: is 'swish'"),
-        (lambda d: d["neurons"][4].update(layer=-1), "neurons[4].layer: is -1"),
-        (lambda d: d["neurons"][4].update(layer=10**12), "neurons[4].layer: is 1000000000000"),
+        (lambda d: d["neurons"][4].update(layer=-1), "neurons[4].layer: neuron 'h2': layer is -1"),
+        (
+            lambda d: d["neurons"][4].update(layer=10**12),
+            "neurons[4].layer: neuron 'h2': layer is 1",
+        ),
         (lambda d: d["neurons"][1].update(name="x1"), "neurons[1].name: 'x1' names two neurons"),
         (lambda d: d["rng"]["state"].pop(), "field rng.state: has 624 entries: expected 625"),
         (lambda d: d["preprocessing"].update(std=[1.0, 0.0]), "preprocessing.std[1]: is 0.0"),

@@ -150,7 +150,7 @@ BAD_CHANGES = [
     (lambda n: n.add_link("h1", "x1"), TopologyError, "nothing links into it"),
     (lambda n: n.add_link("x1", "h1"), TopologyError, "exists already"),
     (lambda n: n.add_neuron("h1"), TopologyError, "exists already"),
-    (lambda n: n.add_neuron("h->1"), TopologyError, "without an arrow"),
+    (lambda n: n.add_neuron("h->1"), TopologyError, "holds an arrow"),
     (lambda n: n.set_weights({"x1→h1": 0.1, "x1→y9": 0.2}), UnknownNameError, "x1→y9"),
     (lambda n: n.set_weights({"x1→h1": 0.1, "x2→h1": math.nan}), BadValueError, "finite"),
     (lambda n: n.set_matrix(1, [[1.0, 2.0]]), ShapeError, "expected 2, one per neuron h1, h2"),

@@ -28,29 +28,32 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import random
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
 from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
 from lernpy.graph.losses import LOSSES
+from lernpy.graph.names import check_name, normal, shown
+from lernpy.graph.network import INITS, Network, check_layer, check_scale, check_seed
+from lernpy.graph.neuron import KINDS
 from lernpy.training.loop import History
 from lernpy.training.schedules import Schedule
 from lernpy.training.workflow import EpochRecord, TrainingLog
 
-if TYPE_CHECKING:
-    from lernpy.graph.network import Network
+T = TypeVar("T")
 
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
 FORMAT = "lernpy-network"
 VERSION = 1  # bump when a reader of the old version could misread a new file
 
-_KINDS = ("input", "bias", "hidden", "output")
 _TOP = {
     "format",
     "version",
@@ -118,18 +121,18 @@ def to_dict(
     links = []
     for link in net.links:
         for what, value in (("weight", link.weight), ("velocity", link.velocity)):
-            if not math.isfinite(value):
+            if _is_number(value) and not math.isfinite(value):
                 raise NetworkFileError(
-                    f"link {link.name} has {what} {value}: only finite numbers can be saved",
+                    f"link {shown(link.name)} has {what} {value}: only finite numbers can be saved",
                     field="links",
                 )
         links.append(
             {
                 "source": link.source.name,
                 "target": link.target.name,
-                "weight": float(link.weight),
-                "frozen": bool(link.frozen),
-                "velocity": float(link.velocity),
+                "weight": _plain(link.weight),
+                "frozen": link.frozen,
+                "velocity": _plain(link.velocity),
                 "label": link.label,
             }
         )
@@ -145,7 +148,7 @@ def to_dict(
         "loss": loss.name,
         "seed": net.seed,
         "init": net.init,
-        "scale": float(net.scale),
+        "scale": _plain(net.scale),
         "rng": {"version": version, "state": list(state), "gauss_next": gauss_next},
         "neurons": neurons,
         "links": links,
@@ -169,7 +172,17 @@ def to_dict(
             ],
             "stopped": log.stopped,
         }
+    check_dict(doc)  # the loader's rules: whatever is written reads back
     return doc
+
+
+def _is_number(value: object) -> bool:
+    return type(value) is float or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+
+
+def _plain(value: object) -> object:
+    """A number as a Python float (a numpy float too); anything else as it is, for the checks."""
+    return float(value) if _is_number(value) else value
 
 
 def _from_core_history(history: History) -> TrainingLog:
@@ -217,12 +230,15 @@ def _layout(value: object, indent: str) -> str:
         and len(indent) < 4
         and any(isinstance(v, (dict, list)) for v in value.values())
     ):
-        items = [f"{inner}{json.dumps(k)}: {_layout(v, inner)}" for k, v in value.items()]
+        items = [f"{inner}{_encode(k)}: {_layout(v, inner)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         items = [inner + _layout(v, inner + "    ") for v in value]
         return "[\n" + ",\n".join(items) + "\n" + indent + "]"
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return _encode(value)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def save(
@@ -286,6 +302,8 @@ class _Fields:
         return NetworkFileError(message, path=self.source, field=field)
 
     def object(self, value: object, field: str, keys: set[str], required: tuple[str, ...]) -> dict:
+        if type(value) is dict and keys.issuperset(value) and all(k in value for k in required):
+            return value  # the usual case, checked fast
         if not isinstance(value, dict):
             raise self.fail(field, f"expected an object, got {_kind(value)}")
         for key in required:
@@ -314,6 +332,8 @@ class _Fields:
         return value
 
     def float(self, value: object, field: str, low: float = -math.inf) -> float:
+        if type(value) is float and math.isfinite(value) and value >= low:
+            return value  # the usual case, checked fast
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(field, f"expected a number, got {_kind(value)}")
         try:
@@ -326,10 +346,19 @@ class _Fields:
             raise self.fail(field, f"is {number}: expected at least {low}")
         return number
 
+    def rule(self, check: Callable[..., T], value: object, field: str, *args: object) -> T:
+        """``check(value, *args)``, a rule the core applies too, its error naming ``field``."""
+        try:
+            return check(value, *args)
+        except LernpyError as exc:
+            raise self.fail(field, str(exc)) from None
+
     def optional_float(self, value: object, field: str, low: float = -math.inf) -> float | None:
         return None if value is None else self.float(value, field, low)
 
     def str(self, value: object, field: str, choices: tuple[str, ...] | None = None) -> str:
+        if type(value) is str and choices is None:
+            return value
         if not isinstance(value, str):
             raise self.fail(field, f"expected text, got {_kind(value)}")
         if choices is not None and value not in choices:
@@ -357,15 +386,56 @@ def _kind(value: object) -> str:
     return f"{type(value).__name__} {value!r}"[:60]
 
 
-def from_dict(doc: object, source: str = "<network>") -> Network:
-    """Build a network from :func:`to_dict`'s structure, checking every field first."""
-    from lernpy.graph.network import Network
+@dataclass
+class _Checked:
+    """A network file's content, every field checked: what :func:`from_dict` builds from."""
 
+    loss: str
+    seed: int
+    init: str
+    scale: float
+    rng: tuple | None
+    neurons: list[tuple[str, str, str, int]]  # name, activation, kind, layer
+    links: list[tuple[str, str, float, bool, float, str | None]]  # source, target, weight, …
+    preprocessing: Preprocessing | None
+    log: TrainingLog | None
+
+
+def from_dict(doc: object, source: str = "<network>") -> Network:
+    """Build a network from :func:`to_dict`'s structure, checking every field first.
+
+    Linear in the size of the file: every rule (names, duplicates, cycles) is
+    checked on the file's own lists, then the network is wired in one pass.
+    """
+    checked = check_dict(doc, source)
+    net = Network(loss=checked.loss, seed=checked.seed, init=checked.init, scale=checked.scale)
+    with net.building():  # checked already: no duplicate, no cycle
+        made = {
+            name: net.add_neuron(name, act, kind, layer=layer)
+            for name, act, kind, layer in checked.neurons
+        }
+        for src, dst, weight, frozen, velocity, label in checked.links:
+            link = net.add_link(made[src], made[dst], weight, label)
+            link.frozen = frozen
+            link.velocity = velocity
+    if checked.rng is not None:
+        net.rng.setstate(checked.rng)
+    if checked.preprocessing is not None:
+        net.preprocessing = checked.preprocessing
+    if checked.log is not None:
+        net.training_log = checked.log
+    return net
+
+
+def check_dict(doc: object, source: str = "<network>") -> _Checked:
+    """Check every field of a network file's structure (the loader's rules); build nothing."""
     f = _Fields(source)
     if not isinstance(doc, dict):
         raise f.fail("", f"expected a JSON object at the top, got {_kind(doc)}")
     if doc.get("format") != FORMAT:
-        raise f.fail("format", f"is {doc.get('format')!r}: expected {FORMAT!r} (a lernpy network)")
+        raise f.fail(
+            "format", f"is {_kind(doc.get('format'))}: expected {FORMAT!r} (a lernpy network)"
+        )
     if "version" not in doc:
         raise f.fail("version", "is missing")
     version = doc["version"]
@@ -380,28 +450,27 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     f.object(doc, "", _TOP, _REQUIRED)
 
     loss = f.str(doc["loss"], "loss", tuple(LOSSES))
-    seed = doc["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or abs(seed) > 2**256:
-        raise f.fail("seed", f"expected a whole number, got {_kind(seed)}")
-    init = f.str(doc.get("init", "xavier"), "init", ("xavier", "he", "uniform"))
-    scale = f.float(doc.get("scale", 0.5), "scale", 0.0)
+    seed = f.rule(check_seed, doc["seed"], "seed")
+    init = f.str(doc.get("init", "xavier"), "init", INITS)
+    scale = f.rule(check_scale, doc.get("scale", 0.5), "scale")
     rng_state = _rng_state(f, doc.get("rng"))
 
     raw_neurons = f.list(doc["neurons"], "neurons")
     neurons = []
     seen: dict[str, str] = {}
+    layerwise: dict[str, int] = {}  # softmax neurons and their layer
     for i, item in enumerate(raw_neurons):
         where = f"neurons[{i}]"
         f.object(item, where, {"name", "kind", "layer", "activation"}, ("name", "kind"))
-        name = f.str(item["name"], f"{where}.name")
-        if not name or "→" in name or "->" in name or name != name.strip():
-            raise f.fail(f"{where}.name", f"is {name!r}: expected a non-empty name without arrows")
+        name = f.rule(check_name, item["name"], f"{where}.name", "neuron name")
         if name in seen:
             raise f.fail(f"{where}.name", f"{name!r} names two neurons: names must be unique")
-        kind = f.str(item["kind"], f"{where}.kind", _KINDS)
-        layer = f.int(item.get("layer", 0), f"{where}.layer", 0, max(1, len(raw_neurons)))
+        kind = f.str(item["kind"], f"{where}.kind", KINDS)
+        layer = f.rule(check_layer, item.get("layer", 0), f"{where}.layer", name)
         act = f.str(item.get("activation", "identity"), f"{where}.activation", tuple(ACTIVATIONS))
         seen[name] = kind
+        if ACTIVATIONS[act].layerwise:
+            layerwise[name] = layer
         neurons.append((name, act, kind, layer))
     if "input" not in seen.values() or "output" not in seen.values():
         raise f.fail("neurons", "expected at least one input and one output neuron")
@@ -414,11 +483,16 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     for i, item in enumerate(raw_links):
         where = f"links[{i}]"
         f.object(item, where, link_keys, ("source", "target", "weight"))
-        src = f.str(item["source"], f"{where}.source")
-        dst = f.str(item["target"], f"{where}.target")
-        for end, name in (("source", src), ("target", dst)):
+        ends = []
+        for end in ("source", "target"):
+            name = f.str(item[end], f"{where}.{end}")
+            name = normal(name)
             if name not in seen:
-                raise f.fail(f"{where}.{end}", f"names the neuron {name!r}, which does not exist")
+                raise f.fail(
+                    f"{where}.{end}", f"names the neuron {shown(repr(name))}, which does not exist"
+                )
+            ends.append(name)
+        src, dst = ends
         if seen[dst] in ("input", "bias"):
             raise f.fail(f"{where}.target", f"{dst} is a {seen[dst]} neuron: nothing links into it")
         if seen[src] == "output":
@@ -431,40 +505,63 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
         velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
         label = item.get("label")
         if label is not None:
-            label = f.str(label, f"{where}.label")
-            if not label or label in labels or label in seen or "→" in label:
-                raise f.fail(f"{where}.label", f"{label!r} is empty, in use or has an arrow")
+            label = f.rule(check_name, label, f"{where}.label", "label")
+            if label in labels or label in seen:
+                raise f.fail(
+                    f"{where}.label",
+                    f"{label!r} is in use already (as a neuron's name or another link's label)",
+                )
             labels.add(label)
-        links.append((src, dst, weight, frozen, velocity, label, where))
+        links.append((src, dst, weight, frozen, velocity, label))
+    _acyclic(f, [n for n, *_ in neurons], links, layerwise)
 
     inputs = [n for n, a, k, layer in neurons if k == "input"]
     outputs = [n for n, a, k, layer in neurons if k == "output"]
     prep = _preprocessing(f, doc.get("preprocessing"), len(inputs), len(outputs))
     log = _history(f, doc.get("history"), doc.get("optimizer"))
+    return _Checked(loss, seed, init, scale, rng_state, neurons, links, prep, log)
 
-    # Everything is checked: build. The core checks the topology (cycles) too.
-    try:
-        net = Network(loss=loss, seed=seed, init=init, scale=scale)
-        for name, act, kind, layer in neurons:
-            net.add_neuron(name, act, kind, layer=layer)
-        for src, dst, weight, frozen, velocity, label, where in links:
-            try:
-                link = net.add_link(src, dst, weight, label)
-            except LernpyError as exc:
-                raise f.fail(where, str(exc)) from None
-            link.frozen = frozen
-            link.velocity = velocity
-        if rng_state is not None:
-            net.rng.setstate(rng_state)
-    except NetworkFileError:
-        raise
-    except (LernpyError, ValueError, TypeError, RecursionError) as exc:
-        raise f.fail("", f"cannot build the network ({exc})") from None
-    if prep is not None:
-        net.preprocessing = prep
-    if log is not None:
-        net.training_log = log
-    return net
+
+def _acyclic(f: _Fields, names: list[str], links: list[tuple], layerwise: dict[str, int]) -> None:
+    """The links make no cycle (a softmax layer counts as one unit); else name the link.
+
+    Kahn's algorithm, linear in neurons and links. Only when it finds a cycle are
+    the links added one by one (to a scratch network) to name the first link
+    that closes it, as adding them by hand would.
+    """
+
+    def unit(name: str) -> object:
+        return ("softmax", layerwise[name]) if name in layerwise else name
+
+    units = {unit(n) for n in names}
+    after: dict[object, list[object]] = {u: [] for u in units}
+    waiting = dict.fromkeys(units, 0)
+    for src, dst, *_ in links:
+        a, b = unit(src), unit(dst)
+        after[a].append(b)
+        waiting[b] += 1
+    ready = [u for u, count in waiting.items() if count == 0]
+    done = 0
+    while ready:
+        u = ready.pop()
+        done += 1
+        for v in after[u]:
+            waiting[v] -= 1
+            if waiting[v] == 0:
+                ready.append(v)
+    if done == len(units):
+        return
+    scratch = Network()
+    for n in names:
+        scratch.add_neuron(
+            n, "softmax" if n in layerwise else "identity", "hidden", layerwise.get(n)
+        )
+    for i, (src, dst, *_rest) in enumerate(links):
+        try:
+            scratch.add_link(src, dst, 0.0)
+        except LernpyError as exc:
+            raise f.fail(f"links[{i}]", str(exc)) from None
+    raise f.fail("links", "the links make a cycle")  # (not reached: some link closes it)
 
 
 def _rng_state(f: _Fields, value: object) -> tuple | None:
