@@ -259,3 +259,98 @@ def test_bad_arguments_are_lernpy_errors_and_change_nothing(change, message):
     assert state_of(net) == before
     assert [n.name for n in net.neurons] + [x.name for x in net.links] == names
     assert len(net.layers) == 3
+
+
+# -- finding 7: deep networks, added in any order ------------------------------------------
+
+
+def _deep_chain(depth: int, reverse_links: bool = False) -> Network:
+    """x → n0 → n1 → … → y, neurons added deepest first, links forward or backward."""
+    net = Network(seed=0)
+    net.add_neuron("y", "identity", kind="output", layer=1)
+    for i in reversed(range(depth)):
+        net.add_neuron(f"n{i}", "tanh", layer=1)
+    net.add_neuron("x", kind="input")
+    chain = ["x", *(f"n{i}" for i in range(depth)), "y"]
+    pairs = list(zip(chain, chain[1:]))
+    for source, target in reversed(pairs) if reverse_links else pairs:
+        net.add_link(source, target, 1.0)
+    return net
+
+
+@pytest.mark.parametrize("reverse_links", [False, True])
+def test_a_network_thousands_of_links_deep_builds_in_any_order(reverse_links):
+    """No recursion limit: depth is worked out with a loop, and the order is topological."""
+    net = _deep_chain(3000, reverse_links)
+    assert [n.name for n in net.neurons][:3] == ["x", "n0", "n1"]
+    assert net.depth(net["y"]) == 3001
+    assert net([0.5]) == pytest.approx([math.tanh(0.5)], abs=1.0)  # it runs, all the way down
+
+
+def test_a_deep_network_file_in_deepest_first_order_loads():
+    from lernpy.data.netfile import dumps, loads
+
+    net = _deep_chain(1500)
+    again = loads(dumps(net))
+    assert [n.name for n in again.neurons] == [n.name for n in net.neurons]
+    assert again([0.25]) == net([0.25])
+
+
+def test_a_cycle_through_a_deep_chain_is_refused_and_nothing_changes():
+    net = _deep_chain(2000)
+    before = [link.name for link in net.links]
+    with pytest.raises(TopologyError, match="n1999→n0 would close a cycle"):
+        net.add_link("n1999", "n0")
+    assert [link.name for link in net.links] == before and net.depth(net["y"]) == 2001
+
+
+# -- finding 14: building and loading are near-linear --------------------------------------
+
+
+def calls(work) -> int:
+    """How many Python calls (and generator steps) ``work()`` makes: a count, not a time."""
+    import sys
+
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if event == "call":
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def _wired_by_hand(width: int, reverse: bool = False) -> Network:
+    """Two hidden layers of ``width``, wired link by link (outputs first when ``reverse``)."""
+    net = Network(seed=1)
+    names = [[f"x{i}" for i in range(width)], [f"h{i}" for i in range(width)],
+             [f"g{i}" for i in range(width)], ["y"]]  # fmt: skip
+    for layer, group in enumerate(names):
+        kind = "input" if layer == 0 else "output" if layer == 3 else "hidden"
+        for name in group:
+            net.add_neuron(name, "identity" if layer == 0 else "tanh", kind, layer)
+    pairs = [(a, b) for i in range(3) for b in names[i + 1] for a in names[i]]
+    for a, b in reversed(pairs) if reverse else pairs:
+        net.add_link(a, b, 0.1)
+    return net
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_wiring_link_by_link_grows_linearly_with_the_links(reverse):
+    """Four times the links, about four times the work (the order was re-sorted per link)."""
+    small = calls(lambda: _wired_by_hand(12, reverse))
+    large = calls(lambda: _wired_by_hand(24, reverse))
+    assert large / small < 5.5  # links grow 3.8×; quadratic work would grow about 14×
+
+
+def test_loading_grows_linearly_with_the_links():
+    from lernpy.data.netfile import dumps, loads
+
+    small, large = dumps(_wired_by_hand(12)), dumps(_wired_by_hand(24))
+    assert calls(lambda: loads(large)) / calls(lambda: loads(small)) < 5.5
