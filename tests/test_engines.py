@@ -558,3 +558,20 @@ def test_callback_that_changes_the_links_stops_the_engine_as_the_reference(engin
         net = Network.layered(2, 2, 1, seed=1)
         with pytest.raises(LernpyError, match="links changed"):
             net.train(datasets.xor(), epochs=3, engine=name, callback=callback)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_layer_numbers_that_skip_train_as_the_reference(engine):
+    """Layers numbered 0, 1, 5 (as the file allows): places count, not numbers."""
+    needs(engine)
+    net = Network(seed=1)
+    net.add_neuron("x", kind="input")
+    net.add_neuron("b", "identity", kind="bias")
+    net.add_neuron("h", "tanh", layer=1)
+    net.add_neuron("y", "sigmoid", kind="output", layer=5)
+    for a, b in [("x", "h"), ("b", "h"), ("h", "y"), ("b", "y")]:
+        net.add_link(a, b)
+    data = [((0.5,), (1.0,)), ((-0.25,), (0.0,))]
+    reference, expected, fast, history = train_both(net, data, {"rate": 0.5}, 3, engine)
+    assert history.engine == engine
+    assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])

@@ -93,10 +93,8 @@ def _why_not(net: Network) -> str | None:
     layers = net.layers
     if len(layers) < 2:
         return "no computing layer"
-    position = {}
-    for layer in layers:
-        for j, n in enumerate(layer):
-            position[id(n)] = j
+    # layer numbers may skip (0, 1, 5): what counts is each layer's place in the list
+    place = {layer[0].layer: li for li, layer in enumerate(layers)}
     for li, layer in enumerate(layers[1:], start=1):
         if _layer_activation(layer) is None:
             return f"layer {li} mixes activations or uses one numpy does not know"
@@ -110,7 +108,7 @@ def _why_not(net: Network) -> str | None:
                     biases += 1
                     if src.value != 1.0:
                         return f"bias neuron {src.name} has value {src.value}, not 1.0"
-                elif src.layer != li - 1:
+                elif place[src.layer] != li - 1:
                     return f"link {link.name} skips a layer"
             if biases > 1:
                 return f"neuron {n.name} has {biases} bias links"
@@ -145,8 +143,9 @@ class Layout:
         self.shapes = shapes
         self.offsets = offsets
         flat = np.empty(len(net.links), dtype=np.intp)
+        place = {layer[0].layer: li for li, layer in enumerate(layers)}
         for i, link in enumerate(net.links):
-            li = link.target.layer
+            li = place[link.target.layer]
             r, c = shapes[li - 1]
             col = c - 1 if link.source.kind == "bias" else row_of[id(link.source)]
             flat[i] = offsets[li - 1] + row_of[id(link.target)] * c + col
