@@ -47,8 +47,9 @@ class Samples(list):
 
 def number(value: object, what: str) -> float:
     """``value`` as a float, or a BadValueError naming ``what``."""
-    if not isinstance(value, numbers.Real):  # numpy scalars are Real too; str and None are not
-        raise BadValueError(f"{what} is {value!r}: expected a number")
+    # numpy scalars are Real too; str and None are not; True is not a number here
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise BadValueError(f"{what} is {_short(value)}: expected a number")
     try:
         value = float(value)
     except OverflowError:  # an int (or Fraction) past the largest float
@@ -56,6 +57,14 @@ def number(value: object, what: str) -> float:
     if not math.isfinite(value):
         raise BadValueError(f"{what} is {value}: expected a finite number")
     return value
+
+
+def _short(value: object) -> str:
+    """``repr(value)``, cut short and with any control character escaped, for a message."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return text.encode("ascii", "backslashreplace").decode() if not text.isprintable() else text
 
 
 def check_inputs(net: Network, x: object, where: str = "input") -> tuple[float, ...]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lernpy.errors import NumericError, ShapeError
+from lernpy.errors import BadValueError, ShapeError
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
-from lernpy.graph.samples import check_data
+from lernpy.graph.samples import check_data, number
 from lernpy.hooks import Shows
 
 
@@ -91,36 +91,50 @@ def gradcheck(
     Weights are left exactly as they were; the neurons hold the sample's numbers.
     Kinks (ReLU at net 0) can fail honestly: the derivative does not exist there.
     """
+    eps = _positive(eps, "eps", allow_zero=False)
+    rtol = _positive(rtol, "rtol")
+    atol = _positive(atol, "atol")
     samples = check_data(net, sample)
     if len(samples) != 1:
         raise ShapeError(f"gradcheck takes one sample (inputs, targets): got {len(samples)}")
     (x, target), saved = samples[0], [link.gradient for link in net.links]
     before = net.state()
-    # forward, loss and backward: every link's sensitivity, from the scheduler itself
     try:
+        # forward, loss and backward: every link's sensitivity, from the scheduler itself
         net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
-    except NumericError:
-        _put_back(net, before)  # a NaN or an overflow changes nothing, not even a gradient
+        backprop = [link.sensitivity for link in net.links]
+        rows = []
+        for link, grad in zip(net.links, backprop):
+            w = link.weight
+            link.weight = w + eps
+            plus = net.loss(x, target)
+            link.weight = w - eps
+            minus = net.loss(x, target)
+            link.weight = w
+            numeric = (plus - minus) / (2.0 * eps)
+            diff = abs(grad - numeric)
+            scale = max(abs(grad), abs(numeric))
+            rel = diff / scale if scale > 0.0 else 0.0
+            rows.append(GradRow(link, grad, numeric, diff, rel, diff <= atol + rtol * scale))
+        # leave the neurons holding the sample's own numbers, and any batch gradient as it was
+        net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+    except BaseException:
+        # a NaN, an overflow or Ctrl-C changes nothing, not even a gradient
+        _put_back(net, before)
         raise
-    backprop = [link.sensitivity for link in net.links]
-    rows = []
-    for link, grad in zip(net.links, backprop):
-        w = link.weight
-        link.weight = w + eps
-        plus = net.loss(x, target)
-        link.weight = w - eps
-        minus = net.loss(x, target)
-        link.weight = w
-        numeric = (plus - minus) / (2.0 * eps)
-        diff = abs(grad - numeric)
-        scale = max(abs(grad), abs(numeric))
-        rel = diff / scale if scale > 0.0 else 0.0
-        rows.append(GradRow(link, grad, numeric, diff, rel, diff <= atol + rtol * scale))
-    # leave the neurons holding the sample's own numbers, and any batch gradient as it was
-    net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
     for link, gradient in zip(net.links, saved):
         link.gradient = gradient
     return GradCheck(tuple(rows), eps, rtol, atol)
+
+
+def _positive(value: object, name: str, allow_zero: bool = True) -> float:
+    """A finite number > 0 (or ≥ 0), numpy floats too; else a BadValueError naming ``name``."""
+    value = number(value, name)
+    if value < 0.0 or (value == 0.0 and not allow_zero):
+        raise BadValueError(
+            f"{name} is {value}: expected a number > 0" + ("" if not allow_zero else " or 0")
+        )
+    return value
 
 
 def _put_back(net: Network, state: dict[str, tuple]) -> None:
