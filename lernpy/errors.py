@@ -45,3 +45,16 @@ class NumericError(LernpyError, ArithmeticError):
 
 class Finished(LernpyError):
     """The scheduler has no step left: every epoch is done."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training; the network is as it was after the last finished epoch.
+
+    Not a :class:`LernpyError`: it is a ``KeyboardInterrupt`` (so ``except
+    KeyboardInterrupt`` still catches it) that says where training stopped.
+    ``history`` holds the epochs that finished (a ``History``, or ``fit``'s log).
+    """
+
+    def __init__(self, message: str, history: object = None) -> None:
+        super().__init__(message)
+        self.history = history

@@ -427,3 +427,12 @@ def test_the_fuzzer_starts_from_a_file_that_loads():
     assert isinstance(net, Network)
     assert math.isfinite(net([0.1, 0.2])[0])
     assert issubclass(NetworkFileError, LernpyError)
+
+
+def test_a_deep_copy_of_a_network_saves_and_loads():
+    """Activations and losses are constants a copy shares (the file names the built-in ones)."""
+    net = Network.layered(2, 3, 2, activation="tanh", output="softmax", loss="cross_entropy")
+    twin = copy.deepcopy(net)
+    assert twin.loss_function is net.loss_function and twin["h1"].activation is net["h1"].activation
+    assert loads(dumps(twin)).weights() == net.weights()
+    assert twin.fused(twin["y1"])  # softmax with cross-entropy: value − target, as the original

@@ -330,18 +330,28 @@ class Session:
         self.failed: int | None = None  # the epoch of the last run that was not finite
 
     def checkpoint(self, epoch: int, order: Sequence[int], rng: tuple) -> Checkpoint:
-        return self._point(epoch, (self.weights, self.velocities, tuple(order), rng))
+        return self.checkpoint_of(epoch, (self.weights, self.velocities, tuple(order), rng))
 
-    def _point(self, epoch: int, point: tuple) -> Checkpoint:
+    def checkpoint_of(self, epoch: int, point: tuple) -> Checkpoint:
+        """A :class:`Checkpoint` from one the generated code recorded (a plain tuple)."""
         weights, velocities, order, rng = point
         if not self.options.momentum:  # without momentum the velocities play no part
             return Checkpoint(epoch, weights, None, order, rng)
         return Checkpoint(epoch, weights, tuple(self._all(velocities)), order, rng)
 
-    def _run(self, order: list[int], epochs: int, shuffle: bool) -> tuple:
+    def _run(
+        self,
+        order: list[int],
+        epochs: int,
+        shuffle: bool,
+        points: list[tuple] | None = None,
+        losses: list[float] | None = None,
+    ) -> tuple:
+        """Run the generated code; it appends each epoch's checkpoint and loss sum as it goes
+        (to the caller's lists, which therefore say how far it got if it is interrupted)."""
         o, rng = self.options, self.net.rng
-        points: list[tuple] = []
-        losses: list[float] = []
+        points = [] if points is None else points
+        losses = [] if losses is None else losses
         fixed = (tuple(order), rng.getstate()) if not shuffle else (None, None)
         self.failed, order, weights, velocities, snap = self.code.train(
             self.weights, self.velocities, self.samples, order, o.rate, o.momentum,
@@ -360,14 +370,23 @@ class Session:
         _points, losses, _failed, _order = self._run(order, 1, False)
         return losses[0]
 
-    def epochs(self, start: int, order: list[int], epochs: int, shuffle: bool) -> tuple:
+    def epochs(
+        self,
+        start: int,
+        order: list[int],
+        epochs: int,
+        shuffle: bool,
+        points: list[tuple] | None = None,
+        losses: list[float] | None = None,
+    ) -> tuple:
         """Train up to ``epochs`` epochs in one call, shuffling as the scheduler does.
 
         Returns (checkpoints, loss sums, the epoch that turned non-finite or None,
-        the order after the last shuffle). Stops after a non-finite epoch.
+        the order after the last shuffle). Stops after a non-finite epoch. The raw
+        checkpoints and loss sums go to ``points`` and ``losses`` as they are made.
         """
-        points, losses, failed, order = self._run(order, epochs, shuffle)
-        checkpoints = [self._point(start + j, point) for j, point in enumerate(points)]
+        points, losses, failed, order = self._run(order, epochs, shuffle, points, losses)
+        checkpoints = [self.checkpoint_of(start + j, point) for j, point in enumerate(points)]
         return checkpoints, losses, failed, order
 
     def finite(self) -> bool:

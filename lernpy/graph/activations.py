@@ -39,6 +39,10 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    def __deepcopy__(self, memo: dict) -> Activation:
+        # a constant: a copied network shares it (the built-in ones are known by identity)
+        return self
+
     @classmethod
     def custom(
         cls, name: str, f: Callable[[float], float], derivative: Callable[[float], float]

@@ -42,6 +42,10 @@ class Loss:
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
 
+    def __deepcopy__(self, memo: dict) -> Loss:
+        # a constant: a copied network shares it (the built-in ones are known by identity)
+        return self
+
 
 def _clamp(v: float) -> float:
     return min(max(v, TINY), 1.0 - TINY)

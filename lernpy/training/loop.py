@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from lernpy.engines import ENGINES, choose, restore
 from lernpy.engines import module as engine_module
 from lernpy.engines.base import Checkpoint, Options
-from lernpy.errors import LernpyError, NumericError, UnknownNameError
+from lernpy.errors import Interrupted, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
@@ -93,6 +93,63 @@ def end_epoch(
             history.stopped = f"stopped by the callback after {epoch} epochs"
             return True
     return False
+
+
+@dataclass
+class Snapshot:
+    """What training changes, as it was after ``epochs`` finished epochs: where Ctrl-C goes back to.
+
+    Every link's weight, velocity (the momentum state) and batch gradient, the
+    network's generator, and the last step a trace held.
+    """
+
+    epochs: int
+    links: list[tuple[float, float, float]]
+    rng: tuple
+    trace: Trace | None = None
+    last: object = None  # the trace's last step then
+
+    @classmethod
+    def of(cls, net: Network, epochs: int, trace: Trace | None = None) -> Snapshot:
+        links = [(k.weight, k.velocity, k.gradient) for k in net.links]
+        last = trace.steps[-1] if trace is not None and trace.steps else None
+        return cls(epochs, links, net.rng.getstate(), trace, last)
+
+    def restore(self, net: Network) -> None:
+        """Put every number back (and drop the trace's steps taken since)."""
+        for link, (weight, velocity, gradient) in zip(net.links, self.links):
+            link.weight, link.velocity, link.gradient = weight, velocity, gradient
+        net.rng.setstate(self.rng)
+        if self.trace is not None:
+            steps = self.trace.steps
+            while steps and steps[-1] is not self.last:
+                steps.pop()
+
+
+def interrupted(history: History | object, done: int, epochs: int) -> Interrupted:
+    """The :class:`~lernpy.errors.Interrupted` that says where training stopped.
+
+    ``done`` epochs of ``epochs`` finished; the caller has put the network back
+    as it was after the last of them, and ``history`` holds exactly those.
+    """
+    if done >= epochs:
+        message = (
+            f"training was interrupted after its last epoch ({epochs} of {epochs}): "
+            "the network holds what it held after it"
+        )
+    else:
+        held = (
+            f"after epoch {done}, the last one finished"
+            if done
+            else ("before training: no epoch finished")
+        )
+        message = (
+            f"training was interrupted in epoch {done + 1} of {epochs}: "
+            f"the network holds what it held {held}"
+        )
+    if hasattr(history, "stopped"):
+        history.stopped = f"interrupted in epoch {min(done + 1, epochs)} of {epochs}"  # type: ignore[union-attr]
+    return Interrupted(message, history)
 
 
 @dataclass(repr=False)
@@ -166,7 +223,38 @@ def train(
     ``engine``: "auto" picks the fastest suitable engine (see :mod:`lernpy.engines`),
     "reference" runs the stepping scheduler below, "compiled" or "numpy" names one.
     A ``trace`` needs the reference: "auto" then picks it.
+
+    Ctrl-C (a ``KeyboardInterrupt``) anywhere inside puts the network back as it was
+    after the last finished epoch (every weight, momentum state and batch gradient,
+    and the generator, so training on gives what one run would) and raises
+    :class:`~lernpy.errors.Interrupted`, which says where it stopped and holds the
+    history of the finished epochs.
     """
+    try:
+        return _train(net, data, epochs, rate, momentum, batch_size, reduce, update,
+                      shuffle, target_loss, callback, trace, engine)  # fmt: skip
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:  # before any epoch began: nothing changed
+        raise interrupted(History(), 0, epochs) from None
+
+
+def _train(
+    net: Network,
+    data: object,
+    epochs: int,
+    rate: float,
+    momentum: float,
+    batch_size: int | str | None,
+    reduce: str,
+    update: str,
+    shuffle: bool,
+    target_loss: float | None,
+    callback: Callable[[EpochReport], bool | None] | None,
+    trace: bool | Trace | None,
+    engine: str,
+) -> History:
+    """:func:`train`, with its options checked here."""
     if target_loss is not None and (
         not isinstance(target_loss, (int, float)) or math.isnan(target_loss)
     ):
@@ -197,18 +285,28 @@ def train(
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
     run = FastLane(net, samples, epochs=epochs, trace=trace, history="batch", **options)
     history = History(options={**options, "epochs": epochs})
-    while not run.finished:
-        try:
-            step = run.step("epoch")
-        except NumericError as error:
-            history.stopped = f"numeric error: {error}"
-            error.history = history  # type: ignore[attr-defined]
-            raise
-        if end_epoch(history, net, step.loss, target_loss, callback):
-            break
-    else:
-        history.stopped = f"ran {epochs} epochs"
-    return history
+    saved: Snapshot | None = Snapshot.of(net, 0, run.trace)
+    try:
+        while not run.finished:
+            try:
+                step = run.step("epoch")
+            except NumericError as error:
+                history.stopped = f"numeric error: {error}"
+                error.history = history  # type: ignore[attr-defined]
+                raise
+            if end_epoch(history, net, step.loss, target_loss, callback):
+                break
+            saved = Snapshot.of(net, len(history.loss), run.trace)
+        else:
+            history.stopped = f"ran {epochs} epochs"
+        saved = None  # finished: nothing to put back
+        return history
+    except KeyboardInterrupt:
+        # Ctrl-C: back to the end of the last finished epoch (no half-summed batch)
+        if saved is not None:
+            saved.restore(net)
+            del history.loss[saved.epochs :]
+        raise interrupted(history, len(history.loss), epochs) from None
 
 
 def _train_engine(
@@ -224,7 +322,8 @@ def _train_engine(
     """Train with the fast engine ``name``, epoch by epoch or all epochs in one call.
 
     On a NaN or infinity the failing epoch is rerun by the reference scheduler
-    from its checkpoint, so the error names the same neuron or link.
+    from its checkpoint, so the error names the same neuron or link. On Ctrl-C
+    the network goes back to the checkpoint after the last finished epoch.
     """
     shuffle = opts.shuffle
     module = engine_module(name)
@@ -235,61 +334,91 @@ def _train_engine(
     )  # fmt: skip
     order = list(range(len(samples)))
     e = 0
-    while e < epochs:
-        if callback is None and target_loss is None and hasattr(session, "epochs"):
-            # nothing to do between epochs: let the engine run them all in one call
-            points, sums, failed, after = session.epochs(e, order, epochs - e, bool(shuffle))
-            ok = len(points) if failed is None else failed
-            history.checkpoints += points[:ok]
-            history.loss += [total / len(samples) for total in sums[:ok]]
-            e += ok
-            if failed is None:
-                order = after
-                continue
-            point = points[failed]
-        else:
-            point = session.checkpoint(e, order, net.rng.getstate())
-            if shuffle:
-                order = order[:]
-                net.rng.shuffle(order)
+    # Where Ctrl-C goes back to: (epochs finished, the checkpoint after them), set at
+    # each epoch's start; inside a many-epoch call, the engine's own checkpoints.
+    back: tuple[int, Checkpoint] | None = None
+    inside: tuple[int, list, list] | None = None
+    try:
+        while e < epochs:
+            if callback is None and target_loss is None and hasattr(session, "epochs"):
+                # nothing to do between epochs: let the engine run them all in one call
+                raw_points: list = []
+                raw_sums: list = []
+                inside = (e, raw_points, raw_sums)
+                points, sums, failed, after = session.epochs(
+                    e, order, epochs - e, bool(shuffle), raw_points, raw_sums
+                )
+                ok = len(points) if failed is None else failed
+                history.checkpoints += points[:ok]
+                history.loss += [total / len(samples) for total in sums[:ok]]
+                e += ok
+                if failed is None:
+                    order = after
+                    back, inside = (e - 1, history.checkpoints[-1]), None
+                    continue
+                point = points[failed]
+                back, inside = (e, point), None
+            else:
+                point = session.checkpoint(e, order, net.rng.getstate())
+                back = (e, point)
+                if shuffle:
+                    order = order[:]
+                    net.rng.shuffle(order)
+                try:
+                    loss_sum = session.epoch(order)
+                    ok = math.isfinite(loss_sum) and session.finite()
+                except (OverflowError, ZeroDivisionError, ValueError):
+                    ok = False
+                if ok:
+                    history.checkpoints.append(point)
+                    e += 1
+                    loss = loss_sum / len(samples)
+                    if end_epoch(history, net, loss, target_loss, callback, session.write_back):
+                        break
+                    if callback is not None:
+                        session = _resume(module, net, samples, opts, history)
+                    continue
+            # A NaN or an infinity: the reference runs this epoch from its checkpoint and
+            # names the culprit (or, if the engine's alarm was an overflow of its check, just
+            # runs the epoch); the engine then carries on from the reference's state.
+            history.checkpoints.append(point)
+            restore(net, point)
+            rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
+            rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
             try:
-                loss_sum = session.epoch(order)
-                ok = math.isfinite(loss_sum) and session.finite()
-            except (OverflowError, ZeroDivisionError, ValueError):
-                ok = False
-            if ok:
-                history.checkpoints.append(point)
-                e += 1
-                loss = loss_sum / len(samples)
-                if end_epoch(history, net, loss, target_loss, callback, session.write_back):
-                    break
-                if callback is not None:
-                    session = _resume(module, net, samples, opts, history)
-                continue
-        # A NaN or an infinity: the reference runs this epoch from its checkpoint and
-        # names the culprit (or, if the engine's alarm was an overflow of its check, just
-        # runs the epoch); the engine then carries on from the reference's state.
-        history.checkpoints.append(point)
-        restore(net, point)
-        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
-        rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
-        try:
-            loss = rerun.step("epoch").loss
-        except NumericError as error:
-            history.stopped = f"numeric error: {error}"
-            error.history = history  # type: ignore[attr-defined]
-            raise
-        order = rerun.order
-        session = module.Session(net, samples, opts)
-        e += 1
-        if end_epoch(history, net, loss, target_loss, callback, session.write_back):
-            break
-        if callback is not None:
-            session = _resume(module, net, samples, opts, history)
-    else:
-        history.stopped = f"ran {epochs} epochs"
-    session.write_back()
-    return history
+                loss = rerun.step("epoch").loss
+            except NumericError as error:
+                history.stopped = f"numeric error: {error}"
+                error.history = history  # type: ignore[attr-defined]
+                raise
+            order = rerun.order
+            session = module.Session(net, samples, opts)
+            e += 1
+            if end_epoch(history, net, loss, target_loss, callback, session.write_back):
+                break
+            if callback is not None:
+                session = _resume(module, net, samples, opts, history)
+        else:
+            history.stopped = f"ran {epochs} epochs"
+        session.write_back()
+        back = inside = None  # finished: nothing to put back
+        return history
+    except KeyboardInterrupt:
+        if inside is not None and inside[1]:
+            # the engine had taken the running epoch's checkpoint: the ones before it finished
+            start, raw_points, raw_sums = inside
+            done = start + len(raw_points) - 1
+            history.checkpoints[start:] = [
+                session.checkpoint_of(start + j, raw) for j, raw in enumerate(raw_points)
+            ]
+            history.loss[start:] = [total / len(samples) for total in raw_sums[: done - start]]
+            back = (done, history.checkpoints[done])
+        if back is not None:
+            done, point = back
+            history.checkpoints[done:] = []
+            history.loss[done:] = []
+            restore(net, point)
+        raise interrupted(history, len(history.loss), epochs) from None
 
 
 def _resume(module, net: Network, samples: list, options: Options, history: EngineHistory):

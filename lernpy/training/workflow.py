@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from lernpy import hooks
 from lernpy.errors import LernpyError
 from lernpy.graph.samples import Sample
+from lernpy.training.loop import Snapshot, interrupted
 from lernpy.training.schedules import Schedule, constant
 
 if TYPE_CHECKING:
@@ -302,10 +303,14 @@ def fit(
     bar = None
     if _want_progress(progress):
         bar = hooks.progress_bar(epochs, classify=is_classification(train))
+    # Ctrl-C goes back to the start of the epoch that was running (its train() call
+    # and its record belong together), and says where it stopped.
+    saved = Snapshot.of(net, 0)
     try:
         if bar is not None:
             bar.start()
         for epoch in range(epochs):
+            saved = Snapshot.of(net, epoch)
             current = schedule(epoch)
             net.train(
                 train,
@@ -347,6 +352,13 @@ def fit(
                     break
         else:
             log.stopped = f"finished {epochs} epochs"
+        saved = None
+    except KeyboardInterrupt:
+        if saved is not None:
+            saved.restore(net)
+            del log.epochs[saved.epochs :]
+        net.training_log = log  # type: ignore[attr-defined]
+        raise interrupted(log, len(log.epochs), epochs) from None
     finally:
         if bar is not None:
             bar.stop()
