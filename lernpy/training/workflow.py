@@ -17,6 +17,7 @@ the loss stops improving.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,10 +25,12 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from lernpy import hooks
-from lernpy.errors import LernpyError
-from lernpy.graph.samples import Sample
+from lernpy.engines import ENGINES
+from lernpy.errors import LernpyError, UnknownNameError
+from lernpy.graph.samples import Sample, check_data, number
 from lernpy.training.loop import Snapshot, interrupted
 from lernpy.training.schedules import Schedule, constant
+from lernpy.walk.scheduler import check_options
 
 if TYPE_CHECKING:
     from lernpy.data.preprocessing import Preprocessing
@@ -248,6 +251,77 @@ def _want_progress(progress: bool | str | None) -> bool:
     return bool(progress)
 
 
+FIT_TRAIN_OPTIONS = ("reduce", "update", "engine", "trace", "callback")
+
+
+def _check_fit(
+    net: Network,
+    train: object,
+    test: object,
+    epochs: object,
+    rate: object,
+    batch_size: object,
+    momentum: object,
+    shuffle: object,
+    target_loss: object,
+    patience: object,
+    min_delta: object,
+    restore_best: object,
+    progress: object,
+    on_epoch: object,
+    train_options: dict[str, object],
+) -> tuple[list[Sample], list[Sample] | None, Schedule]:
+    """:func:`fit`'s arguments checked; returns the data read once (a generator too) and the
+    schedule. Raises a LernpyError naming the argument at fault."""
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise LernpyError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1
+    ):
+        raise LernpyError(f"patience must be a whole number >= 1, got {patience!r}")
+    delta = number(min_delta, "min_delta") if not isinstance(min_delta, str) else None
+    if delta is None or delta < 0.0:
+        raise LernpyError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+    if target_loss is not None:
+        number(target_loss, "target_loss")
+    for name, flag in (("shuffle", shuffle), ("restore_best", restore_best)):
+        if not isinstance(flag, bool):
+            raise LernpyError(f"{name} must be True or False, got {flag!r}")
+    if progress not in (None, "auto", True, False):
+        raise LernpyError(f"progress must be True, False, 'auto' or None, got {progress!r}")
+    if on_epoch is not None and not callable(on_epoch):
+        raise LernpyError(f"on_epoch must be a function or None, got {on_epoch!r}")
+    unknown = sorted(set(train_options) - set(FIT_TRAIN_OPTIONS))
+    if unknown:
+        raise LernpyError(
+            f"fit() got unknown option(s) {', '.join(unknown)}: "
+            f"expected also {', '.join(FIT_TRAIN_OPTIONS)}"
+        )
+    if isinstance(rate, Schedule):
+        schedule = rate
+    elif isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+        raise LernpyError(f"rate must be a number or a Schedule, got {rate!r}")
+    else:
+        schedule = constant(float(rate))
+    # a schedule only grows or only shrinks: its first and last rates bound the others
+    rates = [schedule.rate_at(e) for e in {0, max(int(epochs) - 1, 0)}]
+    net.check_ready()
+    samples = check_data(net, train)
+    test_samples = None
+    if test is not None and not (isinstance(test, Sequence) and len(test) == 0):
+        try:
+            test_samples = check_data(net, test)
+        except LernpyError as error:
+            raise type(error)(f"test data: {error}") from None
+    for r in rates:
+        check_options(r, momentum, batch_size, train_options.get("reduce", "mean"),
+                      train_options.get("update", "deferred"), 1, len(samples))  # fmt: skip
+    engine = train_options.get("engine", "auto")
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    return samples, test_samples, schedule
+
+
 def fit(
     net: Network,
     train: Sequence[Sample],
@@ -283,15 +357,11 @@ def fit(
     >>> len(log), [r.rate for r in log.epochs], log.stopped
     (3, [0.5, 0.5, 0.25], 'finished 3 epochs')
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise LernpyError(f"epochs must be a whole number >= 0, got {epochs!r}")
-    if not train:
-        raise LernpyError("cannot train on an empty data set")
-    if patience is not None and (
-        isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
-    ):
-        raise LernpyError(f"patience must be a whole number >= 1, got {patience!r}")
-    schedule = rate if isinstance(rate, Schedule) else constant(rate)
+    # every argument is checked before any weight moves (an epoch used to train first)
+    train, test, schedule = _check_fit(
+        net, train, test, epochs, rate, batch_size, momentum, shuffle, target_loss,
+        patience, min_delta, restore_best, progress, on_epoch, train_options,
+    )  # fmt: skip
     log = TrainingLog(options={"schedule": schedule.to_dict(), "momentum": float(momentum)})
     if isinstance(batch_size, int) and not isinstance(batch_size, bool):
         log.options["batch_size"] = batch_size
