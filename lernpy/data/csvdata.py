@@ -153,11 +153,14 @@ def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Ro
     if not rows:
         raise CSVError("is empty: expected a header or rows of numbers", path=path)
     first = rows[0]
-    # A header has a word where the data below it has numbers (or only words).
+    # A header has a word where the data below it has numbers (or only words). A word is
+    # text that is no number at all: a missing value ("?", "NA", "") or "inf" is not one,
+    # so a first row of data with a gap stays data (and is named as missing a number).
     later = rows[1:6]
-    has_header = all(_number(f) is None for f in first) or any(
-        _number(text) is None and any(i < len(r) and _number(r[i]) is not None for r in later)
-        for i, text in enumerate(first)
+    words = [i for i, f in enumerate(first) if _is_word(f) and f.lower() not in _MISSING]
+    has_header = bool(words) and (
+        len(words) == len(first)
+        or any(any(i < len(r) and _number(r[i]) is not None for r in later) for i in words)
     )
     if has_header:
         names = first
