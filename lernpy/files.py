@@ -8,6 +8,7 @@ lernpy.errors.LernpyError: no such file
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 
@@ -39,18 +40,49 @@ def read_text(
         raise fail(f"is not UTF-8 text ({exc.reason})") from None
 
 
+KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a pipe",
+    stat.S_IFSOCK: "a socket",
+}
+
+
 def write_atomically(path: str, data: bytes, fail: Callable[..., LernpyError]) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half.
 
-    The bytes go to a temporary file beside ``path``, are flushed to disk, and only
+    The bytes go to a temporary file beside the file, are flushed to disk, and only
     then renamed over it; on any failure the temporary file is removed and
     ``fail(reason, path=path)`` is raised (a lernpy error naming the path).
+
+    - A symlink is written through: its target gets the new bytes, the link stays.
+    - Only a regular file is replaced: a folder, a device (``/dev/stdout``), a pipe or
+      a socket is refused, untouched (a command line writes to stdout with ``-``).
+    - An existing file keeps its mode (and, where allowed, its owner); a new one gets
+      the usual mode for new files (0666 less the umask).
+    - The temporary file is named after the file and this process
+      (``.net.json.lernpy-PID-XXXX.tmp``): a save killed half-way leaves one behind,
+      and the next save of that file removes it once its process is gone.
     """
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
+        current: os.stat_result | None = os.stat(path)  # through any symlinks
+    except FileNotFoundError:
+        current = None
+    except OSError as exc:
+        raise fail(f"cannot be written ({exc.strerror})", path=path) from None
+    if current is not None and not stat.S_ISREG(current.st_mode):
+        kind = KINDS.get(stat.S_IFMT(current.st_mode), "not a file")
+        raise fail(
+            f"is not a regular file ({kind}): lernpy writes and replaces only regular files",
+            path=path,
         )
+    real = os.path.realpath(path)  # a symlink's target: the link itself stays
+    directory, name = os.path.split(real)
+    _sweep(directory, name)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.lernpy-{os.getpid()}-", suffix=".tmp",
+                                    dir=directory)  # fmt: skip
     except OSError as exc:
         raise fail(f"cannot write here ({exc.strerror})", path=path) from None
     try:
@@ -62,11 +94,8 @@ def write_atomically(path: str, data: bytes, fail: Callable[..., LernpyError]) -
             os.fsync(fd)
         finally:
             os.close(fd)
-        # mkstemp makes the file private (0600); give it the usual mode for new files
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
+        _same_mode(temp, current)
+        os.replace(temp, real)
     except BaseException as exc:
         try:
             os.unlink(temp)
@@ -88,3 +117,53 @@ def write_atomically(path: str, data: bytes, fail: Callable[..., LernpyError]) -
         pass
     finally:
         os.close(dir_fd)
+
+
+def _same_mode(temp: str, current: os.stat_result | None) -> None:
+    """Give the temporary file the old file's mode and owner, or the mode of a new file."""
+    if current is None:
+        # mkstemp makes the file private (0600); give it the usual mode for new files
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        return
+    os.chmod(temp, stat.S_IMODE(current.st_mode))
+    if hasattr(os, "chown") and (current.st_uid, current.st_gid) != _owner(temp):
+        try:
+            os.chown(temp, current.st_uid, current.st_gid)
+        except OSError:  # only root may give a file away: the new file is then the writer's
+            pass
+
+
+def _owner(path: str) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_uid, info.st_gid
+
+
+def _sweep(directory: str, name: str) -> None:
+    """Remove temporary files of saves of ``name`` whose process no longer runs."""
+    prefix = f".{name}.lernpy-"
+    try:
+        entries = [e for e in os.listdir(directory) if e.startswith(prefix) and e.endswith(".tmp")]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            try:
+                os.unlink(os.path.join(directory, entry))
+            except OSError:
+                pass
+
+
+def _running(pid: int) -> bool:
+    """Is process ``pid`` alive (on this machine)?"""
+    if pid == os.getpid() or os.name != "posix":
+        return True  # (on Windows, os.kill would end the process: never sweep there)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or no way to tell: leave its file
+    return True
