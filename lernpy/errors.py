@@ -43,6 +43,15 @@ class NumericError(LernpyError, ArithmeticError):
         self.sample = sample
 
 
+class FileError(LernpyError):
+    """A file that cannot be read or written; the message starts with its path."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        self.path = path
+        self.reason = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
 class Finished(LernpyError):
     """The scheduler has no step left: every epoch is done."""
 

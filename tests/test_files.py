@@ -147,3 +147,71 @@ def test_a_save_killed_with_sigkill_leaves_nothing_a_later_save_does_not_sweep(t
     load(path)  # the old file or a whole new one, never half
     save(good, path)
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
+
+
+# -- finding 4: every writer goes through the atomic writer --------------------------------
+
+
+def _trace():
+    from lernpy import examples
+
+    net = examples.mazur()
+    net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
+    return net.trace
+
+
+def _predict(folder):
+    """``lernpy predict net.json in.csv -o PATH``, in this process (files made first)."""
+    from lernpy.cli.main import main
+
+    save(Network.layered(2, 2, 1, seed=1), folder / "net.json")
+    (folder / "in.csv").write_text("x1,x2\n" + "".join(f"{i},{-i}\n" for i in range(200)))
+
+    def write(path):  # --debug: the error itself comes out (else a line on stderr, exit 1)
+        main(
+            [
+                "--debug",
+                "predict",
+                str(folder / "net.json"),
+                str(folder / "in.csv"),
+                "-o",
+                str(path),
+            ]
+        )
+
+    return write
+
+
+# each makes what it needs, then returns the call that writes PATH
+WRITERS = {
+    "Trace.to_csv": lambda folder: _trace().to_csv,
+    "Trace.to_jsonl": lambda folder: _trace().to_jsonl,
+    "predict -o": _predict,
+    "save": lambda folder: lambda path: save(Network.layered(3, 20, 2, seed=2), path),
+}
+
+
+@pytest.mark.parametrize("make", WRITERS.values(), ids=WRITERS.keys())
+def test_a_full_disk_leaves_the_old_file_and_raises_a_lernpy_error(tmp_path, monkeypatch, make):
+    """predict -o and the trace's exports wrote in place: a full disk truncated the old file."""
+    import lernpy.files as files
+
+    write = make(tmp_path)
+    path = tmp_path / "out.txt"
+    path.write_bytes(b"the old file\n")
+    real_write = os.write
+    budget = [100]
+
+    def full_disk(fd, data):
+        if budget[0] <= 0:
+            raise OSError(28, "No space left on device")
+        n = real_write(fd, bytes(data[: budget[0]]))
+        budget[0] -= n
+        return n
+
+    monkeypatch.setattr(files.os, "write", full_disk)
+    with pytest.raises(LernpyError, match="No space left on device"):
+        write(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == b"the old file\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
 import sys
 
-from lernpy.errors import LernpyError
+from lernpy.errors import FileError, LernpyError
+from lernpy.files import write_atomically
 
 __all__ = ["register"]
 
@@ -194,23 +196,23 @@ def _predict(args: argparse.Namespace) -> int:
         prep = Preprocessing(names, tuple(n.name for n in net.outputs))
     rows, _ = read_inputs(args.data, prep.input_names)
     predictions = predict(net, rows, prep)
-    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
-    try:
-        writer = csv.writer(out, lineterminator="\n")
-        header = [*prep.input_names, *prep.target_names]
-        if prep.classes is not None and len(prep.target_names) == len(prep.classes):
-            header = [*prep.input_names, *(f"p_{name}" for name in prep.target_names)]
-        if prep.classes is not None:
-            header.append("class")
-        writer.writerow(header)
-        for x, p in zip(rows, predictions, strict=True):
-            row = [repr(v) for v in x] + [repr(v) for v in p.values]
-            if p.label is not None:
-                row.append(p.label)
-            writer.writerow(row)
-    finally:
-        if args.output:
-            out.close()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = [*prep.input_names, *prep.target_names]
+    if prep.classes is not None and len(prep.target_names) == len(prep.classes):
+        header = [*prep.input_names, *(f"p_{name}" for name in prep.target_names)]
+    if prep.classes is not None:
+        header.append("class")
+    writer.writerow(header)
+    for x, p in zip(rows, predictions, strict=True):
+        row = [repr(v) for v in x] + [repr(v) for v in p.values]
+        if p.label is not None:
+            row.append(p.label)
+        writer.writerow(row)
+    if args.output in (None, "-"):
+        sys.stdout.write(out.getvalue())
+    else:  # all the text first, then one atomic write: a full disk leaves the old file
+        write_atomically(args.output, out.getvalue().encode("utf-8"), FileError)
     return 0
 
 
@@ -314,7 +316,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("network", metavar="NET.json")
     p.add_argument("data", metavar="DATA.csv", help="columns named as in training (others ignored)")
-    p.add_argument("--output", "-o", metavar="OUT.csv", help="write here instead of stdout")
+    p.add_argument(
+        "--output", "-o", metavar="OUT.csv", help="write here instead of stdout (- is stdout)"
+    )
     p.set_defaults(func=_predict)
 
     p = sub.add_parser(

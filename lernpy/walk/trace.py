@@ -16,9 +16,10 @@ import json
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from lernpy.errors import FileError
+from lernpy.files import write_atomically
 from lernpy.graph.network import link_key
 from lernpy.hooks import Shows
 
@@ -123,10 +124,13 @@ def _plain(value: object) -> object:
 
 
 def _write(text: str, file: str | os.PathLike | IO[str] | None) -> str:
+    """Write ``text`` to a path (atomically: a full disk leaves the old file) or a stream."""
     if file is None:
         return text
     if isinstance(file, (str, os.PathLike)):
-        Path(file).write_text(text, encoding="utf-8")
-    else:
+        write_atomically(os.fspath(file), text.encode("utf-8"), FileError)
+    elif callable(getattr(file, "write", None)):
         file.write(text)
+    else:
+        raise FileError(f"cannot write to {file!r}: expected a path, a text stream or None")
     return text
