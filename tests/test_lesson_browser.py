@@ -122,3 +122,37 @@ def test_the_page_prints_numbers_as_the_terminal_does(browser, mazur_page):
     b.open(mazur_page)
     got = b.evaluate(f"{json.dumps(numbers)}.map(x => num(x))")
     assert got == [num(x) for x in numbers]
+
+
+HOSTILE = ["<!--<script>", "</script><script>document.title='pwned'</script>",
+           '"><img src=x onerror="document.title=1">', "a&amp;b", "x]]>y"]  # fmt: skip
+
+
+def hostile_network() -> Network:
+    net = Network(seed=1)
+    net.add_neuron("x", kind="input")
+    for name in HOSTILE[:-1]:
+        net.add_neuron(name, "tanh")
+        net.add_link("x", name, 0.5)
+    net.add_neuron(HOSTILE[-1], "sigmoid", kind="output")
+    for name in HOSTILE[:-1]:
+        net.add_link(name, HOSTILE[-1], 0.25)
+    return net
+
+
+def test_names_that_look_like_markup_are_shown_as_text_and_the_page_still_runs(browser, tmp_path):
+    """A neuron named <!--<script> stopped the page's script: no table rows at all."""
+    page = tmp_path / "hostile.html"
+    write_lesson(page, hostile_network(), [((0.5,), (1.0,))], rate=0.5, title="<b>t</b>")
+    b = browser
+    b.open(page.as_uri())
+    names = b.evaluate(
+        "[...document.querySelectorAll('#neurons tbody tr')].map(r => r.cells[0].textContent)"
+    )
+    assert names == ["x", *HOSTILE]
+    assert b.evaluate("document.querySelectorAll('#links tbody tr').length") == 8
+    assert b.evaluate("document.title") == "<b>t</b>"  # no injected script ran
+    assert b.evaluate("document.querySelectorAll('img').length") == 0
+    b.click("#next")
+    assert text(b, "#where").startswith("step 1 of")
+    assert not [e for e in b.events if e["method"] == "Runtime.exceptionThrown"]

@@ -183,3 +183,28 @@ def test_a_step_that_overflows_stops_the_recording_and_changes_nothing():
     with pytest.raises(NumericError, match="x1→y1 became inf"):
         record(net, [((1e200,), (0.0,))], rate=0.1)
     assert net.state() == before
+
+
+def test_the_embedded_data_holds_no_markup_and_the_script_runs_by_its_hash():
+    """<, > and & are escaped in the JSON; the policy runs only the page's own script."""
+    import base64
+    import hashlib
+    import re
+
+    from lernpy.pictures.lesson import lesson_html
+
+    net = Network(seed=1)
+    net.add_neuron("x", kind="input")
+    net.add_neuron("<!--<script>&", "sigmoid", kind="output")
+    net.add_link("x", "<!--<script>&", 0.5)
+    page = lesson_html(net, [((0.5,), (1.0,))], title="a </script> title")
+    data = re.search(r'id="lesson-data">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert "\\u003c!--\\u003cscript\\u003e\\u0026" in data
+    policy = re.search(r'Content-Security-Policy" content="([^"]*)"', page).group(1)
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert (
+        f"script-src 'sha256-{digest}'" in policy
+        and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from pathlib import Path
 
 from lernpy.data.netfile import NetworkFileError
@@ -176,16 +177,18 @@ def lesson_html(
         + " epochs and samples count from 0, as in the trace."
     )
     payload = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
-    payload = payload.replace("</", "<\\/")  # never close the script element early
-    page = PAGE
-    for key, value in (
-        ("__CSP__", CSP),
-        ("__TITLE__", html.escape(title or "lernpy lesson")),
-        ("__SUBTITLE__", html.escape(subtitle)),
-        ("__SVG__", svg),
-        ("__DATA__", payload),
-    ):
-        page = page.replace(key, value)
+    # inside <script>, "<!--", "<script" or "</script" would change how the page is read:
+    # JSON may spell <, > and & as \u003c, \u003e, \u0026, which JSON.parse reads back
+    payload = payload.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    fills = {
+        "__CSP__": CSP,
+        "__TITLE__": html.escape(title or "lernpy lesson"),
+        "__SUBTITLE__": html.escape(subtitle),
+        "__SVG__": svg,
+        "__DATA__": payload,
+    }
+    # one pass, so that a title holding "__DATA__" stays that text
+    page = re.sub("|".join(fills), lambda m: fills[m.group(0)], PAGE)
     return page
 
 
