@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lernpy import hooks
+from lernpy.graph.names import shown
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
@@ -90,10 +91,10 @@ class Link(Shows):
         return self.weight
 
     def __repr__(self) -> str:
-        label = f" ({self.label})" if self.label else ""
+        label = f" ({shown(self.label)})" if self.label else ""
         frozen = ", frozen" if self.frozen else ""
         return (
-            f"Link('{self.name}'{label}, weight={self.weight!r}, "
+            f"Link({self.name!r}{label}, weight={self.weight!r}, "
             f"sensitivity={self.sensitivity!r}{frozen})"
         )
 

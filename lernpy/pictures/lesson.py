@@ -20,6 +20,7 @@ from pathlib import Path
 from lernpy.data.netfile import NetworkFileError
 from lernpy.errors import LernpyError
 from lernpy.files import write_atomically
+from lernpy.graph.names import shown
 from lernpy.pictures.diagram import diagram_svg
 from lernpy.pictures.lesson_page import CSP, PAGE
 from lernpy.views.explain import describe, explain_link
@@ -119,11 +120,12 @@ def record(
                 break
         net.trace = kept_trace  # type: ignore[attr-defined]
     return {
-        "neurons": [{"name": n.name, "kind": n.kind} for n in neurons],
+        # names as every view shows them (control characters escaped), as the diagram's
+        "neurons": [{"name": shown(n.name), "kind": n.kind} for n in neurons],
         "links": [
             {
-                "name": link.name,
-                "label": link.label,
+                "name": shown(link.name),
+                "label": None if link.label is None else shown(link.label),
                 "source": n_index[link.source],
                 "target": n_index[link.target],
                 "frozen": link.frozen,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from lernpy.graph.activations import LEAKY_SLOPE
 from lernpy.graph.link import Link
+from lernpy.graph.names import shown
 from lernpy.graph.neuron import Neuron
 from lernpy.views.formulas import (
     MOMENTUM,
@@ -500,7 +501,7 @@ def _link_name(link: Link) -> str:
 
 
 def describe(step: Step) -> str:
-    """One step as one readable line, with its numbers.
+    """One step as one readable line, with its numbers (a name's control characters escaped).
 
     >>> from lernpy import examples
     >>> net = examples.mazur()
@@ -508,6 +509,10 @@ def describe(step: Step) -> str:
     >>> describe(run.step("neuron"))
     'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992'
     """
+    return shown(_describe(step))
+
+
+def _describe(step: Step) -> str:
     kind = step.kind
     if kind == "Presented":
         net = ", ".join(num(v) for v in step.inputs)
@@ -603,9 +608,9 @@ def describe_planned(planned: Planned | None) -> str:
     """
     if planned is None:
         return "next: nothing (finished)"
-    what = _PLANNED.get(planned.kind, planned.kind).format(name=planned.name)
+    what = _PLANNED.get(planned.kind, planned.kind).replace("{name}", planned.name)
     where = planned.phase if planned.sample < 0 else f"{planned.phase}, sample {planned.sample}"
-    return f"next: {what} ({where}, epoch {planned.epoch})"
+    return shown(f"next: {what} ({where}, epoch {planned.epoch})")
 
 
 def lines(steps: Iterable[Step]) -> list[str]:

@@ -36,6 +36,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from lernpy.graph.link import Link
+from lernpy.graph.names import shown
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
 from lernpy.training.loop import History
@@ -229,7 +230,7 @@ def summary(obj: Network | Scheduler) -> Fitted:
 def tree(net: Network) -> Tree:
     """The network as a tree: layer → neuron → incoming links with their weights."""
     root = Tree(Text(repr(net), style="bold"))
-    inputs = ", ".join(f"{n.name} = {num(n.value)}" for n in net.inputs)
+    inputs = ", ".join(f"{shown(n.name)} = {num(n.value)}" for n in net.inputs)
     root.add(Text(f"layer 0, inputs: {inputs}"))
     for i, layer in enumerate(net.layers[1:], start=1):
         acts = ", ".join(dict.fromkeys(n.activation.name for n in layer))
@@ -237,14 +238,15 @@ def tree(net: Network) -> Tree:
         for n in layer:
             node = branch.add(
                 Text(
-                    f"{n.name}: net {num(n.net)}, out {num(n.value)}, ∂E/∂net {num(n.sensitivity)}",
+                    f"{shown(n.name)}: net {num(n.net)}, out {num(n.value)}, "
+                    f"∂E/∂net {num(n.sensitivity)}",
                     style="cyan",
                 )
             )
             for link in n.incoming:
                 label = f" ({link.label})" if link.label else ""
                 frozen = ", frozen" if link.frozen else ""
-                node.add(f"{link.name}{label}: w {num(link.weight)}{frozen}")
+                node.add(Text(shown(f"{link.name}{label}: w {num(link.weight)}{frozen}")))
     return root
 
 

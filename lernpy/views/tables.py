@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from lernpy.errors import UnknownNameError
 from lernpy.graph.link import Link
+from lernpy.graph.names import shown
 from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
 from lernpy.hooks import Shows
@@ -63,6 +64,9 @@ class Grid(Shows):
     keys: int = 1  # leading columns that name the row; repeated when a table is folded
     wrap: bool = False  # a grid of sentences: its text columns may wrap (numbers never do)
 
+    def __post_init__(self) -> None:
+        self.title = shown(self.title)
+
     def add(self, row: Sequence[Cell], mark: str = "") -> None:
         self.rows.append(list(row))
         self.marks.append(mark)
@@ -78,11 +82,12 @@ class Grid(Shows):
 
 
 def cell_text(cell: Cell, places: int = 9) -> str:
+    """A cell as text; a name's control characters escaped (a view never obeys them)."""
     if cell is None:
         return ""
     if isinstance(cell, float):
         return num(cell, places)
-    return str(cell)
+    return shown(str(cell))
 
 
 # -- the scheduler's options, when a view is given one -------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lernpy.graph.names import shown
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class Step(Shows):
         return ""
 
     def __repr__(self) -> str:
-        return f"{self.kind}({self._numbers()})"
+        return shown(f"{self.kind}({self._numbers()})")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
