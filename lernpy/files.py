@@ -14,6 +14,14 @@ from collections.abc import Callable
 
 from lernpy.errors import LernpyError
 
+KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a pipe",
+    stat.S_IFSOCK: "a socket",
+}
+
 
 def read_text(
     path: str | os.PathLike[str],
@@ -23,8 +31,21 @@ def read_text(
 ) -> str:
     """A file's text, line endings as they are; ``fail(reason)`` is raised when it cannot be read.
 
-    ``what`` names the kind of file a directory is not ("a CSV file").
+    ``what`` names the kind of file a directory is not ("a CSV file"). Only a regular
+    file is read: a device (``/dev/zero``) or a pipe is refused before it is opened.
     """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise fail(f"is a directory, not {what}")
+    if not stat.S_ISREG(info.st_mode):
+        # a device never ends (/dev/zero) and a pipe may wait forever for a writer
+        kind = KINDS.get(stat.S_IFMT(info.st_mode), "not a file")
+        raise fail(f"is not a regular file ({kind}): lernpy reads only regular files")
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -32,21 +53,14 @@ def read_text(
         raise fail("no such file") from None
     except IsADirectoryError:
         raise fail(f"is a directory, not {what}") from None
+    except MemoryError:
+        raise fail(f"is too large to read ({info.st_size} bytes)") from None
     except OSError as exc:
         raise fail(f"cannot be read ({exc.strerror})") from None
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise fail(f"is not UTF-8 text ({exc.reason})") from None
-
-
-KINDS = {
-    stat.S_IFDIR: "a folder",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFIFO: "a pipe",
-    stat.S_IFSOCK: "a socket",
-}
 
 
 def write_atomically(path: str, data: bytes, fail: Callable[..., LernpyError]) -> None:

@@ -11,73 +11,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import math
 import sys
 
+from lernpy.cli import arguments as types
 from lernpy.errors import FileError, LernpyError
 from lernpy.files import write_atomically
 
 __all__ = ["register"]
-
-
-# ------------------------------------------------------------ argument types
-
-
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part) for part in text.replace(" ", "").split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a list of layer sizes: expected whole numbers such as 4,8,3"
-        ) from None
-    if len(sizes) < 2 or any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected at least two layer sizes, each 1 or more, such as 4,8,3"
-        )
-    return sizes
-
-
-def _whole(text: str, least: int, too_small: str) -> int:
-    """``text`` as a whole number of at least ``least``, or an error that says what is wrong."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < least:
-        raise argparse.ArgumentTypeError(f"{value} is {too_small}: expected {least} or more")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole(text, 1, "too small")
-
-
-def _count(text: str) -> int:
-    return _whole(text, 0, "negative")
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a finite number")
-    return value
-
-
-def _rate(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a rate of 0 or more")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _number(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a fraction from 0 up to (not) 1")
-    return value
 
 
 # ------------------------------------------------------------------- train
@@ -100,6 +40,11 @@ def _train(args: argparse.Namespace) -> int:
     outputs = len(samples[0][1])
     if classes is None and outputs == 1 and is_classification(samples):
         classes = ("0", "1")  # a 0/1 target column: a binary classifier
+    if classes is not None and len(classes) < 2:
+        raise LernpyError(
+            f"{data.path}: the target holds one class ({classes[0]}): "
+            "a classifier needs at least two to tell apart"
+        )
     n_in = len(data.input_names)
     sizes = args.layers or [n_in, 8, outputs]
     if sizes[0] != n_in or sizes[-1] != outputs:
@@ -271,32 +216,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", metavar="DATA.csv", help="the CSV file (header optional)")
     p.add_argument("--target", help="target column name(s) or number (default: the last column)")
     p.add_argument("--classes", action="store_true", help="treat a numeric target as class labels")
-    p.add_argument("--layers", type=_sizes, help="layer sizes, inputs first, such as 4,8,3")
+    p.add_argument("--layers", type=types.sizes, help="layer sizes, inputs first, such as 4,8,3")
     p.add_argument("--activation", default="tanh", choices=acts, help="hidden layers (tanh)")
     p.add_argument("--output", choices=acts, help="output layer (default: from the target)")
     p.add_argument("--loss", choices=sorted(LOSSES), help="loss (default: from the target)")
     p.add_argument("--init", default="xavier", choices=("xavier", "he", "uniform"))
-    p.add_argument("--epochs", type=_count, default=100, help="epochs (100)")
-    p.add_argument("--rate", type=_rate, default=0.1, help="learning rate (0.1)")
+    p.add_argument("--epochs", type=types.count, default=100, help="epochs (100)")
+    p.add_argument("--rate", type=types.rate, default=0.1, help="learning rate (0.1)")
     p.add_argument(
         "--schedule", help="rate schedule: constant, step:FACTOR:EVERY or exponential:GAMMA"
     )
-    p.add_argument("--batch", type=_positive_int, default=1, help="batch size (1)")
-    p.add_argument("--momentum", type=_number, default=0.0, help="momentum (0)")
+    p.add_argument("--batch", type=types.positive, default=1, help="batch size (1)")
+    p.add_argument("--momentum", type=types.number, default=0.0, help="momentum (0)")
     p.add_argument("--seed", type=int, default=0, help="seed for weights, split, shuffle (0)")
-    p.add_argument("--test", type=_fraction, default=0.2, help="test fraction (0.2; 0 for none)")
+    p.add_argument(
+        "--test", type=types.fraction, default=0.2, help="test fraction (0.2; 0 for none)"
+    )
     p.add_argument(
         "--standardize",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="scale inputs to mean 0, sd 1 with training statistics (default: yes)",
     )
-    p.add_argument("--target-loss", type=_number, help="stop at this training loss")
+    p.add_argument("--target-loss", type=types.number, help="stop at this training loss")
     p.add_argument(
-        "--patience", type=_positive_int, help="stop after this many epochs without gain"
+        "--patience", type=types.positive, help="stop after this many epochs without gain"
     )
     p.add_argument("--progress", action="store_true", help="show a progress bar even when piped")
-    p.add_argument("--save", metavar="NET.json", help="save the trained network here")
+    p.add_argument(
+        "--save", metavar="NET.json", type=types.path, help="save the trained network here"
+    )
     p.set_defaults(func=_train)
 
     p = sub.add_parser(
@@ -330,6 +279,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--csv", nargs="?", const="-", metavar="FILE", help="write it as CSV (to stdout if no FILE)"
     )
-    p.add_argument("--n", type=_positive_int, help="number of samples for generated sets")
+    p.add_argument("--n", type=types.positive, help="number of samples for generated sets")
     p.add_argument("--seed", type=int, default=0, help="seed for generated sets (0)")
     p.set_defaults(func=_datasets)

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from lernpy.cli.arguments import cells, count, fraction, path, positive, rate
 from lernpy.data import datasets, examples
 from lernpy.errors import LernpyError
 from lernpy.graph.network import Network
@@ -95,7 +96,7 @@ def _data(args: argparse.Namespace, net: Network, default: list | None) -> list 
 
 
 def _write(text: str, out: str | None) -> None:
-    if out is None:
+    if out in (None, "-"):
         sys.stdout.write(text + "\n")
         return
     from lernpy.pictures import save
@@ -193,12 +194,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o is given.",
     )
     p.add_argument("source", help=f"a demo ({', '.join(DEMOS)}) or a network file (net.json)")
-    p.add_argument("-o", "--out", help="write to this file (default: the SVG to stdout)")
+    p.add_argument(
+        "-o", "--out", type=path, help="write to this file (default: the SVG to stdout; - too)"
+    )
     p.add_argument("--annotate", choices=("weight", "sensitivity", "update"))
     p.add_argument("--highlight", help="a link or neuron to mark, such as w5 or h1→o1")
     p.add_argument("--boundary", action="store_true", help="the output over the input plane")
     p.add_argument("--hidden", action="store_true", help="with --boundary: a map per hidden neuron")
-    p.add_argument("--resolution", type=int, default=40, help="boundary cells per side")
+    p.add_argument("--resolution", type=cells, default=40, help="boundary cells per side")
     p.add_argument(
         "--curves",
         action="store_true",
@@ -207,8 +210,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log", action="store_true", help="with --curves: a log scale")
     p.add_argument("--data", help="a built-in data set (xor, and, or, nand, …)")
     p.add_argument("--sample", action="append", help="one sample such as 0.05,0.1:0.01,0.99")
-    p.add_argument("--epochs", type=int, default=0, help="train this many epochs first")
-    p.add_argument("--rate", type=float, default=0.5)
+    p.add_argument("--epochs", type=count, default=0, help="train this many epochs first")
+    p.add_argument("--rate", type=rate, default=0.5)
     p.set_defaults(func=_draw)
 
     q = sub.add_parser(
@@ -219,13 +222,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "rule of any clicked link.",
     )
     q.add_argument("source", nargs="?", default="mazur", help="a demo (default mazur) or net.json")
-    q.add_argument("-o", "--out", default="lesson.html", help="the page to write")
+    q.add_argument("-o", "--out", type=path, default="lesson.html", help="the page to write")
     q.add_argument("--data", help="a built-in data set to replay")
     q.add_argument("--sample", action="append", help="one sample such as 0.05,0.1:0.01,0.99")
-    q.add_argument("--samples", type=int, help="replay only the first N samples")
-    q.add_argument("--rate", type=float, help="learning rate (default: the demo's, else 0.5)")
-    q.add_argument("--momentum", type=float, default=0.0)
-    q.add_argument("--epochs", type=int, default=1)
-    q.add_argument("--max-steps", type=int, default=5000, help="stop recording after N steps")
+    q.add_argument("--samples", type=positive, help="replay only the first N samples")
+    q.add_argument("--rate", type=rate, help="learning rate (default: the demo's, else 0.5)")
+    q.add_argument("--momentum", type=fraction, default=0.0)
+    q.add_argument("--epochs", type=positive, default=1)
+    q.add_argument("--max-steps", type=positive, default=5000, help="stop recording after N steps")
     q.add_argument("--title", help="the page's title")
     q.set_defaults(func=_lesson)

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from lernpy.cli.arguments import count, fraction, positive, rate
 from lernpy.data import datasets, examples
-from lernpy.errors import Finished, LernpyError, UnknownNameError
+from lernpy.errors import Finished, Interrupted, LernpyError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import Sample
 from lernpy.views import render
@@ -215,6 +216,10 @@ class Stepper:
         self.keyboard = Keyboard() if keys else None
         try:
             self._loop(stream, interactive, keys)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"stepping was interrupted; {describe_planned(self.run.peek())}"
+            ) from None
         finally:
             if self.keyboard is not None:
                 self.keyboard.close()
@@ -366,6 +371,8 @@ def setup(args: argparse.Namespace) -> tuple[Network, list[Sample], float, str]:
 
 
 def _step(args: argparse.Namespace) -> int:
+    if sys.stdin is None:
+        raise LernpyError("stdin is closed: step reads its commands from it (a terminal or a pipe)")
     net, data, rate, title = setup(args)
     run = net.scheduler(
         data,
@@ -412,8 +419,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         default="mazur",
         help=f"an example ({', '.join(EXAMPLES)}) or a saved network file (default: mazur)",
     )
-    p.add_argument("--rate", type=float, help="the learning rate (default: the example's)")
-    p.add_argument("--momentum", type=float, default=0.0, help="momentum (default 0)")
+    p.add_argument("--rate", type=rate, help="the learning rate (default: the example's)")
+    p.add_argument("--momentum", type=fraction, default=0.0, help="momentum (default 0)")
     p.add_argument(
         "--sample",
         action="append",
@@ -431,14 +438,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Step through training: one command per line (h lists them).",
     )
     _common(p)
-    p.add_argument("--batch-size", type=int, default=1, help="samples per update (default 1)")
+    p.add_argument("--batch-size", type=positive, default=1, help="samples per update (default 1)")
     p.add_argument(
         "--update",
         choices=("deferred", "immediate"),
         default="deferred",
         help="update after every sensitivity is known (deferred) or link by link",
     )
-    p.add_argument("--epochs", type=int, default=1, help="epochs to step through (default 1)")
+    p.add_argument("--epochs", type=positive, default=1, help="epochs to step through (default 1)")
     p.add_argument(
         "--lines",
         action="store_true",
@@ -455,15 +462,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "name", nargs="?", help="a link (w5, h1->o1) or a neuron (h1); leave out to list"
     )
-    p.add_argument("--index", type=int, default=0, help="which sample of the data (default 0)")
+    p.add_argument("--index", type=count, default=0, help="which sample of the data (default 0)")
     p.add_argument(
         "--format", choices=("text", "markdown", "latex"), default="text", help="default: text"
     )
     p.add_argument(
         "--before-update", action="store_true", help="stop after the backward pass, before updates"
     )
-    p.add_argument("--rate", type=float, help="the learning rate (default: the example's)")
-    p.add_argument("--momentum", type=float, default=0.0, help="momentum (default 0)")
+    p.add_argument("--rate", type=rate, help="the learning rate (default: the example's)")
+    p.add_argument("--momentum", type=fraction, default=0.0, help="momentum (default 0)")
     p.add_argument("--sample", action="append", metavar="INPUTS:TARGETS", help="a sample")
     p.add_argument("--data", help="a built-in data set instead (lernpy datasets lists them)")
     p.set_defaults(func=_explain)

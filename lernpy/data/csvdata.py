@@ -475,6 +475,32 @@ def split(
     return train, held
 
 
+def _spread(values: list[float], column: int) -> tuple[float, float]:
+    """The population mean and standard deviation of one column.
+
+    Values near the largest float (±1e200: their squares overflow) are measured in
+    units of the largest of them, so the result is the same, only without overflow.
+    """
+    count = len(values)
+    try:
+        mean = math.fsum(values) / count
+        deviation = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / count)
+        if math.isfinite(deviation):
+            return mean, deviation
+    except OverflowError:
+        pass
+    scale = max(abs(v) for v in values)
+    scaled = [v / scale for v in values]
+    mean = math.fsum(scaled) / count
+    deviation = math.sqrt(math.fsum((v - mean) ** 2 for v in scaled) / count)
+    mean, deviation = mean * scale, deviation * scale
+    if not (math.isfinite(mean) and math.isfinite(deviation)):
+        raise LernpyError(
+            f"input {column + 1} spreads past the largest float: it cannot be standardised"
+        )
+    return mean, deviation
+
+
 @dataclass(frozen=True)
 class Standardizer:
     """Shift and scale each input to mean 0 and standard deviation 1.
@@ -498,15 +524,14 @@ class Standardizer:
         """Population mean and standard deviation of each input over ``samples``."""
         if not samples:
             raise LernpyError("cannot standardise an empty data set")
-        count = len(samples)
         width = len(samples[0][0])
-        mean = tuple(math.fsum(x[i] for x, _ in samples) / count for i in range(width))
-        std = []
+        mean, std = [], []
         for i in range(width):
-            variance = math.fsum((x[i] - mean[i]) ** 2 for x, _ in samples) / count
-            deviation = math.sqrt(variance)
+            m, deviation = _spread([x[i] for x, _ in samples], i)
+            mean.append(m)
             # a constant column has no spread to divide by: leave its scale alone
-            std.append(deviation if deviation > 1e-12 * max(1.0, abs(mean[i])) else 1.0)
+            std.append(deviation if deviation > 1e-12 * max(1.0, abs(m)) else 1.0)
+        mean = tuple(mean)
         return cls(mean, tuple(std))
 
     def inputs(self, x: Sequence[float]) -> tuple[float, ...]:
