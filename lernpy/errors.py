@@ -43,6 +43,13 @@ class NumericError(LernpyError, ArithmeticError):
         self.sample = sample
 
 
+class CallbackError(LernpyError):
+    """A function the user handed in (a callback, ``show``, ``until``) raised an error.
+
+    The user's own error is its ``__cause__``; the message names the function's role.
+    """
+
+
 class FileError(LernpyError):
     """A file that cannot be read or written; the message starts with its path."""
 

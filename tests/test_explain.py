@@ -175,7 +175,9 @@ def test_describe_planned_reads_the_next_step():
 
 
 def test_explain_rejects_other_objects():
-    with pytest.raises(TypeError):
+    from lernpy import LernpyError
+
+    with pytest.raises(LernpyError, match="takes a Link or a Neuron"):
         explain("w5")  # type: ignore[arg-type]
 
 

@@ -2,7 +2,7 @@
 
 The layers, lowest first (docs/architecture.md draws them):
 
-    base      errors, files
+    base      errors, files, checks
     graph     graph/ (neurons, links, network, builders, samples), hooks
     walk      walk/ (plan, steps, scheduler, fastlane, trace, gradcheck)
     engines   engines/ (compiled, numpy)
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lernpy"
 
 LAYERS = [
-    ("base", ["lernpy.errors", "lernpy.files"]),
+    ("base", ["lernpy.errors", "lernpy.files", "lernpy.checks"]),
     ("graph", ["lernpy.graph", "lernpy.hooks"]),
     ("walk", ["lernpy.walk"]),
     ("engines", ["lernpy.engines"]),

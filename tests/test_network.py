@@ -128,7 +128,7 @@ def state_of(net):
 
 
 BAD_BUILDS = [
-    (lambda: Network.layered(2, 0, 1), ShapeError, "layer 1 has size 0"),
+    (lambda: Network.layered(2, 0, 1), BadValueError, "size of layer 1 is 0"),
     (lambda: Network.layered(2), ShapeError, "at least 2"),
     (lambda: Network.layered(2, 1, activation="sigmod"), UnknownNameError, "sigmod"),
     (lambda: Network.layered(2, 1, loss="l1"), UnknownNameError, "unknown loss 'l1'"),

@@ -22,15 +22,18 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 import os
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from lernpy import checks
+from lernpy.checks import short
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
-from lernpy.graph.samples import Sample
+from lernpy.graph.samples import Sample, check_pairs
 
 __all__ = [
     "CSVData",
@@ -132,9 +135,24 @@ def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Ro
         text = read_text(
             source, lambda reason: CSVError(reason, path=path), "a CSV file", "utf-8-sig"
         )
+    elif callable(getattr(source, "read", None)):
+        path = name if isinstance(name, str) else str(getattr(source, "name", "<csv>"))
+        try:
+            text = source.read()
+        except (OSError, ValueError) as exc:  # a closed file, a file opened for writing
+            raise CSVError(f"cannot be read ({exc})", path=path) from None
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise CSVError(f"is not UTF-8 text ({exc.reason})", path=path) from None
+        if not isinstance(text, str):
+            raise CSVError(f"read() gave {short(text)}: expected text", path=path)
     else:
-        path = name or getattr(source, "name", "<csv>")
-        text = source.read()
+        raise CSVError(
+            f"expected a file name, a Path or an open text file, got {short(source)}",
+            path="<csv>",
+        )
     reader = csv.reader(io.StringIO(text))
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -191,12 +209,34 @@ def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Ro
     return _Rows(path, names, has_header, header_line, rows, lines)
 
 
+def _choices(value: object, what: str, path: str, names: bool = False) -> list:
+    """Columns chosen by name or number (or, with ``names``, class names), as a list."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        raise CSVError(
+            f"{what} is {short(value)}: expected a list of "
+            + ("class names" if names else "column names or numbers"),
+            path=path,
+        )
+    try:
+        chosen = list(value)
+    except TypeError:  # a 0-d numpy array claims to be iterable
+        raise CSVError(f"{what} is {short(value)}: expected a list", path=path) from None
+    for item in chosen:
+        ok = isinstance(item, str) or (
+            not names and isinstance(item, numbers.Integral) and not isinstance(item, bool)
+        )
+        if not ok:
+            raise CSVError(f"{what} holds {short(item)}: expected names or numbers", path=path)
+    return chosen
+
+
 def _column(rows: _Rows, wanted: str | int) -> int:
     """The 0-based index of a column chosen by name or by 1-based number (negative from the end)."""
     count = len(rows.names)
-    if isinstance(wanted, bool):
-        raise CSVError(f"cannot choose a column with {wanted!r}", path=rows.path)
-    if isinstance(wanted, int):
+    if isinstance(wanted, bool) or not isinstance(wanted, (str, numbers.Integral)):
+        raise CSVError(f"cannot choose a column with {short(wanted)}", path=rows.path)
+    if isinstance(wanted, numbers.Integral):
+        wanted = int(wanted)
         index = wanted - 1 if wanted > 0 else count + wanted
         if wanted == 0 or not 0 <= index < count:
             raise CSVError(
@@ -269,14 +309,19 @@ def read_csv(
     """
     rows = _read_rows(source, name)
     path = rows.path
-    targets = [target] if isinstance(target, (str, int)) or target is None else list(target)
+    if isinstance(target, (str, numbers.Integral)) or target is None:
+        targets = [target]
+    else:
+        targets = _choices(target, "target", path)
+    if classes is not None and not isinstance(classes, bool):
+        classes = [str(c) for c in _choices(classes, "classes", path, names=True)]
     if not targets:
         raise CSVError("no target column chosen", path=path)
     target_cols = [_column(rows, -1 if t is None else t) for t in targets]
     if inputs is None:
         input_cols = [i for i in range(len(rows.names)) if i not in target_cols]
     else:
-        input_cols = [_column(rows, c) for c in inputs]
+        input_cols = [_column(rows, c) for c in _choices(inputs, "inputs", path)]
     for cols, what in ((target_cols, "target"), (input_cols, "input")):
         if len(set(cols)) != len(cols):
             raise CSVError(f"the same {what} column is chosen twice", path=path)
@@ -368,6 +413,10 @@ def read_inputs(
     are used.
     """
     rows = _read_rows(source, name)
+    try:
+        input_names = checks.names(input_names, "input_names")
+    except LernpyError as error:
+        raise CSVError(str(error), path=rows.path) from None
     if rows.has_header:
         missing = [n for n in input_names if n not in rows.names]
         if missing:
@@ -400,6 +449,11 @@ def write_csv(
 
     Floats are written with ``repr`` so they read back exactly.
     """
+    samples = check_pairs(samples, "samples")
+    input_names = checks.names(input_names, "input_names")
+    target_names = checks.names(target_names, "target_names")
+    if classes is not None:
+        classes = checks.names(classes, "classes")
     handle: TextIO
     close = False
     if isinstance(target, (str, os.PathLike)):
@@ -410,8 +464,10 @@ def write_csv(
         write_csv(buffer, samples, input_names, target_names, classes)
         write_atomically(os.fspath(target), buffer.getvalue().encode("utf-8"), NetworkFileError)
         return
-    else:
+    elif callable(getattr(target, "write", None)):
         handle = target
+    else:
+        raise LernpyError(f"target is {short(target)}: expected a file name, a Path or a stream")
     try:
         writer = csv.writer(handle, lineterminator="\n")
         if classes is not None:
@@ -444,8 +500,11 @@ def split(
     >>> len(train), len(held_out)
     (7, 3)
     """
-    if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0.0 < test < 1.0:
-        raise LernpyError(f"test must be a fraction between 0 and 1, got {test!r}")
+    if isinstance(test, bool) or not isinstance(test, numbers.Real) or not 0.0 < test < 1.0:
+        raise LernpyError(f"test must be a fraction between 0 and 1, got {short(test)}")
+    samples = check_pairs(samples, "samples")
+    seed = checks.whole(seed, "seed")
+    stratify = checks.flag(stratify, "stratify")
     if len(samples) < 2:
         raise LernpyError(f"cannot split {len(samples)} sample(s): need at least 2")
     rng = random.Random(seed)
@@ -522,6 +581,7 @@ class Standardizer:
     @classmethod
     def fit(cls, samples: Sequence[Sample]) -> Standardizer:
         """Population mean and standard deviation of each input over ``samples``."""
+        samples = check_pairs(samples, "samples")
         if not samples:
             raise LernpyError("cannot standardise an empty data set")
         width = len(samples[0][0])

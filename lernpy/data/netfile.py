@@ -35,6 +35,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from lernpy import checks
+from lernpy.checks import short
 from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
@@ -101,6 +103,8 @@ def to_dict(
     ``preprocessing`` and ``history`` default to ``net.preprocessing`` and
     ``net.training_log`` when the network has them.
     """
+    if not isinstance(net, Network):
+        raise NetworkFileError(f"expected a Network to save, got {short(net)}")
     loss = net.loss_function
     if LOSSES.get(loss.name) is not loss:
         raise NetworkFileError(
@@ -139,8 +143,12 @@ def to_dict(
     version, state, gauss_next = net.rng.getstate()
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     log = history if history is not None else getattr(net, "training_log", None)
+    if prep is not None and not isinstance(prep, Preprocessing):
+        raise NetworkFileError(f"preprocessing is {short(prep)}: expected a Preprocessing or None")
     if isinstance(log, History):
         log = _from_core_history(log)
+    elif log is not None and not isinstance(log, TrainingLog):
+        raise NetworkFileError(f"history is {short(log)}: expected a training log or None")
     doc: dict[str, object] = {
         "format": FORMAT,
         "version": VERSION,
@@ -254,7 +262,10 @@ def save(
     beside ``path`` written, flushed to disk and renamed over ``path``. If
     anything fails, the old file is untouched and the temporary file removed.
     """
-    target = os.fspath(path)
+    try:
+        target = checks.path(path)
+    except LernpyError as error:
+        raise NetworkFileError(str(error)) from None
     try:
         text = dumps(net, preprocessing=preprocessing, history=history)
     except NetworkFileError as exc:
@@ -268,7 +279,10 @@ def save(
 
 def load(path: str | os.PathLike[str]) -> Network:
     """Read a network file; every field is checked before anything is built."""
-    source = os.fspath(path)
+    try:
+        source = checks.path(path)
+    except LernpyError as error:
+        raise NetworkFileError(str(error)) from None
     text = read_text(source, lambda reason: NetworkFileError(reason, path=source), "a network file")
     return loads(text, source=source)
 

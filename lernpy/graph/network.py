@@ -287,14 +287,7 @@ class Network(Shows):
         ``layer``, one column per source neuron of ``layer − 1`` and a last
         column for the bias weight when that layer has a bias neuron.
         """
-        if (
-            isinstance(layer, bool)
-            or not isinstance(layer, int)
-            or not 1 <= layer < len(self.layers)
-        ):
-            raise ShapeError(
-                f"layer {layer!r}: expected a whole number 1 to {len(self.layers) - 1}"
-            )
+        layer = self._layer_position(layer)
         if not _is_rows(matrix):
             raise ShapeError(f"matrix for layer {layer} is {matrix!r}: expected a list of rows")
         sources = list(self.layers[layer - 1])
@@ -321,6 +314,7 @@ class Network(Shows):
 
     def matrix(self, layer: int) -> list[list[float]]:
         """The weights into ``layer`` in :meth:`set_matrix`'s orientation (0.0 where no link)."""
+        layer = self._layer_position(layer)
         sources = list(self.layers[layer - 1])
         bias = self._bias_of(layer)
         if bias is not None:
@@ -358,6 +352,19 @@ class Network(Shows):
         else:
             limit = self.scale
         return self.rng.uniform(-limit, limit)
+
+    def _layer_position(self, layer: object) -> int:
+        """A layer's place in :attr:`layers` (1 for the first after the inputs), checked."""
+        count = len(self.layers)
+        if (
+            isinstance(layer, bool)
+            or not isinstance(layer, numbers.Integral)
+            or not (1 <= layer < count)
+        ):
+            raise ShapeError(
+                f"layer {shown(repr(layer))[:60]}: expected a whole number 1 to {count - 1}"
+            )
+        return int(layer)
 
     def _bias_of(self, layer: int) -> Neuron | None:
         for n in self.layers[layer]:
@@ -531,10 +538,14 @@ class Network(Shows):
                 layers.setdefault(n.layer, []).append(n)
         return [layers[number] for number in sorted(layers)]
 
-    def depth(self, neuron: Neuron) -> int:
-        """The longest path of links from an input or bias neuron to ``neuron``."""
+    def depth(self, neuron: str | Neuron) -> int:
+        """The longest path of links from an input or bias neuron to ``neuron`` (or its name)."""
+        if not isinstance(neuron, Neuron):
+            neuron = self.neuron(neuron)
         if self._order is None:
             self._ordered()
+        if neuron not in self._depth:
+            raise UnknownNameError(f"neuron {neuron.name!r} is not in this network")
         return self._depth[neuron]
 
     def weights(self) -> dict[str, float]:

@@ -17,11 +17,12 @@ import os
 import re
 from pathlib import Path
 
+from lernpy import checks
 from lernpy.data.netfile import NetworkFileError
 from lernpy.errors import LernpyError
 from lernpy.files import write_atomically
 from lernpy.graph.names import shown
-from lernpy.pictures.diagram import diagram_svg
+from lernpy.pictures.diagram import check_network, diagram_svg
 from lernpy.pictures.lesson_page import CSP, PAGE
 from lernpy.views.explain import describe, explain_link
 from lernpy.walk.trace import Trace
@@ -165,6 +166,10 @@ def lesson_html(
     `options` go to the scheduler (rate, momentum, batch_size, update, epochs, …).
     The network is left as it was.
     """
+    check_network(net)
+    max_steps = checks.whole(max_steps, "max_steps", low=1)
+    if title is not None:
+        title = checks.text(title, "title")
     rec = record(net, data, max_steps=max_steps, **options)
     # Labels will show up to 4 significant digits of a changing weight: keep room for them.
     longest = max((len(link.label or "") for link in net.links), default=0)  # type: ignore[attr-defined]

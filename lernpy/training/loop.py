@@ -21,10 +21,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lernpy import checks
 from lernpy.engines import ENGINES, choose, restore
 from lernpy.engines import module as engine_module
 from lernpy.engines.base import Checkpoint, Options
-from lernpy.errors import Interrupted, LernpyError, NumericError, UnknownNameError
+from lernpy.errors import Interrupted, LernpyError, NumericError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
@@ -89,7 +90,7 @@ def end_epoch(
     if callback is not None:
         if before_callback is not None:
             before_callback()
-        if callback(EpochReport(epoch, loss, net, history)):
+        if checks.call(callback, "the callback", EpochReport(epoch, loss, net, history)):
             history.stopped = f"stopped by the callback after {epoch} epochs"
             return True
     return False
@@ -169,10 +170,10 @@ class EngineHistory(History):
         moment; stepping on walks the same update the engine made, with every
         number recorded (and ``back()`` works within the batch).
         """
-        if self.network is None or not 0 <= epoch < len(self.checkpoints):
-            raise LernpyError(f"epoch {epoch}: expected 0 to {len(self.checkpoints) - 1}")
-        if not 0 <= sample < len(self.samples):
-            raise LernpyError(f"sample {sample}: expected 0 to {len(self.samples) - 1}")
+        if self.network is None or not self.checkpoints:
+            raise LernpyError("no epoch of this training can be replayed")
+        epoch = checks.whole(epoch, "epoch", 0, len(self.checkpoints) - 1)
+        sample = checks.whole(sample, "sample", 0, len(self.samples) - 1)
         if self.network.version != self.version:
             raise LernpyError("the network's links changed since training: cannot replay")
         point = self.checkpoints[epoch]
@@ -255,16 +256,15 @@ def _train(
     engine: str,
 ) -> History:
     """:func:`train`, with its options checked here."""
-    if target_loss is not None and (
-        not isinstance(target_loss, (int, float)) or math.isnan(target_loss)
-    ):
-        raise LernpyError(f"target_loss is {target_loss!r}: expected a number or None")
-    if callback is not None and not callable(callback):  # before any epoch changes the net
-        raise LernpyError(f"callback is {callback!r}: expected a function or None")
+    if target_loss is not None:
+        target_loss = checks.number(target_loss, "target_loss")
+    checks.function(callback, "callback")  # before any epoch changes the net
+    shuffle = checks.flag(shuffle, "shuffle")
+    engine = checks.choice(engine, "engine", ENGINES)
+    if not (trace is None or isinstance(trace, (bool, Trace))):
+        raise LernpyError(f"trace is {checks.short(trace)}: expected True, a Trace, or None")
     options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
     options.update(update=update, shuffle=shuffle)
-    if engine not in ENGINES:
-        raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     net.check_ready()
     samples = check_data(net, data)  # checked once, here, for every engine
     rate_, momentum_, batch = check_options(
@@ -301,12 +301,18 @@ def _train(
             history.stopped = f"ran {epochs} epochs"
         saved = None  # finished: nothing to put back
         return history
-    except KeyboardInterrupt:
-        # Ctrl-C: back to the end of the last finished epoch (no half-summed batch)
+    except NumericError:
+        raise  # (it kept the batches before the one that failed, and says so)
+    except BaseException as error:
+        # Ctrl-C or a failing callback: back to the end of the last finished epoch
+        # (no half-summed batch), and the history of the epochs that finished
         if saved is not None:
             saved.restore(net)
             del history.loss[saved.epochs :]
-        raise interrupted(history, len(history.loss), epochs) from None
+        if isinstance(error, KeyboardInterrupt):
+            raise interrupted(history, len(history.loss), epochs) from None
+        error.history = history  # type: ignore[attr-defined]
+        raise
 
 
 def _train_engine(
@@ -338,6 +344,7 @@ def _train_engine(
     # each epoch's start; inside a many-epoch call, the engine's own checkpoints.
     back: tuple[int, Checkpoint] | None = None
     inside: tuple[int, list, list] | None = None
+    before = Snapshot.of(net, 0)
     try:
         while e < epochs:
             if callback is None and target_loss is None and hasattr(session, "epochs"):
@@ -403,7 +410,10 @@ def _train_engine(
         session.write_back()
         back = inside = None  # finished: nothing to put back
         return history
-    except KeyboardInterrupt:
+    except NumericError:
+        raise  # (the reference's rerun kept the batches before the one that failed)
+    except BaseException as error:
+        # Ctrl-C or a failing callback: back to the checkpoint after the last finished epoch
         if inside is not None and inside[1]:
             # the engine had taken the running epoch's checkpoint: the ones before it finished
             start, raw_points, raw_sums = inside
@@ -417,8 +427,14 @@ def _train_engine(
             done, point = back
             history.checkpoints[done:] = []
             history.loss[done:] = []
-            restore(net, point)
-        raise interrupted(history, len(history.loss), epochs) from None
+            if done == 0:
+                before.restore(net)  # exactly as before training, velocities too
+            else:
+                restore(net, point)
+        if isinstance(error, KeyboardInterrupt):
+            raise interrupted(history, len(history.loss), epochs) from None
+        error.history = history  # type: ignore[attr-defined]
+        raise
 
 
 def _resume(module, net: Network, samples: list, options: Options, history: EngineHistory):

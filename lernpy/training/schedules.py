@@ -14,6 +14,7 @@ import math
 import numbers
 from dataclasses import asdict, dataclass
 
+from lernpy.checks import short
 from lernpy.errors import LernpyError
 
 
@@ -33,9 +34,9 @@ class Schedule:
     gamma: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("constant", "step", "exponential"):
+        if not isinstance(self.kind, str) or self.kind not in ("constant", "step", "exponential"):
             raise LernpyError(
-                f"unknown schedule {self.kind!r}: expected constant, step or exponential"
+                f"unknown schedule {short(self.kind)}: expected constant, step or exponential"
             )
         for name in ("rate", "factor", "gamma"):
             value = getattr(self, name)
@@ -101,6 +102,8 @@ def parse_schedule(text: str, rate: float) -> Schedule:
     >>> parse_schedule("step:0.5:20", rate=0.1)
     Schedule(kind='step', rate=0.1, factor=0.5, every=20, gamma=1.0)
     """
+    if not isinstance(text, str):
+        raise LernpyError(f"schedule {short(text)}: expected text such as step:0.5:20")
     parts = text.strip().split(":")
     kind = parts[0].lower()
     try:

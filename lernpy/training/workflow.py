@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from lernpy import hooks
+from lernpy import checks, hooks
 from lernpy.engines import ENGINES
-from lernpy.errors import LernpyError, UnknownNameError
+from lernpy.errors import LernpyError, NumericError, UnknownNameError
 from lernpy.graph.samples import Sample, check_data, number
 from lernpy.training.loop import Snapshot, interrupted
 from lernpy.training.schedules import Schedule, constant
@@ -84,6 +84,17 @@ class Forward(Protocol):
     def forward(self, inputs: Sequence[float]) -> list[float]: ...
 
 
+def _data(net: Forward, data: object) -> Sequence[Sample]:
+    """Data checked against a network's shape (any other model gets it as given)."""
+    from lernpy.graph.network import Network
+
+    if isinstance(data, Sequence) and len(data) == 0:
+        return []
+    if isinstance(net, Network):
+        return check_data(net, data)
+    return checks.items(data, "data", "(inputs, targets) pairs")
+
+
 def _threshold(net: Network) -> float:
     """0.5 for outputs in [0, 1]; 0 for tanh outputs, whose midpoint is 0."""
     outputs = getattr(net, "outputs", None) or []
@@ -96,6 +107,7 @@ def accuracy(net: Forward, data: Sequence[Sample]) -> float:
 
     Binary targets 0/1 against a tanh output count a value >= 0 as class 1.
     """
+    data = _data(net, data)
     if not data:
         raise LernpyError("accuracy of an empty data set is undefined")
     threshold = _threshold(net)
@@ -112,10 +124,12 @@ def confusion_matrix(
 
     The diagonal holds the correct answers.
     """
+    data = _data(net, data)
     if not data:
         raise LernpyError("confusion matrix of an empty data set is undefined")
     width = len(data[0][1])
-    size = classes if classes is not None else (2 if width == 1 else width)
+    least = 2 if width == 1 else width
+    size = least if classes is None else checks.whole(classes, "classes", low=least, high=10**6)
     threshold = _threshold(net)
     matrix = [[0] * size for _ in range(size)]
     for inputs, targets in data:
@@ -149,11 +163,15 @@ def predict(
     >>> [p.label for p in predict(net, [(5.0,), (15.0,)], prep)]
     ['small', 'big']
     """
+    if preprocessing is not None and not callable(getattr(preprocessing, "inputs", None)):
+        raise LernpyError(
+            f"preprocessing is {checks.short(preprocessing)}: expected a Preprocessing or None"
+        )
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     threshold = _threshold(net)
     result = []
-    for x in inputs:
-        ready = prep.inputs(x) if prep is not None else tuple(x)
+    for x in checks.items(inputs, "inputs", "input rows"):
+        ready = prep.inputs(x) if prep is not None else x  # (forward checks it)
         values = tuple(net.forward(ready))
         if prep is not None and prep.classes is not None:
             index = class_index(values, threshold)
@@ -227,6 +245,7 @@ class TrainingLog:
 
 def evaluate(net: Network, data: Sequence[Sample]) -> tuple[float, float | None]:
     """Mean sample loss over ``data`` and, if the targets are classes, the accuracy."""
+    data = _data(net, data)
     if not data:
         raise LernpyError("cannot evaluate on an empty data set")
     loss_function = net.loss_function
@@ -287,7 +306,8 @@ def _check_fit(
     for name, flag in (("shuffle", shuffle), ("restore_best", restore_best)):
         if not isinstance(flag, bool):
             raise LernpyError(f"{name} must be True or False, got {flag!r}")
-    if progress not in (None, "auto", True, False):
+    auto = isinstance(progress, str) and progress == "auto"
+    if not (progress is None or isinstance(progress, bool) or auto):
         raise LernpyError(f"progress must be True, False, 'auto' or None, got {progress!r}")
     if on_epoch is not None and not callable(on_epoch):
         raise LernpyError(f"on_epoch must be a function or None, got {on_epoch!r}")
@@ -302,7 +322,7 @@ def _check_fit(
     elif isinstance(rate, bool) or not isinstance(rate, numbers.Real):
         raise LernpyError(f"rate must be a number or a Schedule, got {rate!r}")
     else:
-        schedule = constant(float(rate))
+        schedule = constant(rate)  # (Schedule checks the number)
     # a schedule only grows or only shrinks: its first and last rates bound the others
     rates = [schedule.rate_at(e) for e in {0, max(int(epochs) - 1, 0)}]
     net.check_ready()
@@ -363,8 +383,8 @@ def fit(
         patience, min_delta, restore_best, progress, on_epoch, train_options,
     )  # fmt: skip
     log = TrainingLog(options={"schedule": schedule.to_dict(), "momentum": float(momentum)})
-    if isinstance(batch_size, int) and not isinstance(batch_size, bool):
-        log.options["batch_size"] = batch_size
+    if isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool):
+        log.options["batch_size"] = min(int(batch_size), len(train))  # the batches it made
     log.options["shuffle"] = bool(shuffle)
     watch_test = bool(test)
     best = math.inf
@@ -398,12 +418,12 @@ def fit(
             if bar is not None:
                 bar.update(record)
             if on_epoch is not None:
-                on_epoch(record)
+                checks.call(on_epoch, "on_epoch", record)
             if not math.isfinite(train_loss):
                 log.stopped = f"the training loss became {train_loss} at epoch {epoch + 1}"
                 break
             if target_loss is not None and train_loss <= target_loss:
-                log.stopped = f"reached the target loss {target_loss:g} at epoch {epoch + 1}"
+                log.stopped = f"reached the target loss {float(target_loss):g} at epoch {epoch + 1}"
                 break
             watched = test_loss if watch_test and test_loss is not None else train_loss
             if watched < best - min_delta:
@@ -423,12 +443,19 @@ def fit(
         else:
             log.stopped = f"finished {epochs} epochs"
         saved = None
-    except KeyboardInterrupt:
+    except NumericError as error:  # train() kept the batches before the one that failed
+        error.history = log  # type: ignore[attr-defined]
+        raise
+    except BaseException as error:
+        # Ctrl-C or a failing on_epoch: back to the start of the epoch that was running
         if saved is not None:
             saved.restore(net)
             del log.epochs[saved.epochs :]
-        net.training_log = log  # type: ignore[attr-defined]
-        raise interrupted(log, len(log.epochs), epochs) from None
+        if isinstance(error, KeyboardInterrupt):
+            net.training_log = log  # type: ignore[attr-defined]  # the epochs that finished
+            raise interrupted(log, len(log.epochs), epochs) from None
+        error.history = log  # type: ignore[attr-defined]
+        raise
     finally:
         if bar is not None:
             bar.stop()

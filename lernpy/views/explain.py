@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from lernpy.errors import BadValueError
 from lernpy.graph.activations import LEAKY_SLOPE
 from lernpy.graph.link import Link
 from lernpy.graph.names import shown
@@ -490,7 +491,7 @@ def explain(obj: Link | Neuron, trace: Trace | None = None, **options: float) ->
         return explain_link(obj, trace, **options)
     if isinstance(obj, Neuron):
         return explain_neuron(obj, trace)
-    raise TypeError(f"explain() takes a Link or a Neuron, not {type(obj).__name__}")
+    raise BadValueError(f"explain() takes a Link or a Neuron, not {type(obj).__name__}")
 
 
 # -- one step as one line ----------------------------------------------------------

@@ -35,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from lernpy import checks
 from lernpy.graph.link import Link
 from lernpy.graph.names import shown
 from lernpy.graph.network import Network
@@ -381,6 +382,7 @@ def text(obj: object, width: int | None = None) -> str:
     """What :func:`show` prints, as plain text (no colour) at ``width`` or the terminal's."""
     if width is None:
         width = shutil.get_terminal_size().columns
+    width = checks.whole(width, "width", 20, 10_000)
     console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
     console.print(view(obj))
     return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"

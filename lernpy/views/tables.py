@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from lernpy import checks
 from lernpy.errors import UnknownNameError
 from lernpy.graph.link import Link
 from lernpy.graph.names import shown
@@ -166,7 +167,9 @@ def _batch_count(run: Scheduler | None, trace: Trace | None) -> int | None:
 def _pick(net: Network, layer: int | None, links: Iterable[str | Link] | None) -> list[Link]:
     chosen = net.links
     if links is not None:
-        wanted = [net.link(name) for name in links]
+        if isinstance(links, (str, Link)):
+            links = [links]
+        wanted = [net.link(name) for name in checks.items(links, "links", "link names")]
         chosen = [link for link in net.links if link in wanted]
     if layer is not None:
         chosen = [link for link in chosen if link.target.layer == layer]
@@ -277,6 +280,9 @@ def table(
     links: Iterable[str | Link] | None = None,
 ) -> Grid:
     """``net.table()`` and ``run.table()``: "links", "neurons" or "summary" as a :class:`Grid`."""
+    what = checks.choice(what, "table", TABLES)
+    if layer is not None:
+        layer = checks.whole(layer, "layer", low=0)
     if what == "links":
         return link_grid(obj, layer=layer, links=links)
     if what == "neurons":

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lernpy.errors import BadValueError, ShapeError
+from lernpy.checks import short
+from lernpy.errors import BadValueError, ShapeError, UnknownNameError
 from lernpy.graph.link import Link
+from lernpy.graph.names import link_name
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.samples import check_data, number
@@ -68,10 +70,15 @@ class GradCheck(Shows):
         return found
 
     def __getitem__(self, name: str) -> GradRow:
-        for row in self.rows:
-            if row.link.name == name.replace("->", "→") or row.link.label == name:
-                return row
-        raise KeyError(name)
+        """The row of the link called (or labelled) ``name``."""
+        if isinstance(name, str):
+            key = link_name(name)
+            for row in self.rows:
+                if key in (row.link.name, row.link.label):
+                    return row
+        raise UnknownNameError(
+            f"no row for the link {short(name)}: expected a link's name or label"
+        )
 
     def __repr__(self) -> str:
         if self.ok:

@@ -28,11 +28,12 @@ Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.149780716
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from lernpy import hooks
-from lernpy.errors import Finished, LernpyError, NumericError, UnknownNameError
+from lernpy import checks, hooks
+from lernpy.errors import CallbackError, Finished, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
@@ -72,32 +73,31 @@ def check_options(
     One check for the scheduler and the engines (which cannot afford to build a
     Scheduler just to check its options), so both give the same errors.
     """
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
-        raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
-    if (
-        isinstance(momentum, bool)
-        or not isinstance(momentum, (int, float))
-        or not 0.0 <= momentum < 1.0
-    ):
-        raise LernpyError(f"momentum is {momentum!r}: expected a number in [0, 1)")
-    if batch_size in (None, "all"):
+    rate = checks.number(rate, "rate", low=0.0)  # numpy numbers too
+    momentum = checks.number(momentum, "momentum", low=0.0)
+    if momentum >= 1.0:
+        raise LernpyError(f"momentum is {momentum}: expected a number in [0, 1)")
+    if batch_size is None or (isinstance(batch_size, str) and batch_size == "all"):
         batch_size = samples
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or not (batch_size >= 1)
+    ):
         raise LernpyError(
-            f"batch_size is {batch_size!r}: expected a whole number ≥ 1, None or 'all'"
+            f"batch_size is {checks.short(batch_size)}: expected a whole number ≥ 1, None or 'all'"
         )
-    if reduce not in ("mean", "sum"):
-        raise UnknownNameError(f"reduce is {reduce!r}: expected 'mean' or 'sum'")
-    if update not in ("deferred", "immediate"):
-        raise UnknownNameError(f"update is {update!r}: expected 'deferred' or 'immediate'")
+    batch_size = int(batch_size)
+    reduce = checks.choice(reduce, "reduce", ("mean", "sum"))
+    update = checks.choice(update, "update", ("deferred", "immediate"))
     if update == "immediate" and batch_size != 1:
         raise LernpyError(
             f"update='immediate' needs batch_size=1 (got {batch_size}): a batch's weights "
             "change only once all its samples are seen"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
-    return float(rate), float(momentum), min(batch_size, samples)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or not epochs >= 1:
+        raise LernpyError(f"epochs is {checks.short(epochs)}: expected a whole number ≥ 1")
+    return rate, momentum, min(batch_size, samples)
 
 
 def _first_bad(*values: float) -> float:
@@ -142,8 +142,11 @@ class Scheduler(Shows):
         rate, momentum, batch_size = check_options(
             rate, momentum, batch_size, reduce, update, epochs, len(samples)
         )
-        if history not in ("all", "batch"):
-            raise UnknownNameError(f"history is {history!r}: expected 'all' or 'batch'")
+        history = checks.choice(history, "history", ("all", "batch"))
+        if not (isinstance(show, bool) or callable(show)):
+            raise LernpyError(f"show is {checks.short(show)}: expected True, False or a function")
+        shuffle = checks.flag(shuffle, "shuffle")
+        epochs = int(epochs)  # (checked above: a whole number; numpy's too)
 
         self.net = net
         self.data = samples
@@ -158,8 +161,8 @@ class Scheduler(Shows):
         self.show = show
         if trace is True:
             trace = Trace()
-        if trace not in (None, False) and not isinstance(trace, Trace):
-            raise LernpyError(f"trace is {trace!r}: expected True, a Trace, or None")
+        if not (trace is None or trace is False or isinstance(trace, Trace)):
+            raise LernpyError(f"trace is {checks.short(trace)}: expected True, a Trace, or None")
         self.trace: Trace | None = trace if isinstance(trace, Trace) else None
         if self.trace is not None:
             net.trace = self.trace
@@ -248,10 +251,11 @@ class Scheduler(Shows):
         this phase), "phase", "sample" (up to the next sample), "batch", "epoch".
         Raises :class:`~lernpy.errors.Finished` when nothing is left.
         """
-        if grain is None or grain == "step":
+        if grain is None:
             return self._step()
-        if grain not in GRAINS:
-            raise UnknownNameError(f"unknown grain {grain!r}: expected one of {', '.join(GRAINS)}")
+        grain = checks.choice(grain, "grain", GRAINS)
+        if grain == "step":
+            return self._step()
         if self._next is None:
             raise Finished("the scheduler is finished: every epoch is done")
         first = self._next
@@ -281,16 +285,17 @@ class Scheduler(Shows):
 
         A loop over :meth:`step`; returns the steps taken.
         """
-        if isinstance(until, str) and until not in PHASES:
+        if not (until is None or callable(until) or (isinstance(until, str) and until in PHASES)):
             raise UnknownNameError(
-                f"run(until={until!r}): expected a phase ({', '.join(PHASES)}) or a function"
+                f"run(until={checks.short(until)}): expected a phase ({', '.join(PHASES)}), "
+                "a function or None"
             )
         taken: list[Step] = []
         while self._next is not None:
             if isinstance(until, str) and self._next[1][2] == until:
                 break
             taken.append(self.step())
-            if callable(until) and until(taken[-1]):
+            if callable(until) and checks.call(until, "run(until=...)", taken[-1]):
                 break
         return taken
 
@@ -393,7 +398,15 @@ class Scheduler(Shows):
             self.trace.append(record)
         self._next = next(self._walker, None)
         if self.show:
-            self._shown(record)
+            try:
+                self._shown(record)
+            except CallbackError:  # the user's show function failed: the step did not happen
+                show, self.show = self.show, False
+                try:
+                    self.back()
+                finally:
+                    self.show = show
+                raise
         if bad is not None:
             self._numeric_failure(record, *bad)
         return record
@@ -453,7 +466,7 @@ class Scheduler(Shows):
     def _shown(self, record: Step, undone: bool = False) -> None:
         """Hand a step to ``show``: a function of the user's, or one printed line."""
         if callable(self.show):
-            self.show(record)
+            checks.call(self.show, "the show function", record)
         else:
             hooks.show_step(record, undone=undone)
 

@@ -14,10 +14,12 @@ import csv
 import io
 import json
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
 
+from lernpy import checks
 from lernpy.errors import FileError
 from lernpy.files import write_atomically
 from lernpy.graph.network import link_key
@@ -39,12 +41,12 @@ class Trace(Shows):
     """
 
     def __init__(self, keep: int | None = None, links: Iterable[str] | None = None) -> None:
-        if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
-            from lernpy.errors import LernpyError
-
-            raise LernpyError(f"Trace(keep={keep!r}): expected None or a whole number ≥ 1")
+        if keep is not None:
+            keep = checks.whole(keep, "Trace(keep=...)", low=1, high=sys.maxsize)
         self.keep = keep
-        self.links = None if links is None else {link_key(n) for n in links}
+        if isinstance(links, str):
+            links = [links]
+        self.links = None if links is None else {link_key(n) for n in checks.names(links, "links")}
         self.steps: deque[Step] = deque(maxlen=keep)
 
     def append(self, step: Step) -> None:
@@ -76,6 +78,7 @@ class Trace(Shows):
 
     def of(self, name: str) -> list[Step]:
         """Every kept step about the link or neuron ``name`` (a label such as "w5" too)."""
+        name = checks.text(name, "name")
         key = link_key(name)
         return [
             s
