@@ -28,6 +28,7 @@ from lernpy.graph.link import Link
 from lernpy.graph.losses import Loss
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.state import diff
 from lernpy.training.loop import EpochReport, History, train
 from lernpy.training.workflow import fit, predict
 from lernpy.walk.gradcheck import GradCheck, gradcheck
@@ -76,6 +77,7 @@ __all__ = [
     "UnknownNameError",
     "Updated",
     "datasets",
+    "diff",
     "examples",
     "gradcheck",
     "train",

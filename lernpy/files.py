@@ -11,6 +11,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable
+from typing import IO
 
 from lernpy.errors import LernpyError
 
@@ -181,3 +182,28 @@ def _running(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # someone else's process, or no way to tell: leave its file
     return True
+
+
+def text_out(text: str, file: str | os.PathLike[str] | IO[str] | None) -> str | None:
+    """The text itself when ``file`` is None; else written to ``file`` (a path, atomically, or
+    an open file) and None, so that a REPL has nothing left to echo.
+
+    >>> import io
+    >>> buffer = io.StringIO()
+    >>> text_out("a,b\\n", None), text_out("a,b\\n", buffer), buffer.getvalue()
+    ('a,b\\n', None, 'a,b\\n')
+    """
+    if file is None:
+        return text
+    if isinstance(file, (str, os.PathLike)):
+        path = os.fspath(file)
+        write_atomically(path, text.encode("utf-8"), _cannot_write)
+    elif callable(getattr(file, "write", None)):
+        file.write(text)
+    else:
+        raise LernpyError(f"cannot write to {type(file).__name__}: expected a path or a text file")
+    return None
+
+
+def _cannot_write(reason: str, path: str) -> LernpyError:
+    return LernpyError(f"{path}: {reason}")

@@ -17,11 +17,13 @@ called. This module is the only place where the core imports upward;
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lernpy.graph.network import Network
+    from lernpy.pictures.lesson import Lesson
     from lernpy.training.loop import History
     from lernpy.views.explain import Explanation
     from lernpy.views.tables import Grid
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 
 class Shows:
     """Mix-in: an object that shows itself under rich (``__rich__``) and in Jupyter
-    (``_repr_html_``); a plain REPL uses the class's own ``__repr__``."""
+    (``_repr_mimebundle_``: one HTML view and a short text fallback); a plain REPL
+    uses the class's own ``__repr__``."""
 
     __slots__ = ()
 
@@ -45,6 +48,54 @@ class Shows:
         from lernpy.views.html import html
 
         return html(self)
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """In a notebook: the HTML and a one-line text fallback, and nothing else.
+
+        Where the shell shows no HTML (terminal IPython) this gives nothing, so the
+        shell prints the plain ``__repr__`` as a plain REPL does.
+        """
+        if not _html_shown():
+            return {}
+        return {"text/plain": self._plain(), "text/html": self._repr_html_()}
+
+    def _plain(self) -> str:
+        """The short text a notebook keeps beside the HTML: the repr's first line."""
+        return repr(self).split("\n", 1)[0]
+
+
+def _html_shown() -> bool:
+    """Does the running IPython shell (a Jupyter kernel) show HTML? False outside IPython."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    formatter = getattr(shell, "display_formatter", None)
+    return "text/html" in getattr(formatter, "active_types", ())
+
+
+class Exports:
+    """Mix-in: an object whose numbers form a table, exported for slides and handouts.
+
+    ``table()`` is the :class:`~lernpy.views.tables.Grid`; ``to_csv``, ``to_markdown``
+    and ``to_latex`` are its exports.
+    """
+
+    __slots__ = ()
+
+    def table(self) -> Grid:
+        """The numbers as a table (a :class:`~lernpy.views.tables.Grid`)."""
+        return grid(self)
+
+    def to_csv(self, file: object = None) -> str | None:
+        """The table as CSV: the text, or None once written to ``file`` (a path or open file)."""
+        return self.table().to_csv(file)
+
+    def to_markdown(self) -> str:
+        """The table as a Markdown (GitHub) table, with its title and notes."""
+        return self.table().to_markdown()
+
+    def to_latex(self, floating: bool = True) -> str:
+        """The table as LaTeX (booktabs); ``floating=False``: the tabular alone."""
+        return self.table().to_latex(floating=floating)
 
 
 # -- the graph reaches the walk and training ------------------------------------
@@ -64,7 +115,7 @@ def train(net: Network, data: object, epochs: int, **options: object) -> History
     return train(net, data, epochs=epochs, **options)  # type: ignore[arg-type]
 
 
-def gradcheck(net: Network, sample: object, **options: float) -> GradCheck:
+def gradcheck(net: Network, sample: object, **options: object) -> GradCheck:
     """``Network.gradcheck``: :func:`lernpy.walk.gradcheck.gradcheck`."""
     from lernpy.walk.gradcheck import gradcheck
 
@@ -74,11 +125,11 @@ def gradcheck(net: Network, sample: object, **options: float) -> GradCheck:
 # -- the core reaches the views ---------------------------------------------------
 
 
-def explain(obj: object) -> Explanation:
+def explain(obj: object, format: str | None = None) -> Explanation | str:
     """``Link.explain`` and ``Neuron.explain``: :func:`lernpy.views.explain.explain`."""
     from lernpy.views.explain import explain
 
-    return explain(obj)  # type: ignore[arg-type]
+    return explain(obj, format=format)  # type: ignore[arg-type]
 
 
 def table(
@@ -88,6 +139,27 @@ def table(
     from lernpy.views.tables import table
 
     return table(obj, what, layer=layer, links=links)  # type: ignore[arg-type]
+
+
+def grid(obj: object, **options: object) -> Grid:
+    """``table()`` of a trace, a query of one, a history, a series, a state: a Grid."""
+    from lernpy.views.tables import grid
+
+    return grid(obj, **options)
+
+
+def picture(obj: object) -> str:
+    """``Series.svg()``: :func:`lernpy.pictures.curves.series_svg`."""
+    from lernpy.pictures.curves import series_svg
+
+    return series_svg(obj)  # type: ignore[arg-type]
+
+
+def lesson(net: Network, data: object, **options: object) -> Lesson:
+    """``Network.lesson`` and ``Scheduler.lesson``: :class:`lernpy.pictures.lesson.Lesson`."""
+    from lernpy.pictures.lesson import Lesson
+
+    return Lesson(net, data, **options)
 
 
 def show_step(step: Step, undone: bool = False) -> None:

@@ -69,3 +69,38 @@ def rendered():
         return console.export_text()
 
     return render
+
+
+# -- one headless Chromium for every browser test ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system's Chromium driven by Playwright, started once for the whole run."""
+    from browser import ARGS, find_chromium
+
+    path = find_chromium()
+    if path is None:
+        pytest.skip(
+            "no Chromium found: run .ci/install-browser (apt-get install chromium) to test "
+            "the pages in a real browser"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip('no Playwright: pip install -e ".[test]" installs it (it drives the system '
+                    "Chromium, no browser download)")  # fmt: skip
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the browser tests leave their screenshots: LERNPY_SCREENSHOTS, else a temp dir."""
+    folder = Path(os.environ.get("LERNPY_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

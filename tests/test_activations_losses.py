@@ -96,3 +96,17 @@ def test_every_activation_is_listed():
     assert {"identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax"} <= set(
         ACTIVATIONS
     )
+
+
+def test_a_copied_network_keeps_its_built_in_activations_and_loss():
+    """deepcopy shares the immutable built-ins: the copy saves, and keeps value − target."""
+    import copy
+
+    from lernpy import Network
+    from lernpy.data.netfile import dumps
+
+    net = Network.layered(2, 2, 2, output="softmax", loss="cross_entropy", seed=1)
+    twin = copy.deepcopy(net)
+    assert twin["y1"].activation is net["y1"].activation and twin.fused(twin["y1"])
+    assert twin.loss_function is net.loss_function
+    assert dumps(twin) == dumps(net)

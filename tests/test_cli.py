@@ -37,3 +37,20 @@ def test_debug_shows_the_traceback():
 @pytest.mark.parametrize("args", [["--bogus"], ["demo", "a", "b"]])
 def test_usage_errors_exit_2(args):
     assert lernpy(*args).returncode == 2
+
+
+def test_without_pytorch_lernpy_torch_says_how_to_install_it(tmp_path):
+    """PyTorch hidden: importing lernpy.torch and `lernpy export` give a clear LernpyError."""
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "try:\n    import lernpy.torch\nexcept ImportError as e:\n"
+        "    from lernpy import LernpyError; print(isinstance(e, LernpyError), e)\n"
+        "from lernpy.cli.main import main\nsys.exit(main(['export', 'x.json']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert (
+        done.stdout.startswith("True lernpy.torch needs PyTorch") and "pip install" in done.stdout
+    )
+    assert done.returncode == 1 and "lernpy: error: lernpy.torch needs PyTorch" in done.stderr

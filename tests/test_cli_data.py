@@ -5,6 +5,7 @@ import io
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,24 +70,27 @@ def test_train_reports_history_and_confusion_and_saves(trained):
     assert f"{right} of 30 correct" in out
 
 
-def test_show_prints_summary_history_neurons_and_links(trained):
-    """show lists the layer sizes, the classes, each neuron and each link's saved weight."""
+def test_show_prints_summary_history_and_links_under_the_files_names(trained):
+    """show lists the layer sizes in the CSV's column and class names, and each link's saved
+    weight; a network fresh from its file has no sample's numbers, so no table of zeros."""
     folder, _ = trained
     result = lernpy("show", "net.json", cwd=folder)
     assert result.returncode == 0, result.stderr
     net = load(folder / "net.json")
     out = result.stdout
-    assert "4-6-3: x1 x2 x3 x4 | h1 h2 h3 h4 h5 h6 | y1 y2 y3" in out
-    assert "setosa, versicolor, virginica" in out
-    assert "sepal_length, sepal_width, petal_length, petal_width" in out
+    names = "sepal_length sepal_width petal_length petal_width"
+    assert f"4-6-3: {names} | h1 h2 h3 h4 h5 h6 | setosa versicolor virginica" in " ".join(
+        out.split()
+    )
+    assert [n.name for n in net.inputs] == names.split()  # kept in the saved network
+    assert [n.name for n in net.outputs] == ["setosa", "versicolor", "virginica"]
     # the link table: one row per link, in network order, with the saved weight to 9 places
     rows = [r for r in (line.split() for line in out.splitlines()) if r and "→" in r[0]]
-    assert [r[0] for r in rows] == [link.name for link in net.links]
-    for link, r in zip(net.links, rows, strict=True):
+    first = list({r[0]: r for r in reversed(rows)}.values())[::-1]  # folded: names repeat
+    assert [r[0] for r in first] == [link.name for link in net.links]
+    for link, r in zip(net.links, first, strict=True):
         assert float(r[1]) == pytest.approx(link.weight, abs=5e-10)
-    neurons = [r[0] for r in (line.split() for line in out.splitlines()) if r]
-    for neuron in net.neurons:
-        assert neuron.name in neurons
+    assert "no sample has gone through yet" in out and "Neurons:" not in out
     assert "4 epochs" in out
 
 
@@ -211,9 +215,14 @@ def write(folder, name, text):
             "--layers 3,4,1 does not fit ok.csv: it has 2 input column(s) (a, b)",
         ),
         (["train", "ok.csv", "--layers", "2,x,1"], {"ok.csv": "a,b\n1,2\n"}, 2, "--layers"),
-        (["train", "ok.csv", "--epochs", "-3"], {"ok.csv": "a,b\n1,2\n"}, 2, "negative"),
+        (["train", "ok.csv", "--epochs", "-3"], {"ok.csv": "a,b\n1,2\n"}, 2,
+         "-3 is too small: expected 1 or more"),
+        (["train", "ok.csv", "--epochs", "0"], {"ok.csv": "a,b\n1,2\n"}, 2,
+         "0 is too small: expected 1 or more"),
         (["train", "ok.csv", "--activation", "swish"], {"ok.csv": "a,b\n1,2\n"}, 2,
-         "invalid choice"),
+         "'swish': expected one of"),
+        (["train", "ok.csv", "--activation", "softmax"], {"ok.csv": "a,b\n1,2\n"}, 2,
+         "it belongs on the output layer (--output softmax), not on hidden layers"),
         (["train"], {}, 2, "the following arguments are required: DATA.csv"),
         (["show", "net.json"], {"net.json": '{"format": "lernpy-network", "version": 9}'}, 1,
          "net.json: field version: was written by a newer lernpy (format version 9)"),
@@ -262,3 +271,104 @@ def test_a_file_that_fails_to_load_changes_nothing(tmp_path):
     result = lernpy("show", "net.json", cwd=tmp_path)
     assert result.returncode == 1 and "field seed: is missing" in result.stderr
     assert path.read_text(encoding="utf-8") == text
+
+
+# -- a real data file: column and class names, two classes, a large network ------------------
+
+
+def write_patients(folder: Path, rows: int = 120) -> list[str]:
+    """A two-class CSV with 30 named columns (as a breast-cancer table has); class by a rule."""
+    import random
+
+    rng = random.Random(3)
+    columns = [f"mean {w}" for w in ("radius", "texture", "area")] + [
+        f"feature {k}" for k in range(4, 31)
+    ]
+    with open(folder / "patients.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*columns, "diagnosis"])
+        for _ in range(rows):
+            x = [rng.gauss(0, 1) for _ in columns]
+            writer.writerow(
+                [*(f"{v:.4f}" for v in x), "malignant" if x[0] + x[1] > 0 else "benign"]
+            )
+    return columns
+
+
+def test_two_classes_get_one_sigmoid_output_with_bce_and_keep_their_names(tmp_path):
+    """Two classes: one sigmoid output (the second class's probability) with BCE, so --layers
+    30,6,1 fits; the neurons take the file's column and class names, and the file keeps them."""
+    columns = write_patients(tmp_path)
+    result = lernpy("train", "patients.csv", "--layers", "30,6,1", "--epochs", "3",
+                    "--save", "net.json", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Network(30-6-1, tanh/sigmoid, loss=bce, 193 links, seed=0)" in result.stdout
+    net = load(tmp_path / "net.json")
+    assert [n.name for n in net.inputs] == [c.replace(" ", "_") for c in columns]
+    assert [n.name for n in net.outputs] == ["malignant"]
+    assert net.preprocessing.classes == ("benign", "malignant")
+    assert "Confusion on the test data" in result.stdout
+
+
+def test_a_layer_size_that_does_not_fit_names_a_few_columns_not_thirty(tmp_path):
+    write_patients(tmp_path)
+    result = lernpy("train", "patients.csv", "--layers", "30,6,3", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "(mean radius, mean texture, mean area, feature 4, … 26 more)" in result.stderr
+    assert "feature 30" not in result.stderr
+
+
+def test_predict_reports_accuracy_and_confusion_when_the_file_has_the_target(tmp_path):
+    """The CSV on stdout stays clean; the confusion matrix and accuracy go to stderr."""
+    write_patients(tmp_path)
+    assert lernpy("train", "patients.csv", "--epochs", "3", "--save", "net.json",
+                  cwd=tmp_path).returncode == 0  # fmt: skip
+    result = lernpy("predict", "net.json", "patients.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Confusion on this file" in result.stderr
+    correct = int(re.search(r"(\d+) of 120 correct", result.stderr).group(1))
+    table = list(csv.reader(io.StringIO(result.stdout)))
+    assert table[0][-2:] == ["malignant", "class"]
+    truth = list(csv.reader(open(tmp_path / "patients.csv", encoding="utf-8")))[1:]
+    assert correct == sum(row[-1] == t[-1] for row, t in zip(table[1:], truth, strict=True))
+    # without the target column: the predictions, and no report
+    everything = list(csv.reader(open(tmp_path / "patients.csv", encoding="utf-8")))
+    with open(tmp_path / "inputs.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(row[:-1] for row in everything)
+    bare = lernpy("predict", "net.json", "inputs.csv", cwd=tmp_path)
+    assert bare.returncode == 0 and "Confusion" not in bare.stderr
+
+
+def test_show_summarises_a_large_network_in_a_screenful(tmp_path):
+    """A 30-6-1 network from a file: no table of zeros, links summarised by layer."""
+    write_patients(tmp_path)
+    assert lernpy("train", "patients.csv", "--epochs", "2", "--save", "net.json",
+                  cwd=tmp_path).returncode == 0  # fmt: skip
+    result = lernpy("show", "net.json", cwd=tmp_path)
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) < 70
+    assert "Links by layer" in result.stdout and "--all-links lists them" in result.stdout
+    every = lernpy("show", "net.json", "--all-links", cwd=tmp_path).stdout
+    assert "mean_radius→h1" in every
+
+
+def test_the_progress_bar_labels_the_loss_and_the_accuracy_it_shows():
+    """'loss 0.003309 accuracy 97.2%' mixed the training loss with the test accuracy, unlabelled."""
+    from rich.console import Console
+
+    from lernpy.training.workflow import EpochRecord
+    from lernpy.views.progress import ProgressBar
+
+    console = Console(file=io.StringIO(), width=120, color_system=None, force_terminal=True)
+    bar = ProgressBar(10, classify=True, console=console)
+    bar.start()
+    bar.update(EpochRecord(3, 0.1, 0.003309, 0.99, 0.05, 0.972))
+    bar.stop()
+    text = console.file.getvalue()
+    assert "train loss 0.003309" in text and "test accuracy 97.2%" in text
+    console = Console(file=io.StringIO(), width=120, color_system=None, force_terminal=True)
+    bar = ProgressBar(10, classify=True, console=console)
+    bar.start()
+    bar.update(EpochRecord(3, 0.1, 0.25, 0.75))  # no test data: the training accuracy
+    bar.stop()
+    assert "train accuracy 75.0%" in console.file.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lernpy.cli import main
+from lernpy.views.explain import num
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -88,7 +90,7 @@ def test_stepper_forward_pass_shows_each_step(screens):
     assert "sample 0 presented: inputs 0.05, 0.1; targets 0.01, 0.99" in screens["n"]
     assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775" in screens["j"]
     assert "0.593269992" in screens["j"] and "next: i1→h2 delivers" in screens["j"]
-    assert "= 1.105905967, out = sigmoid(net) = 0.75136507" in screens["p"]
+    assert "= 1.105905967, value = sigmoid(net) = 0.75136507" in screens["p"]
     assert "has not reached h1→o1" in screens["x w5"]
     assert "loss E = 0.298371109" in screens["n #2"]
 
@@ -134,7 +136,7 @@ def test_stepper_help_and_unknown_commands():
     assert "error: no link named 'nobody'" in screens["x nobody"]
     assert "sample 0 presented" in screens["n"]
     assert "i1      input" in screens["u 0"] and "\n h1 " not in screens["u 0"]
-    assert "└── layer 2, sigmoid" in screens["w"] and "h1→o1 (w5): w 0.4" in screens["w"]
+    assert "└── layer 2, sigmoid" in screens["w"] and "h1→o1 (w5): weight 0.4" in screens["w"]
     assert "rate 0.5, momentum 0, batch 1 (mean)" in screens["i"]
     assert "sample 0 presented" in screens["k"]  # the trace so far
 
@@ -263,7 +265,7 @@ def test_explain_command_lists_names_and_rejects_unknown_ones(capsys):
     assert main(["explain", "mazur", "w9"]) == 1
     assert "'w9'" in capsys.readouterr().err
     assert main(["explain", "nowhere", "w5"]) == 1
-    assert "no example or file named 'nowhere'" in capsys.readouterr().err
+    assert "'nowhere' is neither a demo" in capsys.readouterr().err
 
 
 def test_explain_command_on_another_sample(capsys):
@@ -308,3 +310,165 @@ def test_step_command_steps_a_saved_network(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("s\n"))
     assert main(["step", "xor", "--data", "and"]) == 0
     assert "targets 0" in capsys.readouterr().out
+
+
+# -- keys that take an argument, bad arguments, settings, exports ---------------------------
+
+
+def test_keys_that_take_an_argument_ask_for_it_at_a_terminal():
+    """k, t and b ask for their argument (k w5 ran k, then w, then 'unknown command 5')."""
+    term = Terminal()
+    try:
+        term.read_until("step> ")
+        term.type("ppp")
+        term.read_until("next: i1→h1 updates its weight")
+        term.type("r")
+        term.read_until("epoch 0 ended")
+        term.type("k")
+        term.read_until("which link? (Enter: the last steps) ")
+        term.type("w5\n")
+        screen = term.read_until("Updates of h1→o1: 1")
+        assert "unknown command" not in screen
+        term.type("t")
+        term.read_until("which layer or links? (Enter: all) ")
+        term.type("2\n")
+        term.read_until("Links into layer 2")
+        term.type("b")
+        term.read_until("how many steps back? (Enter: 1) ")
+        term.type("3\n")
+        screen = term.read_until("undone: h1→o2 (w7) updates")
+        assert screen.count("undone: ") == 3
+        term.type("q")
+    finally:
+        assert term.close() == 0
+
+
+def test_bad_arguments_get_a_message_and_change_nothing(tmp_path):
+    """t 9 printed an empty table; b x a Python error; a setting needs a name and a number."""
+    screens = run_stepper(["t 9", "u 7", "b x", "b 0", "o speed 3", "rate nope", "o epochs 0",
+                           "f nothing.csv", "q"], "mazur")  # fmt: skip
+    assert "error: no layer '9': the layers are 1 to 2" in screens["t 9"]
+    assert "error: no layer '7': the layers are 0 to 2" in screens["u 7"]
+    assert "error: b takes a whole number of steps, such as b 3: got 'x'" in screens["b x"]
+    assert "got '0'" in screens["b 0"]
+    assert "error: set what?" in screens["o speed 3"]
+    assert "error: rate 'nope': expected a number" in screens["rate nope"]
+    assert "error: epochs is 0: expected a whole number ≥ 1" in screens["o epochs 0"]
+    assert "error: no table to write yet" in screens["f nothing.csv"]
+    assert all("next: the next sample is presented" in screens[k] for k in screens if k != "q")
+
+
+def test_rate_and_epochs_change_inside_and_a_table_goes_to_a_file(tmp_path):
+    """Set the rate before the updates and add an epoch after the end; export the last table."""
+    out = tmp_path / "layer2"
+    screens = run_stepper(["p", "p", "p", "o rate 0.1", "r", "o epochs 2", "s", "t 2",
+                           f"f {out}.csv", f"f {out}.md", f"f {out}.tex", f"f {out}.doc", "i",
+                           "q"], "mazur")  # fmt: skip
+    assert "rate is now 0.1" in screens["o rate 0.1"]
+    assert "w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.1 × 0.082167041 = 0.391783296" in screens["r"]
+    assert (
+        "next: the next sample is presented (forward, sample 0, epoch 1)" in screens["o epochs 2"]
+    )
+    assert "sample 0 presented" in screens["s"]
+    assert "epochs 2" in screens["i"] and "rate 0.1" in screens["i"]
+    rows = list(csv.reader(open(f"{out}.csv", encoding="utf-8")))
+    assert rows[0][:3] == ["link", "weight", "source value"]
+    assert [r[0] for r in rows[1:]] == [
+        "h1→o1 (w5)", "h2→o1 (w6)", "b2→o1", "h1→o2 (w7)", "h2→o2 (w8)", "b2→o2"
+    ]  # fmt: skip
+    assert rows[1][0] == "h1→o1 (w5)" and float(rows[1][1]) == pytest.approx(0.391783296, abs=5e-10)
+    assert open(f"{out}.md", encoding="utf-8").read().startswith("**Links into layer 2")
+    assert "\\toprule" in open(f"{out}.tex", encoding="utf-8").read()
+    assert "expected a file ending in .csv, .md, .tex" in " ".join(screens[f"f {out}.doc"].split())
+
+
+# -- every command reads a row of a data file, and knows every demo ------------------------
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A network trained by `lernpy train` on iris.csv, and the file."""
+    folder = tmp_path_factory.mktemp("rows")
+    for args in (
+        ("datasets", "iris", "--csv", "iris.csv"),
+        ("train", "iris.csv", "--layers", "4,5,3", "--epochs", "2", "--save", "net.json"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "lernpy", *args],
+            cwd=folder,
+            env=lernpy_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr  # fmt: skip
+    return folder
+
+
+def test_explain_a_saved_network_on_a_row_of_its_data_file(saved, capsys, monkeypatch):
+    """--data FILE.csv --row N: the row's measurements scaled as in training, the species as the
+    target; the chain rule equals one made by hand from the same row."""
+    from lernpy.data.csvdata import read_csv
+    from lernpy.data.netfile import load
+
+    monkeypatch.chdir(saved)
+    assert main(["explain", "net.json", "h2", "--data", "iris.csv", "--row", "120",
+                 "--format", "markdown"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    net = load("net.json")
+    x, target = read_csv("iris.csv").samples[120]
+    net.scheduler((net.preprocessing.inputs(x), target), rate=0.5).run()
+    assert out == net["h2"].explain(format="markdown")
+    assert main(["explain", "net.json", "h2", "--data", "iris.csv", "--row", "150"]) == 1
+    assert "--row 150: the data has 150 samples, rows 0 to 149" in capsys.readouterr().err
+
+
+def test_step_and_lesson_replay_a_row_of_a_data_file(saved, capsys, monkeypatch):
+    from lernpy.data.csvdata import read_csv
+    from lernpy.data.netfile import load
+
+    monkeypatch.chdir(saved)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("n\nq\n"))
+    assert main(["step", "net.json", "--data", "iris.csv", "--row", "3"]) == 0
+    prep = load("net.json").preprocessing
+    x, _ = read_csv("iris.csv").samples[3]
+    shown = ", ".join(num(v) for v in prep.inputs(x))
+    out = " ".join(capsys.readouterr().out.split())  # (a narrow terminal wraps the line)
+    assert f"sample 0 presented: inputs {shown}; targets 1, 0, 0" in out
+    assert main(["lesson", "net.json", "--data", "iris.csv", "--row", "3", "-o", "row.html"]) == 0
+    page = (saved / "row.html").read_text(encoding="utf-8")
+    assert page.count('"k":"Presented"') == 1 and "sepal_length" in page
+
+
+@pytest.mark.parametrize("name", ["digits", "iris", "mazur", "spirals", "xor"])
+def test_every_demo_lernpy_demo_lists_works_in_every_command(name, tmp_path, monkeypatch, capsys):
+    """`lernpy lesson iris` said "neither a demo (mazur, xor)" though `lernpy demo` lists iris."""
+    from lernpy.cli.main import demo_names
+
+    assert name in demo_names()
+    if name == "digits":
+        pytest.importorskip("sklearn", reason="the digits demo needs scikit-learn")
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", name]) == 0  # lists its links and neurons
+    assert "links:" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("n\nq\n"))
+    assert main(["step", name]) == 0
+    assert "sample 0 presented" in capsys.readouterr().out
+    if name in ("iris", "mazur", "xor"):  # (spirals and digits make pages of thousands of steps)
+        assert main(["lesson", name, "-o", "page.html", "--samples", "1"]) == 0
+        assert (tmp_path / "page.html").stat().st_size > 0
+    assert main(["draw", name, "-o", "net.svg"]) == 0
+
+
+def test_the_stepper_marks_a_deliberate_mistake_and_names_the_optimizer():
+    """--update sequential marks every update line; --optimizer shows in the info screen."""
+    screens = run_stepper(["p", "p", "p", "p", "i"], "mazur", "--update", "sequential")
+    backward = screens["p #3"]  # the sequential updates happen in the backward pass
+    assert backward.count("updates:") == 8
+    assert backward.count("deliberate mistake (update='sequential')") == 8
+    assert "mistake" in screens["i"] and "update='sequential'" in screens["i"]
+    screens = run_stepper(
+        ["p", "p", "p", "p", "x w5"], "mazur", "--optimizer", "adam", "--rate", "0.01"
+    )
+    assert "m̂ = m / (1 − β₁^t)" in screens["x w5"]
+    assert "= 0.4 − 0.01 × 0.082167041 / 0.082167051 = 0.390000001" in screens["x w5"]

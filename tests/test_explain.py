@@ -9,7 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from strategies import cases, smooth_at
 
-from lernpy import Network, examples
+from lernpy import LernpyError, Network, examples
+from lernpy.optim import SGD
 from lernpy.views.explain import describe, describe_planned, explain, num
 
 # Matt Mazur, "A Step by Step Backpropagation Example" (2015), as printed in the article.
@@ -83,7 +84,8 @@ def test_markdown_and_latex_carry_the_same_numbers():
     assert r"0.74136507 \times 0.186815602 \times 0.593269992 = 0.082167041" in latex
     markdown = explanation.markdown()
     assert markdown.count("$$") % 2 == 0 and W5_NEW in markdown
-    assert explanation._repr_latex_().startswith("$$")
+    assert net["w5"].explain(format="latex") == latex  # the README's explain(format=…)
+    assert net["w5"].explain(format="markdown") == markdown
 
 
 def test_neuron_explanation_shows_forward_and_backward():
@@ -111,15 +113,28 @@ def test_explanation_before_the_backward_pass_says_so():
     assert "update" not in net["w5"].explain().text().split("where")[1]
 
 
-def test_momentum_explanation_names_its_term():
-    """Second update of w5, momentum 0.9: the term is 0.9 × Mazur's first change −0.04108352."""
+def test_textbook_momentum_explanation_names_its_term():
+    """Second update of w5, textbook momentum 0.9: Δw = 0.9 × Mazur's first change −0.04108352 …"""
+    textbook = SGD(0.5, momentum=0.9, momentum_form="textbook")
+    net, _ = mazur_after_one_sample(optimizer=textbook, epochs=2)
+    text = net["w5"].explain().text()
+    assert "Δw ← μ · Δw_prev − rate · g" in text
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("= 0.9 × (-0.04108352) −"))
+    mu, dw, rate, grad, change = (float(v) for v in re.findall(r"-?\d+\.\d+", line))
+    assert mu * dw - rate * grad == pytest.approx(change, abs=1e-8)  # by hand, from the line
+    assert "w5 ← w5 + Δw" in text
+    assert f"= {W5_NEW} + ({num(change)})" in text
+
+
+def test_pytorch_momentum_explanation_writes_the_velocity():
+    """Second update of w5, PyTorch's momentum 0.9: b = 0.9 × 0.082167041 + g, w ← w − 0.5·b."""
     net, _ = mazur_after_one_sample(momentum=0.9, epochs=2)
     text = net["w5"].explain().text()
-    assert "momentum · Δw_prev = 0.9 × (-0.04108352)" in text
-    assert "= -0.036975168" in text  # 0.9 × −0.04108352, by hand
-    line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"= {W5_NEW} +"))
-    old, term, rate, grad, new = (float(v) for v in re.findall(r"-?\d+\.\d+", line))
-    assert old + term - rate * grad == pytest.approx(new, abs=1e-8)
+    assert "b ← μ · b_prev + g" in text
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"= 0.9 × {W5_GRADIENT} +"))
+    mu, b_prev, g, b = (float(v) for v in re.findall(r"-?\d+\.\d+", line))
+    assert mu * b_prev + g == pytest.approx(b, abs=1e-8)
+    assert f"= {W5_NEW} − 0.5 × {num(b)}" in text
 
 
 def test_softmax_explanation_uses_the_jacobian():
@@ -155,9 +170,11 @@ def test_describe_writes_each_step_as_one_line():
     assert all("\n" not in line for line in lines)
     assert lines[0] == "sample 0 presented: inputs 0.05, 0.1; targets 0.01, 0.99"
     text = "\n".join(lines)
-    assert "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992" in text
-    assert "o1 fires: net = 0.237307997 + 0.26859797 + 0.6 = 1.105905967, out" in text
-    assert "out = sigmoid(net) = 0.75136507" in text
+    assert (
+        "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, value = sigmoid(net) = 0.593269992" in text
+    )
+    assert "o1 fires: net = 0.237307997 + 0.26859797 + 0.6 = 1.105905967, value" in text
+    assert "value = sigmoid(net) = 0.75136507" in text
     assert "loss E = 0.298371109" in text  # the article's E_total
     assert "o1 senses: ∂E/∂net_o1 = ∂E/∂out × ∂out/∂net = 0.74136507 × 0.186815602" in text
     assert f"w5 ← w5 − rate·∂E/∂w5 = 0.4 − 0.5 × {W5_GRADIENT} = {W5_NEW}" in text
@@ -175,7 +192,6 @@ def test_describe_planned_reads_the_next_step():
 
 
 def test_explain_rejects_other_objects():
-    from lernpy import LernpyError
 
     with pytest.raises(LernpyError, match="takes a Link or a Neuron"):
         explain("w5")  # type: ignore[arg-type]

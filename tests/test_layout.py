@@ -4,11 +4,14 @@ The layers, lowest first (docs/architecture.md draws them):
 
     base      errors, files, checks
     graph     graph/ (neurons, links, network, builders, samples), hooks
-    walk      walk/ (plan, steps, scheduler, fastlane, trace, gradcheck)
+    optim     optim/ (optimizers: each weight's update rule and state)
+    walk      walk/ (plan, steps, scheduler, fastlane, trace, gradcheck, mistakes)
     engines   engines/ (compiled, numpy)
     training  training/ (train, schedules, fit)
     data      data/ (data sets, CSV, preprocessing, the network file, examples)
     views     views/ (explain, tables, html, rich renderers), pictures/
+    course    exercises/ (problems from a seed, sheets and keys, the checker, the auditor)
+    bridge    torch/ (lernpy.torch: to and from PyTorch, an optional extra)
     cli       cli/
 
 A module may import from its own layer and the layers below. The one way up is
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -29,13 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lernpy"
 
 LAYERS = [
-    ("base", ["lernpy.errors", "lernpy.files", "lernpy.checks"]),
+    ("base", ["lernpy.errors", "lernpy.files", "lernpy.numbers", "lernpy.checks"]),
     ("graph", ["lernpy.graph", "lernpy.hooks"]),
+    ("optim", ["lernpy.optim"]),
     ("walk", ["lernpy.walk"]),
     ("engines", ["lernpy.engines"]),
     ("training", ["lernpy.training"]),
     ("data", ["lernpy.data"]),
     ("views", ["lernpy.views", "lernpy.pictures"]),
+    ("course", ["lernpy.exercises"]),
+    ("bridge", ["lernpy.torch"]),
     ("cli", ["lernpy.cli"]),
 ]
 TOP = {"lernpy", "lernpy.__main__"}  # the public face: re-exports every layer
@@ -248,4 +255,6 @@ def test_the_docs_name_names():
 @pytest.mark.parametrize("where, dotted", documented_names())
 def test_every_documented_name_imports(where, dotted):
     """Each ``from lernpy… import …`` and each `lernpy.…` in README.md and docs/ resolves."""
+    if dotted.startswith("lernpy.torch") and importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed: lernpy.torch is an optional extra")
     assert resolve(dotted) is not None, f"{where}: {dotted}"

@@ -5,6 +5,7 @@ import pytest
 from lernpy.graph.activations import IDENTITY, SIGMOID
 from lernpy.graph.link import Link
 from lernpy.graph.neuron import Neuron
+from lernpy.optim import SGD
 
 
 def test_lernmi_check_vector():
@@ -32,16 +33,30 @@ def test_update_without_momentum_is_exactly_w_minus_rate_gradient():
     assert link.update(0.5) == 0.4 - 0.5 * 0.08216704056423078
 
 
-def test_momentum_adds_the_previous_change():
+def test_textbook_momentum_adds_the_previous_change():
     """Δw = μ·Δw_prev − rate·g, by hand over two updates."""
     a, b = Neuron("a", IDENTITY, "input"), Neuron("b", SIGMOID, "output")
     link = Link(a, b, 1.0)
+    textbook = SGD(0.1, momentum=0.9, momentum_form="textbook")
     link.gradient = 2.0
-    link.update(0.1, momentum=0.9)  # Δw = −0.2
+    link.update(0.1, optimizer=textbook)  # Δw = −0.2
     link.gradient = 1.0
-    link.update(0.1, momentum=0.9)  # Δw = 0.9·(−0.2) − 0.1 = −0.28
+    link.update(0.1, optimizer=textbook)  # Δw = 0.9·(−0.2) − 0.1 = −0.28
     assert link.weight == pytest.approx(1.0 - 0.2 - 0.28)
     assert link.velocity == pytest.approx(-0.28)
+
+
+def test_pytorch_momentum_keeps_the_velocity_of_gradients():
+    """b = μ·b + g, w ← w − rate·b, by hand over two updates (b₁ = g₁)."""
+    a, b = Neuron("a", IDENTITY, "input"), Neuron("b", SIGMOID, "output")
+    link = Link(a, b, 1.0)
+    sgd = SGD(0.1, momentum=0.9)
+    link.gradient = 2.0
+    link.update(0.1, optimizer=sgd)  # b = 2, w = 1 − 0.1·2 = 0.8
+    link.gradient = 1.0
+    link.update(0.1, optimizer=sgd)  # b = 0.9·2 + 1 = 2.8, w = 0.8 − 0.28 = 0.52
+    assert link.weight == pytest.approx(0.52, abs=1e-15)
+    assert link.velocity == pytest.approx(2.8, abs=1e-15)
 
 
 def test_frozen_link_learns_but_gathers_no_gradient():

@@ -6,7 +6,7 @@ import math
 
 import pytest
 from pytest import approx
-from svgparse import by_class, is_blue, is_orange, parse
+from svgparse import NS, by_class, is_blue, is_orange, parse
 
 from lernpy import Network, examples
 from lernpy.graph.samples import check_data
@@ -241,3 +241,76 @@ def test_draw_into_a_missing_folder_is_a_lernpy_error(tmp_path):
 
     with pytest.raises(LernpyError, match="nowhere"):
         draw(Network.layered(2, 2, 1, seed=1), tmp_path / "nowhere" / "x.svg")
+
+
+# -- real-sized networks: a 13-8-3 trained from a file with named columns ---------------------
+
+WINE = ["alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols",
+        "flavanoids", "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue",
+        "od280/od315_of_diluted_wines", "proline"]  # fmt: skip
+
+
+def wine() -> Network:
+    names = [WINE, [f"h{k}" for k in range(1, 9)], ["barolo", "grignolino", "barbera"]]
+    return Network.layered(13, 8, 3, activation="tanh", output="softmax", loss="cross_entropy",
+                           names=names, seed=0)  # fmt: skip
+
+
+def test_a_large_network_leaves_its_link_labels_out_and_keeps_the_numbers_on_hover():
+    """139 links: no labels by default (33 of them were dropped over a mass of others), each
+    link's numbers in its tooltip, and the legend says so; labels=True puts them back."""
+    net = wine()
+    root = parse(diagram_svg(net, annotate="weight"))
+    assert by_class(root, "link-label") == []
+    tips = [e.find(f"{NS}title").text for e in by_class(root, "link")]
+    assert len(tips) == 139 and all("weight" in t for t in tips)
+    legend = " ".join(t.text for t in by_class(root, "legend-labels"))
+    assert "left out for 139 links (hover a link for its numbers)" in legend
+    small = parse(diagram_svg(examples.mazur(), annotate="weight"))
+    assert len(by_class(small, "link-label")) == 12  # a small network keeps its labels
+    forced = parse(diagram_svg(net, annotate="weight", labels=True))
+    assert by_class(forced, "link-label")
+
+
+def test_long_names_sit_beside_their_column_and_inside_the_picture():
+    """Column names written left of the inputs and class names right of the outputs, all
+    inside the picture and clear of one another."""
+    root = parse(diagram_svg(wine()))
+    width = float(root.get("width"))
+    names = {t.get("data-name"): t for t in by_class(root, "neuron-name")}
+    circles = centres(root)
+    for name in (n for n in WINE if len(n) > 3):  # ash and hue fit inside their circles
+        text = names[name]
+        assert text.get("text-anchor") == "end" and float(text.get("x")) < circles[name][0]
+        assert float(text.get("x")) - 0.62 * 12 * len(name) >= 0  # its estimated box fits
+    for name in ("barolo", "grignolino", "barbera"):
+        text = names[name]
+        assert text.get("text-anchor") == "start" and float(text.get("x")) > circles[name][0]
+        assert float(text.get("x")) + 0.62 * 12 * len(name) <= width
+    assert (
+        names["h1"].get("text-anchor") == "middle" and names["ash"].get("text-anchor") == "middle"
+    )
+
+
+def test_sparse_wiring_is_drawn_with_fewer_crossings():
+    """x1 feeds only h2 and x2 only h1: the hidden neurons swap rows so nothing crosses; a
+    fully connected layer (every order crosses alike) keeps its order."""
+    from lernpy.pictures.layout import crossings
+
+    net = Network(seed=0)
+    for name, kind in (("x1", "input"), ("x2", "input"), ("h1", "hidden"), ("h2", "hidden"),
+                       ("y1", "output"), ("y2", "output")):  # fmt: skip
+        net.add_neuron(name, "sigmoid", kind)
+    for s, t in (("x1", "h2"), ("x2", "h1"), ("h2", "y1"), ("h1", "y2")):
+        net.add_link(s, t, 0.5)
+    root = parse(diagram_svg(net))
+    at = centres(root)
+    assert at["h2"][1] < at["h1"][1]  # h2 drawn above h1
+    columns = [["x1", "x2"], ["h2", "h1"], ["y1", "y2"]]
+    edges = [(link.source.name, link.target.name) for link in net.links]
+    assert crossings(columns, edges) == 0 and crossings([["x1", "x2"], ["h1", "h2"],
+                                                          ["y1", "y2"]], edges) == 2  # fmt: skip
+    dense = centres(parse(diagram_svg(wine())))
+    assert [dense[f"h{k}"][1] for k in range(1, 9)] == sorted(
+        dense[f"h{k}"][1] for k in range(1, 9)
+    )

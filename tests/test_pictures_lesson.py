@@ -69,7 +69,7 @@ def test_step_lines_are_the_terminals_lines():
         lines.append(describe(run.step()))  # described while the network holds its numbers
     assert [f["t"] for f in rec["frames"][1:]] == lines
     assert (
-        "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992" in lines
+        "h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, value = sigmoid(net) = 0.593269992" in lines
     )
 
 
@@ -138,9 +138,12 @@ def test_fused_softmax_and_momentum_explanations_have_the_runs_numbers():
     text = "\n".join(rec["explain"][k][-1][1])
     y2 = other["y2"]
     assert f"= {num(y2.value)} − {num(y2.target)} = {num(y2.value - y2.target)}" in text
-    term = num(second.momentum_term)
-    assert f"+ {f'({term})' if second.momentum_term < 0 else term} − 0.1 × " in text
-    assert f"= {num(second.new)}" in text
+    # the velocity by hand: b = 0.9 × the first update's b + this gradient; w ← w − 0.1 · b
+    b = 0.9 * first.after.velocity + second.gradient
+    assert second.after.velocity == pytest.approx(b, rel=1e-12)
+    b_prev = num(first.after.velocity)
+    assert f"= 0.9 × {f'({b_prev})' if first.after.velocity < 0 else b_prev} + " in text
+    assert f"= {num(second.old)} − 0.1 × {num(b)} = {num(second.new)}" in text
 
 
 def test_page_is_self_contained_and_makes_no_request():
@@ -208,3 +211,55 @@ def test_the_embedded_data_holds_no_markup_and_the_script_runs_by_its_hash():
         f"script-src 'sha256-{digest}'" in policy
         and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
     )
+
+
+def test_the_first_frame_holds_the_numbers_before_any_step():
+    """Frame 0 is the network as it was (each later frame holds only what its step changed)."""
+    net, rec = mazur_record()
+    fresh = examples.mazur()
+    assert [row[0] for row in rec["frames"][0]["l"]] == [link.weight for link in fresh.links]
+    assert [row[1] for row in rec["frames"][0]["n"]] == [n.value for n in fresh.neurons]
+    k = [link["name"] for link in rec["links"]].index("h1→o1")
+    assert state_at(rec, 5)[1][k][0] == 0.4
+
+
+def test_a_lesson_object_shows_the_page_inline_and_saves_it(tmp_path):
+    """net.lesson(...) and run.lesson(): the page in a sandboxed frame, one line in a REPL."""
+    from html import unescape
+
+    from lernpy.pictures.lesson import Lesson
+
+    lesson = examples.mazur().lesson(examples.MAZUR_SAMPLE, rate=0.5, step=34, show="w5")
+    assert isinstance(lesson, Lesson)
+    assert repr(lesson) == "Lesson(43 steps, 1 sample, rate 0.5; save(path) writes the page)"
+    frame = lesson._repr_html_()
+    page = unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
+    assert page == lesson.html and frames_of(page)["start"] == 34
+    assert frames_of(page)["chosen"] == ["link", 6]  # h1→o1, the seventh link
+    assert lesson.save(tmp_path / "x.html").read_text(encoding="utf-8") == lesson.html
+    net = examples.mazur()
+    run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.25, momentum=0.5, epochs=2)
+    before = net.state()
+    again = run.lesson()
+    assert net.state() == before and run.peek().kind == "Presented"  # the run is not moved
+    data = frames_of(again.html)
+    assert data["rate"] == 0.25 and sum(f["k"] == "EpochEnded" for f in data["frames"]) == 2
+    with pytest.raises(LernpyError, match="show='w9'"):
+        examples.mazur().lesson(examples.MAZUR_SAMPLE, show="w9")
+
+
+def test_the_page_records_each_samples_loss_and_each_neurons_explanation():
+    """The loss panel's points are the Scored steps; a neuron's chain rule is explain()'s."""
+    net = Network.layered(2, 2, 1, seed=1)
+    rec = record(net, datasets.xor(), rate=0.5)
+    other = Network.layered(2, 2, 1, seed=1)
+    steps = other.scheduler(datasets.xor(), rate=0.5).run()
+    assert [loss for _, loss, _, _ in rec["losses"]] == [
+        s.loss for s in steps if s.kind == "Scored"
+    ]
+    assert [f for f, _, _, _ in rec["losses"]] == [
+        i + 1 for i, s in enumerate(steps) if s.kind == "Scored"
+    ]
+    assert rec["epochLosses"] == [[len(steps), steps[-1].loss]]
+    h1 = [n["name"] for n in rec["neurons"]].index("h1")
+    assert "\n".join(rec["nexplain"][h1][-1][1]) == other["h1"].explain().text()

@@ -43,7 +43,8 @@ def test_bad_bound_is_an_error():
 def test_csv_and_jsonl_export_round_trip_the_numbers(tmp_path):
     net = examples.mazur()
     net.scheduler(examples.MAZUR_SAMPLE).run()
-    text = net.trace.to_csv(tmp_path / "t.csv")
+    assert net.trace.to_csv(tmp_path / "t.csv") is None  # written: nothing for a REPL to echo
+    text = net.trace.to_csv()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert (tmp_path / "t.csv").read_text(encoding="utf-8") == text
     w5 = [r for r in rows if r["kind"] == "Updated" and r["name"] == "h1→o1"][0]

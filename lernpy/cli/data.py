@@ -14,10 +14,30 @@ import io
 import sys
 
 from lernpy.cli import arguments as types
+from lernpy.cli.options import add_optimizer_arguments, optimizer_options
 from lernpy.errors import FileError, LernpyError
 from lernpy.files import write_atomically
 
 __all__ = ["register"]
+
+
+# ------------------------------------------------------------ argument types
+
+
+def _hidden_activation(text: str) -> str:
+    """A hidden layer's activation: any built in, but not softmax (it couples a layer)."""
+    from lernpy.graph.activations import ACTIVATIONS
+
+    if text not in ACTIVATIONS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected one of {', '.join(sorted(ACTIVATIONS))}"
+        )
+    if ACTIVATIONS[text].layerwise:
+        raise argparse.ArgumentTypeError(
+            f"{text} turns a whole layer into probabilities that sum to 1: it belongs on the "
+            "output layer (--output softmax), not on hidden layers"
+        )
+    return text
 
 
 # ------------------------------------------------------------------- train
@@ -26,7 +46,7 @@ __all__ = ["register"]
 def _train(args: argparse.Namespace) -> int:
     from lernpy.data.csvdata import Standardizer, read_csv, split
     from lernpy.data.netfile import save
-    from lernpy.data.preprocessing import Preprocessing
+    from lernpy.data.preprocessing import Preprocessing, layer_names
     from lernpy.graph.network import Network
     from lernpy.training.schedules import constant, parse_schedule
     from lernpy.training.workflow import confusion_matrix, fit, is_classification
@@ -38,6 +58,7 @@ def _train(args: argparse.Namespace) -> int:
     classes = data.classes
     samples = data.samples
     outputs = len(samples[0][1])
+    target_names = data.target_names
     if classes is None and outputs == 1 and is_classification(samples):
         classes = ("0", "1")  # a 0/1 target column: a binary classifier
     if classes is not None and len(classes) < 2:
@@ -45,6 +66,11 @@ def _train(args: argparse.Namespace) -> int:
             f"{data.path}: the target holds one class ({classes[0]}): "
             "a classifier needs at least two to tell apart"
         )
+    two_outputs = (args.layers is not None and args.layers[-1] == 2) or args.output == "softmax"
+    if classes is not None and len(classes) == 2 and outputs == 2 and not two_outputs:
+        # two classes: one sigmoid output, the probability of the second class
+        samples = [(x, (t[1],)) for x, t in samples]
+        outputs, target_names = 1, (classes[1],)
     n_in = len(data.input_names)
     sizes = args.layers or [n_in, 8, outputs]
     if sizes[0] != n_in or sizes[-1] != outputs:
@@ -53,9 +79,8 @@ def _train(args: argparse.Namespace) -> int:
             hint = "; if the target holds class labels written as numbers, add --classes"
         raise LernpyError(
             f"--layers {','.join(map(str, sizes))} does not fit {data.path}: it has {n_in} input "
-            f"column(s) ({', '.join(data.input_names)}) and {outputs} output(s) "
-            f"({', '.join(data.target_names)}), so the sizes must run from {n_in} to {outputs}"
-            + hint
+            f"column(s) ({_some(data.input_names)}) and {outputs} output(s) "
+            f"({_some(target_names)}), so the sizes must run from {n_in} to {outputs}" + hint
         )
     if args.output is not None:
         output = args.output
@@ -78,9 +103,18 @@ def _train(args: argparse.Namespace) -> int:
     if args.standardize:
         scaler = Standardizer.fit(train)
         mean, std = scaler.mean, scaler.std
-    prep = Preprocessing(data.input_names, data.target_names, classes, mean, std)
+    prep = Preprocessing(data.input_names, target_names, classes, mean, std)
+    # the neurons take the file's column and class names: the views speak the data's words
+    inputs, outputs_named = layer_names(data.input_names, target_names)
+    names = [inputs, *_hidden_names(sizes), outputs_named]
     net = Network.layered(
-        *sizes, activation=args.activation, output=output, loss=loss, seed=args.seed, init=args.init
+        *sizes,
+        activation=args.activation,
+        output=output,
+        loss=loss,
+        seed=args.seed,
+        init=args.init,
+        names=names,
     )
     schedule = parse_schedule(args.schedule, args.rate) if args.schedule else constant(args.rate)
     log = fit(
@@ -90,8 +124,8 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         rate=schedule,
         batch_size=args.batch,
-        momentum=args.momentum,
         target_loss=args.target_loss,
+        **optimizer_options(args),
         patience=args.patience,
         progress=True if args.progress else None,
     )
@@ -108,13 +142,29 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _some(names: tuple[str, ...] | list[str], shown: int = 4) -> str:
+    """A few names, then how many more: an error message stays one readable line."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f", … {len(names) - shown} more"
+
+
+def _hidden_names(sizes: list[int]) -> list[list[str]]:
+    """The builder's own names for hidden layers: h1… for one, h1_1… for several."""
+    hidden = sizes[1:-1]
+    if len(hidden) == 1:
+        return [[f"h{j}" for j in range(1, hidden[0] + 1)]]
+    return [[f"h{i}_{j}" for j in range(1, n + 1)] for i, n in enumerate(hidden, start=1)]
+
+
 # ----------------------------------------------------------- show, predict
 
 
 def _show(args: argparse.Namespace) -> int:
     from lernpy.data.netfile import load
+    from lernpy.views import tables
     from lernpy.views.progress import history_table
-    from lernpy.views.render import get_console, link_table, neuron_table, summary
+    from lernpy.views.render import Fitted, get_console, summary
 
     net = load(args.network)
     console = get_console()
@@ -122,14 +172,26 @@ def _show(args: argparse.Namespace) -> int:
     log = getattr(net, "training_log", None)
     if log is not None and log.epochs:
         console.print(history_table(log))
-    console.print(neuron_table(net))
-    if not args.no_links:
-        console.print(link_table(net))
+    ran = any(n.net or n.value for n in net.neurons if n.kind not in ("input", "bias"))
+    if ran:
+        console.print(Fitted(tables.neuron_grid(net)))
+    else:  # a network read from a file holds no sample's numbers: no table of zeros
+        console.print(
+            "neurons: no sample has gone through yet; lernpy explain NET.json NAME "
+            "--data FILE.csv --row N shows one"
+        )
+    if args.no_links:
+        return 0
+    if args.all_links or len(net.links) <= tables.LINK_LIMIT:
+        console.print(Fitted(tables.link_grid(net) if ran else tables.weight_grid(net)))
+    else:
+        console.print(Fitted(tables.layer_grid(net)))
+        console.print(f"{len(net.links)} links, summarised by layer: --all-links lists them")
     return 0
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from lernpy.data.csvdata import read_inputs
+    from lernpy.data.csvdata import read_labelled
     from lernpy.data.netfile import load
     from lernpy.data.preprocessing import Preprocessing
     from lernpy.training.workflow import predict
@@ -139,7 +201,9 @@ def _predict(args: argparse.Namespace) -> int:
     if prep is None:
         names = tuple(n.name for n in net.inputs)
         prep = Preprocessing(names, tuple(n.name for n in net.outputs))
-    rows, _ = read_inputs(args.data, prep.input_names)
+    rows, targets, _ = read_labelled(
+        args.data, prep.input_names, prep.target_names, prep.classes, len(net.outputs)
+    )
     predictions = predict(net, rows, prep)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -158,7 +222,25 @@ def _predict(args: argparse.Namespace) -> int:
         sys.stdout.write(out.getvalue())
     else:  # all the text first, then one atomic write: a full disk leaves the old file
         write_atomically(args.output, out.getvalue().encode("utf-8"), FileError)
+    if targets is not None:
+        _report(net, prep, [(prep.inputs(x), t) for x, t in zip(rows, targets, strict=True)])
     return 0
+
+
+def _report(net, prep, data: list) -> None:
+    """The file had the targets: accuracy and confusion (or the loss), on stderr beside the CSV."""
+    from rich.console import Console
+
+    from lernpy.training.workflow import confusion_matrix, evaluate
+    from lernpy.views.progress import confusion_table
+
+    console = Console(stderr=True)
+    loss, accuracy = evaluate(net, data)
+    if prep.classes is None or accuracy is None:
+        console.print(f"mean loss {loss:.6g} on {len(data)} samples of {net.loss_function.name}")
+        return
+    matrix = confusion_matrix(net, data, classes=len(prep.classes))
+    console.print(confusion_table(matrix, prep.classes, title="Confusion on this file"))
 
 
 # ---------------------------------------------------------------- datasets
@@ -217,17 +299,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target", help="target column name(s) or number (default: the last column)")
     p.add_argument("--classes", action="store_true", help="treat a numeric target as class labels")
     p.add_argument("--layers", type=types.sizes, help="layer sizes, inputs first, such as 4,8,3")
-    p.add_argument("--activation", default="tanh", choices=acts, help="hidden layers (tanh)")
+    hidden = [a for a in acts if not ACTIVATIONS[a].layerwise]
+    p.add_argument(
+        "--activation",
+        default="tanh",
+        type=_hidden_activation,
+        metavar="{" + ",".join(hidden) + "}",
+        help="hidden layers (tanh)",
+    )
     p.add_argument("--output", choices=acts, help="output layer (default: from the target)")
     p.add_argument("--loss", choices=sorted(LOSSES), help="loss (default: from the target)")
     p.add_argument("--init", default="xavier", choices=("xavier", "he", "uniform"))
-    p.add_argument("--epochs", type=types.count, default=100, help="epochs (100)")
+    p.add_argument("--epochs", type=types.positive, default=100, help="epochs, 1 or more (100)")
     p.add_argument("--rate", type=types.rate, default=0.1, help="learning rate (0.1)")
     p.add_argument(
         "--schedule", help="rate schedule: constant, step:FACTOR:EVERY or exponential:GAMMA"
     )
     p.add_argument("--batch", type=types.positive, default=1, help="batch size (1)")
     p.add_argument("--momentum", type=types.number, default=0.0, help="momentum (0)")
+    add_optimizer_arguments(p)
     p.add_argument("--seed", type=int, default=0, help="seed for weights, split, shuffle (0)")
     p.add_argument(
         "--test", type=types.fraction, default=0.2, help="test fraction (0.2; 0 for none)"
@@ -255,6 +345,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("network", metavar="NET.json")
     p.add_argument("--no-links", action="store_true", help="leave out the table of links")
+    p.add_argument("--all-links", action="store_true", help="every link, also in a large network")
     p.set_defaults(func=_show)
 
     p = sub.add_parser(

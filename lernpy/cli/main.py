@@ -15,7 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO
 
 from lernpy.cli import data as cli_data
+from lernpy.cli import exercises as cli_exercises
 from lernpy.cli import pictures as cli_pictures
+from lernpy.cli import pytorch as cli_pytorch
 from lernpy.cli import stepping as cli_views
 from lernpy.errors import LernpyError
 
@@ -60,6 +62,8 @@ REGISTRARS: list[Registrar] = [
     cli_data.register,  # train, show, predict, datasets
     cli_views.register,  # step, explain
     cli_pictures.register,  # draw, lesson
+    cli_exercises.register,  # exercise, audit
+    cli_pytorch.register,  # export, import (PyTorch)
 ]
 
 

@@ -13,86 +13,10 @@ import sys
 from pathlib import Path
 
 from lernpy.cli.arguments import cells, count, fraction, path, positive, rate
-from lernpy.data import datasets, examples
+from lernpy.cli.options import add_optimizer_arguments, optimizer_options
+from lernpy.cli.sources import add_data_options, choose_data, demo_data, load_network
+from lernpy.data.examples import DEMOS
 from lernpy.errors import LernpyError
-from lernpy.graph.network import Network
-
-
-def _mazur() -> tuple[Network, list]:
-    return examples.mazur(), [examples.MAZUR_SAMPLE]
-
-
-def _xor() -> tuple[Network, list]:
-    return Network.layered(2, 2, 1, activation="sigmoid", seed=1), datasets.xor()
-
-
-# A demo network and the data its lesson walks through.
-DEMOS = {"mazur": _mazur, "xor": _xor}
-DEMO_RATES = {"mazur": 0.5, "xor": 0.5}
-
-
-def load_network(source: str) -> tuple[Network, list | None]:
-    """A demo by name, or a saved network file (with lernpy.data.netfile, where it exists)."""
-    if source in DEMOS:
-        return DEMOS[source]()
-    path = Path(source)
-    if not path.exists():
-        raise LernpyError(
-            f"{source!r} is neither a demo ({', '.join(DEMOS)}) nor an existing network file"
-        )
-    try:
-        from lernpy.data import netfile as io  # the workflow issue's JSON network files
-    except ImportError as error:
-        raise LernpyError(
-            f"cannot read {source}: this lernpy has no network files yet (lernpy.data.netfile)"
-        ) from error
-    return io.load(path), None
-
-
-def load_data(name: str) -> list:
-    """A built-in data set by name (xor, and, or, nand, and more where datasets has them)."""
-    make = getattr(datasets, "make", None)
-    if make is not None:
-        return make(name)
-    found = getattr(datasets, name, None) or getattr(datasets, name + "_", None)
-    if found is None or not callable(found) or name.startswith("_"):
-        raise LernpyError(f"no data set named {name!r}")
-    return found()
-
-
-def parse_sample(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """'0.05,0.10:0.01,0.99' as ((0.05, 0.10), (0.01, 0.99)).
-
-    >>> parse_sample("0.05,0.1:0.01,0.99")
-    ((0.05, 0.1), (0.01, 0.99))
-    """
-    try:
-        inputs, targets = text.split(":")
-        return (
-            tuple(float(v) for v in inputs.split(",")),
-            tuple(float(v) for v in targets.split(",")),
-        )
-    except ValueError as error:
-        raise LernpyError(
-            f"sample {text!r}: expected inputs and targets such as '0.05,0.10:0.01,0.99'"
-        ) from error
-
-
-def _data(args: argparse.Namespace, net: Network, default: list | None) -> list | None:
-    """The samples to use, in the network's own input units.
-
-    A saved network may carry its preprocessing (standardisation); raw data
-    from --data or --sample goes through it, so points land where the network
-    sees them.
-    """
-    if getattr(args, "sample", None):
-        data = [parse_sample(s) for s in args.sample]
-    elif args.data:
-        data = load_data(args.data)
-    else:
-        return default
-    prepare = getattr(net, "preprocessing", None)
-    return prepare(data) if prepare is not None else data
 
 
 def _write(text: str, out: str | None) -> None:
@@ -108,8 +32,10 @@ def _write(text: str, out: str | None) -> None:
 def _draw(args: argparse.Namespace) -> int:
     from lernpy import pictures
 
-    net, default = load_network(args.source)
-    data = _data(args, net, default)
+    net, _rate, _title = load_network(args.source)
+    data = choose_data(args, net, None)
+    if data is None:
+        data = demo_data(args.source)  # a demo draws (and trains) on its own data
     history = getattr(net, "training_log", None)  # a saved network's own history
     if args.epochs:
         if not data:
@@ -149,8 +75,11 @@ def _draw(args: argparse.Namespace) -> int:
         # (and, for --annotate update, one real update at --rate).
         rate = args.rate if args.annotate == "update" else 0.0
         net.scheduler([data[0]], rate=rate, trace=args.annotate == "update").run()
+    labels = {"on": True, "off": False, "auto": None}[args.labels]
     try:
-        svg = pictures.diagram_svg(net, annotate=args.annotate, highlight=args.highlight)
+        svg = pictures.diagram_svg(
+            net, annotate=args.annotate, highlight=args.highlight, labels=labels
+        )
     except KeyError as error:
         raise LernpyError(str(error.args[0])) from error
     _write(svg, args.out)
@@ -160,15 +89,20 @@ def _draw(args: argparse.Namespace) -> int:
 def _lesson(args: argparse.Namespace) -> int:
     from lernpy.pictures import write_lesson
 
-    net, default = load_network(args.source)
-    data = _data(args, net, default)
+    net, demo_rate, _title = load_network(args.source)
+    data = choose_data(args, net, None)
+    if data is None:
+        data = demo_data(args.source)
+        if data is not None and args.samples is None and DEMOS[args.source].lesson:
+            data = data[: DEMOS[args.source].lesson]  # a big network: a sample or two
     if not data:
         raise LernpyError(
-            f"a lesson needs data to replay: give --data NAME or --sample for {args.source}"
+            f"a lesson needs data to replay: give --data NAME, --data FILE.csv or --sample "
+            f"for {args.source}"
         )
     if args.samples:
         data = data[: args.samples]
-    rate = args.rate if args.rate is not None else DEMO_RATES.get(args.source, 0.5)
+    rate = args.rate if args.rate is not None else demo_rate
     title = args.title or f"lernpy lesson: {Path(args.source).stem}"
     path = write_lesson(
         args.out,
@@ -178,7 +112,8 @@ def _lesson(args: argparse.Namespace) -> int:
         title=title,
         max_steps=args.max_steps,
         epochs=args.epochs,
-        momentum=args.momentum,
+        update=args.update,
+        **optimizer_options(args),
     )
     print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -195,6 +130,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("source", help=f"a demo ({', '.join(DEMOS)}) or a network file (net.json)")
     p.add_argument(
+        "--labels",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="link labels and neuron values: auto leaves them out above 40 links (hover instead)",
+    )
+    p.add_argument(
         "-o", "--out", type=path, help="write to this file (default: the SVG to stdout; - too)"
     )
     p.add_argument("--annotate", choices=("weight", "sensitivity", "update"))
@@ -208,8 +149,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="loss (and accuracy) per epoch: the file's saved history, or --epochs N of training",
     )
     p.add_argument("--log", action="store_true", help="with --curves: a log scale")
-    p.add_argument("--data", help="a built-in data set (xor, and, or, nand, …)")
-    p.add_argument("--sample", action="append", help="one sample such as 0.05,0.1:0.01,0.99")
+    add_data_options(p)
     p.add_argument("--epochs", type=count, default=0, help="train this many epochs first")
     p.add_argument("--rate", type=rate, default=0.5)
     p.set_defaults(func=_draw)
@@ -221,13 +161,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "demo or a network file: the diagram, step buttons, the per-link table, and the chain "
         "rule of any clicked link.",
     )
-    q.add_argument("source", nargs="?", default="mazur", help="a demo (default mazur) or net.json")
+    q.add_argument(
+        "source",
+        nargs="?",
+        default="mazur",
+        help=f"a demo ({', '.join(DEMOS)}; default mazur) or a network file (net.json)",
+    )
     q.add_argument("-o", "--out", type=path, default="lesson.html", help="the page to write")
-    q.add_argument("--data", help="a built-in data set to replay")
-    q.add_argument("--sample", action="append", help="one sample such as 0.05,0.1:0.01,0.99")
+    add_data_options(q)
     q.add_argument("--samples", type=positive, help="replay only the first N samples")
     q.add_argument("--rate", type=rate, help="learning rate (default: the demo's, else 0.5)")
     q.add_argument("--momentum", type=fraction, default=0.0)
+    add_optimizer_arguments(q)
+    q.add_argument("--update", choices=("deferred", "immediate", "sequential"), default="deferred")
     q.add_argument("--epochs", type=positive, default=1)
     q.add_argument("--max-steps", type=positive, default=5000, help="stop recording after N steps")
     q.add_argument("--title", help="the page's title")

@@ -1,8 +1,8 @@
 """``lernpy step`` (an interactive stepper) and ``lernpy explain`` (the chain rule of a link).
 
-At a terminal each key is a command (Enter: the next step; x asks for a name;
-``:`` takes a whole command line); ``--lines`` or a pipe reads one command per
-line instead::
+At a terminal each key is a command (Enter: the next step; a key that takes an
+argument, such as x, t, b or k, asks for it; ``:`` takes a whole command line);
+``--lines`` or a pipe reads one command per line instead::
 
     printf 'p\\nt\\nx w5\\nq\\n' | lernpy step mazur
 
@@ -17,17 +17,20 @@ import os
 import select
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from lernpy.cli.arguments import count, fraction, positive, rate
-from lernpy.data import datasets, examples
-from lernpy.errors import Finished, Interrupted, LernpyError, UnknownNameError
+from lernpy.cli.options import add_optimizer_arguments, optimizer_options
+from lernpy.cli.sources import add_data_options, choose_data, demo_data, load_network
+from lernpy.data.examples import DEMOS
+from lernpy.errors import Finished, Interrupted, LernpyError
+from lernpy.files import text_out
 from lernpy.graph.network import Network
 from lernpy.graph.samples import Sample
-from lernpy.views import render
+from lernpy.views import render, tables
 from lernpy.views.explain import describe_planned
+from lernpy.views.tables import Grid
 from lernpy.walk.scheduler import Scheduler
 from lernpy.walk.steps import Step
 
@@ -35,31 +38,6 @@ if TYPE_CHECKING:
     # rich's Console, named through the module of views that imports rich
     from lernpy.views.render import Console
 
-
-@dataclass(frozen=True)
-class Example:
-    """A network to step through: how to build it, its data and its rate."""
-
-    summary: str
-    build: Callable[[], Network]
-    data: Callable[[], list[Sample]]
-    rate: float
-
-
-EXAMPLES: dict[str, Example] = {
-    "mazur": Example(
-        "Mazur's 2-2-2 worked example, with the article's weights",
-        examples.mazur,
-        lambda: [examples.MAZUR_SAMPLE],
-        examples.MAZUR_RATE,
-    ),
-    "xor": Example(
-        "a 2-2-1 sigmoid network (seed 1) on the four XOR samples",
-        lambda: Network.layered(2, 2, 1, activation="sigmoid", seed=1),
-        datasets.xor,
-        2.0,
-    ),
-}
 
 # (keys, words, what it does); the first key is what `help` shows
 COMMANDS: list[tuple[str, str, str]] = [
@@ -77,6 +55,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("w", "w, tree", "the network as a tree"),
     ("i", "i, info", "the network and the options"),
     ("k", "k [LINK], trace", "the last steps, or a link's updates (k w5)"),
+    ("o", "o NAME VALUE, set", "set the rate, momentum or epochs (o rate 0.1, o epochs 3)"),
+    ("f", "f FILE, save", "write the last table shown to FILE (.csv, .md or .tex)"),
     (":", ": COMMAND", "at a terminal, type a whole command (: t w5 w6, : b 3)"),
     ("h", "h, ?, help", "this help"),
     ("q", "q, quit", "leave (so does the end of the input)"),
@@ -98,12 +78,26 @@ ALIASES = {
     "tree": "w",
     "info": "i",
     "trace": "k",
+    "set": "o",
+    "save": "f",
     "help": "h",
     "?": "h",
     "quit": "q",
     "exit": "q",
 }
 GRAIN = {"j": "neuron", "l": "layer", "p": "phase", "s": "sample", "e": "epoch"}
+SETTINGS = ("rate", "momentum", "epochs")  # also commands of their own: rate 0.1
+# At a terminal these keys ask for their argument (Enter alone: the default)
+PROMPTS = {
+    "x": "explain which link or neuron? ",
+    "t": "which layer or links? (Enter: all) ",
+    "u": "which layer? (Enter: all) ",
+    "b": "how many steps back? (Enter: 1) ",
+    "k": "which link? (Enter: the last steps) ",
+    "o": "set what? (rate 0.1, momentum 0.9, epochs 3) ",
+    "f": "write the last table to which file? (.csv, .md or .tex) ",
+}
+EXPORTS = {".csv": "to_csv", ".md": "to_markdown", ".tex": "to_latex"}
 
 
 class Stepper:
@@ -114,11 +108,17 @@ class Stepper:
         self.net = run.net
         self.title = title
         self.console = console
+        self.last: Grid | None = None  # the last table shown, for f FILE
 
     # -- output --------------------------------------------------------------
 
     def say(self, obj: object, style: str | None = None) -> None:
         self.console.print(obj, style=style, soft_wrap=False, highlight=False)
+
+    def table(self, grid: Grid) -> None:
+        """Show a table and keep it for ``f FILE``."""
+        self.last = grid
+        self.say(render.Fitted(grid))
 
     def _print_step(self, step: Step) -> None:
         self.say(render.step_line(step))
@@ -138,6 +138,8 @@ class Stepper:
         word, _, rest = line.strip().partition(" ")
         key = ALIASES.get(word.lower(), word)
         rest = rest.strip()
+        if word.lower() in SETTINGS:  # "rate 0.1" is "o rate 0.1"
+            key, rest = "o", f"{word.lower()} {rest}".strip()
         try:
             if key == "q":
                 return False
@@ -148,11 +150,11 @@ class Stepper:
             elif key == "r":
                 self._move(self.run.run)
             elif key == "b":
-                self._back(int(rest) if rest else 1)
+                self._back(self._count(rest))
             elif key == "t":
-                self.say(self._link_table(rest))
+                self.table(self._link_table(rest))
             elif key == "u":
-                self.say(render.neuron_table(self.net, int(rest) if rest else None))
+                self.table(tables.neuron_grid(self.net, self._layer(rest, first=0)))
             elif key == "x":
                 if not rest:
                     raise LernpyError("explain what? give a link or neuron name: x w5, x h1")
@@ -160,16 +162,20 @@ class Stepper:
             elif key == "w":
                 self.say(render.tree(self.net))
             elif key == "i":
-                self.say(render.summary(self.run))
+                self.table(tables.summary_grid(self.run))
             elif key == "k":
-                self.say(self._trace(rest))
+                self.table(self._trace(rest))
+            elif key == "o":
+                self._set(rest)
+            elif key == "f":
+                self._save(rest)
             elif key == "h":
                 self.help()
             else:
                 self.say(f"unknown command {word!r}: h lists the commands")
         except Finished:
-            self.say("finished: every epoch is done (b goes back, q quits)")
-        except (LernpyError, ValueError) as error:
+            self.say("finished: every epoch is done (b goes back, o epochs N adds more, q quits)")
+        except LernpyError as error:
             self.say(f"error: {error}")
         self.where()
         return True
@@ -187,21 +193,67 @@ class Stepper:
             step = self.run.back()
             self.say(render.step_line(step, undone=True))
 
-    def _link_table(self, rest: str):
+    @staticmethod
+    def _count(rest: str) -> int:
         if not rest:
-            return render.link_table(self.run)
-        if rest.isdigit():
-            return render.link_table(self.run, layer=int(rest))
-        names = rest.replace(",", " ").split()
-        return render.link_table(self.run, links=names)
+            return 1
+        if not rest.isdigit() or int(rest) < 1:
+            raise LernpyError(f"b takes a whole number of steps, such as b 3: got {rest!r}")
+        return int(rest)
 
-    def _trace(self, rest: str):
+    def _layer(self, rest: str, first: int) -> int | None:
+        """A layer number from ``first`` to the output layer (None for all)."""
+        if not rest:
+            return None
+        last = len(self.net.layers) - 1
+        if not rest.isdigit() or not first <= int(rest) <= last:
+            raise LernpyError(f"no layer {rest!r}: the layers are {first} to {last}")
+        return int(rest)
+
+    def _link_table(self, rest: str) -> Grid:
+        if not rest or rest.isdigit() or rest.lstrip("-").isdigit():
+            return tables.link_grid(self.run, layer=self._layer(rest, first=1))
+        names = rest.replace(",", " ").split()
+        return tables.link_grid(self.run, links=names)
+
+    def _trace(self, rest: str) -> Grid:
         trace = self.run.trace
         if trace is None:
             raise LernpyError("this run keeps no trace")
         if rest:
-            return render.trace_table(trace, self.net.link(rest).name)
-        return render.trace_table(trace)
+            return tables.trace_grid(trace, self.net.link(rest).name)
+        return tables.trace_grid(trace)
+
+    def _set(self, rest: str) -> None:
+        """``o rate 0.1``, ``o momentum 0.9``, ``o epochs 3``: checked, then changed."""
+        name, _, value = rest.partition(" ")
+        name, value = name.strip().lower(), value.strip()
+        if name not in SETTINGS or not value:
+            raise LernpyError(
+                f"set what? expected a setting and a value, such as o rate 0.1 "
+                f"({', '.join(SETTINGS)}): got {rest!r}"
+            )
+        try:
+            number: float = int(value) if name == "epochs" else float(value)
+        except ValueError:
+            kind = "a whole number" if name == "epochs" else "a number"
+            raise LernpyError(f"{name} {value!r}: expected {kind}") from None
+        self.run.set(**{name: number})
+        self.say(f"{name} is now {value}")
+
+    def _save(self, rest: str) -> None:
+        """Write the last table shown to a file, its format from the file's ending."""
+        if self.last is None:
+            raise LernpyError("no table to write yet: show one first (t, u, k or i)")
+        if not rest:
+            raise LernpyError("write to which file? such as f table.csv (or .md, .tex)")
+        path = Path(rest).expanduser()
+        export = EXPORTS.get(path.suffix.lower())
+        if export is None:
+            raise LernpyError(f"{rest}: expected a file ending in {', '.join(EXPORTS)}")
+        text = self.last.to_csv() if export == "to_csv" else getattr(self.last, export)()
+        text_out(text, path)  # atomically; an error names the file
+        self.say(f"wrote {self.last.title!r} to {rest}")
 
     # -- the loop ------------------------------------------------------------------
 
@@ -246,16 +298,16 @@ class Stepper:
                 break
 
     def _read_key_command(self) -> str | None:
-        """One key is one command; x asks for a name, : for a whole command line."""
+        """One key is one command; a key that takes an argument asks for it, : for a line."""
         print("step> ", end="", flush=True)
         try:
             key = self.keyboard.key()
             if key in ("\x04", "q"):  # Ctrl-D or q
                 print("q")
                 return None
-            if key == "x":
-                print("x")
-                return "x " + self.keyboard.line("explain which link or neuron? ")
+            if key in PROMPTS:
+                print(key)
+                return f"{key} " + self.keyboard.line(PROMPTS[key])
             if key == ":":
                 return self.keyboard.line(":")
         except (EOFError, KeyboardInterrupt):
@@ -322,49 +374,17 @@ def keys_work() -> bool:
 # -- building what to step through ----------------------------------------------------
 
 
-def _parse_sample(text: str) -> Sample:
-    """``"0.05,0.1:0.01,0.99"`` → ``((0.05, 0.1), (0.01, 0.99))``."""
-    if ":" not in text:
-        raise LernpyError(f"sample {text!r}: expected INPUTS:TARGETS, such as 0.05,0.1:0.01,0.99")
-    x, t = text.split(":", 1)
-    try:
-        return (
-            tuple(float(v) for v in x.replace(",", " ").split()),
-            tuple(float(v) for v in t.replace(",", " ").split()),
-        )
-    except ValueError as error:
-        raise LernpyError(f"sample {text!r}: {error}") from None
-
-
-def load_network(path: str) -> Network:
-    """A saved network, through lernpy's file format (lernpy.data.netfile)."""
-    try:
-        from lernpy.data import netfile as network_io  # the JSON network files of the data commands
-    except ImportError:
-        raise LernpyError(f"cannot read {path}: this lernpy has no network files") from None
-    return network_io.load(path)
-
-
 def setup(args: argparse.Namespace) -> tuple[Network, list[Sample], float, str]:
     """The network, data, rate and a title for the ``step`` and ``explain`` commands."""
-    name = args.network
-    if name in EXAMPLES:
-        example = EXAMPLES[name]
-        net, data, rate, title = example.build(), example.data(), example.rate, example.summary
-    elif Path(name).is_file():
-        net, data, rate = load_network(name), [], 0.5
-        title = f"{name}: {net!r}"
-    else:
-        raise UnknownNameError(
-            f"no example or file named {name!r}: expected one of {', '.join(EXAMPLES)}, "
-            "or a saved network file"
-        )
-    if getattr(args, "sample", None):
-        data = [_parse_sample(s) for s in args.sample]
-    if getattr(args, "data", None):
-        data = datasets.make(args.data)  # the built-in data sets, by name
+    net, rate, title = load_network(args.network)
+    data = choose_data(args, net, None)
+    if data is None:
+        data = demo_data(args.network)
     if not data:
-        raise LernpyError(f"{name}: no data to step through: give --sample or --data")
+        raise LernpyError(
+            f"{args.network}: no data to step through: "
+            "give --sample, --data NAME or --data FILE.csv"
+        )
     if getattr(args, "rate", None) is not None:
         rate = args.rate
     return net, data, rate, title
@@ -377,10 +397,10 @@ def _step(args: argparse.Namespace) -> int:
     run = net.scheduler(
         data,
         rate=rate,
-        momentum=args.momentum,
         batch_size=args.batch_size,
         update=args.update,
         epochs=args.epochs,
+        **optimizer_options(args),
     )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     count = f"{len(data)} sample" + ("s" if len(data) > 1 else "")
@@ -391,43 +411,37 @@ def _step(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    net, data, rate, _title = setup(args)
+    net, rate, _title = load_network(args.network)
     if args.name is None:
         labels = [f"{link.label} ({link.name})" if link.label else link.name for link in net.links]
         print("links:   " + ", ".join(labels))
         print("neurons: " + ", ".join(n.name for n in net.neurons))
         return 0
+    net, data, rate, _title = setup(args)
+    obj = net[args.name]  # an unknown name fails here, before any step
     if not 0 <= args.index < len(data):
         raise LernpyError(f"sample {args.index}: expected 0 to {len(data) - 1}")
-    obj = net[args.name]  # an unknown name fails here, before any work
-    run = net.scheduler(data[args.index], rate=rate, momentum=args.momentum)
+    run = net.scheduler(data[args.index], rate=rate, **optimizer_options(args))
     run.run(until="update" if args.before_update else None)
-    explanation = obj.explain()
-    if args.format == "markdown":
-        print(explanation.markdown(), end="")
-    elif args.format == "latex":
-        print(explanation.latex())
+    if args.format == "text":
+        render.get_console().print(render.explanation(obj.explain()))
     else:
-        render.get_console().print(render.explanation(explanation))
+        print(obj.explain(format=args.format), end="" if args.format == "markdown" else "\n")
     return 0
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, default: str | None = "mazur") -> None:
     p.add_argument(
         "network",
-        nargs="?",
-        default="mazur",
-        help=f"an example ({', '.join(EXAMPLES)}) or a saved network file (default: mazur)",
+        nargs="?" if default else None,
+        default=default,
+        help=f"a demo ({', '.join(DEMOS)}) or a saved network file"
+        + (f" (default: {default})" if default else ""),
     )
-    p.add_argument("--rate", type=rate, help="the learning rate (default: the example's)")
+    p.add_argument("--rate", type=rate, help="the learning rate (default: the demo's)")
     p.add_argument("--momentum", type=fraction, default=0.0, help="momentum (default 0)")
-    p.add_argument(
-        "--sample",
-        action="append",
-        metavar="INPUTS:TARGETS",
-        help="a sample such as 0.05,0.1:0.01,0.99 (repeat for more)",
-    )
-    p.add_argument("--data", help="a built-in data set instead (lernpy datasets lists them)")
+    add_optimizer_arguments(p)
+    add_data_options(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -441,9 +455,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=positive, default=1, help="samples per update (default 1)")
     p.add_argument(
         "--update",
-        choices=("deferred", "immediate"),
+        choices=("deferred", "immediate", "sequential"),
         default="deferred",
-        help="update after every sensitivity is known (deferred) or link by link",
+        help="update after every sensitivity is known (deferred) or link by link; "
+        "sequential is the classic mistake of sending blame through the updated weight",
     )
     p.add_argument("--epochs", type=positive, default=1, help="epochs to step through (default 1)")
     p.add_argument(
@@ -458,7 +473,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the chain rule for one link or neuron, every number substituted",
         description="Train one sample, then explain a link or neuron: lernpy explain mazur w5",
     )
-    p.add_argument("network", help=f"an example ({', '.join(EXAMPLES)}) or a saved network file")
+    _common(p, default=None)
     p.add_argument(
         "name", nargs="?", help="a link (w5, h1->o1) or a neuron (h1); leave out to list"
     )
@@ -469,8 +484,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--before-update", action="store_true", help="stop after the backward pass, before updates"
     )
-    p.add_argument("--rate", type=rate, help="the learning rate (default: the example's)")
-    p.add_argument("--momentum", type=fraction, default=0.0, help="momentum (default 0)")
-    p.add_argument("--sample", action="append", metavar="INPUTS:TARGETS", help="a sample")
-    p.add_argument("--data", help="a built-in data set instead (lernpy datasets lists them)")
     p.set_defaults(func=_explain)

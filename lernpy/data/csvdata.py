@@ -31,6 +31,7 @@ from typing import TextIO
 
 from lernpy import checks
 from lernpy.checks import short
+from lernpy.data.datasets import one_hot
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
 from lernpy.graph.samples import Sample, check_pairs
@@ -41,6 +42,7 @@ __all__ = [
     "Standardizer",
     "read_csv",
     "read_inputs",
+    "read_labelled",
     "split",
     "write_csv",
 ]
@@ -417,6 +419,12 @@ def read_inputs(
         input_names = checks.names(input_names, "input_names")
     except LernpyError as error:
         raise CSVError(str(error), path=rows.path) from None
+    cols = _input_columns(rows, input_names)
+    return _numbers(rows, cols), list(rows.lines)
+
+
+def _input_columns(rows: _Rows, input_names: Sequence[str]) -> list[int]:
+    """The columns holding ``input_names`` (by name, or the first ones without a header)."""
     if rows.has_header:
         missing = [n for n in input_names if n not in rows.names]
         if missing:
@@ -426,16 +434,59 @@ def read_inputs(
                 path=rows.path,
                 line=rows.header_line,
             )
-        cols = [rows.names.index(n) for n in input_names]
+        return [rows.names.index(n) for n in input_names]
+    if len(rows.names) < len(input_names):
+        raise CSVError(
+            f"{len(rows.names)} columns, but the network needs {len(input_names)} inputs",
+            path=rows.path,
+            line=rows.lines[0],
+        )
+    return list(range(len(input_names)))
+
+
+def read_labelled(
+    source: str | os.PathLike[str] | TextIO,
+    input_names: Sequence[str],
+    target_names: Sequence[str],
+    classes: Sequence[str] | None,
+    outputs: int,
+    *,
+    name: str | None = None,
+) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]] | None, list[int]]:
+    """The inputs a network reads and, when the file has them, the targets it was trained on.
+
+    The targets are found by name: a regression's target columns, or for a
+    classifier the one other column whose every value is one of its ``classes``
+    (one-hot, or 0/1 for a single output). Returns (inputs, targets or None, lines).
+
+    >>> import io
+    >>> text = "a,b,kind\\n1,2,cat\\n3,4,dog\\n"
+    >>> read_labelled(io.StringIO(text), ["a", "b"], ["dog"], ["cat", "dog"], outputs=1)
+    ([(1.0, 2.0), (3.0, 4.0)], [(0.0,), (1.0,)], [2, 3])
+    """
+    rows = _read_rows(source, name)
+    used = _input_columns(rows, input_names)
+    inputs, lines = _numbers(rows, used), list(rows.lines)
+    rest = [i for i in range(len(rows.names)) if i not in used]
+    if classes is not None:
+        known = set(classes)
+        found = [i for i in rest if all(row[i] in known for row in rows.rows)]
+        if not found:
+            return inputs, None, lines
+        col = found[0]
+        index = {label: k for k, label in enumerate(classes)}
+        if outputs == 1:
+            return inputs, [(1.0 if row[col] == classes[-1] else 0.0,) for row in rows.rows], lines
+        return inputs, [one_hot(index[row[col]], len(classes)) for row in rows.rows], lines
+    if rows.has_header:
+        if not all(n in rows.names for n in target_names):
+            return inputs, None, lines
+        cols = [rows.names.index(n) for n in target_names]
     else:
-        if len(rows.names) < len(input_names):
-            raise CSVError(
-                f"{len(rows.names)} columns, but the network needs {len(input_names)} inputs",
-                path=rows.path,
-                line=rows.lines[0],
-            )
-        cols = list(range(len(input_names)))
-    return _numbers(rows, cols), list(rows.lines)
+        if len(rest) < outputs:
+            return inputs, None, lines
+        cols = rest[:outputs]
+    return inputs, _numbers(rows, cols), lines
 
 
 def write_csv(

@@ -2,10 +2,11 @@
 
 A network file holds the whole network: neurons (name, kind, layer,
 activation), links in order (source, target, weight, frozen flag, label and
-momentum velocity), the loss, the seed and the state of the network's random
-generator, the last training options, the preprocessing (column names,
-classes, standardisation) and the training history. Floats are written with
-``repr``, so every weight reads back bit for bit.
+optimizer state: velocity, moments, step count), the loss, the seed and the
+state of the network's random generator, the last training options (with the
+optimizer's settings), the preprocessing (column names, classes,
+standardisation) and the training history. Floats are written with ``repr``,
+so every weight reads back bit for bit.
 
 :func:`save` writes atomically: the text goes to a temporary file beside the
 target, is flushed to disk, and only then renamed over the old file, so a crash
@@ -13,9 +14,11 @@ or a full disk never leaves a half-written file where a good one was.
 
 :func:`load` checks every field before building anything and raises
 :class:`NetworkFileError` naming the field at fault; it never returns a
-half-built network. Files from a newer format version are refused.
+half-built network. Files from a newer format version are refused; files of
+every older version load (version 1 kept only a momentum velocity per link:
+it loads as the textbook momentum form's state, which it was).
 
-The format (version 1) is documented in ``docs/network-format.md``.
+The format (version 2) is documented in ``docs/network-format.md``.
 
 >>> from lernpy import Network
 >>> net = Network.layered(2, 2, 1, activation="tanh", seed=4)
@@ -45,6 +48,8 @@ from lernpy.graph.losses import LOSSES
 from lernpy.graph.names import check_name, normal, shown
 from lernpy.graph.network import INITS, Network, check_layer, check_scale, check_seed
 from lernpy.graph.neuron import KINDS
+from lernpy.optim import FIELDS, Optimizer, State
+from lernpy.optim import from_dict as optimizer_from_dict
 from lernpy.training.loop import History
 from lernpy.training.schedules import Schedule
 from lernpy.training.workflow import EpochRecord, TrainingLog
@@ -54,7 +59,9 @@ T = TypeVar("T")
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
 FORMAT = "lernpy-network"
-VERSION = 1  # bump when a reader of the old version could misread a new file
+VERSION = 2  # bump when a reader of the old version could misread a new file
+# 1: a link's momentum state was its "velocity" (the last change, textbook form)
+# 2: a link's optimizer state is "state" (lernpy.optim.State); "optimizer.settings"
 
 _TOP = {
     "format",
@@ -124,7 +131,9 @@ def to_dict(
         )
     links = []
     for link in net.links:
-        for what, value in (("weight", link.weight), ("velocity", link.velocity)):
+        state = link.state if link.state is not None and not link.state.fresh else None
+        kept = state.numbers() if state is not None else {}
+        for what, value in (("weight", link.weight), *kept.items()):
             if _is_number(value) and not math.isfinite(value):
                 raise NetworkFileError(
                     f"link {shown(link.name)} has {what} {value}: only finite numbers can be saved",
@@ -136,8 +145,8 @@ def to_dict(
                 "target": link.target.name,
                 "weight": _plain(link.weight),
                 "frozen": link.frozen,
-                "velocity": _plain(link.velocity),
                 "label": link.label,
+                "state": None if state is None else _state_dict(state),
             }
         )
     version, state, gauss_next = net.rng.getstate()
@@ -193,6 +202,13 @@ def _plain(value: object) -> object:
     return float(value) if _is_number(value) else value
 
 
+def _state_dict(state: State) -> dict[str, object]:
+    out: dict[str, object] = {"kind": state.kind}
+    for name, value in state.numbers().items():
+        out[name] = int(value) if name == "t" else float(value)
+    return out
+
+
 def _from_core_history(history: History) -> TrainingLog:
     """The core's ``net.train`` history (a loss per epoch) as a training log."""
     rate = history.options.get("rate", 0.0)
@@ -209,6 +225,9 @@ def _from_core_history(history: History) -> TrainingLog:
             options[key] = value
         elif key == "momentum" and isinstance(value, (int, float)) and math.isfinite(value):
             options[key] = float(value)
+    chosen = history.options.get("optimizer")
+    if isinstance(chosen, Optimizer):
+        options["settings"] = chosen.to_dict()
     return TrainingLog(records, history.stopped, options)
 
 
@@ -410,7 +429,7 @@ class _Checked:
     scale: float
     rng: tuple | None
     neurons: list[tuple[str, str, str, int]]  # name, activation, kind, layer
-    links: list[tuple[str, str, float, bool, float, str | None]]  # source, target, weight, …
+    links: list[tuple[str, str, float, bool, State | None, str | None]]  # source, target, …
     preprocessing: Preprocessing | None
     log: TrainingLog | None
 
@@ -428,10 +447,10 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
             name: net.add_neuron(name, act, kind, layer=layer)
             for name, act, kind, layer in checked.neurons
         }
-        for src, dst, weight, frozen, velocity, label in checked.links:
+        for src, dst, weight, frozen, state, label in checked.links:
             link = net.add_link(made[src], made[dst], weight, label)
             link.frozen = frozen
-            link.velocity = velocity
+            link.state = state
     if checked.rng is not None:
         net.rng.setstate(checked.rng)
     if checked.preprocessing is not None:
@@ -493,7 +512,9 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
     links = []
     pairs: set[tuple[str, str]] = set()
     labels: set[str] = set()
-    link_keys = {"source", "target", "weight", "frozen", "velocity", "label"}
+    # version 1 kept a velocity (the textbook form's last change); version 2 a state
+    link_keys = {"source", "target", "weight", "frozen", "label"}
+    link_keys |= {"velocity"} if version == 1 else {"state"}
     for i, item in enumerate(raw_links):
         where = f"links[{i}]"
         f.object(item, where, link_keys, ("source", "target", "weight"))
@@ -516,7 +537,11 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
         pairs.add((src, dst))
         weight = f.float(item["weight"], f"{where}.weight")
         frozen = f.bool(item.get("frozen", False), f"{where}.frozen")
-        velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
+        if version == 1:
+            velocity = f.float(item.get("velocity", 0.0), f"{where}.velocity")
+            state = State("sgd-textbook", velocity=velocity) if velocity else None
+        else:
+            state = _state(f, item.get("state"), f"{where}.state")
         label = item.get("label")
         if label is not None:
             label = f.rule(check_name, label, f"{where}.label", "label")
@@ -526,7 +551,7 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
                     f"{label!r} is in use already (as a neuron's name or another link's label)",
                 )
             labels.add(label)
-        links.append((src, dst, weight, frozen, velocity, label))
+        links.append((src, dst, weight, frozen, state, label))
     _acyclic(f, [n for n, *_ in neurons], links, layerwise)
 
     inputs = [n for n, a, k, layer in neurons if k == "input"]
@@ -576,6 +601,27 @@ def _acyclic(f: _Fields, names: list[str], links: list[tuple], layerwise: dict[s
         except LernpyError as exc:
             raise f.fail(f"links[{i}]", str(exc)) from None
     raise f.fail("links", "the links make a cycle")  # (not reached: some link closes it)
+
+
+def _state(f: _Fields, value: object, where: str) -> State | None:
+    """A link's optimizer state: its kind and the numbers that kind keeps."""
+    if value is None:
+        return None
+    f.object(value, where, {"kind", *FIELDS.get(_kind_of(value), ())}, ("kind",))
+    kind = f.str(value["kind"], f"{where}.kind", tuple(FIELDS))
+    numbers: dict[str, object] = {}
+    for name in FIELDS[kind]:
+        if name == "t":
+            numbers[name] = f.int(value.get(name, 0), f"{where}.t", 0, 2**63)
+        else:
+            low = 0.0 if name in ("sum", "square", "v", "v_max") else -math.inf
+            numbers[name] = f.float(value.get(name, 0.0), f"{where}.{name}", low)
+    return State(kind, **numbers)  # type: ignore[arg-type]
+
+
+def _kind_of(value: object) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else ""
 
 
 def _rng_state(f: _Fields, value: object) -> tuple | None:
@@ -634,8 +680,14 @@ def _preprocessing(f: _Fields, value: object, inputs: int, outputs: int) -> Prep
 def _history(f: _Fields, value: object, optimizer: object) -> TrainingLog | None:
     options: dict[str, object] = {}
     if optimizer is not None:
-        keys = {"schedule", "momentum", "batch_size", "shuffle"}
+        keys = {"schedule", "momentum", "batch_size", "shuffle", "settings"}
         f.object(optimizer, "optimizer", keys, ())
+        if optimizer.get("settings") is not None:  # type: ignore[union-attr]
+            raw = optimizer["settings"]  # type: ignore[index]
+            try:
+                options["settings"] = optimizer_from_dict(raw).to_dict()
+            except (LernpyError, TypeError) as exc:
+                raise f.fail("optimizer.settings", f"not an optimizer's settings ({exc})") from None
         if optimizer.get("schedule") is not None:  # type: ignore[union-attr]
             raw = optimizer["schedule"]  # type: ignore[index]
             skeys = {"kind", "rate", "factor", "every", "gamma"}

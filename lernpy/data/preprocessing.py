@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lernpy import checks
@@ -75,3 +77,65 @@ class Preprocessing:
             "mean": None if self.mean is None else list(self.mean),
             "std": None if self.std is None else list(self.std),
         }
+
+
+# Names the builders give hidden and bias neurons: a column may not take one of them.
+_BUILT = re.compile(r"^(h\d+(_\d+)?|b\d+)$")
+
+
+def neuron_name(text: str, fallback: str, prefix: str) -> str:
+    """A column or class name as a neuron name: no arrow, no space, not a bare number.
+
+    >>> neuron_name("sepal length", "x1", "x_"), neuron_name("1", "y1", "class_")
+    ('sepal_length', 'class_1')
+    >>> neuron_name("a->b", "x1", "x_"), neuron_name("h2", "x3", "x_"), neuron_name("", "x4", "x_")
+    ('a-b', 'x_h2', 'x4')
+    """
+    name = "".join(ch for ch in unicodedata.normalize("NFC", str(text)) if ch.isprintable())
+    name = name.replace("->", "-").replace("→", "-")
+    name = re.sub(r"\s+", "_", name.strip())
+    if not name:
+        return fallback
+    try:
+        float(name)
+    except ValueError:
+        pass
+    else:
+        return prefix + name  # "1" is a poor name for a neuron, "class_1" a clear one
+    return prefix + name if _BUILT.match(name) else name
+
+
+def unique(names: Iterable[str]) -> list[str]:
+    """Names made distinct by a suffix (_2, _3, …) where two would be the same.
+
+    >>> unique(["a", "b", "a", "a_2"])
+    ['a', 'b', 'a_3', 'a_2']
+    """
+    names = list(names)
+    taken = set(names)
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        if name in seen:
+            k = 2
+            while f"{name}_{k}" in taken:
+                k += 1
+            name = f"{name}_{k}"
+            taken.add(name)
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def layer_names(
+    input_names: Sequence[str], output_names: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Neuron names for the input and output layers from a data file's column and class names.
+
+    >>> layer_names(["sepal length", "petal length"], ["setosa", "versicolor"])
+    (['sepal_length', 'petal_length'], ['setosa', 'versicolor'])
+    """
+    inputs = [neuron_name(n, f"x{k}", "x_") for k, n in enumerate(input_names, 1)]
+    outputs = [neuron_name(n, f"y{k}", "class_") for k, n in enumerate(output_names, 1)]
+    both = unique(inputs + outputs)
+    return both[: len(inputs)], both[len(inputs) :]

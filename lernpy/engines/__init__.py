@@ -29,6 +29,7 @@ from lernpy.engines import compiled
 from lernpy.engines.base import Checkpoint, Options, half_done, write_back
 from lernpy.errors import LernpyError, UnknownNameError
 from lernpy.graph.network import Network
+from lernpy.optim import State
 
 ENGINES = ("auto", "reference", "compiled", "numpy")
 
@@ -60,6 +61,10 @@ def choose(net: Network, options: Options, engine: str = "auto") -> tuple[str, s
         raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if engine == "reference":
         return "reference", "asked for"
+    if options.special is not None:
+        if engine != "auto":
+            raise LernpyError(f"engine={engine!r} cannot train with {options.special}")
+        return "reference", options.special
     if half_done(net):
         reason = "a batch is half done (links hold gradients): only the reference can finish it"
         if engine != "auto":
@@ -83,18 +88,18 @@ def choose(net: Network, options: Options, engine: str = "auto") -> tuple[str, s
 
 
 def restore(net: Network, point: Checkpoint) -> None:
-    """Put a checkpoint's weights, velocities and generator state into ``net``."""
+    """Put a checkpoint's weights, momentum states and generator state into ``net``."""
     weights, velocities = point.weights, point.velocities
     if hasattr(weights, "tolist"):  # numpy arrays: back to Python floats
         weights = weights.tolist()
-    if velocities is None:  # no momentum: velocities play no part in the steps
-        velocities = [link.velocity for link in net.links]
-    elif hasattr(velocities, "tolist"):
+    if hasattr(velocities, "tolist"):
         velocities = velocities.tolist()
-    for link, w, u in zip(net.links, weights, velocities):
-        link.weight, link.velocity = w, u
+    for k, (link, w) in enumerate(zip(net.links, weights)):
+        link.weight = w
         if not link.frozen:
             link.gradient = 0.0
+            if velocities is not None:  # without momentum the states play no part
+                link.state = State(point.kind, velocity=velocities[k])
     net.rng.setstate(point.rng)
 
 

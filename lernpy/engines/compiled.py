@@ -23,9 +23,17 @@ import math
 import weakref
 from collections.abc import Sequence
 
-from lernpy.engines.base import Checkpoint, LastSample, Options, all_finite, builtin, write_back
+from lernpy.engines.base import (
+    Checkpoint,
+    LastSample,
+    Options,
+    all_finite,
+    builtin,
+    velocity_of,
+    write_back,
+)
 from lernpy.graph.activations import LEAKY_SLOPE, softmax
-from lernpy.graph.losses import HALF_SSE
+from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, exact_loss
 from lernpy.graph.network import Network
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
 
@@ -40,6 +48,8 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def why_not(net: Network, options: Options) -> str | None:
     """None if this engine can train ``net`` with ``options``, else the reason."""
+    if options.special is not None:
+        return options.special
     if len(net.links) > MAX_LINKS:
         return f"{len(net.links)} links: more than {MAX_LINKS} to unroll"
     return None
@@ -50,7 +60,7 @@ def cost(net: Network, options: Options) -> float:
     return 3e-6 + 150e-9 * len(net.links)
 
 
-def _key(net: Network, batched: bool, momentum: bool) -> tuple:
+def _key(net: Network, batched: bool, momentum: str | None) -> tuple:
     return (
         net.version,
         batched,
@@ -76,8 +86,11 @@ def _tuple(names: Sequence[str]) -> str:
     return "(" + "".join(f"{n}, " for n in names) + ")"
 
 
-def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, list[int]]:
-    """The source of ``epoch(...)``, its constants, and the indices of the computing neurons."""
+def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, dict, list[int]]:
+    """The source of ``epoch(...)``, its constants, and the indices of the computing neurons.
+
+    ``momentum``: None, or the momentum's form ("pytorch" or "textbook").
+    """
     neurons = net.neurons
     ni = {id(n): k for k, n in enumerate(neurons)}
     li = {id(link): i for i, link in enumerate(net.links)}
@@ -86,8 +99,10 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     }  # fmt: skip
     lf = net.loss_function
     half_sse = lf.value is HALF_SSE.value and lf.gradient is HALF_SSE.gradient
+    exact = net.exact_loss()  # the loss from the outputs' nets, as Network.output_loss does
     if not half_sse:
         consts["loss_value"], consts["loss_gradient"] = lf.value, lf.gradient
+        consts["loss_exact"], consts["lf"] = exact_loss, lf
     outputs = net.outputs
     target_of = {id(o): f"t{j}" for j, o in enumerate(outputs)}
 
@@ -172,8 +187,12 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
                 body.append(f"loss = 0.5 * ({squares})")
                 for vo, o in zip(values, outputs):
                     body.append(f"e{ni[id(o)]} = {vo} - {target_of[id(o)]}")
+            elif exact:
+                nets = _tuple([f"n{ni[id(o)]}" for o in outputs])
+                body.append(f"loss = loss_exact(lf, {nets}, t)")
             else:
                 body.append(f"loss = loss_value({_tuple(values)}, t)")
+            if not half_sse:
                 errors = ", ".join(f"e{ni[id(o)]}" for o in outputs)
                 body.append(f"{errors}, = loss_gradient({_tuple(values)}, t)")
             body.append("loss_sum += loss")
@@ -182,7 +201,20 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
             act = obj.activation
             if net.fused(obj):
                 body += error_lines(obj)
-                body.append(f"s{k} = v{k} - {target_of[id(obj)]}")
+                t = target_of[id(obj)]
+                if lf.fused_sensitivity is CROSS_ENTROPY.fused_sensitivity:
+                    # value · Σ targets − target, the targets summed in the layer's order
+                    total = "0.0 + " + " + ".join(target_of[id(m)] for m in obj.group)
+                    body.append(f"s{k} = v{k} * ({total}) - {t}")
+                elif lf.fused_sensitivity is BCE_MEAN.fused_sensitivity:
+                    body.append(f"s{k} = (v{k} - {t}) / {len(outputs)}")
+                elif lf.fused_sensitivity in (None, BCE.fused_sensitivity):
+                    body.append(f"s{k} = v{k} - {t}")
+                else:  # a user's loss with its own fused formula, called as the reference does
+                    consts["fused_sensitivity"] = lf.fused_sensitivity
+                    total = "0.0 + " + " + ".join(target_of[id(m)] for m in obj.group)
+                    total = total if act.layerwise else "0.0"
+                    body.append(f"s{k} = fused_sensitivity(v{k}, {t}, {total}, {len(outputs)})")
                 continue
             if act.layerwise:
                 # the softmax Jacobian needs every member's error first
@@ -227,9 +259,12 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
     for i in trainable:
         link = net.links[i]
         gradient = f"(g{i} / div)" if batched else f"(s{ni[id(link.target)]} * {v(link.source)})"
-        if momentum:
+        if momentum == "textbook":  # Δw ← μ·Δw − rate·g, w ← w + Δw
             updates.append(f"u{i} = momentum * u{i} - rate * {gradient}")
             updates.append(f"w{i} = w{i} + u{i}")
+        elif momentum:  # PyTorch's: b ← μ·b + g, w ← w − rate·b
+            updates.append(f"u{i} = momentum * u{i} + {gradient}")
+            updates.append(f"w{i} = w{i} - rate * u{i}")
         else:
             updates.append(f"w{i} = w{i} - rate * {gradient}")
 
@@ -286,7 +321,7 @@ def _generate(net: Network, batched: bool, momentum: bool) -> tuple[str, dict, l
 class Compiled:
     """A compiled epoch function for one topology and one set of batch options."""
 
-    def __init__(self, net: Network, batched: bool, momentum: bool) -> None:
+    def __init__(self, net: Network, batched: bool, momentum: str | None) -> None:
         self.source, consts, self.computing = _generate(net, batched, momentum)
         filename = f"<lernpy compiled engine {id(self):x}>"
         # keep the source findable for tracebacks and inspect.getsource
@@ -299,7 +334,8 @@ class Compiled:
 
 def compiled(net: Network, options: Options) -> Compiled:
     """The cached compiled function for ``net`` and ``options``, built if needed."""
-    batched, momentum = options.batch_size > 1, options.momentum != 0.0
+    batched = options.batch_size > 1
+    momentum = options.form if options.momentum != 0.0 else None
     key = _key(net, batched, momentum)
     per_net = _cache.setdefault(net, {})
     if key not in per_net:
@@ -308,11 +344,12 @@ def compiled(net: Network, options: Options) -> Compiled:
     return per_net[key]
 
 
-def source(net: Network, batch_size: int = 1, momentum: float = 0.0) -> str:
+def source(net: Network, batch_size: int = 1, momentum: float = 0.0, form: str = "pytorch") -> str:
     """The Python source the compiled engine runs for ``net`` (for reading)."""
     options = Options(
-        rate=0.5, momentum=momentum, batch_size=batch_size, reduce="mean", shuffle=False
-    )
+        rate=0.5, momentum=momentum, batch_size=batch_size, reduce="mean", shuffle=False,
+        form=form,
+    )  # fmt: skip
     return compiled(net, options).source
 
 
@@ -325,7 +362,7 @@ class Session:
         self.net, self.samples, self.options = net, samples, options
         self.code = compiled(net, options)
         self.weights = tuple(link.weight for link in net.links)
-        self.velocities = tuple(net.links[i].velocity for i in self.code.trainable)
+        self.velocities = tuple(velocity_of(net.links[i], options) for i in self.code.trainable)
         self.last: LastSample | None = None
         self.failed: int | None = None  # the epoch of the last run that was not finite
 
@@ -337,7 +374,8 @@ class Session:
         weights, velocities, order, rng = point
         if not self.options.momentum:  # without momentum the velocities play no part
             return Checkpoint(epoch, weights, None, order, rng)
-        return Checkpoint(epoch, weights, tuple(self._all(velocities)), order, rng)
+        velocities = tuple(self._all(velocities))
+        return Checkpoint(epoch, weights, velocities, order, rng, self.options.kind)
 
     def _run(
         self,
@@ -402,13 +440,13 @@ class Session:
             for link, w in zip(self.net.links, self.weights):
                 link.weight = w
 
-    def all_velocities(self) -> list[float]:
-        return self._all(self.velocities)
+    def all_velocities(self) -> list[float] | None:
+        """Every link's velocity (None without momentum: the states are left alone)."""
+        return self._all(self.velocities) if self.options.momentum else None
 
     def _all(self, velocities: Sequence[float]) -> list[float]:
         """Velocities of every link from those of the trainable ones."""
-        every = [link.velocity for link in self.net.links]
-        if self.options.momentum:
-            for i, u in zip(self.code.trainable, velocities):
-                every[i] = u
+        every = [0.0] * len(self.net.links)
+        for i, u in zip(self.code.trainable, velocities):
+            every[i] = u
         return every

@@ -27,9 +27,9 @@ from itertools import chain
 import numpy as np
 
 from lernpy.engines import blas
-from lernpy.engines.base import Checkpoint, Options, assign, builtin
+from lernpy.engines.base import Checkpoint, Options, assign, builtin, velocity_of
 from lernpy.engines.blas import ROW_MAJOR, dger
-from lernpy.graph.losses import BCE, CROSS_ENTROPY, HALF_SSE, MSE, TINY
+from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.graph.network import Network
 
 NAME = "numpy"
@@ -41,7 +41,7 @@ ELEMENTWISE = ("sigmoid", "tanh", "identity", "relu", "leaky_relu")
 
 def _loss_name(net: Network) -> str | None:
     lf = net.loss_function
-    for known in (HALF_SSE, MSE, BCE, CROSS_ENTROPY):
+    for known in (HALF_SSE, MSE, BCE, BCE_MEAN, CROSS_ENTROPY):
         if lf.value is known.value and lf.gradient is known.gradient:
             return known.name
     return None
@@ -84,6 +84,8 @@ def _analysis(net: Network) -> tuple[str | None, Layout | None]:
 
 def why_not(net: Network, options: Options) -> str | None:
     """None if this engine can train ``net``, else the reason."""
+    if options is not None and options.special is not None:
+        return options.special
     return _analysis(net)[0]
 
 
@@ -136,6 +138,7 @@ class Layout:
         self.acts = [_layer_activation(layer) for layer in layers[1:]]
         self.loss = _loss_name(net)
         self.fused = net.fused(layers[-1][0])
+        self.exact = net.exact_loss()  # the loss from the nets, as Network.output_loss does
         self.leaky = 0.01
         row_of = {id(n): j for layer in layers for j, n in enumerate(layer)}
         shapes = [(self.sizes[li], self.sizes[li - 1] + 1) for li in range(1, len(layers))]
@@ -180,7 +183,9 @@ class Session:
         self.flat_w = np.zeros(size)
         self.flat_w[lay.flat] = [link.weight for link in links]
         self.flat_u = np.zeros(size)
-        self.flat_u[lay.flat] = [link.velocity for link in links]
+        self.flat_u[lay.flat] = [velocity_of(link, options) for link in links]
+        # PyTorch's momentum form: b ← μ·b + g, w ← w − rate·b (else the textbook's Δw)
+        self.pytorch = options.momentum != 0.0 and options.form == "pytorch"
         self.W = lay.split(self.flat_w)
         self.U = lay.split(self.flat_u)
         self.G = [np.zeros(shape) for shape in lay.shapes]
@@ -268,14 +273,27 @@ class Session:
             total = float(np.einsum("ij,ij->", e, e)) / n
             e *= 2.0 / n
             return total
-        if lay.loss == "bce":
+        z, n = b["Z"][L], lay.sizes[L]
+        if lay.loss in ("bce", "bce_mean"):
             c = np.clip(v, TINY, 1.0 - TINY)
-            total = -float(np.sum(T * np.log(c) + (1.0 - T) * np.log(1.0 - c)))
+            if lay.exact:  # from the nets: log(1 + eᶻ) − t·z, exact at any net
+                terms = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - T * z
+                total = float(np.sum(terms))
+            else:
+                total = -float(np.sum(T * np.log(c) + (1.0 - T) * np.log(1.0 - c)))
             np.divide(c - T, c * (1.0 - c), out=e)
+            if lay.loss == "bce_mean":
+                e /= n
+                total /= n
             return total
         # cross-entropy: terms with target 0 add nothing
         c = np.maximum(v, TINY)
-        total = -float(np.sum(np.where(T != 0.0, T * np.log(c), 0.0)))
+        if lay.exact:  # from the nets: −t · (z − log Σ eᶻ), shifted by the largest net
+            top = z.max(axis=1, keepdims=True)
+            lse = top + np.log(np.exp(z - top).sum(axis=1, keepdims=True))
+            total = -float(np.sum(np.where(T != 0.0, T * (z - lse), 0.0)))
+        else:
+            total = -float(np.sum(np.where(T != 0.0, T * np.log(c), 0.0)))
         np.divide(-T, c, out=e)
         return total
 
@@ -285,7 +303,13 @@ class Session:
         act = lay.acts[li - 1]
         v, z, e, s, t = b["V"][li], b["Z"][li], b["E"][li], b["S"][li], b["tmp"][li]
         if li == len(lay.sizes) - 1 and lay.fused:
-            np.subtract(v, T, out=s)
+            if lay.loss == "cross_entropy":  # value · Σ targets − target, exact for any targets
+                np.multiply(v, T.sum(axis=1, keepdims=True), out=s)
+                s -= T
+            else:
+                np.subtract(v, T, out=s)
+                if lay.loss == "bce_mean":
+                    s /= lay.sizes[li]
         elif act == "sigmoid":
             np.subtract(1.0, v, out=t)
             t *= v
@@ -320,14 +344,23 @@ class Session:
         if last:
             self.last, self.stepped = (A0, T, b, B), True
             self.old = self.flat_w.copy()
-        factor = -o.rate / o.divisor(B)
+        # PyTorch's momentum gathers the gradient itself; the other forms −rate times it
+        factor = 1.0 / o.divisor(B) if self.pytorch else -o.rate / o.divisor(B)
         for li in range(1, L + 1):
             r, g = b["R"][li], self.G[li - 1]
             np.multiply(S[li], factor, out=r)
             np.matmul(r.T, A0 if li == 1 else A[li - 1], out=g)
             if self.M is not None:
                 g *= self.M[li - 1]
-            if o.momentum:
+            if self.pytorch:  # b ← μ·b + g, w ← w − rate·b
+                u = self.U[li - 1]
+                u *= o.momentum
+                u += g
+                np.multiply(u, -o.rate, out=g)
+                if self.M is not None:  # frozen links keep their weight
+                    g *= self.M[li - 1]
+                self.W[li - 1] += g
+            elif o.momentum:
                 u = self.U[li - 1]
                 u *= o.momentum
                 u += g
@@ -357,19 +390,15 @@ class Session:
     # -- the engine interface ----------------------------------------------------
 
     def checkpoint(self, epoch: int, order: Sequence[int], rng: tuple) -> Checkpoint:
-        return Checkpoint(epoch, self.weights_array(), self._velocities(), tuple(order), rng)
+        velocities = self._velocities()
+        kind = self.options.kind
+        return Checkpoint(epoch, self.weights_array(), velocities, tuple(order), rng, kind)
 
-    def _velocities(self) -> np.ndarray:
-        """Per link, the scheduler's velocity: the last step taken (frozen links keep theirs)."""
-        if self.options.momentum:
-            steps = self.flat_u[self.layout.flat]
-        elif not self.stepped:
-            return np.array([link.velocity for link in self.net.links])
-        else:
-            steps = np.concatenate([g.reshape(-1) for g in self.G])[self.layout.flat]
-        if self.frozen.any():
-            steps[self.frozen] = [link.velocity for link in self.net.links if link.frozen]
-        return steps
+    def _velocities(self) -> np.ndarray | None:
+        """Per link, the momentum's velocity (None without momentum: states are left alone)."""
+        if not self.options.momentum:
+            return None
+        return self.flat_u[self.layout.flat]
 
     def weights_array(self) -> np.ndarray:
         return self.flat_w[self.layout.flat]
@@ -415,7 +444,12 @@ class Session:
             return self._straight_fn
         self._straight_fn = None
         lay, o = self.layout, self.options
-        if blas.raw is None or self.M is not None or any(w.size < BLAS_MIN for w in self.W):
+        if (
+            blas.raw is None
+            or self.M is not None
+            or self.pytorch
+            or any(w.size < BLAS_MIN for w in self.W)
+        ):
             return None
         b = self._buffers(1)
         L = len(lay.sizes) - 1
@@ -506,7 +540,7 @@ class Session:
         W_cut = [w[:, :-1] for w in W]
         acts = [None, *lay.acts]
         X, X2, Y = self.X, self.X1, self.T
-        rate, momentum, minus_rate = o.rate, o.momentum, -o.rate
+        rate, momentum, minus_rate, pytorch = o.rate, o.momentum, -o.rate, self.pytorch
         dot, multiply, subtract, exp = np.dot, np.multiply, np.subtract, np.exp
         layers = range(1, L + 1)
         backward = range(L, 0, -1)
@@ -563,7 +597,7 @@ class Session:
                 self.last, self.stepped = (X2[i], Y[i : i + 1], b, 1), True
                 self.old = self.flat_w.copy()
             for li in layers:
-                if blas[li] and p != last:
+                if blas[li] and p != last and not pytorch:
                     rows, cols = shapes[li]
                     a_at = x_ptr + i * x_row if li == 1 else a_ptr[li - 1]
                     if momentum:  # u ← momentum · u − rate · s vᵀ, then w ← w + u
@@ -577,7 +611,15 @@ class Session:
                 multiply(s_col[li], X2[i] if li == 1 else a_row[li - 1], out=g)  # s · v
                 if M is not None:
                     g *= M[li - 1]
-                if momentum:
+                if pytorch:  # b ← μ·b + g, w ← w − rate·b
+                    u = U[li - 1]
+                    u *= momentum
+                    u += g
+                    multiply(u, minus_rate, out=g)
+                    if M is not None:  # frozen links keep their weight
+                        g *= M[li - 1]
+                    W[li - 1] += g
+                elif momentum:
                     u = U[li - 1]
                     u *= momentum
                     g *= rate
@@ -628,10 +670,11 @@ class Session:
             sensitivities.append((s * a).ravel())
             blames.append((old[li - 1] * s).ravel())
         flat = lay.flat
+        velocities = self._velocities()
         assign(
-            net.links, weights, self._velocities().tolist(),
+            net.links, weights, None if velocities is None else velocities.tolist(),
             np.concatenate(values)[flat].tolist(), np.concatenate(sensitivities)[flat].tolist(),
-            np.concatenate(blames)[flat].tolist(),
+            np.concatenate(blames)[flat].tolist(), self.options,
         )  # fmt: skip
         self.last = None
 

@@ -40,7 +40,8 @@ class Activation:
         return f"Activation({self.name!r})"
 
     def __deepcopy__(self, memo: dict) -> Activation:
-        # a constant: a copied network shares it (the built-in ones are known by identity)
+        # Immutable, and known by identity (a file names only the built-in objects; the
+        # loss's value − target shortcut needs the very one): a copied network shares it.
         return self
 
     @classmethod

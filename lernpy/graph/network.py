@@ -31,14 +31,16 @@ from lernpy.graph.activations import Activation
 from lernpy.graph.activations import activation as get_activation
 from lernpy.graph.builders import layered
 from lernpy.graph.link import Link
-from lernpy.graph.losses import Loss
+from lernpy.graph.losses import Loss, exact_loss
 from lernpy.graph.losses import loss as get_loss
 from lernpy.graph.names import check_name, link_name, normal, shown
 from lernpy.graph.neuron import KINDS, Neuron
 from lernpy.graph.samples import check_inputs, check_targets, number
+from lernpy.graph.state import State, read_state
 from lernpy.hooks import Shows
 
 if TYPE_CHECKING:
+    from lernpy.pictures.lesson import Lesson
     from lernpy.training.loop import History
     from lernpy.views.tables import Grid
     from lernpy.walk.gradcheck import GradCheck
@@ -82,6 +84,30 @@ def check_layer(layer: object, name: str) -> int:
     return whole(layer, f"neuron {name!r}: layer", 0, MAX_LAYER, TopologyError)
 
 
+class LinkDict(dict):
+    """A dict keyed by link names that finds a key under either spelling (``a→b``, ``a->b``).
+
+    >>> d = LinkDict({"h1→y1": 0.5})
+    >>> d["h1->y1"], "h1 -> y1" in d, d.get("x1->y1")
+    (0.5, True, None)
+    """
+
+    def __missing__(self, key: object) -> object:
+        if isinstance(key, str):
+            canonical = link_key(key)
+            if canonical != key and dict.__contains__(self, canonical):
+                return dict.__getitem__(self, canonical)
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        if dict.__contains__(self, key):
+            return True
+        return isinstance(key, str) and dict.__contains__(self, link_key(key))
+
+    def get(self, key: object, default: object = None) -> object:
+        return self[key] if key in self else default
+
+
 class Network(Shows):
     """Neurons in a fixed topological order and links in a fixed order.
 
@@ -104,6 +130,7 @@ class Network(Shows):
         self.scale = check_scale(scale)  # the range ±scale of init="uniform"
         self.rng = random.Random(self.seed)
         self.links: list[Link] = []
+        self.given: set[Link] = set()  # links whose weight was set by hand, not drawn
         self.trace: Trace | None = None
         self.version = 0  # bumped on every change of topology (engines cache by it)
         self._names: dict[str, Neuron] = {}  # in the order the neurons were added
@@ -130,7 +157,7 @@ class Network(Shows):
 
         >>> net = Network()
         >>> net.add_neuron("x1", kind="input")
-        Neuron('x1', input, value=0.0)
+        Neuron('x1', input, value=0)
         """
         name = check_name(name, "neuron name")
         act = get_activation(activation)
@@ -237,6 +264,7 @@ class Network(Shows):
         link.source.outgoing.remove(link)
         link.target.incoming.remove(link)
         self.links.remove(link)
+        self.given.discard(link)
         if link.label is not None:
             del self._labels[link.label]
         self._changed()
@@ -279,28 +307,34 @@ class Network(Shows):
         ]
         for link, w in checked:
             link.weight = w
+        self.given.update(link for link, _ in checked)
 
-    def set_matrix(self, layer: int, matrix: Sequence[Sequence[float]]) -> None:
-        """Set the weights from layer ``layer − 1`` into layer ``layer`` from one matrix.
+    def set_matrix(self, layer: int, matrix: Sequence[Sequence[float | None]]) -> None:
+        """Set the weights into layer ``layer`` from one matrix; all or nothing.
 
         Orientation, as in ``net = W · [x; 1]``: one row per target neuron of
-        ``layer``, one column per source neuron of ``layer − 1`` and a last
-        column for the bias weight when that layer has a bias neuron.
+        ``layer``, one column per source (see :meth:`sources`: the neurons of
+        layer ``layer − 1``, then any other neuron a link into the layer comes
+        from, then the bias neurons feeding it). A cell where there is no link
+        must be None (as :meth:`matrix` gives it).
+
+        >>> net = Network.layered(2, 2, 1, seed=0)
+        >>> _ = net.remove_link("x2→h1")
+        >>> net.set_matrix(1, [[0.1, None, 0.3], [0.4, 0.5, 0.6]])
+        >>> net.matrix(1)
+        [[0.1, None, 0.3], [0.4, 0.5, 0.6]]
         """
         layer = self._layer_position(layer)
         if not _is_rows(matrix):
             raise ShapeError(f"matrix for layer {layer} is {matrix!r}: expected a list of rows")
-        sources = list(self.layers[layer - 1])
-        bias = self._bias_of(layer)
-        if bias is not None:
-            sources.append(bias)
+        sources = self.sources(layer)
         targets = self.layers[layer]
         if len(matrix) != len(targets):
             raise ShapeError(
                 f"matrix for layer {layer} has {len(matrix)} rows: expected {len(targets)}, "
                 f"one per neuron {', '.join(n.name for n in targets)}"
             )
-        weights = {}
+        checked = []
         for row, target in zip(matrix, targets):
             if len(row) != len(sources):
                 raise ShapeError(
@@ -308,22 +342,48 @@ class Network(Shows):
                     f"expected {len(sources)}, "
                     f"one per source {', '.join(n.name for n in sources)}"
                 )
+            links = {link.source: link for link in target.incoming}
             for w, source in zip(row, sources):
-                weights[f"{source.name}→{target.name}"] = w
-        self.set_weights(weights)
+                link = links.get(source)
+                name = f"{source.name}→{target.name}"
+                if link is None:
+                    if w is not None:
+                        raise ShapeError(
+                            f"matrix for layer {layer}: there is no link {name}, so its cell "
+                            f"must be None (got {w!r})"
+                        )
+                    continue
+                if w is None:
+                    raise ShapeError(
+                        f"matrix for layer {layer}: the cell of link {name} is None: "
+                        "expected its weight"
+                    )
+                checked.append((link, number(w, f"weight for link {name!r}")))
+        for link, w in checked:
+            link.weight = w
 
-    def matrix(self, layer: int) -> list[list[float]]:
-        """The weights into ``layer`` in :meth:`set_matrix`'s orientation (0.0 where no link)."""
+    def matrix(self, layer: int) -> list[list[float | None]]:
+        """The weights into ``layer`` in :meth:`set_matrix`'s orientation (None where no link)."""
         layer = self._layer_position(layer)
-        sources = list(self.layers[layer - 1])
-        bias = self._bias_of(layer)
-        if bias is not None:
-            sources.append(bias)
+        sources = self.sources(layer)
         rows = []
         for t in self.layers[layer]:
             weight_from = {link.source: link.weight for link in t.incoming}
-            rows.append([weight_from.get(s, 0.0) for s in sources])
+            rows.append([weight_from.get(s) for s in sources])
         return rows
+
+    def sources(self, layer: int) -> list[Neuron]:
+        """The columns of ``layer``'s matrix: the neurons of layer ``layer − 1``, then the
+        other neurons links into the layer come from (skip links), then its bias neurons."""
+        layer = self._layer_position(layer)
+        previous = list(self.layers[layer - 1])
+        feeding = {link.source for n in self.layers[layer] for link in n.incoming}
+        others = [n for n in self.neurons if n in feeding and n not in previous]
+        return (
+            previous
+            + [n for n in others if n.kind != "bias"]
+            + sorted((n for n in others if n.kind == "bias"), key=lambda n: n.index)
+        )
 
     # A fully connected layered network in one call (see lernpy.graph.builders).
     layered = classmethod(layered)
@@ -365,13 +425,6 @@ class Network(Shows):
                 f"layer {shown(repr(layer))[:60]}: expected a whole number 1 to {count - 1}"
             )
         return int(layer)
-
-    def _bias_of(self, layer: int) -> Neuron | None:
-        for n in self.layers[layer]:
-            for link in n.incoming:
-                if link.source.kind == "bias":
-                    return link.source
-        return None
 
     def _reaches(self, start: Neuron, goal: Neuron) -> bool:
         """Does a path of links (or softmax coupling) lead from ``start`` to ``goal``?
@@ -548,9 +601,9 @@ class Network(Shows):
             raise UnknownNameError(f"neuron {neuron.name!r} is not in this network")
         return self._depth[neuron]
 
-    def weights(self) -> dict[str, float]:
-        """Every weight by link name, in link order."""
-        return {link.name: link.weight for link in self.links}
+    def weights(self) -> LinkDict:
+        """Every weight by link name, in link order (found under ``a→b`` or ``a->b``)."""
+        return LinkDict((link.name, link.weight) for link in self.links)
 
     # -- checking -----------------------------------------------------------------
 
@@ -602,8 +655,49 @@ class Network(Shows):
         0.298371109
         """
         targets = check_targets(self, target)
-        values = self.forward(x)
-        return self.loss_function.value(values, targets)
+        self.forward(x)
+        return self.output_loss(targets)
+
+    def output_loss(self, targets: Sequence[float]) -> float:
+        """The loss of what the outputs hold now against ``targets`` (already checked).
+
+        Where every output's activation fuses with the loss (sigmoid with BCE, one
+        softmax layer with cross-entropy) E comes from the outputs' nets, exact at any
+        net; otherwise from their values (BCE and cross-entropy clamp a value to
+        [1e-15, 1 − 1e-15] before its log).
+        """
+        lf, outputs = self.loss_function, self.outputs
+        if self.exact_loss():
+            return exact_loss(lf, [o.net for o in outputs], targets)
+        return lf.value([o.value for o in outputs], targets)
+
+    def exact_loss(self) -> bool:
+        """Is the loss computed from the outputs' nets (see :meth:`output_loss`)?"""
+        outputs = self.outputs
+        if self.loss_function.from_nets is None or not all(self.fused(o) for o in outputs):
+            return False
+        first = outputs[0]
+        return not first.activation.layerwise or first.group == outputs
+
+    def loss_terms(self, x: Sequence[float], target: Sequence[float]) -> dict[str, float]:
+        """Each output's share of the sample's loss, by output name (they add up to the loss).
+
+        >>> from lernpy import examples
+        >>> terms = examples.mazur().loss_terms([0.05, 0.10], [0.01, 0.99])
+        >>> {name: round(e, 9) for name, e in terms.items()}  # Mazur's E_o1 and E_o2
+        {'o1': 0.274811083, 'o2': 0.023560026}
+        """
+        lf = self.loss_function
+        if lf.terms is None:
+            raise UnknownNameError(f"the loss {lf.name!r} does not say how it splits over outputs")
+        targets = check_targets(self, target)
+        self.forward(x)
+        outputs = self.outputs
+        if self.exact_loss():
+            terms = lf.from_nets([o.net for o in outputs], targets)  # type: ignore[misc]
+        else:
+            terms = lf.terms([o.value for o in outputs], targets)
+        return {o.name: e for o, e in zip(outputs, terms)}
 
     def fused(self, neuron: Neuron) -> bool:
         """Does this output's ∂E/∂net simplify to value − target under the loss?
@@ -624,6 +718,15 @@ class Network(Shows):
         """A :class:`~lernpy.walk.scheduler.Scheduler` stepping through training on ``data``."""
         return hooks.scheduler(self, data, **options)
 
+    def lesson(self, data: object, **options: object) -> Lesson:
+        """The lesson page of training on ``data``: inline in a notebook, ``save(path)`` to share.
+
+        ``options`` are the scheduler's (rate, momentum, epochs, …) and the page's:
+        ``step=`` the step it opens at, ``show=`` a link or neuron to explain,
+        ``title=``, ``max_steps=``, ``height=`` (of the frame in a notebook).
+        """
+        return hooks.lesson(self, data, **options)
+
     def train(self, data: object, epochs: int = 1, **options: object) -> History:
         """Train on ``data``; return the loss history (see :func:`lernpy.training.train`)."""
         return hooks.train(self, data, epochs, **options)
@@ -634,29 +737,28 @@ class Network(Shows):
         """The "links" table (every factor of ∂E/∂w), "neurons" or "summary"; it shows itself."""
         return hooks.table(self, what, layer=layer, links=links)
 
-    def gradcheck(self, sample: object, **options: float) -> GradCheck:
+    def gradcheck(self, sample: object, **options: object) -> GradCheck:
         """Backprop's ∂E/∂w against a central finite difference for every link."""
         return hooks.gradcheck(self, sample, **options)
 
+    def reset_optimizer(self) -> None:
+        """Forget every link's optimizer state (velocity, moments, step count).
+
+        The state persists between ``train()`` calls and schedulers, and in saved
+        files, until this is called (or an optimizer of another kind starts afresh).
+        """
+        for link in self.links:
+            link.state = None
+
     # -- state -------------------------------------------------------------------
 
-    def state(self) -> dict[str, tuple]:
-        """Every number the network holds, by neuron and link name (for comparing states)."""
-        state: dict[str, tuple] = {}
-        for n in self._names.values():
-            state[n.name] = (n.net, n.value, n.error, n.sensitivity, n.target)
-        for link in self.links:
-            state[link.name] = (
-                link.weight,
-                link.value,
-                link.sensitivity,
-                link.blame,
-                link.gradient,
-                link.velocity,
-                link.frozen,
-            )
-        state["(rng)"] = (self.rng.getstate(),)
-        return state
+    def state(self) -> State:
+        """Every number the network holds, labelled, by neuron and link name.
+
+        ``net.state()["h1"].value``, ``net.state()["h1→o1"].weight``; ``lernpy.diff(a, b)``
+        names what changed between two states.
+        """
+        return read_state(self)
 
     def __iter__(self) -> Iterator[Neuron]:
         return iter(self.neurons)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from lernpy import hooks
 from lernpy.graph.activations import Activation, softmax
 from lernpy.hooks import Shows
+from lernpy.numbers import num, one_line
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
@@ -28,7 +29,7 @@ class Neuron(Shows):
     >>> from lernpy.graph.activations import SIGMOID
     >>> n = Neuron("h1", SIGMOID)
     >>> n
-    Neuron('h1', sigmoid, net=0.0, value=0.0, sensitivity=0.0)
+    Neuron('h1', sigmoid, net=0, value=0, sensitivity=0)
     """
 
     __slots__ = (
@@ -108,16 +109,20 @@ class Neuron(Shows):
         """∂E/∂value now: from the loss at an output, from the blame elsewhere."""
         return self.error if self.kind == "output" else self.gather()
 
-    def sense(self, fused: bool = False) -> float:
+    def sense(self, fused: bool = False, slope: bool = True) -> float:
         """Set ``error`` and ``sensitivity`` (∂E/∂net); return the sensitivity.
 
-        ``fused``: the loss and this output's activation simplify to
-        sensitivity = value − target (sigmoid with binary cross-entropy,
-        softmax with cross-entropy), which is used exactly.
+        ``fused``: the loss and this output's activation simplify to the loss's
+        own exact ∂E/∂net (value − target for sigmoid with binary cross-entropy,
+        value · Σtarget − target for softmax with cross-entropy), which is used.
+        ``slope=False`` is the classic mistake of forgetting the activation
+        derivative: sensitivity = error.
         """
         self.error = self.current_error()
         if fused:
-            self.sensitivity = self.value - self.target
+            self.sensitivity = self.fused_sensitivity()
+        elif not slope:
+            self.sensitivity = self.error
         elif self.activation.layerwise:
             # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j)
             weighted = 0.0
@@ -129,21 +134,38 @@ class Neuron(Shows):
             self.sensitivity = self.error * self.activation.slope(self.net, self.value)
         return self.sensitivity
 
+    def fused_sensitivity(self) -> float:
+        """∂E/∂net of an output whose activation fuses with the loss, from the loss's formula."""
+        loss = self.network.loss_function  # type: ignore[union-attr]
+        total = 0.0  # Σ targets over the softmax layer (cross-entropy's formula reads it)
+        if self.activation.layerwise:
+            for m in self.group:
+                total += m.target
+        if loss.fused_sensitivity is None:  # a user's loss that names a fused activation
+            return self.value - self.target
+        count = len(self.network.outputs)  # type: ignore[union-attr]
+        return loss.fused_sensitivity(self.value, self.target, total, count)
+
     # -- showing -----------------------------------------------------------
 
     def __repr__(self) -> str:
         if self.kind == "bias":
-            return f"Neuron({self.name!r}, bias, value=1.0)"
+            return f"Neuron({self.name!r}, bias, value=1)"
         if self.kind == "input":
-            return f"Neuron({self.name!r}, input, value={self.value!r})"
-        return (
-            f"Neuron({self.name!r}, {self.activation.name}, net={self.net!r}, "
-            f"value={self.value!r}, sensitivity={self.sensitivity!r})"
+            return f"Neuron({self.name!r}, input, value={num(self.value)})"
+        return one_line(
+            lambda p: (
+                f"Neuron({self.name!r}, {self.activation.name}, net={num(self.net, p)}, "
+                f"value={num(self.value, p)}, sensitivity={num(self.sensitivity, p)})"
+            )
         )
 
-    def explain(self) -> Explanation:
-        """Its net, value, error and sensitivity by the chain rule, every number substituted."""
-        return hooks.explain(self)
+    def explain(self, format: str | None = None) -> Explanation | str:
+        """Its net, value, error and sensitivity by the chain rule, every number substituted.
+
+        ``format`` ("text", "markdown" or "latex") gives it as that text, for notes and slides.
+        """
+        return hooks.explain(self, format)
 
     def __rich_repr__(self):
         yield self.name

@@ -20,7 +20,7 @@ from pathlib import Path
 from lernpy.data.netfile import NetworkFileError
 from lernpy.files import write_atomically
 from lernpy.pictures.boundary import boundary_svg, heatmap_svg, sample_grid
-from lernpy.pictures.curves import curves_svg
+from lernpy.pictures.curves import curves_svg, series_svg
 from lernpy.pictures.diagram import diagram_svg, summary_svg
 from lernpy.pictures.lesson import lesson_html, record, write_lesson
 
@@ -54,6 +54,7 @@ __all__ = [
     "record",
     "sample_grid",
     "save",
+    "series_svg",
     "summary_svg",
     "write_lesson",
 ]

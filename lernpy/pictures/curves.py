@@ -91,8 +91,10 @@ def panel(
     title: str,
     log: bool = False,
     bounds: tuple[float, float] | None = None,
+    x_label: str = "epoch",
+    first: float = 1.0,
 ) -> None:
-    """Draw one chart of several series (x = epoch 1…n) into doc at the given box."""
+    """Draw one chart of several series (x = first, first + 1, …) into doc at the given box."""
     values = [v for vs in series.values() for v in vs if math.isfinite(v) and (v > 0 or not log)]
     n = max((len(vs) for vs in series.values()), default=0)
     if bounds is not None:
@@ -109,7 +111,7 @@ def panel(
     if y1 - y0 < 1e-12:
         y0, y1 = y0 - 0.5, y1 + 0.5
     if not log and bounds is None:
-        if y0 >= 0:
+        if y0 >= 0 and title in ("loss", "accuracy"):
             y0 = 0.0  # a loss is never negative: start the axis at 0
         ticks = nice_ticks(y0, y1)
         if ticks[-1] < y1:  # end on a tick above the highest value
@@ -118,7 +120,7 @@ def panel(
     else:
         ticks = [float(t) for t in range(math.ceil(y0), math.floor(y1) + 1)] if log else []
         ticks = ticks or nice_ticks(y0, y1)
-    x0, x1 = 1.0, float(max(n, 2))
+    x0, x1 = first, first + float(max(n - 1, 1))
     px0, px1 = left + 52.0, left + width - 10.0
     py0, py1 = top + height - 28.0, top + 24.0  # y grows downwards
 
@@ -152,7 +154,7 @@ def panel(
     for t in nice_ticks(x0, x1, 6):
         if t == int(t) and x0 <= t <= x1:
             doc.text(to_x(t), py0 + 14, str(int(t)), anchor="middle", font_size=10, class_="xtick")
-    doc.text((px0 + px1) / 2, py0 + 26, "epoch", anchor="middle", font_size=10)
+    doc.text((px0 + px1) / 2, py0 + 26, x_label, anchor="middle", font_size=10)
     # The legend goes in the top right corner, unless the curves end up there.
     tail = [
         scale(v)
@@ -169,7 +171,7 @@ def panel(
         if idx and idx[-1] != len(vs) - 1:
             idx.append(len(vs) - 1)
         pts = [
-            (to_x(i + 1.0), to_y(vs[i]))
+            (to_x(i + first), to_y(vs[i]))
             for i in idx
             if math.isfinite(vs[i]) and (vs[i] > 0 or not log)
         ]
@@ -189,6 +191,9 @@ def panel(
         finite = [v for v in vs if math.isfinite(v)]
         last = f" {finite[-1]:.4g}" if finite else ""
         doc.text(lx + 22, ly, f"{name}{last}", font_size=10, class_="legend")
+        if len(series) == 1 and len(vs) <= 1:  # one point makes no line: mark it
+            for x, y in pts:
+                doc.circle(x, y, 3, fill=colour, class_="point")
     doc.close_group()
 
 
@@ -213,4 +218,22 @@ def curves_svg(
     for k, (title, series) in enumerate(panels):
         bounds = (0.0, 1.0) if title == "accuracy" else None
         panel(doc, series, 0, k * height, width, height, title, log and title == "loss", bounds)
+    return doc.to_string()
+
+
+def series_svg(series: object, width: float = 520, height: float = 240) -> str:
+    """One :class:`~lernpy.walk.series.Series` (a weight per epoch, a sensitivity per sample).
+
+    >>> from lernpy.walk.series import Series
+    >>> svg = series_svg(Series("weight of h1→o1 (w5)", [0.4, 0.36, 0.32], start=0))
+    >>> svg.count('class="series"'), 'data-title="weight of h1→o1 (w5)"' in svg
+    (1, True)
+    """
+    name = getattr(series, "name", "series")
+    values = [float(v) for v in getattr(series, "values", series)]  # type: ignore[arg-type]
+    xs = getattr(series, "x", None) or [0]
+    doc = Svg(width, height, class_="lernpy-curves series")
+    label = getattr(series, "x_label", "epoch")
+    what = name.split(" of ")[0]
+    panel(doc, {what: values}, 0, 0, width, height, name, x_label=label, first=float(xs[0]))
     return doc.to_string()

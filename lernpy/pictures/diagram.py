@@ -19,6 +19,8 @@ from lernpy.pictures.layout import FONT, Box, Layout, layout, text_box
 from lernpy.pictures.svg import Svg, fmt, sign_colour
 
 MAX_NEURONS = 40
+LABEL_LIMIT = 40  # above this many links, link labels are left out (each link has a tooltip)
+INSIDE = 3  # a name of at most this many characters is written inside its circle
 HIGHLIGHT = "#facc15"
 ANNOTATIONS = ("weight", "sensitivity", "update")
 MIN_WIDTH, MAX_WIDTH = 0.8, 6.0
@@ -90,11 +92,28 @@ LABEL_MEANING = {
 
 
 def network_layout(net: object) -> Layout:
-    """The layout of a network's neurons (columns by depth, biases at the bottom)."""
-    names = [n.name for n in net.neurons]  # type: ignore[attr-defined]
-    kinds = {n.name: n.kind for n in net.neurons}  # type: ignore[attr-defined]
+    """The layout of a network's neurons (columns by depth, biases at the bottom).
+
+    Long names (a data file's columns and classes) are written beside the first
+    and last columns, so the picture grows to hold them.
+    """
+    neurons = list(net.neurons)  # type: ignore[attr-defined]
+    names = [n.name for n in neurons]
+    kinds = {n.name: n.kind for n in neurons}
     edges = [(link.source.name, link.target.name) for link in net.links]  # type: ignore[attr-defined]
-    return layout(names, kinds, edges)
+    feeds = {s for s, _ in edges}
+    left = max((len(n.name) for n in neurons if n.kind == "input"), default=0)
+    right = max(
+        (len(n.name) for n in neurons if n.name not in feeds and n.kind != "bias"), default=0
+    )
+    room = 0.62 * 12  # a character of a 12-pixel name (text_box's estimate)
+    return layout(
+        names,
+        kinds,
+        edges,
+        left=room * left if left > INSIDE else 0.0,
+        right=room * right if right > INSIDE else 0.0,
+    )
 
 
 def diagram_svg(
@@ -105,15 +124,18 @@ def diagram_svg(
     max_neurons: int = MAX_NEURONS,
     title: str | None = None,
     label_room: int = 0,
+    labels: bool | None = None,
 ) -> str:
     """The network as an SVG diagram.
 
     annotate: label each link with its "weight", its "sensitivity" (∂E/∂w) or
     its last "update" (Δw, from the network's trace). highlight: the name or
     label of one link or neuron to mark. values: show each neuron's value.
-    Networks with more than max_neurons neurons (biases not counted) are drawn
-    as one box per layer instead. label_room: keep room for link labels of at
-    least this many characters (for pages that change the labels later).
+    labels: draw the link labels (None: only up to LABEL_LIMIT links; hovering a
+    link shows its numbers either way). Networks with more than max_neurons
+    neurons (biases not counted) are drawn as one box per layer instead.
+    label_room: keep room for link labels of at least this many characters (for
+    pages that change the labels later).
     """
     check_network(net)
     if annotate is not None:
@@ -131,6 +153,8 @@ def diagram_svg(
     if sum(n.kind != "bias" for n in neurons) > max_neurons:
         return summary_svg(net, title=title)
     lay = network_layout(net)
+    if labels is None:
+        labels = len(links) <= LABEL_LIMIT
     header = 30.0
     legend = 48.0 if annotate else 34.0
     doc = Svg(lay.width, lay.height + header + legend, class_="lernpy-diagram")
@@ -143,6 +167,9 @@ def diagram_svg(
     for n in neurons:
         x, y = lay.positions[n.name]
         lay.placed.append(Box(x - r - 2, y - r - 2, x + r + 2, y + r + 2))
+        nx, anchor = _name_spot(n, x, r, lay)
+        if anchor != "middle":
+            lay.placed.append(text_box(nx, y + 4, n.name, size=12, anchor=anchor))
         if values:
             for k, line in enumerate(_neuron_lines(n, annotate)):
                 lay.placed.append(text_box(x, y + r + 12 + 12 * k, line, size=10))
@@ -213,11 +240,12 @@ def diagram_svg(
             data_name=n.name,
             data_value=repr(n.value),
         )
+        nx, anchor = _name_spot(n, x, r, lay)
         doc.text(
-            x,
+            nx,
             y + 4,
             n.name,
-            anchor="middle",
+            anchor=anchor,
             font_size=12,
             font_weight="bold",
             class_="neuron-name",
@@ -241,7 +269,9 @@ def diagram_svg(
     doc.close_group()
 
     left_out = 0
-    if annotate:
+    if annotate and not labels:
+        left_out = len(links)
+    elif annotate:
         doc.open_group(class_="link-labels", font_size=FONT)
         for index, link in enumerate(links):
             text = _link_label(link, annotate, updates)
@@ -278,7 +308,9 @@ def diagram_svg(
         doc.close_group()
     doc.close_group()
     meaning = LABEL_MEANING.get(annotate or "")
-    if left_out:
+    if left_out == len(links) and not labels:
+        meaning = f"{meaning}: left out for {len(links)} links (hover a link for its numbers)"
+    elif left_out:
         meaning = f"{meaning} ({left_out} left out for room: hover a link for its numbers)"
     _legend(doc, 10, header + lay.height + 12, meaning)
     return doc.to_string()
@@ -303,6 +335,17 @@ def _resolve(net: object, name: str | None) -> object | None:
     raise UnknownNameError(
         f"nothing named {checks.short(name)} to highlight: expected a neuron or link name"
     )
+
+
+def _name_spot(n: _Neuron, x: float, r: float, lay: Layout) -> tuple[float, str]:
+    """Where a neuron's name goes: inside a short one's circle, else beside its column."""
+    if len(n.name) <= INSIDE:
+        return x, "middle"
+    if lay.column_of.get(n.name, 0) == 0:
+        return x - r - 5, "end"  # an input: to the left
+    if lay.column_of.get(n.name) == len(lay.columns) - 1:
+        return x + r + 5, "start"  # an output: to the right
+    return x, "middle"  # a long hidden name: across its circle
 
 
 def _link_shape(lay: Layout, link: _Link) -> tuple[str, dict]:

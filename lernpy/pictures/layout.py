@@ -154,13 +154,74 @@ def depths(nodes: list[str], kinds: dict[str, str], edges: list[tuple[str, str]]
     return depth
 
 
+def crossings(columns: list[list[str]], edges: list[tuple[str, str]]) -> int:
+    """How many pairs of links between neighbouring columns cross.
+
+    >>> crossings([["a", "b"], ["c", "d"]], [("a", "d"), ("b", "c")])
+    1
+    """
+    row = {n: r for column in columns for r, n in enumerate(column)}
+    col = {n: c for c, column in enumerate(columns) for n in column}
+    by_gap: dict[int, list[tuple[int, int]]] = {}
+    for s, t in edges:
+        if col[t] - col[s] == 1:
+            by_gap.setdefault(col[s], []).append((row[s], row[t]))
+    count = 0
+    for pairs in by_gap.values():
+        for k, (a, b) in enumerate(pairs):
+            for c, d in pairs[k + 1 :]:
+                count += (a - c) * (b - d) < 0
+    return count
+
+
+def untangle(
+    columns: list[list[str]], kinds: dict[str, str], edges: list[tuple[str, str]]
+) -> list[list[str]]:
+    """Reorder the neurons of the middle columns to cross fewer links (barycentre sweeps).
+
+    The inputs and the outputs keep their order, and bias neurons stay at the
+    bottom; a column keeps its order unless a new one crosses fewer links, so a
+    fully connected layer (every order crosses alike) is drawn as it was built.
+    """
+    best, fewest = [list(c) for c in columns], crossings(columns, edges)
+    if fewest == 0 or len(columns) < 3:
+        return best
+    sources: dict[str, list[str]] = {}
+    targets: dict[str, list[str]] = {}
+    for s, t in edges:
+        sources.setdefault(t, []).append(s)
+        targets.setdefault(s, []).append(t)
+
+    def centre(n: str, near: dict[str, list[str]], row: dict[str, int]) -> tuple[float, int]:
+        rows = [row[m] for m in near.get(n, []) if m in row]
+        return (sum(rows) / len(rows) if rows else row[n], row[n])
+
+    current = [list(c) for c in columns]
+    for sweep in range(4):
+        order = range(1, len(current) - 1) if sweep % 2 == 0 else range(len(current) - 2, 0, -1)
+        near = sources if sweep % 2 == 0 else targets
+        for c in order:
+            row = {n: r for column in current for r, n in enumerate(column)}
+            movable = [n for n in current[c] if kinds[n] != "bias"]
+            fixed = [n for n in current[c] if kinds[n] == "bias"]
+            current[c] = sorted(movable, key=lambda n: centre(n, near, row)) + fixed
+        count = crossings(current, edges)
+        if count < fewest:
+            best, fewest = [list(c) for c in current], count
+    return best
+
+
 def layout(
     nodes: list[str],
     kinds: dict[str, str],
     edges: list[tuple[str, str]],
     column_of: dict[str, int] | None = None,
+    left: float = 0.0,
+    right: float = 0.0,
 ) -> Layout:
     """Place nodes in columns by depth and rows in the given order, biases at the bottom.
+
+    ``left`` and ``right``: extra room for names written beside the first and last columns.
 
     >>> lay = layout(["x1", "b", "y1"], {"x1": "input", "b": "bias", "y1": "output"},
     ...              [("x1", "y1"), ("b", "y1")])
@@ -176,17 +237,18 @@ def layout(
     for n in nodes:
         if kinds[n] == "bias":
             columns[column_of[n]].append(n)
+    columns = untangle(columns, kinds, edges)
     rows = max((len(c) for c in columns), default=1)
     # Skip links run in lanes above every neuron, shorter jumps lower down.
     skips = [(s, t) for s, t in edges if column_of[t] - column_of[s] != 1]
     skips.sort(key=lambda e: abs(column_of[e[1]] - column_of[e[0]]))
     top = MARGIN + (RADIUS + LANE_GAP * len(skips) if skips else 0.0)
     height = top + (rows - 1) * ROW_GAP + MARGIN + 2 * FONT
-    width = 2 * MARGIN + (count - 1) * COLUMN_GAP + 40.0
+    width = 2 * MARGIN + (count - 1) * COLUMN_GAP + 40.0 + left + right
     positions: dict[str, tuple[float, float]] = {}
     for c, column in enumerate(columns):
         offset = (rows - len(column)) * ROW_GAP / 2
         for r, n in enumerate(column):
-            positions[n] = (MARGIN + 20.0 + c * COLUMN_GAP, top + offset + r * ROW_GAP)
+            positions[n] = (left + MARGIN + 20.0 + c * COLUMN_GAP, top + offset + r * ROW_GAP)
     lanes = {e: top - RADIUS - LANE_GAP * (k + 1) + 4 for k, e in enumerate(skips)}
     return Layout(positions, columns, column_of, width, height, lanes=lanes)

@@ -18,30 +18,42 @@ from __future__ import annotations
 import copy
 import math
 import random
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lernpy import checks
-from lernpy.engines import ENGINES, choose, restore
+from lernpy.engines import ENGINES, restore
+from lernpy.engines import choose as choose_engine
 from lernpy.engines import module as engine_module
-from lernpy.engines.base import Checkpoint, Options
-from lernpy.errors import Interrupted, LernpyError, NumericError
+from lernpy.engines.base import Checkpoint, Options, engine_options
+from lernpy.errors import Interrupted, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
-from lernpy.hooks import Shows
+from lernpy.hooks import Exports, Shows
+from lernpy.numbers import num
+from lernpy.optim import SGD, Optimizer, choose
 from lernpy.walk.fastlane import FastLane
 from lernpy.walk.scheduler import Scheduler, check_options
+from lernpy.walk.series import Series
 from lernpy.walk.trace import Trace
 
 
 @dataclass
-class History(Shows):
-    """What training did: the mean sample loss of each epoch, and why it stopped."""
+class History(Exports, Shows):
+    """What training did: the mean sample loss of each epoch, and why it stopped.
+
+    ``weights(name)`` is one link's weight at the start and after each epoch, to
+    watch it change; ``table()``, ``to_csv()`` and the other exports hold the loss.
+    """
 
     loss: list[float] = field(default_factory=list)
     stopped: str = ""
     engine: str = "reference"
     options: dict[str, object] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list, repr=False)  # link names, in network order
+    labels: dict[str, int] = field(default_factory=dict, repr=False)  # "w5" → its link's index
+    snapshots: list[array] = field(default_factory=list, repr=False)  # every weight, per epoch
 
     @property
     def epochs(self) -> int:
@@ -54,9 +66,49 @@ class History(Shows):
         return self.loss[index]
 
     def __repr__(self) -> str:
-        last = f", last loss {self.loss[-1]:.6g}" if self.loss else ""
-        stopped = self.stopped or "running"
-        return f"History({self.epochs} epochs{last}, {stopped}, engine={self.engine})"
+        """One line: how many epochs, the loss from first to last, the engine, why it stopped."""
+        loss = f", loss {num(self.loss[0], 6)} → {num(self.loss[-1], 6)}" if self.loss else ""
+        epochs = f"{self.epochs} epoch" + ("s" if self.epochs != 1 else "")
+        line = f"History({epochs}{loss}, {self.engine} engine"
+        why = self.stopped.split(" after ")[0].split(":")[0]
+        if why and not why.startswith("ran "):  # stopped early: say why
+            line += f"; {why}"
+        return line + ")"
+
+    # -- watching one weight change ----------------------------------------------
+
+    def begin(self, net: Network) -> None:
+        """Note the network's links and, for the reference, the weights before the first epoch."""
+        self.names = [link.name for link in net.links]
+        self.labels = {link.label: k for k, link in enumerate(net.links) if link.label}
+        self.snapshots = [array("d", (link.weight for link in net.links))]
+
+    def snapshot(self, net: Network) -> None:
+        """Keep every weight as it is now (after an epoch)."""
+        self.snapshots.append(array("d", (link.weight for link in net.links)))
+
+    def _snapshots(self) -> list:
+        return self.snapshots
+
+    def weights(self, name: str) -> Series:
+        """The weight of link ``name`` before training (epoch 0) and after each epoch.
+
+        >>> from lernpy import examples
+        >>> net = examples.mazur()
+        >>> history = net.train([examples.MAZUR_SAMPLE], epochs=2, rate=0.5, engine="reference")
+        >>> [round(w, 8) for w in history.weights("w5")]
+        [0.4, 0.35891648, 0.31735386]
+        """
+        key = name.replace("->", "→").replace(" ", "")
+        index = self.labels.get(name)
+        if index is None and key in self.names:
+            index = self.names.index(key)
+        if index is None:
+            known = ", ".join(self.names[:4]) + (", …" if len(self.names) > 4 else "")
+            raise UnknownNameError(f"no link named {name!r} in this history: expected {known}")
+        label = next((lab for lab, k in self.labels.items() if k == index), None)
+        title = f"weight of {self.names[index]}" + (f" ({label})" if label else "")
+        return Series(title, [w[index] for w in self._snapshots()], x_label="epoch", start=0)
 
 
 @dataclass
@@ -100,26 +152,26 @@ def end_epoch(
 class Snapshot:
     """What training changes, as it was after ``epochs`` finished epochs: where Ctrl-C goes back to.
 
-    Every link's weight, velocity (the momentum state) and batch gradient, the
+    Every link's weight, optimizer state (velocity, moments) and batch gradient, the
     network's generator, and the last step a trace held.
     """
 
     epochs: int
-    links: list[tuple[float, float, float]]
+    links: list[tuple[float, object, float]]  # weight, optimizer state (immutable), gradient
     rng: tuple
     trace: Trace | None = None
     last: object = None  # the trace's last step then
 
     @classmethod
     def of(cls, net: Network, epochs: int, trace: Trace | None = None) -> Snapshot:
-        links = [(k.weight, k.velocity, k.gradient) for k in net.links]
+        links = [(k.weight, k.state, k.gradient) for k in net.links]
         last = trace.steps[-1] if trace is not None and trace.steps else None
         return cls(epochs, links, net.rng.getstate(), trace, last)
 
     def restore(self, net: Network) -> None:
         """Put every number back (and drop the trace's steps taken since)."""
-        for link, (weight, velocity, gradient) in zip(net.links, self.links):
-            link.weight, link.velocity, link.gradient = weight, velocity, gradient
+        for link, (weight, state, gradient) in zip(net.links, self.links):
+            link.weight, link.state, link.gradient = weight, state, gradient
         net.rng.setstate(self.rng)
         if self.trace is not None:
             steps = self.trace.steps
@@ -162,6 +214,11 @@ class EngineHistory(History):
     samples: list = field(default_factory=list)
     version: int = 0
 
+    def _snapshots(self) -> list:
+        # each epoch's checkpoint holds the weights it began with; the last snapshot the end
+        starts = [point.weights for point in self.checkpoints[: len(self.loss)]]
+        return starts + self.snapshots[-1:]
+
     def replay(self, epoch: int, sample: int, trace: bool | Trace = True) -> Scheduler:
         """A reference scheduler on a copy of the network, about to present ``sample``.
 
@@ -179,7 +236,8 @@ class EngineHistory(History):
         point = self.checkpoints[epoch]
         net = copy.deepcopy(self.network, memo={id(self.network.trace): None})
         restore(net, point)
-        opts = {k: self.options[k] for k in ("rate", "momentum", "batch_size", "reduce", "shuffle")}
+        keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
+        opts = {k: self.options[k] for k in keys}
         run = Scheduler(net, self.samples, epochs=epoch + 1, trace=trace, history="batch", **opts)
         # Start at this epoch with the sample order the engine started it with.
         run.start_at(epoch, point.order)
@@ -202,11 +260,13 @@ def train(
     data: object,
     epochs: int = 1,
     *,
-    rate: float = 0.5,
-    momentum: float = 0.0,
+    rate: float | None = None,
+    momentum: float | None = None,
+    optimizer: Optimizer | str | None = None,
     batch_size: int | str | None = 1,
     reduce: str = "mean",
     update: str = "deferred",
+    mistake: str | None = None,
     shuffle: bool = True,
     target_loss: float | None = None,
     callback: Callable[[EpochReport], bool | None] | None = None,
@@ -221,19 +281,32 @@ def train(
     sample; the network keeps the weights it had before that batch, and the
     error's ``history`` holds the epochs that finished.
 
+    ``optimizer``: an :class:`~lernpy.optim.Optimizer` (``Adam(rate=0.01)``) or its
+    name; ``rate`` and ``momentum`` are shorthand for ``SGD(rate, momentum)`` (rate
+    0.5 when neither is given), and a ``rate`` given with an optimizer is the rate
+    of this call (what a rate schedule passes). Each link's optimizer state
+    (velocity, moments, step count) persists from one call to the next until
+    ``net.reset_optimizer()``. ``update`` and ``mistake`` are as for the scheduler
+    (``update="sequential"`` and ``mistake=`` are deliberate mistakes, for teaching).
+
     ``engine``: "auto" picks the fastest suitable engine (see :mod:`lernpy.engines`),
     "reference" runs the stepping scheduler below, "compiled" or "numpy" names one.
-    A ``trace`` needs the reference: "auto" then picks it.
+    A ``trace`` needs the reference: "auto" then picks it, as it does for an
+    optimizer or a mistake that no fast engine implements.
 
     Ctrl-C (a ``KeyboardInterrupt``) anywhere inside puts the network back as it was
-    after the last finished epoch (every weight, momentum state and batch gradient,
-    and the generator, so training on gives what one run would) and raises
-    :class:`~lernpy.errors.Interrupted`, which says where it stopped and holds the
-    history of the finished epochs.
+    after the last finished epoch (every weight, optimizer state and batch gradient,
+    and the generator) and raises :class:`~lernpy.errors.Interrupted`, which says
+    where it stopped and holds the history of the finished epochs. A callback that
+    fails (a :class:`~lernpy.errors.CallbackError`) goes back there too.
     """
     try:
-        return _train(net, data, epochs, rate, momentum, batch_size, reduce, update,
-                      shuffle, target_loss, callback, trace, engine)  # fmt: skip
+        return _train(
+            net, data, epochs, rate=rate, momentum=momentum, optimizer=optimizer,
+            batch_size=batch_size, reduce=reduce, update=update, mistake=mistake,
+            shuffle=shuffle, target_loss=target_loss, callback=callback, trace=trace,
+            engine=engine,
+        )  # fmt: skip
     except Interrupted:
         raise
     except KeyboardInterrupt:  # before any epoch began: nothing changed
@@ -244,18 +317,21 @@ def _train(
     net: Network,
     data: object,
     epochs: int,
-    rate: float,
-    momentum: float,
+    *,
+    rate: float | None,
+    momentum: float | None,
+    optimizer: Optimizer | str | None,
     batch_size: int | str | None,
     reduce: str,
     update: str,
+    mistake: str | None,
     shuffle: bool,
     target_loss: float | None,
     callback: Callable[[EpochReport], bool | None] | None,
     trace: bool | Trace | None,
     engine: str,
 ) -> History:
-    """:func:`train`, with its options checked here."""
+    """:func:`train`, every option checked before anything changes."""
     if target_loss is not None:
         target_loss = checks.number(target_loss, "target_loss")
     checks.function(callback, "callback")  # before any epoch changes the net
@@ -263,13 +339,14 @@ def _train(
     engine = checks.choice(engine, "engine", ENGINES)
     if not (trace is None or isinstance(trace, (bool, Trace))):
         raise LernpyError(f"trace is {checks.short(trace)}: expected True, a Trace, or None")
-    options = dict(rate=rate, momentum=momentum, batch_size=batch_size, reduce=reduce)
-    options.update(update=update, shuffle=shuffle)
     net.check_ready()
     samples = check_data(net, data)  # checked once, here, for every engine
-    rate_, momentum_, batch = check_options(
-        rate, momentum, batch_size, reduce, update, epochs, len(samples)
+    chosen, rate = choose(optimizer, rate, momentum)
+    rate_, batch = check_options(
+        chosen, rate, batch_size, reduce, update, epochs, len(samples), mistake
     )
+    options = dict(rate=rate_, optimizer=chosen, batch_size=batch_size, reduce=reduce)
+    options.update(update=update, mistake=mistake, shuffle=shuffle)
     name = "reference"
     if engine != "reference":
         if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
@@ -278,13 +355,15 @@ def _train(
                     f"engine={engine!r} records no steps: train with engine='reference' to trace"
                 )
         else:
-            opts = Options(rate_, momentum_, batch, reduce, bool(shuffle))
-            name, _why = choose(net, opts, engine)
+            opts = engine_options(chosen, rate_, batch, reduce, bool(shuffle), update, mistake)
+            name, _why = choose_engine(net, opts, engine)
+    recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
     if name != "reference":
-        return _train_engine(net, samples, epochs, name, opts, options, target_loss, callback)
+        return _train_engine(net, samples, epochs, name, opts, recorded, target_loss, callback)
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
     run = FastLane(net, samples, epochs=epochs, trace=trace, history="batch", **options)
-    history = History(options={**options, "epochs": epochs})
+    history = History(options={**recorded, "epochs": epochs})
+    history.begin(net)
     saved: Snapshot | None = Snapshot.of(net, 0, run.trace)
     try:
         while not run.finished:
@@ -294,6 +373,7 @@ def _train(
                 history.stopped = f"numeric error: {error}"
                 error.history = history  # type: ignore[attr-defined]
                 raise
+            history.snapshot(net)
             if end_epoch(history, net, step.loss, target_loss, callback):
                 break
             saved = Snapshot.of(net, len(history.loss), run.trace)
@@ -309,6 +389,7 @@ def _train(
         if saved is not None:
             saved.restore(net)
             del history.loss[saved.epochs :]
+            del history.snapshots[saved.epochs + 1 :]
         if isinstance(error, KeyboardInterrupt):
             raise interrupted(history, len(history.loss), epochs) from None
         error.history = history  # type: ignore[attr-defined]
@@ -329,7 +410,8 @@ def _train_engine(
 
     On a NaN or infinity the failing epoch is rerun by the reference scheduler
     from its checkpoint, so the error names the same neuron or link. On Ctrl-C
-    the network goes back to the checkpoint after the last finished epoch.
+    (or a failing callback) the network goes back to the checkpoint after the
+    last finished epoch.
     """
     shuffle = opts.shuffle
     module = engine_module(name)
@@ -338,6 +420,7 @@ def _train_engine(
         options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
         version=net.version,
     )  # fmt: skip
+    history.begin(net)
     order = list(range(len(samples)))
     e = 0
     # Where Ctrl-C goes back to: (epochs finished, the checkpoint after them), set at
@@ -390,7 +473,9 @@ def _train_engine(
             # runs the epoch); the engine then carries on from the reference's state.
             history.checkpoints.append(point)
             restore(net, point)
-            rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **options)
+            keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
+            again = {k: options[k] for k in keys}
+            rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **again)
             rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
             try:
                 loss = rerun.step("epoch").loss
@@ -408,6 +493,7 @@ def _train_engine(
         else:
             history.stopped = f"ran {epochs} epochs"
         session.write_back()
+        history.snapshots = [array("d", (link.weight for link in net.links))]  # the end
         back = inside = None  # finished: nothing to put back
         return history
     except NumericError:
@@ -428,7 +514,7 @@ def _train_engine(
             history.checkpoints[done:] = []
             history.loss[done:] = []
             if done == 0:
-                before.restore(net)  # exactly as before training, velocities too
+                before.restore(net)  # exactly as before training, optimizer states too
             else:
                 restore(net, point)
         if isinstance(error, KeyboardInterrupt):

@@ -26,8 +26,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from lernpy import checks, hooks
 from lernpy.engines import ENGINES
-from lernpy.errors import LernpyError, NumericError, UnknownNameError
+from lernpy.errors import LernpyError, NumericError
 from lernpy.graph.samples import Sample, check_data, number
+from lernpy.hooks import Exports, Shows
+from lernpy.numbers import num
+from lernpy.optim import SGD, Optimizer, choose
+from lernpy.optim import optimizer as get_optimizer
 from lernpy.training.loop import Snapshot, interrupted
 from lernpy.training.schedules import Schedule, constant
 from lernpy.walk.scheduler import check_options
@@ -52,6 +56,15 @@ __all__ = [
 
 
 # ----------------------------------------------------------- classification
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a percentage to one place (blank for None): how accuracy is printed.
+
+    >>> percent(0.9666666), percent(None)
+    ('96.7%', '')
+    """
+    return "" if value is None else f"{100 * value:.1f}%"
 
 
 def is_classification(data: Sequence[Sample]) -> bool:
@@ -196,9 +209,13 @@ class EpochRecord:
     test_accuracy: float | None = None
 
 
-@dataclass
-class TrainingLog:
-    """Per-epoch train and test loss and accuracy, and why training stopped."""
+@dataclass(repr=False)
+class TrainingLog(Exports, Shows):
+    """Per-epoch train and test loss and accuracy, and why training stopped.
+
+    It shows itself as one line in a REPL, as a table with its curves in a
+    notebook, and exports its table (``to_csv()``, ``to_markdown()``, ``to_latex()``).
+    """
 
     epochs: list[EpochRecord] = field(default_factory=list)
     stopped: str = ""
@@ -234,6 +251,25 @@ class TrainingLog:
     def __len__(self) -> int:
         return len(self.epochs)
 
+    def __repr__(self) -> str:
+        """One line: epochs, the last losses and accuracies, each labelled."""
+        count = f"{len(self.epochs)} epoch" + ("s" if len(self.epochs) != 1 else "")
+        parts = [count]
+        if self.epochs:
+            last = self.epochs[-1]
+            parts.append(f"train loss {num(last.train_loss, 6)}")
+            if last.train_accuracy is not None:
+                parts.append(f"train accuracy {percent(last.train_accuracy)}")
+            if last.test_loss is not None:
+                parts.append(f"test loss {num(last.test_loss, 6)}")
+            if last.test_accuracy is not None:
+                parts.append(f"test accuracy {percent(last.test_accuracy)}")
+        line = f"TrainingLog({', '.join(parts)})"
+        while len(line) > 80 and len(parts) > 1:  # the test numbers matter most: drop train's
+            parts.pop(1)
+            line = f"TrainingLog({', '.join(parts)})"
+        return line
+
     def to_dict(self) -> dict[str, object]:
         """Plain values for the network file."""
         return {
@@ -248,14 +284,13 @@ def evaluate(net: Network, data: Sequence[Sample]) -> tuple[float, float | None]
     data = _data(net, data)
     if not data:
         raise LernpyError("cannot evaluate on an empty data set")
-    loss_function = net.loss_function
     threshold = _threshold(net)
     classify = is_classification(data)
     total = 0.0
     hits = 0
     for inputs, targets in data:
         values = net.forward(inputs)
-        total += loss_function.value(values, targets)
+        total += net.output_loss(targets)
         if classify:
             hits += class_index(values, threshold) == class_index(targets, 0.5)
     return total / len(data), (hits / len(data) if classify else None)
@@ -270,7 +305,7 @@ def _want_progress(progress: bool | str | None) -> bool:
     return bool(progress)
 
 
-FIT_TRAIN_OPTIONS = ("reduce", "update", "engine", "trace", "callback")
+FIT_TRAIN_OPTIONS = ("reduce", "update", "mistake", "engine", "trace", "callback")
 
 
 def _check_fit(
@@ -278,9 +313,6 @@ def _check_fit(
     train: object,
     test: object,
     epochs: object,
-    rate: object,
-    batch_size: object,
-    momentum: object,
     shuffle: object,
     target_loss: object,
     patience: object,
@@ -289,42 +321,34 @@ def _check_fit(
     progress: object,
     on_epoch: object,
     train_options: dict[str, object],
-) -> tuple[list[Sample], list[Sample] | None, Schedule]:
-    """:func:`fit`'s arguments checked; returns the data read once (a generator too) and the
-    schedule. Raises a LernpyError naming the argument at fault."""
+) -> tuple[list[Sample], list[Sample] | None]:
+    """:func:`fit`'s arguments checked (the rate and optimizer in :func:`fit`); returns the
+    data read once (a generator too). Raises a LernpyError naming the argument at fault."""
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise LernpyError(f"epochs must be a whole number >= 0, got {epochs!r}")
+        raise LernpyError(f"epochs must be a whole number >= 0, got {checks.short(epochs)}")
     if patience is not None and (
         isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1
     ):
-        raise LernpyError(f"patience must be a whole number >= 1, got {patience!r}")
+        raise LernpyError(f"patience must be a whole number >= 1, got {checks.short(patience)}")
     delta = number(min_delta, "min_delta") if not isinstance(min_delta, str) else None
     if delta is None or delta < 0.0:
-        raise LernpyError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+        raise LernpyError(f"min_delta must be a finite number >= 0, got {checks.short(min_delta)}")
     if target_loss is not None:
         number(target_loss, "target_loss")
-    for name, flag in (("shuffle", shuffle), ("restore_best", restore_best)):
-        if not isinstance(flag, bool):
-            raise LernpyError(f"{name} must be True or False, got {flag!r}")
+    checks.flag(shuffle, "shuffle")
+    checks.flag(restore_best, "restore_best")
     auto = isinstance(progress, str) and progress == "auto"
     if not (progress is None or isinstance(progress, bool) or auto):
-        raise LernpyError(f"progress must be True, False, 'auto' or None, got {progress!r}")
-    if on_epoch is not None and not callable(on_epoch):
-        raise LernpyError(f"on_epoch must be a function or None, got {on_epoch!r}")
+        raise LernpyError(
+            f"progress must be True, False, 'auto' or None, got {checks.short(progress)}"
+        )
+    checks.function(on_epoch, "on_epoch")
     unknown = sorted(set(train_options) - set(FIT_TRAIN_OPTIONS))
     if unknown:
         raise LernpyError(
             f"fit() got unknown option(s) {', '.join(unknown)}: "
             f"expected also {', '.join(FIT_TRAIN_OPTIONS)}"
         )
-    if isinstance(rate, Schedule):
-        schedule = rate
-    elif isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise LernpyError(f"rate must be a number or a Schedule, got {rate!r}")
-    else:
-        schedule = constant(rate)  # (Schedule checks the number)
-    # a schedule only grows or only shrinks: its first and last rates bound the others
-    rates = [schedule.rate_at(e) for e in {0, max(int(epochs) - 1, 0)}]
     net.check_ready()
     samples = check_data(net, train)
     test_samples = None
@@ -333,13 +357,8 @@ def _check_fit(
             test_samples = check_data(net, test)
         except LernpyError as error:
             raise type(error)(f"test data: {error}") from None
-    for r in rates:
-        check_options(r, momentum, batch_size, train_options.get("reduce", "mean"),
-                      train_options.get("update", "deferred"), 1, len(samples))  # fmt: skip
-    engine = train_options.get("engine", "auto")
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
-    return samples, test_samples, schedule
+    checks.choice(train_options.get("engine", "auto"), "engine", ENGINES)
+    return samples, test_samples
 
 
 def fit(
@@ -348,9 +367,10 @@ def fit(
     test: Sequence[Sample] | None = None,
     *,
     epochs: int = 100,
-    rate: float | Schedule = 0.5,
+    rate: float | Schedule | None = None,
     batch_size: int = 1,
-    momentum: float = 0.0,
+    momentum: float | None = None,
+    optimizer: Optimizer | str | None = None,
     shuffle: bool = True,
     target_loss: float | None = None,
     patience: int | None = None,
@@ -362,7 +382,8 @@ def fit(
 ) -> TrainingLog:
     """Train for up to ``epochs`` epochs, measuring after each, and return the log.
 
-    ``rate`` is a number or a :class:`Schedule`. Training stops early when the
+    ``rate`` is a number or a :class:`Schedule`; each epoch's rate goes to the
+    optimizer (``optimizer=``, or SGD with ``momentum``). Training stops early when the
     training loss reaches ``target_loss``, or when the watched loss (the test
     loss if there is test data, else the training loss) has not improved by more
     than ``min_delta`` for ``patience`` epochs; with ``restore_best`` the
@@ -378,11 +399,27 @@ def fit(
     (3, [0.5, 0.5, 0.25], 'finished 3 epochs')
     """
     # every argument is checked before any weight moves (an epoch used to train first)
-    train, test, schedule = _check_fit(
-        net, train, test, epochs, rate, batch_size, momentum, shuffle, target_loss,
-        patience, min_delta, restore_best, progress, on_epoch, train_options,
+    train, test = _check_fit(
+        net, train, test, epochs, shuffle, target_loss, patience, min_delta, restore_best,
+        progress, on_epoch, train_options,
     )  # fmt: skip
-    log = TrainingLog(options={"schedule": schedule.to_dict(), "momentum": float(momentum)})
+    if optimizer is None:
+        rate = 0.5 if rate is None else rate
+    elif rate is None:
+        rate = get_optimizer(optimizer).rate
+    schedule = rate if isinstance(rate, Schedule) else constant(rate)
+    chosen, _ = choose(optimizer, schedule(0), momentum)  # checks the options before training
+    # a schedule only grows or only shrinks: its first and last rates bound the others
+    for r in {schedule.rate_at(0), schedule.rate_at(max(int(epochs) - 1, 0))}:
+        check_options(
+            chosen, r, batch_size, train_options.get("reduce", "mean"),
+            train_options.get("update", "deferred"), 1, len(train), train_options.get("mistake"),
+        )  # fmt: skip
+    log = TrainingLog(options={"schedule": schedule.to_dict()})
+    if isinstance(chosen, SGD):
+        log.options["momentum"] = float(chosen.momentum)
+    if optimizer is not None:
+        log.options["settings"] = chosen.to_dict()
     if isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool):
         log.options["batch_size"] = min(int(batch_size), len(train))  # the batches it made
     log.options["shuffle"] = bool(shuffle)
@@ -408,6 +445,7 @@ def fit(
                 rate=current,
                 batch_size=batch_size,
                 momentum=momentum,
+                optimizer=optimizer,
                 shuffle=shuffle,
                 **train_options,
             )

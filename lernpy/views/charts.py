@@ -21,7 +21,12 @@ COLOURS = ("blue", "dark_orange", "green", "magenta", "yellow", "cyan")
 
 
 def curve_text(
-    series: Mapping[str, Sequence[float]], width: int = 60, height: int = 10, log: bool = False
+    series: Mapping[str, Sequence[float]],
+    width: int = 60,
+    height: int = 10,
+    log: bool = False,
+    x_label: str = "epoch",
+    first: Sequence[int] = (),
 ) -> Text:
     """Several series per epoch as a character chart, each with its own glyph and colour.
 
@@ -63,8 +68,10 @@ def curve_text(
         text.rstrip()
         text.append("\n")
     text.append(" " * pad + " └" + "─" * width + "\n", style="dim")
-    last = f"{n}"
-    text.append(" " * (pad + 2) + "1" + "epoch".center(width - 1 - len(last)) + last + "\n")
+    start = first[0] if first else 1  # what counts the points: epochs from 1, or from 0
+    left, last = f"{start}", f"{start + n - 1}"
+    label = x_label.center(width - len(left) - len(last))
+    text.append(" " * (pad + 2) + left + label + last + "\n")
     legend = "  ".join(
         f"{GLYPHS[k % len(GLYPHS)]} {name}"
         + "".join(f" {v:.4g}" for v in [v for v in vs if math.isfinite(v)][-1:])

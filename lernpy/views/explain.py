@@ -21,6 +21,7 @@ from lernpy.graph.activations import LEAKY_SLOPE
 from lernpy.graph.link import Link
 from lernpy.graph.names import shown
 from lernpy.graph.neuron import Neuron
+from lernpy.optim import Line, Pow, Sqrt
 from lernpy.views.formulas import (
     MOMENTUM,
     RATE,
@@ -29,12 +30,16 @@ from lernpy.views.formulas import (
     Eq,
     Explanation,
     N,
+    Power,
+    Root,
     Section,
     Sym,
     Token,
     Words,
     num,
+    term,
 )
+from lernpy.walk.mistakes import warning
 
 if TYPE_CHECKING:
     from lernpy.walk.steps import Planned, Step
@@ -87,12 +92,14 @@ def slope_eq(n: Neuron) -> Eq:
 def _plus(terms: Iterable[list[Token]]) -> list[Token]:
     """The terms of a sum as one expression: ``a · b + c · d``."""
     joined: list[Token] = []
-    for k, term in enumerate(terms):
-        joined += ["+", *term] if k else term
+    for k, part in enumerate(terms):
+        joined += ["+", *part] if k else part
     return joined
 
 
-def error_eq(n: Neuron, weights: dict[Link, float] | None = None) -> list[Eq]:
+def error_eq(
+    n: Neuron, weights: dict[Link, float] | None = None, sequential: bool = False
+) -> list[Eq]:
     """∂E/∂out for ``n``: from the loss at an output, the sum of the blame elsewhere."""
     lhs: list[Token] = [D(E, out(n))]
     if n.kind == "output":
@@ -106,9 +113,11 @@ def error_eq(n: Neuron, weights: dict[Link, float] | None = None) -> list[Eq]:
             count = len(n.network.outputs)
             stages = [["2", "·", "(", out(n), "−", tsym, ")", "/", str(count)]]
             stages.append(["2", "×", "(", N(v), "−", N(t), ")", "/", str(count)])
-        elif name == "bce":
+        elif name in ("bce", "bce_mean"):
             over = ["(", out(n), "·", "(", "1", "−", out(n), ")", ")"]
             stages = [["(", out(n), "−", tsym, ")", "/", *over]]
+            if name == "bce_mean":
+                stages[0] += ["/", str(len(n.network.outputs))]
         elif name == "cross_entropy":
             stages = [["−", tsym, "/", out(n)], ["−", N(t), "/", N(v)]]
         else:
@@ -131,10 +140,11 @@ def error_eq(n: Neuron, weights: dict[Link, float] | None = None) -> list[Eq]:
     if len(n.outgoing) > 1:
         stages.append(blames)
     stages[-1] = [*stages[-1], "=", N(total, bare=True)]
-    paths = "path" if len(n.outgoing) == 1 else "paths"
+    paths = "its one path" if len(n.outgoing) == 1 else f"the {len(n.outgoing)} paths"
+    which = "already updated (the sequential mistake)" if sequential else "before the update"
     note = (
-        f"the error of {n.name}: the blame summed over the {len(n.outgoing)} {paths} "
-        "it came back along, with the weights before the update"
+        f"the error of {n.name}: the blame summed over {paths} "
+        f"it came back along, with the weights {which}"
     )
     return [*found, Eq(lhs, stages, note)]
 
@@ -144,13 +154,7 @@ def sensitivity_eq(n: Neuron, fused: bool, brief: bool = False) -> Eq:
     lhs: list[Token] = [D(E, net_(n))]
     s = n.sensitivity
     if fused:
-        tsym = Sym("target", n.name)
-        return Eq(
-            lhs,
-            [[out(n), "−", tsym], [N(n.value), "−", N(n.target or 0.0), "=", N(s, bare=True)]],
-            f"{n.activation.name} with this loss: its slope and the loss's cancel to "
-            "value − target",
-        )
+        return _fused_eq(n, lhs, s)
     if n.activation.layerwise:
         members = n.group
         sym_sum: list[Token] = ["Σ_j", D(E, Sym("out", "j")), "·", Sym("out", "j")]
@@ -180,6 +184,63 @@ def sensitivity_eq(n: Neuron, fused: bool, brief: bool = False) -> Eq:
     )
 
 
+def _fused_eq(n: Neuron, lhs: list[Token], s: float) -> Eq:
+    """∂E/∂net of an output whose activation and loss fuse, in the loss's exact form."""
+    tsym, t = Sym("target", n.name), n.target or 0.0
+    loss = n.network.loss_function.name if n.network is not None else ""
+    if n.activation.layerwise:  # softmax with cross-entropy: value · Σ targets − target
+        total = 0.0
+        for m in n.group:
+            total += m.target or 0.0
+        if total != 1.0:
+            return Eq(
+                lhs,
+                [
+                    [out(n), "·", "Σ_j", Sym("target", "j"), "−", tsym],
+                    [N(n.value), "×", N(total), "−", N(t), "=", N(s, bare=True)],
+                ],
+                "softmax with cross-entropy: out · Σ target − target, exact for any targets "
+                "(value − target only when the targets sum to 1)",
+            )
+    if loss == "bce_mean":
+        count = str(len(n.network.outputs))  # type: ignore[union-attr]
+        return Eq(
+            lhs,
+            [
+                ["(", out(n), "−", tsym, ")", "/", count],
+                ["(", N(n.value), "−", N(t), ")", "/", count, "=", N(s, bare=True)],
+            ],
+            "sigmoid with the mean BCE: its slope and the loss's cancel to (value − target)/n",
+        )
+    return Eq(
+        lhs,
+        [[out(n), "−", tsym], [N(n.value), "−", N(t), "=", N(s, bare=True)]],
+        f"{n.activation.name} with this loss: its slope and the loss's cancel to value − target",
+    )
+
+
+def _sensed_mistake(n: Neuron, trace: Trace | None) -> str:
+    """The deliberate mistake the neuron's last sensing made, as the trace recorded it."""
+    if trace is None:
+        return ""
+    for step in reversed(trace.steps):
+        if step.kind == "Sensed" and step.neuron is n:
+            return step.mistake
+        if step.kind == "Presented":
+            return ""
+    return ""
+
+
+def _forgotten_eq(n: Neuron) -> Eq:
+    """∂E/∂net = ∂E/∂out: the sensitivity without the activation derivative (the mistake)."""
+    slope = n.activation.slope(n.net, n.value)
+    return Eq(
+        [D(E, net_(n))],
+        [[D(E, out(n))], [N(n.sensitivity, bare=True)]],
+        f"{warning('forgotten_slope')}; the chain rule needs × ∂out/∂net = {num(slope)}",
+    )
+
+
 # -- explain a link --------------------------------------------------------------
 
 
@@ -194,10 +255,16 @@ def _last_update(link: Link, trace: Trace | None) -> Step | None:
         return None
     for step in reversed(trace.steps):
         if getattr(step, "link", None) is link:
-            if step.kind == "Updated" and step.old * link.target.sensitivity == link.blame:
+            if step.kind == "Updated" and blamed_with(step) * link.target.sensitivity == link.blame:
                 return step
             return None
     return None
+
+
+def blamed_with(update: Step) -> float:
+    """The weight the link's blame went back through: the old one (the new one when the
+    update was the sequential mistake)."""
+    return update.new if update.mistake == "sequential" else update.old
 
 
 def _not_yet(obj: Link | Neuron, kinds: tuple[str, ...], trace: Trace | None) -> bool:
@@ -230,7 +297,16 @@ NO_SAMPLE = (
 def _weight_used(link: Link, trace: Trace | None) -> float:
     """The weight the last backward pass used (the one before any later update)."""
     update = _last_update(link, trace)
-    return update.old if update is not None else link.weight
+    return blamed_with(update) if update is not None else link.weight
+
+
+def _sequential(n: Neuron, trace: Trace | None) -> bool:
+    """Did the blame into ``n`` come back through weights the sequential mistake updated?"""
+    for link in n.outgoing:
+        update = _last_update(link, trace)
+        if update is not None and update.mistake == "sequential":
+            return True
+    return False
 
 
 def _trace_of(obj: Link | Neuron, trace: Trace | None) -> Trace | None:
@@ -285,7 +361,18 @@ def explain_link(
     chain: Eq
     where: list[Eq] = []
     plain = not fused and not target.activation.layerwise
-    if plain:
+    forgotten = not fused and _sensed_mistake(target, trace) == "forgotten_slope"
+    if forgotten:
+        chain = Eq(
+            [D(E, w)],
+            [
+                [D(E, out(target)), "·", D(net_(target), w)],
+                [N(target.error), "×", N(x), "=", N(grad, bare=True)],
+            ],
+        )
+        where += error_eq(target, _weights_used(target, trace), _sequential(target, trace))
+        where.append(_forgotten_eq(target))
+    elif plain:
         slope = target.activation.slope(target.net, target.value)
         chain = Eq(
             [D(E, w)],
@@ -294,7 +381,7 @@ def explain_link(
                 [N(target.error), "×", N(slope), "×", N(x), "=", N(grad, bare=True)],
             ],
         )
-        where += error_eq(target, _weights_used(target, trace))
+        where += error_eq(target, _weights_used(target, trace), _sequential(target, trace))
         where.append(slope_eq(target))
     else:
         chain = Eq(
@@ -305,7 +392,7 @@ def explain_link(
             ],
         )
         if not fused:
-            where += error_eq(target, _weights_used(target, trace))
+            where += error_eq(target, _weights_used(target, trace), _sequential(target, trace))
         where.append(sensitivity_eq(target, fused))
     what = {"input": "the input", "bias": "bias neuron"}.get(source.kind, "neuron")
     where.append(
@@ -325,10 +412,18 @@ def explain_link(
         sections.append(Section("update", notes=[f"{link.name} is frozen: it never changes"]))
     update = _last_update(link, trace)
     if update is not None:
-        if update.momentum_term and momentum is None:
+        if update.momentum_term and momentum is None and update.optimizer is None:
             momentum = _momentum_from(update, trace)
         sections.append(update_section(update, momentum))
+    elif not link.frozen and link.state is not None and not link.state.fresh:
+        sections.append(Section("optimizer state", notes=[_state_note(link)]))
     return Explanation(title, sections, grad)
+
+
+def _state_note(link: Link) -> str:
+    state = link.state
+    numbers = ", ".join(f"{k} = {num(v)}" for k, v in state.numbers().items())  # type: ignore[union-attr]
+    return f"{link.name} keeps its optimizer state ({state.kind}): {numbers}"  # type: ignore[union-attr]
 
 
 def _momentum_from(update: Step, trace: Trace | None) -> float | None:
@@ -370,6 +465,79 @@ def _weights_used(n: Neuron, trace: Trace | None) -> dict[Link, float]:
 
 
 def update_section(update: Step, momentum: float | None = None) -> Section:
+    """The update with its own numbers: ``w ← w − rate · ∂E/∂w``, or the optimizer's every line."""
+    optimizer = getattr(update, "optimizer", None)
+    if optimizer is not None and not optimizer.plain:
+        section = optimizer_section(update)
+    else:
+        section = _plain_section(update, momentum)
+    mistake = getattr(update, "mistake", "")
+    if mistake:
+        section.notes.append(warning(mistake))
+        if mistake == "sequential":
+            link = update.link
+            section.notes.append(
+                f"its blame went back with the new weight: {num(update.new)} × "
+                f"{num(link.target.sensitivity)} = {num(link.blame)} (the standard algorithm "
+                f"sends {num(update.old)} × {num(link.target.sensitivity)})"
+            )
+    return section
+
+
+def optimizer_section(update: Step) -> Section:
+    """Each line of the optimizer's update with its numbers, recomputed from the record."""
+    optimizer = update.optimizer
+    move = optimizer.update(
+        update.before, update.gradient, update.old, update.rate, update.norm, show=True
+    )
+    w = wsym(update.link)
+    eqs = [_line_eq(line, w) for line in move.lines]
+    notes = []
+    if abs(update.gradient - update.link.sensitivity) > 1e-15 * max(1.0, abs(update.gradient)):
+        notes.append(
+            f"∂E/∂{w.text()} here is the batch's gradient ({num(update.gradient)}), "
+            "gathered over the batch's samples"
+        )
+    if move.weight != update.new:  # cannot happen unless the record was made by hand
+        notes.append(f"(the record says {num(update.new)}: it was not made by this rule)")
+    heading = f"update by {optimizer.describe()}, rate {num(update.rate)}"
+    return Section(heading, eqs, notes)
+
+
+def _line_eq(line: Line, w: Sym) -> Eq:
+    """One line of an optimizer's formula: its symbols, its numbers, its value."""
+    lhs: list[Token] = [w if line.lhs.name == "w" else line.lhs]
+    symbols = _tokens(line.symbols, w)
+    numbers = ["×" if t == "·" else t for t in _tokens(line.numbers, w)]
+    stages = [symbols]
+    if len(numbers) > 1:  # a lone number is the value itself
+        stages.append(numbers)
+    stages.append([N(line.value, bare=True)])
+    return Eq(lhs, stages, line.note, arrow=line.arrow)
+
+
+def _tokens(tokens: tuple, w: Sym) -> list[Token]:
+    """An optimizer's tokens as the views' (numbers as N, √ and powers as Root and Power)."""
+    out: list[Token] = []
+    for t in tokens:
+        if isinstance(t, bool):
+            out.append(str(t))
+        elif isinstance(t, (int, float)):
+            out.append(N(float(t)))
+        elif isinstance(t, Sqrt):
+            out.append(Root(tuple(_tokens(t.inner, w))))
+        elif isinstance(t, Pow):
+            out.append(Power(_tokens((t.base,), w)[0], _tokens((t.exponent,), w)[0]))
+        elif getattr(t, "name", None) == "w":
+            out.append(w)
+        elif getattr(t, "name", None) == "∂E/∂w":
+            out.append(D(E, w))
+        else:
+            out.append(t)
+    return out
+
+
+def _plain_section(update: Step, momentum: float | None = None) -> Section:
     """``w ← w − rate · ∂E/∂w`` with the update's own numbers (and momentum's term)."""
     link = update.link
     w = wsym(link)
@@ -462,10 +630,13 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
         return Explanation(title, [Section("forward", forward, [note])], n.sensitivity)
     backward: list[Eq] = []
     if not fused:
-        backward += error_eq(n, _weights_used(n, trace))
-    if not fused and not n.activation.layerwise:
-        backward.append(slope_eq(n))
-    backward.append(sensitivity_eq(n, fused))
+        backward += error_eq(n, _weights_used(n, trace), _sequential(n, trace))
+    if not fused and _sensed_mistake(n, trace) == "forgotten_slope":
+        backward.append(_forgotten_eq(n))
+    else:
+        if not fused and not n.activation.layerwise:
+            backward.append(slope_eq(n))
+        backward.append(sensitivity_eq(n, fused))
     return Explanation(
         f"{title}: forward, then ∂E/∂net_{n.name} by the chain rule",
         [Section("forward", forward), Section("backward", backward)],
@@ -473,25 +644,33 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
     )
 
 
-def explain(obj: Link | Neuron, trace: Trace | None = None, **options: float) -> Explanation:
+def explain(
+    obj: Link | Neuron,
+    trace: Trace | None = None,
+    format: str | None = None,
+    **options: float,
+) -> Explanation | str:
     """The chain rule for a link (∂E/∂w and its update) or a neuron (∂E/∂net).
 
     ``trace`` defaults to the network's; ``momentum=`` names momentum's factor
-    when the trace cannot tell it.
+    when the trace cannot tell it. ``format`` ("text", "markdown" or "latex")
+    gives the explanation as that text instead of an :class:`Explanation`.
 
     >>> from lernpy import examples
     >>> net = examples.mazur()
     >>> _ = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5).run()
     >>> print(explain(net["w1"]).text().splitlines()[2])
              = 0.036350306 × 0.241300709 × 0.05 = 0.000438568
-    >>> print(explain(net["w1"]).latex().splitlines()[1][:36])
+    >>> print(explain(net["w1"], format="latex").splitlines()[1][:36])
     \\frac{\\partial E}{\\partial w_{1}} &=
     """
     if isinstance(obj, Link):
-        return explain_link(obj, trace, **options)
-    if isinstance(obj, Neuron):
-        return explain_neuron(obj, trace)
-    raise BadValueError(f"explain() takes a Link or a Neuron, not {type(obj).__name__}")
+        found = explain_link(obj, trace, **options)
+    elif isinstance(obj, Neuron):
+        found = explain_neuron(obj, trace)
+    else:
+        raise BadValueError(f"explain() takes a Link or a Neuron, not {type(obj).__name__}")
+    return found if format is None else found.render(format)
 
 
 # -- one step as one line ----------------------------------------------------------
@@ -508,7 +687,7 @@ def describe(step: Step) -> str:
     >>> net = examples.mazur()
     >>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
     >>> describe(run.step("neuron"))
-    'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, out = sigmoid(net) = 0.593269992'
+    'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, value = sigmoid(net) = 0.593269992'
     """
     return shown(_describe(step))
 
@@ -525,7 +704,7 @@ def _describe(step: Step) -> str:
         if w * x == step.value:
             return (
                 f"{_link_name(link)} delivers w · out_{link.source.name} = "
-                f"{num(w)} × {num(x)} = {num(step.value)}"
+                f"{term(w)} × {term(x)} = {num(step.value)}"
             )
         return f"{_link_name(link)} delivers {num(step.value)}"
     if kind == "Fired":
@@ -533,10 +712,10 @@ def _describe(step: Step) -> str:
         parts = [link.value for link in n.incoming]
         sums = ""
         if parts and math.isclose(sum(parts), step.net, rel_tol=1e-12, abs_tol=1e-15):
-            sums = " + ".join(num(p) for p in parts).replace("+ -", "− ") + " = "
+            sums = " + ".join(term(p) for p in parts) + " = "
         return (
             f"{n.name} fires: net = {sums}{num(step.net)}, "
-            f"out = {n.activation.name}(net) = {num(step.value)}"
+            f"value = {n.activation.name}(net) = {num(step.value)}"
         )
     if kind == "Scored":
         errors = ", ".join(num(e) for e in step.errors)
@@ -544,14 +723,21 @@ def _describe(step: Step) -> str:
     if kind == "Sensed":
         n = step.neuron
         head = f"{n.name} senses: ∂E/∂net_{n.name} = "
+        if step.mistake:
+            return head + f"∂E/∂out = {num(step.sensitivity)}  {warning(step.mistake)}"
         if _fused(n) and n.target is not None:
-            numbers = f"{num(n.value)} − {num(n.target)} = {num(step.sensitivity)}"
+            if n.activation.layerwise:
+                return (
+                    head
+                    + f"{num(step.sensitivity)} (softmax, cross-entropy: out · Σ target − target)"
+                )
+            numbers = f"{term(n.value)} − {term(n.target)} = {num(step.sensitivity)}"
             return head + f"out − target = {numbers}"
         if n.activation.layerwise:
             return head + f"{num(step.sensitivity)} (softmax Jacobian; ∂E/∂out {num(step.error)})"
         slope = n.activation.slope(n.net, n.value)
         return (
-            head + f"∂E/∂out × ∂out/∂net = {num(step.error)} × {num(slope)} = "
+            head + f"∂E/∂out × ∂out/∂net = {term(step.error)} × {term(slope)} = "
             f"{num(step.sensitivity)}"
         )
     if kind == "Learned":
@@ -560,31 +746,50 @@ def _describe(step: Step) -> str:
         w = wsym(link).text()
         how = ""
         if s * x == step.sensitivity:
-            how = f"∂E/∂net_{link.target.name} × out_{link.source.name} = {num(s)} × {num(x)} = "
+            how = f"∂E/∂net_{link.target.name} × out_{link.source.name} = {term(s)} × {term(x)} = "
         return (
             f"{_link_name(link)} learns: ∂E/∂{w} = {how}{num(step.sensitivity)}; "
             f"sends blame {num(step.blame)} back to {link.source.name}"
         )
     if kind == "Updated":
-        w = wsym(step.link).text()
-        head = f"{_link_name(step.link)} updates: "
-        if step.momentum_term:
-            return head + (
-                f"{w} ← {w} + momentum·Δw − rate·∂E/∂{w} = {num(step.old)} + "
-                f"{num(step.momentum_term)} − {num(step.rate)} × {num(step.gradient)} = "
-                f"{num(step.new)}"
-            ).replace("+ -", "− ")
-        return head + (
-            f"{w} ← {w} − rate·∂E/∂{w} = {num(step.old)} − {num(step.rate)} × "
-            f"{_bracket(step.gradient)} = {num(step.new)}"
-        )
+        line = _describe_update(step)
+        return f"{line}  {warning(step.mistake)}" if step.mistake else line
     if kind == "EpochEnded":
         return f"epoch {step.epoch} ended: mean loss {num(step.loss)}"
     return repr(step)
 
 
-def _bracket(x: float) -> str:
-    return f"({num(x)})" if x < 0 else num(x)
+def _describe_update(step: Step) -> str:
+    """An update as one line: the rule with its numbers, whichever the optimizer."""
+    w = wsym(step.link).text()
+    head = f"{_link_name(step.link)} updates: "
+    optimizer = step.optimizer
+    if optimizer is not None and not optimizer.plain:
+        move = optimizer.update(
+            step.before, step.gradient, step.old, step.rate, step.norm, show=True
+        )
+        parts = [f"{line.lhs.name} = {num(line.value)}" for line in move.lines[:-1]]
+        last = move.lines[-1]
+        final = (
+            f"{w} ← {_plain_text(last.symbols, w)} = {_plain_text(last.numbers, w)} = "
+            f"{num(step.new)}"
+        )
+        return head + f"{optimizer.title}: " + "; ".join([*parts, final])
+    if step.momentum_term:
+        return head + (
+            f"{w} ← {w} + momentum·Δw − rate·∂E/∂{w} = {term(step.old)} + "
+            f"{term(step.momentum_term)} − {term(step.rate)} × {term(step.gradient)} = "
+            f"{num(step.new)}"
+        )
+    return head + (
+        f"{w} ← {w} − rate·∂E/∂{w} = {term(step.old)} − {term(step.rate)} × "
+        f"{term(step.gradient)} = {num(step.new)}"
+    )
+
+
+def _plain_text(tokens: tuple, w: Sym) -> str:
+    """An optimizer's tokens as one line of text."""
+    return Eq([], [_tokens(tokens, w)]).lines()[0].split(" = ", 1)[1]
 
 
 _PLANNED = {

@@ -10,35 +10,16 @@ chain rule. :mod:`lernpy.views.explain` decides which equations to write.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from lernpy.errors import UnknownNameError
 from lernpy.graph.names import shown
 from lernpy.hooks import Shows
+from lernpy.numbers import num, term
 
-# -- numbers -------------------------------------------------------------------
-
-
-def num(x: float, places: int = 9) -> str:
-    """``x`` to ``places`` decimal places, trailing zeros dropped, as the classic examples print.
-
-    Tiny and huge numbers switch to scientific notation so that no digit that
-    matters is lost.
-
-    >>> num(0.7413650695523157), num(0.35891647971788465), num(-0.5), num(1.0)
-    ('0.74136507', '0.35891648', '-0.5', '1')
-    >>> num(4.3856773447434685e-08), num(0.000438567734, places=6)
-    ('4.386e-08', '0.000439')
-    """
-    if x == 0.0:
-        return "0"
-    if not math.isfinite(x):
-        return repr(x)
-    if 10.0 ** (2 - places) <= abs(x) < 1e7:
-        return f"{x:.{places}f}".rstrip("0").rstrip(".")
-    return f"{x:.{max(places - 6, 2)}e}"
+# -- numbers: lernpy.numbers.num, the one format every view uses ------------
 
 
 # -- symbols: one expression, printed as text or as LaTeX ------------------------
@@ -85,8 +66,7 @@ class N:
     bare: bool = False
 
     def text(self) -> str:
-        s = num(self.x)
-        return f"({s})" if self.x < 0 and not self.bare else s
+        return num(self.x) if self.bare else term(self.x)
 
     def latex(self) -> str:
         s = num(self.x)
@@ -106,7 +86,38 @@ class Words:
         return self.words
 
     def latex(self) -> str:
-        return rf"\text{{{self.words}}}"
+        return rf"\text{{{latex_text(self.words)}}}"
+
+
+@dataclass(frozen=True)
+class Root:
+    """√(tokens)."""
+
+    inner: tuple
+
+    def text(self) -> str:
+        inner = _text(self.inner)
+        return f"√{inner}" if len(self.inner) == 1 else f"√({inner})"
+
+    def latex(self) -> str:
+        return rf"\sqrt{{{_latex(self.inner)}}}"
+
+
+@dataclass(frozen=True)
+class Power:
+    """base^exponent."""
+
+    base: object
+    exponent: object
+
+    def text(self) -> str:
+        exponent = _text([self.exponent])
+        if exponent == "2":
+            return f"{_text([self.base])}²"
+        return f"{_text([self.base])}^{exponent}"
+
+    def latex(self) -> str:
+        return f"{{{_latex([self.base])}}}^{{{_latex([self.exponent])}}}"
 
 
 E = Sym("E")
@@ -120,9 +131,63 @@ _LATEX_OPS = {
     "←": r"\leftarrow",
     "Σ": r"\sum",
     "½": r"\tfrac{1}{2}",
+    "max": r"\max",
+    "min": r"\min",
+    "10⁻⁶": r"10^{-6}",
     "(": r"\left(",
     ")": r"\right)",
+    ")²": r"\right)^2",
+    "²": "^2",
+    "½[": r"\tfrac{1}{2}\left[",
+    "]": r"\right]",
 }
+
+
+# Characters of lernpy's text that LaTeX's text mode cannot take as they are.
+_LATEX_TEXT = {
+    "\\": r"\textbackslash{}",
+    "_": r"\_",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "$": r"\$",
+    "{": r"\{",
+    "}": r"\}",
+    "^": r"\^{}",
+    "~": r"\~{}",
+    "<": r"\ensuremath{<}",
+    ">": r"\ensuremath{>}",
+    "→": r"\ensuremath{\to}",
+    "←": r"\ensuremath{\leftarrow}",
+    "∂": r"\ensuremath{\partial}",
+    "·": r"\ensuremath{\cdot}",
+    "×": r"\ensuremath{\times}",
+    "−": "-",
+    "′": "'",
+    "Σ": r"\ensuremath{\Sigma}",
+    "½": r"\ensuremath{\tfrac{1}{2}}",
+    "²": r"\ensuremath{^2}",
+    "δ": r"\ensuremath{\delta}",
+    "ε": r"\ensuremath{\varepsilon}",
+    "η": r"\ensuremath{\eta}",
+    "Δ": r"\ensuremath{\Delta}",
+    "√": r"\ensuremath{\surd}",
+    "⁺": r"\ensuremath{^+}",
+    "≤": r"\ensuremath{\le}",
+    "≥": r"\ensuremath{\ge}",
+    "…": r"\ldots{}",
+    "μ": r"\ensuremath{\mu}",
+    "|": r"\textbar{}",
+}
+
+
+def latex_text(text: str) -> str:
+    r"""Plain text made safe for LaTeX's text mode (underscores, arrows, ∂ and the like).
+
+    >>> print(latex_text("net_h1 → w5"))
+    net\_h1 \ensuremath{\to} w5
+    """
+    return "".join(_LATEX_TEXT.get(c, c) for c in text)
 
 
 def _latex_name(name: str) -> str:
@@ -134,12 +199,14 @@ def _latex_sub(sub: str) -> str:
 
 
 def _text(tokens: Sequence[Token]) -> str:
-    out = ""
+    out, last = "", ""
     for t in tokens:
         s = t if isinstance(t, str) else t.text()
-        if out and not (s in (")",) or out.endswith("(")):
+        function = s == "(" and last in ("max", "min")  # max(a, b), not max (a , b)
+        if out and not (s.startswith((")", "]", "²", ",")) or out.endswith(("(", "[")) or function):
             out += " "
         out += s
+        last = s
     return out
 
 
@@ -229,14 +296,24 @@ class Explanation(Shows):
                 out.append("")
         return "\n".join(shown(line) for line in "\n".join(out).split("\n")).rstrip() + "\n"
 
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
+    def render(self, format: str = "text") -> str:
+        """The explanation as "text", "markdown" or "latex"."""
+        if format not in FORMATS:
+            raise UnknownNameError(f"format {format!r}: expected one of {', '.join(FORMATS)}")
+        return getattr(self, FORMATS[format])()
 
     def __str__(self) -> str:
         return self.text()
 
     def __repr__(self) -> str:
-        return self.text()
+        """One line: what is explained and its number (``print()`` it for the chain rule)."""
+        head = self.title.split(":")[0]
+        lhs = self.sections[0].equations[0].lhs if self.sections[0].equations else []
+        what = _text(lhs) if lhs else "value"
+        line = f"<Explanation of {head}: {what} = {num(self.value)}; print it>"
+        if len(line) > 80:
+            line = f"<Explanation of {head}: {what} = {num(self.value)}>"
+        return line
+
+
+FORMATS = {"text": "text", "markdown": "markdown", "latex": "latex"}

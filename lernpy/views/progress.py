@@ -14,8 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lernpy.graph.names import shown
-from lernpy.training.workflow import EpochRecord, TrainingLog
-from lernpy.views.tables import percent
+from lernpy.training.workflow import EpochRecord, TrainingLog, percent
 
 __all__ = [
     "ProgressBar",
@@ -36,28 +35,30 @@ class ProgressBar:
             TextColumn("epoch"),
             MofNCompleteColumn(),
             BarColumn(),
-            TextColumn("loss {task.fields[loss]}"),
+            TextColumn("train loss {task.fields[loss]}"),
         ]
-        if classify:
-            columns.append(TextColumn("accuracy {task.fields[accuracy]}"))
+        if classify:  # the test accuracy when there is test data, else the training one
+            columns.append(TextColumn("{task.fields[which]} accuracy {task.fields[accuracy]}"))
         columns.append(TimeElapsedColumn())
         self._progress = Progress(
             *columns, console=console or Console(stderr=True), transient=False
         )
-        self._task = self._progress.add_task("train", total=epochs, loss="-", accuracy="-")
+        self._task = self._progress.add_task(
+            "train", total=epochs, loss="-", accuracy="-", which="train"
+        )
 
     def start(self) -> None:
         self._progress.start()
 
     def update(self, record: EpochRecord) -> None:
-        accuracy = (
-            record.test_accuracy if record.test_accuracy is not None else record.train_accuracy
-        )
+        test = record.test_accuracy is not None
+        accuracy = record.test_accuracy if test else record.train_accuracy
         self._progress.update(
             self._task,
             completed=record.epoch,
             loss=_loss(record.train_loss),
             accuracy=percent(accuracy) or "-",
+            which="test" if test else "train",
         )
 
     def stop(self) -> None:

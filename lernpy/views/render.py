@@ -40,16 +40,27 @@ from lernpy.graph.link import Link
 from lernpy.graph.names import shown
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.state import Changes, State
 from lernpy.training.loop import History
+from lernpy.training.workflow import TrainingLog
 from lernpy.views import tables
 from lernpy.views.explain import Explanation, describe, describe_planned, num
 from lernpy.views.tables import Grid
 from lernpy.walk.gradcheck import GradCheck
 from lernpy.walk.scheduler import Scheduler
+from lernpy.walk.series import Series
 from lernpy.walk.steps import Planned, Step
-from lernpy.walk.trace import Trace
+from lernpy.walk.trace import Steps, Trace
 
 PHASE_STYLE = {"forward": "cyan", "loss": "yellow", "backward": "magenta", "update": "green"}
+
+
+class Printable:
+    """A view that also reads in a plain REPL: its repr is the view as plain text."""
+
+    def __repr__(self) -> str:
+        return text(self).rstrip("\n")
+
 
 # -- tables that fit -------------------------------------------------------------
 
@@ -97,7 +108,7 @@ def _probe(grid: Grid, places: int) -> Grid:
     return Grid(grid.title, grid.columns, [row], [""], keys=grid.keys)
 
 
-class Fitted:
+class Fitted(Printable):
     """A grid drawn to fit the width it is given.
 
     Nine decimal places if they fit, else six; else the table folds into
@@ -157,7 +168,7 @@ def fitted(grids: Iterable[Grid]) -> Group:
 # -- text that wraps with a hanging indent --------------------------------------------
 
 
-class Lines:
+class Lines(Printable):
     """Lines of text; a line too long for the width wraps under its own indent."""
 
     def __init__(self, text: str, title_style: str = "bold") -> None:
@@ -228,7 +239,17 @@ def summary(obj: Network | Scheduler) -> Fitted:
     return Fitted(tables.summary_grid(obj))
 
 
-def tree(net: Network) -> Tree:
+class Picture(Printable):
+    """A rich renderable (a tree, a chart) that a plain REPL prints as text, not as an object."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich__(self) -> RenderableType:
+        return self.renderable
+
+
+def tree(net: Network) -> Picture:
     """The network as a tree: layer → neuron → incoming links with their weights."""
     root = Tree(Text(repr(net), style="bold"))
     inputs = ", ".join(f"{shown(n.name)} = {num(n.value)}" for n in net.inputs)
@@ -239,19 +260,19 @@ def tree(net: Network) -> Tree:
         for n in layer:
             node = branch.add(
                 Text(
-                    f"{shown(n.name)}: net {num(n.net)}, out {num(n.value)}, "
-                    f"∂E/∂net {num(n.sensitivity)}",
+                    f"{shown(n.name)}: net {num(n.net)}, value {num(n.value)}, "
+                    f"sensitivity ∂E/∂net {num(n.sensitivity)}",
                     style="cyan",
                 )
             )
             for link in n.incoming:
                 label = f" ({link.label})" if link.label else ""
                 frozen = ", frozen" if link.frozen else ""
-                node.add(Text(shown(f"{link.name}{label}: w {num(link.weight)}{frozen}")))
-    return root
+                node.add(Text(shown(f"{link.name}{label}: weight {num(link.weight)}{frozen}")))
+    return Picture(root)
 
 
-class StepLine:
+class StepLine(Printable):
     """One step as one line; in a narrow terminal it wraps under a hanging indent."""
 
     def __init__(self, step: Step, undone: bool = False) -> None:
@@ -284,10 +305,10 @@ def trace_table(trace: Trace, name: str | None = None, last: int = 20) -> Fitted
     return Fitted(tables.trace_grid(trace, name, last))
 
 
-def loss_chart(history: History | list[float], width: int = 60, height: int = 8) -> Text:
+def loss_chart(history: History | list[float], width: int = 60, height: int = 8) -> Picture:
     """The loss history as a small terminal chart."""
     losses = history.loss if isinstance(history, History) else list(history)
-    return Text(tables.loss_chart(losses, width=width, height=height), no_wrap=True)
+    return Picture(Text(tables.loss_chart(losses, width=width, height=height), no_wrap=True))
 
 
 def explanation(obj: Explanation | Link | Neuron) -> Lines:
@@ -301,6 +322,11 @@ def explanation(obj: Explanation | Link | Neuron) -> Lines:
 def view(obj: object) -> RenderableType:
     """Anything lernpy makes, as something rich can print."""
     return Pretty(obj)
+
+
+@view.register
+def _(printable: Printable) -> RenderableType:
+    return printable  # already a view
 
 
 @view.register
@@ -368,6 +394,31 @@ def _(history: History) -> RenderableType:
     return Group(Text(repr(history)), loss_chart(history))
 
 
+@view.register
+def _(log: TrainingLog) -> RenderableType:
+    from lernpy.views.charts import history_text
+    from lernpy.views.progress import history_table
+
+    return Group(Text(repr(log)), history_table(log), history_text(log))
+
+
+@view.register
+def _(series: Series) -> RenderableType:
+    from lernpy.views.charts import curve_text
+
+    label = series.name.split(" of ")[0]
+    chart = curve_text({label: series.values}, x_label=series.x_label, first=series.x[:1])
+    return Group(Text(repr(series), style="bold"), chart)
+
+
+def _table_view(obj: object) -> RenderableType:
+    return Fitted(tables.grid(obj))
+
+
+for _kind in (Steps, State, Changes):  # (one by one: a union needs Python 3.11 here)
+    view.register(_kind, _table_view)
+
+
 _console: Console | None = None
 
 
@@ -383,7 +434,10 @@ def text(obj: object, width: int | None = None) -> str:
     if width is None:
         width = shutil.get_terminal_size().columns
     width = checks.whole(width, "width", 20, 10_000)
-    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
+    # force_jupyter=False: inside a notebook rich would display the text itself, a second time
+    console = Console(
+        file=io.StringIO(), width=width, color_system=None, highlight=False, force_jupyter=False
+    )
     console.print(view(obj))
     return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
 
@@ -401,6 +455,7 @@ def show_step(step: Step, undone: bool = False, console: Console | None = None) 
 __all__ = [
     "Fitted",
     "Lines",
+    "Picture",
     "explanation",
     "get_console",
     "gradcheck_table",

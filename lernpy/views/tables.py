@@ -11,27 +11,44 @@ shows.
 >>> grid = link_grid(net, links=["w5"])
 >>> [c.symbol for c in grid.columns][:4]
 ['', 'w', 'out_src', '∂E/∂out']
->>> grid.rows[0][6], grid.rows[0][8]
+>>> grid.rows[0][6], grid.rows[0][9]
 (0.08216704056423078, 0.35891647971788465)
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import re
+import shutil
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import IO
 
 from lernpy import checks
 from lernpy.errors import UnknownNameError
+from lernpy.files import text_out
 from lernpy.graph.link import Link
 from lernpy.graph.names import shown
 from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.state import Changes, LinkState, NeuronState, State
 from lernpy.hooks import Shows
-from lernpy.views.explain import current, describe, describe_planned, num
+from lernpy.optim import FIELDS
+from lernpy.optim.state import MEANING
+from lernpy.training.loop import History
+from lernpy.training.workflow import TrainingLog, percent
+from lernpy.views.explain import blamed_with, current, describe, describe_planned, num
+from lernpy.views.formulas import latex_text
 from lernpy.walk.gradcheck import GradCheck
+from lernpy.walk.mistakes import warning
 from lernpy.walk.scheduler import Scheduler
+from lernpy.walk.series import Series
 from lernpy.walk.steps import Step
-from lernpy.walk.trace import Trace
+from lernpy.walk.trace import Steps, Trace
 
 Cell = float | str | None
 
@@ -76,10 +93,198 @@ class Grid(Shows):
         """Every cell as text, numbers to ``places`` decimal places."""
         return [[cell_text(c, places) for c in row] for row in self.rows]
 
-    def __repr__(self) -> str:
-        from lernpy.views.render import text  # drawn by rich, as plain text at the terminal's width
+    def text(self, width: int | None = None) -> str:
+        """The table as plain text that fits ``width`` columns (the terminal's by default).
 
-        return text(self).rstrip("\n")
+        Nine decimal places if they fit, else six, else four; a table still too
+        wide folds into parts that each repeat the row's name. No rich needed.
+        """
+        if width is None:
+            width = shutil.get_terminal_size((100, 24)).columns
+        return plain_table(self, width)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _plain(self) -> str:
+        """A notebook's short text beside the HTML: the title and the size."""
+        count = f"{len(self.rows)} row" + ("s" if len(self.rows) != 1 else "")
+        return f"{self.title} ({count})"
+
+    # -- exports: for slides and handouts ------------------------------------------------
+
+    def to_csv(self, file: str | os.PathLike | IO[str] | None = None) -> str | None:
+        """One header row (the column names), then the rows; numbers in full (``repr``).
+
+        Returns the text, or None once written to ``file`` (a path or an open file).
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([c.name or f"column {k}" for k, c in enumerate(self.columns, 1)])
+        for row in self.rows:
+            writer.writerow(
+                ["" if c is None else repr(c) if isinstance(c, float) else c for c in row]
+            )
+        return text_out(buffer.getvalue(), file)
+
+    def to_markdown(self, places: int = 9) -> str:
+        """A GitHub Markdown table (numbers as the views print them), its title and notes."""
+
+        def cell(text: str) -> str:
+            return text.replace("|", "\\|").replace("\n", " ")
+
+        heads = [cell(c.name + (f" `{c.symbol}`" if c.symbol else "")) or " " for c in self.columns]
+        rule = ["---:" if c.numeric else ":---" for c in self.columns]
+        lines = [f"**{cell(self.title)}**", "", "| " + " | ".join(heads) + " |"]
+        lines.append("| " + " | ".join(rule) + " |")
+        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in self.cells(places)]
+        if self.notes:
+            lines += ["", *(f"*{cell(note)}*  " for note in self.notes)]
+        return "\n".join(lines) + "\n"
+
+    def to_latex(self, floating: bool = True, places: int = 9) -> str:
+        """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``); with
+        ``floating`` it sits in a ``table`` environment with the title as its caption."""
+        spec = "".join("r" if c.numeric else "l" for c in self.columns)
+        lines = []
+        if floating:
+            lines += [
+                "\\begin{table}[htbp]",
+                "\\centering",
+                f"\\caption{{{latex_text(self.title)}}}",
+            ]
+        lines += [f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
+        lines.append(" & ".join(latex_text(c.name) for c in self.columns) + " \\\\")
+        if any(c.symbol for c in self.columns):
+            lines.append(" & ".join(latex_symbol(c.symbol) for c in self.columns) + " \\\\")
+        lines.append("\\midrule")
+        for row in self.cells(places):
+            lines.append(" & ".join(latex_text(v) for v in row) + " \\\\")
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        if floating:
+            lines += [f"\\par\\smallskip {{\\small {latex_text(n)}}}" for n in self.notes]
+            lines.append("\\end{table}")
+        return "\n".join(lines) + "\n"
+
+
+# -- LaTeX: text escaped (formulas.latex_text), a column's symbol as math ----------------
+
+_LATEX_MATH = {
+    "→": r"\to", "∂": r"\partial ", "Δ": r"\Delta ", "Σ": r"\Sigma ", "·": r"\cdot ",
+    "×": r"\times ", "−": "-", "′": "'", "μ": r"\mu ", "½": r"\tfrac{1}{2}", "²": "^2",
+    "δ": r"\delta ", "|": "|",
+}  # fmt: skip
+
+
+def latex_symbol(symbol: str) -> str:
+    """A column's symbol (``∂E/∂w``, ``out_src``) as inline math, its words upright.
+
+    >>> print(latex_symbol("∂E/∂out"), latex_symbol("out_src"), latex_symbol("Δw"))
+    $\\partial E/\\partial \\mathrm{out}$ $\\mathrm{out}_{\\mathrm{src}}$ $\\Delta w$
+    """
+    if not symbol:
+        return ""
+    body = "".join(_LATEX_MATH.get(ch, ch) for ch in symbol).strip()
+    base, _, sub = body.partition("_")
+    if sub:
+        return f"${_roman(base)}_{{{_roman(sub)}}}$"
+    return f"${_roman(body)}$"
+
+
+def _roman(math: str) -> str:
+    """Each word of two or more letters upright (``\\mathrm{out}``); commands and letters kept."""
+    return re.sub(r"(?<![\\A-Za-z])([A-Za-z]{2,})", r"\\mathrm{\1}", math)
+
+
+# -- plain text: a table without rich -----------------------------------------------------
+
+
+def _header(column: Column) -> list[str]:
+    """A header as lines: each word of the name on its own line, then the symbol."""
+    words = column.name.split(" ") if column.name else []
+    symbol = column.symbol if column.symbol and column.symbol != column.name else ""
+    return words + ([symbol] if symbol else [])
+
+
+def _width(grid: Grid, cells: list[list[str]], k: int) -> int:
+    return max([len(line) for line in _header(grid.columns[k])] + [len(r[k]) for r in cells] + [1])
+
+
+def _draw(grid: Grid, cells: list[list[str]], picked: list[int], wrap_at: int | None) -> list[str]:
+    """The columns ``picked`` of the table as lines (text columns wrapped at ``wrap_at``)."""
+    widths = {k: _width(grid, cells, k) for k in picked}
+    wraps = [k for k in picked if grid.wrap and not grid.columns[k].numeric and k >= grid.keys]
+    if wrap_at is not None and wraps:
+        fixed = sum(widths[k] for k in picked if k not in wraps) + 2 * (len(picked) - 1)
+        room = max(12, (wrap_at - fixed) // len(wraps))
+        for k in wraps:
+            widths[k] = min(widths[k], room)
+    heads = [_header(grid.columns[k]) for k in picked]
+    height = max((len(h) for h in heads), default=0)
+    out = []
+    for level in range(height):
+        line = []
+        for k, head in zip(picked, heads):
+            text = head[level - (height - len(head))] if level >= height - len(head) else ""
+            numeric = grid.columns[k].numeric
+            line.append(text.rjust(widths[k]) if numeric else text.ljust(widths[k]))
+        out.append("  ".join(line).rstrip())
+    total = sum(widths.values()) + 2 * (len(picked) - 1)
+    if height:
+        out.append("─" * total)
+    for row in cells:
+        pieces = {
+            k: textwrap.wrap(row[k], widths[k], break_long_words=True) or [""]
+            if k in wraps
+            else [row[k]]
+            for k in picked
+        }
+        for level in range(max(len(p) for p in pieces.values())):
+            line = []
+            for k in picked:
+                part = pieces[k][level] if level < len(pieces[k]) else ""
+                numeric = grid.columns[k].numeric
+                line.append(part.rjust(widths[k]) if numeric else part.ljust(widths[k]))
+            out.append("  ".join(line).rstrip())
+    return out
+
+
+def plain_table(grid: Grid, width: int = 80) -> str:
+    """The grid as plain text at most ``width`` wide (see :meth:`Grid.text`)."""
+    everything = list(range(len(grid.columns)))
+    keys, rest = everything[: grid.keys], everything[grid.keys :]
+    lines: list[str] | None = None
+    if grid.wrap:
+        lines = [grid.title, *_draw(grid, grid.cells(9), everything, width)]
+    else:
+        for places in (9, 6, 4):
+            cells = grid.cells(places)
+            for count in range(1, max(len(rest), 1) + 1):
+                size = -(-len(rest) // count) if rest else 0
+                parts = [rest[i : i + size] for i in range(0, len(rest), size)] if rest else [[]]
+                drawn = [_draw(grid, cells, keys + part, None) for part in parts]
+                if all(len(line) <= width for d in drawn for line in d):
+                    lines = [grid.title]
+                    for k, d in enumerate(drawn, start=1):
+                        if len(drawn) > 1:
+                            lines += ["", f"part {k} of {len(drawn)}"]
+                        lines += d
+                    break
+                if places != 4 and count == 2:
+                    break  # nine or six places in at most two parts, else fewer digits
+            if lines is not None:
+                break
+        if lines is None:  # nothing fits: one part per column, at four places
+            cells = grid.cells(4)
+            lines = [grid.title]
+            for k, column in enumerate(rest or [None], start=1):
+                lines += ["", f"part {k} of {len(rest)}"] if rest else []
+                lines += _draw(grid, cells, keys + ([column] if column is not None else []), None)
+    lines += grid.notes
+    return "\n".join(lines)
 
 
 def cell_text(cell: Cell, places: int = 9) -> str:
@@ -111,7 +316,7 @@ def _updates(trace: Trace | None) -> dict[Link, Step]:
         if link is None or link in seen:
             continue
         seen.add(link)
-        if step.kind == "Updated" and step.old * link.target.sensitivity == link.blame:
+        if step.kind == "Updated" and blamed_with(step) * link.target.sensitivity == link.blame:
             found[link] = step  # the update that followed the numbers the link holds now
     return found
 
@@ -199,19 +404,24 @@ def link_grid(
         Column("source value", "out_src"),
         Column("target error", "∂E/∂out"),
         Column("activation slope", "∂out/∂net"),
-        Column("target sensitivity", "∂E/∂net"),
+        Column("target neuron sensitivity", "∂E/∂net"),
         Column("link sensitivity", "∂E/∂w"),
+        Column("blame", "w·∂E/∂net"),
     ]
     if batch:
         columns.append(Column("batch gradient", "Σ ∂E/∂w"))
         columns.append(Column("samples", "n"))
     columns += [Column("change", "Δw"), Column("new weight", "w′")]
+    chosen = _pick(net, layer, links)
+    optimizer = run.optimizer if run is not None and not run.optimizer.plain else None
+    fields = _state_fields(chosen, optimizer)
+    columns += [Column(MEANING[f][0], MEANING[f][1]) for f in fields]
     what = "Links" if layer is None else f"Links into layer {layer}"
     grid = Grid(f"{what}: ∂E/∂w = ∂E/∂out · ∂out/∂net · out_src", columns)
     unusual: list[str] = []
     planned = False
     progress = _progress(trace)
-    for link in _pick(net, layer, links):
+    for link in chosen:
         target = link.target
         update = updates.get(link)
         fused = net.fused(target)
@@ -231,13 +441,14 @@ def link_grid(
             change, new = "frozen", link.weight
         elif run is not None and run.batch_size == 1 and trace is not None:
             # online learning: the update this sensitivity will make, once it is applied
-            if _learned(link, trace):
-                change = run.momentum * link.velocity - run.rate * link.gradient
-                new = link.weight + change
+            if _learned(link, trace) and run.optimizer.clip_norm is None:
+                move = run.optimizer.update(link.state, link.gradient, link.weight, run.rate)
+                change, new = move.step, move.weight
                 planned = True
         name = f"{link.name} ({link.label})" if link.label else link.name
         sensitivity: Cell = target.sensitivity
         gradient: Cell = link.sensitivity
+        blame: Cell = link.blame
         if progress is not None:  # mid-sample: leave blank what this sample has not reached
             if target not in progress.fired:
                 slope = None
@@ -246,14 +457,18 @@ def link_grid(
             if target not in progress.sensed:
                 sensitivity = None
             if link not in progress.learned:
-                gradient = None
+                gradient = blame = None
         source: Cell = link.source.value
         if progress is not None and not link.source.is_source and link.source not in progress.fired:
             source = None
-        row: list[Cell] = [name, weight, source, error, slope, sensitivity, gradient]
+        row: list[Cell] = [name, weight, source, error, slope, sensitivity, gradient, blame]
         if batch:
             row += [link.gradient, str(count) if count is not None else ""]
-        grid.add([*row, change, new])
+        state = update.after if update is not None else link.state
+        numbers = state.all() if state is not None else {}
+        kept = [numbers[f] if state is not None and f in FIELDS.get(state.kind, ()) else None
+                for f in fields]  # fmt: skip
+        grid.add([*row, change, new, *[float(x) if x is not None else None for x in kept]])
     if unusual:
         names = ", ".join(dict.fromkeys(unusual))
         grid.notes.append(
@@ -261,13 +476,90 @@ def link_grid(
             "∂E/∂net comes from the whole layer (explain the neuron)"
         )
     if planned:
-        grid.notes.append(f"Δw and w′ are still to come: Δw = −rate · ∂E/∂w, rate {num(run.rate)}")
+        rule = "−rate · ∂E/∂w" if run.optimizer.plain else f"by {run.optimizer.describe()}"
+        grid.notes.append(f"Δw and w′ are still to come: Δw = {rule}, rate {num(run.rate)}")
+    if run is not None:
+        grid.notes += optimizer_notes(run)
+    elif fields:
+        grid.notes.append("the last columns: each link's optimizer state, kept between updates")
     if batch:
         how = "mean" if run.reduce == "mean" else "sum"
         grid.notes.append(
             f"batch of {run.batch_size}: the update uses the {how} of Σ ∂E/∂w over its samples"
         )
     return grid
+
+
+def weight_grid(net: Network) -> Grid:
+    """Each link's weight (a saved network before any sample has gone through it)."""
+    grid = Grid("Weights", [Column("link", "", numeric=False), Column("weight", "w")])
+    for link in net.links:
+        name = f"{link.name} ({link.label})" if link.label else link.name
+        grid.add([name + (" (frozen)" if link.frozen else ""), link.weight])
+    return grid
+
+
+def layer_grid(net: Network) -> Grid:
+    """A large network's links, summarised per layer: how many, and their weights' spread."""
+    grid = Grid(
+        "Links by layer",
+        [
+            Column("into layer", "", numeric=False),
+            Column("links", "", numeric=False),
+            Column("frozen", "", numeric=False),
+            Column("mean |weight|", "mean |w|"),
+            Column("smallest weight", "min w"),
+            Column("largest weight", "max w"),
+        ],
+    )
+    for i, layer in enumerate(net.layers[1:], start=1):
+        links = [link for n in layer for link in n.incoming]
+        if not links:
+            continue
+        weights = [link.weight for link in links]
+        frozen = sum(link.frozen for link in links)
+        mean = sum(abs(w) for w in weights) / len(weights)
+        grid.add([str(i), str(len(links)), str(frozen), mean, min(weights), max(weights)])
+    return grid
+
+
+def _state_fields(links: list[Link], optimizer) -> list[str]:
+    """The state columns: those of the scheduler's optimizer, or of the links' states."""
+    if optimizer is not None:
+        return list(optimizer.fields())
+    found: list[str] = []
+    for link in links:
+        if link.state is not None and not link.state.fresh:
+            for f in FIELDS.get(link.state.kind, ()):
+                if f not in found:
+                    found.append(f)
+    return found
+
+
+def optimizer_notes(run: Scheduler) -> list[str]:
+    """What the optimizer, its regularisation and any deliberate mistake do, in words."""
+    notes = []
+    opt = run.optimizer
+    if not opt.plain:
+        notes.append(
+            f"optimizer {opt.describe()}; explain a link for its update line by line"
+            + (f"; state columns: {', '.join(opt.fields())}" if opt.fields() else "")
+        )
+    if opt.weight_decay:
+        if opt.decay == "coupled":
+            notes.append(f"L2 weight decay λ = {num(opt.weight_decay)}, coupled: g = ∂E/∂w + λ·w")
+        else:
+            notes.append(
+                f"weight decay λ = {num(opt.weight_decay)}, decoupled: w shrinks to "
+                "w · (1 − rate·λ) before the update"
+            )
+    if opt.clip_norm is not None:
+        norm = f" (this batch's norm {num(run._norm)})" if run._norm is not None else ""
+        notes.append(f"gradients clipped to a global norm of at most {num(opt.clip_norm)}{norm}")
+    if opt.clip_value is not None:
+        notes.append(f"each gradient clipped to ±{num(opt.clip_value)}")
+    notes += [warning(m) for m in run.mistakes]
+    return notes
 
 
 TABLES = ("links", "neurons", "summary")
@@ -311,8 +603,8 @@ def neuron_grid(net: Network, layer: int | None = None) -> Grid:
         Column("net", "net"),
         Column("value", "out"),
         Column("error", "∂E/∂out"),
-        Column("slope", "∂out/∂net"),
-        Column("sensitivity", "∂E/∂net"),
+        Column("activation slope", "∂out/∂net"),
+        Column("neuron sensitivity", "∂E/∂net"),
         Column("target", "t"),
     ]
     grid = Grid("Neurons: ∂E/∂net = ∂E/∂out · ∂out/∂net", columns, keys=2)
@@ -360,25 +652,35 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
     last = _last_loss(net.trace)
     formula = f" = {loss.formula}" if loss.formula else ""
     grid.add(["loss", f"{loss.name}{formula}" + (f"; last sample {num(last)}" if last else "")])
-    grid.add(["seed", f"{net.seed} (init {net.init})"])
+    grid.add(["initial weights", _weights_origin(net)])
     if run is not None:
         grid.add(
             [
                 "options",
                 f"rate {num(run.rate)}, momentum {num(run.momentum)}, batch {run.batch_size} "
-                f"({run.reduce}), update {run.update}, shuffle {run.shuffle}, "
+                f"({run.reduce}), update {run.update}, shuffle {'yes' if run.shuffle else 'no'}, "
                 f"epochs {run.epochs}",
             ]
         )
-        grid.add(["data", f"{len(run.data)} sample" + ("s" if len(run.data) > 1 else "")])
+        if not run.optimizer.plain:
+            grid.add(["optimizer", run.optimizer.describe()])
+        for mistake in run.mistakes:
+            grid.add(["mistake", warning(mistake)])
+        grid.add(["data", f"{len(run.data)} sample" + ("s" if len(run.data) != 1 else "")])
         grid.add(["next", describe_planned(run.peek()).removeprefix("next: ")])
     _add_workflow_rows(grid, net)
     return grid
 
 
-def percent(value: float | None) -> str:
-    """A fraction as a percentage to one place (blank for None): how accuracy is printed."""
-    return "" if value is None else f"{100 * value:.1f}%"
+def _weights_origin(net: Network) -> str:
+    """Where the weights came from: drawn from the seed, or set by hand (a worked example)."""
+    given = sum(1 for link in net.links if link in net.given)
+    drawn = f"drawn by {net.init} from seed {net.seed}"
+    if net.links and given == len(net.links):
+        return f"set by hand, all {given} (the seed, {net.seed}, draws only the shuffles)"
+    if given:
+        return f"{drawn}; {given} of {len(net.links)} set by hand"
+    return drawn
 
 
 def _add_workflow_rows(grid: Grid, net: Network) -> None:
@@ -394,7 +696,7 @@ def _add_workflow_rows(grid: Grid, net: Network) -> None:
     if log is None or not log.epochs:
         return
     last = log.last
-    grid.add(["trained", f"{len(log)} epochs: {log.stopped}"])
+    grid.add(["trained", log.stopped or f"{len(log)} epochs"])
     grid.add(["train loss", num(last.train_loss)])
     if last.train_accuracy is not None:
         grid.add(["train accuracy", percent(last.train_accuracy)])
@@ -444,36 +746,38 @@ def gradcheck_grids(check: GradCheck) -> list[Grid]:
     return [bad, good] if check.failures else [good]
 
 
+def update_grid(steps: Iterable[Step], title: str) -> Grid:
+    """Updates as a table: old weight, gradient, rate, momentum's term, change, new weight,
+    then the optimizer's state after each update (its velocity, moments, step count)."""
+    steps = list(steps)
+    kinds = [s.after.kind for s in steps if s.after is not None and not s.after.fresh]
+    fields = list(FIELDS.get(kinds[-1], ())) if kinds else []
+    columns = [
+        Column("epoch", "", numeric=False),
+        Column("sample", "", numeric=False),
+        Column("old weight", "w"),
+        Column("gradient", "∂E/∂w"),
+        Column("rate", ""),
+        Column("momentum term", "μ·Δw_prev"),
+        Column("change", "Δw"),
+        Column("new weight", "w′"),
+        *(Column(MEANING[f][0], MEANING[f][1]) for f in fields),
+    ]
+    grid = Grid(title, columns, keys=2)
+    for s in steps:
+        numbers = s.after.all() if s.after is not None else {}
+        grid.add(
+            [str(s.epoch), str(s.sample), s.old, s.gradient, s.rate, s.momentum_term, s.new - s.old]
+            + [s.new, *[float(numbers[f]) if f in numbers else None for f in fields]]
+        )
+    return grid
+
+
 def trace_grid(trace: Trace, name: str | None = None, last: int = 20) -> Grid:
     """A link's history of updates (``name``), or the last ``last`` steps as lines."""
     if name is not None:
-        columns = [
-            Column("epoch", "", numeric=False),
-            Column("sample", "", numeric=False),
-            Column("old weight", "w"),
-            Column("gradient", "∂E/∂w"),
-            Column("rate", ""),
-            Column("momentum term", "μ·Δw_prev"),
-            Column("change", "Δw"),
-            Column("new weight", "w′"),
-        ]
         steps = trace.updates(name)
-        label = link_key(name)
-        grid = Grid(f"Updates of {label}: {len(steps)}", columns, keys=2)
-        for s in steps:
-            grid.add(
-                [
-                    str(s.epoch),
-                    str(s.sample),
-                    s.old,
-                    s.gradient,
-                    s.rate,
-                    s.momentum_term,
-                    s.new - s.old,
-                    s.new,
-                ]
-            )
-        return grid
+        return update_grid(steps, f"Updates of {link_key(name)}: {len(steps)}")
     steps = list(trace.steps)[-last:]
     start = len(trace.steps) - len(steps)
     columns = [
@@ -487,6 +791,203 @@ def trace_grid(trace: Trace, name: str | None = None, last: int = 20) -> Grid:
     for k, s in enumerate(steps, start=start):
         grid.add([str(k), str(s.epoch), s.phase, describe(s)])
     return grid
+
+
+# -- every other table: a trace and its queries, histories, series, states ----------------
+
+
+@singledispatch
+def grid(obj: object, **options: object) -> Grid:
+    """The numbers of any lernpy object that holds a table (``obj.table()``)."""
+    raise UnknownNameError(f"{type(obj).__name__} holds no table")
+
+
+@grid.register
+def _(g: Grid, **options: object) -> Grid:
+    return g
+
+
+@grid.register
+def _(trace: Trace, name: str | None = None, last: int = 20) -> Grid:
+    return trace_grid(trace, name, last)
+
+
+@grid.register
+def _(steps: Steps) -> Grid:
+    """A query's steps: the update table when they are all updates, else one row per step."""
+    if steps and all(s.kind == "Updated" for s in steps):
+        return update_grid(steps, f"Updates of {steps.about}: {len(steps)}")
+    fields = [f for f in STEP_FIELDS if any(hasattr(s, f) for s in steps)]
+    neurons = all(hasattr(s, "neuron") for s in steps)
+    links = all(hasattr(s, "link") for s in steps)
+    words = dict(STEP_FIELDS)
+    if neurons or links:  # say which sensitivity: a neuron's ∂E/∂net or a link's ∂E/∂w
+        words["sensitivity"] = SENSITIVITY["neuron" if neurons else "link"]
+    columns = [
+        Column("epoch", "", numeric=False),
+        Column("sample", "", numeric=False),
+        Column("phase", "", numeric=False),
+        Column("step", "", numeric=False),
+        *(Column(*words[f]) for f in fields),
+    ]
+    title = f"Steps about {steps.about}: {len(steps)}" if steps.about else f"Steps: {len(steps)}"
+    table = Grid(title, columns, keys=4)
+    for s in steps:
+        table.add(
+            [str(s.epoch), str(s.sample), s.phase, s.kind, *(getattr(s, f, None) for f in fields)]
+        )
+    return table
+
+
+# a step's fields as table columns: attribute → (name, symbol)
+STEP_FIELDS = {
+    "net": ("net", "net"),
+    "value": ("value", "out"),
+    "error": ("error", "∂E/∂out"),
+    "sensitivity": ("sensitivity: neuron ∂E/∂net, link ∂E/∂w", ""),
+    "blame": ("blame", "w·∂E/∂net"),
+    "old": ("old weight", "w"),
+    "gradient": ("gradient", "∂E/∂w"),
+    "new": ("new weight", "w′"),
+    "loss": ("loss", "E"),
+}
+
+
+SENSITIVITY = {
+    "neuron": ("neuron sensitivity", "∂E/∂net"),
+    "link": ("link sensitivity", "∂E/∂w"),
+}
+
+
+@grid.register
+def _(history: History) -> Grid:
+    table = Grid(
+        f"Loss per epoch ({history.engine} engine)",
+        [Column("epoch", "", numeric=False), Column("mean sample loss", "E")],
+        notes=[history.stopped] if history.stopped else [],
+    )
+    for k, loss in enumerate(history.loss, start=1):
+        table.add([str(k), loss])
+    return table
+
+
+@grid.register
+def _(log: TrainingLog) -> Grid:
+    records = log.epochs
+    has_test = any(r.test_loss is not None for r in records)
+    has_acc = any(r.train_accuracy is not None for r in records)
+    columns = [Column("epoch", "", numeric=False), Column("rate", ""), Column("train loss", "")]
+    if has_acc:
+        columns.append(Column("train accuracy", "", numeric=True))
+    if has_test:
+        columns.append(Column("test loss", ""))
+        if has_acc:
+            columns.append(Column("test accuracy", "", numeric=True))
+    table = Grid("Training", columns, notes=[log.stopped] if log.stopped else [])
+    for r in records:
+        row: list[Cell] = [str(r.epoch), r.rate, r.train_loss]
+        if has_acc:
+            row.append(percent(r.train_accuracy))
+        if has_test:
+            row.append(r.test_loss)
+            if has_acc:
+                row.append(percent(r.test_accuracy))
+        table.add(row)
+    return table
+
+
+@grid.register
+def _(series: Series) -> Grid:
+    columns = [Column(series.x_label if series.epochs is None else "#", "", numeric=False)]
+    if series.epochs is not None:
+        columns += [Column("epoch", "", numeric=False), Column("sample", "", numeric=False)]
+    columns.append(Column(series.name.split(" of ")[0], ""))
+    table = Grid(series.name.capitalize(), columns, keys=len(columns) - 1)
+    for k, value in enumerate(series.values):
+        row: list[Cell] = [str(series.x[k])]
+        if series.epochs is not None and series.samples is not None:
+            row += [str(series.epochs[k]), str(series.samples[k])]
+        table.add([*row, value])
+    return table
+
+
+@grid.register
+def _(state: State) -> Grid:
+    neurons = Grid(
+        "State",
+        [
+            Column("neuron or link", "", numeric=False),
+            Column("net", "net"),
+            Column("value", "out"),
+            Column("error", "∂E/∂out"),
+            Column("neuron sensitivity", "∂E/∂net"),
+            Column("weight", "w"),
+            Column("link sensitivity", "∂E/∂w"),
+            Column("blame", "w·∂E/∂net"),
+        ],
+    )
+    for name, record in state.items():
+        if isinstance(record, NeuronState):
+            neurons.add([name, record.net, record.value, record.error, record.sensitivity])
+            neurons.rows[-1] += [None, None, None]
+        elif isinstance(record, LinkState):
+            neurons.add([name, None, record.value, None, None, record.weight])
+            neurons.rows[-1] += [record.sensitivity, record.blame]
+    return neurons
+
+
+@grid.register
+def _(changes: Changes) -> Grid:
+    table = Grid(
+        f"What changed: {len(changes)} numbers",
+        [
+            Column("neuron or link", "", numeric=False),
+            Column("number", "", numeric=False),
+            Column("before", ""),
+            Column("after", ""),
+            Column("change", "Δ"),
+        ],
+        keys=2,
+    )
+    for c in changes:
+        table.add(
+            [
+                c.name,
+                FIELD_WORDS.get((c.kind, c.field), c.field),
+                _cell(c.before),
+                _cell(c.after),
+                c.change,
+            ]
+        )
+    return table
+
+
+FIELD_WORDS = {
+    ("neuron", "sensitivity"): "neuron sensitivity ∂E/∂net",
+    ("link", "sensitivity"): "link sensitivity ∂E/∂w",
+    ("link", "gradient"): "batch gradient Σ ∂E/∂w",
+    ("link", "state"): "optimizer state",
+}
+
+
+def _cell(x: object) -> Cell:
+    if x is None or isinstance(x, (float, str)):
+        return x
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int):
+        return float(x)
+    return repr(x)  # an optimizer's state: its own one-line text
+
+
+@grid.register
+def _(check: GradCheck) -> Grid:
+    bad, *good = gradcheck_grids(check)
+    if not good:
+        return bad
+    merged = Grid(repr(check), bad.columns, bad.rows + good[0].rows, bad.marks + good[0].marks)
+    merged.notes = bad.notes + good[0].notes
+    return merged
 
 
 # -- the loss as a small chart -----------------------------------------------------

@@ -24,7 +24,7 @@ import weakref
 from lernpy.errors import LernpyError
 from lernpy.graph.neuron import Neuron
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
-from lernpy.walk.scheduler import Scheduler
+from lernpy.walk.scheduler import Scheduler, momentum_term
 from lernpy.walk.steps import (
     Delivered,
     EpochEnded,
@@ -99,7 +99,10 @@ class FastLane(Scheduler):
         records: list[Step] = []
         keep = records.append
         n = 0  # steps taken this epoch
-        rate, momentum, mean = self.rate, self.momentum, self.reduce == "mean"
+        rate, rule, mean = self.rate, self._rule, self.reduce == "mean"
+        optimizer, reset, slope = self.optimizer, self._reset, self._slope
+        sequential = self.update == "sequential"
+        stale = "stale_gradient" if not reset else ""
         isfinite, fused = math.isfinite, net.fused
         outputs, lf = net.outputs, net.loss_function
         present = net.present
@@ -126,14 +129,18 @@ class FastLane(Scheduler):
                                 total += obj.learn() + obj.blame + obj.gradient
                         elif code == UPDATE:
                             divisor = float(k) if mean and k > 0 else 1.0
+                            norm = self.clip_norm(e, b, divisor)
                             for obj in objs:
-                                total += obj.update(rate, momentum, divisor)
+                                new = obj.update(rate, divisor, rule, norm, reset)
+                                if sequential:
+                                    obj.blame = new * obj.target.sensitivity
+                                total += new
                         elif code == FIRE:
                             for obj in objs:
                                 total += obj.fire() + obj.net
                         elif code == SENSE:
                             for obj in objs:
-                                total += obj.sense(fused(obj)) + obj.error
+                                total += obj.sense(fused(obj), slope) + obj.error
                         elif code == PRESENT:
                             present(*data[sample])
                         else:
@@ -152,20 +159,30 @@ class FastLane(Scheduler):
                             record = Learned(e, sample, phase, obj, sens, obj.blame)
                             total += sens + obj.blame + obj.gradient
                         elif code == UPDATE:
-                            old = obj.weight
+                            old, before = obj.weight, obj.state
                             divisor = float(k) if mean and k > 0 else 1.0
                             gradient = obj.gradient / divisor
-                            term = momentum * obj.velocity
-                            new = obj.update(rate, momentum, divisor)
-                            record = Updated(e, sample, phase, obj, old, gradient, rate, term, new)
+                            norm = self.clip_norm(e, b, divisor)
+                            term = momentum_term(optimizer, before, rate)
+                            new = obj.update(rate, divisor, rule, norm, reset)
+                            mistake = stale
+                            if sequential:
+                                obj.blame = new * obj.target.sensitivity
+                                mistake = "sequential"
+                            record = Updated(
+                                e, sample, phase, obj, old, gradient, rate, term, new,
+                                optimizer, before, obj.state, norm, mistake,
+                            )  # fmt: skip
                             total += new
                         elif code == FIRE:
                             v = obj.fire()
                             record = Fired(e, sample, phase, obj, obj.net, v)
                             total += v + obj.net
                         elif code == SENSE:
-                            sens = obj.sense(fused(obj))
-                            record = Sensed(e, sample, phase, obj, obj.error, sens)
+                            fuse = fused(obj)
+                            sens = obj.sense(fuse, slope)
+                            mistake = "" if slope or fuse else "forgotten_slope"
+                            record = Sensed(e, sample, phase, obj, obj.error, sens, mistake)
                             total += sens + obj.error
                         elif code == PRESENT:
                             x, t = data[sample]
@@ -215,7 +232,7 @@ class FastLane(Scheduler):
         """The SCORE step of :meth:`_step`: the loss and the output errors; returns the loss."""
         values = tuple(o.value for o in outputs)
         targets = self.data[sample][1]
-        self.loss = loss = lf.value(values, targets)
+        self.loss = loss = self.net.output_loss(targets)
         errors = tuple(lf.gradient(values, targets))
         for o, err in zip(outputs, errors):
             o.error = err
@@ -228,10 +245,12 @@ class FastLane(Scheduler):
         """Everything an epoch changes, to put back if it fails (see :meth:`_fast_epoch`)."""
         net = self.net
         links = [
-            (k.weight, k.value, k.sensitivity, k.blame, k.gradient, k.velocity) for k in net.links
+            (k.weight, k.value, k.sensitivity, k.blame, k.gradient, k.state) for k in net.links
         ]
         neurons = [(n.net, n.value, n.error, n.sensitivity, n.target) for n in net.neurons]
-        scheduler = (self._order, self._loss_sum, self._loss_count, self.loss)
+        scheduler = (
+            self._order, self._loss_sum, self._loss_count, self.loss, self._norm, self._norm_batch
+        )  # fmt: skip
         return links, neurons, scheduler, net.rng.getstate()
 
     def _fast_failed(self, epoch: int, saved: tuple) -> None:
@@ -239,10 +258,11 @@ class FastLane(Scheduler):
         links, neurons, scheduler, rng = saved
         for link, numbers in zip(self.net.links, links):
             (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
-             link.velocity) = numbers  # fmt: skip
+             link.state) = numbers  # fmt: skip
         for neuron, numbers in zip(self.net.neurons, neurons):
             neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target = numbers
-        self._order, self._loss_sum, self._loss_count, self.loss = scheduler
+        (self._order, self._loss_sum, self._loss_count, self.loss, self._norm,
+         self._norm_batch) = scheduler  # fmt: skip
         self.net.rng.setstate(rng)
         self._seek((epoch, 0, 0, 0))
         return None

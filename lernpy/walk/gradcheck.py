@@ -17,7 +17,9 @@ from lernpy.graph.names import link_name
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.samples import check_data, number
-from lernpy.hooks import Shows
+from lernpy.hooks import Exports, Shows
+from lernpy.walk.mistakes import MISTAKES, label
+from lernpy.walk.steps import Updated
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,14 @@ class GradRow:
 
 
 @dataclass(frozen=True)
-class GradCheck(Shows):
+class GradCheck(Exports, Shows):
     """Every link's row; ``ok`` when all agree, ``failures`` and ``suspects`` otherwise."""
 
     rows: tuple[GradRow, ...]
     eps: float
     rtol: float
     atol: float
+    mistake: str = ""  # the deliberate mistake backprop was run with (see lernpy.walk.mistakes)
 
     @property
     def ok(self) -> bool:
@@ -80,23 +83,53 @@ class GradCheck(Shows):
             f"no row for the link {short(name)}: expected a link's name or label"
         )
 
-    def __repr__(self) -> str:
+    @property
+    def verdict(self) -> str:
+        """Why backprop disagrees, when a deliberate mistake explains it ("" otherwise)."""
+        if not self.mistake:
+            return ""
         if self.ok:
-            return f"GradCheck(ok: all {len(self.rows)} links agree)"
-        names = ", ".join(row.name for row in self.failures)
-        suspects = ", ".join(n.name for n in self.suspects)
+            return f"{label(self.mistake)} made no difference on this sample"
+        return f"caused by the deliberate mistake {label(self.mistake)}: {MISTAKES[self.mistake]}"
+
+    def __repr__(self) -> str:
+        verdict = f"; {self.verdict}" if self.mistake else ""
+        if self.ok:
+            return f"GradCheck(ok: all {len(self.rows)} links agree{verdict})"
+        suspects = ", ".join(n.name for n in self.suspects) or "none found"
         count = f"{len(self.failures)} of {len(self.rows)} links"
-        return f"GradCheck(FAILED on {count}: {names}; suspect {suspects})"
+        names = [row.name for row in self.failures]
+        for shown in range(len(names), -1, -1):  # as many names as fit in 80 columns
+            listed = ", ".join(names[:shown]) + (", …" if shown < len(names) else "")
+            line = f"GradCheck(FAILED on {count}: {listed}; suspect {suspects}{verdict})"
+            if len(line) <= 80:
+                return line
+        # (a deliberate mistake's verdict is worth more than 80 columns: the first name stays)
+        return f"GradCheck(FAILED on {count}: {names[0]}, …; suspect {suspects}{verdict})"
 
 
 def gradcheck(
-    net: Network, sample: object, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-8
+    net: Network,
+    sample: object,
+    eps: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    *,
+    update: str = "deferred",
+    mistake: str | None = None,
+    rate: float = 0.5,
 ) -> GradCheck:
     """Compare backprop's ∂E/∂w with (E(w + eps) − E(w − eps)) / 2eps for every link.
 
     A link passes when |backprop − numeric| ≤ atol + rtol · max(|backprop|, |numeric|).
     Weights are left exactly as they were; the neurons hold the sample's numbers.
     Kinks (ReLU at net 0) can fail honestly: the derivative does not exist there.
+
+    ``update="sequential"`` or ``mistake=`` (see :mod:`lernpy.walk.mistakes`) check
+    the gradient each update would use when training makes that mistake (with
+    ``rate`` for the sequential update, whose mistake shows only when weights move;
+    the stale gradient is checked on the sample's second presentation), and the
+    result names the mistake.
     """
     eps = _positive(eps, "eps", allow_zero=False)
     rtol = _positive(rtol, "rtol")
@@ -104,12 +137,21 @@ def gradcheck(
     samples = check_data(net, sample)
     if len(samples) != 1:
         raise ShapeError(f"gradcheck takes one sample (inputs, targets): got {len(samples)}")
+    if not isinstance(update, str) or update not in ("deferred", "immediate", "sequential"):
+        raise UnknownNameError(
+            f"update is {short(update)}: expected 'deferred', 'immediate' or 'sequential'"
+        )
+    rate = _positive(rate, "rate")
     (x, target), saved = samples[0], [link.gradient for link in net.links]
     before = net.state()
+    made = "sequential" if update == "sequential" else (mistake or "")
     try:
-        # forward, loss and backward: every link's sensitivity, from the scheduler itself
-        net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
-        backprop = [link.sensitivity for link in net.links]
+        if made:
+            backprop = _mistaken(net, (x, target), update, mistake, rate)
+        else:
+            # forward, loss and backward: every link's sensitivity, from the scheduler itself
+            net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+            backprop = [link.sensitivity for link in net.links]
         rows = []
         for link, grad in zip(net.links, backprop):
             w = link.weight
@@ -131,7 +173,32 @@ def gradcheck(
         raise
     for link, gradient in zip(net.links, saved):
         link.gradient = gradient
-    return GradCheck(tuple(rows), eps, rtol, atol)
+    return GradCheck(tuple(rows), eps, rtol, atol, made)
+
+
+def _mistaken(
+    net: Network, sample: tuple, update: str, mistake: str | None, rate: float
+) -> list[float]:
+    """The gradient each link's update uses when training makes the mistake; weights put back."""
+    before = net.state()
+    epochs = 2 if mistake == "stale_gradient" else 1
+    run = net.scheduler(
+        [sample], rate=rate if update == "sequential" else 0.0, update=update, mistake=mistake,
+        epochs=epochs, trace=None,
+    )  # fmt: skip
+    used = {link: link.sensitivity for link in net.links}
+    learned: dict[Link, float] = {}
+    while not run.finished:
+        step = run.step()
+        if step.kind == "Learned":
+            learned[step.link] = step.sensitivity
+        elif isinstance(step, Updated) and step.epoch == epochs - 1:
+            used[step.link] = step.gradient
+    for link in net.links:
+        if link.frozen:  # never updated: the gradient it learned
+            used[link] = learned.get(link, link.sensitivity)
+    _put_back(net, before)
+    return [used[link] for link in net.links]
 
 
 def _positive(value: object, name: str, allow_zero: bool = True) -> float:
@@ -150,4 +217,4 @@ def _put_back(net: Network, state: dict[str, tuple]) -> None:
         n.net, n.value, n.error, n.sensitivity, n.target = state[n.name]
     for link in net.links:
         (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
-         link.velocity, link.frozen) = state[link.name]  # fmt: skip
+         link.state, link.frozen) = state[link.name]  # fmt: skip

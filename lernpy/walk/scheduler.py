@@ -14,13 +14,13 @@ of what changed. ``back()`` undoes the last step bit for bit.
 >>> net = examples.mazur()
 >>> run = net.scheduler(examples.MAZUR_SAMPLE, rate=0.5)
 >>> run.step("neuron")
-Fired(h1, net=0.3775, value=0.5932699921071872)
+Fired(h1, net=0.3775, value=0.593269992)
 >>> run.run(until="update")[-1]
-Learned(b1→h2, sensitivity=0.009954254705217202, blame=0.0034839891468260204)
+Learned(b1→h2, sensitivity=0.009954255, blame=0.003483989)
 >>> run.step()
-Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.1497807161327628)
+Updated(i1→h1 (w1), old=0.15, gradient=0.000438568, new=0.149780716)
 >>> run.back()
-Updated(i1→h1 (w1), old=0.15, gradient=0.00043856773447434685, new=0.1497807161327628)
+Updated(i1→h1 (w1), old=0.15, gradient=0.000438568, new=0.149780716)
 >>> net["w1"].weight
 0.15
 """
@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lernpy import checks, hooks
@@ -37,6 +38,9 @@ from lernpy.errors import CallbackError, Finished, LernpyError, NumericError, Un
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Shows
+from lernpy.numbers import num
+from lernpy.optim import SGD, Optimizer, State, choose, global_norm
+from lernpy.walk.mistakes import MISTAKES
 from lernpy.walk.plan import DELIVER, END, FIRE, KIND, LEARN, PRESENT, SCORE, SENSE, UPDATE, plan
 from lernpy.walk.steps import (
     Delivered,
@@ -53,30 +57,30 @@ from lernpy.walk.steps import (
 from lernpy.walk.trace import Trace
 
 if TYPE_CHECKING:
+    from lernpy.pictures.lesson import Lesson
     from lernpy.views.tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
+UPDATES = ("deferred", "immediate", "sequential")
 GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
 
 
 def check_options(
+    optimizer: Optimizer,
     rate: object,
-    momentum: object,
     batch_size: object,
     reduce: object,
     update: object,
     epochs: object,
     samples: int,
-) -> tuple[float, float, int]:
-    """Check training options; return rate, momentum and the batch size (≤ ``samples``).
+    mistake: object = None,
+) -> tuple[float, int]:
+    """Check training options; return the rate and the batch size (≤ ``samples``).
 
     One check for the scheduler and the engines (which cannot afford to build a
     Scheduler just to check its options), so both give the same errors.
     """
     rate = checks.number(rate, "rate", low=0.0)  # numpy numbers too
-    momentum = checks.number(momentum, "momentum", low=0.0)
-    if momentum >= 1.0:
-        raise LernpyError(f"momentum is {momentum}: expected a number in [0, 1)")
     if batch_size is None or (isinstance(batch_size, str) and batch_size == "all"):
         batch_size = samples
     if (
@@ -89,15 +93,42 @@ def check_options(
         )
     batch_size = int(batch_size)
     reduce = checks.choice(reduce, "reduce", ("mean", "sum"))
-    update = checks.choice(update, "update", ("deferred", "immediate"))
-    if update == "immediate" and batch_size != 1:
+    if not isinstance(update, str) or update not in UPDATES:
+        raise UnknownNameError(
+            f"update is {checks.short(update)}: "
+            "expected 'deferred', 'immediate' or 'sequential' (a mistake)"
+        )
+    if update != "deferred" and batch_size != 1:
         raise LernpyError(
-            f"update='immediate' needs batch_size=1 (got {batch_size}): a batch's weights "
+            f"update={update!r} needs batch_size=1 (got {batch_size}): a batch's weights "
             "change only once all its samples are seen"
+        )
+    if update != "deferred" and optimizer.clip_norm is not None:
+        raise LernpyError(
+            f"clip_norm needs update='deferred' (got {update!r}): the global norm is known only "
+            "once every gradient of the update is"
+        )
+    if mistake is not None and (
+        not isinstance(mistake, str) or mistake not in MISTAKES or mistake == "sequential"
+    ):
+        others = ", ".join(repr(m) for m in MISTAKES if m != "sequential")
+        raise UnknownNameError(
+            f"mistake is {checks.short(mistake)}: expected None or one of {others} "
+            "(the sequential update is update='sequential')"
         )
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or not epochs >= 1:
         raise LernpyError(f"epochs is {checks.short(epochs)}: expected a whole number ≥ 1")
-    return rate, momentum, min(batch_size, samples)
+    return rate, min(batch_size, samples)
+
+
+def momentum_term(optimizer: Optimizer, before: State | None, rate: float) -> float:
+    """What SGD's momentum adds to plain gradient descent's change, from the state before."""
+    if not isinstance(optimizer, SGD) or not optimizer.momentum:
+        return 0.0
+    state = optimizer.start(before)
+    if optimizer.momentum_form == "textbook":
+        return optimizer.momentum * state.velocity
+    return -rate * (optimizer.momentum * state.velocity) if not state.fresh else 0.0
 
 
 def _first_bad(*values: float) -> float:
@@ -108,11 +139,17 @@ def _first_bad(*values: float) -> float:
 class Scheduler(Shows):
     """Steps through training on ``data``: one step, a named grain, or a run.
 
-    Options (all explicit): ``rate``; ``momentum``; ``batch_size`` (1 is
+    Options (all explicit): ``optimizer`` (an :class:`~lernpy.optim.Optimizer`
+    or its name; default plain SGD), or the shorthand ``rate`` and ``momentum`` for
+    ``SGD(rate, momentum)`` (rate 0.5 when neither is given; a ``rate`` given with an
+    optimizer overrides the optimizer's); ``batch_size`` (1 is
     online, ``None`` or ``"all"`` is the whole data set); ``reduce``
     ("mean" or "sum" of the batch's gradients); ``update`` ("deferred": every
     sensitivity from the old weights, then every update; "immediate": each link
-    updates right after it sends its blame back, which needs ``batch_size=1``);
+    updates right after it sends its blame back, which needs ``batch_size=1``;
+    "sequential": the classic mistake of sending the blame back through the
+    updated weight); ``mistake`` (None, "forgotten_slope" or "stale_gradient": see
+    :mod:`lernpy.walk.mistakes`);
     ``shuffle`` (each epoch, with the network's seeded generator); ``epochs``;
     ``trace`` (True, a :class:`~lernpy.walk.trace.Trace`, or None); ``history``
     ("all": ``back()`` can undo every step; "batch": only within the current
@@ -126,11 +163,13 @@ class Scheduler(Shows):
         net: Network,
         data: object,
         *,
-        rate: float = 0.5,
-        momentum: float = 0.0,
+        rate: float | None = None,
+        momentum: float | None = None,
+        optimizer: Optimizer | str | None = None,
         batch_size: int | str | None = 1,
         reduce: str = "mean",
         update: str = "deferred",
+        mistake: str | None = None,
         shuffle: bool = False,
         epochs: int = 1,
         trace: bool | Trace | None = True,
@@ -139,8 +178,9 @@ class Scheduler(Shows):
     ) -> None:
         net.check_ready()
         samples = check_data(net, data)
-        rate, momentum, batch_size = check_options(
-            rate, momentum, batch_size, reduce, update, epochs, len(samples)
+        chosen, rate = choose(optimizer, rate, momentum)
+        rate, batch_size = check_options(
+            chosen, rate, batch_size, reduce, update, epochs, len(samples), mistake
         )
         history = checks.choice(history, "history", ("all", "batch"))
         if not (isinstance(show, bool) or callable(show)):
@@ -151,10 +191,17 @@ class Scheduler(Shows):
         self.net = net
         self.data = samples
         self.rate = rate
-        self.momentum = momentum
+        self.optimizer = chosen
+        # plain gradient descent takes the link's own exact w − rate · ∂E/∂w
+        self._rule: Optimizer | None = None if chosen.plain else chosen
         self.batch_size = batch_size
         self.reduce = reduce
         self.update = update
+        self.mistake = mistake
+        self._slope = mistake != "forgotten_slope"
+        self._reset = mistake != "stale_gradient"
+        self._norm: float | None = None  # the global gradient norm of the batch being updated
+        self._norm_batch: tuple[int, int] | None = None
         self.shuffle = shuffle
         self.epochs = epochs
         self.history = history
@@ -171,7 +218,7 @@ class Scheduler(Shows):
 
         self._version = net.version
         # the plan is a function of the topology: shared by this network's schedulers
-        self._sample_ops, self._update_ops = plan(net, update == "immediate")
+        self._sample_ops, self._update_ops = plan(net, update != "deferred")
         self._batches = -(-len(samples) // self.batch_size)
         self._order = list(range(len(samples)))
         self._loss_sum = 0.0
@@ -229,6 +276,30 @@ class Scheduler(Shows):
         return self._next is None
 
     @property
+    def momentum(self) -> float:
+        """SGD's momentum μ (0 for other optimizers)."""
+        return self.optimizer.momentum if isinstance(self.optimizer, SGD) else 0.0
+
+    @property
+    def mistakes(self) -> list[str]:
+        """The deliberate mistakes this scheduler makes (see :mod:`lernpy.walk.mistakes`)."""
+        found = ["sequential"] if self.update == "sequential" else []
+        return found + ([self.mistake] if self.mistake else [])
+
+    def clip_norm(self, e: int, b: int, divisor: float) -> float | None:
+        """The global norm of the batch's gradients, for an optimizer that clips by norm.
+
+        Taken once per batch, before its first update changes any gradient.
+        """
+        if self.optimizer.clip_norm is None:
+            return None
+        if self._norm_batch != (e, b):
+            trainable = (link.gradient / divisor for link in self.net.links if not link.frozen)
+            self._norm = global_norm(trainable)
+            self._norm_batch = (e, b)
+        return self._norm
+
+    @property
     def epoch(self) -> int:
         """The epoch the next step belongs to (``epochs`` once finished)."""
         return self.epochs if self._next is None else self._next[0][0]
@@ -243,19 +314,21 @@ class Scheduler(Shows):
 
     # -- stepping --------------------------------------------------------------
 
-    def step(self, grain: str | None = None) -> Step:
+    def step(self, grain: str | None = None) -> Step | None:
         """Take one step, or every step of the named grain; return the last step taken.
 
         Grains: "step" (one), "link" (up to the next link step), "neuron" (up to
         the next neuron firing or sensing), "layer" (the rest of this layer in
         this phase), "phase", "sample" (up to the next sample), "batch", "epoch".
-        Raises :class:`~lernpy.errors.Finished` when nothing is left.
+        Raises :class:`~lernpy.errors.Finished` when nothing is left. With
+        ``show=True`` each step is printed as it happens and nothing is returned
+        (a REPL would print the last step a second time).
         """
         if grain is None:
-            return self._step()
+            return self._quiet(self._step())
         grain = checks.choice(grain, "grain", GRAINS)
         if grain == "step":
-            return self._step()
+            return self._quiet(self._step())
         if self._next is None:
             raise Finished("the scheduler is finished: every epoch is done")
         first = self._next
@@ -278,12 +351,16 @@ class Scheduler(Shows):
             if grain == "epoch" and isinstance(last, EpochEnded):
                 break
             last = self._step()
-        return last
+        return self._quiet(last)
 
-    def run(self, until: str | Callable[[Step], bool] | None = None) -> list[Step]:
+    def _quiet(self, taken: object) -> object:
+        """What a step returns: nothing when ``show=True`` has printed it already."""
+        return None if self.show is True else taken
+
+    def run(self, until: str | Callable[[Step], bool] | None = None) -> list[Step] | None:
         """Step until the next step is in phase ``until``, or ``until(step)`` is true, or the end.
 
-        A loop over :meth:`step`; returns the steps taken.
+        A loop over :meth:`step`; returns the steps taken (nothing with ``show=True``).
         """
         if not (until is None or callable(until) or (isinstance(until, str) and until in PHASES)):
             raise UnknownNameError(
@@ -294,10 +371,10 @@ class Scheduler(Shows):
         while self._next is not None:
             if isinstance(until, str) and self._next[1][2] == until:
                 break
-            taken.append(self.step())
+            taken.append(self._step())
             if callable(until) and checks.call(until, "run(until=...)", taken[-1]):
                 break
-        return taken
+        return self._quiet(taken)
 
     def _step(self) -> Step:
         if self._next is None:
@@ -311,7 +388,10 @@ class Scheduler(Shows):
         position, op = self._next
         code, obj = op[0], op[1]
         e, b, k, _ = position
-        saved = (self._loss_sum, self._loss_count, self._order, len(self.losses), self.loss)
+        saved = (
+            self._loss_sum, self._loss_count, self._order, len(self.losses), self.loss,
+            self._norm, self._norm_batch,
+        )  # fmt: skip
         sample = self._sample_at(position)
         bad: tuple[str, float] | None = None
         phase = op[2]
@@ -337,19 +417,30 @@ class Scheduler(Shows):
                 bad = (f"link {obj.name}", _first_bad(s, obj.blame, obj.gradient))
         elif code == SENSE:
             olds = (obj.error, obj.sensitivity)
-            s = obj.sense(self.net.fused(obj))
-            record = Sensed(e, sample, phase, obj, obj.error, s)
+            fused = self.net.fused(obj)
+            s = obj.sense(fused, self._slope)
+            mistake = "" if self._slope or fused else "forgotten_slope"
+            record = Sensed(e, sample, phase, obj, obj.error, s, mistake)
             if not (math.isfinite(s) and math.isfinite(obj.error)):
                 bad = (f"neuron {obj.name}", _first_bad(s, obj.error))
         elif code == UPDATE:
-            olds = (obj.weight, obj.velocity, obj.gradient)
+            olds = (obj.weight, obj.state, obj.gradient, obj.blame)
             divisor = 1.0
             if self.reduce == "mean" and k > 0:
                 divisor = float(k)  # k is the batch's size in its update segment
             gradient = obj.gradient / divisor
-            term = self.momentum * obj.velocity
-            new = obj.update(self.rate, self.momentum, divisor)
-            record = Updated(e, sample, phase, obj, olds[0], gradient, self.rate, term, new)
+            norm = self.clip_norm(e, b, divisor)
+            term = momentum_term(self.optimizer, obj.state, self.rate)
+            new = obj.update(self.rate, divisor, self._rule, norm, self._reset)
+            mistake = self.mistake if self.mistake == "stale_gradient" else ""
+            if self.update == "sequential":
+                # the mistake: the blame goes back through the weight just updated
+                obj.blame = new * obj.target.sensitivity
+                mistake = "sequential"
+            record = Updated(
+                e, sample, phase, obj, olds[0], gradient, self.rate, term, new,
+                self.optimizer, olds[1], obj.state, norm, mistake,
+            )  # fmt: skip
             if not math.isfinite(new):
                 bad = (f"link {obj.name}", new)
         elif code == PRESENT:
@@ -357,7 +448,7 @@ class Scheduler(Shows):
                 if self.history == "batch":
                     self._undo.clear()
                 if self.shuffle:
-                    saved = (*saved, self.net.rng.getstate())
+                    saved = (*saved, self.net.rng.getstate())  # index 7
                     order = self._order[:]
                     self.net.rng.shuffle(order)
                     self._order = order
@@ -377,7 +468,7 @@ class Scheduler(Shows):
             values = tuple(o.value for o in outputs)
             targets = self.data[sample][1]
             lf = self.net.loss_function
-            self.loss = lf.value(values, targets)
+            self.loss = self.net.output_loss(targets)
             errors = tuple(lf.gradient(values, targets))
             for o, err in zip(outputs, errors):
                 o.error = err
@@ -426,8 +517,8 @@ class Scheduler(Shows):
             sample=record.sample,
         )
 
-    def back(self) -> Step:
-        """Undo the last step exactly (bit for bit) and return it."""
+    def back(self) -> Step | None:
+        """Undo the last step exactly (bit for bit) and return it (with ``show=True``, print it)."""
         if not self._undo:
             raise LernpyError(
                 "nothing to undo"
@@ -443,7 +534,7 @@ class Scheduler(Shows):
         elif code == SENSE:
             obj.error, obj.sensitivity = olds
         elif code == UPDATE:
-            obj.weight, obj.velocity, obj.gradient = olds
+            obj.weight, obj.state, obj.gradient, obj.blame = olds
         elif code == PRESENT:
             for n, v in zip(self.net.inputs, olds[0]):
                 n.value = v
@@ -453,15 +544,16 @@ class Scheduler(Shows):
             for o, err in zip(self.net.outputs, olds):
                 o.error = err
         self._loss_sum, self._loss_count, self._order, count, self.loss = saved[:5]
+        self._norm, self._norm_batch = saved[5:7]
         del self.losses[count:]
-        if len(saved) > 5:
-            self.net.rng.setstate(saved[5])
+        if len(saved) > 7:
+            self.net.rng.setstate(saved[7])
         if self.trace is not None:
             self.trace.discard(record)
         self._seek(position)
         if self.show:
             self._shown(record, undone=True)
-        return record
+        return self._quiet(record)
 
     def _shown(self, record: Step, undone: bool = False) -> None:
         """Hand a step to ``show``: a function of the user's, or one printed line."""
@@ -470,6 +562,51 @@ class Scheduler(Shows):
         else:
             hooks.show_step(record, undone=undone)
 
+    def set(
+        self, rate: float | None = None, momentum: float | None = None, epochs: int | None = None
+    ) -> None:
+        """Change the rate, SGD's momentum or the number of epochs between two steps.
+
+        The next update uses them; ``epochs`` cannot end before the epoch in progress.
+        Checked before anything changes.
+        """
+        optimizer = self.optimizer
+        if momentum is not None:
+            if not isinstance(optimizer, SGD):
+                raise LernpyError(
+                    f"momentum is SGD's: this run's optimizer is {optimizer.describe()}"
+                )
+            optimizer = replace(optimizer, momentum=momentum)  # checked as SGD checks it
+        new_rate = self.rate if rate is None else rate
+        new_epochs = self.epochs if epochs is None else epochs
+        new_rate, _ = check_options(
+            optimizer, new_rate, self.batch_size, self.reduce, self.update, new_epochs,
+            len(self.data), self.mistake,
+        )  # fmt: skip
+        now = self.epoch if self._next is not None else self.epochs
+        if epochs is not None and epochs < now + (self._next is not None):
+            raise LernpyError(
+                f"epochs is {epochs}: the next step is in epoch {now} (counting from 0), "
+                f"so at least {now + 1} are needed"
+            )
+        if new_rate != optimizer.rate:
+            optimizer = replace(optimizer, rate=new_rate)  # the optimizer names the rate in use
+        self.optimizer, self.rate = optimizer, new_rate
+        self._rule = None if optimizer.plain else optimizer
+        if epochs is not None and epochs != self.epochs:
+            old, self.epochs = self.epochs, new_epochs
+            # the walk reads the number of epochs as it goes: take it up from here
+            self._seek(self._next[0] if self._next is not None else (old, 0, 0, 0))
+
+    def lesson(self, **options: object) -> Lesson:
+        """The lesson page of this run's data and options, from the network as it is now."""
+        settings = dict(
+            optimizer=self.optimizer, rate=self.rate, batch_size=self.batch_size,
+            reduce=self.reduce, update=self.update, mistake=self.mistake, shuffle=self.shuffle,
+            epochs=self.epochs,
+        )  # fmt: skip
+        return hooks.lesson(self.net, self.data, **{**settings, **options})
+
     def table(
         self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None
     ) -> Grid:
@@ -477,12 +614,31 @@ class Scheduler(Shows):
         return hooks.table(self, what, layer=layer, links=links)
 
     def __repr__(self) -> str:
-        where = "finished" if self._next is None else f"next: {self.peek()}"
-        return (
-            f"Scheduler({len(self.data)} samples, rate={self.rate}, momentum={self.momentum}, "
-            f"batch_size={self.batch_size}, reduce={self.reduce!r}, update={self.update!r}, "
-            f"epochs={self.epochs}; {where})"
-        )
+        """One line: the data, the options that differ from plain SGD, and what comes next."""
+        count = f"{len(self.data)} sample" + ("s" if len(self.data) != 1 else "")
+        epochs = f"{self.epochs} epoch" + ("s" if self.epochs != 1 else "")
+        options = [epochs, f"rate {num(self.rate)}"]
+        opt = self.optimizer
+        if not opt.plain:  # plain SGD with momentum says just that; others name themselves
+            sgd = isinstance(opt, SGD) and not opt.nesterov and replace(opt, momentum=0.0).plain
+            options.append(f"momentum {num(opt.momentum)}" if sgd else opt.describe())
+        if self.batch_size > 1:
+            summed = ", summed" if self.reduce == "sum" else ""
+            options.append(f"batch {self.batch_size}{summed}")
+        if self.update != "deferred":
+            options.append(f"update {self.update}")
+        if self.mistake:
+            options.append(f"mistake {self.mistake}")
+        head = f"Scheduler({count}, {', '.join(options)}; "
+        planned = self.peek()
+        if planned is None:
+            return head + "finished)"
+        what = f"{planned.kind} {planned.name}" if planned.name else planned.kind
+        # at most 80 columns: leave out the epoch, then the kind of step, rather than wrap
+        for tail in (f"next: {what}, epoch {planned.epoch})", f"next: {what})", "…)"):
+            if len(head) + len(tail) <= 80:
+                break
+        return head + tail
 
 
 # The step records and the plan's codes, where scheduler users have found them.
@@ -501,4 +657,5 @@ __all__ = [
     "Step",
     "Updated",
     "check_options",
+    "momentum_term",
 ]

@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING
 
 from lernpy.graph.names import shown
 from lernpy.hooks import Shows
+from lernpy.numbers import num, one_line
+from lernpy.optim.state import FIELDS, State
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
     from lernpy.graph.neuron import Neuron
+    from lernpy.optim import Optimizer
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -56,11 +59,19 @@ class Step(Shows):
                 out[key] = getattr(self, key)
         return out
 
-    def _numbers(self) -> str:
+    def _numbers(self, p: int = 9) -> str:
         return ""
 
     def __repr__(self) -> str:
-        return shown(f"{self.kind}({self._numbers()})")
+        """One line of at most 80 columns, numbers as every view writes them (``num``)."""
+        return shown(one_line(lambda p: f"{self.kind}({self._numbers(p)})"))
+
+
+def _nums(values: tuple[float, ...], limit: int = 3, p: int = 9) -> str:
+    """A short list of numbers: the first few, then how many there are."""
+    listed = ", ".join(num(v, p) for v in values[:limit])
+    more = f", … {len(values)} in all" if len(values) > limit else ""
+    return f"[{listed}{more}]"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -70,8 +81,9 @@ class Presented(Step):
     inputs: tuple[float, ...]
     targets: tuple[float, ...]
 
-    def _numbers(self) -> str:
-        return f"sample {self.sample}, inputs={list(self.inputs)}, targets={list(self.targets)}"
+    def _numbers(self, p: int = 9) -> str:
+        inputs, targets = _nums(self.inputs, p=p), _nums(self.targets, p=p)
+        return f"sample {self.sample}, inputs={inputs}, targets={targets}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -85,8 +97,8 @@ class Delivered(Step):
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
-        return f"{self.link.name}, value={self.value!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"{self.link.name}, value={num(self.value, p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -101,8 +113,8 @@ class Fired(Step):
     def name(self) -> str:
         return self.neuron.name
 
-    def _numbers(self) -> str:
-        return f"{self.neuron.name}, net={self.net!r}, value={self.value!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"{self.neuron.name}, net={num(self.net, p)}, value={num(self.value, p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -114,24 +126,30 @@ class Scored(Step):
     targets: tuple[float, ...]
     errors: tuple[float, ...]
 
-    def _numbers(self) -> str:
-        return f"loss={self.loss!r}, errors={list(self.errors)}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"loss={num(self.loss, p)}, errors={_nums(self.errors, p=p)}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Sensed(Step):
-    """A neuron's error ∂E/∂value and sensitivity ∂E/∂net."""
+    """A neuron's error ∂E/∂value and sensitivity ∂E/∂net.
+
+    ``mistake`` names the deliberate mistake that made it (see :mod:`lernpy.walk.mistakes`).
+    """
 
     neuron: Neuron
     error: float
     sensitivity: float
+    mistake: str = ""
 
     @property
     def name(self) -> str:
         return self.neuron.name
 
-    def _numbers(self) -> str:
-        return f"{self.neuron.name}, error={self.error!r}, sensitivity={self.sensitivity!r}"
+    def _numbers(self, p: int = 9) -> str:
+        error, sensitivity = num(self.error, p), num(self.sensitivity, p)
+        mistake = f", mistake={self.mistake!r}" if self.mistake else ""
+        return f"{self.neuron.name}, error={error}, sensitivity={sensitivity}{mistake}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -146,13 +164,23 @@ class Learned(Step):
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
-        return f"{self.link.name}, sensitivity={self.sensitivity!r}, blame={self.blame!r}"
+    def _numbers(self, p: int = 9) -> str:
+        sensitivity, blame = num(self.sensitivity, p), num(self.blame, p)
+        return f"{self.link.name}, sensitivity={sensitivity}, blame={blame}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Updated(Step):
-    """A weight changed: new = old + momentum_term − rate · gradient."""
+    """A weight changed, by its optimizer's rule, from the batch's gradient.
+
+    ``gradient`` is the batch's ∂E/∂w as gathered (mean or sum), before any
+    clipping or weight decay; ``optimizer`` made the change from the state
+    ``before`` and left ``after`` (velocity, moments, step count); ``norm`` is the
+    global gradient norm when the optimizer clips by norm. For SGD,
+    ``momentum_term`` is what momentum adds to plain gradient descent's change
+    (μ · Δw_prev in the textbook form, −rate · μ · b_prev in PyTorch's).
+    ``mistake`` names a deliberate mistake that touched this update.
+    """
 
     link: Link
     old: float
@@ -160,17 +188,56 @@ class Updated(Step):
     rate: float
     momentum_term: float
     new: float
+    optimizer: Optimizer | None = None
+    before: State | None = None
+    after: State | None = None
+    norm: float | None = None
+    mistake: str = ""
 
     @property
     def name(self) -> str:
         return self.link.name
 
-    def _numbers(self) -> str:
+    def fields(self) -> dict[str, object]:
+        """As :meth:`Step.fields`; the optimizer by name, the state after number by number."""
+        out: dict[str, object] = {"kind": self.kind, "epoch": self.epoch, "sample": self.sample}
+        out["phase"] = self.phase
+        out["name"] = self.name
+        for key in ("old", "gradient", "rate", "momentum_term", "new"):
+            out[key] = getattr(self, key)
+        out["optimizer"] = self.optimizer.describe() if self.optimizer is not None else ""
+        after = self.after
+        if after is not None and not after.fresh:
+            out["state"] = after.kind
+            out.update(after.numbers())
+        if self.norm is not None:
+            out["norm"] = self.norm
+        if self.mistake:
+            out["mistake"] = self.mistake
+        return out
+
+    def __repr__(self) -> str:
+        """One line of at most 80 columns: the optimizer's state goes first if it must."""
+        for p, state in ((9, True), (6, True), (9, False), (6, False)):
+            line = f"{self.kind}({self._numbers(p, state)})"
+            if len(line) <= 80:
+                return shown(line)
+        return shown(f"{self.kind}({self._numbers(4, False)})")
+
+    def _numbers(self, p: int = 9, with_state: bool = True) -> str:
         label = f" ({self.link.label})" if self.link.label else ""
-        momentum = f", momentum_term={self.momentum_term!r}" if self.momentum_term else ""
+        momentum = f", μ·Δw={num(self.momentum_term, p)}" if self.momentum_term else ""
+        state = ""  # the optimizer's numbers after the update (velocity, moments, step count)
+        after = self.after
+        if with_state and after is not None and not after.fresh and after.kind in FIELDS:
+            state = ", " + ", ".join(
+                f"{k}={num(v, p) if isinstance(v, float) else repr(v)}"
+                for k, v in after.numbers().items()
+            )
+        mistake = f", mistake={self.mistake!r}" if self.mistake else ""
         return (
-            f"{self.link.name}{label}, old={self.old!r}, gradient={self.gradient!r}"
-            f"{momentum}, new={self.new!r}"
+            f"{self.link.name}{label}, old={num(self.old, p)}, gradient={num(self.gradient, p)}"
+            f"{momentum}{state}, new={num(self.new, p)}{mistake}"
         )
 
 
@@ -180,8 +247,8 @@ class EpochEnded(Step):
 
     loss: float
 
-    def _numbers(self) -> str:
-        return f"epoch {self.epoch}, loss={self.loss!r}"
+    def _numbers(self, p: int = 9) -> str:
+        return f"epoch {self.epoch}, loss={num(self.loss, p)}"
 
 
 @dataclass(frozen=True)
@@ -193,3 +260,9 @@ class Planned(Shows):
     phase: str
     epoch: int
     sample: int
+
+    def __repr__(self) -> str:
+        """``Planned(Fired h1, forward, epoch 0, sample 0)``: one line."""
+        what = f"{self.kind} {self.name}" if self.name else self.kind
+        where = f", sample {self.sample}" if self.sample >= 0 else ""
+        return shown(f"Planned({what}, {self.phase}, epoch {self.epoch}{where})")

@@ -1,0 +1,207 @@
+"""lernpy's ∂E/∂w beside PyTorch autograd's ``.grad``, one connection at a time.
+
+:func:`compare` runs one sample through both and lays the numbers side by
+side, link by link, as a table like lernpy's others. It checks two things:
+
+- the **weights**: does the module hold the network's weights? A link whose
+  weight differs is named (verdict "weight: PyTorch 0.41").
+- the **gradients**, at the module's weights (lernpy runs on a copy of the
+  network holding them): does autograd's ``.grad`` equal lernpy's ∂E/∂w, the
+  target's sensitivity times the source's value? A link whose gradient differs
+  is named (verdict "∂E/∂w"): the module computes another function there (another
+  activation, another loss, a layer that bends the gradient).
+
+So a weight copied wrongly into a PyTorch model is named by itself, and a wrong
+function is named by the gradients it spoils. Neither the network nor the
+module is changed (autograd runs on copies of the parameters: ``.grad`` is
+left alone).
+
+>>> from lernpy import examples
+>>> from lernpy.torch import to_torch
+>>> net = examples.mazur()
+>>> model = to_torch(net)
+>>> compare(net, model, examples.MAZUR_SAMPLE).ok
+True
+>>> with torch.no_grad():
+...     model[2].weight[0, 0] += 0.01  # w5 in the PyTorch copy
+>>> compare(net, model, examples.MAZUR_SAMPLE).disagree
+['h1→o1']
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from lernpy.errors import ShapeError
+from lernpy.graph.network import Network
+from lernpy.graph.samples import check_data
+from lernpy.torch.losses import torch_loss
+from lernpy.torch.modules import TorchError, link_weights
+from lernpy.torch.reading import names_like, read
+from lernpy.views.formulas import num
+from lernpy.views.tables import Column, Grid
+
+
+@dataclass(repr=False)
+class Comparison(Grid):
+    """The per-link table of :func:`compare`; ``disagree`` names the links that differ."""
+
+    disagree: list[str] = field(default_factory=list)
+    loss: tuple[float, float] = (math.nan, math.nan)  # (lernpy, PyTorch)
+    worst: float = 0.0  # the largest relative difference of a gradient
+
+    @property
+    def ok(self) -> bool:
+        return not self.disagree
+
+
+def _agree(a: float, b: float, rtol: float, atol: float) -> bool:
+    return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
+
+
+def compare(
+    net: Network,
+    module: nn.Module,
+    sample: object,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    links: Iterable[str] | None = None,
+) -> Comparison:
+    """Every link's weight and ∂E/∂w in lernpy beside the module's, for one ``sample``.
+
+    Numbers agree when |a − b| ≤ atol + rtol · max(|a|, |b|); by default
+    rtol 1e-9 and atol 1e-12 for a float64 module, 1e-4 and 1e-6 for a
+    float32 one. ``links`` keeps only those rows in the table (all links are
+    checked either way). ``module`` may be any module :func:`from_torch` reads,
+    and also one whose layers subclass nn.Linear (to check their gradients).
+    """
+    samples = check_data(net, sample)
+    if len(samples) != 1:
+        raise ShapeError(f"compare takes one sample (inputs, targets): got {len(samples)}")
+    params = dict(module.named_parameters())
+    dtype = next(iter(params.values())).dtype if params else torch.float64
+    wide = dtype == torch.float64
+    rtol = (1e-9 if wide else 1e-4) if rtol is None else rtol
+    atol = (1e-12 if wide else 1e-6) if atol is None else atol
+    sizes = "-".join(str(len(layer)) for layer in net.layers)
+    if getattr(module, "lernpy_network", None) is None and isinstance(module, nn.Sequential):
+        shape = _sequential_sizes(module)
+        if shape is not None and shape != sizes:
+            raise TorchError(f"the module's layers are {shape}, the network's {sizes}")
+        names = names_like(net)
+        found = read(module, names=names, strict=False)
+    else:
+        found = read(module, strict=False)
+    ours = {link.name for link in net.links}
+    theirs = set(found.places)
+    if ours != theirs:
+        extra = ", ".join(sorted(theirs - ours)) or "none"
+        lacking = ", ".join(sorted(ours - theirs)) or "none"
+        raise TorchError(
+            f"the module's links are not the network's: only in the module {extra}; "
+            f"only in the network {lacking}"
+        )
+    where = found.places
+    module_weights = link_weights(module, where)
+
+    # lernpy: a copy of the network holding the module's weights, one sample forward and back
+    x, target = samples[0]
+    twin = copy.deepcopy(net, memo={id(net.trace): None})
+    for link in twin.links:
+        link.weight = module_weights[link.name]
+    run = twin.scheduler((x, target), rate=0.0, trace=None)
+    run.run(until="update")
+    ours_grad = {link.name: link.sensitivity for link in twin.links}
+    lernpy_loss = run.loss
+
+    # PyTorch: autograd on copies of the parameters, so the module's .grad stays as it was
+    copies = {name: p.detach().clone().requires_grad_(True) for name, p in params.items()}
+    xs = torch.tensor([x], dtype=dtype)
+    ts = torch.tensor([target], dtype=dtype)
+    out = functional_call(module, copies, (xs,))
+    loss = torch_loss(net)(out, ts)
+    grads = torch.autograd.grad(loss, list(copies.values()), allow_unused=True)
+    grad_of = {
+        name: (g if g is not None else torch.zeros_like(p)).to(torch.float64).tolist()
+        for (name, p), g in zip(copies.items(), grads)
+    }
+
+    # one row per place: several links sharing a weight share a row and sum their ∂E/∂w
+    rows: dict[tuple, list[str]] = {}
+    for link in net.links:
+        name, index = where[link.name]
+        rows.setdefault((name, index), []).append(link.name)
+    keep = None if links is None else {net.link(name).name for name in links}
+    columns = [
+        Column("link", "", numeric=False),
+        Column("weight", "w"),
+        Column("lernpy", "∂E/∂w"),
+        Column("PyTorch", ".grad"),
+        Column("rel error", ""),
+        Column("verdict", "", numeric=False),
+    ]
+    table = Comparison("", columns, loss=(lernpy_loss, float(loss.detach())))
+    count = 0
+    frozen = []
+    for (name, index), members in rows.items():
+        value = grad_of[name]
+        for i in index:
+            value = value[i]
+        mine = sum(ours_grad[m] for m in members)
+        w_net = net.link(members[0]).weight
+        w_mod = module_weights[members[0]]
+        scale = max(abs(mine), abs(value))
+        rel = abs(mine - value) / scale if scale > 0.0 else 0.0
+        verdict = "ok"
+        if not _agree(w_net, w_mod, rtol, atol):
+            verdict = f"weight: PyTorch {num(w_mod)}"
+        elif not _agree(mine, value, rtol, atol):
+            verdict = "∂E/∂w"
+        else:
+            table.worst = max(table.worst, rel)
+        if verdict != "ok":
+            table.disagree.extend(members)
+        if not params[name].requires_grad:
+            frozen.extend(members)
+        count += len(members)
+        if keep is not None and not keep.intersection(members):
+            continue
+        label = ", ".join(members)
+        table.add(
+            [label, w_net, mine, value, f"{rel:.1e}", verdict],
+            "" if verdict == "ok" else "fail",
+        )
+    bad = len(table.disagree)
+    if bad:
+        table.title = f"lernpy beside PyTorch: {bad} of {count} links disagree"
+    else:
+        table.title = f"lernpy beside PyTorch: all {count} links agree"
+    if keep is not None:
+        table.notes.append(f"showing {len(table.rows)} of {len(rows)} rows")
+    if bad:
+        table.notes.append("disagree: " + ", ".join(table.disagree))
+    table.notes.append(
+        f"loss: lernpy {num(lernpy_loss)}, PyTorch {num(table.loss[1])}; "
+        f"∂E/∂w at the module's weights; agree when |a−b| ≤ {atol:g} + {rtol:g}·max(|a|, |b|)"
+    )
+    if frozen:
+        table.notes.append(
+            f"frozen (requires_grad=False; .grad computed on a copy): {', '.join(frozen)}"
+        )
+    return table
+
+
+def _sequential_sizes(module: nn.Sequential) -> str | None:
+    """The layer sizes of a Sequential's Linear layers, as "2-3-1" (None without any)."""
+    linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        return None
+    return "-".join(str(n) for n in [linears[0].in_features, *(m.out_features for m in linears)])

@@ -1,0 +1,262 @@
+"""Random networks for the PyTorch bridge, and the differences between lernpy and PyTorch.
+
+``random_case(seed)`` draws a network (every activation, loss and bias option;
+skip links, links frozen one by one or a whole layer, a removed link, labels)
+and three samples, all from ``random.Random(seed)``. The tests draw seeds with
+Hypothesis; ``python -m tests.torchcases --cases 1000`` measures the largest
+differences over that many seeds (the figures of the closing note).
+
+Needs PyTorch (imported by the functions that use it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import random
+
+from lernpy import Network, NumericError
+from tests.strategies import HIDDEN, smooth_at
+
+OUTPUTS = {  # each output activation with its losses (strategies.OUTPUTS, and a few more)
+    "identity": ["half_sse", "mse"],
+    "sigmoid": ["half_sse", "mse", "bce", "bce_mean"],
+    "tanh": ["half_sse", "mse"],
+    "relu": ["half_sse"],
+    "leaky_relu": ["half_sse", "mse"],
+    "softplus": ["half_sse", "mse"],
+    "softmax": ["cross_entropy", "half_sse", "mse"],
+}
+
+
+def random_case(seed: int, count: int = 3) -> tuple[Network, list]:
+    """A random network and ``count`` samples that fit it, all drawn from ``seed``."""
+    rng = random.Random(seed)
+    sizes = [rng.randint(1, 3)] + [rng.randint(1, 4) for _ in range(rng.randint(1, 3))]
+    output = rng.choice(sorted(OUTPUTS))
+    if output == "softmax" and sizes[-1] == 1:
+        sizes[-1] = 2
+    loss = rng.choice(OUTPUTS[output])
+    bias_kind = rng.choice(["all", "none", "mixed"])
+    bias = {"all": True, "none": False}.get(bias_kind)
+    if bias is None:
+        bias = [rng.random() < 0.5 for _ in sizes[1:]]
+    net = Network.layered(
+        *sizes,
+        activation=[rng.choice(HIDDEN) for _ in sizes[1:-1]],
+        output=output,
+        loss=loss,
+        bias=bias,
+        init=rng.choice(["xavier", "he", "uniform"]),
+        seed=rng.randrange(2**32),
+    )
+    layers = net.layers
+    if len(layers) > 2 and rng.random() < 0.5:  # skip links
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(layers) - 2)
+            source = rng.choice(layers[i])
+            target = rng.choice(layers[rng.randrange(i + 2, len(layers))])
+            if f"{source.name}→{target.name}" not in net:
+                net.add_link(source, target, rng.uniform(-1.5, 1.5))
+    freeze = rng.choice(["none", "links", "layer"])
+    if freeze == "links":
+        net.freeze(*rng.sample(net.links, rng.randint(1, min(3, len(net.links)))))
+    elif freeze == "layer":  # every link into one layer from the layer before: still Sequential
+        li = rng.randrange(1, len(layers))
+        net.freeze(*[k for k in net.links if k.target.layer == li and k.source.kind != "bias"])
+    if len(net.links) > 2 and rng.random() < 0.25:
+        net.remove_link(rng.choice(net.links))
+    for k, link in enumerate(rng.sample(net.links, min(2, len(net.links)))):
+        net.label(link, f"w{k + 1}")
+    return net, [_sample(net, rng) for _ in range(count)]
+
+
+def _sample(net: Network, rng: random.Random) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    x = tuple(rng.uniform(-2.0, 2.0) for _ in net.inputs)
+    n = len(net.outputs)
+    name = net.loss_function.name
+    if name == "cross_entropy":  # one-hot, probabilities, or any targets (exact for all)
+        draw = rng.random()
+        if draw < 0.4:
+            hot = rng.randrange(n)
+            return x, tuple(1.0 if k == hot else 0.0 for k in range(n))
+        raw = [rng.random() + 1e-3 for _ in range(n)]
+        if draw < 0.8:
+            return x, tuple(r / sum(raw) for r in raw)
+        return x, tuple(2.0 * r - 0.5 for r in raw)
+    if name in ("bce", "bce_mean"):
+        return x, tuple(rng.random() for _ in range(n))
+    return x, tuple(rng.uniform(-2.0, 2.0) for _ in range(n))
+
+
+def smooth(net: Network, samples: list) -> bool:
+    """No neuron on a kink (ReLU at 0) or deep in saturation, for any of the samples."""
+    return all(smooth_at(net, sample) for sample in samples)
+
+
+def rel(a: float, b: float) -> float:
+    """|a − b| relative to max(1, |a|, |b|): relative for big numbers, absolute for small."""
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def differences(net: Network, samples: list) -> dict[str, float]:
+    """The largest differences between lernpy and ``to_torch(net)`` on ``samples``.
+
+    outputs, loss, gradient: of each sample alone (every link, frozen ones through a
+    copy of their parameter), and of the whole batch (the learning links' ``.grad``
+    after ``loss.backward()``, against lernpy's batch gradient, mean of the samples).
+    """
+    import torch
+
+    from lernpy.torch import places, to_torch, torch_loss
+
+    model = to_torch(net)
+    where = places(net)
+    loss_fn = torch_loss(net)
+    worst = {"outputs": 0.0, "loss": 0.0, "gradient": 0.0, "batch gradient": 0.0}
+    for x, t in samples:
+        run = net.scheduler((x, t), rate=0.0, trace=None)
+        run.run(until="update")
+        copies = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
+        out = torch.func.functional_call(model, copies, (torch.tensor([x], dtype=torch.float64),))
+        loss = loss_fn(out, torch.tensor([t], dtype=torch.float64))
+        grads = dict(zip(copies, torch.autograd.grad(loss, list(copies.values()))))
+        for a, b in zip([o.value for o in net.outputs], out[0].tolist()):
+            worst["outputs"] = max(worst["outputs"], rel(a, b))
+        worst["loss"] = max(worst["loss"], rel(run.loss, loss.item()))
+        for link in net.links:
+            name, index = where[link.name]
+            theirs = grads[name][index].item()
+            worst["gradient"] = max(worst["gradient"], rel(link.sensitivity, theirs))
+    # the batch: lernpy's Σ ∂E/∂w over the samples (mean), PyTorch's .grad of the mean loss
+    twin = copy.deepcopy(net)
+    for link in twin.links:
+        link.gradient = 0.0  # the runs above left their sums (no update came to reset them)
+    twin.scheduler(samples, batch_size=len(samples), rate=0.0, trace=None).run(until="update")
+    if not any(p.requires_grad for p in model.parameters()):
+        return worst  # every link frozen: nothing has a .grad
+    model.zero_grad()
+    xs = torch.tensor([x for x, _ in samples], dtype=torch.float64)
+    ts = torch.tensor([t for _, t in samples], dtype=torch.float64)
+    loss_fn(model(xs), ts).backward()
+    params = dict(model.named_parameters())
+    for link in twin.links:
+        name, index = where[link.name]
+        grad = params[name].grad
+        if link.frozen:
+            assert grad is None and not params[name].requires_grad, link.name
+            continue
+        mine = link.gradient / len(samples)
+        worst["batch gradient"] = max(worst["batch gradient"], rel(mine, grad[index].item()))
+    return worst
+
+
+def train_torch(net: Network, data, epochs, rate, momentum, batch_size, shuffle, reduce):
+    """What net.train does, written with torch.optim.SGD: the same batches in the same order."""
+    import torch
+
+    from lernpy.torch import optimizer_to_torch, to_torch, torch_loss
+
+    model = to_torch(net)
+    sgd = optimizer_to_torch(net, model, rate, momentum)
+    loss_fn = torch_loss(net, reduce)
+    rng = random.Random()
+    rng.setstate(net.rng.getstate())  # lernpy shuffles with the network's own generator
+    xs = torch.tensor([x for x, _ in data], dtype=torch.float64)
+    ts = torch.tensor([t for _, t in data], dtype=torch.float64)
+    order = list(range(len(data)))
+    if not any(p.requires_grad for p in model.parameters()):
+        return model, sgd  # every link frozen: training changes nothing, here as in lernpy
+    for _ in range(epochs):
+        if shuffle:
+            order = order[:]
+            rng.shuffle(order)
+        for start in range(0, len(data), batch_size):
+            batch = order[start : start + batch_size]
+            sgd.zero_grad()
+            loss_fn(model(xs[batch]), ts[batch]).backward()
+            sgd.step()
+    return model, sgd
+
+
+def sgd_difference(seed, epochs, momentum, batch_size, shuffle, reduce) -> float | None:
+    """Train ``random_case(seed)`` for ``epochs`` in lernpy and in PyTorch: the largest
+    difference of a weight or a velocity (None when a neuron sits on a kink or saturates,
+    or the loss diverges)."""
+    from lernpy.torch import from_torch, optimizer_from_torch
+
+    net, data = random_case(seed, count=5)
+    if not smooth(net, data):
+        return None
+    start = copy.deepcopy(net)
+    options = dict(rate=0.05, momentum=momentum, batch_size=batch_size, shuffle=shuffle)
+    try:
+        net.train(data, epochs=epochs, reduce=reduce, **options)
+    except NumericError:
+        return None  # the loss diverged: nothing to compare
+    if not smooth(net, data):  # a kink crossed in training can flip a step either way
+        return None
+    model, sgd = train_torch(start, data, epochs, reduce=reduce, **options)
+    back = from_torch(model)
+    optimizer_from_torch(sgd, model, back)
+    worst = max(rel(a.weight, b.weight) for a, b in zip(net.links, back.links))
+    if momentum:
+        pairs = [(a, b) for a, b in zip(net.links, back.links) if not a.frozen]
+        worst = max([worst] + [rel(a.velocity, b.velocity) for a, b in pairs])
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=1000)
+    args = parser.parse_args()
+    worst: dict[str, float] = {}
+    kinds: dict[str, int] = {}
+    used = 0
+    for seed in range(args.cases):
+        net, samples = random_case(seed)
+        if not smooth(net, samples):
+            continue
+        used += 1
+        from lernpy.torch import to_torch
+
+        kind = type(to_torch(net)).__name__
+        kinds[kind] = kinds.get(kind, 0) + 1
+        for key, value in differences(net, samples).items():
+            worst[key] = max(worst.get(key, 0.0), value)
+    print(f"{used} of {args.cases} random networks (the others sit on a kink or saturate)")
+    print(f"modules: {kinds}")
+    for key, value in worst.items():
+        print(f"  largest difference, {key:<15} {value:.2e}")
+    same = sum(_round_trip(seed) for seed in range(args.cases))
+    print(
+        f"from_torch(to_torch(net)) is net (names, weights bit for bit, frozen): {same} of "
+        f"{args.cases}"
+    )
+    sgd, runs = 0.0, 0
+    rng = random.Random(0)
+    for seed in range(args.cases // 4):
+        options = (rng.choice([0.0, 0.9]), rng.choice([1, 2, 5]), rng.random() < 0.5,
+                   rng.choice(["mean", "sum"]))  # fmt: skip
+        found = sgd_difference(seed, 5, *options)
+        if found is not None:
+            sgd, runs = max(sgd, found), runs + 1
+    print(
+        f"5 epochs of SGD ({runs} networks): largest difference of a weight or velocity {sgd:.2e}"
+    )
+
+
+def _round_trip(seed: int) -> bool:
+    from lernpy.torch import from_torch, to_torch
+
+    net, _ = random_case(seed)
+    back = from_torch(to_torch(net))
+    return [(n.name, n.kind, n.activation.name) for n in back.neurons] == [
+        (n.name, n.kind, n.activation.name) for n in net.neurons
+    ] and [(k.name, k.weight, k.frozen, k.label) for k in back.links] == [
+        (k.name, k.weight, k.frozen, k.label) for k in net.links
+    ]
+
+
+if __name__ == "__main__":
+    main()
