@@ -8,6 +8,8 @@ import unicodedata
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lernpy import LernpyError, Network, TopologyError, UnknownNameError
 from lernpy.data.netfile import NetworkFileError, dumps, loads, to_dict
@@ -273,3 +275,14 @@ def test_lookup_of_a_name_that_is_no_text_says_so():
         with pytest.raises(UnknownNameError):
             net[bad]  # noqa: B018
         assert bad not in net
+
+
+@given(st.text(max_size=12))
+@settings(max_examples=300)
+def test_a_column_or_class_from_a_data_file_always_becomes_a_legal_name(text):
+    """lernpy train names neurons after a file's columns: whatever the header holds."""
+    from lernpy.data.preprocessing import neuron_name
+    from lernpy.graph.names import check_name
+
+    name = neuron_name(text, "x1", "x_")
+    assert check_name(name) == name

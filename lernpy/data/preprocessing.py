@@ -92,7 +92,9 @@ def neuron_name(text: str, fallback: str, prefix: str) -> str:
     ('a-b', 'x_h2', 'x4')
     """
     name = "".join(ch for ch in unicodedata.normalize("NFC", str(text)) if ch.isprintable())
-    name = name.replace("->", "-").replace("→", "-")
+    name = name.replace("→", "-")
+    while "->" in name:  # ("->>" would leave "->" after one pass)
+        name = name.replace("->", "-")
     name = re.sub(r"\s+", "_", name.strip())
     if not name:
         return fallback
