@@ -24,10 +24,12 @@ from lernpy.errors import (
     UnknownNameError,
 )
 from lernpy.graph.activations import Activation
+from lernpy.graph.conv import Conv, Dense, Pool
 from lernpy.graph.link import Link
 from lernpy.graph.losses import Loss
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.shared import SharedWeight
 from lernpy.graph.state import diff
 from lernpy.training.loop import EpochReport, History, train
 from lernpy.training.workflow import fit, predict
@@ -51,6 +53,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Activation",
     "BadValueError",
+    "Conv",
+    "Dense",
     "Delivered",
     "EpochEnded",
     "EpochReport",
@@ -66,10 +70,12 @@ __all__ = [
     "Network",
     "Neuron",
     "NumericError",
+    "Pool",
     "Presented",
     "Scheduler",
     "Scored",
     "Sensed",
+    "SharedWeight",
     "ShapeError",
     "Step",
     "TopologyError",

@@ -126,7 +126,7 @@ def gradcheck(net: Network, sample: object, **options: object) -> GradCheck:
 
 
 def explain(obj: object, format: str | None = None) -> Explanation | str:
-    """``Link.explain`` and ``Neuron.explain``: :func:`lernpy.views.explain.explain`."""
+    """``Link.explain``, ``Neuron.explain``, ``SharedWeight.explain``: the views' ``explain``."""
     from lernpy.views.explain import explain
 
     return explain(obj, format=format)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import select
@@ -142,6 +143,20 @@ def test_audit_names_the_first_disagreement_and_the_mistake(tmp_path, capsys):
     key.write_text("E = 0.298371109\n")
     assert main(["audit", str(key), "--mazur"]) == 0
     assert "agrees" in capsys.readouterr().out
+
+
+def test_audit_of_an_adam_key_names_the_convention(tmp_path, capsys):
+    """--optimizer adam: a key with ε inside the square root (worked here from the article's
+    ∂E/∂w5; m̂ = g and v̂ = g² at Adam's first update) is named; the sheet states the rule."""
+    g, rate = 0.082167041, 0.02  # the rate `lernpy exercise --mazur --optimizer adam` states
+    key = tmp_path / "key.txt"
+    key.write_text(f"dE/dw5 = {g}\nnew w5 = {0.4 - rate * g / math.sqrt(g * g + 1e-8):.9f}\n")
+    assert main(["exercise", "--mazur", "--optimizer", "adam", "--format", "text"]) == 0
+    assert "one step of Adam at rate 0.02" in capsys.readouterr().out
+    assert main(["audit", str(key), "--mazur", "--optimizer", "adam"]) == 3
+    out = capsys.readouterr().out
+    assert "the first number that disagrees: new w5" in out
+    assert "by a convention: ε inside the square root" in out
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys):

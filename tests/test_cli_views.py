@@ -312,6 +312,19 @@ def test_step_command_steps_a_saved_network(tmp_path, monkeypatch, capsys):
     assert "targets 0" in capsys.readouterr().out
 
 
+def test_stepper_tables_and_traces_name_shared_weights():
+    """`t W[1,1], V[1,1]` (a comma inside brackets belongs to the name) and `k W[1,1]`."""
+    screens = run_stepper(["p", "p", "p", "p", "t W[1,1], V[1,1]", "k W[1,1]", "x W[1,1]"], "rnn")
+    table = screens["t W[1,1], V[1,1]"]
+    assert "W[1,1] (Σ of 2 links)" in table and "V[1,1] (Σ of 3 links)" in table
+    assert "h1@t1→h1@t2 (W[1,1])" in table
+    assert "Updates of W[1,1]: 1" in screens["k W[1,1]"]
+    assert "Shared weight W[1,1]: ∂E/∂W[1,1] = Σ over its 2 links" in screens["x W[1,1]"]
+    backward = screens["p #3"]
+    assert "∂E/∂W[1,1] so far: Σ of 1 of 2 terms" in backward
+    assert "∂E/∂W[1,1] so far: Σ of 2 of 2 terms" in backward
+
+
 # -- keys that take an argument, bad arguments, settings, exports ---------------------------
 
 
@@ -440,7 +453,7 @@ def test_step_and_lesson_replay_a_row_of_a_data_file(saved, capsys, monkeypatch)
     assert page.count('"k":"Presented"') == 1 and "sepal_length" in page
 
 
-@pytest.mark.parametrize("name", ["digits", "iris", "mazur", "spirals", "xor"])
+@pytest.mark.parametrize("name", ["conv", "digits", "iris", "mazur", "rnn", "spirals", "xor"])
 def test_every_demo_lernpy_demo_lists_works_in_every_command(name, tmp_path, monkeypatch, capsys):
     """`lernpy lesson iris` said "neither a demo (mazur, xor)" though `lernpy demo` lists iris."""
     from lernpy.cli.main import demo_names
@@ -454,7 +467,7 @@ def test_every_demo_lernpy_demo_lists_works_in_every_command(name, tmp_path, mon
     monkeypatch.setattr(sys, "stdin", io.StringIO("n\nq\n"))
     assert main(["step", name]) == 0
     assert "sample 0 presented" in capsys.readouterr().out
-    if name in ("iris", "mazur", "xor"):  # (spirals and digits make pages of thousands of steps)
+    if name in ("conv", "iris", "mazur", "rnn", "xor"):  # (spirals, digits: thousands of steps)
         assert main(["lesson", name, "-o", "page.html", "--samples", "1"]) == 0
         assert (tmp_path / "page.html").stat().st_size > 0
     assert main(["draw", name, "-o", "net.svg"]) == 0

@@ -8,7 +8,7 @@ import pytest
 from lernpy import datasets
 from lernpy.errors import LernpyError
 
-GENERATED = ["circles", "moons", "spirals", "clusters", "sine", "stairs"]
+GENERATED = ["circles", "moons", "spirals", "clusters", "sine", "stairs", "bars", "parity", "delay"]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_samples_are_tuples_of_floats_of_the_advertised_width(name):
         assert all(isinstance(v, float) and math.isfinite(v) for v in x + t)
 
 
-@pytest.mark.parametrize("name", ["circles", "moons", "spirals", "clusters", "stairs"])
+@pytest.mark.parametrize("name", ["circles", "moons", "spirals", "clusters", "stairs", "bars"])
 def test_classes_are_balanced_to_within_one(name):
     """Each class gets n / classes samples, give or take one."""
     data = datasets.make(name, n=53, seed=5)
@@ -208,3 +208,43 @@ def test_unknown_dataset_name_lists_the_known_ones():
     """make() with an unknown name raises LernpyError naming the choices."""
     with pytest.raises(LernpyError, match="unknown data set 'mnist'.*spirals"):
         datasets.make("mnist")
+
+
+def test_bars_without_noise_are_one_full_row_or_column():
+    """A horizontal bar lights one whole row, a vertical one a whole column, nothing else."""
+    for x, t in datasets.bars(n=40, seed=4, size=4, noise=0.0):
+        grid = [x[r * 4 : r * 4 + 4] for r in range(4)]
+        rows = [r for r in range(4) if grid[r] == (1.0,) * 4]
+        cols = [c for c in range(4) if all(grid[r][c] == 1.0 for r in range(4))]
+        assert sum(x) == 4.0
+        assert (rows and t == (1.0, 0.0)) or (cols and t == (0.0, 1.0))
+
+
+def test_bars_noise_keeps_pixels_in_unit_range():
+    assert all(0.0 <= p <= 1.0 for x, _ in datasets.bars(n=30, seed=1, noise=0.5) for p in x)
+
+
+def test_parity_targets_are_the_parity_of_the_bits_so_far():
+    for x, t in datasets.parity(n=30, steps=5, seed=2):
+        assert t == tuple(float(sum(x[: k + 1]) % 2) for k in range(5))
+    last = datasets.parity(n=30, steps=5, seed=2, targets="last")
+    assert [t for _, t in last] == [(t[-1],) for _, t in datasets.parity(n=30, steps=5, seed=2)]
+
+
+def test_delay_targets_are_the_input_lag_steps_back():
+    for x, t in datasets.delay(n=30, steps=6, lag=3, seed=2):
+        assert t == (0.0, 0.0, 0.0) + x[:3]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: datasets.bars(size=1), "size must be"),
+        (lambda: datasets.parity(steps=0), "steps must be"),
+        (lambda: datasets.parity(targets="first"), "targets is 'first'"),
+        (lambda: datasets.delay(lag=-1), "lag must be"),
+    ],
+)
+def test_bad_options_of_the_image_and_sequence_sets_are_lernpy_errors(call, message):
+    with pytest.raises(LernpyError, match=message):
+        call()

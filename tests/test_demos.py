@@ -58,3 +58,37 @@ def test_xor_demo_predictions_are_right():
                 float(line.split("target")[1][:-1]),
             )
             assert abs(value - target) < 0.1, line
+
+
+def _sum_check(text: str, name: str) -> None:
+    """The demo's sum: its printed terms add up to the printed total, which a central
+    difference (printed beside it) confirms."""
+    import re
+
+    lines = [line.strip() for line in text.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"∂E/∂{name} = Σ"))
+    first = next(
+        i for i in range(start, len(lines)) if lines[i].startswith("= ") and "+" in lines[i]
+    )
+    end = next(i for i in range(first + 1, len(lines)) if lines[i].startswith("= "))
+    terms_text = " ".join(lines[first:end]).lstrip("= ")
+    terms = [float(v) for v in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", terms_text)]
+    total = float(lines[end].lstrip("= "))
+    assert len(terms) == int(re.search(r"used by (\d+) links", text).group(1))
+    assert abs(sum(terms) - total) <= len(terms) * 5e-10
+    numeric = next(line for line in lines[start:] if "a central difference" in line)
+    assert abs(float(numeric.split(":")[-1]) - total) <= 1e-8
+
+
+def test_conv_demo_sum_adds_up_and_the_net_learns_the_bars():
+    text = (DEMOS / "conv.out").read_text(encoding="utf-8")
+    _sum_check(text, "k1")
+    accuracy = next(line for line in text.splitlines() if "test accuracy" in line)
+    assert float(accuracy.split("=")[-1].rstrip("%")) >= 95.0
+
+
+def test_rnn_demo_sum_adds_up_and_the_net_learns_the_parity():
+    text = (DEMOS / "rnn.out").read_text(encoding="utf-8")
+    _sum_check(text, "W[1,1]")
+    steps = next(line for line in text.splitlines() if "steps =" in line)
+    assert float(steps.split("=")[-1].strip().split("%")[0]) >= 95.0

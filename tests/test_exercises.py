@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lernpy import UnknownNameError, exercises
+from lernpy import Finished, UnknownNameError, exercises
 from lernpy.errors import BadValueError, ShapeError
 from lernpy.exercises.names import ascii_name, canonical
 from lernpy.exercises.spec import SHAPES, STYLES
@@ -19,9 +19,10 @@ from lernpy.views.formulas import num
 
 
 def scheduler_values(ex: exercises.Problem) -> dict[str, float]:
-    """Every named value as the stepping scheduler computes it for the exercise's network."""
+    """Every named value as the stepping scheduler computes it for the exercise's network (with
+    an update rule: lernpy's optimizer, its state after the update and the lines it writes)."""
     net = ex.network()
-    run = net.scheduler([ex.sample], rate=ex.spec.rate)
+    run = net.scheduler([ex.sample], optimizer=ex.optimizer())
     run.run(until="update")
     found: dict[str, float] = {"E": run.loss}
     for n in net.neurons:
@@ -37,10 +38,27 @@ def scheduler_values(ex: exercises.Problem) -> dict[str, float]:
             found[f"E_{n.name}"] = 0.5 * (n.value - n.target) ** 2
     for link in net.links:
         found[f"∂E/∂{link.label or 'w_' + link.name}"] = link.sensitivity
-    run.run()
-    for link in net.links:
-        if not link.frozen:
-            found[f"new {link.label or 'w_' + link.name}"] = link.weight
+    while True:
+        try:
+            step = run.step()
+        except Finished:
+            break
+        if step.kind != "Updated":
+            continue
+        name = step.link.label or "w_" + step.link.name
+        found[f"new {name}"] = step.new
+        rule = ex.spec.rule.name if ex.spec.rule is not None else ""
+        state = step.after
+        if rule == "momentum":
+            found[f"b_{name}"] = state.velocity
+        elif rule == "rmsprop":
+            found[f"v_{name}"] = state.square
+        elif rule == "adam":
+            found[f"m_{name}"], found[f"v_{name}"] = state.m, state.v
+            move = step.optimizer.update(step.before, step.gradient, step.old, step.rate, show=True)
+            for line in move.lines:  # m̂ and v̂ as lernpy's Adam writes them out
+                if line.lhs.name in ("m̂", "v̂"):
+                    found[f"{line.lhs.name}_{name}"] = line.value
     return found
 
 
@@ -55,6 +73,22 @@ def test_every_value_of_the_hand_calculation_is_the_schedulers(seed, shape, styl
         style = None  # softmax needs two outputs
     hidden, output, loss = style or (None, None, None)
     ex = exercises.problem(seed, shape=shape, activation=hidden, output=output, loss=loss)
+    mine, theirs = ex.work.values, scheduler_values(ex)
+    assert set(mine) == set(theirs)
+    for name, x in theirs.items():
+        assert mine[name] == pytest.approx(x, rel=1e-12, abs=1e-15), name
+
+
+@settings(max_examples=15)
+@given(
+    seed=st.integers(0, 10**6),
+    shape=shapes,
+    rule=st.sampled_from(["momentum", "rmsprop", "adam"]),
+)
+def test_an_update_rules_values_are_lernpys_optimizers(seed, shape, rule):
+    """Momentum's velocity, RMSProp's v, Adam's m, v, m̂ and v̂ and every new weight: the hand
+    calculation equals the scheduler stepping with lernpy's optimizer."""
+    ex = exercises.problem(seed, shape=shape, optimizer=rule)
     mine, theirs = ex.work.values, scheduler_values(ex)
     assert set(mine) == set(theirs)
     for name, x in theirs.items():
@@ -205,3 +239,22 @@ def test_the_problem_shows_itself():
     assert repr(ex).startswith("Problem(seed 7: 2-2-1, ")
     assert ex.command == "lernpy exercise --seed 7 --shape 2-2-1"
     assert math.isfinite(ex.answer("E"))
+
+
+def test_an_optimizer_exercise_states_its_rule_and_shows_each_value_with_its_update():
+    """problem(seed, optimizer=...): the command makes it again, the network starts from the
+    given velocities, the lesson page stops at the update for m̂ and v̂; a wrong name is refused."""
+    from lernpy.exercises.page import exercise_payload
+
+    ex = exercises.problem(7, optimizer="adam")
+    assert ex.command == "lernpy exercise --seed 7 --optimizer adam"
+    assert "Adam" in repr(ex) and ex.optimizer().describe() == f"Adam(rate={ex.spec.rate})"
+    payload = exercise_payload(ex)
+    links = [link.name for link in ex.network().links]
+    at = {q["name"]: q["at"] for q in payload["questions"]}
+    assert at["m̂_w2"] == at["new w2"] == {"k": "Updated", "f": ["link", links.index("i2→h1")]}
+    momentum = exercises.problem(7, optimizer="momentum")
+    given = dict(momentum.spec.rule.previous)
+    assert momentum.network()["i2→h1"].velocity == given["w2"]
+    with pytest.raises(UnknownNameError, match="optimizer 'nadam'"):
+        exercises.problem(7, optimizer="nadam")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -112,3 +113,78 @@ def test_unknown_names_and_empty_keys_are_errors():
         exercises.audit(ex, {"dE/dw99": 1.0})
     with pytest.raises(LernpyError, match="the published key is empty"):
         exercises.audit(ex, "")
+
+
+# -- optimizer exercises: the conventions lernpy's optimizers name as options ------------------
+
+CONVENTIONS = (
+    m.NoBiasCorrection,
+    m.TextbookMomentum,
+    m.StepCountFromOne,
+    m.EpsilonInside,
+    m.EpsilonHat,
+)
+
+
+@pytest.mark.parametrize(("rule", "seed"), [("momentum", 3), ("rmsprop", 5), ("adam", 8)])
+def test_an_optimizer_key_with_each_convention_at_a_random_point_is_traced_to_it(rule, seed):
+    """ε inside the square root, TensorFlow's ε̂, the textbook momentum form, Adam's step count
+    from 1, the bias correction forgotten: the first disagreeing number and the convention."""
+    ex = exercises.problem(seed, optimizer=rule)
+    rng = random.Random(seed)
+    tried = []
+    for cls in CONVENTIONS:
+        points = cls.points(ex.spec)
+        if not points:
+            continue
+        slip = rng.choice(points)
+        key = published(Work(ex.spec, slip).values)
+        point = first_disagreement(ex, key)
+        assert point is not None, slip  # every one shows at 9 decimals here
+        report = exercises.audit(ex, key)
+        assert report.first == point, (slip, report.text())
+        assert report.cause == slip, (slip, report.text())
+        assert point in report.text() and slip.describe() in report.text()
+        tried.append(cls)
+    assert tried  # the rule has conventions to find
+    right = exercises.audit(ex, published({n: ex.answer(n) for n in ex.names()}))
+    assert right.first is None and not right.causes
+
+
+def test_a_key_of_adam_on_mazurs_example_worked_by_hand():
+    """Adam's first update of w5 on Mazur's example, written out here from the article's
+    ∂E/∂w5: PyTorch's key agrees; a key whose step count starts at 1 (t = 2 in the first bias
+    correction) is named, at m̂_w5; one with ε inside the square root, at new w5."""
+    ex = exercises.mazur(optimizer="adam")
+    rate, eps, g = ex.spec.rate, 1e-8, 0.082167041
+    m_, v_ = 0.1 * g, 0.001 * g * g
+
+    def key(m_hat: float, v_hat: float, denominator: float) -> str:
+        new = 0.4 - rate * m_hat / denominator
+        return (
+            f"dE/dw5 = {g}\nm_w5 = {m_:.9f}\nv_w5 = {v_:.9f}\nmhat_w5 = {m_hat:.9f}\n"
+            f"vhat_w5 = {v_hat:.9f}\nnew w5 = {new:.9f}\n"
+        )
+
+    right = key(g, g * g, abs(g) + eps)
+    assert exercises.audit(ex, right).first is None
+    m2, v2 = m_ / (1 - 0.9**2), v_ / (1 - 0.999**2)
+    report = exercises.audit(ex, key(m2, v2, math.sqrt(v2) + eps))
+    assert report.first == "m̂_w5" and report.cause == m.StepCountFromOne()
+    assert "convention" in report.text()
+    report = exercises.audit(ex, key(g, g * g, math.sqrt(g * g + eps)))
+    assert report.first == "new w5" and report.cause == m.EpsilonInside()
+
+
+def test_a_key_of_momentum_in_the_textbook_form_worked_by_hand():
+    """Mazur's example with the velocities the exercise gives: the textbook form
+    (Δw5 = μ·b_prev − rate·g, w5 + Δw5), written out here, is named at b_w5."""
+    ex = exercises.mazur(optimizer="momentum")
+    mu, rate, g = ex.spec.rule.momentum, ex.spec.rate, 0.082167041
+    prev = ex.spec.rule.before("w5")
+    assert ex.answer("b_w5") == pytest.approx(mu * prev + g, abs=1e-9)  # PyTorch's form
+    change = mu * prev - rate * g
+    key = f"dE/dw5 = {g}\nb_w5 = {change:.8f}\nnew w5 = {0.4 + change:.8f}\n"  # g has 9 places
+    report = exercises.audit(ex, key)
+    assert report.first == "b_w5" and report.cause == m.TextbookMomentum()
+    assert "textbook momentum form" in report.text()

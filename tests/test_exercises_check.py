@@ -147,3 +147,36 @@ def test_every_slip_of_a_generated_exercise_is_named(seed):
 
 def _close(a: float, b: float, figures: int) -> bool:
     return abs(a - b) <= tolerance(b, figures)
+
+
+# Adam's first update of w5 on Mazur's example (rate from the exercise), worked by hand.
+ADAM_MISTAKES = [
+    # m̂ with t = 2: 0.1·g / (1 − 0.9²)
+    ("mhat_w5", 0.1 * DW5 / (1 - 0.9**2), m.StepCountFromOne()),
+    # m̂ = m: the bias correction forgotten, at w5 or everywhere
+    ("m^_w5", 0.1 * DW5, m.NoBiasCorrection("w5")),
+]
+
+
+@pytest.mark.parametrize(
+    "question, wrong, slip", ADAM_MISTAKES, ids=[s.name for *_, s in ADAM_MISTAKES]
+)
+def test_adams_conventions_and_mistakes_are_named_in_an_answer(question, wrong, slip):
+    """An Adam exercise: a right m̂ within the stated figures passes; the number a convention or
+    mistake gives is named, with the factor and the right value."""
+    ex = exercises.mazur(optimizer="adam")
+    assert ex.check("m̂_w5", 0.08217).right and ex.check("vhat_w5", 0.006751).right
+    verdict = ex.check(question, round(wrong, 9))
+    assert not verdict.right
+    assert verdict.slip == slip or (slip.where and verdict.slip == type(slip)()), verdict.text()
+    assert "m̂_w5" in verdict.text() and "0.082167041" in verdict.text()
+
+
+def test_a_new_weight_without_the_bias_correction_names_the_factor():
+    """new w5 = w5 − rate·m/(√v + ε), the bias correction left out: the checker points at m̂_w5."""
+    ex = exercises.mazur(optimizer="adam")
+    rate = ex.spec.rate
+    wrong = W5 - rate * 0.1 * DW5 / (math.sqrt(0.001) * DW5 + 1e-8)
+    verdict = ex.check("new w5", f"{wrong:.4g}")
+    assert isinstance(verdict.slip, m.NoBiasCorrection), verdict.text()
+    assert "m̂_w5" in verdict.text()

@@ -7,33 +7,47 @@ import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from lernpy import UnknownNameError, exercises
 from lernpy.exercises.sheets import sheet
+from lernpy.exercises.spec import RULES
 
 SEEDS = range(3, 7)
 
 
+def make() -> list:
+    """Gradient descent, Mazur's example, and one update by each optimizer an exercise poses."""
+    return (
+        [exercises.problem(s) for s in SEEDS]
+        + [exercises.mazur()]
+        + [exercises.problem(s, optimizer=r) for s, r in zip(SEEDS, RULES)]
+    )
+
+
 @pytest.fixture(scope="module")
 def problems():
-    return [exercises.problem(s) for s in SEEDS] + [exercises.mazur()]
+    return make()
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html"])
 def test_the_same_seeds_give_byte_identical_sheets(fmt, problems):
     """Twice in this process and once in a fresh one with another hash seed: the same bytes."""
-    again = [exercises.problem(s) for s in SEEDS] + [exercises.mazur()]
     first = sheet(problems, fmt, answers=True)
-    assert sheet(again, fmt, answers=True) == first
+    assert sheet(make(), fmt, answers=True) == first
     code = (
-        "import sys; from lernpy import exercises; from lernpy.exercises.sheets import sheet; "
-        f"ps = [exercises.problem(s) for s in {list(SEEDS)}] + [exercises.mazur()]; "
-        f"sys.stdout.buffer.write(sheet(ps, {fmt!r}, answers=True).encode())"
+        "import sys; from lernpy.exercises.sheets import sheet; "
+        "from tests.test_exercises_sheets import make; "
+        f"sys.stdout.buffer.write(sheet(make(), {fmt!r}, answers=True).encode())"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, check=True, env={"PYTHONHASHSEED": "99"}
+        [sys.executable, "-c", code],
+        capture_output=True,
+        check=True,
+        env={"PYTHONHASHSEED": "99"},
+        cwd=Path(__file__).resolve().parent.parent,
     ).stdout
     assert out == first.encode()
 
@@ -67,7 +81,7 @@ def test_markdown_tables_are_well_formed(problems):
 
 def test_the_key_holds_the_chain_rule_from_explain(problems):
     """Mazur's key writes ∂E/∂w5 as explain() does, with every number, and the update."""
-    key = sheet([problems[-1]], "text", answers=True)
+    key = sheet([exercises.mazur()], "text", answers=True)
     assert "∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5" in key
     assert "= 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041" in key
     assert "= 0.4 − 0.5 × 0.082167041 = 0.35891648" in key

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from lernpy import Network, datasets
+from lernpy import Conv, Dense, Network, Pool, datasets
 from lernpy.data.netfile import VERSION, NetworkFileError, dumps, load, loads, save, to_dict
 from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
@@ -345,9 +345,9 @@ def get_parent(doc, path):
 
 
 @st.composite
-def mutated_docs(draw):
+def mutated_docs(draw, base: str = BASE_TEXT):
     """A valid network file with one to three structural mutations."""
-    doc = json.loads(BASE_TEXT)  # a fresh copy, faster than deepcopy
+    doc = json.loads(base)  # a fresh copy, faster than deepcopy
     for _ in range(draw(st.integers(1, 3))):
         paths = [p for p in json_paths(doc) if p]
         path = draw(st.sampled_from(paths))
@@ -411,7 +411,7 @@ TEXT = json.dumps(BASE, indent=1)
             st.sampled_from(["NaN", "Infinity", "-1e999", "1e999", "}", "\x00", '"', "9" * 30]),
         ).map(lambda t: TEXT[: t[0]] + t[1] + TEXT[t[0] + 1 :]),
         st.sampled_from([f'"version": {v}' for v in (2, 99, -1, 0, "1.5", "null", "true")]).map(
-            lambda v: TEXT.replace('"version": 1', v, 1)
+            lambda v: TEXT.replace(f'"version": {VERSION}', v, 1)
         ),
     )
 )
@@ -436,3 +436,114 @@ def test_a_deep_copy_of_a_network_saves_and_loads():
     assert twin.loss_function is net.loss_function and twin["h1"].activation is net["h1"].activation
     assert loads(dumps(twin)).weights() == net.weights()
     assert twin.fused(twin["y1"])  # softmax with cross-entropy: value − target, as the original
+
+
+# ------------------------------------------------- shared weights (format version 2)
+
+
+def shared_nets():
+    """A small conv net (kernels, max pooling) and a truncated RNN, trained a little."""
+    conv = Network.convolutional(
+        (1, 3, 3), Conv(2, kernel=2, padding=1), Pool("max", 2), Dense(2, "softmax"),
+        loss="cross_entropy", seed=4,
+    )  # fmt: skip
+    conv.train(datasets.bars(8, seed=1, size=3), epochs=2, rate=0.1, momentum=0.5)
+    rnn = Network.recurrent(1, 2, 1, steps=4, truncate=2, seed=5)
+    rnn.train(datasets.parity(8, steps=4, seed=1), epochs=2, rate=0.5, momentum=0.5)
+    return conv, rnn
+
+
+def test_shared_weights_and_detached_links_save_and_load_as_they_were(tmp_path):
+    """Names, links, weights, velocities; pooling and detached links; training goes on alike."""
+    for net, data in zip(
+        shared_nets(), [datasets.bars(8, seed=2, size=3), datasets.parity(8, 4, 2)]
+    ):
+        path = save(net, tmp_path / "net.json")
+        again = load(path)
+        assert [(k.weight, k.state, k.frozen) for k in again.links] == [
+            (k.weight, k.state, k.frozen) for k in net.links
+        ]
+        assert [(type(a).__name__, a.name) for a in again.links] == [
+            (type(b).__name__, b.name) for b in net.links
+        ]
+        for mine, theirs in zip(again.shared_weights, net.shared_weights):
+            assert mine.name == theirs.name and [k.name for k in mine.links] == [
+                k.name for k in theirs.links
+            ]
+        for which in (net, again):
+            which.train(data, epochs=2, rate=0.3, momentum=0.5, engine="reference")
+        assert again.state() == net.state()
+
+
+def test_version_1_and_2_files_still_load_and_refuse_the_new_fields():
+    """Files written before shared weights (versions 1 and 2) load; they cannot hold them."""
+    net = Network.layered(2, 2, 1, seed=3)
+    v2 = json.loads(dumps(net))
+    v2["version"] = 2
+    assert loads(json.dumps(v2)).state() == net.state()
+    v1 = copy.deepcopy(v2)
+    v1["version"] = 1
+    for link in v1["links"]:
+        del link["state"]
+        link["velocity"] = 0.0
+    assert loads(json.dumps(v1)).state() == net.state()
+    for doc in (v1, v2):
+        doc["links"][0]["shared"] = "k"
+        with pytest.raises(NetworkFileError, match=r"field links\[0\]\.shared: unknown field"):
+            loads(json.dumps(doc))
+        del doc["links"][0]["shared"]
+        doc["shared"] = ["k"]
+        with pytest.raises(NetworkFileError, match=r"field shared: unknown field"):
+            loads(json.dumps(doc))
+
+
+def test_a_plain_network_file_only_changes_its_version():
+    """No shared weight, no detached link: the links are written as before."""
+    doc = json.loads(dumps(Network.layered(2, 2, 1, seed=3)))
+    assert all(set(link) == {"source", "target", "weight", "frozen", "state", "label"}
+               for link in doc["links"])  # fmt: skip
+
+
+def _shared_doc():
+    net = Network.recurrent(1, 1, 1, steps=3, truncate=1, seed=1)
+    return json.loads(dumps(net))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["links"][0].update(weight=0.123),
+         "field links\\[4\\].weight: is .* but links\\[0\\] shares the weight U\\[1,1\\]"),
+        (lambda d: d["links"][0].update(shared=5), "field links\\[0\\].shared: .*expected text"),
+        (lambda d: d["links"][0].update(shared="h1@t1"), "names a neuron"),
+        (lambda d: d["links"][0].update(shared="a→b"), "holds an arrow"),
+        (lambda d: d["links"][1].update(detached="yes"), "field links\\[1\\].detached: expected"),
+        (lambda d: d["links"][0].update(frozen=True), "links\\[4\\].frozen"),
+        (lambda d: d["shared"].append("zzz"), "field shared: names 'zzz', which no link uses"),
+        (lambda d: d["shared"].remove("W[1,1]"), "'W\\[1,1\\]' is not in the list 'shared'"),
+    ],
+)  # fmt: skip
+def test_bad_shared_fields_name_the_field(change, message):
+    doc = _shared_doc()
+    change(doc)
+    with pytest.raises(NetworkFileError, match=message):
+        loads(json.dumps(doc))
+
+
+def test_a_detached_link_into_a_max_pool_is_refused():
+    net = Network.convolutional((1, 2, 2), Conv(1, kernel=1), Pool("max", 2), Dense(1))
+    doc = json.loads(dumps(net))
+    index = next(i for i, link in enumerate(doc["links"]) if link["target"] == "p1[1,1]")
+    doc["links"][index]["detached"] = True
+    with pytest.raises(NetworkFileError, match="cannot be detached"):
+        loads(json.dumps(doc))
+
+
+SHARED_TEXT = json.dumps(to_dict(shared_nets()[0]))
+
+
+@settings(FUZZ, max_examples=300)
+@given(mutated_docs(SHARED_TEXT))
+def test_fuzzed_shared_weight_files_only_ever_raise_the_projects_error(doc):
+    """The same structural fuzzing on a file with shared weights and max pooling."""
+    check_loads_cleanly(json.dumps(doc))

@@ -354,3 +354,58 @@ def test_loading_grows_linearly_with_the_links():
 
     small, large = dumps(_wired_by_hand(12)), dumps(_wired_by_hand(24))
     assert calls(lambda: loads(large)) / calls(lambda: loads(small)) < 5.5
+
+
+def test_a_deep_copy_trains_exactly_as_the_original():
+    """Activations and losses are known by identity (the fused softmax + cross-entropy
+    shortcut): a copied network keeps them, so it trains to the same bits."""
+    import copy
+
+    net = Network.layered(1, 1, 2, output="softmax", loss="cross_entropy", seed=0)
+    twin = copy.deepcopy(net)
+    assert twin.outputs[0].activation is net.outputs[0].activation
+    assert twin.loss_function is net.loss_function
+    data = [((0.0,), (1.0, 0.0)), ((1.0,), (0.0, 1.0))]
+    for which in (net, twin):
+        which.train(data, epochs=2, rate=0.3, momentum=0.5, engine="reference")
+    assert twin.state() == net.state()
+
+
+def test_a_deep_copy_of_a_large_network_needs_no_deep_recursion():
+    """copy.deepcopy (replay copies the network) of 2410 links: its own objects, wired alike."""
+    import copy
+
+    net = Network.layered(64, 32, 10, seed=0)
+    net.train([([0.5] * 64, [0.0] * 9 + [1.0])], epochs=1, rate=0.1, engine="reference")
+    twin = copy.deepcopy(net)
+    assert twin.state() == net.state()
+    assert all(a is not b for a, b in zip(twin.links, net.links))
+    assert all(link.source.network is twin and link in link.target.incoming for link in twin.links)
+    twin.links[0].weight += 1.0
+    assert net.links[0].weight != twin.links[0].weight
+
+
+def test_a_deep_copy_keeps_shared_weights_pooling_and_softmax_groups_its_own():
+    import copy
+
+    from lernpy import Conv, Dense, Pool, datasets
+
+    net = Network.convolutional(
+        (1, 4, 4), Conv(2, kernel=2, padding=1), Pool("max", 2), Dense(2, "softmax"),
+        loss="cross_entropy", seed=2,
+    )  # fmt: skip
+    data = datasets.bars(6, seed=1)
+    net.scheduler(data[0], rate=0.1).run()
+    twin = copy.deepcopy(net)
+    assert [s.name for s in twin.shared_weights] == [s.name for s in net.shared_weights]
+    for mine, theirs in zip(twin.shared_weights, net.shared_weights):
+        assert all(link.shared is mine for link in mine.links)
+        assert [twin.links.index(k) for k in mine.links] == [
+            net.links.index(k) for k in theirs.links
+        ]
+    assert twin["y1"].group is twin["y2"].group and twin["y1"] in twin["y1"].group
+    assert twin["p1[1,1]"].winner in twin["p1[1,1]"].incoming
+    assert twin.trace is not net.trace and len(twin.trace) == len(net.trace)
+    for which in (net, twin):
+        which.train(data, epochs=2, rate=0.1, engine="reference")
+    assert twin.state() == net.state()

@@ -127,7 +127,7 @@ def test_the_file_keeps_every_links_state_and_training_goes_on_identically():
     net.train(XOR, epochs=3, optimizer=Adam(0.05, amsgrad=True), shuffle=False)
     back = loads(dumps(net))
     assert [link.state for link in back.links] == [link.state for link in net.links]
-    assert json.loads(dumps(net))["version"] == VERSION == 2
+    assert json.loads(dumps(net))["version"] == VERSION == 3  # 3: shared weights (issue 14)
     for n in (net, back):
         n.train(XOR, epochs=2, optimizer=Adam(0.05, amsgrad=True), shuffle=False)
     assert back.weights() == net.weights()

@@ -25,9 +25,9 @@ torch = pytest.importorskip(
 )
 from torch import nn  # noqa: E402
 
-from lernpy import Network, datasets, examples  # noqa: E402
+from lernpy import Network, datasets, examples, fit  # noqa: E402
 from lernpy.data.netfile import dumps, loads  # noqa: E402
-from lernpy.optim import SGD, State  # noqa: E402
+from lernpy.optim import SGD, Adam, State  # noqa: E402
 from lernpy.torch import (  # noqa: E402
     GraphModule,
     TorchError,
@@ -157,6 +157,31 @@ def test_to_torch_refuses_what_pytorch_cannot_hold(change, message):
     change(net)
     with pytest.raises(TorchError, match=message):
         to_torch(net)
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (examples.tiny_conv, "neuron p1\\[1,1\\] is a max pool"),
+        (lambda: Network.recurrent(1, 2, 1, steps=2), "shared weights \\(U\\[1,1\\], U\\[2,1\\]"),
+        (
+            lambda: _detached(),
+            "link x1→y1 is detached",
+        ),
+    ],
+)
+def test_to_torch_refuses_shared_weights_pooling_and_detached_links(build, message):
+    """The bridge gives each link its own entry: a shared weight, a max pool or a detached
+    link would silently train differently there, so it says so instead."""
+    with pytest.raises(TorchError, match=message):
+        to_torch(build())
+
+
+def _detached():
+    net = Network.layered(1, 1, bias=False)
+    net.remove_link("x1→y1")
+    net.add_link("x1", "y1", 0.5, detached=True)
+    return net
 
 
 def _cube():
@@ -318,17 +343,6 @@ def test_a_textbook_velocity_moves_as_minus_velocity_over_rate():
     sgd = optimizer_to_torch(net, model, rate=0.3, momentum=0.8)
     buffer = sgd.state[model[0].weight]["momentum_buffer"]
     assert buffer[0, 0].item() == -net["x1→h1"].velocity / 0.3
-
-
-def test_optimizer_from_torch_refuses_what_lernpy_has_no_state_for():
-    """Adam's moments, or SGD's Nesterov: an error, and no velocity changes."""
-    net = Network.layered(2, 1, seed=0)
-    model = to_torch(net)
-    with pytest.raises(TorchError, match="torch.optim.Adam"):
-        optimizer_from_torch(torch.optim.Adam(model.parameters()), model, net)
-    nesterov = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
-    with pytest.raises(TorchError, match="nesterov=True"):
-        optimizer_from_torch(nesterov, model, net)
 
 
 # -- compare ---------------------------------------------------------------------------
@@ -508,9 +522,9 @@ def test_pt_file_that_is_not_lernpys_gets_a_clear_error(tmp_path):
     with pytest.raises(TorchFileError, match="no such file"):
         load(tmp_path / "nope.pt")
     buffer = io.BytesIO()
-    torch.save({"format": "lernpy-torch", "version": 2}, buffer)
+    torch.save({"format": "lernpy-torch", "version": 3}, buffer)
     (tmp_path / "new.pt").write_bytes(buffer.getvalue())
-    with pytest.raises(TorchFileError, match="version 2"):
+    with pytest.raises(TorchFileError, match="version 3"):
         load(tmp_path / "new.pt")
 
 
@@ -522,7 +536,8 @@ def lernpy(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_cli_export_then_import_gives_the_same_network_file(tmp_path, monkeypatch, capsys):
-    """lernpy export net.json -o net.pt; lernpy import net.pt -o back.json: the same file.
+    """lernpy export net.json -o net.pt; lernpy import net.pt -o back.json: the same file,
+    the optimizer's state carried as torch.optim.Adam's.
 
     Export runs as a user runs it (a process); import and its refusal run in this one
     (PyTorch is slow to import, and main() is what the process would run).
@@ -531,13 +546,19 @@ def test_cli_export_then_import_gives_the_same_network_file(tmp_path, monkeypatc
 
     net = Network.layered(2, 3, 1, activation="tanh", seed=1)
     net.freeze("x1→h1")
-    (tmp_path / "net.json").write_text(dumps(net), encoding="utf-8")
+    fit(net, datasets.xor(), epochs=2, optimizer=Adam(rate=0.05))  # as lernpy train does
+    text = dumps(loads(dumps(net)))  # the network file as lernpy train writes it
+    (tmp_path / "net.json").write_text(text, encoding="utf-8")
     done = lernpy("export", "net.json", "-o", "net.pt", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "wrote net.pt" in done.stdout and "GraphModule" in done.stdout
+    assert "Adam(rate=0.05)'s state as torch.optim.Adam" in done.stdout
+    entry = torch.load(tmp_path / "net.pt", weights_only=True)["optimizer"]
+    assert entry["name"] == "Adam" and entry["state_dict"]["state"][0]["step"].item() == 8
     monkeypatch.chdir(tmp_path)
     assert main(["import", "net.pt", "-o", "back.json"]) == 0
-    assert (tmp_path / "back.json").read_text(encoding="utf-8") == dumps(net)
+    assert "with Adam(rate=0.05)'s state" in capsys.readouterr().out
+    assert (tmp_path / "back.json").read_text(encoding="utf-8") == text
     torch.save({"x": Boom(tmp_path / "ran")}, tmp_path / "evil.pt")
     capsys.readouterr()
     assert main(["import", "evil.pt"]) == 1

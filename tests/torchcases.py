@@ -4,7 +4,9 @@
 skip links, links frozen one by one or a whole layer, a removed link, labels)
 and three samples, all from ``random.Random(seed)``. The tests draw seeds with
 Hypothesis; ``python -m tests.torchcases --cases 1000`` measures the largest
-differences over that many seeds (the figures of the closing note).
+differences over that many seeds (the figures of the closing note), and
+``python -m tests.torchcases --optimizers --cases 200`` those of each optimizer's
+state handed over (issue 15b).
 
 Needs PyTorch (imported by the functions that use it).
 """
@@ -158,7 +160,7 @@ def train_torch(net: Network, data, epochs, rate, momentum, batch_size, shuffle,
     from lernpy.torch import optimizer_to_torch, to_torch, torch_loss
 
     model = to_torch(net)
-    sgd = optimizer_to_torch(net, model, rate, momentum)
+    sgd = optimizer_to_torch(net, model, rate=rate, momentum=momentum)
     loss_fn = torch_loss(net, reduce)
     rng = random.Random()
     rng.setstate(net.rng.getstate())  # lernpy shuffles with the network's own generator
@@ -206,10 +208,120 @@ def sgd_difference(seed, epochs, momentum, batch_size, shuffle, reduce) -> float
     return worst
 
 
+def optimizers() -> tuple[list, list]:
+    """Every optimizer both sides have, with the options torch.optim shares; and lernpy's own
+    conventions that convert exactly (the textbook form at a constant rate, first_step)."""
+    from lernpy.optim import SGD, AdaGrad, Adam, AdamW, RMSProp
+
+    both = [
+        SGD(0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        SGD(0.1, momentum=0.9, dampening=0.3, weight_decay=0.02),
+        AdaGrad(0.1, lr_decay=0.05, initial_accumulator_value=0.1, weight_decay=0.01),
+        RMSProp(0.01),
+        RMSProp(0.01, momentum=0.9),
+        RMSProp(0.01, centered=True),
+        RMSProp(0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.01),
+        Adam(0.02),
+        Adam(0.02, amsgrad=True, weight_decay=0.01),
+        AdamW(0.02),
+        AdamW(0.02, betas=(0.8, 0.99), amsgrad=True),
+    ]
+    converted = [
+        SGD(0.1, momentum=0.8, momentum_form="textbook"),
+        SGD(0.1, momentum=0.8, nesterov=True, momentum_form="textbook"),
+        Adam(0.02, first_step=2),
+    ]
+    return both, converted
+
+
+def torch_epochs(net: Network, model, optimizer, data, epochs: int, batch_size: int) -> None:
+    """``epochs`` of ``optimizer`` over ``model``: net.train's batches, in order, mean loss."""
+    import torch
+
+    from lernpy.torch import torch_loss
+
+    loss_fn = torch_loss(net)
+    xs = torch.tensor([x for x, _ in data], dtype=torch.float64)
+    ts = torch.tensor([t for _, t in data], dtype=torch.float64)
+    for _ in range(epochs):
+        for start in range(0, len(data), batch_size):
+            batch = slice(start, start + batch_size)
+            optimizer.zero_grad()
+            loss_fn(model(xs[batch]), ts[batch]).backward()
+            optimizer.step()
+
+
+def handover_difference(seed: int, optimizer, epochs: int = 3) -> tuple[float, float] | None:
+    """``random_case(seed)`` trained 2k epochs two ways: k in lernpy then k in torch.optim from
+    the moved state, against 2k in lernpy; and k in torch.optim then k in lernpy, against 2k
+    in torch.optim. The largest weight difference of each (None when a neuron sits on a kink
+    or saturates, the loss diverges, or nothing learns)."""
+    from lernpy.torch import (
+        from_torch,
+        optimizer_from_torch,
+        optimizer_to_torch,
+        to_torch,
+        torch_counterpart,
+    )
+
+    net, data = random_case(seed, count=4)
+    if not smooth(net, data) or all(link.frozen for link in net.links):
+        return None
+    start = copy.deepcopy(net)
+    options = dict(optimizer=optimizer, batch_size=2, shuffle=False)
+    try:
+        net.train(data, epochs=epochs, **options)
+        halfway = copy.deepcopy(net)
+        net.train(data, epochs=epochs, **options)
+    except NumericError:
+        return None
+    if not smooth(net, data) or not smooth(halfway, data):
+        return None
+    model = to_torch(halfway)
+    theirs = optimizer_to_torch(halfway, model, optimizer)
+    torch_epochs(halfway, model, theirs, data, epochs, 2)
+    forward = max(rel(a.weight, b.weight) for a, b in zip(net.links, from_torch(model).links))
+    import torch
+
+    name, kwargs = torch_counterpart(optimizer)
+    model = to_torch(start)
+    theirs = getattr(torch.optim, name)(model.parameters(), **kwargs)
+    torch_epochs(start, model, theirs, data, epochs, 2)
+    back = from_torch(model)
+    mine = optimizer_from_torch(theirs, model, back)
+    back.train(data, epochs=epochs, optimizer=mine, batch_size=2, shuffle=False)
+    torch_epochs(start, model, theirs, data, epochs, 2)
+    reverse = max(rel(a.weight, b.weight) for a, b in zip(back.links, from_torch(model).links))
+    return forward, reverse
+
+
+def measure_optimizers(cases: int) -> None:
+    """The largest differences of :func:`handover_difference`, per optimizer, over seeds."""
+    both, converted = optimizers()
+    print(f"optimizer state handed over after 3 of 6 epochs (2 batches each), seeds 0–{cases - 1}")
+    for optimizer in both + converted:
+        found = [handover_difference(seed, optimizer) for seed in range(cases)]
+        used = [f for f in found if f is not None]
+        forward = max(f[0] for f in used)
+        reverse = f"{max(f[1] for f in used):.2e}" if optimizer in both else "(torch's form)"
+        print(
+            f"  {optimizer.describe():<70} {len(used):>4} networks: lernpy→torch {forward:.2e}"
+            f"  torch→lernpy {reverse}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument(
+        "--optimizers",
+        action="store_true",
+        help="measure the optimizer state handed over instead (each optimizer, --cases seeds)",
+    )
     args = parser.parse_args()
+    if args.optimizers:
+        measure_optimizers(args.cases)
+        return
     worst: dict[str, float] = {}
     kinds: dict[str, int] = {}
     used = 0

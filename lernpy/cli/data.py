@@ -287,7 +287,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     from lernpy.graph.activations import ACTIVATIONS
     from lernpy.graph.losses import LOSSES
 
-    acts = sorted(ACTIVATIONS)
+    # pooling neurons belong to Network.convolutional's windows, not to a layered network
+    acts = sorted(name for name in ACTIVATIONS if name not in ("max_pool", "avg_pool"))
     p = sub.add_parser(
         "train",
         help="train a network on a CSV file",

@@ -5,7 +5,8 @@ each answer (a number, or the factors of a chain rule: ``0.74 × 0.19 × 0.59``)
 is checked, and a wrong one is named. ``--variants 20 --format latex -o
 sheet.tex`` writes a sheet of 20 variants (seeds 7 to 26 with ``--seed 7``),
 ``--answers`` adds the key, ``--lesson -o page.html`` writes the lesson page in
-exercise mode. ``lernpy audit key.csv --seed 7`` compares someone's key with
+exercise mode; ``--optimizer adam`` (or momentum, rmsprop) asks for one update
+by that rule. ``lernpy audit key.csv --seed 7`` compares someone's key with
 lernpy's numbers (exit 0: every number agrees, 3: one disagrees).
 """
 
@@ -20,7 +21,7 @@ from lernpy.exercises import audit, mazur, problem
 from lernpy.exercises.page import exercise_html
 from lernpy.exercises.problem import Problem
 from lernpy.exercises.sheets import FORMATS, explanations, sheet
-from lernpy.exercises.spec import HIDDEN, LOSSES, OUTPUT
+from lernpy.exercises.spec import HIDDEN, LOSSES, OUTPUT, RULES
 from lernpy.files import read_text, write_atomically
 
 DISAGREES = 3  # lernpy audit's exit code when the key disagrees
@@ -28,12 +29,10 @@ DISAGREES = 3  # lernpy audit's exit code when the key disagrees
 
 def _problems(args: argparse.Namespace, count: int = 1) -> list[Problem]:
     if args.mazur:
-        return [mazur()]
+        return [mazur(optimizer=args.optimizer)]
     seed = 1 if args.seed is None else args.seed
-    return [
-        problem(s, shape=args.shape, activation=args.activation, output=args.output, loss=args.loss)
-        for s in range(seed, seed + count)
-    ]
+    chosen = dict(shape=args.shape, activation=args.activation, output=args.output, loss=args.loss)
+    return [problem(s, **chosen, optimizer=args.optimizer) for s in range(seed, seed + count)]
 
 
 def _write(text: str, path: str | None) -> None:
@@ -120,6 +119,11 @@ def _add_problem_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", choices=OUTPUT, help="the output layer's activation")
     p.add_argument("--loss", choices=LOSSES, help="the loss")
     p.add_argument("--mazur", action="store_true", help="Mazur's worked example instead")
+    p.add_argument(
+        "--optimizer",
+        choices=RULES,
+        help="one update by this rule instead of gradient descent (its state among the answers)",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:

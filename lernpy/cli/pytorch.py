@@ -2,8 +2,8 @@
 
 Both need the optional extra ``lernpy[torch]``; without PyTorch they stop with
 an error that says how to install it. The ``.pt`` format is
-:mod:`lernpy.torch.files`'s: ``torch.save`` of a state dict and the network's
-file text, read back with ``weights_only=True``.
+:mod:`lernpy.torch.files`'s: ``torch.save`` of a state dict, the network's
+file text and its optimizer with its state, read back with ``weights_only=True``.
 """
 
 from __future__ import annotations
@@ -40,8 +40,23 @@ def _export(args: argparse.Namespace) -> int:
     bridge.save(net, out)
     kind = type(module).__name__
     params = sum(p.numel() for p in module.parameters())
-    print(f"wrote {out}: {net!r} as a PyTorch {kind} with {params} weights")
+    print(f"wrote {out}: {net!r} as a PyTorch {kind} with {params} weights{_carried(net)}")
     return 0
+
+
+def _carried(net) -> str:
+    """What the .pt file holds of the network's optimizer, in words."""
+    bridge = _bridge()
+    chosen = bridge.optimizer_of(net)
+    if chosen is None:
+        if any(link.state is not None and not link.state.fresh for link in net.links):
+            return "; its links' optimizer state is in the network text (it names no optimizer)"
+        return ""
+    try:
+        name, _ = bridge.torch_counterpart(chosen)
+    except LernpyError as error:
+        return f"; its optimizer state is in the network text only: {error}"
+    return f", and {chosen.describe()}'s state as torch.optim.{name}"
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -51,7 +66,8 @@ def _import(args: argparse.Namespace) -> int:
     net = bridge.load(args.model)
     out = args.output or _default(args.model, ".json")
     save(net, out)
-    print(f"wrote {out}: {net!r}")
+    chosen = bridge.optimizer_of(net)
+    print(f"wrote {out}: {net!r}" + (f", with {chosen.describe()}'s state" if chosen else ""))
     return 0
 
 
@@ -60,8 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
         help="write a saved network as a PyTorch .pt file (needs lernpy[torch])",
-        description="Write a network as a PyTorch .pt file: torch.save of its state dict and "
-        "the architecture lernpy needs. In Python: lernpy.torch.to_torch(net).",
+        description="Write a network as a PyTorch .pt file: torch.save of its state dict, "
+        "the architecture lernpy needs, and the optimizer the file names (lernpy train records "
+        "it) as torch.optim's, with its state. In Python: lernpy.torch.save(net, path).",
         epilog="example: lernpy export xor.json -o xor.pt",
     )
     p.add_argument("network", metavar="NET.json")

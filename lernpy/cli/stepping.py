@@ -51,7 +51,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("b", "b [N], back", "undo the last step (or the last N)"),
     ("t", "t [LAYER|LINKS], table", "the link table (t 2, t w5 w6, t h1->o1)"),
     ("u", "u [LAYER], neurons", "the neuron table"),
-    ("x", "x NAME, explain", "the chain rule for a link or a neuron (x w5, x h1)"),
+    ("x", "x NAME, explain", "the chain rule for a link, a neuron or a shared weight (x w5, x k1)"),
     ("w", "w, tree", "the network as a tree"),
     ("i", "i, info", "the network and the options"),
     ("k", "k [LINK], trace", "the last steps, or a link's updates (k w5)"),
@@ -98,6 +98,26 @@ PROMPTS = {
     "f": "write the last table to which file? (.csv, .md or .tex) ",
 }
 EXPORTS = {".csv": "to_csv", ".md": "to_markdown", ".tex": "to_latex"}
+
+
+def split_names(text: str) -> list[str]:
+    """Names separated by commas or spaces; a comma inside brackets belongs to the name.
+
+    >>> split_names("w5, h1->o1 k1 x1[1,2]→c1[1,1]")
+    ['w5', 'h1->o1', 'k1', 'x1[1,2]→c1[1,1]']
+    """
+    names, current, depth = [], "", 0
+    for char in text:
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth <= 0 and (char == "," or char.isspace()):
+            if current:
+                names.append(current)
+            current = ""
+        else:
+            current += char
+    if current:
+        names.append(current)
+    return names
 
 
 class Stepper:
@@ -213,15 +233,16 @@ class Stepper:
     def _link_table(self, rest: str) -> Grid:
         if not rest or rest.isdigit() or rest.lstrip("-").isdigit():
             return tables.link_grid(self.run, layer=self._layer(rest, first=1))
-        names = rest.replace(",", " ").split()
-        return tables.link_grid(self.run, links=names)
+        return tables.link_grid(self.run, links=split_names(rest))
 
     def _trace(self, rest: str) -> Grid:
         trace = self.run.trace
         if trace is None:
             raise LernpyError("this run keeps no trace")
         if rest:
-            return tables.trace_grid(trace, self.net.link(rest).name)
+            shared = {weight.name for weight in self.net.shared_weights}
+            name = rest if rest in shared else self.net.link(rest).name
+            return tables.trace_grid(trace, name)
         return tables.trace_grid(trace)
 
     def _set(self, rest: str) -> None:
@@ -416,6 +437,9 @@ def _explain(args: argparse.Namespace) -> int:
         labels = [f"{link.label} ({link.name})" if link.label else link.name for link in net.links]
         print("links:   " + ", ".join(labels))
         print("neurons: " + ", ".join(n.name for n in net.neurons))
+        if net.shared_weights:
+            shared = [f"{s.name} ({len(s.links)} links)" for s in net.shared_weights]
+            print("shared:  " + ", ".join(shared))
         return 0
     net, data, rate, _title = setup(args)
     obj = net[args.name]  # an unknown name fails here, before any step
@@ -470,12 +494,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "explain",
-        help="the chain rule for one link or neuron, every number substituted",
-        description="Train one sample, then explain a link or neuron: lernpy explain mazur w5",
+        help="the chain rule for one link, neuron or shared weight, every number substituted",
+        description="Train one sample, then explain a link, neuron or shared weight: "
+        "lernpy explain mazur w5, lernpy explain conv k1",
     )
     _common(p, default=None)
     p.add_argument(
-        "name", nargs="?", help="a link (w5, h1->o1) or a neuron (h1); leave out to list"
+        "name",
+        nargs="?",
+        help="a link (w5, h1->o1), a neuron (h1) or a shared weight (k1); leave out to list",
     )
     p.add_argument("--index", type=count, default=0, help="which sample of the data (default 0)")
     p.add_argument(

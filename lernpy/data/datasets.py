@@ -34,10 +34,12 @@ __all__ = [
     "DATASETS",
     "Sample",
     "and_",
+    "bars",
     "and_gate",
     "circles",
     "clusters",
     "describe",
+    "delay",
     "digits",
     "iris",
     "logic_gate",
@@ -48,6 +50,8 @@ __all__ = [
     "one_hot",
     "or_",
     "or_gate",
+    "parity",
+    "sequence",
     "sine",
     "spirals",
     "stairs",
@@ -262,6 +266,102 @@ def stairs(n: int = 100, seed: int = 0, noise: float = 0.1) -> list[Sample]:
     return data
 
 
+BARS = ("horizontal", "vertical")
+
+
+def bars(n: int = 200, seed: int = 0, size: int = 4, noise: float = 0.1) -> list[Sample]:
+    """Tiny ``size``×``size`` images of one bright bar: horizontal (class 0) or vertical (1).
+
+    The bar fills one whole row or column, at a random place; every pixel gets
+    Gaussian noise and is clipped to [0, 1]. Pixels in reading order (row by
+    row), as ``Network.convolutional((1, size, size), …)`` takes them; the
+    target is one-hot over :data:`BARS`.
+
+    >>> x, t = bars(n=1, seed=2, size=3, noise=0.0)[0]
+    >>> x, t
+    ((1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (1.0, 0.0))
+    """
+    _check(n)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 2:
+        raise LernpyError(f"size must be a whole number >= 2, got {size!r}")
+    rng = random.Random(seed)
+    data = []
+    for label in _labels(n, 2, rng):
+        where = rng.randrange(size)
+        pixels = []
+        for r in range(size):
+            for c in range(size):
+                on = (r if label == 0 else c) == where
+                pixels.append(min(1.0, max(0.0, float(on) + rng.gauss(0.0, noise))))
+        data.append((tuple(pixels), one_hot(label, 2)))
+    return data
+
+
+def sequence(inputs: list[list[float]], targets: list[list[float]]) -> Sample:
+    """One sample for ``Network.recurrent`` from per-step inputs and per-step targets.
+
+    Step by step, as the network orders its inputs (``x1@t1, x2@t1, x1@t2, …``)
+    and outputs (every step's, or only the last step's when one is given).
+
+    >>> sequence([[1.0], [0.0], [1.0]], [[1.0], [1.0], [0.0]])
+    ((1.0, 0.0, 1.0), (1.0, 1.0, 0.0))
+    """
+    return (
+        tuple(float(v) for step in inputs for v in step),
+        tuple(float(v) for step in targets for v in step),
+    )
+
+
+def _bits(n: int, steps: int, seed: int, targets: str) -> tuple[random.Random, list]:
+    _check(n)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise LernpyError(f"steps must be a whole number >= 1, got {steps!r}")
+    if targets not in ("every", "last"):
+        raise LernpyError(f"targets is {targets!r}: expected 'every' or 'last'")
+    rng = random.Random(seed)
+    return rng, [[rng.randrange(2) for _ in range(steps)] for _ in range(n)]
+
+
+def parity(n: int = 200, steps: int = 4, seed: int = 0, targets: str = "every") -> list[Sample]:
+    """Sequences of random bits; the target at each step is the parity of the bits so far.
+
+    One input and one output per step (1 when an odd number of ones has been
+    seen); ``targets="last"`` keeps only the last step's target. For
+    ``Network.recurrent(1, hidden, 1, steps=steps, targets=targets)``.
+
+    >>> parity(n=1, steps=4, seed=3)
+    [((0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 1.0, 0.0))]
+    """
+    _rng, sequences = _bits(n, steps, seed, targets)
+    data = []
+    for bits in sequences:
+        odd = [sum(bits[: t + 1]) % 2 for t in range(steps)]
+        wanted = odd if targets == "every" else odd[-1:]
+        data.append(sequence([[b] for b in bits], [[p] for p in wanted]))
+    return data
+
+
+def delay(
+    n: int = 200, steps: int = 6, seed: int = 0, lag: int = 2, targets: str = "every"
+) -> list[Sample]:
+    """Sequences of random bits; the target at step t is the input of step t − ``lag`` (0 before).
+
+    The network must remember the last ``lag`` inputs: a test of its memory.
+
+    >>> delay(n=1, steps=5, seed=3)
+    [((0.0, 0.0, 1.0, 1.0, 0.0), (0.0, 0.0, 0.0, 0.0, 1.0))]
+    """
+    _rng, sequences = _bits(n, steps, seed, targets)
+    if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
+        raise LernpyError(f"lag must be a whole number >= 0, got {lag!r}")
+    data = []
+    for bits in sequences:
+        late = [bits[t - lag] if t >= lag else 0 for t in range(steps)]
+        wanted = late if targets == "every" else late[-1:]
+        data.append(sequence([[b] for b in bits], [[v] for v in wanted]))
+    return data
+
+
 IRIS_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 
@@ -339,6 +439,30 @@ DATASETS: dict[str, DatasetInfo] = {
         ("top_left", "top_right", "bottom_left", "bottom_right"),
         tuple(STAIRS_PATTERNS),
         tuple(STAIRS_PATTERNS),
+    ),
+    "bars": DatasetInfo(
+        "bars",
+        bars,
+        "4x4 images of a horizontal or vertical bar",
+        tuple(f"r{r}c{c}" for r in range(1, 5) for c in range(1, 5)),
+        BARS,
+        BARS,
+    ),
+    "parity": DatasetInfo(
+        "parity",
+        parity,
+        "4 bits in sequence, the parity so far at each step",
+        _names("x", 4),
+        _names("parity", 4),
+        None,
+    ),
+    "delay": DatasetInfo(
+        "delay",
+        delay,
+        "6 bits in sequence, each step's target the bit 2 steps back",
+        _names("x", 6),
+        _names("y", 6),
+        None,
     ),
     "iris": DatasetInfo(
         "iris",

@@ -1,9 +1,13 @@
-"""Classic worked examples, with their published numbers.
+"""Classic worked examples, with their published numbers, and small ones to step through.
 
 ``mazur()`` is the network of Matt Mazur's "A Step by Step Backpropagation
 Example" (2015): 2-2-2, sigmoid, ½Σ(value − target)², rate 0.5, inputs .05 .10,
 targets .01 .99. The article never updates the biases, so their links are
 frozen. Its links carry the article's labels w1…w8.
+
+``tiny_conv()`` and ``tiny_rnn()`` are networks with shared weights small enough
+to step through and draw: one 2×2 kernel over a 4×4 image, and an Elman network
+over three bits.
 
 >>> net = mazur()
 >>> net["w5"]
@@ -55,6 +59,37 @@ def mazur() -> Network:
             net.label(name, label)
     net.freeze("b1→h1", "b1→h2", "b2→o1", "b2→o2")
     return net
+
+
+def tiny_conv() -> Network:
+    """A 4×4 image, one 2×2 kernel (``k1``…``k4``, bias ``kb1``) with tanh, max pooling over
+    2×2 windows one step apart, two softmax outputs (horizontal or vertical bar); seed 1.
+
+    >>> net = tiny_conv()
+    >>> [s.name for s in net.shared_weights], len(net["k1"])
+    (['k1', 'k2', 'k3', 'k4', 'kb1'], 9)
+    """
+    from lernpy.graph.conv import Conv, Dense, Pool
+
+    return Network.convolutional(
+        (1, 4, 4),
+        Conv(1, kernel=2, activation="tanh"),
+        Pool("max", 2, stride=1),
+        Dense(2, "softmax"),
+        loss="cross_entropy",
+        seed=1,
+    )
+
+
+def tiny_rnn() -> Network:
+    """An Elman network over three steps: 1 input, 2 hidden (tanh), 1 output (sigmoid) per
+    step, for the parity of the bits so far; seed 0.
+
+    >>> net = tiny_rnn()
+    >>> [link.name for link in net["W[1,1]"].links]
+    ['h1@t1→h1@t2', 'h1@t2→h1@t3']
+    """
+    return Network.recurrent(1, 2, 1, steps=3, seed=0)
 
 
 # -- the demos every command knows: lernpy demo, step, explain, draw, lesson ----------------
@@ -124,5 +159,13 @@ DEMOS: dict[str, Demo] = {
     "xor": Demo(
         "a 2-2-1 sigmoid network (seed 1) on the four XOR samples",
         _xor, datasets.xor, 2.0,
+    ),
+    "conv": Demo(
+        "a 2×2 kernel over 4×4 bar images, max pooling, softmax (shared weights k1…k4)",
+        tiny_conv, lambda: datasets.bars(4, seed=1), 0.5, lesson=1,
+    ),
+    "rnn": Demo(
+        "an Elman network over 3 bits, the parity so far (weights U W b V c shared in time)",
+        tiny_rnn, lambda: datasets.parity(4, steps=3, seed=1), 0.5, lesson=2,
     ),
 }  # fmt: skip

@@ -1,9 +1,10 @@
 """Saving and loading networks as versioned JSON (never pickle).
 
 A network file holds the whole network: neurons (name, kind, layer,
-activation), links in order (source, target, weight, frozen flag, label and
-optimizer state: velocity, moments, step count), the loss, the seed and the
-state of the network's random generator, the last training options (with the
+activation), links in order (source, target, weight, frozen flag, label,
+optimizer state: velocity, moments, step count, the shared weight it uses and
+whether it is detached), the names of the shared weights, the loss, the seed
+and the state of the network's random generator, the last training options (with the
 optimizer's settings), the preprocessing (column names, classes,
 standardisation) and the training history. Floats are written with ``repr``,
 so every weight reads back bit for bit.
@@ -18,7 +19,7 @@ half-built network. Files from a newer format version are refused; files of
 every older version load (version 1 kept only a momentum velocity per link:
 it loads as the textbook momentum form's state, which it was).
 
-The format (version 2) is documented in ``docs/network-format.md``.
+The format (version 3) is documented in ``docs/network-format.md``.
 
 >>> from lernpy import Network
 >>> net = Network.layered(2, 2, 1, activation="tanh", seed=4)
@@ -44,6 +45,7 @@ from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
+from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import LOSSES
 from lernpy.graph.names import check_name, normal, shown
 from lernpy.graph.network import INITS, Network, check_layer, check_scale, check_seed
@@ -59,9 +61,10 @@ T = TypeVar("T")
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
 FORMAT = "lernpy-network"
-VERSION = 2  # bump when a reader of the old version could misread a new file
+VERSION = 3  # bump when a reader of the old version could misread a new file
 # 1: a link's momentum state was its "velocity" (the last change, textbook form)
 # 2: a link's optimizer state is "state" (lernpy.optim.State); "optimizer.settings"
+# 3: shared weights (a top-level "shared" list, a link's "shared") and "detached" links
 
 _TOP = {
     "format",
@@ -74,6 +77,7 @@ _TOP = {
     "rng",
     "neurons",
     "links",
+    "shared",
     "optimizer",
     "preprocessing",
     "history",
@@ -139,16 +143,19 @@ def to_dict(
                     f"link {shown(link.name)} has {what} {value}: only finite numbers can be saved",
                     field="links",
                 )
-        links.append(
-            {
-                "source": link.source.name,
-                "target": link.target.name,
-                "weight": _plain(link.weight),
-                "frozen": link.frozen,
-                "label": link.label,
-                "state": None if state is None else _state_dict(state),
-            }
-        )
+        item = {
+            "source": link.source.name,
+            "target": link.target.name,
+            "weight": _plain(link.weight),
+            "frozen": link.frozen,
+            "label": link.label,
+            "state": None if state is None else _state_dict(state),
+        }
+        if link.shared is not None:  # the shared weight's name: its links are read back tied
+            item["shared"] = link.shared.name
+        if isinstance(link, DetachedLink):
+            item["detached"] = True
+        links.append(item)
     version, state, gauss_next = net.rng.getstate()
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     log = history if history is not None else getattr(net, "training_log", None)
@@ -173,6 +180,8 @@ def to_dict(
         "preprocessing": None if prep is None else prep.to_dict(),
         "history": None,
     }
+    if net.shared_weights:  # their order (links name them); a file without any has no field
+        doc = _after(doc, "links", "shared", [s.name for s in net.shared_weights])
     if log is not None:
         doc["optimizer"] = dict(log.options) if log.options else None
         doc["history"] = {
@@ -200,6 +209,16 @@ def _is_number(value: object) -> bool:
 def _plain(value: object) -> object:
     """A number as a Python float (a numpy float too); anything else as it is, for the checks."""
     return float(value) if _is_number(value) else value
+
+
+def _after(doc: dict, key: str, new: str, value: object) -> dict:
+    """``doc`` with ``new: value`` placed right after ``key`` (the file reads in that order)."""
+    out: dict = {}
+    for k, v in doc.items():
+        out[k] = v
+        if k == key:
+            out[new] = value
+    return out
 
 
 def _state_dict(state: State) -> dict[str, object]:
@@ -429,7 +448,9 @@ class _Checked:
     scale: float
     rng: tuple | None
     neurons: list[tuple[str, str, str, int]]  # name, activation, kind, layer
-    links: list[tuple[str, str, float, bool, State | None, str | None]]  # source, target, …
+    # source, target, weight, frozen, state, label, detached
+    links: list[tuple[str, str, float, bool, State | None, str | None, bool]]
+    shared: list[tuple[str, list[int]]]  # each shared weight and its links' places, in order
     preprocessing: Preprocessing | None
     log: TrainingLog | None
 
@@ -441,16 +462,26 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     checked on the file's own lists, then the network is wired in one pass.
     """
     checked = check_dict(doc, source)
+    try:
+        return _build(checked)
+    except LernpyError as exc:  # (every rule is checked above: this is a safety net)
+        raise NetworkFileError(f"cannot build the network ({exc})", path=source) from None
+
+
+def _build(checked: _Checked) -> Network:
+    """The network a checked file describes, wired in one pass."""
     net = Network(loss=checked.loss, seed=checked.seed, init=checked.init, scale=checked.scale)
     with net.building():  # checked already: no duplicate, no cycle
         made = {
             name: net.add_neuron(name, act, kind, layer=layer)
             for name, act, kind, layer in checked.neurons
         }
-        for src, dst, weight, frozen, state, label in checked.links:
-            link = net.add_link(made[src], made[dst], weight, label)
+        for src, dst, weight, frozen, state, label, detached in checked.links:
+            link = net.add_link(made[src], made[dst], weight, label, detached=detached)
             link.frozen = frozen
             link.state = state
+    for name, members in checked.shared:  # in the order the network had them
+        net.tie(name, [net.links[i] for i in members])
     if checked.rng is not None:
         net.rng.setstate(checked.rng)
     if checked.preprocessing is not None:
@@ -480,7 +511,7 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
             field="version",
         )
     f.int(version, "version", 1, VERSION)
-    f.object(doc, "", _TOP, _REQUIRED)
+    f.object(doc, "", _TOP if version >= 3 else _TOP - {"shared"}, _REQUIRED)
 
     loss = f.str(doc["loss"], "loss", tuple(LOSSES))
     seed = f.rule(check_seed, doc["seed"], "seed")
@@ -492,6 +523,7 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
     neurons = []
     seen: dict[str, str] = {}
     layerwise: dict[str, int] = {}  # softmax neurons and their layer
+    pools: dict[str, str] = {}  # pooling neurons and their kind ("max", "avg")
     for i, item in enumerate(raw_neurons):
         where = f"neurons[{i}]"
         f.object(item, where, {"name", "kind", "layer", "activation"}, ("name", "kind"))
@@ -502,8 +534,10 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
         layer = f.rule(check_layer, item.get("layer", 0), f"{where}.layer", name)
         act = f.str(item.get("activation", "identity"), f"{where}.activation", tuple(ACTIVATIONS))
         seen[name] = kind
-        if ACTIVATIONS[act].layerwise:
+        if ACTIVATIONS[act].layerwise and not ACTIVATIONS[act].pool:
             layerwise[name] = layer
+        if ACTIVATIONS[act].pool:
+            pools[name] = ACTIVATIONS[act].pool
         neurons.append((name, act, kind, layer))
     if "input" not in seen.values() or "output" not in seen.values():
         raise f.fail("neurons", "expected at least one input and one output neuron")
@@ -515,6 +549,9 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
     # version 1 kept a velocity (the textbook form's last change); version 2 a state
     link_keys = {"source", "target", "weight", "frozen", "label"}
     link_keys |= {"velocity"} if version == 1 else {"state"}
+    if version >= 3:  # shared weights and detached links
+        link_keys |= {"shared", "detached"}
+    shared: dict[str, list[int]] = {}  # shared weight name → the indices of its links
     for i, item in enumerate(raw_links):
         where = f"links[{i}]"
         f.object(item, where, link_keys, ("source", "target", "weight"))
@@ -551,14 +588,48 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
                     f"{label!r} is in use already (as a neuron's name or another link's label)",
                 )
             labels.add(label)
-        links.append((src, dst, weight, frozen, state, label))
+        detached = f.bool(item.get("detached", False), f"{where}.detached")
+        if detached and pools.get(dst) == "max":
+            raise f.fail(
+                f"{where}.detached",
+                f"a link into the max-pooling neuron {dst} cannot be detached",
+            )
+        name = item.get("shared")
+        if name is not None:
+            name = f.rule(check_name, name, f"{where}.shared", "shared weight name")
+            if name in seen:
+                raise f.fail(
+                    f"{where}.shared", f"{name!r} names a neuron: a name looks up one thing"
+                )
+            shared.setdefault(name, []).append(i)
+        links.append((src, dst, weight, frozen, state, label, detached))
+    declared = f.names(doc.get("shared", []), "shared") if version >= 3 else ()
+    declared = tuple(normal(name) for name in declared)
+    for name in declared:
+        if name not in shared:
+            raise f.fail("shared", f"names {name!r}, which no link uses")
+    for name, members in shared.items():
+        if name not in declared:
+            raise f.fail(f"links[{members[0]}].shared", f"{name!r} is not in the list 'shared'")
+        if name in labels:
+            raise f.fail(f"links[{members[0]}].shared", f"{name!r} is a link's label too")
+        first = links[members[0]]
+        for i in members[1:]:
+            for k, what in ((2, "weight"), (3, "frozen"), (4, "state")):
+                if links[i][k] != first[k]:
+                    raise f.fail(
+                        f"links[{i}].{what}",
+                        f"is {links[i][k]!r}, but links[{members[0]}] shares the weight {name} "
+                        f"with {first[k]!r}: the links of a shared weight hold one {what}",
+                    )
     _acyclic(f, [n for n, *_ in neurons], links, layerwise)
 
     inputs = [n for n, a, k, layer in neurons if k == "input"]
     outputs = [n for n, a, k, layer in neurons if k == "output"]
     prep = _preprocessing(f, doc.get("preprocessing"), len(inputs), len(outputs))
     log = _history(f, doc.get("history"), doc.get("optimizer"))
-    return _Checked(loss, seed, init, scale, rng_state, neurons, links, prep, log)
+    ties = [(name, shared[name]) for name in declared]
+    return _Checked(loss, seed, init, scale, rng_state, neurons, links, ties, prep, log)
 
 
 def _acyclic(f: _Fields, names: list[str], links: list[tuple], layerwise: dict[str, int]) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
-from lernpy.graph.link import Link
+from lernpy.graph.link import Link, PoolLink
 from lernpy.graph.network import Network
 from lernpy.optim import SGD, Optimizer, State
 from lernpy.walk.mistakes import label
@@ -131,8 +131,9 @@ def write_back(
 ) -> None:
     """Leave every Neuron and Link as the reference scheduler would have.
 
-    ``velocities`` (with momentum) become the trainable links' momentum states;
-    without momentum the states are left alone, as the reference leaves them.
+    ``velocities`` (with momentum) become the trainable links' momentum states
+    (a shared weight's links all hold its one state); without momentum the states
+    are left alone, as the reference leaves them.
     """
     for neuron, v in zip(net.inputs, last.inputs):
         neuron.value = v
@@ -143,13 +144,21 @@ def write_back(
         neuron = neurons[index]
         neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, e, s
     links = net.links
+    for link, old in zip(links, last.old_weights):
+        link.value = old * link.source.value
+    for neuron in neurons:
+        if neuron.activation.pool:
+            neuron.pick_winner()  # from the link values, as the neuron fired
     values, sensitivities, blames = [], [], []
     for link, old in zip(links, last.old_weights):
         source_value = link.source.value
         target_sensitivity = link.target.sensitivity
         values.append(old * source_value)
-        sensitivities.append(target_sensitivity * source_value)
-        blames.append(old * target_sensitivity)
+        sensitivity = target_sensitivity * source_value
+        if isinstance(link, PoolLink) and link.target.winner is not link:
+            sensitivity = 0.0  # not the max: no share of the pool's sensitivity
+        sensitivities.append(sensitivity)
+        blames.append(link.blame_for(old))  # 0 for a detached link or a pool's loser
     assign(links, weights, velocities, values, sensitivities, blames, options)
 
 

@@ -10,6 +10,12 @@ cached per topology (``Network.version``, frozen links, activations, loss and
 batch options) and rebuilt when any of them changes; ``source(net, ...)`` shows
 it.
 
+Shared weights: every link of a shared weight reads one variable (its first
+link's ``w``), and one update moves it with the sum of the links' gradients, in
+the order :class:`~lernpy.graph.shared.SharedWeight` sums them. A max-pooling
+neuron keeps the index of its winning link (``a3``), and only that link's blame
+reaches its source; a detached link (truncated BPTT) sends none.
+
 >>> from lernpy import Network
 >>> net = Network.layered(2, 2, 1, seed=1)
 >>> "n3 = w0*v0 + w1*v1 + w2*v2" in source(net)  # h1's net, as the scheduler sums it
@@ -33,8 +39,10 @@ from lernpy.engines.base import (
     write_back,
 )
 from lernpy.graph.activations import LEAKY_SLOPE, softmax
+from lernpy.graph.link import DetachedLink, PoolLink
 from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, exact_loss
 from lernpy.graph.network import Network
+from lernpy.graph.shared import SharedWeight
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
 
 NAME = "compiled"
@@ -86,7 +94,7 @@ def _tuple(names: Sequence[str]) -> str:
     return "(" + "".join(f"{n}, " for n in names) + ")"
 
 
-def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, dict, list[int]]:
+def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, dict, list, list]:
     """The source of ``epoch(...)``, its constants, and the indices of the computing neurons.
 
     ``momentum``: None, or the momentum's form ("pytorch" or "textbook").
@@ -109,8 +117,40 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
     def v(n) -> str:
         return f"v{ni[id(n)]}"
 
-    weights = [f"w{i}" for i in range(len(net.links))]
-    trainable = [i for i, link in enumerate(net.links) if not link.frozen]
+    # a shared weight lives in its first link's variable; every link of it reads that one
+    home = [li[id(link.shared.links[0])] if link.shared else i for i, link in enumerate(net.links)]
+
+    def w(link) -> str:
+        return f"w{home[li[id(link)]]}"
+
+    def s(link) -> str:
+        return f"s{ni[id(link.target)]}"
+
+    def sensitivity(link) -> str:
+        """The link's ∂E/∂w for this sample, as Link.learn (or PoolLink.learn) computes it."""
+        product = f"{s(link)} * {v(link.source)}"
+        if isinstance(link, PoolLink):  # 0 unless it delivered the max
+            return f"({product} if a{ni[id(link.target)]} == {li[id(link)]} else 0.0)"
+        return product
+
+    def blame(link) -> str:
+        """What the link sends back, as learn() computes it (Detached: nothing)."""
+        if isinstance(link, DetachedLink):
+            return "0.0"
+        product = f"{w(link)}*{s(link)}"
+        if isinstance(link, PoolLink):
+            return f"({product} if a{ni[id(link.target)]} == {li[id(link)]} else 0.0)"
+        return product
+
+    weights = [f"w{home[i]}" for i in range(len(net.links))]
+    # what an update moves: (home variable, the links whose gradients it sums)
+    moved = []
+    for p in net.parameters():
+        if not p.frozen:
+            members = p.links if isinstance(p, SharedWeight) else [p]
+            moved.append((home[li[id(members[0])]], [li[id(link)] for link in members]))
+    trainable = [index for index, _members in moved]
+    gathering = [i for _index, members in moved for i in members]  # links that sum gradients
     head = [
         "def train(W, U, data, order, rate, momentum, bs, mean, epochs, shuffle, rng, points,"
         " losses, fixed_order, fixed_state):"
@@ -134,8 +174,7 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
         if k in sensed or n.kind == "output":
             return []
         sensed.add(k)
-        terms = [f"w{li[id(link)]}*s{ni[id(link.target)]}" for link in n.outgoing]
-        return _sum(terms, f"e{k}")
+        return _sum([blame(link) for link in n.outgoing], f"e{k}")
 
     for code, obj, _phase, _depth in sample_plan(net):
         if code == PRESENT:
@@ -154,8 +193,14 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
                 km = ni[id(m)]
                 fired.add(km)
                 computing.append(km)
-                terms = [f"w{li[id(link)]}*{v(link.source)}" for link in m.incoming]
-                body += _sum(terms, f"n{km}")
+                terms = [f"{w(link)}*{v(link.source)}" for link in m.incoming]
+                if act.pool:  # max pooling: the first largest value, and which link gave it
+                    body += _pool(km, terms, [li[id(link)] for link in m.incoming])
+                else:
+                    body += _sum(terms, f"n{km}")
+            if act.pool:
+                body.append(f"v{k} = n{k}")
+                continue
             if act.layerwise:
                 names = ", ".join(f"n{ni[id(m)]}" for m in members)
                 body.append(f"{', '.join(v(m) for m in members)}, = softmax([{names}])")
@@ -216,7 +261,7 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
                     total = total if act.layerwise else "0.0"
                     body.append(f"s{k} = fused_sensitivity(v{k}, {t}, {total}, {len(outputs)})")
                 continue
-            if act.layerwise:
+            if act.layerwise and not act.pool:
                 # the softmax Jacobian needs every member's error first
                 for m in obj.group:
                     body += error_lines(m)
@@ -239,8 +284,7 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
                 consts[f"slope{k}"] = act.slope
                 body.append(f"s{k} = e{k} * slope{k}(n{k}, v{k})")
         elif code == LEARN and batched and not obj.frozen:
-            i = li[id(obj)]
-            body.append(f"g{i} += s{ni[id(obj.target)]} * {v(obj.source)}")
+            body.append(f"g{li[id(obj)]} += {sensitivity(obj)}")
 
     # The reference stops on any net, sensitivity or blame that is not finite. Most
     # of them reach the weights or the loss, checked after each epoch; these may not:
@@ -249,16 +293,18 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
     # term makes the epoch's sum non-finite (an overflow of the sum itself only sends
     # the epoch to the reference, which judges it exactly).
     checks = [f"n{k} + s{k}" for k in computing]
-    checks += [
-        f"w{li[id(link)]}*s{ni[id(link.target)]}" for link in net.links if link.source.is_source
-    ]
+    checks += [blame(link) for link in net.links if link.source.is_source]
     body += _sum(["check", *checks], "check")
     states = ", ".join(f"(n{k}, v{k}, e{k}, s{k})" for k in computing)
     snapshot = f"(x, t, ({states}{',' if len(computing) == 1 else ''}), {_tuple(weights)}"
     updates: list[str] = []
-    for i in trainable:
-        link = net.links[i]
-        gradient = f"(g{i} / div)" if batched else f"(s{ni[id(link.target)]} * {v(link.source)})"
+    for i, members in moved:
+        # a shared weight's gradient: its links' gradients summed in link order, then divided
+        if batched:
+            gradient = f"({' + '.join(f'g{j}' for j in members)})"
+            gradient = f"(g{i} / div)" if len(members) == 1 else f"({gradient} / div)"
+        else:
+            gradient = f"({' + '.join(sensitivity(net.links[j]) for j in members)})"
         if momentum == "textbook":  # Δw ← μ·Δw − rate·g, w ← w + Δw
             updates.append(f"u{i} = momentum * u{i} - rate * {gradient}")
             updates.append(f"w{i} = w{i} + u{i}")
@@ -288,8 +334,8 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
     if batched:
         inner.append("total = len(order)")
         inner.append("for start in range(0, total, bs):")
-        if trainable:
-            inner.append("    " + " = ".join(f"g{i}" for i in trainable) + " = 0.0")
+        if gathering:
+            inner.append("    " + " = ".join(f"g{i}" for i in gathering) + " = 0.0")
         inner.append("    batch = order[start : start + bs]")
         inner.append("    for idx in batch:")
         inner += ["        " + line for line in body]
@@ -315,21 +361,34 @@ def _generate(net: Network, batched: bool, momentum: str | None) -> tuple[str, d
     )
     lines.append(f"            return ep, order, {_tuple(weights)}, {velocities}, snap")
     lines.append(f"    return None, order, {_tuple(weights)}, {velocities}, snap")
-    return "\n".join(lines) + "\n", consts, computing
+    return "\n".join(lines) + "\n", consts, computing, moved
+
+
+def _pool(k: int, values: list[str], indices: list[int]) -> list[str]:
+    """Max pooling as PoolLink's neuron computes it: the first largest value and its link."""
+    if not values:
+        return [f"n{k} = 0.0", f"a{k} = -1"]
+    lines = [f"n{k} = {values[0]}", f"a{k} = {indices[0]}"]
+    for value, index in zip(values[1:], indices[1:]):
+        lines.append(f"q = {value}")
+        lines.append(f"if q > n{k}: n{k}, a{k} = q, {index}")
+    return lines
 
 
 class Compiled:
     """A compiled epoch function for one topology and one set of batch options."""
 
     def __init__(self, net: Network, batched: bool, momentum: str | None) -> None:
-        self.source, consts, self.computing = _generate(net, batched, momentum)
+        self.source, consts, self.computing, moved = _generate(net, batched, momentum)
         filename = f"<lernpy compiled engine {id(self):x}>"
         # keep the source findable for tracebacks and inspect.getsource
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         namespace = dict(consts)
         exec(compile(self.source, filename, "exec"), namespace)
         self.train = namespace["train"]
-        self.trainable = [i for i, link in enumerate(net.links) if not link.frozen]
+        # the links each trainable velocity belongs to (a shared weight's: all of its links)
+        self.trainable = [i for i, _members in moved]
+        self.members = [members for _i, members in moved]
 
 
 def compiled(net: Network, options: Options) -> Compiled:
@@ -447,6 +506,7 @@ class Session:
     def _all(self, velocities: Sequence[float]) -> list[float]:
         """Velocities of every link from those of the trainable ones."""
         every = [0.0] * len(self.net.links)
-        for i, u in zip(self.code.trainable, velocities):
-            every[i] = u
+        for members, u in zip(self.code.members, velocities):
+            for i in members:  # a shared weight's links all hold its velocity
+                every[i] = u
         return every

@@ -29,6 +29,7 @@ import numpy as np
 from lernpy.engines import blas
 from lernpy.engines.base import Checkpoint, Options, assign, builtin, velocity_of
 from lernpy.engines.blas import ROW_MAJOR, dger
+from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.graph.network import Network
 
@@ -90,6 +91,14 @@ def why_not(net: Network, options: Options) -> str | None:
 
 
 def _why_not(net: Network) -> str | None:
+    if net.shared_weights:
+        names = ", ".join(s.name for s in net.shared_weights[:3])
+        return f"shared weights ({names}{', …' if len(net.shared_weights) > 3 else ''}): " + (
+            "numpy keeps one matrix entry per link"
+        )
+    for link in net.links:
+        if isinstance(link, DetachedLink):
+            return f"link {link.name} is detached (truncated BPTT): numpy sends blame along all"
     if _loss_name(net) is None:
         return f"loss {net.loss_function.name!r} is not one of the built-in losses"
     layers = net.layers

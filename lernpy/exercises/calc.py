@@ -75,8 +75,17 @@ def order(spec: Spec) -> list[str]:
                 names += [f"∂E/∂out_{n}", f"∂out_{n}/∂net_{n}"]
             names.append(f"∂E/∂net_{n}")
             names += [f"∂E/∂{w.name}" for w in spec.incoming(n)]
-    names += [f"new {w.name}" for w in spec.weights if not w.frozen]
+    for w in spec.weights:
+        if not w.frozen:
+            names += [*rule_names(spec, w.name), f"new {w.name}"]
     return names
+
+
+def rule_names(spec: Spec, weight: str) -> list[str]:
+    """The values an update rule keeps or works out for one weight, before its new value."""
+    rule = spec.rule.name if spec.rule is not None else ""
+    symbols = {"momentum": ("b",), "rmsprop": ("v",), "adam": ("m", "v", "m̂", "v̂")}
+    return [f"{s}_{weight}" for s in symbols.get(rule, ())]
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class Deviation:
     right: float
     why: str  # what the used number is ("out_o1 itself")
     rule: str  # the right rule ("out_o1·(1 − out_o1)")
+    weight: str = ""  # the weight whose update it changed (an update rule's factors)
 
 
 class Work:
@@ -112,6 +122,7 @@ class Work:
         self.delta: dict[str, float] = {}  # ∂E/∂net
         self.grad: dict[str, float] = {}  # by link name
         self.x: dict[str, float] = {}  # ∂net/∂w of each weight: its source's value
+        self.about: dict[str, str] = {}  # each update value's name → its weight's name
         self._new: dict[str, float] = {}
         self._forward()
         self._loss()
@@ -132,13 +143,16 @@ class Work:
         self.raw[name] = used
         return used
 
-    def deviate(self, factor: str, used: float, right: float, why: str, rule: str) -> None:
-        self.deviations.append(Deviation(factor, used, right, why, rule))
+    def deviate(
+        self, factor: str, used: float, right: float, why: str, rule: str, weight: str = ""
+    ) -> None:
+        self.deviations.append(Deviation(factor, used, right, why, rule, weight))
 
-    def factor(self, name: str, right: float, used: float, rule: str) -> float:
+    def factor(self, name: str, right: float, used: float, rule: str, weight: str = "") -> float:
         """A factor the slip may have changed: record the change, return what is used."""
         if used != right:
-            self.deviate(name, used, right, self.slip.why(self, name, used, right), rule)
+            why = self.slip.why(self, name, used, right)
+            self.deviate(name, used, right, why, rule, weight)
         return used
 
     # -- forward -----------------------------------------------------------------
@@ -261,11 +275,57 @@ class Work:
     # -- update ------------------------------------------------------------------
 
     def new_weight(self, w: Weight) -> float:
-        """w − rate · ∂E/∂w (the slip may change how), computed once per weight."""
+        """w − rate · ∂E/∂w, or the spec's update rule (the slip may change how), computed
+        once per weight."""
         if w.link not in self._new:
-            right = w.value - self.spec.rate * self.grad[w.link]
+            if self.spec.rule is None:
+                right = w.value - self.spec.rate * self.grad[w.link]
+                rule = f"{w.name} − rate·∂E/∂{w.name}"
+            else:
+                right, rule = self._update(w)
             new = self._new[w.link] = self.slip.new_weight(self, w, right)
             if new != right:
                 why = self.slip.why(self, f"new {w.name}", new, right)
-                self.deviate(f"new {w.name}", new, right, why, f"{w.name} − rate·∂E/∂{w.name}")
+                self.deviate(f"new {w.name}", new, right, why, rule, w.name)
         return self._new[w.link]
+
+    def _update(self, w: Weight) -> tuple[float, str]:
+        """One update by the spec's rule, from a fresh state (momentum: from the given
+        velocity), each value it keeps recorded; the new weight and its rule in words."""
+        r = self.spec.rule
+        assert r is not None
+        n, g, rate = w.name, self.grad[w.link], self.spec.rate
+        self.about.update({name: n for name in (*rule_names(self.spec, n), f"new {n}")})
+        if r.name == "momentum":
+            # PyTorch's form: b ← μ·b_prev + g, w ← w − rate·b
+            prev = r.before(n)
+            right = r.momentum * prev + g
+            textbook = self.slip.momentum_form(self, w) == "textbook"
+            used = r.momentum * prev - rate * g if textbook else right
+            b = self.put(f"b_{n}", self.factor(f"b_{n}", right, used, f"μ·b_prev + ∂E/∂{n}", n))
+            return (w.value + b if textbook else w.value - rate * b), f"{n} − rate·b_{n}"
+        if r.name == "rmsprop":
+            # v ← α·v_prev + (1 − α)·g² with v_prev = 0; w ← w − rate·g/(√v + ε)
+            v = self.put(f"v_{n}", (1.0 - r.alpha) * (g * g))
+            d = self._denominator(w, f"v_{n}", v)
+            return w.value - rate * (g / d), f"{n} − rate·∂E/∂{n}/(√v_{n} + ε)"
+        # Adam, update t = 1 from m = v = 0: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)
+        b1, b2 = r.betas
+        m = self.put(f"m_{n}", (1.0 - b1) * g)
+        v = self.put(f"v_{n}", (1.0 - b2) * (g * g))
+        hats = []
+        for moment, value, beta, sub in (("m", m, b1, "₁"), ("v", v, b2, "₂")):
+            name = f"{moment}\u0302_{n}"  # m̂, v̂
+            right = 1.0 - beta
+            used = self.slip.bias_correction(self, w, moment, right)
+            rule = f"{moment}_{n}/(1 − β{sub}), t = 1"
+            hats.append(self.put(name, self.factor(name, value / right, value / used, rule, n)))
+        d = self._denominator(w, f"v̂_{n}", hats[1])
+        return w.value - rate * (hats[0] / d), f"{n} − rate·m̂_{n}/(√v̂_{n} + ε)"
+
+    def _denominator(self, w: Weight, var: str, square: float) -> float:
+        """√square + ε (the slip may put ε elsewhere)."""
+        assert self.spec.rule is not None
+        right = math.sqrt(square) + self.spec.rule.eps
+        used = self.slip.denominator(self, w, square, right)
+        return self.factor(f"√{var} + ε", right, used, f"√{var} + ε", w.name)

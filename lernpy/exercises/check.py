@@ -168,12 +168,16 @@ def _worked(spec: Spec) -> tuple[tuple[Slip, Work], ...]:
 
 def relevant(work: Work, name: str) -> Deviation:
     """The deviation that made ``name`` wrong: at ``name`` itself, else at a factor of its
-    chain rule, else the first one."""
+    chain rule, else in the same weight's update, else the first one."""
     factors = {f for f, _ in work.chains.get(name, [])}
     for wanted in ({name}, factors):
         for d in work.deviations:
             if d.factor in wanted:
                 return d
+    weight = work.about.get(name)
+    for d in work.deviations:
+        if weight is not None and d.weight == weight:
+            return d
     return work.deviations[0]
 
 

@@ -7,11 +7,17 @@ uses what the slip answers. The right calculation's slip (``RIGHT``) answers
 the right value everywhere; each subclass changes one kind of factor, at one
 place (``where``: a neuron, a weight, a value's name; "" for everywhere).
 
-To add one (an optimizer's convention such as ε inside the square root):
-subclass :class:`Slip`, override the hook it changes (``new_weight`` for an
-update rule), say where it can happen in ``points`` and what the changed
-number is in ``why``, and list the class in :data:`SLIPS`. The checker and the
-auditor find it there.
+The update rules of optimizer exercises (``Spec.rule``: momentum, RMSProp,
+Adam) have hooks of their own: ``momentum_form``, ``bias_correction`` and
+``denominator``. The conventions lernpy's optimizers name as options
+(``docs/optimizers.md``) are slips of kind "convention" on them: the textbook
+momentum form, Adam's step count from 1 (``first_step=2``), ε inside the square
+root, TensorFlow's ε̂; forgetting Adam's bias correction is a mistake.
+
+To add one: subclass :class:`Slip`, override the hook it changes
+(``new_weight`` for the whole update), say where it can happen in ``points``
+and what the changed number is in ``why``, and list the class in
+:data:`SLIPS`. The checker and the auditor find it there.
 
 >>> [s.name for s in SLIPS][:3]
 ['slope_forgotten', 'slope_is_out', 'slope_at_net']
@@ -21,6 +27,7 @@ auditor find it there.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from lernpy.views.formulas import num
@@ -83,6 +90,20 @@ class Slip:
     def rounded(self, work: Work, name: str, value: float) -> float:
         """A named value as it is carried on."""
         return value
+
+    # the update rules' hooks (Spec.rule)
+
+    def momentum_form(self, work: Work, w: Weight) -> str:
+        """ "pytorch" (b ← μ·b_prev + g; w ← w − rate·b) or "textbook" (Δw ← μ·Δw_prev − rate·g)."""
+        return "pytorch"
+
+    def bias_correction(self, work: Work, w: Weight, moment: str, right: float) -> float:
+        """Adam's divisor of moment "m" or "v": 1 − β^t (t = 1)."""
+        return right
+
+    def denominator(self, work: Work, w: Weight, square: float, right: float) -> float:
+        """RMSProp's and Adam's √square + ε (square: v, or Adam's v̂)."""
+        return right
 
     def why(self, work: Work, factor: str, used: float, right: float) -> str:
         """What the changed number ``used`` of ``factor`` is, in words."""
@@ -240,11 +261,12 @@ class BiasAsZero(Slip):
 
 
 class _Rate(Slip):
-    """Rate slips happen at one weight's update or, with where "", at every update."""
+    """Rate slips happen at one weight's update or, with where "", at every update (of plain
+    gradient descent: an update rule has its own slips)."""
 
     @classmethod
     def points(cls, spec: Spec) -> list[Slip]:
-        if spec.rate == 1.0:
+        if spec.rate == 1.0 or spec.rule is not None:
             return []
         return [cls(), *(cls(w.name) for w in spec.weights if not w.frozen)]
 
@@ -362,6 +384,109 @@ class BiasesFixed(Slip):
         return f"{factor.removeprefix('new ')} kept as it was: the biases not updated"
 
 
+# -- the update rules: Adam's bias correction, and the optimizers' conventions ------------
+
+
+def _rule(spec: Spec) -> str:
+    return spec.rule.name if spec.rule is not None else ""
+
+
+def _weight_of(factor: str) -> str:
+    """The weight a factor of an update belongs to: ``m̂_w5`` → ``w5``, ``√v̂_w5 + ε`` → ``w5``."""
+    return factor.split(" + ")[0].split("_", 1)[-1]
+
+
+class NoBiasCorrection(Slip):
+    name = "no_bias_correction"
+    title = "Adam's bias correction left out (m̂ = m, v̂ = v)"
+
+    @classmethod
+    def points(cls, spec: Spec) -> list[Slip]:
+        if _rule(spec) != "adam":
+            return []
+        return [cls(), *(cls(w.name) for w in spec.weights if not w.frozen)]
+
+    def bias_correction(self, work: Work, w: Weight, moment: str, right: float) -> float:
+        return 1.0 if self.at(w.name) else right
+
+    def why(self, work: Work, factor: str, used: float, right: float) -> str:
+        moment = factor[0]
+        return f"{moment}_{_weight_of(factor)} itself, without the bias correction 1/(1 − β^t)"
+
+
+class _Convention(Slip):
+    """A convention of an update rule: everywhere, where the exercise's rule is one of ``rules``."""
+
+    kind = "convention"
+    rules: tuple[str, ...] = ()
+
+    @classmethod
+    def points(cls, spec: Spec) -> list[Slip]:
+        return [cls()] if _rule(spec) in cls.rules else []
+
+
+class TextbookMomentum(_Convention):
+    name = "textbook_momentum"
+    rules = ("momentum",)
+    title = (
+        "the textbook momentum form (Δw ← μ·Δw_prev − rate·g, w ← w + Δw), the given velocity "
+        "taken as the last change"
+    )
+
+    def momentum_form(self, work: Work, w: Weight) -> str:
+        return "textbook"
+
+    def why(self, work: Work, factor: str, used: float, right: float) -> str:
+        n = _weight_of(factor)
+        return f"μ·b_prev − rate·∂E/∂{n}, the textbook form: the velocity as the change Δ{n}"
+
+
+class StepCountFromOne(_Convention):
+    name = "step_count_from_one"
+    rules = ("adam",)
+    title = (
+        "Adam's step count started at 1 and incremented first, so the first update's bias "
+        "correction uses t = 2"
+    )
+
+    def bias_correction(self, work: Work, w: Weight, moment: str, right: float) -> float:
+        beta = 1.0 - right  # right is 1 − β¹
+        return 1.0 - beta**2
+
+    def why(self, work: Work, factor: str, used: float, right: float) -> str:
+        sub = "₁" if factor.startswith("m") else "₂"
+        return f"{factor[0]}_{_weight_of(factor)}/(1 − β{sub}²): the bias correction with t = 2"
+
+
+class EpsilonInside(_Convention):
+    name = "epsilon_inside"
+    rules = ("rmsprop", "adam")
+    title = "ε inside the square root (√(v + ε), not √v + ε)"
+
+    def denominator(self, work: Work, w: Weight, square: float, right: float) -> float:
+        assert work.spec.rule is not None
+        return math.sqrt(square + work.spec.rule.eps)
+
+    def why(self, work: Work, factor: str, used: float, right: float) -> str:
+        var = factor.split(" + ")[0].removeprefix("√")
+        return f"√({var} + ε), with ε inside the square root"
+
+
+class EpsilonHat(_Convention):
+    name = "epsilon_hat"
+    rules = ("adam",)
+    title = "ε added to the uncorrected √v (TensorFlow's ε̂: √v̂ + ε/√(1 − β₂^t))"
+
+    def denominator(self, work: Work, w: Weight, square: float, right: float) -> float:
+        assert work.spec.rule is not None
+        rule = work.spec.rule
+        return math.sqrt(square) + rule.eps / math.sqrt(1.0 - rule.betas[1])
+
+    def why(self, work: Work, factor: str, used: float, right: float) -> str:
+        var = factor.split(" + ")[0]
+        return f"{var} + ε/√(1 − β₂^t), TensorFlow's ε̂"
+
+
 # In the order the checker and the auditor prefer them when two explain the same numbers.
 SLIPS: tuple[type[Slip], ...] = (
     SlopeForgotten,
@@ -373,9 +498,14 @@ SLIPS: tuple[type[Slip], ...] = (
     BiasAsZero,
     RateTwice,
     RateMissing,
+    NoBiasCorrection,
     Sequential,
     NoHalf,
     BiasesFixed,
+    TextbookMomentum,
+    StepCountFromOne,
+    EpsilonInside,
+    EpsilonHat,
     RoundedEarly,
 )
 BY_NAME = {cls.name: cls for cls in SLIPS}

@@ -2,12 +2,16 @@
 
 Canonical names are the ones :func:`lernpy.views.explain.explain` prints:
 ``net_h1``, ``out_h1``, ``E``, ``E_o1``, ``∂E/∂out_o1``, ``∂out_o1/∂net_o1``,
-``∂E/∂net_o1``, ``∂E/∂w5`` and ``new w5``. A student may type them in ASCII.
+``∂E/∂net_o1``, ``∂E/∂w5`` and ``new w5``; an update rule's values are its
+symbol and the weight: ``b_w5`` (a velocity), ``v_w5``, ``m_w5``, ``m̂_w5``,
+``v̂_w5``. A student may type them in ASCII (``mhat_w5``, ``m_hat_w5``, ``m^_w5``).
 
 >>> canonical("dE/dw5"), canonical("d out_o1 / d net_o1"), canonical("w1_new")
 ('∂E/∂w5', '∂out_o1/∂net_o1', 'new w1')
 >>> canonical("delta_o1"), canonical("E_total"), canonical("w5+")
 ('∂E/∂net_o1', 'E', 'new w5')
+>>> canonical("mhat_w5") == canonical("m^_w5") == "m\u0302_w5"
+True
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ def canonical(name: str) -> str:
     m = re.fullmatch(r"delta_*(\w+)", s)
     if m:
         return f"∂E/∂net_{m.group(1)}"
+    m = re.fullmatch(r"([mv])(?:\u0302|_?hat|\^)_(\S+)", s)  # Adam's m̂ and v̂
+    if m:
+        return f"{m.group(1)}\u0302_{m.group(2)}"
     # derivatives: ∂a/∂b, da/db, d a / d b
     m = re.fullmatch(r"(?:∂|d)\s?(.+?)/(?:∂|d)\s?(.+)", s)
     if m:
@@ -56,7 +63,7 @@ def canonical(name: str) -> str:
 def ascii_name(name: str) -> str:
     """A canonical name as a student would type it: ``∂E/∂w5`` → ``dE/dw5``.
 
-    >>> ascii_name("∂out_o1/∂net_o1")
-    'dout_o1/dnet_o1'
+    >>> ascii_name("∂out_o1/∂net_o1"), ascii_name("m̂_w5")
+    ('dout_o1/dnet_o1', 'mhat_w5')
     """
-    return name.replace("∂", "d").replace("→", "->")
+    return name.replace("∂", "d").replace("→", "->").replace("\u0302", "hat")

@@ -33,6 +33,11 @@ def locate(problem: Problem, name: str, neurons: list[str], links: list[str]) ->
         return {"k": "Scored"}
     if name.startswith("new "):
         return {"k": "Updated", "f": ["link", links.index(spec.weight(name[4:]).link)]}
+    if name in problem.work.about:  # an update rule's value (m̂_w5): shown with the update
+        return {
+            "k": "Updated",
+            "f": ["link", links.index(spec.weight(problem.work.about[name]).link)],
+        }
     if name.startswith(("net_", "out_")):
         return {"k": "Fired", "f": ["neuron", neurons.index(name.split("_", 1)[1])]}
     if name.startswith(("∂E/∂out_", "∂E/∂net_", "∂out_")):
@@ -66,11 +71,18 @@ def exercise_payload(problem: Problem) -> dict:
     inputs = ", ".join(f"{n} = {num(v)}" for n, v in zip(spec.inputs, spec.x))
     targets = ", ".join(f"{n} = {num(v)}" for n, v in zip(spec.outputs, spec.target))
     intro = (
-        f"inputs {inputs}; targets {targets}; rate {num(spec.rate)}. Step through the "
+        f"inputs {inputs}; targets {targets}; {_update(spec)}. Step through the "
         f"sample; the page stops before each number asked below until you type it "
         f"({problem.figures} significant figures)."
     )
     return {"intro": intro, "figures": problem.figures, "questions": questions}
+
+
+def _update(spec) -> str:
+    """The update in a few words: the rate, and the rule when it is not gradient descent."""
+    if spec.rule is None:
+        return f"rate {num(spec.rate)}"
+    return f"one update by {spec.rule.title} at rate {num(spec.rate)}"
 
 
 def exercise_html(problem: Problem, title: str | None = None) -> str:
@@ -78,10 +90,12 @@ def exercise_html(problem: Problem, title: str | None = None) -> str:
     heading = title or (
         f"Exercise, seed {problem.seed}" if problem.seed is not None else problem.spec.title
     )
+    rule = problem.spec.rule
+    update = {"rate": problem.spec.rate} if rule is None else {"optimizer": problem.optimizer()}
     return lesson_html(
         problem.network(),
         [problem.sample],
         title=heading,
         exercise=exercise_payload(problem),
-        rate=problem.spec.rate,
+        **update,
     )

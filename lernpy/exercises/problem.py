@@ -21,9 +21,10 @@ from lernpy.data import examples
 from lernpy.errors import UnknownNameError
 from lernpy.exercises.calc import Work
 from lernpy.exercises.names import ascii_name, canonical
-from lernpy.exercises.spec import Spec, Weight, draw
+from lernpy.exercises.spec import RULES, Spec, Weight, draw, with_rule
 from lernpy.graph.network import Network
 from lernpy.hooks import Shows
+from lernpy.optim import SGD, Adam, Optimizer, RMSProp, State
 
 if TYPE_CHECKING:
     from lernpy.exercises.check import Verdict
@@ -112,7 +113,21 @@ class Problem(Shows):
                 net.label(w.link, w.label)
             if w.frozen:
                 net.freeze(w.link)
+            if s.rule is not None and s.rule.name == "momentum":  # the velocity given
+                net.link(w.link).state = State("sgd", velocity=s.rule.before(w.name))
         return net
+
+    def optimizer(self) -> Optimizer:
+        """The lernpy optimizer of the exercise's update (SGD at its rate when it asks for
+        plain gradient descent)."""
+        s, r = self.spec, self.spec.rule
+        if r is None:
+            return SGD(s.rate)
+        if r.name == "momentum":
+            return SGD(s.rate, momentum=r.momentum)
+        if r.name == "rmsprop":
+            return RMSProp(s.rate, alpha=r.alpha, eps=r.eps)
+        return Adam(s.rate, betas=r.betas, eps=r.eps)
 
     @property
     def sample(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -124,7 +139,8 @@ class Problem(Shows):
     def command(self) -> str:
         """The command that makes this exercise again."""
         chosen = "".join(f" --{k} {v}" for k, v in self.options)
-        return f"lernpy exercise --seed {self.seed}{chosen}"
+        which = f"--seed {self.seed}" if self.seed is not None else "--mazur"
+        return f"lernpy exercise {which}{chosen}"
 
     def sheet(self, format: str = "markdown", answers: bool = False) -> str:
         """This exercise as a sheet (text, markdown, latex, html), with its key if ``answers``."""
@@ -143,7 +159,11 @@ class Problem(Shows):
     def __repr__(self) -> str:
         s = self.spec
         head = f"seed {s.seed}" if s.seed is not None else (s.title or "fixed")
-        return f"Problem({head}: {s.shape}, {s.activation}/{s.output}, {s.loss}, rate {s.rate:g})"
+        update = f", {s.rule.title}" if s.rule is not None else ""
+        return (
+            f"Problem({head}: {s.shape}, {s.activation}/{s.output}, {s.loss}{update}, "
+            f"rate {s.rate:g})"
+        )
 
     def __rich_repr__(self):
         yield "seed", self.seed
@@ -157,43 +177,66 @@ def problem(
     activation: str | None = None,
     output: str | None = None,
     loss: str | None = None,
+    optimizer: str | None = None,
 ) -> Problem:
     """The exercise of ``seed``: a small network, its sample, a rate and six questions.
 
     ``shape`` ("2-2-1", "3-2-2", …), ``activation`` (the hidden layer's),
-    ``output`` and ``loss`` are drawn from the seed unless given.
+    ``output`` and ``loss`` are drawn from the seed unless given. ``optimizer``
+    ("momentum", "rmsprop" or "adam") asks for one update by that rule instead
+    of plain gradient descent, with its state (velocities given; m̂ and v̂ of
+    Adam's first update) among the questions.
 
     >>> problem(3, shape="2-2-1").spec.shape
     '2-2-1'
+    >>> problem(7, optimizer="adam").questions[-3:]
+    ('m̂_w2', 'v̂_w2', 'new w2')
     """
-    spec = draw(seed, shape, activation, output, loss)
-    chosen = (("shape", shape), ("activation", activation), ("output", output), ("loss", loss))
+    if optimizer is not None and optimizer not in RULES:
+        raise UnknownNameError(f"optimizer {optimizer!r}: expected one of {', '.join(RULES)}")
+    spec = with_rule(draw(seed, shape, activation, output, loss), optimizer, f"{optimizer} {seed}")
+    chosen = (
+        ("shape", shape),
+        ("activation", activation),
+        ("output", output),
+        ("loss", loss),
+        ("optimizer", optimizer),
+    )
     options = tuple(
         (k, v if isinstance(v, str) else "-".join(map(str, v))) for k, v in chosen if v is not None
     )
     return Problem(spec, _questions(spec, random.Random(f"questions {seed}")), options=options)
 
 
+# what each update rule asks about a weight, before its new value
+ASKED = {"momentum": ("b",), "rmsprop": ("v",), "adam": ("m\u0302", "v\u0302")}
+
+
 def _questions(spec: Spec, rng: random.Random) -> tuple[str, ...]:
     """One hidden value, one output value, E, an output weight's and a hidden weight's
-    gradient, and that hidden weight's update."""
+    gradient, and that hidden weight's update (with what its update rule keeps)."""
     first = [w for w in spec.weights if w.target in spec.hidden and w.source in spec.inputs]
     second = [w for w in spec.weights if w.target in spec.outputs and w.source in spec.hidden]
     hidden_weight = rng.choice(first)
+    rule = spec.rule.name if spec.rule is not None else ""
     return (
         f"out_{rng.choice(spec.hidden)}",
         f"out_{rng.choice(spec.outputs)}",
         "E",
         f"∂E/∂{rng.choice(second).name}",
         f"∂E/∂{hidden_weight.name}",
+        *(f"{s}_{hidden_weight.name}" for s in ASKED.get(rule, ())),
         f"new {hidden_weight.name}",
     )
 
 
-def mazur() -> Problem:
-    """Matt Mazur's worked example (2015) as an exercise: his weights, sample and questions.
+def mazur(optimizer: str | None = None) -> Problem:
+    """Matt Mazur's worked example (2015) as an exercise: his weights, sample and questions;
+    with ``optimizer`` ("momentum", "rmsprop", "adam"), one update by that rule instead.
 
     >>> round(mazur().answer("dE/dw5"), 9)
+    0.082167041
+    >>> round(mazur(optimizer="adam").answer("m̂_w5"), 9)  # Adam's first m̂ is the gradient
     0.082167041
     """
     net = examples.mazur()
@@ -216,4 +259,11 @@ def mazur() -> Problem:
         rate=examples.MAZUR_RATE,
         title="Mazur's worked example",
     )
-    return Problem(spec, ("out_h1", "out_o1", "E", "∂E/∂w5", "∂E/∂w1", "new w5", "new w1"))
+    if optimizer is None:
+        return Problem(spec, ("out_h1", "out_o1", "E", "∂E/∂w5", "∂E/∂w1", "new w5", "new w1"))
+    if optimizer not in RULES:
+        raise UnknownNameError(f"optimizer {optimizer!r}: expected one of {', '.join(RULES)}")
+    spec = with_rule(spec, optimizer, f"{optimizer} mazur")
+    asked = [f"{s}_{w}" for w in ("w5", "w1") for s in ASKED[optimizer]]
+    questions = ("out_h1", "out_o1", "E", "∂E/∂w5", "∂E/∂w1", *asked, "new w5", "new w1")
+    return Problem(spec, questions, options=(("optimizer", optimizer),))

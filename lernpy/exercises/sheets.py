@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -86,11 +87,49 @@ def _given(spec: Spec) -> list[tuple[str, str]]:
         ("loss", LOSS_WORDS[spec.loss]),
         ("inputs", inputs),
         ("targets", targets),
-        ("rate", f"{num(spec.rate)}: one step of gradient descent, w ← w − rate·∂E/∂w"),
+        *_update(spec),
     ]
     if frozen:
         rows.append(("fixed", f"{', '.join(frozen)} are not updated"))
     return rows
+
+
+def _update(spec: Spec) -> list[tuple[str, str]]:
+    """The statement's sentences about the update: plain gradient descent or the rule's."""
+    r = spec.rule
+    rate = num(spec.rate)
+    if r is None:
+        return [("rate", f"{rate}: one step of gradient descent, w ← w − rate·∂E/∂w")]
+    g = "∂E/∂w"
+    eps = f"ε = {r.eps:g}"
+    if r.name == "momentum":
+        given = ", ".join(f"b_{w} = {num(b)}" for w, b in r.previous)
+        return [
+            (
+                "update",
+                f"one step of SGD with momentum μ = {num(r.momentum)} at rate {rate}, in "
+                f"PyTorch's form: b ← μ·b_prev + {g}, w ← w − rate·b",
+            ),
+            ("velocities", f"each weight's b_prev, from the update before: {given}"),
+        ]
+    if r.name == "rmsprop":
+        return [
+            (
+                "update",
+                f"one step of RMSProp at rate {rate}, α = {num(r.alpha)}, {eps}, every v "
+                f"starting at 0: v ← α·v_prev + (1 − α)·({g})², w ← w − rate·{g}/(√v + ε)",
+            )
+        ]
+    b1, b2 = r.betas
+    return [
+        (
+            "update",
+            f"one step of Adam at rate {rate}, β₁ = {num(b1)}, β₂ = {num(b2)}, {eps}, every m "
+            f"and v starting at 0 (so t = 1): m ← β₁·m_prev + (1 − β₁)·{g}, "
+            f"v ← β₂·v_prev + (1 − β₂)·({g})², m̂ = m/(1 − β₁^t), v̂ = v/(1 − β₂^t), "
+            "w ← w − rate·m̂/(√v̂ + ε)",
+        )
+    ]
 
 
 def _heading(problem: Problem, k: int | None) -> str:
@@ -117,7 +156,7 @@ def _ask(problem: Problem) -> str:
 def walked(problem: Problem) -> Network:
     """The exercise's network after the scheduler has walked its sample and updated it."""
     net = problem.network()
-    run = net.scheduler([problem.sample], rate=problem.spec.rate)
+    run = net.scheduler([problem.sample], optimizer=problem.optimizer())
     run.run()
     return net
 
@@ -159,6 +198,8 @@ def explanations(problem: Problem, net: Network | None = None) -> list[tuple[str
             obj = net.link(problem.spec.weight(name[4:]).link)
         elif name.startswith("new "):
             obj = net.link(problem.spec.weight(name[4:]).link)
+        elif name in problem.work.about:  # a value of a weight's update rule (m̂_w5)
+            obj = net.link(problem.spec.weight(problem.work.about[name]).link)
         else:
             neuron = name.rsplit("_", 1)[-1]
             obj = net.neuron(neuron)
@@ -179,6 +220,11 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     return out
+
+
+def _width(name: str) -> int:
+    """How wide a name prints: a combining mark (m̂) takes no column of its own."""
+    return sum(not unicodedata.combining(c) for c in name)
 
 
 def _figures(problem: Problem, x: float) -> str:
@@ -229,8 +275,8 @@ def _text(problems: Sequence[Problem], answers: bool, title: str) -> str:
         out += ["Answers", "=======", ""]
         for k, p in enumerate(problems, start=1):
             out += [f"Answers to {_heading(p, k)}", ""]
-            width = max(len(n) for n in p.answers())
-            out += [f"  {n:<{width}} = {x}  ({f})" for n, x, f in _answer_rows(p)]
+            width = max(_width(n) for n in p.answers())
+            out += [f"  {n}{' ' * (width - _width(n))} = {x}  ({f})" for n, x, f in _answer_rows(p)]
             out.append("")
             for _name, explanation in explanations(p):
                 out += [explanation.text(), ""]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lernpy.errors import BadValueError, ShapeError, UnknownNameError
 
@@ -37,6 +37,8 @@ OUTPUT = ("sigmoid", "tanh", "identity", "softmax")
 LOSSES = ("half_sse", "mse", "bce", "cross_entropy")
 RATES = (0.1, 0.2, 0.25, 0.5)
 MAX_LAYER = 4
+RULES = ("momentum", "rmsprop", "adam")
+RULE_RATES = {"rmsprop": (0.01, 0.02, 0.05), "adam": (0.01, 0.02, 0.05, 0.1)}
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,36 @@ class Weight:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """The update an exercise asks for, when it is not plain gradient descent, as plain data.
+
+    ``name``: "momentum" (SGD with momentum μ, PyTorch's form: b ← μ·b_prev + g,
+    w ← w − rate·b, each weight's ``previous`` velocity b_prev given), "rmsprop"
+    (α, ε; every square average starts at 0) or "adam" (β₁, β₂, ε; every moment
+    starts at 0, so this is update t = 1). The formulas and defaults are
+    torch.optim's, as lernpy's optimizers (``docs/optimizers.md``).
+    """
+
+    name: str
+    momentum: float = 0.0
+    alpha: float = 0.99
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    previous: tuple[tuple[str, float], ...] = ()  # momentum: (weight name, b_prev)
+
+    def before(self, weight: str) -> float:
+        """A weight's velocity from the previous update (momentum; 0 if none is given)."""
+        return dict(self.previous).get(weight, 0.0)
+
+    @property
+    def title(self) -> str:
+        return {"momentum": "SGD with momentum", "rmsprop": "RMSProp", "adam": "Adam"}[self.name]
+
+
+@dataclass(frozen=True)
 class Spec:
-    """A one-hidden-layer network with its weights, one sample and a rate."""
+    """A one-hidden-layer network with its weights, one sample, a rate and, unless it is
+    plain gradient descent, the update ``rule``."""
 
     seed: int | None
     inputs: tuple[str, ...]
@@ -76,6 +106,7 @@ class Spec:
     target: tuple[float, ...]
     rate: float
     title: str = ""
+    rule: Rule | None = None
 
     @property
     def shape(self) -> str:
@@ -247,3 +278,29 @@ def _humane(spec: Spec) -> bool:
                 "relu": lambda z: max(z, 0.0),
             }.get(act, lambda z: z)(net)
     return True
+
+
+def with_rule(spec: Spec, rule: str | None, key: str) -> Spec:
+    """``spec`` asking for one update by ``rule`` ("momentum", "rmsprop", "adam", or None for
+    plain gradient descent), its numbers drawn from ``random.Random(key)``.
+
+    Momentum keeps the spec's rate and gives each weight a velocity from the update
+    before; RMSProp and Adam start from zero and draw a rate of their own (they take
+    steps of about the rate, whatever the gradient).
+
+    >>> with_rule(draw(7), "adam", "adam 7").rule
+    Rule(name='adam', momentum=0.0, alpha=0.99, betas=(0.9, 0.999), eps=1e-08, previous=())
+    """
+    if rule is None:
+        return spec
+    if rule not in RULES:
+        raise UnknownNameError(f"optimizer {rule!r}: expected one of {', '.join(RULES)}")
+    rng = random.Random(key)
+    if rule == "momentum":
+        previous = tuple(
+            (w.name, _hundredths(rng, 1, 20, signed=True)) for w in spec.weights if not w.frozen
+        )
+        chosen = Rule("momentum", momentum=rng.choice((0.5, 0.9)), previous=previous)
+        return replace(spec, rule=chosen)
+    alpha = rng.choice((0.9, 0.99)) if rule == "rmsprop" else 0.99
+    return replace(spec, rate=rng.choice(RULE_RATES[rule]), rule=Rule(rule, alpha=alpha))

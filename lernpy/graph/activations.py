@@ -25,6 +25,9 @@ class Activation:
 
     ``layerwise`` activations (softmax) couple the neurons of one layer: their
     values and sensitivities are computed by the layer, not by ``f``/``slope``.
+    A ``pool`` activation ("max") is layerwise too, but couples nothing: its
+    neuron's net is the largest value its links deliver, not their sum, and
+    only the link that delivered it (the winner) takes blame back.
     """
 
     name: str
@@ -32,6 +35,7 @@ class Activation:
     slope: Callable[[float, float], float]
     layerwise: bool = False
     formula: str = ""
+    pool: str | None = None
 
     def __call__(self, net: float) -> float:
         return self.f(net)
@@ -103,9 +107,19 @@ LEAKY_RELU = Activation(
 SOFTPLUS = Activation("softplus", _softplus, lambda x, v: _sigmoid(x), formula="log(1+e^net)")
 # Softmax's f and slope are never called: the layer computes values and sensitivities.
 SOFTMAX = Activation("softmax", _sigmoid, lambda x, v: 1.0, layerwise=True, formula="e^net/Σe^net")
+# Max pooling: net = the largest incoming value (links of weight 1), value = net, slope 1;
+# the backward pass sends the blame to the winning link only (see graph/link.py, PoolLink).
+MAX_POOL = Activation(
+    "max_pool", IDENTITY.f, IDENTITY.slope, layerwise=True, formula="max of the incoming values",
+    pool="max",
+)  # fmt: skip
+# Average pooling is a plain linear neuron whose incoming links are frozen at 1/n: its
+# backward pass sends each source 1/n of the sensitivity. The name says what it is for.
+AVG_POOL = Activation("avg_pool", IDENTITY.f, IDENTITY.slope, formula="Σ value/n (weights 1/n)")
 
 ACTIVATIONS: dict[str, Activation] = {
-    a.name: a for a in (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS, SOFTMAX)
+    a.name: a
+    for a in (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS, SOFTMAX, MAX_POOL, AVG_POOL)
 }
 ACTIVATIONS["linear"] = IDENTITY
 

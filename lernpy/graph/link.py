@@ -19,6 +19,7 @@ from lernpy.numbers import num
 
 if TYPE_CHECKING:
     from lernpy.graph.neuron import Neuron
+    from lernpy.graph.shared import SharedWeight
     from lernpy.optim import Optimizer, State
     from lernpy.views.explain import Explanation
 
@@ -45,6 +46,7 @@ class Link(Shows):
         "state",
         "frozen",
         "label",
+        "shared",
     )
 
     def __init__(self, source: Neuron, target: Neuron, weight: float, label: str | None = None):
@@ -58,6 +60,8 @@ class Link(Shows):
         self.state: State | None = None  # the optimizer's numbers for this weight (None: fresh)
         self.frozen = False
         self.label = label  # a textbook's name for this weight, such as "w5"
+        # the shared weight this link uses (None: the link owns its weight); see shared.py
+        self.shared: SharedWeight | None = None
 
     @property
     def name(self) -> str:
@@ -80,6 +84,10 @@ class Link(Shows):
         if not self.frozen:
             self.gradient += self.sensitivity
         return self.sensitivity
+
+    def blame_for(self, weight: float) -> float:
+        """The blame :meth:`learn` sends back when the weight is ``weight`` (for the views)."""
+        return weight * self.target.sensitivity
 
     @property
     def velocity(self) -> float:
@@ -113,6 +121,7 @@ class Link(Shows):
     def __repr__(self) -> str:
         """One line of at most 80 columns (the optimizer's state goes first if it must)."""
         label = f" ({shown(self.label)})" if self.label else ""
+        shared = f", shares {shown(self.shared.name)}" if self.shared is not None else ""
         frozen = ", frozen" if self.frozen else ""
 
         def line(p: int, with_state: bool) -> str:
@@ -121,8 +130,8 @@ class Link(Shows):
                 numbers = ", ".join(f"{k}={num(v, p)}" for k, v in self.state.numbers().items())
                 state = f", {self.state.kind} {numbers}" if numbers else ""
             return (
-                f"Link({self.name!r}{label}, weight={num(self.weight, p)}, "
-                f"sensitivity={num(self.sensitivity, p)}{state}{frozen})"
+                f"{type(self).__name__}({self.name!r}{label}, weight={num(self.weight, p)}, "
+                f"sensitivity={num(self.sensitivity, p)}{state}{shared}{frozen})"
             )
 
         for p, with_state in ((9, True), (6, True), (9, False), (6, False)):
@@ -145,3 +154,51 @@ class Link(Shows):
         yield "blame", self.blame
         yield "state", self.state, None
         yield "frozen", self.frozen, False
+
+
+class PoolLink(Link):
+    """A link into a max-pooling neuron: only the winner takes blame back.
+
+    The neuron's net is the largest value its links deliver (the first of equals,
+    as PyTorch's max pooling picks it); ∂net/∂value is 1 for the link that
+    delivered it and 0 for the others. So the winner learns and sends blame as
+    any link does, and every other link learns 0 and sends no blame: max pooling
+    routes the sensitivity to the winner only.
+    """
+
+    __slots__ = ()
+
+    def learn(self) -> float:
+        if self.target.winner is self:
+            return Link.learn(self)
+        # not the max: this link's value did not reach the neuron's net
+        self.sensitivity = 0.0
+        self.blame = 0.0
+        if not self.frozen:
+            self.gradient += 0.0
+        return 0.0
+
+    def blame_for(self, weight: float) -> float:
+        return weight * self.target.sensitivity if self.target.winner is self else 0.0
+
+
+class DetachedLink(Link):
+    """A link the backward pass does not cross: it learns its ∂E/∂w but sends no blame.
+
+    Truncated backpropagation through time cuts the graph so: the forward pass
+    uses the link as any other, the weight learns from it (its source value is
+    a constant to the backward pass), and the blame stops here. PyTorch writes
+    the same cut as ``h = h.detach()``.
+    """
+
+    __slots__ = ()
+
+    def learn(self) -> float:
+        self.sensitivity = self.target.sensitivity * self.source.value
+        self.blame = 0.0  # truncated: no blame goes back along this link
+        if not self.frozen:
+            self.gradient += self.sensitivity
+        return self.sensitivity
+
+    def blame_for(self, weight: float) -> float:
+        return 0.0

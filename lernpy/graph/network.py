@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import operator
@@ -30,12 +31,15 @@ from lernpy.errors import (
 from lernpy.graph.activations import Activation
 from lernpy.graph.activations import activation as get_activation
 from lernpy.graph.builders import layered
-from lernpy.graph.link import Link
+from lernpy.graph.conv import convolutional
+from lernpy.graph.link import DetachedLink, Link, PoolLink
 from lernpy.graph.losses import Loss, exact_loss
 from lernpy.graph.losses import loss as get_loss
 from lernpy.graph.names import check_name, link_name, normal, shown
 from lernpy.graph.neuron import KINDS, Neuron
+from lernpy.graph.recurrent import recurrent
 from lernpy.graph.samples import check_inputs, check_targets, number
+from lernpy.graph.shared import SharedWeight
 from lernpy.graph.state import State, read_state
 from lernpy.hooks import Shows
 
@@ -136,6 +140,7 @@ class Network(Shows):
         self._names: dict[str, Neuron] = {}  # in the order the neurons were added
         self._labels: dict[str, Link] = {}
         self._order: list[Neuron] | None = []  # topological order; None until asked again
+        self._shared: dict[str, SharedWeight] = {}  # by name, in the order they were tied
         self._depth: dict[Neuron, int] = {}
         self._top = 0  # the largest layer number of a non-bias neuron
         self._groups: dict[int, list[Neuron]] = {}  # softmax neurons by layer
@@ -168,9 +173,9 @@ class Network(Shows):
             )
         if name in self._names:
             raise TopologyError(f"a neuron named {name!r} exists already: names must be unique")
-        if name in self._labels:
+        if name in self._labels or name in self._shared:
             raise TopologyError(
-                f"neuron name {name!r} is the label of link {self._labels[name].name}: "
+                f"neuron name {name!r} is in use as a link label or shared weight: "
                 "a name looks up one thing"
             )
         if layer is None:
@@ -180,8 +185,9 @@ class Network(Shows):
         neuron.index = len(self._names)
         neuron.network = self
         # every check is done: from here on nothing can fail
-        if act.layerwise:
-            # softmax couples the neurons of one layer that share it (one list, shared)
+        if act.layerwise and not act.pool:
+            # softmax couples the neurons of one layer that share it (one list, shared;
+            # a pool couples none)
             group = self._groups.setdefault(layer, [])
             group.append(neuron)
             neuron.group = group
@@ -198,8 +204,14 @@ class Network(Shows):
         target: str | Neuron,
         weight: float | None = None,
         label: str | None = None,
+        detached: bool = False,
     ) -> Link:
         """Add one link (a skip connection, any DAG). ``weight=None`` draws one.
+
+        A link into a max-pooling neuron is a :class:`~lernpy.graph.link.PoolLink`
+        (only the winner takes blame back). ``detached=True`` makes a
+        :class:`~lernpy.graph.link.DetachedLink`, which the backward pass does not
+        cross (truncated backpropagation through time).
 
         A link into an input or bias neuron, out of an output neuron, a
         duplicate or a cycle is a ``TopologyError``, and nothing changes.
@@ -220,6 +232,13 @@ class Network(Shows):
             raise TopologyError(f"link {name} exists already")
         if label is not None:
             label = self._check_label(label, name)
+        if not isinstance(detached, bool):
+            raise TopologyError(f"link {name}: detached is {detached!r}: expected True or False")
+        pooled = dst.activation.pool == "max"
+        if detached and pooled:
+            raise TopologyError(
+                f"link {name}: a link into the max-pooling neuron {dst.name} cannot be detached"
+            )
         if weight is not None and not (type(weight) is float and math.isfinite(weight)):
             weight = number(weight, f"weight of link {name}")
         if not self._deferred and self._reaches(dst, src):
@@ -229,7 +248,8 @@ class Network(Shows):
         if weight is None:
             fan_in = sum(1 for link in dst.incoming if not link.source.kind == "bias") + 1
             weight = self.draw(fan_in, max(1, len(src.outgoing) + 1))
-        link = Link(src, dst, weight, label)
+        kind = PoolLink if pooled else DetachedLink if detached else Link
+        link = kind(src, dst, weight, label)
         src.outgoing.append(link)
         dst.incoming.append(link)
         self.links.append(link)
@@ -247,9 +267,10 @@ class Network(Shows):
     def _check_label(self, label: object, link: str, current: Link | None = None) -> str:
         """A label for ``link``: a name (see lernpy.graph.names) no neuron or other link uses."""
         label = check_name(label, "label", f" for link {link}")
-        if label in self._names:
+        if label in self._names or label in self._shared:
             raise TopologyError(
-                f"label {label!r} for link {link} is a neuron's name: a name looks up one thing"
+                f"label {label!r} for link {link} is a neuron's or shared weight's name: "
+                "a name looks up one thing"
             )
         if label in self._labels and self._labels[label] is not current:
             raise TopologyError(
@@ -267,6 +288,14 @@ class Network(Shows):
         self.given.discard(link)
         if link.label is not None:
             del self._labels[link.label]
+        shared = link.shared
+        if shared is not None:  # the shared weight keeps its other links
+            shared.links.remove(link)
+            link.shared = None
+            if not shared.links:
+                del self._shared[shared.name]
+        if link.target.winner is link:
+            link.target.winner = None
         self._changed()
         return link
 
@@ -280,18 +309,32 @@ class Network(Shows):
         self._labels[label] = link
         return link
 
-    def freeze(self, *names: str | Link) -> None:
-        """Freeze links: they still compute their numbers but are never updated."""
-        for link in [self.link(n) for n in names]:
+    def freeze(self, *names: str | Link | SharedWeight) -> None:
+        """Freeze links: they still compute their numbers but are never updated.
+
+        A shared weight's name (or any of its links) freezes the shared weight:
+        all its links, as one.
+        """
+        for link in [link for n in names for link in self._moved_with(n)]:
             link.frozen = True
 
-    def unfreeze(self, *names: str | Link) -> None:
-        """Let frozen links learn again."""
-        for link in [self.link(n) for n in names]:
+    def unfreeze(self, *names: str | Link | SharedWeight) -> None:
+        """Let frozen links (or shared weights) learn again."""
+        for link in [link for n in names for link in self._moved_with(n)]:
             link.frozen = False
 
+    def _moved_with(self, name: str | Link | SharedWeight) -> list[Link]:
+        """The links that change with ``name``: a link, or all links of its shared weight."""
+        if isinstance(name, SharedWeight) or (isinstance(name, str) and name in self._shared):
+            return list(self.shared_weight(name).links)
+        link = self.link(name)
+        return list(link.shared.links) if link.shared is not None else [link]
+
     def set_weights(self, weights: Mapping[str, float]) -> None:
-        """Set weights by link name or label; all or nothing.
+        """Set weights by link name, label or shared weight's name; all or nothing.
+
+        A shared weight is set as one: by its name, or by the name of any of its
+        links (two different values for one shared weight are an error).
 
         >>> net = Network.layered(1, 1, seed=0)
         >>> net.set_weights({"x1->y1": 0.5})
@@ -302,12 +345,126 @@ class Network(Shows):
             raise BadValueError(
                 f"weights is {weights!r}: expected a mapping of link names to numbers"
             )
-        checked = [
-            (self.link(name), number(w, f"weight for link {name!r}")) for name, w in weights.items()
-        ]
-        for link, w in checked:
+        checked: list[tuple[list[Link], float]] = []
+        shared_values: dict[str, tuple[str, float]] = {}
+        for name, w in weights.items():
+            value = number(w, f"weight for link {name!r}")
+            links = self._moved_with(name)
+            shared = links[0].shared
+            if shared is not None:
+                first = shared_values.setdefault(shared.name, (name, value))
+                if first[1] != value:
+                    raise BadValueError(
+                        f"weights for {first[0]!r} and {name!r} differ ({first[1]!r}, {value!r}): "
+                        f"both set the shared weight {shared.name}"
+                    )
+            checked.append((links, value))
+        for links, w in checked:
+            for link in links:
+                link.weight = w
+            self.given.update(links)
+
+    # -- shared weights ---------------------------------------------------------
+
+    def tie(
+        self, name: str, links: Iterable[str | Link], weight: float | None = None
+    ) -> SharedWeight:
+        """Make ``links`` share one weight called ``name``; return the :class:`SharedWeight`.
+
+        The weight is ``weight``, or else the first link's (in network order);
+        every link takes it, and the first link's optimizer state. Tying to an existing
+        name adds the links to that shared weight. The links must agree on being
+        frozen; a link that shares another weight is an error, and a failed call
+        changes nothing.
+
+        >>> net = Network.layered(2, 1, bias=False, seed=0)
+        >>> net.tie("w", ["x1→y1", "x2→y1"], weight=0.25)
+        SharedWeight('w', 2 links, weight=0.25)
+        >>> [link.weight for link in net.links]
+        [0.25, 0.25]
+        """
+        name = check_name(name, "shared weight name")
+        if name in self._names or name in self._labels:
+            raise TopologyError(f"shared weight name {name!r} is in use by a neuron or a label")
+        if isinstance(links, (str, Link)) or not isinstance(links, Iterable):
+            raise TopologyError(f"tie({name!r}, …): expected a list of links, got {links!r}")
+        chosen = [self.link(n) for n in links]
+        existing = self._shared.get(name)
+        if not chosen and existing is None:
+            raise TopologyError(f"tie({name!r}, []): expected at least one link")
+        if len(set(chosen)) != len(chosen):
+            raise TopologyError(f"tie({name!r}, …): a link is named twice")
+        for link in chosen:
+            if link.shared is not None:
+                raise TopologyError(
+                    f"link {link.name} shares the weight {link.shared.name} already: untie it first"
+                )
+        members = (existing.links if existing is not None else []) + chosen
+        if len({link.frozen for link in members}) > 1:
+            frozen = ", ".join(link.name for link in members if link.frozen)
+            raise TopologyError(
+                f"tie({name!r}, …): some links are frozen ({frozen}) and some are not: "
+                "a shared weight is frozen or not as one"
+            )
+        if weight is not None:
+            weight = number(weight, f"weight of the shared weight {name!r}")
+        position = {link: i for i, link in enumerate(self.links)}
+        first = existing.links[0] if existing is not None else min(chosen, key=position.get)
+        w = first.weight if weight is None else weight
+        state = first.state  # the optimizer's numbers belong to the shared weight now
+        members.sort(key=position.get)
+        shared = existing if existing is not None else SharedWeight(name, members)
+        shared.links = members
+        for link in members:
+            link.shared = shared
             link.weight = w
-        self.given.update(link for link, _ in checked)
+            link.state = state
+        self._shared[name] = shared
+        self.version += 1  # the plan changes: one update for all of them
+        return shared
+
+    def untie(self, name: str | SharedWeight) -> list[Link]:
+        """Give each link of the shared weight ``name`` its own weight again; return the links.
+
+        Each keeps the weight and optimizer state it has (the shared ones), so untying
+        changes no number: only later updates differ.
+        """
+        shared = self.shared_weight(name)
+        for link in shared.links:
+            link.shared = None
+        del self._shared[shared.name]
+        self.version += 1
+        return list(shared.links)
+
+    def shared_weight(self, name: str | SharedWeight) -> SharedWeight:
+        """The shared weight called ``name``."""
+        if isinstance(name, SharedWeight):
+            if self._shared.get(name.name) is not name:
+                raise UnknownNameError(f"shared weight {name.name!r} is not in this network")
+            return name
+        if isinstance(name, str) and normal(name) in self._shared:
+            return self._shared[normal(name)]
+        known = ", ".join(list(self._shared)[:8]) or "none (net.tie makes one)"
+        raise UnknownNameError(
+            f"no shared weight named {shown(repr(name))[:80]}: the network has {known}"
+        )
+
+    @property
+    def shared_weights(self) -> list[SharedWeight]:
+        """The shared weights, in the order they were tied."""
+        return list(self._shared.values())
+
+    def parameters(self) -> list[Link | SharedWeight]:
+        """What an update moves, in link order: each untied link, and each shared weight once
+        (where its first link is)."""
+        found: list[Link | SharedWeight] = []
+        for link in self.links:
+            shared = link.shared
+            if shared is None:
+                found.append(link)
+            elif shared.links[0] is link:
+                found.append(shared)
+        return found
 
     def set_matrix(self, layer: int, matrix: Sequence[Sequence[float | None]]) -> None:
         """Set the weights into layer ``layer`` from one matrix; all or nothing.
@@ -387,6 +544,9 @@ class Network(Shows):
 
     # A fully connected layered network in one call (see lernpy.graph.builders).
     layered = classmethod(layered)
+    # Convolution (lernpy.graph.conv) and an Elman network unrolled in time (graph.recurrent).
+    convolutional = classmethod(convolutional)
+    recurrent = classmethod(recurrent)
 
     @contextmanager
     def building(self) -> Iterator[Network]:
@@ -532,6 +692,11 @@ class Network(Shows):
         found = self._find(key) or self._labels.get(key)
         if found is not None:
             return found
+        if key in self._shared:
+            raise UnknownNameError(
+                f"{key!r} is a shared weight of {len(self._shared[key])} links, not one link: "
+                f"net[{key!r}] is the shared weight"
+            )
         example = self.links[0].name if self.links else "h1→y1"
         raise UnknownNameError(
             f"no link named {shown(repr(name))[:80]}: expected a name such as {example!r}"
@@ -551,10 +716,12 @@ class Network(Shows):
                     return link
         return None
 
-    def __getitem__(self, name: str) -> Neuron | Link:
-        """``net["h1"]`` is a neuron; ``net["h1→y1"]``, ``net["h1->y1"]`` or a label is a link."""
+    def __getitem__(self, name: str) -> Neuron | Link | SharedWeight:
+        """``net["h1"]`` is a neuron; ``net["h1→y1"]``, ``net["h1->y1"]`` or a label is a link;
+        ``net["k1"]`` a shared weight."""
         if isinstance(name, str):
-            found = self._names.get(normal(name))
+            key = normal(name)
+            found = self._names.get(key) or self._shared.get(key)
             if found is not None:
                 return found
         return self.link(name)
@@ -563,7 +730,7 @@ class Network(Shows):
         if not isinstance(name, str):
             return False
         key = normal(name)
-        if key in self._names:
+        if key in self._names or key in self._shared:
             return True
         key = link_name(name)
         return self._find(key) is not None or key in self._labels
@@ -759,6 +926,61 @@ class Network(Shows):
         names what changed between two states.
         """
         return read_state(self)
+
+    def __deepcopy__(self, memo: dict) -> Network:
+        """A copy with its own neurons, links and shared weights, made without recursion.
+
+        ``copy.deepcopy`` would follow neuron → link → neuron … one frame per hop and
+        run out of stack on a network of a few hundred links (a 64-32-10 network
+        did); this walks the lists instead. Everything else (the generator, a
+        trace, a preprocessing) is deep-copied as usual, with the new objects in
+        ``memo`` so that it points at them.
+        """
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        neurons: dict[Neuron, Neuron] = {}
+        for n in self._names.values():
+            twin = object.__new__(Neuron)
+            for slot in Neuron.__slots__:
+                setattr(twin, slot, getattr(n, slot))
+            twin.network = new
+            neurons[n] = memo[id(n)] = twin
+        links: dict[Link, Link] = {}
+        for link in self.links:
+            twin = object.__new__(type(link))
+            for slot in Link.__slots__:
+                setattr(twin, slot, getattr(link, slot))
+            twin.source, twin.target = neurons[link.source], neurons[link.target]
+            links[link] = memo[id(link)] = twin
+        shared: dict[str, SharedWeight] = {}
+        for name, weight in self._shared.items():
+            shared[name] = memo[id(weight)] = SharedWeight(name, [links[k] for k in weight.links])
+        for link in links.values():
+            if link.shared is not None:
+                link.shared = shared[link.shared.name]
+        groups: dict[int, list[Neuron]] = {}  # a softmax layer's members share one list
+        for n, twin in neurons.items():
+            twin.incoming = [links[k] for k in n.incoming]
+            twin.outgoing = [links[k] for k in n.outgoing]
+            if id(n.group) not in groups:
+                groups[id(n.group)] = [neurons[m] for m in n.group]
+            twin.group = groups[id(n.group)]
+            twin.winner = links[n.winner] if n.winner is not None else None
+        rebuilt = {
+            "_order": None if self._order is None else [neurons[n] for n in self._order],
+            "_groups": {
+                layer: groups[id(g)] for layer, g in self._groups.items() if id(g) in groups
+            },
+            "links": [links[k] for k in self.links],
+            "_names": {name: neurons[n] for name, n in self._names.items()},
+            "_labels": {label: links[k] for label, k in self._labels.items()},
+            "_shared": shared,
+            "_depth": {neurons[n]: d for n, d in self._depth.items()},
+            "_kinds": {kind: [neurons[n] for n in ns] for kind, ns in self._kinds.items()},
+        }
+        for key, value in self.__dict__.items():
+            setattr(new, key, rebuilt[key] if key in rebuilt else copy.deepcopy(value, memo))
+        return new
 
     def __iter__(self) -> Iterator[Neuron]:
         return iter(self.neurons)

@@ -47,6 +47,7 @@ class Neuron(Shows):
         "group",
         "index",
         "network",
+        "winner",
     )
 
     def __init__(self, name: str, activation: Activation, kind: str = "hidden", layer: int = 0):
@@ -65,6 +66,7 @@ class Neuron(Shows):
         self.group: list[Neuron] = [self]
         self.index = 0  # insertion position in the network; set by Network
         self.network: Network | None = None  # the network holding it; set by Network
+        self.winner: Link | None = None  # max pooling: the link whose value is the net
 
     @property
     def is_output(self) -> bool:
@@ -86,15 +88,29 @@ class Neuron(Shows):
 
     def fire(self) -> float:
         """Set ``net`` and ``value`` from the delivered link values; return the value."""
-        self.net = self.collect()
         if self.activation.layerwise:
+            if self.activation.pool:
+                self.net = self.value = self.pick_winner()
+                return self.value
             # softmax: every member's net is known once the whole layer has delivered
+            self.net = self.collect()
             members = self.group
             values = softmax([m.collect() for m in members])
             self.value = values[members.index(self)]
         else:
+            self.net = self.collect()
             self.value = self.activation.f(self.net)
         return self.value
+
+    def pick_winner(self) -> float:
+        """Max pooling: the largest delivered value (the first of equals); sets ``winner``."""
+        winner = None
+        best = 0.0
+        for link in self.incoming:
+            if winner is None or link.value > best:
+                winner, best = link, link.value
+        self.winner = winner
+        return best
 
     # -- backward ----------------------------------------------------------
 
@@ -123,7 +139,7 @@ class Neuron(Shows):
             self.sensitivity = self.fused_sensitivity()
         elif not slope:
             self.sensitivity = self.error
-        elif self.activation.layerwise:
+        elif self.activation.layerwise and not self.activation.pool:
             # softmax Jacobian: s_i = v_i · (e_i − Σ_j e_j · v_j)
             weighted = 0.0
             for m in self.group:

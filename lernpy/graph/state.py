@@ -29,13 +29,15 @@ if TYPE_CHECKING:
 
 
 class NeuronState(NamedTuple):
-    """A neuron's numbers: net, value, error (∂E/∂value), sensitivity (∂E/∂net), target."""
+    """A neuron's numbers: net, value, error (∂E/∂value), sensitivity (∂E/∂net), target;
+    and for a max pool the link whose value won (its name)."""
 
     net: float
     value: float
     error: float
     sensitivity: float
     target: float | None
+    winner: str | None = None
 
 
 class LinkState(NamedTuple):
@@ -52,7 +54,8 @@ class LinkState(NamedTuple):
 
 
 class State(dict, Exports, Shows):
-    """Every number of a network by neuron and link name (``"(rng)"``: its generator's state).
+    """Every number of a network by neuron and link name (``"(rng)"``: its generator's state;
+    ``"(shared)"``: its shared weights and their links, when it has any).
 
     A dict of :class:`NeuronState` and :class:`LinkState` records: compare two with
     ``==``, or with :func:`diff` to see what changed. A link's name is found under either
@@ -84,7 +87,8 @@ def read_state(net: Network) -> State:
     """What :meth:`Network.state` returns."""
     state = State()
     for n in sorted(net.neurons, key=lambda n: n.index):
-        state[n.name] = NeuronState(n.net, n.value, n.error, n.sensitivity, n.target)
+        winner = n.winner.name if n.winner is not None else None
+        state[n.name] = NeuronState(n.net, n.value, n.error, n.sensitivity, n.target, winner)
     for link in net.links:
         state[link.name] = LinkState(
             link.weight,
@@ -94,6 +98,10 @@ def read_state(net: Network) -> State:
             link.gradient,
             link.state,
             link.frozen,
+        )
+    if net.shared_weights:
+        state["(shared)"] = tuple(
+            (s.name, tuple(link.name for link in s.links)) for s in net.shared_weights
         )
     state["(rng)"] = (net.rng.getstate(),)
     return state
@@ -158,7 +166,7 @@ def diff(a: State | Network, b: State | Network) -> Changes:
     b = b if isinstance(b, State) else b.state()  # type: ignore[union-attr]
     found = Changes()
     for name in list(dict.fromkeys([*a, *b])):
-        if name == "(rng)":
+        if name in ("(rng)", "(shared)"):
             continue
         old, new = a.get(name), b.get(name)
         record = old if old is not None else new

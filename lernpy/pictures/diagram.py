@@ -1,5 +1,8 @@
 """The network as a diagram: neurons in columns, links coloured by sign, wide for big |weight|.
 
+The links of one shared weight are drawn alike (same weight: same colour and
+width), labelled with the shared weight's name, and carry it in ``data-shared``.
+
 >>> from lernpy import examples
 >>> svg = diagram_svg(examples.mazur(), annotate="weight", highlight="w5")
 >>> svg.count('class="neuron '), svg.count('class="link ')
@@ -57,7 +60,7 @@ def link_width(weight: float, biggest: float) -> float:
 
 def number(x: float, digits: int = 4) -> str:
     """A short number for a label: 4 significant digits, a real minus sign."""
-    text = f"{x:.{digits}g}"
+    text = f"{x + 0.0:.{digits}g}"  # + 0.0: a negative zero prints as 0
     return text.replace("-", "−")
 
 
@@ -66,21 +69,29 @@ def last_updates(net: object) -> dict[str, tuple[float, float]]:
     trace = getattr(net, "trace", None)
     out: dict[str, tuple[float, float]] = {}
     for step in trace or ():
-        if type(step).__name__ == "Updated":
+        if type(step).__name__ == "Updated":  # a link's, or a shared weight's (by its name)
             out[step.link.name] = (step.old, step.new)
     return out
 
 
+def shared_name(link: _Link) -> str | None:
+    """The name of the shared weight a link uses, if any."""
+    shared = getattr(link, "shared", None)
+    return shared.name if shared is not None else None
+
+
 def _link_label(link: _Link, annotate: str, updates: Mapping[str, tuple[float, float]]) -> str:
     # The legend says what the number is; the label stays short so labels fit.
-    prefix = f"{link.label} " if link.label else ""
+    name = shared_name(link) or link.label
+    prefix = f"{name} " if name else ""
     if annotate == "weight":
         return f"{prefix}{number(link.weight)}"
     if annotate == "sensitivity":
         return f"{prefix}{number(link.sensitivity)}"
-    if link.name not in updates:
+    key = shared_name(link) or link.name  # a shared weight's update moves all its links
+    if key not in updates:
         return ""
-    old, new = updates[link.name]
+    old, new = updates[key]
     return f"{prefix}{number(new - old)}"
 
 
@@ -150,6 +161,7 @@ def diagram_svg(
     neurons = list(net.neurons)  # type: ignore[attr-defined]
     links = list(net.links)  # type: ignore[attr-defined]
     chosen = _resolve(net, highlight)
+    chosen_shared = getattr(chosen, "name", None) if hasattr(chosen, "links") else None
     if sum(n.kind != "bias" for n in neurons) > max_neurons:
         return summary_svg(net, title=title)
     lay = network_layout(net)
@@ -179,11 +191,14 @@ def diagram_svg(
     for index, link in enumerate(links):
         width = link_width(link.weight, biggest)
         shape = _link_shape(lay, link)
+        shared = shared_name(link)
         tip = (
             f"{link.name}{f' ({link.label})' if link.label else ''}: weight {link.weight!r}, "
             f"∂E/∂w {link.sensitivity!r}{', frozen' if link.frozen else ''}"
+            + (f", one of the links of the shared weight {shared}" if shared else "")
         )
-        if chosen is link:
+        marked = chosen is link or (shared is not None and chosen_shared == shared)
+        if marked:
             doc.add(
                 *shape[:1],
                 **shape[1],
@@ -206,10 +221,12 @@ def diagram_svg(
             class_="link "
             + ("positive" if link.weight >= 0 else "negative")
             + (" frozen" if link.frozen else "")
-            + (" highlighted" if chosen is link else ""),
+            + (" shared" if shared else "")
+            + (" highlighted" if marked else ""),
             id=f"link-{index}",
             data_name=link.name,
             data_label=link.label,
+            data_shared=shared,
             data_source=link.source.name,
             data_target=link.target.name,
             data_weight=repr(link.weight),
@@ -312,6 +329,10 @@ def diagram_svg(
         meaning = f"{meaning}: left out for {len(links)} links (hover a link for its numbers)"
     elif left_out:
         meaning = f"{meaning} ({left_out} left out for room: hover a link for its numbers)"
+    shared_count = len({shared_name(link) for link in links} - {None})
+    if shared_count:
+        alike = f"{shared_count} shared weights: the links of one share its name, colour and width"
+        meaning = f"{meaning}; {alike}" if meaning else alike
     _legend(doc, 10, header + lay.height + 12, meaning)
     return doc.to_string()
 
@@ -332,6 +353,9 @@ def _resolve(net: object, name: str | None) -> object | None:
     for link in net.links:  # type: ignore[attr-defined]
         if key in (link.name, link.label):
             return link
+    for shared in getattr(net, "shared_weights", ()):  # a shared weight: all its links
+        if shared.name == name:
+            return shared
     raise UnknownNameError(
         f"nothing named {checks.short(name)} to highlight: expected a neuron or link name"
     )

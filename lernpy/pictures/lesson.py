@@ -71,8 +71,8 @@ def record(
             return outputs, []
         if kind in ("Fired", "Sensed"):
             return [n_index[step.neuron]], []  # type: ignore[attr-defined]
-        if kind in ("Delivered", "Learned", "Updated"):
-            return [], [l_index[step.link]]  # type: ignore[attr-defined]
+        if kind in ("Delivered", "Learned", "Updated"):  # a shared weight's: all its links
+            return [], [l_index[link] for link in _links_of(step.link)]  # type: ignore[attr-defined]
         if kind == "EpochEnded":
             return [], []
         return list(range(len(neurons))), list(range(len(links)))
@@ -112,7 +112,8 @@ def record(
             elif kind in ("Fired", "Sensed"):
                 focus = ["neuron", n_index[step.neuron]]
             elif kind in ("Delivered", "Learned", "Updated"):
-                focus = ["link", l_index[step.link]]
+                # a shared weight's update: the focus is on its first link
+                focus = ["link", l_index[_links_of(step.link)[0]]]
             elif kind == "Scored":
                 loss = step.loss
                 losses.append([len(frames), step.loss, step.epoch, step.sample])
@@ -149,8 +150,9 @@ def record(
                 }
             )
             if kind in ("Delivered", "Learned", "Updated"):
-                text = explain_link(step.link, trace).text()
-                explanations[l_index[step.link]].append([len(frames) - 1, text.splitlines()])
+                for link in _links_of(step.link):  # every link a shared weight's update moved
+                    text = explain_link(link, trace).text()
+                    explanations[l_index[link]].append([len(frames) - 1, text.splitlines()])
             elif kind in ("Fired", "Sensed"):
                 text = explain_neuron(step.neuron, trace).text()
                 neuron_explanations[n_index[step.neuron]].append(
@@ -170,8 +172,8 @@ def record(
         "neurons": [{"name": shown(n.name), "kind": n.kind, "line": _waiting(n)} for n in neurons],
         "links": [
             {
-                "name": shown(link.name),
-                "label": None if link.label is None else shown(link.label),
+                "name": link.name,
+                "label": _label(link),
                 "source": n_index[link.source],
                 "target": n_index[link.target],
                 "frozen": link.frozen,
@@ -188,6 +190,17 @@ def record(
         "optimizer": run.optimizer.describe() if not run.optimizer.plain else None,
         "mistakes": [warning(m) for m in run.mistakes],
     }
+
+
+def _links_of(obj: object) -> list:
+    """A link, or every link of a shared weight."""
+    return list(getattr(obj, "links", None) or [obj])
+
+
+def _label(link: object) -> str | None:
+    """What the page calls a link's weight: its shared weight's name, else its label."""
+    shared = getattr(link, "shared", None)
+    return shared.name if shared is not None else link.label  # type: ignore[attr-defined]
 
 
 def _waiting(n: object) -> list[str]:
@@ -263,7 +276,7 @@ def lesson_html(
     if exercise is not None:
         rec["exercise"] = exercise
     # Labels will show up to 4 significant digits of a changing weight: keep room for them.
-    longest = max((len(link.label or "") for link in net.links), default=0)  # type: ignore[attr-defined]
+    longest = max((len(_label(link) or "") for link in net.links), default=0)  # type: ignore[attr-defined]
     svg = diagram_svg(net, annotate="weight", title="", label_room=longest + 9)
     rate = rec["rate"]
     count = sum(1 for fr in rec["frames"] if fr["k"] == "Presented")

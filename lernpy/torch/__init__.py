@@ -13,7 +13,8 @@ nothing else in lernpy imports PyTorch.
 - :func:`compare`: lernpy's ∂E/∂w beside autograd's ``.grad``, link by link.
 - :func:`save`, :func:`load`, :func:`state_dict`, :func:`load_state_dict`:
   ``.pt`` files and state dicts; :func:`optimizer_to_torch`,
-  :func:`optimizer_from_torch`: momentum state.
+  :func:`optimizer_from_torch`: the state of SGD, AdaGrad, RMSProp, Adam and AdamW
+  (:func:`torch_counterpart` and :func:`lernpy_counterpart` pair the optimizers).
 
 The words side by side (one sample, loss E):
 
@@ -26,6 +27,7 @@ The words side by side (one sample, loss E):
 | a link's ``sensitivity`` ∂E/∂w | its entry of ``weight.grad`` or ``bias.grad`` |
 | a frozen link | ``requires_grad=False`` |
 | ``rate``, ``momentum`` | ``torch.optim.SGD(lr=rate, momentum=momentum)`` |
+| ``Adam(rate)``; ``state.m``, ``v``, ``t`` | ``Adam(lr=rate)``; ``exp_avg``, ``exp_avg_sq``, step |
 
 >>> from lernpy import examples
 >>> net = examples.mazur()
@@ -61,7 +63,13 @@ from lernpy.torch.files import (  # noqa: E402
 )
 from lernpy.torch.losses import TorchLoss, torch_loss  # noqa: E402
 from lernpy.torch.modules import GraphModule, TorchError, places, to_torch  # noqa: E402
-from lernpy.torch.optim import optimizer_from_torch, optimizer_to_torch  # noqa: E402
+from lernpy.torch.optim import (  # noqa: E402
+    lernpy_counterpart,
+    optimizer_from_torch,
+    optimizer_of,
+    optimizer_to_torch,
+    torch_counterpart,
+)
 from lernpy.torch.reading import from_torch  # noqa: E402
 
 __all__ = [
@@ -74,12 +82,15 @@ __all__ = [
     "compare",
     "from_torch",
     "load",
+    "lernpy_counterpart",
     "load_state_dict",
     "optimizer_from_torch",
+    "optimizer_of",
     "optimizer_to_torch",
     "places",
     "save",
     "state_dict",
     "to_torch",
+    "torch_counterpart",
     "torch_loss",
 ]

@@ -5,18 +5,35 @@ A lernpy ``.pt`` file is ``torch.save`` of one plain dictionary:
 | key | holds |
 |---|---|
 | ``format`` | ``"lernpy-torch"`` |
-| ``version`` | ``1`` |
+| ``version`` | ``2`` (version 1's ``optimizer`` was a bare SGD state dict; it still loads) |
 | ``network`` | the network file's JSON text (``docs/network-format.md``): the architecture |
 | ``state_dict`` | ``to_torch(net).state_dict()``: the weights, as PyTorch keeps them |
-| ``optimizer`` | ``None``, or a ``torch.optim.SGD`` state dict (momentum buffers) |
+| ``optimizer`` | ``None``, or the optimizer and its state (below) |
+
+The optimizer entry names it and carries its state, for either side:
+
+| key | holds |
+|---|---|
+| ``name`` | the ``torch.optim`` class: ``SGD``, ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW`` |
+| ``options`` | its keyword arguments (``lr``, ``betas``, ``momentum``, …) |
+| ``state_dict`` | its ``state_dict()`` over ``to_torch(net).parameters()`` |
+| ``lernpy`` | the lernpy optimizer's settings (``Optimizer.to_dict()``) |
+
+so that a PyTorch user goes on with
+``getattr(torch.optim, name)(model.parameters(), **options).load_state_dict(state_dict)``.
 
 The network's text holds what lernpy needs beyond the weights: neurons and
-their names, labels, frozen links, the loss, preprocessing and history.
-Only strings, numbers, lists, dictionaries and tensors: :func:`load` reads it
-with ``torch.load(..., weights_only=True)``, which refuses any pickled object
-(a class, a function) instead of running it. The state dict decides the
-weights; a PyTorch user loads it with ``to_torch(net).load_state_dict(...)``
-or, without lernpy, into the same ``nn.Sequential``.
+their names, labels, frozen links, the loss, preprocessing, history, and each
+link's optimizer state in lernpy's own convention. The state dict decides the
+weights and the optimizer entry the optimizer state: :func:`load` keeps the
+text's states when the entry says the same (always, unless PyTorch changed the
+file), else takes the entry's. A network whose optimizer has no torch.optim
+counterpart (ε inside the square root, clipping, …) is saved with ``optimizer``
+None: its state is in the text only.
+
+Only strings, numbers, lists, tuples, dictionaries and tensors: :func:`load`
+reads it with ``torch.load(..., weights_only=True)``, which refuses any pickled
+object (a class, a function) instead of running it.
 
 >>> import os, tempfile
 >>> from lernpy import examples
@@ -37,14 +54,24 @@ import torch
 from torch import nn
 
 from lernpy.data.netfile import NetworkFileError, dumps, loads
+from lernpy.errors import LernpyError
 from lernpy.files import write_atomically
 from lernpy.graph.network import Network
+from lernpy.optim import Optimizer, from_dict
+from lernpy.optim import optimizer as get_optimizer
 from lernpy.torch.modules import TorchError, link_weights, places, to_torch
-from lernpy.torch.optim import optimizer_from_torch, optimizer_to_torch
+from lernpy.torch.optim import (
+    TORCH_NAMES,
+    optimizer_from_torch,
+    optimizer_of,
+    optimizer_to_torch,
+    torch_counterpart,
+)
 from lernpy.torch.reading import from_torch
+from lernpy.training.workflow import TrainingLog
 
 FORMAT = "lernpy-torch"
-VERSION = 1
+VERSION = 2
 KEYS = ("format", "version", "network", "state_dict", "optimizer")
 
 
@@ -100,46 +127,103 @@ def load_state_dict(net: Network, state: Mapping[str, torch.Tensor]) -> None:
 def save(
     obj: Network | nn.Module,
     path: str | os.PathLike[str],
-    optimizer: torch.optim.Optimizer | None = None,
+    optimizer: Optimizer | str | torch.optim.Optimizer | None = None,
     *,
     names: str | Sequence[Sequence[str]] | None = None,
     loss: str | None = None,
 ) -> str:
     """Write a network, or a module :func:`from_torch` reads, as a ``.pt`` file; return the path.
 
-    For a plain ``nn.Sequential``, ``names`` and ``loss`` are :func:`from_torch`'s.
-    With ``optimizer`` (a ``torch.optim.SGD`` over the module), its momentum
-    buffers are kept too. The file is written atomically.
+    For a network, ``optimizer`` is the lernpy optimizer it trained with (an
+    object or its name; by default the one it names, :func:`optimizer_of`); for
+    a module, the ``torch.optim`` optimizer over it. Either way the file names
+    the optimizer and carries its state (see the module docstring); an optimizer
+    given here that torch.optim cannot go on from exactly is an error. For a
+    plain ``nn.Sequential``, ``names`` and ``loss`` are :func:`from_torch`'s.
+    The file is written atomically.
     """
     target = os.fspath(path)
+    history = None
     if isinstance(obj, Network):
-        if optimizer is not None or names is not None or loss is not None:
-            raise TorchError("optimizer, names and loss are for a module: a network has its own")
+        if names is not None or loss is not None:
+            raise TorchError("names and loss are for a module: a network has its own")
+        if isinstance(optimizer, torch.optim.Optimizer):
+            raise TorchError(
+                "a torch.optim optimizer goes with the module it updates: save(module, path, "
+                "optimizer); a network's optimizer is a lernpy one (lernpy.optim)"
+            )
         net = obj
+        if optimizer is None:
+            chosen = optimizer_of(net)
+        else:
+            chosen = _lernpy_optimizer(optimizer)
+            history = _naming(getattr(net, "training_log", None), chosen)
     elif isinstance(obj, nn.Module):
         net = from_torch(obj, names=names, loss=loss)
+        chosen = None
         if optimizer is not None:
-            optimizer_from_torch(optimizer, obj, net)
+            if not isinstance(optimizer, torch.optim.Optimizer):
+                raise TorchError(
+                    f"a module's optimizer is a torch.optim optimizer, not {optimizer!r}"
+                )
+            chosen = optimizer_from_torch(optimizer, obj, net)
+            net.training_log = _naming(None, chosen)
     else:
         raise TorchError(
             f"expected a lernpy Network or a torch.nn.Module, got {type(obj).__name__}"
         )
-    module = to_torch(net)
-    saved = None
-    if optimizer is not None:
-        group = optimizer.param_groups[0]
-        saved = optimizer_to_torch(net, module, group["lr"], group["momentum"]).state_dict()
+    entry = None
+    if chosen is not None:
+        try:
+            entry = optimizer_entry(net, chosen)
+        except TorchError:
+            if optimizer is not None:
+                raise
+            # no torch.optim counterpart: the state stays in the network's text only
     payload = {
         "format": FORMAT,
         "version": VERSION,
-        "network": dumps(net),
-        "state_dict": dict(module.state_dict()),
-        "optimizer": saved,
+        "network": dumps(net, history=history) if history is not None else dumps(net),
+        "state_dict": dict(to_torch(net).state_dict()),
+        "optimizer": entry,
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     write_atomically(target, buffer.getvalue(), TorchFileError)
     return target
+
+
+def optimizer_entry(net: Network, optimizer: Optimizer) -> dict[str, object]:
+    """The ``.pt`` file's optimizer entry: ``optimizer`` as torch.optim's, with ``net``'s state.
+
+    >>> from lernpy import examples
+    >>> from lernpy.optim import Adam
+    >>> entry = optimizer_entry(examples.mazur(), Adam(rate=0.01))
+    >>> entry["name"], entry["options"]["lr"], entry["state_dict"]["state"]
+    ('Adam', 0.01, {})
+    """
+    name, options = torch_counterpart(optimizer)
+    built = optimizer_to_torch(net, to_torch(net), optimizer)
+    return {
+        "name": name,
+        "options": options,
+        "state_dict": built.state_dict(),
+        "lernpy": optimizer.to_dict(),
+    }
+
+
+def _lernpy_optimizer(optimizer: object) -> Optimizer:
+    try:
+        return get_optimizer(optimizer)  # type: ignore[arg-type]
+    except LernpyError as error:
+        raise TorchError(str(error)) from None
+
+
+def _naming(log: TrainingLog | None, optimizer: Optimizer) -> TrainingLog:
+    """A copy of the training log (a new one if None) that names ``optimizer``."""
+    if log is None:
+        return TrainingLog(options={"settings": optimizer.to_dict()})
+    return TrainingLog(log.epochs, log.stopped, {**log.options, "settings": optimizer.to_dict()})
 
 
 def _unpickled(path: str, error: Exception) -> TorchFileError:
@@ -155,7 +239,10 @@ def _unpickled(path: str, error: Exception) -> TorchFileError:
 
 
 def load(path: str | os.PathLike[str]) -> Network:
-    """Read a ``.pt`` file :func:`save` wrote: the network, its weights, its momentum state."""
+    """Read a ``.pt`` file :func:`save` wrote: the network, its weights, its optimizer state.
+
+    The network names its optimizer afterwards (:func:`optimizer_of`) when the file does.
+    """
     source = os.fspath(path)
     try:
         payload = torch.load(source, map_location="cpu", weights_only=True)
@@ -199,19 +286,64 @@ def load(path: str | os.PathLike[str]) -> Network:
         net = loads(payload["network"], source=f"{source} (network)")
         load_state_dict(net, payload["state_dict"])
         saved = payload["optimizer"]
-        if saved is not None:
+        if saved is not None and version == 1:
             module = to_torch(net)
             group = _group(saved)
-            sgd = optimizer_to_torch(net, module, group["lr"], group["momentum"])
+            sgd = optimizer_to_torch(net, module, rate=group["lr"], momentum=group["momentum"])
             sgd.load_state_dict(saved)
             optimizer_from_torch(sgd, module, net)
+        elif saved is not None:
+            _take_optimizer(net, saved)
     except NetworkFileError as error:
         raise TorchFileError(str(error), path=source) from None
     except TorchError as error:
         raise TorchFileError(str(error), path=source) from None
-    except (ValueError, KeyError, TypeError, IndexError) as error:
+    except (LernpyError, ValueError, KeyError, TypeError, IndexError) as error:
         raise TorchFileError(f"its optimizer state cannot be read ({error})", path=source) from None
     return net
+
+
+ENTRY_KEYS = ("name", "options", "state_dict", "lernpy")
+
+
+def _take_optimizer(net: Network, entry: object) -> None:
+    """Set ``net``'s link states from the file's optimizer entry, keeping the text's where the
+    entry says the same (it does unless PyTorch changed the file)."""
+    if not isinstance(entry, dict) or set(entry) != set(ENTRY_KEYS):
+        keys = ", ".join(map(str, entry)) if isinstance(entry, dict) else type(entry).__name__
+        raise TorchError(f"its optimizer entry has {keys}: expected {', '.join(ENTRY_KEYS)}")
+    name = entry["name"]
+    if name not in TORCH_NAMES:
+        raise TorchError(f"its optimizer is {name!r}: expected one of {', '.join(TORCH_NAMES)}")
+    if not isinstance(entry["options"], dict) or not isinstance(entry["lernpy"], dict):
+        raise TorchError("its optimizer's options and lernpy settings are not dictionaries")
+    module = to_torch(net)
+    theirs = getattr(torch.optim, name)(module.parameters(), **entry["options"])
+    theirs.load_state_dict(entry["state_dict"])
+    mine = from_dict(entry["lernpy"])
+    try:
+        ours = optimizer_to_torch(net, to_torch(net), mine)
+        same = type(ours) is type(theirs) and _same_state(ours.state_dict(), theirs.state_dict())
+    except TorchError:
+        same = False
+    if not same:  # PyTorch's numbers, in PyTorch's conventions
+        mine = optimizer_from_torch(theirs, module, net)
+        net.training_log = _naming(getattr(net, "training_log", None), mine)
+
+
+def _same_state(a: dict, b: dict) -> bool:
+    """Do two optimizer state dicts hold the same options and the same numbers, bit for bit?"""
+    if a["param_groups"] != b["param_groups"] or set(a["state"]) != set(b["state"]):
+        return False
+    for key, ours in a["state"].items():
+        theirs = b["state"][key]
+        if set(ours) != set(theirs):
+            return False
+        for name, x in ours.items():
+            y = theirs[name]
+            if x.shape != y.shape or not torch.equal(x.to(torch.float64), y.to(torch.float64)):
+                return False
+    return True
 
 
 def _group(saved: object) -> dict:

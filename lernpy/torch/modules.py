@@ -46,6 +46,7 @@ from torch.nn.utils import skip_init
 from lernpy.data.netfile import dumps
 from lernpy.errors import LernpyError
 from lernpy.graph.activations import ACTIVATIONS, LEAKY_SLOPE, Activation
+from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import LOSSES
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
@@ -179,6 +180,23 @@ def _check(net: Network) -> None:
             )
         if n.kind == "bias" and n.value != 1.0:
             raise TorchError(f"bias neuron {n.name} has value {n.value!r}: expected 1.0")
+        if n.activation.pool:
+            raise TorchError(f"neuron {n.name} is a max pool: the bridge has no pooling module yet")
+    # Each link gets its own parameter entry here: a shared weight would split into
+    # several, and a detached link would pass the gradient it must stop.
+    if net.shared_weights:
+        names = ", ".join(s.name for s in net.shared_weights[:3])
+        more = ", …" if len(net.shared_weights) > 3 else ""
+        raise TorchError(
+            f"the network has shared weights ({names}{more}): the bridge gives every link its "
+            "own parameter entry, so it cannot keep them shared yet"
+        )
+    for link in net.links:
+        if isinstance(link, DetachedLink):
+            raise TorchError(
+                f"link {link.name} is detached (truncated BPTT): the bridge cannot cut the "
+                "gradient there yet"
+            )
 
 
 def places(net: Network) -> dict[str, Place]:

@@ -13,14 +13,16 @@ Markdown or LaTeX, so the CLI, the lesson page and the demos can all use them.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from lernpy.errors import BadValueError
 from lernpy.graph.activations import LEAKY_SLOPE
-from lernpy.graph.link import Link
+from lernpy.graph.link import DetachedLink, Link, PoolLink
 from lernpy.graph.names import shown
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.shared import SharedWeight
 from lernpy.optim import Line, Pow, Sqrt
 from lernpy.views.formulas import (
     MOMENTUM,
@@ -40,6 +42,7 @@ from lernpy.views.formulas import (
     term,
 )
 from lernpy.walk.mistakes import warning
+from lernpy.walk.plan import LEARN, plan
 
 if TYPE_CHECKING:
     from lernpy.walk.steps import Planned, Step
@@ -56,9 +59,16 @@ def net_(n: Neuron) -> Sym:
     return Sym("net", n.name)
 
 
-def wsym(link: Link) -> Sym:
-    """``w5`` for a labelled link, ``w_h1→o1`` otherwise."""
+def wsym(link: Link | SharedWeight) -> Sym:
+    """``w5`` for a labelled link, ``w_h1→o1`` otherwise, ``k1`` for a shared weight."""
+    if isinstance(link, SharedWeight):
+        return Sym(link.name)
     return Sym(link.label) if link.label else Sym("w", link.name)
+
+
+def weight_sym(link: Link) -> Sym:
+    """The weight a link multiplies by: its shared weight's name (``k1``), else :func:`wsym`."""
+    return Sym(link.shared.name) if link.shared is not None else wsym(link)
 
 
 def _fused(n: Neuron) -> bool:
@@ -87,6 +97,16 @@ def slope_eq(n: Neuron) -> Eq:
         stages = [[Words(f"{a.name}′(net_{n.name})")]]
     note = f"the activation derivative: {a.name}'s slope at net_{n.name} = {num(x)}"
     return Eq(lhs, [*stages, [N(slope, bare=True)]] if stages else [[N(slope, bare=True)]], note)
+
+
+def _commas(items: list) -> list[Token]:
+    """Items (tokens or lists of tokens) separated by commas."""
+    joined: list[Token] = []
+    for k, item in enumerate(items):
+        if k:
+            joined.append(",")
+        joined += item if isinstance(item, list) else [item]
+    return joined
 
 
 def _plus(terms: Iterable[list[Token]]) -> list[Token]:
@@ -128,9 +148,19 @@ def error_eq(
     if not n.outgoing:
         return [Eq(lhs, [[N(n.error, bare=True)]], f"{n.name} sends nothing on: no blame")]
     weights = weights or {}
-    symbolic = _plus([D(E, net_(link.target)), "·", wsym(link)] for link in n.outgoing)
+    cut = [link for link in n.outgoing if _sends_none(link)]
+    if len(cut) == len(n.outgoing):
+        reasons = "; ".join(f"{link.name}: {_why_none(link)}" for link in cut)
+        return [Eq(lhs, [[N(0.0, bare=True)]], f"no blame comes back to {n.name} ({reasons})")]
+    symbolic = _plus(
+        ["0"] if link in cut else [D(E, net_(link.target)), "·", weight_sym(link)]
+        for link in n.outgoing
+    )
     numeric = _plus(
-        [N(link.target.sensitivity), "×", N(weights.get(link, link.weight))] for link in n.outgoing
+        [N(0.0)]
+        if link in cut
+        else [N(link.target.sensitivity), "×", N(weights.get(link, link.weight))]
+        for link in n.outgoing
     )
     blames = _plus([N(link.blame)] for link in n.outgoing)
     total = sum(link.blame for link in n.outgoing)
@@ -146,7 +176,24 @@ def error_eq(
         f"the error of {n.name}: the blame summed over {paths} "
         f"it came back along, with the weights {which}"
     )
+    for link in cut:
+        note += f"; {link.name} sends none back ({_why_none(link)})"
     return [*found, Eq(lhs, stages, note)]
+
+
+def _sends_none(link: Link) -> bool:
+    """A detached link, or a link into a max pool that did not win: no blame goes back."""
+    return isinstance(link, DetachedLink) or (
+        isinstance(link, PoolLink) and link.target.winner is not link
+    )
+
+
+def _why_none(link: Link) -> str:
+    if isinstance(link, DetachedLink):
+        return "detached: truncated backpropagation through time stops here"
+    winner = link.target.winner
+    who = f"{winner.source.name} delivered the max" if winner is not None else "no winner"
+    return f"max pooling sends the blame to the winner only: {who}"
 
 
 def sensitivity_eq(n: Neuron, fused: bool, brief: bool = False) -> Eq:
@@ -155,7 +202,7 @@ def sensitivity_eq(n: Neuron, fused: bool, brief: bool = False) -> Eq:
     s = n.sensitivity
     if fused:
         return _fused_eq(n, lhs, s)
-    if n.activation.layerwise:
+    if n.activation.layerwise and not n.activation.pool:
         members = n.group
         sym_sum: list[Token] = ["Σ_j", D(E, Sym("out", "j")), "·", Sym("out", "j")]
         numbers: list[Token] = []
@@ -244,18 +291,21 @@ def _forgotten_eq(n: Neuron) -> Eq:
 # -- explain a link --------------------------------------------------------------
 
 
-def _last_update(link: Link, trace: Trace | None) -> Step | None:
+def _last_update(link: Link | SharedWeight, trace: Trace | None) -> Step | None:
     """The update that followed the backward step whose numbers the link holds now.
 
-    The trace's last step about the link must be an update, and the link's
-    blame must have been computed with that update's old weight (exactly as
-    :meth:`Link.learn` computes it); otherwise the numbers have moved on.
+    The trace's last step about the link (or its shared weight) must be an
+    update, and the link's blame must have been computed with that update's old
+    weight (exactly as :meth:`Link.learn` computes it; for a shared weight, every
+    link's blame); otherwise the numbers have moved on.
     """
     if trace is None:
         return None
+    shared = link.shared if isinstance(link, Link) else link
     for step in reversed(trace.steps):
-        if getattr(step, "link", None) is link:
-            if step.kind == "Updated" and blamed_with(step) * link.target.sensitivity == link.blame:
+        about = getattr(step, "link", None)
+        if about is link or (shared is not None and about is shared):
+            if step.kind == "Updated" and updated_from(step, link):
                 return step
             return None
     return None
@@ -265,6 +315,13 @@ def blamed_with(update: Step) -> float:
     """The weight the link's blame went back through: the old one (the new one when the
     update was the sequential mistake)."""
     return update.new if update.mistake == "sequential" else update.old
+
+
+def updated_from(update: Step, link: Link | SharedWeight) -> bool:
+    """Was ``update`` made after the backward step whose blame ``link`` holds now?"""
+    links = link.links if isinstance(link, SharedWeight) else [link]
+    weight = blamed_with(update)
+    return all(one.blame_for(weight) == one.blame for one in links)
 
 
 def _not_yet(obj: Link | Neuron, kinds: tuple[str, ...], trace: Trace | None) -> bool:
@@ -353,9 +410,13 @@ def explain_link(
     fused = _fused(target) if fused is None else fused
     w = wsym(link)
     label = f" ({link.label})" if link.label else ""
+    if link.shared is not None:
+        label = f" ({link.shared.name})"
     title = f"Link {link.name}{label}: ∂E/∂{w.text()} by the chain rule"
     grad = link.sensitivity
     x = source.value
+    if isinstance(link, PoolLink) and target.winner is not link:
+        x = 0.0  # ∂net/∂w: the link's value is not the max, so the net does not move with it
     if _not_yet(link, ("Learned", "Updated"), trace) or _no_sample(target):
         return _link_forward_only(link, title, trace)
     chain: Eq
@@ -395,21 +456,39 @@ def explain_link(
             where += error_eq(target, _weights_used(target, trace), _sequential(target, trace))
         where.append(sensitivity_eq(target, fused))
     what = {"input": "the input", "bias": "bias neuron"}.get(source.kind, "neuron")
-    where.append(
-        Eq(
-            [D(net_(target), w)],
-            [[out(source), "=", N(x, bare=True)]],
-            f"the source value: what {what} {source.name} sends along {w.text()}",
+    if isinstance(link, PoolLink) and x == 0.0 and target.winner is not link:
+        where.append(
+            Eq(
+                [D(net_(target), w)],
+                [[N(0.0, bare=True)]],
+                f"max pooling: net_{target.name} is the largest incoming value, and "
+                f"{source.name}'s was not it, so ∂E/∂{w.text()} = 0 and no blame goes back",
+            )
         )
-    )
+    else:
+        where.append(
+            Eq(
+                [D(net_(target), w)],
+                [[out(source), "=", N(x, bare=True)]],
+                f"the source value: what {what} {source.name} sends along {w.text()}",
+            )
+        )
     sections = [Section("", [chain]), Section("where", where)]
+    if isinstance(link, DetachedLink):
+        sections[1].notes.append(
+            f"{link.name} is detached (truncated BPTT): it learns ∂E/∂w but sends no blame "
+            f"back to {source.name}"
+        )
+    if link.shared is not None:
+        sections.append(_shared_note(link, trace))
     if link.sensitivity != target.sensitivity * x:
         sections[0].notes.append(
             f"(the values changed after {link.name} last learned, by a forward pass or a "
             "gradient check: these are the numbers the objects hold now)"
         )
     if link.frozen:
-        sections.append(Section("update", notes=[f"{link.name} is frozen: it never changes"]))
+        what = f"its shared weight {link.shared.name}" if link.shared is not None else link.name
+        sections.append(Section("update", notes=[f"{what} is frozen: it never changes"]))
     update = _last_update(link, trace)
     if update is not None:
         if update.momentum_term and momentum is None and update.optimizer is None:
@@ -474,7 +553,12 @@ def update_section(update: Step, momentum: float | None = None) -> Section:
     mistake = getattr(update, "mistake", "")
     if mistake:
         section.notes.append(warning(mistake))
-        if mistake == "sequential":
+        if mistake == "sequential" and isinstance(update.link, SharedWeight):
+            section.notes.append(
+                f"its links' blame went back with the new weight {num(update.new)} "
+                f"(the standard algorithm sends {num(update.old)} back)"
+            )
+        elif mistake == "sequential":
             link = update.link
             section.notes.append(
                 f"its blame went back with the new weight: {num(update.new)} × "
@@ -589,6 +673,141 @@ def _plain_section(update: Step, momentum: float | None = None) -> Section:
     return Section(f"{heading}, {mu}", eqs, notes)
 
 
+# -- explain a shared weight: the sum over its links ------------------------------
+
+FOLD = 10  # a sum of more terms than this shows its largest ones and folds the rest
+SHOWN = 6  # how many terms a folded sum shows
+
+
+def learned_so_far(shared: SharedWeight, trace: Trace | None) -> list[Link] | None:
+    """The shared weight's links the backward pass has reached in the current sample.
+
+    None when the trace cannot tell (no trace, or the sample is complete: then
+    every link holds this sample's contribution).
+    """
+    if trace is None:
+        return None
+    links = set(shared.links)
+    reached: list[Link] = []
+    for step in reversed(trace.steps):
+        kind = step.kind
+        if kind == "Presented":
+            return [link for link in shared.links if link in reached]
+        if kind in ("EpochEnded",) or (kind == "Updated" and step.link is shared):
+            return None
+        if kind == "Learned" and step.link in links:
+            reached.append(step.link)
+    return None
+
+
+def fold(terms: list[tuple[Link, float]]) -> tuple[list[tuple[Link, float]], list[float]]:
+    """The terms to show (the largest, in link order) and the rest, when there are many."""
+    if len(terms) <= FOLD:
+        return terms, []
+    largest = sorted(range(len(terms)), key=lambda k: -abs(terms[k][1]))[:SHOWN]
+    keep = sorted(largest)
+    return [terms[k] for k in keep], [t for k, (_link, t) in enumerate(terms) if k not in keep]
+
+
+def _sum_of(values: list[float]) -> float:
+    """Σ from the first value on, in order (as SharedWeight sums its links)."""
+    total = values[0]
+    for value in values[1:]:
+        total += value
+    return total
+
+
+def _term_eq(link: Link) -> Eq:
+    """One link's contribution: ∂E/∂w_link = ∂E/∂net_target × out_source (0 if it lost a max)."""
+    target, source = link.target, link.source
+    x = source.value
+    if isinstance(link, PoolLink) and target.winner is not link:
+        x = 0.0
+    return Eq(
+        [D(E, wsym(link))],
+        [[N(target.sensitivity), "×", N(x), "=", N(link.sensitivity, bare=True)]],
+    )
+
+
+def explain_shared(shared: SharedWeight, trace: Trace | None = None) -> Explanation:
+    """∂E/∂k as the sum of its links' contributions, each with its numbers; then the update.
+
+    A long sum is folded: its largest terms are shown and the rest counted and
+    summed, so the printed numbers still add up to the gradient.
+    """
+    links = shared.links
+    net = links[0].target.network
+    trace = current(trace) if trace is not None else current(net.trace if net else None)
+    k = wsym(shared)
+    count = f"{len(links)} link" + ("s" if len(links) != 1 else "")
+    title = f"Shared weight {shared.name}: ∂E/∂{k.text()} = Σ over its {count}"
+    if _no_sample(links[0].target):
+        return Explanation(title, [Section("", notes=[NO_SAMPLE])], shared.sensitivity)
+    reached = learned_so_far(shared, trace)
+    terms = [(link, link.sensitivity) for link in (links if reached is None else reached)]
+    notes: list[str] = []
+    if reached is not None and len(reached) < len(links):
+        if not reached:
+            note = f"the backward pass has not reached any of {shared.name}'s links in this sample"
+            return Explanation(title, [Section("", notes=[note + ": step on"])], 0.0)
+        notes.append(
+            f"so far: the backward pass has reached {len(reached)} of its {len(links)} links; "
+            "the sum grows as it reaches the others"
+        )
+    shown, rest = fold(terms)
+    total = _sum_of([t for _link, t in terms])
+    parts: list[list[Token]] = [[N(t)] for _link, t in shown]
+    if rest:
+        parts.append([Words(f"({len(rest)} more terms: {num(_sum_of(rest))})")])
+    symbolic: list[Token] = [
+        "Σ", Words("over its links"), D(E, Sym("net", "target")), "·", Sym("out", "source")
+    ]  # fmt: skip
+    stages = [symbolic, _plus(parts), [N(total, bare=True)]]
+    chain = Eq([D(E, k)], stages)
+    where = Section(
+        "where, link by link (∂E/∂w = ∂E/∂net of its target × the value of its source)"
+        if not rest
+        else f"where, the {len(shown)} largest terms (∂E/∂w = ∂E/∂net × source value)",
+        [_term_eq(link) for link, _t in shown],
+    )
+    if rest:
+        where.notes.append(
+            f"… and {len(rest)} more links, whose terms add up to {num(_sum_of(rest))}"
+        )
+    if any(isinstance(link, PoolLink) for link in links):
+        where.notes.append("a link that did not deliver its max pool's largest value adds 0")
+    elif any(t == 0.0 for _link, t in terms):
+        where.notes.append(
+            "a term is 0 where its source value is 0, or where no blame reached its target "
+            "(a max pool downstream chose another neuron)"
+        )
+    sections = [Section("", [chain], notes), where]
+    if shared.frozen:
+        sections.append(Section("update", notes=[f"{shared.name} is frozen: it never changes"]))
+    update = _last_update(shared, trace)
+    if update is not None:
+        momentum = _momentum_from(update, trace) if update.momentum_term else None
+        sections.append(update_section(update, momentum))
+    return Explanation(title, sections, total)
+
+
+def _shared_note(link: Link, trace: Trace | None) -> Section:
+    """For a link that shares its weight: its place in the shared weight's sum."""
+    shared = link.shared
+    reached = learned_so_far(shared, trace)
+    done = shared.links if reached is None else reached
+    total = _sum_of([one.sensitivity for one in done]) if done else 0.0
+    so_far = "" if reached is None else f" so far ({len(done)} of {len(shared.links)} links)"
+    return Section(
+        f"shared weight {shared.name}",
+        notes=[
+            f"{link.name} uses the shared weight {shared.name} = {num(shared.weight)}; its "
+            f"∂E/∂w is one of {len(shared.links)} terms of ∂E/∂{shared.name} = Σ"
+            f"{so_far} = {num(total)} (explain {shared.name} for the sum)"
+        ],
+    )
+
+
 # -- explain a neuron ------------------------------------------------------------
 
 
@@ -612,12 +831,27 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
     if _not_yet(n, ("Fired", "Sensed"), trace):
         note = f"{n.name} has not fired in this sample yet: step on"
         return Explanation(title, [Section("", notes=[note])], n.sensitivity)
-    terms = _plus([wsym(link), "·", out(link.source)] for link in n.incoming)
+    terms = _plus([weight_sym(link), "·", out(link.source)] for link in n.incoming)
     numbers = _plus(
         [N(_weight_used(link, trace)), "×", N(link.source.value)] for link in n.incoming
     )
+    if n.activation.pool:
+        winner = n.winner.source.name if n.winner is not None else "none"
+        values: list[Token] = [N(link.value) for link in n.incoming]
+        products = [[weight_sym(link), "·", out(link.source)] for link in n.incoming]
+        net_eq = Eq(
+            [net_(n)],
+            [["max(", *_commas(products), ")"], ["max(", *_commas(values), ")"]]
+            + [[N(n.net, bare=True)]],
+            f"max pooling: the largest incoming value, delivered by {winner}; only that "
+            "link takes blame back",
+        )
+    else:
+        net_eq = Eq(
+            [net_(n)], [terms, [*numbers, "=", N(n.net, bare=True)]], "Σ incoming link values"
+        )
     forward = [
-        Eq([net_(n)], [terms, [*numbers, "=", N(n.net, bare=True)]], "Σ incoming link values"),
+        net_eq,
         Eq(
             [out(n)],
             [[Words(f"{n.activation.name}(net_{n.name})")], [N(n.value, bare=True)]],
@@ -645,12 +879,13 @@ def explain_neuron(n: Neuron, trace: Trace | None = None) -> Explanation:
 
 
 def explain(
-    obj: Link | Neuron,
+    obj: Link | Neuron | SharedWeight,
     trace: Trace | None = None,
     format: str | None = None,
     **options: float,
 ) -> Explanation | str:
-    """The chain rule for a link (∂E/∂w and its update) or a neuron (∂E/∂net).
+    """The chain rule for a link (∂E/∂w and its update), a neuron (∂E/∂net), or a shared
+    weight (∂E/∂k, the sum over its links).
 
     ``trace`` defaults to the network's; ``momentum=`` names momentum's factor
     when the trace cannot tell it. ``format`` ("text", "markdown" or "latex")
@@ -668,16 +903,50 @@ def explain(
         found = explain_link(obj, trace, **options)
     elif isinstance(obj, Neuron):
         found = explain_neuron(obj, trace)
+    elif isinstance(obj, SharedWeight):
+        found = explain_shared(obj, trace)
     else:
-        raise BadValueError(f"explain() takes a Link or a Neuron, not {type(obj).__name__}")
+        raise BadValueError(
+            f"explain() takes a Link, a Neuron or a SharedWeight, not {type(obj).__name__}"
+        )
     return found if format is None else found.render(format)
 
 
 # -- one step as one line ----------------------------------------------------------
 
 
-def _link_name(link: Link) -> str:
+def _link_name(link: Link | SharedWeight) -> str:
+    if isinstance(link, SharedWeight):
+        return f"{link.name} ({len(link.links)} links)"
+    if link.shared is not None:
+        return f"{link.name} ({link.shared.name})"
     return f"{link.name} ({link.label})" if link.label else link.name
+
+
+_LEARN_ORDER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def learn_order(link: Link) -> dict[Link, int]:
+    """Each link's place in the backward pass of one sample (cached per topology)."""
+    net = link.target.network
+    cached = _LEARN_ORDER.get(net)
+    if cached is None or cached[0] != net.version:
+        ops = plan(net, False)[0]
+        order = {obj: k for k, (code, obj, *_rest) in enumerate(ops) if code == LEARN}
+        cached = (net.version, order)
+        _LEARN_ORDER[net] = cached
+    return cached[1]
+
+
+def _so_far(link: Link) -> str:
+    """``∂E/∂k1 so far: Σ of 3 of 9 terms = 0.12``: the sum as the backward pass grows it."""
+    shared = link.shared
+    order = learn_order(link)
+    here = order[link]
+    reached = [one for one in shared.links if order[one] <= here]
+    total = _sum_of([one.sensitivity for one in reached])
+    count = len(shared.links)
+    return f"; ∂E/∂{shared.name} so far: Σ of {len(reached)} of {count} terms = {num(total)}"
 
 
 def describe(step: Step) -> str:
@@ -702,14 +971,22 @@ def _describe(step: Step) -> str:
         link = step.link
         w, x = link.weight, link.source.value
         if w * x == step.value:
+            weight = link.shared.name if link.shared else "w"
             return (
-                f"{_link_name(link)} delivers w · out_{link.source.name} = "
+                f"{_link_name(link)} delivers {weight} · out_{link.source.name} = "
                 f"{term(w)} × {term(x)} = {num(step.value)}"
             )
         return f"{_link_name(link)} delivers {num(step.value)}"
     if kind == "Fired":
         n = step.neuron
         parts = [link.value for link in n.incoming]
+        if n.activation.pool and parts and max(parts) == step.net:
+            who = f" (from {n.winner.source.name})" if n.winner is not None else ""
+            values = ", ".join(num(p) for p in parts)
+            return (
+                f"{n.name} fires: net = max({values}) = {num(step.net)}{who}, "
+                f"out = {num(step.value)}"
+            )
         sums = ""
         if parts and math.isclose(sum(parts), step.net, rel_tol=1e-12, abs_tol=1e-15):
             sums = " + ".join(term(p) for p in parts) + " = "
@@ -733,7 +1010,7 @@ def _describe(step: Step) -> str:
                 )
             numbers = f"{term(n.value)} − {term(n.target)} = {num(step.sensitivity)}"
             return head + f"out − target = {numbers}"
-        if n.activation.layerwise:
+        if n.activation.layerwise and not n.activation.pool:
             return head + f"{num(step.sensitivity)} (softmax Jacobian; ∂E/∂out {num(step.error)})"
         slope = n.activation.slope(n.net, n.value)
         return (
@@ -744,13 +1021,25 @@ def _describe(step: Step) -> str:
         link = step.link
         x, s = link.source.value, link.target.sensitivity
         w = wsym(link).text()
+        current = link.sensitivity == step.sensitivity
+        if isinstance(link, PoolLink) and link.target.winner is not link and current:
+            winner = link.target.winner
+            who = winner.source.name if winner is not None else "another link"
+            return (
+                f"{_link_name(link)} learns: not the max into {link.target.name}, so "
+                f"∂E/∂{w} = 0 and it sends no blame back to {link.source.name} "
+                f"(max pooling sends it all to {who})"
+            )
         how = ""
         if s * x == step.sensitivity:
             how = f"∂E/∂net_{link.target.name} × out_{link.source.name} = {term(s)} × {term(x)} = "
-        return (
-            f"{_link_name(link)} learns: ∂E/∂{w} = {how}{num(step.sensitivity)}; "
-            f"sends blame {num(step.blame)} back to {link.source.name}"
-        )
+        sends = f"sends blame {num(step.blame)} back to {link.source.name}"
+        if isinstance(link, DetachedLink):
+            sends = f"sends no blame back to {link.source.name} (detached: truncated BPTT)"
+        line = f"{_link_name(link)} learns: ∂E/∂{w} = {how}{num(step.sensitivity)}; {sends}"
+        if link.shared is not None and current and link.target.network is not None:
+            line += _so_far(link)
+        return line
     if kind == "Updated":
         line = _describe_update(step)
         return f"{line}  {warning(step.mistake)}" if step.mistake else line
@@ -831,5 +1120,6 @@ __all__ = [
     "explain",
     "explain_link",
     "explain_neuron",
+    "explain_shared",
     "num",
 ]

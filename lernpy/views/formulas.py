@@ -178,19 +178,34 @@ _LATEX_TEXT = {
     "…": r"\ldots{}",
     "μ": r"\ensuremath{\mu}",
     "|": r"\textbar{}",
+    "α": r"\ensuremath{\alpha}",
+    "β": r"\ensuremath{\beta}",
+    "₁": r"\ensuremath{_1}",
+    "₂": r"\ensuremath{_2}",
 }
+HAT = "\u0302"  # a combining circumflex: m̂, v̂
 
 
 def latex_text(text: str) -> str:
     r"""Plain text made safe for LaTeX's text mode (underscores, arrows, ∂ and the like).
 
-    >>> print(latex_text("net_h1 → w5"))
-    net\_h1 \ensuremath{\to} w5
+    >>> print(latex_text("net_h1 → w5, m̂"))
+    net\_h1 \ensuremath{\to} w5, \ensuremath{\hat{m}}
     """
-    return "".join(_LATEX_TEXT.get(c, c) for c in text)
+    out = []
+    for c, after in zip(text, text[1:] + " "):
+        if c == HAT:
+            continue
+        if after == HAT:
+            out.append(rf"\ensuremath{{\hat{{{c}}}}}")
+        else:
+            out.append(_LATEX_TEXT.get(c, c))
+    return "".join(out)
 
 
 def _latex_name(name: str) -> str:
+    if len(name) == 2 and name[1] == HAT:  # m̂ → \hat{m}
+        return rf"\hat{{{name[0]}}}"
     return name if len(name) == 1 else rf"\mathrm{{{name}}}"
 
 

@@ -18,6 +18,7 @@ from functools import singledispatch
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.shared import SharedWeight
 from lernpy.graph.state import Changes, State
 from lernpy.training.loop import History
 from lernpy.training.workflow import TrainingLog
@@ -63,7 +64,10 @@ def grid_html(grid: Grid, places: int = 9, rows: list[int] | None = None) -> str
     cells = grid.cells(places)
     for k in range(len(cells)) if rows is None else rows:
         mark = grid.marks[k]
-        style = ' style="font-weight:bold;color:#b00"' if mark == "fail" else ""
+        style = {
+            "fail": ' style="font-weight:bold;color:#b00"',
+            "sum": ' style="font-weight:bold"',  # a shared weight's Σ row
+        }.get(mark, "")
         tds = "".join(
             f'<td style="{_CELL};text-align:{"right" if c.numeric else "left"}'
             + (";white-space:normal;min-width:16em" if grid.wrap and not c.numeric else "")
@@ -138,6 +142,12 @@ def _(link: Link) -> str:
 @html.register
 def _(neuron: Neuron) -> str:
     return _pre(neuron.explain().text())
+
+
+@html.register
+def _(shared: SharedWeight) -> str:
+    table = grid_html(link_grid(_owner(shared.links[0]), links=[shared.name]))
+    return table + _pre(shared.explain().text())
 
 
 @html.register

@@ -40,6 +40,7 @@ from lernpy.graph.link import Link
 from lernpy.graph.names import shown
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.shared import SharedWeight
 from lernpy.graph.state import Changes, State
 from lernpy.training.loop import History
 from lernpy.training.workflow import TrainingLog
@@ -93,7 +94,8 @@ def _table(grid: Grid, places: int, columns: list[int] | None = None, title: str
         )
     cells = grid.cells(places)
     for row, mark in zip(cells, grid.marks):
-        table.add_row(*(row[i] for i in picked), style="bold red" if mark == "fail" else None)
+        style = {"fail": "bold red", "sum": "bold"}.get(mark)  # a shared weight's Σ row: bold
+        table.add_row(*(row[i] for i in picked), style=style)
     return table
 
 
@@ -311,8 +313,8 @@ def loss_chart(history: History | list[float], width: int = 60, height: int = 8)
     return Picture(Text(tables.loss_chart(losses, width=width, height=height), no_wrap=True))
 
 
-def explanation(obj: Explanation | Link | Neuron) -> Lines:
-    """The chain rule for a link or neuron (see :mod:`lernpy.views.explain`)."""
+def explanation(obj: Explanation | Link | Neuron | SharedWeight) -> Lines:
+    """The chain rule for a link, neuron or shared weight (see :mod:`lernpy.views.explain`)."""
     if not isinstance(obj, Explanation):
         obj = obj.explain()
     return Lines(obj.text())
@@ -357,6 +359,13 @@ def _(link: Link) -> RenderableType:
 @view.register
 def _(neuron: Neuron) -> RenderableType:
     return explanation(neuron)
+
+
+@view.register
+def _(shared: SharedWeight) -> RenderableType:
+    net = shared.links[0].target.network
+    rows = [link_table(net, links=[shared.name])] if net is not None else []
+    return Group(*rows, explanation(shared))
 
 
 @view.register

@@ -35,13 +35,21 @@ from lernpy.graph.link import Link
 from lernpy.graph.names import shown
 from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
+from lernpy.graph.shared import SharedWeight
 from lernpy.graph.state import Changes, LinkState, NeuronState, State
 from lernpy.hooks import Shows
 from lernpy.optim import FIELDS
 from lernpy.optim.state import MEANING
 from lernpy.training.loop import History
 from lernpy.training.workflow import TrainingLog, percent
-from lernpy.views.explain import blamed_with, current, describe, describe_planned, num
+from lernpy.views.explain import (
+    current,
+    describe,
+    describe_planned,
+    learned_so_far,
+    num,
+    updated_from,
+)
 from lernpy.views.formulas import latex_text
 from lernpy.walk.gradcheck import GradCheck
 from lernpy.walk.mistakes import warning
@@ -305,18 +313,18 @@ def _run_and_net(obj: Network | Scheduler) -> tuple[Scheduler | None, Network]:
     return None, obj
 
 
-def _updates(trace: Trace | None) -> dict[Link, Step]:
-    """Each link's update that came after its last backward step (from the trace)."""
-    found: dict[Link, Step] = {}
+def _updates(trace: Trace | None) -> dict[Link | SharedWeight, Step]:
+    """Each link's (or shared weight's) update that came after its last backward step."""
+    found: dict[Link | SharedWeight, Step] = {}
     if trace is None:
         return found
-    seen: set[Link] = set()
+    seen: set[Link | SharedWeight] = set()
     for step in reversed(trace.steps):
         link = getattr(step, "link", None)
         if link is None or link in seen:
             continue
         seen.add(link)
-        if step.kind == "Updated" and blamed_with(step) * link.target.sensitivity == link.blame:
+        if step.kind == "Updated" and updated_from(step, link):
             found[link] = step  # the update that followed the numbers the link holds now
     return found
 
@@ -374,7 +382,13 @@ def _pick(net: Network, layer: int | None, links: Iterable[str | Link] | None) -
     if links is not None:
         if isinstance(links, (str, Link)):
             links = [links]
-        wanted = [net.link(name) for name in checks.items(links, "links", "link names")]
+        wanted = set()
+        shared = {s.name for s in net.shared_weights}
+        for name in checks.items(links, "links", "link names"):
+            if isinstance(name, str) and name in shared:
+                wanted.update(net.shared_weight(name).links)  # a shared weight: all its links
+            else:
+                wanted.add(net.link(name))
         chosen = [link for link in net.links if link in wanted]
     if layer is not None:
         chosen = [link for link in chosen if link.target.layer == layer]
@@ -424,8 +438,10 @@ def link_grid(
     for link in chosen:
         target = link.target
         update = updates.get(link)
+        if update is None and link.shared is not None:
+            update = updates.get(link.shared)  # a shared weight moves all its links at once
         fused = net.fused(target)
-        if fused or target.activation.layerwise:
+        if fused or (target.activation.layerwise and not target.activation.pool):
             slope: Cell = "·"
             error: Cell = "·" if fused else target.error
             unusual.append(target.name)
@@ -441,11 +457,13 @@ def link_grid(
             change, new = "frozen", link.weight
         elif run is not None and run.batch_size == 1 and trace is not None:
             # online learning: the update this sensitivity will make, once it is applied
-            if _learned(link, trace) and run.optimizer.clip_norm is None:
-                move = run.optimizer.update(link.state, link.gradient, link.weight, run.rate)
+            move = _planned(link.shared if link.shared is not None else link, run, trace)
+            if move is not None:
                 change, new = move.step, move.weight
                 planned = True
         name = f"{link.name} ({link.label})" if link.label else link.name
+        if link.shared is not None:
+            name = f"{link.name} ({link.shared.name})"
         sensitivity: Cell = target.sensitivity
         gradient: Cell = link.sensitivity
         blame: Cell = link.blame
@@ -464,11 +482,16 @@ def link_grid(
         row: list[Cell] = [name, weight, source, error, slope, sensitivity, gradient, blame]
         if batch:
             row += [link.gradient, str(count) if count is not None else ""]
-        state = update.after if update is not None else link.state
-        numbers = state.all() if state is not None else {}
-        kept = [numbers[f] if state is not None and f in FIELDS.get(state.kind, ()) else None
-                for f in fields]  # fmt: skip
-        grid.add([*row, change, new, *[float(x) if x is not None else None for x in kept]])
+        grid.add([*row, change, new, *_kept(update.after if update else link.state, fields)])
+    shown = {link.shared for link in chosen if link.shared is not None}
+    sums = [s for s in net.shared_weights if s in shown]
+    for shared in sums:
+        grid.add(_shared_row(shared, run, trace, updates, batch, count, fields), "sum")
+    if sums:
+        grid.notes.append(
+            "Σ rows: a shared weight's ∂E/∂w is the sum of its links' (the rows that name it); "
+            "one update moves them all"
+        )
     if unusual:
         names = ", ".join(dict.fromkeys(unusual))
         grid.notes.append(
@@ -490,11 +513,68 @@ def link_grid(
     return grid
 
 
+def _kept(state: object, fields: list[str]) -> list[Cell]:
+    """The state columns' numbers (blank for a field the state's kind does not keep)."""
+    numbers = state.all() if state is not None else {}
+    return [
+        float(numbers[f]) if state is not None and f in FIELDS.get(state.kind, ()) else None
+        for f in fields
+    ]
+
+
+def _planned(moved: Link | SharedWeight, run: Scheduler, trace: Trace):
+    """Online learning: the update still to come, once every link of ``moved`` has learned."""
+    links = moved.links if isinstance(moved, SharedWeight) else [moved]
+    if run.optimizer.clip_norm is not None or not all(_learned(k, trace) for k in links):
+        return None
+    return run.optimizer.update(moved.state, moved.gradient, moved.weight, run.rate)
+
+
+def _shared_row(
+    shared: SharedWeight,
+    run: Scheduler | None,
+    trace: Trace | None,
+    updates: dict,
+    batch: bool,
+    count: int | None,
+    fields: list[str],
+) -> list[Cell]:
+    """A shared weight's row: its weight, the sum of its links' ∂E/∂w, its change."""
+    update = updates.get(shared)
+    reached = learned_so_far(shared, trace)
+    done = shared.links if reached is None else reached
+    gradient: Cell = None
+    if done:
+        gradient = done[0].sensitivity
+        for link in done[1:]:
+            gradient += link.sensitivity
+    label = f"{shared.name} (Σ of {len(shared.links)} links)"
+    if reached is not None and len(reached) < len(shared.links):
+        label = f"{shared.name} (Σ of {len(reached)} of {len(shared.links)} so far)"
+    weight = update.old if update is not None else shared.weight
+    change: Cell = None
+    new: Cell = None
+    if update is not None:
+        change, new = update.new - update.old, update.new
+    elif shared.frozen:
+        change, new = "frozen", shared.weight
+    elif run is not None and run.batch_size == 1 and trace is not None:
+        move = _planned(shared, run, trace)
+        if move is not None:
+            change, new = move.step, move.weight
+    row: list[Cell] = [label, weight, None, None, None, None, gradient, None]
+    if batch:
+        row += [shared.gradient, str(count) if count is not None else ""]
+    return [*row, change, new, *_kept(update.after if update else shared.state, fields)]
+
+
 def weight_grid(net: Network) -> Grid:
     """Each link's weight (a saved network before any sample has gone through it)."""
     grid = Grid("Weights", [Column("link", "", numeric=False), Column("weight", "w")])
     for link in net.links:
         name = f"{link.name} ({link.label})" if link.label else link.name
+        if link.shared is not None:
+            name = f"{link.name} ({link.shared.name})"
         grid.add([name + (" (frozen)" if link.frozen else ""), link.weight])
     return grid
 
@@ -647,6 +727,13 @@ def summary_grid(obj: Network | Scheduler) -> Grid:
     frozen = len(net.links) - learning
     params = f"{len(net.links)} links ({learning} learn"
     params += f", {frozen} frozen)" if frozen else ")"
+    if net.shared_weights:
+        tied = sum(len(shared.links) for shared in net.shared_weights)
+        count = sum(1 for p in net.parameters() if not p.frozen)
+        params += (
+            f"; {len(net.shared_weights)} shared weights over {tied} of them, "
+            f"so {count} weights learn"
+        )
     grid.add(["parameters", params])
     loss = net.loss_function
     last = _last_loss(net.trace)

@@ -24,7 +24,7 @@ import weakref
 from lernpy.errors import LernpyError
 from lernpy.graph.neuron import Neuron
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
-from lernpy.walk.scheduler import Scheduler, momentum_term
+from lernpy.walk.scheduler import Scheduler, blame_through, momentum_term
 from lernpy.walk.steps import (
     Delivered,
     EpochEnded,
@@ -133,7 +133,7 @@ class FastLane(Scheduler):
                             for obj in objs:
                                 new = obj.update(rate, divisor, rule, norm, reset)
                                 if sequential:
-                                    obj.blame = new * obj.target.sensitivity
+                                    blame_through(obj, new)
                                 total += new
                         elif code == FIRE:
                             for obj in objs:
@@ -167,7 +167,7 @@ class FastLane(Scheduler):
                             new = obj.update(rate, divisor, rule, norm, reset)
                             mistake = stale
                             if sequential:
-                                obj.blame = new * obj.target.sensitivity
+                                blame_through(obj, new)
                                 mistake = "sequential"
                             record = Updated(
                                 e, sample, phase, obj, old, gradient, rate, term, new,
@@ -247,7 +247,9 @@ class FastLane(Scheduler):
         links = [
             (k.weight, k.value, k.sensitivity, k.blame, k.gradient, k.state) for k in net.links
         ]
-        neurons = [(n.net, n.value, n.error, n.sensitivity, n.target) for n in net.neurons]
+        neurons = [
+            (n.net, n.value, n.error, n.sensitivity, n.target, n.winner) for n in net.neurons
+        ]
         scheduler = (
             self._order, self._loss_sum, self._loss_count, self.loss, self._norm, self._norm_batch
         )  # fmt: skip
@@ -260,7 +262,8 @@ class FastLane(Scheduler):
             (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
              link.state) = numbers  # fmt: skip
         for neuron, numbers in zip(self.net.neurons, neurons):
-            neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target = numbers
+            (neuron.net, neuron.value, neuron.error, neuron.sensitivity, neuron.target,
+             neuron.winner) = numbers  # fmt: skip
         (self._order, self._loss_sum, self._loss_count, self.loss, self._norm,
          self._norm_batch) = scheduler  # fmt: skip
         self.net.rng.setstate(rng)

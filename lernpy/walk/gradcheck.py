@@ -1,5 +1,9 @@
 """Gradient check: backprop's ∂E/∂w against a central finite difference, link by link.
 
+A link that shares its weight is checked alone (its own contribution: the
+difference moves that link only), and each shared weight is checked as a
+whole (the sum: the difference moves all its links), in rows after the links.
+
 >>> from lernpy import examples
 >>> check = examples.mazur().gradcheck(examples.MAZUR_SAMPLE)
 >>> check.ok, len(check.rows)
@@ -17,6 +21,7 @@ from lernpy.graph.names import link_name
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.samples import check_data, number
+from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Exports, Shows
 from lernpy.walk.mistakes import MISTAKES, label
 from lernpy.walk.steps import Updated
@@ -24,9 +29,10 @@ from lernpy.walk.steps import Updated
 
 @dataclass(frozen=True)
 class GradRow:
-    """One link: backprop's gradient, the finite difference, and whether they agree."""
+    """One link (or shared weight): backprop's gradient, the finite difference, and whether they
+    agree."""
 
-    link: Link
+    link: Link | SharedWeight
     backprop: float
     numeric: float
     abs_error: float
@@ -67,6 +73,8 @@ class GradCheck(Exports, Shows):
         bad = {row.link for row in self.failures}
         found = []
         for row in self.failures:
+            if isinstance(row.link, SharedWeight):
+                continue  # its links' rows say where
             n = row.link.target
             if n not in found and not any(link in bad for link in n.outgoing):
                 found.append(n)
@@ -77,7 +85,7 @@ class GradCheck(Exports, Shows):
         if isinstance(name, str):
             key = link_name(name)
             for row in self.rows:
-                if key in (row.link.name, row.link.label):
+                if key in (row.link.name, getattr(row.link, "label", None)):
                     return row
         raise UnknownNameError(
             f"no row for the link {short(name)}: expected a link's name or label"
@@ -119,7 +127,8 @@ def gradcheck(
     mistake: str | None = None,
     rate: float = 0.5,
 ) -> GradCheck:
-    """Compare backprop's ∂E/∂w with (E(w + eps) − E(w − eps)) / 2eps for every link.
+    """Compare backprop's ∂E/∂w with (E(w + eps) − E(w − eps)) / 2eps for every link
+    and every shared weight.
 
     A link passes when |backprop − numeric| ≤ atol + rtol · max(|backprop|, |numeric|).
     Weights are left exactly as they were; the neurons hold the sample's numbers.
@@ -147,24 +156,23 @@ def gradcheck(
     made = "sequential" if update == "sequential" else (mistake or "")
     try:
         if made:
-            backprop = _mistaken(net, (x, target), update, mistake, rate)
+            used = _mistaken(net, (x, target), update, mistake, rate)
         else:
             # forward, loss and backward: every link's sensitivity, from the scheduler itself
             net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
-            backprop = [link.sensitivity for link in net.links]
-        rows = []
-        for link, grad in zip(net.links, backprop):
-            w = link.weight
-            link.weight = w + eps
-            plus = net.loss(x, target)
-            link.weight = w - eps
-            minus = net.loss(x, target)
-            link.weight = w
-            numeric = (plus - minus) / (2.0 * eps)
-            diff = abs(grad - numeric)
-            scale = max(abs(grad), abs(numeric))
-            rel = diff / scale if scale > 0.0 else 0.0
-            rows.append(GradRow(link, grad, numeric, diff, rel, diff <= atol + rtol * scale))
+            used = {link: link.sensitivity for link in net.links}
+        backprop = [used[link] for link in net.links]
+        rows = [
+            _row(net, link, grad, (x, target), eps, rtol, atol)
+            for link, grad in zip(net.links, backprop)
+        ]
+        for shared in net.shared_weights:
+            # the shared weight as one: its gradient is the sum of its links' contributions
+            # (or, when training makes a mistake, the gradient its update used)
+            grad = used.get(shared)
+            if grad is None:
+                grad = _sum([used[link] for link in shared.links])
+            rows.append(_row(net, shared, grad, (x, target), eps, rtol, atol))
         # leave the neurons holding the sample's own numbers, and any batch gradient as it was
         net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
     except BaseException:
@@ -178,15 +186,16 @@ def gradcheck(
 
 def _mistaken(
     net: Network, sample: tuple, update: str, mistake: str | None, rate: float
-) -> list[float]:
-    """The gradient each link's update uses when training makes the mistake; weights put back."""
+) -> dict[Link | SharedWeight, float]:
+    """The gradient each link's (or shared weight's) update uses when training makes the
+    mistake; weights put back."""
     before = net.state()
     epochs = 2 if mistake == "stale_gradient" else 1
     run = net.scheduler(
         [sample], rate=rate if update == "sequential" else 0.0, update=update, mistake=mistake,
         epochs=epochs, trace=None,
     )  # fmt: skip
-    used = {link: link.sensitivity for link in net.links}
+    used: dict[Link | SharedWeight, float] = {link: link.sensitivity for link in net.links}
     learned: dict[Link, float] = {}
     while not run.finished:
         step = run.step()
@@ -198,7 +207,39 @@ def _mistaken(
         if link.frozen:  # never updated: the gradient it learned
             used[link] = learned.get(link, link.sensitivity)
     _put_back(net, before)
-    return [used[link] for link in net.links]
+    return used
+
+
+def _row(
+    net: Network,
+    obj: Link | SharedWeight,
+    grad: float,
+    sample: tuple,
+    eps: float,
+    rtol: float,
+    atol: float,
+) -> GradRow:
+    """Backprop's ``grad`` against (E(w + eps) − E(w − eps)) / 2eps, moving ``obj``'s weight
+    (a shared weight's: all its links); the weight is put back exactly."""
+    w = obj.weight
+    obj.weight = w + eps
+    plus = net.loss(*sample)
+    obj.weight = w - eps
+    minus = net.loss(*sample)
+    obj.weight = w
+    numeric = (plus - minus) / (2.0 * eps)
+    diff = abs(grad - numeric)
+    scale = max(abs(grad), abs(numeric))
+    rel = diff / scale if scale > 0.0 else 0.0
+    return GradRow(obj, grad, numeric, diff, rel, diff <= atol + rtol * scale)
+
+
+def _sum(terms: list[float]) -> float:
+    """Σ from the first term on, in order (as SharedWeight sums its links)."""
+    total = terms[0]
+    for term in terms[1:]:
+        total += term
+    return total
 
 
 def _positive(value: object, name: str, allow_zero: bool = True) -> float:
@@ -214,7 +255,8 @@ def _positive(value: object, name: str, allow_zero: bool = True) -> float:
 def _put_back(net: Network, state: dict[str, tuple]) -> None:
     """Every neuron's and link's numbers as ``net.state()`` recorded them."""
     for n in net.neurons:
-        n.net, n.value, n.error, n.sensitivity, n.target = state[n.name]
+        n.net, n.value, n.error, n.sensitivity, n.target, winner = state[n.name]
+        n.winner = next((link for link in n.incoming if link.name == winner), None)
     for link in net.links:
         (link.weight, link.value, link.sensitivity, link.blame, link.gradient,
          link.state, link.frozen) = state[link.name]  # fmt: skip

@@ -3,8 +3,10 @@
 One sample is presented, every link delivers and every neuron fires in
 topological order (a softmax layer fires as one unit), the loss is scored, then
 every neuron senses and its incoming links learn, deepest first; the updates
-follow (after the batch, or each right after its link learned). The scheduler
-steps through this plan; the compiled engine generates code from it.
+follow (after the batch, or each right after its link learned). A shared weight
+has one update, not one per link: after the batch, where its first link is; or,
+updating immediately, right after the last of its links has learned. The
+scheduler steps through this plan; the compiled engine generates code from it.
 
 >>> from lernpy import examples
 >>> ops = sample_plan(examples.mazur())
@@ -18,6 +20,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lernpy.graph.link import Link
     from lernpy.graph.network import Network
     from lernpy.graph.neuron import Neuron
 
@@ -52,14 +55,24 @@ def sample_plan(net: Network, immediate: bool = False) -> list[Op]:
         ops.extend((FIRE, n, "forward", depth) for n in unit)
     ops.append((SCORE, None, "loss", 0))
     # backward: deepest first, and within one depth in the forward order (o1 before o2)
-    for unit in sorted(units, key=lambda u: -net.depth(u[0])):
+    backward = sorted(units, key=lambda u: -net.depth(u[0]))
+    last: dict[object, Link] = {}  # a shared weight's last link to learn
+    if immediate:
+        for unit in backward:
+            for n in unit:
+                for link in n.incoming:
+                    if link.shared is not None:
+                        last[link.shared] = link
+    for unit in backward:
         depth = net.depth(unit[0])
         ops.extend((SENSE, n, "backward", depth) for n in unit)
         for n in unit:
             for link in n.incoming:
                 ops.append((LEARN, link, "backward", depth))
-                if immediate:
+                if immediate and link.shared is None:
                     ops.append((UPDATE, link, "backward", depth))
+                elif immediate and last[link.shared] is link:
+                    ops.append((UPDATE, link.shared, "backward", depth))
     return ops
 
 
@@ -76,7 +89,7 @@ def plan(net: Network, immediate: bool) -> tuple[list[Op], list[Op]]:
     cached = _PLANS.get(net)
     if cached is None or cached[0] != key:
         ops = sample_plan(net, immediate=immediate)
-        updates = [] if immediate else [(UPDATE, link, "update", 0) for link in net.links]
+        updates = [] if immediate else [(UPDATE, p, "update", 0) for p in net.parameters()]
         cached = (key, ops, updates)
         _PLANS[net] = cached
     return cached[1], cached[2]

@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING
 
 from lernpy import checks, hooks
 from lernpy.errors import CallbackError, Finished, LernpyError, NumericError, UnknownNameError
+from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
+from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Shows
 from lernpy.numbers import num
 from lernpy.optim import SGD, Optimizer, State, choose, global_norm
@@ -119,6 +121,12 @@ def check_options(
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or not epochs >= 1:
         raise LernpyError(f"epochs is {checks.short(epochs)}: expected a whole number ≥ 1")
     return rate, min(batch_size, samples)
+
+
+def blame_through(obj: Link | SharedWeight, new: float) -> None:
+    """The "sequential" mistake: each link's blame recomputed with the weight just updated."""
+    for link in obj.links if isinstance(obj, SharedWeight) else [obj]:
+        link.blame = new * link.target.sensitivity
 
 
 def momentum_term(optimizer: Optimizer, before: State | None, rate: float) -> float:
@@ -294,7 +302,8 @@ class Scheduler(Shows):
         if self.optimizer.clip_norm is None:
             return None
         if self._norm_batch != (e, b):
-            trainable = (link.gradient / divisor for link in self.net.links if not link.frozen)
+            # one gradient per weight: a shared weight's is the sum of its links'
+            trainable = (p.gradient / divisor for p in self.net.parameters() if not p.frozen)
             self._norm = global_norm(trainable)
             self._norm_batch = (e, b)
         return self._norm
@@ -403,7 +412,7 @@ class Scheduler(Shows):
             if not math.isfinite(v):
                 bad = (f"link {obj.name}", v)
         elif code == FIRE:
-            olds = (obj.net, obj.value)
+            olds = (obj.net, obj.value, obj.winner)
             v = obj.fire()
             record = Fired(e, sample, phase, obj, obj.net, v)
             if not math.isfinite(v) or not math.isfinite(obj.net):
@@ -424,7 +433,11 @@ class Scheduler(Shows):
             if not (math.isfinite(s) and math.isfinite(obj.error)):
                 bad = (f"neuron {obj.name}", _first_bad(s, obj.error))
         elif code == UPDATE:
-            olds = (obj.weight, obj.state, obj.gradient, obj.blame)
+            if isinstance(obj, SharedWeight):  # every link's gradient and blame, to put back
+                gradients = tuple(k.gradient for k in obj.links)
+                olds = (obj.weight, obj.state, gradients, tuple(k.blame for k in obj.links))
+            else:
+                olds = (obj.weight, obj.state, obj.gradient, obj.blame)
             divisor = 1.0
             if self.reduce == "mean" and k > 0:
                 divisor = float(k)  # k is the batch's size in its update segment
@@ -435,7 +448,7 @@ class Scheduler(Shows):
             mistake = self.mistake if self.mistake == "stale_gradient" else ""
             if self.update == "sequential":
                 # the mistake: the blame goes back through the weight just updated
-                obj.blame = new * obj.target.sensitivity
+                blame_through(obj, new)
                 mistake = "sequential"
             record = Updated(
                 e, sample, phase, obj, olds[0], gradient, self.rate, term, new,
@@ -528,11 +541,15 @@ class Scheduler(Shows):
         if code == DELIVER:
             (obj.value,) = olds
         elif code == FIRE:
-            obj.net, obj.value = olds
+            obj.net, obj.value, obj.winner = olds
         elif code == LEARN:
             obj.sensitivity, obj.blame, obj.gradient = olds
         elif code == SENSE:
             obj.error, obj.sensitivity = olds
+        elif code == UPDATE and isinstance(obj, SharedWeight):
+            obj.weight, obj.state = olds[:2]
+            for link, gradient, blame in zip(obj.links, olds[2], olds[3]):
+                link.gradient, link.blame = gradient, blame
         elif code == UPDATE:
             obj.weight, obj.state, obj.gradient, obj.blame = olds
         elif code == PRESENT:

@@ -24,6 +24,7 @@ from lernpy.optim.state import FIELDS, State
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
     from lernpy.graph.neuron import Neuron
+    from lernpy.graph.shared import SharedWeight
     from lernpy.optim import Optimizer
 
 
@@ -179,10 +180,12 @@ class Updated(Step):
     global gradient norm when the optimizer clips by norm. For SGD,
     ``momentum_term`` is what momentum adds to plain gradient descent's change
     (μ · Δw_prev in the textbook form, −rate · μ · b_prev in PyTorch's).
-    ``mistake`` names a deliberate mistake that touched this update.
+    ``mistake`` names a deliberate mistake that touched this update. ``link`` is
+    the link whose weight changed, or the shared weight whose links all changed at
+    once (its gradient is the sum of theirs).
     """
 
-    link: Link
+    link: Link | SharedWeight
     old: float
     gradient: float
     rate: float

@@ -108,7 +108,12 @@ class Trace(Shows):
         self.steps.append(step)
 
     def _labelled(self, step: Step) -> bool:
-        return getattr(step, "link", None) is not None and step.link.label in self.links
+        """Is the step about a link kept by its label, or by its shared weight's name?"""
+        link = getattr(step, "link", None)
+        if link is None:
+            return False
+        shared = getattr(link, "shared", None)
+        return link.label in self.links or (shared is not None and shared.name in self.links)
 
     def discard(self, step: Step) -> None:
         """Forget ``step`` if it is the last one kept (``back()`` uses this)."""
@@ -128,17 +133,12 @@ class Trace(Shows):
         return self.steps[index]
 
     def of(self, name: str) -> Steps:
-        """Every kept step about the link or neuron ``name`` (a label such as "w5" too)."""
+        """Every kept step about the link or neuron ``name`` (a label such as "w5" too; a
+        shared weight's name: its update and every step of its links)."""
         name = checks.text(name, "name")
         key = link_key(name)
         return Steps(
-            (
-                s
-                for s in self.steps
-                if s.name == key
-                or s.name == name
-                or (getattr(s, "link", None) is not None and s.link.label == name)
-            ),
+            (s for s in self.steps if s.name == key or s.name == name or _about(s, name)),
             about=name,
         )
 
@@ -220,6 +220,15 @@ class Trace(Shows):
         links = "" if self.links is None else f", links={sorted(self.links)}"
         line = f"Trace({len(self.steps)} steps{bound}{links})"
         return line if len(line) <= 80 else f"Trace({len(self.steps)} steps{bound}, links=…)"
+
+
+def _about(step: Step, name: str) -> bool:
+    """Is ``step`` about a link labelled ``name``, or a link of the shared weight ``name``?"""
+    link = getattr(step, "link", None)
+    if link is None:
+        return False
+    shared = getattr(link, "shared", None)
+    return link.label == name or (shared is not None and shared.name == name)
 
 
 def _plain(value: object) -> object:
