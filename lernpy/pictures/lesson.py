@@ -51,6 +51,7 @@ def record(
     trace = Trace()  # the recording's own: explain() reads the steps so far from it
     kept_trace = net.trace  # type: ignore[attr-defined]
     options["trace"] = trace
+    options["history"] = "all"  # every step is undone at the end, however many
     run = net.scheduler(data, **options)  # type: ignore[attr-defined]
 
     def snapshot() -> tuple[list, list]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -63,6 +64,12 @@ if TYPE_CHECKING:
     from lernpy.views.tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
+HISTORIES = ("recent", "all", "batch")
+# What a scheduler keeps by default, so that a long run's memory stays bounded: the
+# trace's last TRACE_STEPS steps and, for back(), the last UNDO_STEPS (about 24 MB
+# together at most); trace=Trace() and history="all" keep every step.
+TRACE_STEPS = 50_000
+UNDO_STEPS = 50_000
 UPDATES = ("deferred", "immediate", "sequential")
 GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
 
@@ -159,9 +166,11 @@ class Scheduler(Shows):
     updated weight); ``mistake`` (None, "forgotten_slope" or "stale_gradient": see
     :mod:`lernpy.walk.mistakes`);
     ``shuffle`` (each epoch, with the network's seeded generator); ``epochs``;
-    ``trace`` (True, a :class:`~lernpy.walk.trace.Trace`, or None); ``history``
-    ("all": ``back()`` can undo every step; "batch": only within the current
-    batch, which is what training uses).
+    ``trace`` (True: a trace of the last :data:`TRACE_STEPS` steps; a
+    :class:`~lernpy.walk.trace.Trace` of your own, ``Trace()`` to keep every step; or
+    None); ``history`` ("recent", the default: ``back()`` can undo the last
+    :data:`UNDO_STEPS` steps; "all": every step; "batch": only within the current
+    batch, which is what training uses). By default what a long run keeps is bounded.
     ``show`` (True: print each step as one line as it happens, and each step
     ``back()`` undoes; or a function to call with each step taken).
     """
@@ -181,7 +190,7 @@ class Scheduler(Shows):
         shuffle: bool = False,
         epochs: int = 1,
         trace: bool | Trace | None = True,
-        history: str = "all",
+        history: str = "recent",
         show: bool | Callable[[Step], object] = False,
     ) -> None:
         net.check_ready()
@@ -190,7 +199,7 @@ class Scheduler(Shows):
         rate, batch_size = check_options(
             chosen, rate, batch_size, reduce, update, epochs, len(samples), mistake
         )
-        history = checks.choice(history, "history", ("all", "batch"))
+        history = checks.choice(history, "history", HISTORIES)
         if not (isinstance(show, bool) or callable(show)):
             raise LernpyError(f"show is {checks.short(show)}: expected True, False or a function")
         shuffle = checks.flag(shuffle, "shuffle")
@@ -215,7 +224,7 @@ class Scheduler(Shows):
         self.history = history
         self.show = show
         if trace is True:
-            trace = Trace()
+            trace = Trace(keep=TRACE_STEPS)
         if not (trace is None or trace is False or isinstance(trace, Trace)):
             raise LernpyError(f"trace is {checks.short(trace)}: expected True, a Trace, or None")
         self.trace: Trace | None = trace if isinstance(trace, Trace) else None
@@ -231,7 +240,9 @@ class Scheduler(Shows):
         self._order = list(range(len(samples)))
         self._loss_sum = 0.0
         self._loss_count = 0
-        self._undo: list[tuple] = []
+        # what back() can undo: the last UNDO_STEPS steps by default (a deque forgets the oldest)
+        self._undo: deque[tuple] = deque(maxlen=UNDO_STEPS if history == "recent" else None)
+        self._forgot = False  # has the bounded undo log let go of a step?
         self._seek((0, 0, 0, 0))
 
     # -- where we are --------------------------------------------------------
@@ -497,6 +508,8 @@ class Scheduler(Shows):
             self._loss_sum, self._loss_count = 0.0, 0
             record = EpochEnded(e, -1, phase, mean)
 
+        if len(self._undo) == self._undo.maxlen:
+            self._forgot = True
         self._undo.append((position, code, obj, olds, saved, record))
         if self.trace is not None:
             self.trace.append(record)
@@ -533,10 +546,15 @@ class Scheduler(Shows):
     def back(self) -> Step | None:
         """Undo the last step exactly (bit for bit) and return it (with ``show=True``, print it)."""
         if not self._undo:
-            raise LernpyError(
-                "nothing to undo"
-                + (": training keeps only the current batch" if self.history == "batch" else "")
-            )
+            why = ""
+            if self.history == "batch":
+                why = ": training keeps only the current batch"
+            elif self._forgot:
+                why = (
+                    f": only the last {self._undo.maxlen} steps can be undone (history='recent'); "
+                    "make the scheduler with history='all' to undo every step"
+                )
+            raise LernpyError("nothing to undo" + why)
         position, code, obj, olds, saved, record = self._undo.pop()
         if code == DELIVER:
             (obj.value,) = olds
