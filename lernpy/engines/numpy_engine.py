@@ -11,7 +11,9 @@ either. A batch of ``B`` samples runs as ``B``-row matrices:
     W ← W − rate · (sensitivityᵀ · values_prev) / divisor
 
 Only the order of additions inside a matrix product differs from the reference,
-so the results agree with the scheduler's to about 1e-15 (relative). numpy is an
+so each step's numbers agree with the scheduler's to about 1e-15 (relative); over
+many updates training amplifies that difference as it amplifies any rounding
+(see the README: no fixed bound holds on a long, unsteady run). numpy is an
 optional dependency: without it this module does not import and ``train`` picks
 another engine.
 """
