@@ -547,3 +547,34 @@ SHARED_TEXT = json.dumps(to_dict(shared_nets()[0]))
 def test_fuzzed_shared_weight_files_only_ever_raise_the_projects_error(doc):
     """The same structural fuzzing on a file with shared weights and max pooling."""
     check_loads_cleanly(json.dumps(doc))
+
+
+# -- finding 17: duplicate keys, a byte-order mark ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ('{"format": "lernpy-network", "format": "x", "version": 1}', "format"),
+        ("DOC_WITH_TWO_SEEDS", "seed"),
+        ("DOC_WITH_A_LINK_WITH_TWO_WEIGHTS", "weight"),
+    ],
+)
+def test_a_key_written_twice_is_refused(text, field):
+    """json.loads kept the last of two equal keys: a file could say two things at once."""
+    good = dumps(Network.layered(2, 1, seed=1))
+    if text == "DOC_WITH_TWO_SEEDS":
+        text = good.replace('"seed": 1,', '"seed": 1,\n  "seed": 2,')
+    elif text == "DOC_WITH_A_LINK_WITH_TWO_WEIGHTS":
+        text = good.replace('"weight": ', '"weight": 0.5, "weight": ', 1)
+    with pytest.raises(NetworkFileError, match=f"'{field}' appears twice"):
+        loads(text)
+
+
+def test_a_byte_order_mark_is_read_in_network_files_as_in_csv(tmp_path):
+    """Notepad writes one; the CSV reader skipped it and the network loader refused the file."""
+    net = Network.layered(2, 2, 1, seed=1)
+    path = tmp_path / "net.json"
+    path.write_bytes(b"\xef\xbb\xbf" + dumps(net).encode("utf-8"))
+    assert load(path).weights() == net.weights()
+    assert loads("\ufeff" + dumps(net)).weights() == net.weights()

@@ -409,3 +409,20 @@ def test_a_deep_copy_keeps_shared_weights_pooling_and_softmax_groups_its_own():
     for which in (net, twin):
         which.train(data, epochs=2, rate=0.1, engine="reference")
     assert twin.state() == net.state()
+
+
+# -- finding 17: forward() says where a finite input overflowed -----------------------------
+
+
+@pytest.mark.parametrize("x", [[1e308, 1e308], [-1e308, 1e308]])
+def test_forward_names_the_neuron_where_a_finite_input_overflows(x):
+    """forward() returned NaN silently; now a NumericError names the first neuron or link."""
+    from lernpy import NumericError
+
+    net = Network.layered(2, 2, 1, activation="identity", output="identity", seed=1)
+    net.set_weights({"x1→h1": 10.0, "x2→h1": 10.0, "x1→h2": 10.0, "x2→h2": -10.0})
+    before = net.weights()
+    with pytest.raises(NumericError, match="h1|h2|x1→h1") as info:
+        net.forward(x)
+    assert info.value.where and net.weights() == before
+    assert net.forward([0.5, 0.25]) == pytest.approx(net.forward([0.5, 0.25]))

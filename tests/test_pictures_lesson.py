@@ -263,3 +263,15 @@ def test_the_page_records_each_samples_loss_and_each_neurons_explanation():
     assert rec["epochLosses"] == [[len(steps), steps[-1].loss]]
     h1 = [n["name"] for n in rec["neurons"]].index("h1")
     assert "\n".join(rec["nexplain"][h1][-1][1]) == other["h1"].explain().text()
+
+
+def test_a_lesson_leaves_the_network_as_it_was_whatever_the_options():
+    """lesson_html(history="batch") could not undo its steps: the network was changed."""
+    net = Network.layered(2, 2, 1, seed=1)
+    before = net.state()
+    for options in ({"history": "batch"}, {"batch_size": 2, "history": "recent"}, {"epochs": 2}):
+        try:
+            lesson_html(net, datasets.xor(), rate=0.5, **options)
+        except LernpyError:
+            pass
+        assert net.state() == before, options

@@ -321,7 +321,10 @@ def load(path: str | os.PathLike[str]) -> Network:
         source = checks.path(path)
     except LernpyError as error:
         raise NetworkFileError(str(error)) from None
-    text = read_text(source, lambda reason: NetworkFileError(reason, path=source), "a network file")
+    # (utf-8-sig: a byte-order mark, as some editors write one, is read as the CSV reader does)
+    text = read_text(
+        source, lambda reason: NetworkFileError(reason, path=source), "a network file", "utf-8-sig"
+    )
     return loads(text, source=source)
 
 
@@ -329,12 +332,36 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed: numbers must be finite")
 
 
+class _Twice(Exception):
+    """A JSON object with one key twice (json.loads would keep the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object's pairs as a dict, refusing a key that comes twice."""
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _Twice(key)
+        found[key] = value
+    return found
+
+
 def loads(text: str, source: str = "<network>") -> Network:
     """Build a network from a network file's text (see :func:`load`)."""
     if not isinstance(text, str):
         raise NetworkFileError(f"expected text, got {type(text).__name__}", path=source)
+    text = text.removeprefix("\ufeff")  # a byte-order mark
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_once)
+    except _Twice as twice:
+        raise NetworkFileError(
+            f"the key {twice.key!r} appears twice in one object: a file says each thing once",
+            path=source,
+        ) from None
     except json.JSONDecodeError as exc:
         raise NetworkFileError(
             f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})", path=source

@@ -24,6 +24,7 @@ from lernpy import hooks
 from lernpy.errors import (
     BadValueError,
     LernpyError,
+    NumericError,
     ShapeError,
     TopologyError,
     UnknownNameError,
@@ -802,7 +803,31 @@ class Network(Shows):
                         member.fire()
                 else:
                     neuron.fire()
-        return [o.value for o in self.outputs]
+        outputs = [o.value for o in self.outputs]
+        if not all(map(math.isfinite, outputs)):
+            self._overflowed(values)
+        return outputs
+
+    def _overflowed(self, x: Sequence[float]) -> None:
+        """Name the first link or neuron that turned a finite input infinite or NaN; raise.
+
+        (The weights are as they were; the neurons hold this pass's numbers, as after any.)
+        """
+        where, value = "the outputs", math.nan
+        for neuron in self.neurons:
+            bad = [link for link in neuron.incoming if not math.isfinite(link.value)]
+            if bad:
+                where, value = f"link {bad[0].name}", bad[0].value
+                break
+            if not (math.isfinite(neuron.net) and math.isfinite(neuron.value)):
+                where = f"neuron {neuron.name}"
+                value = neuron.net if not math.isfinite(neuron.net) else neuron.value
+                break
+        raise NumericError(
+            f"{where} became {value} on the input {list(x)}: the input or the weights are too "
+            "large for a float",
+            where=where,
+        )
 
     __call__ = forward
 

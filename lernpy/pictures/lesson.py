@@ -51,7 +51,8 @@ def record(
     trace = Trace()  # the recording's own: explain() reads the steps so far from it
     kept_trace = net.trace  # type: ignore[attr-defined]
     options["trace"] = trace
-    options["history"] = "all"  # every step is undone at the end, however many
+    options["history"] = "all"  # every step is undone at the end, however many (a user's
+    # history="batch" could not undo them all and left the network changed)
     run = net.scheduler(data, **options)  # type: ignore[attr-defined]
 
     def snapshot() -> tuple[list, list]:
