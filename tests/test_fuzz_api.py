@@ -186,6 +186,21 @@ CALLS = {
     "explain(v)": lambda net, v: lernpy.views.explain.explain(v),
     "render.text(width=)": lambda net, v: lernpy.views.render.text(net, width=v),
     "Activation.custom(v)": lambda net, v: lernpy.Activation.custom(v, abs, abs),
+    # what the optimizers, shared weights, builders and exercises added
+    "train(optimizer=)": lambda net, v: net.train(XOR, optimizer=v),
+    "Adam(rate=)": lambda net, v: lernpy.optim.Adam(rate=v),
+    "SGD(momentum=)": lambda net, v: lernpy.optim.SGD(momentum=v),
+    "tie(v, links)": lambda net, v: net.tie(v, ["x1→h1", "x2→h1"]),
+    "tie(name, v)": lambda net, v: net.tie("k", v),
+    "untie(v)": lambda net, v: net.untie(v),
+    "recurrent(steps=)": lambda net, v: Network.recurrent(1, 2, 1, steps=v),
+    "recurrent(truncate=)": lambda net, v: Network.recurrent(1, 2, 1, steps=3, truncate=v),
+    "convolutional(image=)": lambda net, v: Network.convolutional(v, lernpy.Conv(1, kernel=1)),
+    "Conv(kernel=)": lambda net, v: lernpy.Conv(1, kernel=v),
+    "lesson(v)": lambda net, v: net.lesson(v),
+    "history.weights(v)": lambda net, v: fresh().train(XOR, epochs=1).weights(v),
+    "diff(net, v)": lambda net, v: lernpy.diff(net.state(), v),
+    "exercises.problem(v)": lambda net, v: lernpy.exercises.problem(v),
     "Activation.custom(f=)": lambda net, v: lernpy.Activation.custom("f", v, abs),
 }  # fmt: skip
 
@@ -210,6 +225,7 @@ BASE = to_dict(fresh())  # the saved form every call starts from
 
 @pytest.fixture(scope="module", autouse=True)
 def _imports():
+    import lernpy.exercises  # noqa: F401
     import lernpy.pictures  # noqa: F401
     import lernpy.views.explain  # noqa: F401
     import lernpy.views.render  # noqa: F401

@@ -387,8 +387,12 @@ class Network(Shows):
         name = check_name(name, "shared weight name")
         if name in self._names or name in self._labels:
             raise TopologyError(f"shared weight name {name!r} is in use by a neuron or a label")
-        if isinstance(links, (str, Link)) or not isinstance(links, Iterable):
+        if isinstance(links, (str, Link, bytes, dict)) or not isinstance(links, Iterable):
             raise TopologyError(f"tie({name!r}, …): expected a list of links, got {links!r}")
+        try:
+            links = list(links)
+        except TypeError:  # a 0-d numpy array says it is iterable
+            raise TopologyError(f"tie({name!r}, …): expected a list of links") from None
         chosen = [self.link(n) for n in links]
         existing = self._shared.get(name)
         if not chosen and existing is None:

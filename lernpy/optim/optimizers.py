@@ -21,6 +21,7 @@ whose default is PyTorch's.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar, NamedTuple
@@ -102,7 +103,13 @@ def _check(
     high_open: bool = True,
 ) -> float:
     """A finite number in the range, or a BadValueError that names the option."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise BadValueError(f"{owner}: {name} is {checks.short(value)}: expected a number")
+    try:
+        value = float(value)  # numpy numbers too
+    except OverflowError:
+        value = math.inf
+    if math.isnan(value):
         raise BadValueError(f"{owner}: {name} is {value!r}: expected a number")
     ok = (value > low if low_open else value >= low) and (
         value < high if high_open else value <= high
@@ -116,7 +123,7 @@ def _check(
 
 
 def _choice(owner: str, name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise UnknownNameError(
             f"{owner}: {name} is {value!r}: expected one of {', '.join(map(repr, choices))}"
         )

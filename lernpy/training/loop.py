@@ -28,6 +28,7 @@ from lernpy.engines import choose as choose_engine
 from lernpy.engines import module as engine_module
 from lernpy.engines.base import Checkpoint, Options, engine_options
 from lernpy.errors import Interrupted, LernpyError, NumericError, UnknownNameError
+from lernpy.graph.names import link_name
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Exports, Shows
@@ -99,7 +100,8 @@ class History(Exports, Shows):
         >>> [round(w, 8) for w in history.weights("w5")]
         [0.4, 0.35891648, 0.31735386]
         """
-        key = name.replace("->", "→").replace(" ", "")
+        name = checks.text(name, "name")
+        key = link_name(name)
         index = self.labels.get(name)
         if index is None and key in self.names:
             index = self.names.index(key)
