@@ -438,6 +438,23 @@ def test_a_deep_copy_of_a_network_saves_and_loads():
     assert twin.fused(twin["y1"])  # softmax with cross-entropy: value − target, as the original
 
 
+@pytest.mark.parametrize("kinds", [[], ["hidden"], ["input"], ["output"], ["input", "hidden"]])
+def test_a_network_still_being_built_saves_and_loads_as_it_is(tmp_path, kinds):
+    """Without an input or an output yet, the network saves: the loader reads it (finding 1)."""
+    net = Network(seed=3)
+    for i, kind in enumerate(kinds):
+        net.add_neuron(f"n{i}", "tanh", kind, layer=i)
+    if len(kinds) == 2:
+        net.add_link("n0", "n1", 0.25)
+    again = load(save(net, tmp_path / "net.json"))
+    assert [(n.name, n.kind, n.layer) for n in again.neurons] == [
+        (n.name, n.kind, n.layer) for n in net.neurons
+    ]
+    assert again.weights() == net.weights()
+    with pytest.raises(LernpyError, match="at least one input and one output"):
+        again.train([([0.5], [0.5])], epochs=1)  # as the network itself: it trains once it has both
+
+
 # ------------------------------------------------- shared weights (format version 2)
 
 

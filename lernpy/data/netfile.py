@@ -566,8 +566,8 @@ def check_dict(doc: object, source: str = "<network>") -> _Checked:
         if ACTIVATIONS[act].pool:
             pools[name] = ACTIVATIONS[act].pool
         neurons.append((name, act, kind, layer))
-    if "input" not in seen.values() or "output" not in seen.values():
-        raise f.fail("neurons", "expected at least one input and one output neuron")
+    # (a network still being built, with no input or no output yet, is saved and read as it
+    # is: like the network itself, it trains once it has both)
 
     raw_links = f.list(doc["links"], "links")
     links = []
