@@ -20,6 +20,7 @@ import pytest
 import lernpy
 from lernpy import Network, Trace, datasets, fit
 from lernpy.engines.base import half_done
+from lernpy.optim import Adam, RMSProp
 
 Interrupted = getattr(lernpy, "Interrupted", KeyboardInterrupt)  # (a name this issue adds)
 
@@ -76,8 +77,13 @@ class Interrupter:
         return self._local
 
 
-def network() -> Network:
+def network(kind: str = "layered") -> Network:
+    if kind == "recurrent":  # shared weights: each update moves every link of a tie at once
+        return Network.recurrent(1, 2, 1, steps=2, targets="last", seed=7)
     return Network.layered(2, 3, 1, activation="tanh", output="sigmoid", seed=7)
+
+
+SEQUENCES = [([a, b], [float(a != b)]) for a in (0.0, 1.0) for b in (0.0, 1.0)]
 
 
 CONFIGS = [
@@ -93,21 +99,28 @@ CONFIGS = [
     ("numpy", {"batch_size": 1, "momentum": 0.5}),
     ("numpy", {"batch_size": 2}),
     ("numpy", {"batch_size": "all", "momentum": 0.2}),
+    ("reference", {"batch_size": 2, "optimizer": Adam(rate=0.05)}),
+    ("reference", {"batch_size": "all", "optimizer": RMSProp(rate=0.05, momentum=0.5)}),
+    ("reference", {"batch_size": 1, "momentum": 0.5, "network": "recurrent"}),
+    ("compiled", {"batch_size": 2, "momentum": 0.5, "network": "recurrent"}),
 ]
 
 
 def train(net: Network, engine: str, options: dict, epochs: int = EPOCHS):
     options = dict(options)
+    data = SEQUENCES if options.pop("network", None) == "recurrent" else DATA
     if options.pop("trace", False):
         options["trace"] = net.trace = Trace()  # made before the interrupter sees anything
-    return lernpy.train(net, DATA, epochs=epochs, rate=0.7, engine=engine, **options)
+    if "optimizer" not in options:
+        options["rate"] = 0.7
+    return lernpy.train(net, data, epochs=epochs, engine=engine, **options)
 
 
 def lines(engine: str, options: dict) -> int:
     """How many lines an uninterrupted run takes (after a first run that imports everything)."""
-    train(network(), engine, options)
+    train(network(options.get("network", "layered")), engine, options)
     counter = Interrupter(at=float("inf"))
-    net = network()
+    net = network(options.get("network", "layered"))
     with counter:
         train(net, engine, options)
     return counter.count
@@ -122,6 +135,7 @@ def same_training_state(a: Network, b: Network, momentum: bool) -> None:
     assert [k.gradient for k in a.links] == [k.gradient for k in b.links]
     if momentum:
         assert [k.velocity for k in a.links] == [k.velocity for k in b.links]
+    assert [k.state for k in a.links] == [k.state for k in b.links]  # Adam's moments, step count
     assert a.rng.getstate() == b.rng.getstate()
 
 
@@ -133,9 +147,10 @@ def test_an_interrupt_anywhere_in_train_keeps_the_finished_epochs_and_nothing_el
     rng = random.Random(total)
     points = sorted(rng.sample(range(1, total + 1), 24)) + [1, total]
     momentum = "momentum" in options or engine == "reference"
+    kind = options.get("network", "layered")
     finished = set()
     for at in points:
-        net = network()
+        net = network(kind)
         with pytest.raises(KeyboardInterrupt) as info, Interrupter(at):
             train(net, engine, options)
         error = info.value
@@ -144,7 +159,7 @@ def test_an_interrupt_anywhere_in_train_keeps_the_finished_epochs_and_nothing_el
         finished.add(done)
         assert 0 <= done <= EPOCHS and "epoch" in str(error)
         assert not half_done(net), f"a half-summed gradient left at line {at}"
-        expected = network()
+        expected = network(kind)
         if done:
             train(expected, engine, options, epochs=done)
         same_training_state(net, expected, momentum)
