@@ -358,6 +358,18 @@ def test_average_pooling_is_a_linear_neuron_with_frozen_weights_of_one_over_n():
     assert [(link.weight, link.frozen) for link in pool.incoming] == [(0.25, True)] * 4
 
 
+def test_a_convolution_without_bias_has_no_kernel_bias():
+    """Conv(bias=False) builds (it raised an IndexError): no kb weight, no bias link into the
+    convolution, and a neuron's net is the kernel times its window, worked by hand."""
+    net = Network.convolutional((1, 2, 3), Conv(1, kernel=2, bias=False), Dense(1), seed=0)
+    assert [s.name for s in net.shared_weights] == ["k1", "k2", "k3", "k4"]
+    assert all(link.source.kind != "bias" for n in net.layers[1] for link in n.incoming)
+    net.set_weights({"k1": 1.0, "k2": 2.0, "k3": 3.0, "k4": 4.0})
+    net((1.0, 2.0, 3.0, 4.0, 5.0, 6.0))
+    # window of c1[1,2]: x[1,2], x[1,3], x[2,2], x[2,3] = 2, 3, 5, 6
+    assert net["c1[1,2]"].net == 1 * 2 + 2 * 3 + 3 * 5 + 4 * 6
+
+
 def test_neurons_and_kernel_weights_are_named_by_channel_and_position():
     net = Network.convolutional(
         (2, 4, 4),

@@ -44,7 +44,14 @@ from lernpy.torch import (  # noqa: E402
     to_torch,
     torch_loss,
 )
-from tests.torchcases import differences, random_case, rel, sgd_difference, smooth  # noqa: E402
+from tests.torchcases import (  # noqa: E402
+    differences,
+    random_case,
+    rel,
+    same_network,
+    sgd_difference,
+    smooth,
+)
 
 F64 = torch.float64
 SOME = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -54,17 +61,6 @@ seeds = st.integers(0, 2**32 - 1)
 
 def tensor(rows) -> torch.Tensor:
     return torch.tensor(rows, dtype=F64)
-
-
-def same_network(a: Network, b: Network) -> None:
-    """Names, kinds, layers, activations, links in order, weights (bit for bit), frozen, labels."""
-    assert [(n.name, n.kind, n.layer, n.activation.name) for n in a.neurons] == [
-        (n.name, n.kind, n.layer, n.activation.name) for n in b.neurons
-    ]
-    assert [(k.name, k.weight, k.frozen, k.label) for k in a.links] == [
-        (k.name, k.weight, k.frozen, k.label) for k in b.links
-    ]
-    assert a.loss_function is b.loss_function and a.seed == b.seed
 
 
 # -- to_torch: the same function, the same gradients -----------------------------------
@@ -159,31 +155,6 @@ def test_to_torch_refuses_what_pytorch_cannot_hold(change, message):
         to_torch(net)
 
 
-@pytest.mark.parametrize(
-    "build, message",
-    [
-        (examples.tiny_conv, "neuron p1\\[1,1\\] is a max pool"),
-        (lambda: Network.recurrent(1, 2, 1, steps=2), "shared weights \\(U\\[1,1\\], U\\[2,1\\]"),
-        (
-            lambda: _detached(),
-            "link x1→y1 is detached",
-        ),
-    ],
-)
-def test_to_torch_refuses_shared_weights_pooling_and_detached_links(build, message):
-    """The bridge gives each link its own entry: a shared weight, a max pool or a detached
-    link would silently train differently there, so it says so instead."""
-    with pytest.raises(TorchError, match=message):
-        to_torch(build())
-
-
-def _detached():
-    net = Network.layered(1, 1, bias=False)
-    net.remove_link("x1→y1")
-    net.add_link("x1", "y1", 0.5, detached=True)
-    return net
-
-
 def _cube():
     from lernpy import Activation
 
@@ -236,7 +207,7 @@ def test_from_torch_reads_a_plain_sequential_exactly():
     "layers, where",
     [
         ([nn.Linear(2, 3), nn.Dropout(0.5), nn.Linear(3, 1)], r"layer 1 is Dropout\(p=0.5"),
-        ([nn.Conv2d(1, 2, 3)], r"layer 0 is Conv2d\(1, 2.*shared weights"),
+        ([nn.Conv2d(1, 2, 3)], r"layer 0 is Conv2d\(1, 2.*needs the image size"),
         ([nn.Linear(2, 3), nn.Sequential(nn.BatchNorm1d(3))], r"layer 1\.0 is BatchNorm1d"),
         ([nn.Linear(2, 3), nn.LeakyReLU(0.2)], r"layer 1 is LeakyReLU\(negative_slope=0.2\)"),
         ([nn.Linear(2, 3), nn.Softplus(beta=2)], r"layer 1 is Softplus\(beta=2"),
@@ -522,9 +493,9 @@ def test_pt_file_that_is_not_lernpys_gets_a_clear_error(tmp_path):
     with pytest.raises(TorchFileError, match="no such file"):
         load(tmp_path / "nope.pt")
     buffer = io.BytesIO()
-    torch.save({"format": "lernpy-torch", "version": 3}, buffer)
+    torch.save({"format": "lernpy-torch", "version": 4}, buffer)
     (tmp_path / "new.pt").write_bytes(buffer.getvalue())
-    with pytest.raises(TorchFileError, match="version 3"):
+    with pytest.raises(TorchFileError, match="version 4: this lernpy reads version 1 to 3"):
         load(tmp_path / "new.pt")
 
 

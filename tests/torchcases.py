@@ -4,9 +4,11 @@
 skip links, links frozen one by one or a whole layer, a removed link, labels)
 and three samples, all from ``random.Random(seed)``. The tests draw seeds with
 Hypothesis; ``python -m tests.torchcases --cases 1000`` measures the largest
-differences over that many seeds (the figures of the closing note), and
+differences over that many seeds (the figures of the closing note),
 ``python -m tests.torchcases --optimizers --cases 200`` those of each optimizer's
-state handed over (issue 15b).
+state handed over (issue 15b), and ``python -m tests.torchcases --shared --cases 400``
+those of networks with shared weights, pooling and detached links (issue 15c:
+``random_tied_case``, ``random_conv_case``, ``random_rnn_case``).
 
 Needs PyTorch (imported by the functions that use it).
 """
@@ -18,6 +20,7 @@ import copy
 import random
 
 from lernpy import Network, NumericError
+from lernpy.optim import SGD
 from tests.strategies import HIDDEN, smooth_at
 
 OUTPUTS = {  # each output activation with its losses (strategies.OUTPUTS, and a few more)
@@ -73,6 +76,121 @@ def random_case(seed: int, count: int = 3) -> tuple[Network, list]:
     return net, [_sample(net, rng) for _ in range(count)]
 
 
+def random_tied_case(seed: int, count: int = 3) -> tuple[Network, list]:
+    """:func:`random_case` with 1–3 random ties of 2–5 links each (links that agree on being
+    frozen); maybe a link made detached, and maybe a max-pooling neuron (learning links)
+    between two layers. All drawn from ``seed``."""
+    net, samples = random_case(seed, count)
+    rng = random.Random(f"ties {seed}")
+    layers = net.layers
+    if len(layers) > 2 and rng.random() < 0.3:  # a max pool in the middle of the DAG
+        li = rng.randrange(1, len(layers) - 1)
+        pool = net.add_neuron("m1", "max_pool", "hidden", layer=li)
+        for source in rng.sample(layers[li - 1], min(3, len(layers[li - 1]))):
+            net.add_link(source, pool, rng.uniform(-1.5, 1.5))
+        net.add_link(
+            pool, rng.choice(layers[rng.randrange(li + 1, len(layers))]), rng.uniform(-1, 1)
+        )
+    inner = [k for k in net.links if not k.source.is_source and not k.target.activation.pool]
+    if inner and rng.random() < 0.3:  # truncated there: it learns, and sends no blame back
+        link = rng.choice(inner)
+        source, target, weight, frozen = link.source, link.target, link.weight, link.frozen
+        net.remove_link(link)
+        net.add_link(source, target, weight, detached=True).frozen = frozen
+    for g in range(rng.randint(1, 3)):
+        free = [k for k in net.links if k.shared is None and k.label is None]
+        frozen = rng.random() < 0.2
+        alike = [k for k in free if k.frozen is frozen]
+        if len(alike) < 2:
+            alike = [k for k in free if k.frozen is not frozen]
+        if len(alike) < 2:
+            break
+        net.tie(f"s{g + 1}", rng.sample(alike, rng.randint(2, min(5, len(alike)))))
+    return net, samples
+
+
+def random_conv_case(seed: int, count: int = 3) -> tuple[Network, list]:
+    """A random network from ``Network.convolutional`` (channels, sizes, kernels, stride,
+    padding, max or average pooling, dense layers, activations, loss) and ``count`` images
+    with patches of zeros, so that max pooling meets ties; all drawn from ``seed``."""
+    from lernpy import Conv, Dense, Pool
+
+    rng = random.Random(f"conv {seed}")
+    channels, height, width = rng.randint(1, 2), rng.randint(3, 6), rng.randint(3, 6)
+    shape = [channels, height, width]
+    layers = []
+    for _ in range(rng.randint(1, 2)):
+        kernel = rng.randint(1, min(3, shape[1], shape[2]))
+        padding, stride = rng.randint(0, kernel - 1), rng.randint(1, 2)
+        act = rng.choice(["tanh", "sigmoid", "identity", "softplus", "relu"])
+        layers.append(Conv(rng.randint(1, 3), kernel, stride, padding, act, rng.random() < 0.8))
+        shape = [layers[-1].channels] + [
+            (n + 2 * padding - kernel) // stride + 1 for n in shape[1:]
+        ]
+        size = rng.randint(1, 2)
+        if min(shape[1:]) >= size and rng.random() < 0.7:
+            stride = rng.randint(1, size)
+            layers.append(Pool(rng.choice(["max", "max", "avg"]), size, stride))
+            shape[1:] = [(n - size) // stride + 1 for n in shape[1:]]
+    if rng.random() < 0.5:
+        layers.append(Dense(rng.randint(1, 3), rng.choice(["tanh", "sigmoid"])))
+    output = rng.choice(sorted(OUTPUTS))
+    size = rng.randint(2 if output == "softmax" else 1, 3)
+    layers.append(Dense(size, output, rng.random() < 0.8))
+    net = Network.convolutional(
+        (channels, height, width), *layers, loss=rng.choice(OUTPUTS[output]),
+        seed=rng.randrange(2**32),
+    )  # fmt: skip
+    data = []
+    for _ in range(count):
+        x, t = _sample(net, rng)
+        x = tuple(0.0 if rng.random() < 0.4 else round(v * 2) / 2 for v in x)
+        data.append((x, t))
+    return net, data
+
+
+def random_rnn_case(seed: int, count: int = 3) -> tuple[Network, list]:
+    """A random ``Network.recurrent`` (sizes, steps, targets at every step or the last,
+    truncation, bias, activations, loss) and ``count`` sequences; all drawn from ``seed``."""
+    rng = random.Random(f"rnn {seed}")
+    steps = rng.randint(2, 4)
+    output = rng.choice(["sigmoid", "identity", "tanh"])
+    net = Network.recurrent(
+        rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 2), steps,
+        targets=rng.choice(["every", "last"]),
+        activation=rng.choice(["tanh", "sigmoid"]),
+        output=output,
+        loss=rng.choice(OUTPUTS[output]),
+        truncate=rng.choice([None, 1, 2, steps]),
+        bias=rng.random() < 0.8,
+        seed=rng.randrange(2**32),
+    )  # fmt: skip
+    return net, [_sample(net, rng) for _ in range(count)]
+
+
+FAMILIES = {
+    "plain": random_case,
+    "tied": random_tied_case,
+    "conv": random_conv_case,
+    "rnn": random_rnn_case,
+}
+
+
+def same_network(a: Network, b: Network) -> None:
+    """Names, kinds, layers, activations, links in order and their kind (plain, pooling,
+    detached), weights (bit for bit), frozen, labels, shared weights (names, links, frozen)."""
+    assert [(n.name, n.kind, n.layer, n.activation.name) for n in a.neurons] == [
+        (n.name, n.kind, n.layer, n.activation.name) for n in b.neurons
+    ]
+    assert [(k.name, type(k), k.weight, k.frozen, k.label) for k in a.links] == [
+        (k.name, type(k), k.weight, k.frozen, k.label) for k in b.links
+    ]
+    assert [(s.name, [k.name for k in s.links], s.frozen) for s in a.shared_weights] == [
+        (s.name, [k.name for k in s.links], s.frozen) for s in b.shared_weights
+    ]
+    assert a.loss_function is b.loss_function and a.seed == b.seed
+
+
 def _sample(net: Network, rng: random.Random) -> tuple[tuple[float, ...], tuple[float, ...]]:
     x = tuple(rng.uniform(-2.0, 2.0) for _ in net.inputs)
     n = len(net.outputs)
@@ -92,8 +210,19 @@ def _sample(net: Network, rng: random.Random) -> tuple[tuple[float, ...], tuple[
 
 
 def smooth(net: Network, samples: list) -> bool:
-    """No neuron on a kink (ReLU at 0) or deep in saturation, for any of the samples."""
-    return all(smooth_at(net, sample) for sample in samples)
+    """No neuron on a kink (ReLU at 0, a max pool whose two largest values differ by a
+    rounding error) or deep in saturation, for any of the samples. Values exactly equal
+    are no kink: both sides pick the first of them."""
+    return all(smooth_at(net, sample) and _clear_winners(net) for sample in samples)
+
+
+def _clear_winners(net: Network) -> bool:
+    for n in net.neurons:
+        if n.activation.pool:
+            top = n.winner.value
+            if any(0.0 < abs(top - k.value) <= 1e-9 * max(1.0, abs(top)) for k in n.incoming):
+                return False
+    return True
 
 
 def rel(a: float, b: float) -> float:
@@ -101,19 +230,25 @@ def rel(a: float, b: float) -> float:
     return abs(a - b) / max(1.0, abs(a), abs(b))
 
 
-def differences(net: Network, samples: list) -> dict[str, float]:
+def differences(net: Network, samples: list, graph: bool = False) -> dict[str, float]:
     """The largest differences between lernpy and ``to_torch(net)`` on ``samples``.
 
-    outputs, loss, gradient: of each sample alone (every link, frozen ones through a
-    copy of their parameter), and of the whole batch (the learning links' ``.grad``
-    after ``loss.backward()``, against lernpy's batch gradient, mean of the samples).
+    outputs, loss, gradient: of each sample alone (every weight, frozen ones through a
+    copy of their parameter; a shared weight's ∂E/∂w is the sum of its links' against its
+    one entry's), and of the whole batch (the learning weights' ``.grad`` after
+    ``loss.backward()``, against lernpy's batch gradient, mean of the samples).
+    ``graph``: the module is ``GraphModule(net)`` whatever ``to_torch`` would make.
     """
     import torch
 
-    from lernpy.torch import places, to_torch, torch_loss
+    from lernpy.torch import GraphModule, places, to_torch, torch_loss
 
-    model = to_torch(net)
-    where = places(net)
+    model = GraphModule(net) if graph else to_torch(net)
+    where = GraphModule.places_of(net) if graph else places(net)
+    owners = [
+        (p, where[p.links[0].name if hasattr(p, "links") else p.name]) for p in net.parameters()
+    ]
+    owners = [(p, place) for p, place in owners if place is not None]  # None: a pooling constant
     loss_fn = torch_loss(net)
     worst = {"outputs": 0.0, "loss": 0.0, "gradient": 0.0, "batch gradient": 0.0}
     for x, t in samples:
@@ -126,10 +261,9 @@ def differences(net: Network, samples: list) -> dict[str, float]:
         for a, b in zip([o.value for o in net.outputs], out[0].tolist()):
             worst["outputs"] = max(worst["outputs"], rel(a, b))
         worst["loss"] = max(worst["loss"], rel(run.loss, loss.item()))
-        for link in net.links:
-            name, index = where[link.name]
+        for owner, (name, index) in owners:
             theirs = grads[name][index].item()
-            worst["gradient"] = max(worst["gradient"], rel(link.sensitivity, theirs))
+            worst["gradient"] = max(worst["gradient"], rel(owner.sensitivity, theirs))
     # the batch: lernpy's Σ ∂E/∂w over the samples (mean), PyTorch's .grad of the mean loss
     twin = copy.deepcopy(net)
     for link in twin.links:
@@ -142,15 +276,47 @@ def differences(net: Network, samples: list) -> dict[str, float]:
     ts = torch.tensor([t for _, t in samples], dtype=torch.float64)
     loss_fn(model(xs), ts).backward()
     params = dict(model.named_parameters())
-    for link in twin.links:
-        name, index = where[link.name]
+    for (_, (name, index)), owner in zip(owners, _owners_like(twin, [o for o, _ in owners])):
         grad = params[name].grad
-        if link.frozen:
-            assert grad is None and not params[name].requires_grad, link.name
+        if owner.frozen:
+            assert grad is None and not params[name].requires_grad, owner.name
             continue
-        mine = link.gradient / len(samples)
+        mine = owner.gradient / len(samples)
         worst["batch gradient"] = max(worst["batch gradient"], rel(mine, grad[index].item()))
     return worst
+
+
+def _owners_like(twin: Network, owners: list) -> list:
+    """The twin's weights (links or shared weights) that match ``owners`` by name."""
+    found = {p.name: p for p in twin.parameters()}
+    return [found[o.name] for o in owners]
+
+
+# A batch gradient that is this many times smaller than the sum of its terms' sizes is mostly
+# rounding: lernpy adds the terms link by link, PyTorch in its own order, and the two sums
+# differ by ~1e-16 of the terms. SGD moves a weight by rate · g, so that stays ~1e-17; Adam,
+# RMSProp and AdaGrad divide g by √v + ε and so magnify it, up to rate/ε (2e6 at rate 0.02)
+# for a gradient that is 0 but for rounding (a shared weight whose links cancel by symmetry).
+CANCELLATION = 1e6
+
+
+def cancels(net: Network, data: list, batch_size: int) -> bool:
+    """Does a learning weight's gradient over some batch cancel to rounding (its terms, one
+    per link and sample, add up to less than 1/CANCELLATION of their sizes)?"""
+    twin = copy.deepcopy(net)
+    for start in range(0, len(data), batch_size):
+        terms: dict[str, list[float]] = {}
+        for sample in data[start : start + batch_size]:
+            twin.scheduler(sample, rate=0.0, trace=None).run(until="update")
+            for link in twin.links:
+                owner = link.shared or link
+                if not owner.frozen:
+                    terms.setdefault(owner.name, []).append(link.sensitivity)
+        for found in terms.values():
+            size = sum(abs(t) for t in found)
+            if size > 0.0 and abs(sum(found)) * CANCELLATION < size:
+                return True
+    return False
 
 
 def train_torch(net: Network, data, epochs, rate, momentum, batch_size, shuffle, reduce):
@@ -181,13 +347,15 @@ def train_torch(net: Network, data, epochs, rate, momentum, batch_size, shuffle,
     return model, sgd
 
 
-def sgd_difference(seed, epochs, momentum, batch_size, shuffle, reduce) -> float | None:
-    """Train ``random_case(seed)`` for ``epochs`` in lernpy and in PyTorch: the largest
+def sgd_difference(
+    seed, epochs, momentum, batch_size, shuffle, reduce, family: str = "plain"
+) -> float | None:
+    """Train ``FAMILIES[family](seed)`` for ``epochs`` in lernpy and in PyTorch: the largest
     difference of a weight or a velocity (None when a neuron sits on a kink or saturates,
     or the loss diverges)."""
     from lernpy.torch import from_torch, optimizer_from_torch
 
-    net, data = random_case(seed, count=5)
+    net, data = FAMILIES[family](seed, count=5)
     if not smooth(net, data):
         return None
     start = copy.deepcopy(net)
@@ -251,11 +419,14 @@ def torch_epochs(net: Network, model, optimizer, data, epochs: int, batch_size: 
             optimizer.step()
 
 
-def handover_difference(seed: int, optimizer, epochs: int = 3) -> tuple[float, float] | None:
+def handover_difference(
+    seed: int, optimizer, epochs: int = 3, family: str = "plain"
+) -> tuple[float, float] | None:
     """``random_case(seed)`` trained 2k epochs two ways: k in lernpy then k in torch.optim from
     the moved state, against 2k in lernpy; and k in torch.optim then k in lernpy, against 2k
     in torch.optim. The largest weight difference of each (None when a neuron sits on a kink
-    or saturates, the loss diverges, or nothing learns)."""
+    or saturates, the loss diverges, nothing learns, or, for an optimizer that divides by
+    √v + ε, a gradient cancels to rounding: see CANCELLATION)."""
     from lernpy.torch import (
         from_torch,
         optimizer_from_torch,
@@ -264,7 +435,7 @@ def handover_difference(seed: int, optimizer, epochs: int = 3) -> tuple[float, f
         torch_counterpart,
     )
 
-    net, data = random_case(seed, count=4)
+    net, data = FAMILIES[family](seed, count=4)
     if not smooth(net, data) or all(link.frozen for link in net.links):
         return None
     start = copy.deepcopy(net)
@@ -276,6 +447,9 @@ def handover_difference(seed: int, optimizer, epochs: int = 3) -> tuple[float, f
     except NumericError:
         return None
     if not smooth(net, data) or not smooth(halfway, data):
+        return None
+    scaled = not isinstance(optimizer, SGD)  # dividing by √v + ε: see CANCELLATION
+    if scaled and any(cancels(n, data, 2) for n in (start, halfway, net)):
         return None
     model = to_torch(halfway)
     theirs = optimizer_to_torch(halfway, model, optimizer)
@@ -295,6 +469,35 @@ def handover_difference(seed: int, optimizer, epochs: int = 3) -> tuple[float, f
     return forward, reverse
 
 
+def epochs_difference(seed: int, optimizer, epochs: int, family: str) -> float | None:
+    """``FAMILIES[family](seed)`` trained ``epochs`` epochs (batches of 2, in order) by
+    ``optimizer`` in lernpy and by its torch.optim counterpart in PyTorch: the largest
+    weight difference (None on a kink, in saturation, when the loss diverges, or, for an
+    optimizer that divides by √v + ε, when a gradient cancels to rounding: CANCELLATION)."""
+    import torch
+
+    from lernpy.torch import from_torch, to_torch, torch_counterpart
+
+    net, data = FAMILIES[family](seed, count=4)
+    if not smooth(net, data) or all(link.frozen for link in net.links):
+        return None
+    start = copy.deepcopy(net)
+    try:
+        net.train(data, epochs=epochs, optimizer=optimizer, batch_size=2, shuffle=False)
+    except NumericError:
+        return None
+    if not smooth(net, data):
+        return None
+    scaled = not isinstance(optimizer, SGD)  # dividing by √v + ε: see CANCELLATION
+    if scaled and (cancels(start, data, 2) or cancels(net, data, 2)):
+        return None
+    model = to_torch(start)
+    name, options = torch_counterpart(optimizer)
+    torch_epochs(start, model, getattr(torch.optim, name)(model.parameters(), **options), data,
+                 epochs, 2)  # fmt: skip
+    return max(rel(a.weight, b.weight) for a, b in zip(net.links, from_torch(model).links))
+
+
 def measure_optimizers(cases: int) -> None:
     """The largest differences of :func:`handover_difference`, per optimizer, over seeds."""
     both, converted = optimizers()
@@ -310,6 +513,68 @@ def measure_optimizers(cases: int) -> None:
         )
 
 
+def perturbed_names(net: Network, sample, pick: int) -> tuple[str, list[str]]:
+    """Move one shared weight's entry in ``to_torch(net)`` by 0.01: the weight, and what
+    compare names."""
+    import torch
+
+    from lernpy.torch import compare, places, to_torch
+
+    model = to_torch(net)
+    shared = net.shared_weights[pick % len(net.shared_weights)]
+    name, index = places(net)[shared.links[0].name]
+    with torch.no_grad():
+        dict(model.named_parameters())[name][index] += 0.01
+    return shared.name, compare(net, model, sample).disagree
+
+
+def measure_families(cases: int) -> None:
+    """The figures of issue 15c: networks with shared weights (random ties in random DAGs,
+    with max pools and detached links; the convolution builder; the recurrent builder)."""
+    from lernpy.optim import SGD, Adam
+    from lernpy.torch import from_torch, to_torch
+
+    for family in ("tied", "conv", "rnn"):
+        worst: dict[str, float] = {}
+        kinds: dict[str, int] = {}
+        used = same = named = 0
+        for seed in range(cases):
+            net, samples = FAMILIES[family](seed)
+            try:
+                same_network(from_torch(to_torch(net)), net)
+                same += 1
+            except AssertionError:
+                pass
+            if not net.shared_weights or not smooth(net, samples):
+                continue
+            used += 1
+            kind = type(to_torch(net)).__name__
+            kinds[kind] = kinds.get(kind, 0) + 1
+            found = differences(net, samples)
+            if family == "conv":
+                graph = differences(net, samples, graph=True)
+                found |= {f"{k} (DAG)": v for k, v in graph.items()}
+            for key, value in found.items():
+                worst[key] = max(worst.get(key, 0.0), value)
+            name, disagree = perturbed_names(net, samples[0], seed)
+            named += disagree == [name]
+        print(f"{family}: {used} of {cases} networks used (shared weights, off kinks); {kinds}")
+        for key, value in worst.items():
+            print(f"  largest difference, {key:<22} {value:.2e}")
+        print(f"  from_torch(to_torch(net)) is net (ties, link kinds, weights): {same} of {cases}")
+        print(f"  compare names exactly the perturbed shared weight: {named} of {used}")
+        for optimizer in (SGD(0.1, momentum=0.9), Adam(0.02)):
+            runs = [epochs_difference(seed, optimizer, 4, family) for seed in range(cases // 4)]
+            runs = [r for r in runs if r is not None]
+            print(f"  4 epochs of {optimizer.describe()}: {len(runs)} networks, largest "
+                  f"weight difference {max(runs):.2e}")  # fmt: skip
+            both = [handover_difference(seed, optimizer, 2, family) for seed in range(cases // 8)]
+            both = [b for b in both if b is not None]
+            print(f"    state handed over after 2 of 4 epochs: {len(both)} networks, "
+                  f"lernpy→torch {max(b[0] for b in both):.2e}, "
+                  f"torch→lernpy {max(b[1] for b in both):.2e}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1000)
@@ -318,9 +583,17 @@ def main() -> None:
         action="store_true",
         help="measure the optimizer state handed over instead (each optimizer, --cases seeds)",
     )
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="measure networks with shared weights, pooling and detached links instead",
+    )
     args = parser.parse_args()
     if args.optimizers:
         measure_optimizers(args.cases)
+        return
+    if args.shared:
+        measure_families(args.cases)
         return
     worst: dict[str, float] = {}
     kinds: dict[str, int] = {}

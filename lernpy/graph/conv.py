@@ -245,7 +245,7 @@ def _conv(
         count["kernel"] += 1
         if links:  # a kernel entry every window misses (all padding) has no link to share
             net.tie(f"k{count['kernel']}", links, weight=kernel[key])
-    for o, links in enumerate(bias_uses):
+    for o, links in enumerate(bias_uses if bias is not None else []):
         count["kernel_bias"] += 1
         net.tie(f"kb{count['kernel_bias']}", links, weight=biases[o])
     return out

@@ -6,10 +6,13 @@ nothing else in lernpy imports PyTorch.
 - :func:`to_torch` (``net`` → ``nn.Module``): the same function with the same
   weights; a layered network as ``nn.Sequential`` of ``nn.Linear`` and
   activations (``Linear.weight`` is :meth:`Network.matrix` without its bias
-  column, ``Linear.bias`` that column), any other DAG as a :class:`GraphModule`.
+  column, ``Linear.bias`` that column), a network from the convolution builder
+  as ``nn.Sequential`` of ``nn.Conv2d``, pooling, ``nn.Flatten`` and
+  ``nn.Linear``, any other DAG (ties, an unrolled RNN) as a :class:`GraphModule`.
 - :func:`torch_loss`: the network's loss as PyTorch computes it, mean over a batch.
 - :func:`from_torch` (``nn.Module`` → ``net``): ``nn.Sequential`` stacks of
-  ``nn.Linear`` and supported activations, and every module ``to_torch`` makes.
+  ``nn.Linear`` and supported activations, convolutional ones the convolution
+  builder can build, and every module ``to_torch`` makes.
 - :func:`compare`: lernpy's ∂E/∂w beside autograd's ``.grad``, link by link.
 - :func:`save`, :func:`load`, :func:`state_dict`, :func:`load_state_dict`:
   ``.pt`` files and state dicts; :func:`optimizer_to_torch`,
@@ -26,6 +29,9 @@ The words side by side (one sample, loss E):
 | a neuron's ``sensitivity`` ∂E/∂net | ``z.grad`` (after ``z.retain_grad()``) |
 | a link's ``sensitivity`` ∂E/∂w | its entry of ``weight.grad`` or ``bias.grad`` |
 | a frozen link | ``requires_grad=False`` |
+| a shared weight (``k1``, ``W[1,1]``) | one entry: ``.grad`` = Σ of its links' ∂E/∂w |
+| max pooling (the first largest value wins) | ``nn.MaxPool2d``, or ``argmax`` then ``gather`` |
+| a detached link (truncated BPTT) | its source value ``.detach()``-ed |
 | ``rate``, ``momentum`` | ``torch.optim.SGD(lr=rate, momentum=momentum)`` |
 | ``Adam(rate)``; ``state.m``, ``v``, ``t`` | ``Adam(lr=rate)``; ``exp_avg``, ``exp_avg_sq``, step |
 

@@ -5,7 +5,7 @@ A lernpy ``.pt`` file is ``torch.save`` of one plain dictionary:
 | key | holds |
 |---|---|
 | ``format`` | ``"lernpy-torch"`` |
-| ``version`` | ``2`` (version 1's ``optimizer`` was a bare SGD state dict; it still loads) |
+| ``version`` | ``3`` (versions 1 and 2 still load; see below) |
 | ``network`` | the network file's JSON text (``docs/network-format.md``): the architecture |
 | ``state_dict`` | ``to_torch(net).state_dict()``: the weights, as PyTorch keeps them |
 | ``optimizer`` | ``None``, or the optimizer and its state (below) |
@@ -30,6 +30,14 @@ text's states when the entry says the same (always, unless PyTorch changed the
 file), else takes the entry's. A network whose optimizer has no torch.optim
 counterpart (ε inside the square root, clipping, …) is saved with ``optimizer``
 None: its state is in the text only.
+
+Version 3 holds networks with shared weights, pooling and detached links: a
+shared weight is one entry of the state dict (and of the optimizer's state), a
+network from the convolution builder is a Sequential of ``nn.Conv2d`` …
+(``to_torch``). Versions 1 and 2 could not hold those (the bridge refused them),
+so their state dicts have the same layout as version 3's; version 1's
+``optimizer`` was a bare SGD state dict. A lernpy that reads only version 2
+refuses a version 3 file by its version, not halfway through it.
 
 Only strings, numbers, lists, tuples, dictionaries and tensors: :func:`load`
 reads it with ``torch.load(..., weights_only=True)``, which refuses any pickled
@@ -71,7 +79,7 @@ from lernpy.torch.reading import from_torch
 from lernpy.training.workflow import TrainingLog
 
 FORMAT = "lernpy-torch"
-VERSION = 2
+VERSION = 3
 KEYS = ("format", "version", "network", "state_dict", "optimizer")
 
 
@@ -119,9 +127,9 @@ def load_state_dict(net: Network, state: Mapping[str, torch.Tensor]) -> None:
                 f"state dict entry {key!r} is {shape}: expected shape {tuple(tensor.shape)}"
             )
     module.load_state_dict(dict(state))
-    weights = link_weights(module, places(net))
+    weights = link_weights(module, places(net))  # a pooling link has none: its weight is fixed
     for link in net.links:
-        link.weight = weights[link.name]
+        link.weight = weights.get(link.name, link.weight)
 
 
 def save(

@@ -8,16 +8,23 @@ become one ``nn.Linear``, in :meth:`Network.matrix`'s orientation::
     linear.bias[j]      = weight of the link (bias neuron of layer l → layer l's j-th neuron)
 
 (neurons counted in ``net.layers`` order; a layer without a bias neuron gets
-``bias=False``). Any other wiring (skip links, removed links, links frozen one
-by one) becomes a :class:`GraphModule`: every link's weight is one entry of
-``weight`` (or of ``frozen``, with ``requires_grad=False``), in network order,
-and ``forward`` computes the neurons level by level (a level: the neurons at
-the same depth). A removed link has no entry: its place in the level's matrix
-is a fixed 0, a mask.
+``bias=False``). A network that ``Network.convolutional`` could have built
+becomes an ``nn.Sequential`` of ``nn.Unflatten`` (the flat inputs as an image),
+``nn.Conv2d``, ``nn.MaxPool2d``/``nn.AvgPool2d``, ``nn.Flatten`` and
+``nn.Linear`` with their activations (:mod:`lernpy.torch.convolution` says
+where each weight goes). Any other wiring (skip links, removed links, links
+frozen one by one, weights tied by hand, an unrolled recurrent network, max
+pooling and detached links anywhere) becomes a :class:`GraphModule`: every
+weight is one entry of ``weight`` (or of ``frozen``, with
+``requires_grad=False``), a shared weight one entry for all its links, and
+``forward`` computes the neurons level by level (a level: the neurons at the
+same depth). A removed link has no entry: its place in the level's matrix is a
+fixed 0, a mask.
 
 Which entry holds which link is a network's **places**: link name →
-(parameter name, index). Everything else (reading weights back, gradients
-beside lernpy's, optimizer state) goes through them.
+(parameter name, index), or None for a link whose fixed weight is part of a
+pooling module (``MaxPool2d``, ``AvgPool2d``). Everything else (reading
+weights back, gradients beside lernpy's, optimizer state) goes through them.
 
 >>> from lernpy import examples
 >>> model = to_torch(examples.mazur())
@@ -46,16 +53,19 @@ from torch.nn.utils import skip_init
 from lernpy.data.netfile import dumps
 from lernpy.errors import LernpyError
 from lernpy.graph.activations import ACTIVATIONS, LEAKY_SLOPE, Activation
+from lernpy.graph.conv import Conv, Pool
 from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import LOSSES
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
+from lernpy.torch.convolution import ConvPlan, conv_plan
 
 # PyTorch's Softplus returns net itself above ``threshold``; lernpy's log(1 + e^net)
 # differs from net by less than e^−40 ≈ 4e-18 there, below a float64's resolution.
 SOFTPLUS_THRESHOLD = 40.0
 
 Place = tuple[str, tuple[int, ...]]  # (parameter name, index into it)
+Places = dict[str, Place | None]  # link name → its place (None: a pooling module's constant)
 
 
 class TorchError(LernpyError):
@@ -68,7 +78,7 @@ def activation_module(name: str) -> nn.Module:
     >>> activation_module("leaky_relu")
     LeakyReLU(negative_slope=0.01)
     """
-    if name == "identity":
+    if name in ("identity", "avg_pool"):  # an average pool's neuron is linear (links of 1/n)
         return nn.Identity()
     if name == "sigmoid":
         return nn.Sigmoid()
@@ -109,6 +119,8 @@ def layered_plan(net: Network) -> list[Layer] | str:
     layers = net.layers
     if len(layers) < 2:
         return "it has no computing layer"
+    if net.shared_weights:
+        return f"it has shared weights ({net.shared_weights[0].name}, …): nn.Linear ties no entries"
     if [id(n) for n in layers[0]] != [id(n) for n in net.inputs]:
         return "its inputs are not exactly layer 0"
     if [id(n) for n in layers[-1]] != [id(n) for n in net.outputs]:
@@ -135,6 +147,8 @@ def _layer(sources: list[Neuron], targets: list[Neuron], li: int) -> Layer | str
     act = targets[0].activation
     if any(n.activation is not act for n in targets):
         return f"layer {li} mixes activations"
+    if act.pool:
+        return f"layer {li} is max pooling"
     if act.layerwise and {id(m) for m in targets[0].group} != {id(n) for n in targets}:
         return f"the softmax of layer {li} is not the whole layer"
     wanted = {id(n) for n in sources}
@@ -146,6 +160,8 @@ def _layer(sources: list[Neuron], targets: list[Neuron], li: int) -> Layer | str
         own: Neuron | None = None
         for link in n.incoming:
             source = link.source
+            if isinstance(link, DetachedLink):
+                return f"link {link.name} is detached"
             if source.kind == "bias":
                 own = source
                 bias_frozen.add(link.frozen)
@@ -180,34 +196,50 @@ def _check(net: Network) -> None:
             )
         if n.kind == "bias" and n.value != 1.0:
             raise TorchError(f"bias neuron {n.name} has value {n.value!r}: expected 1.0")
-        if n.activation.pool:
-            raise TorchError(f"neuron {n.name} is a max pool: the bridge has no pooling module yet")
-    # Each link gets its own parameter entry here: a shared weight would split into
-    # several, and a detached link would pass the gradient it must stop.
-    if net.shared_weights:
-        names = ", ".join(s.name for s in net.shared_weights[:3])
-        more = ", …" if len(net.shared_weights) > 3 else ""
-        raise TorchError(
-            f"the network has shared weights ({names}{more}): the bridge gives every link its "
-            "own parameter entry, so it cannot keep them shared yet"
-        )
-    for link in net.links:
-        if isinstance(link, DetachedLink):
-            raise TorchError(
-                f"link {link.name} is detached (truncated BPTT): the bridge cannot cut the "
-                "gradient there yet"
-            )
+        if n.activation.pool and not n.incoming:
+            raise TorchError(f"the max-pooling neuron {n.name} has no links: nothing to pool")
 
 
-def places(net: Network) -> dict[str, Place]:
+def module_plan(net: Network) -> list[Layer] | ConvPlan | None:
+    """What ``to_torch`` makes of ``net``: the layers of an ``nn.Sequential`` of
+    ``nn.Linear``, those of a convolutional ``nn.Sequential``, or None for a
+    :class:`GraphModule`."""
+    plan = layered_plan(net)
+    if not isinstance(plan, str):
+        return plan
+    conv = conv_plan(net)
+    if isinstance(conv, str) or not _holds(conv):
+        return None
+    return conv
+
+
+def _holds(plan: ConvPlan) -> bool:
+    """Can the PyTorch layers hold the plan: one activation module per layer, and each
+    weight tensor's links all frozen or all learning (``requires_grad`` is per tensor)?"""
+    for stage in plan.stages:
+        if isinstance(stage.spec, Conv) and stage.spec.activation.name == "softmax":
+            return False  # a softmax over a whole image: nn.Softmax(dim=-1) runs along its rows
+        for kind in ("weight", "bias"):
+            frozen = {link.frozen for link, (k, _) in stage.entries.items() if k == kind}
+            if len(frozen) > 1:
+                return False
+    return True
+
+
+def places(net: Network) -> Places:
     """Where each link's weight lives in ``to_torch(net)``: link name → (parameter, index).
+
+    The links of a shared weight share one place; a pooling link of a
+    convolutional ``nn.Sequential`` has None (its weight is part of the pooling).
 
     >>> places(Network.layered(2, 1, bias=False))
     {'x1→y1': ('0.weight', (0, 0)), 'x2→y1': ('0.weight', (0, 1))}
     """
-    plan = layered_plan(net)
-    if isinstance(plan, str):
+    plan = module_plan(net)
+    if plan is None:
         return GraphModule.places_of(net)
+    if isinstance(plan, ConvPlan):
+        return conv_places(net, plan, _conv_paths(plan))
     found: dict[str, Place] = {}
     k = 0
     for layer in plan:
@@ -223,15 +255,43 @@ def places(net: Network) -> dict[str, Place]:
     return {link.name: found[link.name] for link in net.links}
 
 
+def conv_places(net: Network, plan: ConvPlan, paths: list[str | None]) -> Places:
+    """Each link's place in a convolutional ``nn.Sequential`` whose layer for the plan's
+    stage ``s`` has the path ``paths[s]`` (None for a pooling stage)."""
+    found: Places = {}
+    for stage, path in zip(plan.stages, paths):
+        for link, (kind, index) in stage.entries.items():
+            found[link.name] = (f"{path}.{kind}", index)
+    return {link.name: found.get(link.name) for link in net.links}
+
+
+def _conv_paths(plan: ConvPlan) -> list[str | None]:
+    """The paths of the Conv2d and Linear layers in :func:`_conv_sequential`'s Sequential."""
+    paths: list[str | None] = []
+    k = 1  # 0 is the nn.Unflatten
+    for stage in plan.stages:
+        if isinstance(stage.spec, Pool):
+            paths.append(None)
+            k += 1
+            continue
+        k += 1 if stage.flatten else 0
+        paths.append(str(k))
+        k += 1 if stage.spec.activation.name == "identity" else 2
+    return paths
+
+
 def to_torch(net: Network, dtype: torch.dtype = torch.float64) -> nn.Module:
     """A PyTorch module computing ``net``'s function with ``net``'s weights.
 
-    Layered networks become ``nn.Sequential``, any other DAG a :class:`GraphModule`
-    (see the module docstring for where each weight goes). Frozen links get
-    ``requires_grad=False``. The module carries the network file's text as
-    ``module.lernpy_network``, so :func:`~lernpy.torch.from_torch` gives back the
-    same names, labels, loss and frozen links. The loss is
-    :func:`~lernpy.torch.torch_loss`. Nothing draws from torch's random generator.
+    Layered networks become ``nn.Sequential`` of ``nn.Linear``, convolutional
+    ones ``nn.Sequential`` of ``nn.Conv2d`` …, any other DAG a
+    :class:`GraphModule` (see the module docstring for where each weight goes).
+    Frozen links get ``requires_grad=False``; a shared weight is one parameter
+    entry, whose ``.grad`` is the sum of its links' ∂E/∂w. The module carries the
+    network file's text as ``module.lernpy_network``, so
+    :func:`~lernpy.torch.from_torch` gives back the same names, labels, ties,
+    loss and frozen links. The loss is :func:`~lernpy.torch.torch_loss`. Nothing
+    draws from torch's random generator.
 
     >>> import torch
     >>> from lernpy import examples
@@ -240,8 +300,13 @@ def to_torch(net: Network, dtype: torch.dtype = torch.float64) -> nn.Module:
     [0.7513650695523157, 0.7729284653214625]
     """
     _check(net)
-    plan = layered_plan(net)
-    module = GraphModule(net, dtype) if isinstance(plan, str) else _sequential(plan, dtype)
+    plan = module_plan(net)
+    if plan is None:
+        module: nn.Module = GraphModule(net, dtype)
+    elif isinstance(plan, ConvPlan):
+        module = _conv_sequential(plan, dtype)
+    else:
+        module = _sequential(plan, dtype)
     module.lernpy_network = dumps(net)
     return module
 
@@ -275,6 +340,50 @@ def _sequential(plan: list[Layer], dtype: torch.dtype) -> nn.Sequential:
     return nn.Sequential(*parts)
 
 
+def _conv_sequential(plan: ConvPlan, dtype: torch.dtype) -> nn.Sequential:
+    """Unflatten, then Conv2d, MaxPool2d/AvgPool2d, Flatten, Linear and activations."""
+    parts: list[nn.Module] = [nn.Unflatten(-1, plan.image)]
+    for stage in plan.stages:
+        spec = stage.spec
+        if isinstance(spec, Pool):
+            pool = nn.MaxPool2d if spec.kind == "max" else nn.AvgPool2d
+            parts.append(pool(spec.size, spec.stride))
+            continue
+        if isinstance(spec, Conv):
+            shape = (spec.channels, stage.inputs, spec.kernel, spec.kernel)
+            layer = skip_init(
+                nn.Conv2d, stage.inputs, spec.channels, spec.kernel, stride=spec.stride,
+                padding=spec.padding, bias=spec.bias, dtype=dtype,
+            )  # fmt: skip
+        else:
+            if stage.flatten:
+                parts.append(nn.Flatten(-3))  # (channels, rows, columns) → flat, batch or not
+            shape = (spec.size, stage.inputs)
+            layer = skip_init(nn.Linear, stage.inputs, spec.size, bias=spec.bias, dtype=dtype)
+        _fill(layer, stage.entries, shape, spec.bias)
+        parts.append(layer)
+        if spec.activation.name != "identity":
+            parts.append(activation_module(spec.activation.name))
+    return nn.Sequential(*parts)
+
+
+def _fill(layer: nn.Module, entries: dict, shape: tuple[int, ...], bias: bool) -> None:
+    """Set a Conv2d's or Linear's weight and bias from its links (a kernel entry no window
+    reaches, all padding, has no link: it stays 0 and never matters)."""
+    weight = torch.zeros(shape, dtype=torch.float64)
+    biases = torch.zeros(shape[0], dtype=torch.float64)
+    frozen = {"weight": False, "bias": False}
+    for link, (kind, index) in entries.items():
+        (weight if kind == "weight" else biases)[index] = link.weight
+        frozen[kind] = link.frozen  # the same for every link of the tensor (checked)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        layer.weight.requires_grad_(not frozen["weight"])
+        if bias:
+            layer.bias.copy_(biases)
+            layer.bias.requires_grad_(not frozen["bias"])
+
+
 # -- any DAG ---------------------------------------------------------------------------
 
 
@@ -283,45 +392,98 @@ class Level(nn.Module):
 
     ``W`` has a row per neuron of the level and a column per value computed so far
     (inputs, bias neurons, earlier levels); entry (``rows[k]``, ``cols[k]``) is the
-    weight in slot ``slots[k]``; every other entry is a fixed 0 (no link).
+    weight in slot ``slots[k]``; every other entry is a fixed 0 (no link). A
+    detached link's entry sits in a second matrix that multiplies the values
+    detached (``values.detach()``: PyTorch's cut for truncated BPTT). A block of
+    max-pooling neurons takes its nets from :class:`MaxOver` instead.
     """
 
     def __init__(
         self,
         names: list[str],
         blocks: list[tuple[int, int, str]],
-        rows: list[int],
-        cols: list[int],
-        slots: list[int],
+        links: list[tuple[int, int, int, bool]],
+        pool: MaxOver | None = None,
     ) -> None:
         super().__init__()
         self.names = names
         self.blocks = [(start, stop) for start, stop, _ in blocks]
-        self.activations = nn.ModuleList(activation_module(name) for _, _, name in blocks)
-        self.register_buffer("rows", torch.tensor(rows, dtype=torch.long), persistent=False)
-        self.register_buffer("cols", torch.tensor(cols, dtype=torch.long), persistent=False)
-        self.register_buffer("slots", torch.tensor(slots, dtype=torch.long), persistent=False)
+        self.kinds = [name for _, _, name in blocks]
+        self.activations = nn.ModuleList(
+            nn.Identity() if name == "max_pool" else activation_module(name)
+            for _, _, name in blocks
+        )
+        self.pool = pool
+        for key, detached in (("", False), ("detached_", True)):
+            chosen = [(r, c, k) for r, c, k, d in links if d is detached]
+            columns = list(zip(*chosen)) or [(), (), ()]
+            for name, column in zip(("rows", "cols", "slots"), columns):
+                tensor = torch.tensor(list(column), dtype=torch.long)
+                self.register_buffer(key + name, tensor, persistent=False)
+        self.detached = any(d for *_, d in links)
+        self.count = len(links) + (pool.count if pool is not None else 0)
+
+    def _nets(self, values: torch.Tensor, weights: torch.Tensor, prefix: str) -> torch.Tensor:
+        rows, cols, slots = (getattr(self, prefix + k) for k in ("rows", "cols", "slots"))
+        matrix = values.new_zeros(len(self.names), values.shape[1])
+        matrix = matrix.index_put((rows, cols), weights[slots])
+        return values @ matrix.T
 
     def forward(self, values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        matrix = values.new_zeros(len(self.names), values.shape[1])
-        matrix = matrix.index_put((self.rows, self.cols), weights[self.slots])
-        nets = values @ matrix.T
-        parts = [act(nets[:, a:b]) for (a, b), act in zip(self.blocks, self.activations)]
+        nets = self._nets(values, weights, "")
+        if self.detached:  # the source values as constants: no blame flows back through them
+            nets = nets + self._nets(values.detach(), weights, "detached_")
+        parts = []
+        for (a, b), kind, act in zip(self.blocks, self.kinds, self.activations):
+            parts.append(self.pool(values, weights) if kind == "max_pool" else act(nets[:, a:b]))
         return torch.cat(parts, dim=1)
 
     def extra_repr(self) -> str:
-        return f"{' '.join(self.names)} ← {len(self.slots)} links"
+        detached = " (detached: " if self.detached else ""
+        if detached:
+            detached += f"{len(self.detached_slots)})"
+        return f"{' '.join(self.names)} ← {self.count} links{detached}"
+
+
+class MaxOver(nn.Module):
+    """Max pooling in a level: each neuron's net is the largest of its links' values
+    (weight · source value), the first of equals, as lernpy picks the winner; autograd
+    then sends the gradient to that link alone, as lernpy's blame goes to the winner.
+
+    ``cols`` and ``slots`` are (neurons, most links) index matrices; ``mask`` marks
+    the entries that are links (a neuron with fewer links has −∞ in the others).
+    """
+
+    def __init__(self, cols: list[list[int]], slots: list[list[int]]) -> None:
+        super().__init__()
+        width = max(len(row) for row in cols)
+        mask = [[k < len(row) for k in range(width)] for row in cols]
+        cols = [row + [0] * (width - len(row)) for row in cols]
+        slots = [row + [0] * (width - len(row)) for row in slots]
+        self.register_buffer("cols", torch.tensor(cols, dtype=torch.long), persistent=False)
+        self.register_buffer("slots", torch.tensor(slots, dtype=torch.long), persistent=False)
+        self.register_buffer("mask", torch.tensor(mask), persistent=False)
+        self.count = sum(sum(row) for row in mask)
+
+    def forward(self, values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        delivered = values[:, self.cols] * weights[self.slots]  # (batch, neurons, links)
+        delivered = delivered.masked_fill(~self.mask, -math.inf)
+        winner = delivered.argmax(dim=2, keepdim=True)  # the first largest, as lernpy's
+        return delivered.gather(2, winner).squeeze(2)
+
+    def extra_repr(self) -> str:
+        return f"{len(self.cols)} neurons: the first largest of their links' values"
 
 
 class GraphModule(nn.Module):
-    """A network of any DAG shape: one weight per link, computed level by level.
+    """A network of any DAG shape: one entry per weight, computed level by level.
 
-    ``weight`` holds the learning links' weights and ``frozen`` the frozen ones'
-    (``requires_grad=False``), each in network order; ``links`` and
-    ``frozen_links`` name them. A link's slot is its index in
-    ``cat([weight, frozen])``. Several links may share a slot: that is how a
-    shared weight will map onto one parameter entry, whose ``.grad`` is then the
-    sum of its links' ∂E/∂w.
+    ``weight`` holds the learning weights and ``frozen`` the frozen ones
+    (``requires_grad=False``), each in the order of ``net.parameters()``:
+    every link that owns its weight, and every shared weight once (where its
+    first link is). ``links`` and ``frozen_links`` name them (a link's name or a
+    shared weight's). All the links of a shared weight read its one entry, so
+    its ``.grad`` is the sum of their ∂E/∂w, as lernpy's shared weight's gradient.
 
     >>> net = Network.layered(2, 2, 1, seed=1)
     >>> _ = net.add_link("x1", "y1", 0.5)  # a skip link
@@ -347,35 +509,45 @@ class GraphModule(nn.Module):
     )
     >>> model.frozen_links, model.links[-1]
     (['b1→h1'], 'x1→y1')
+    >>> _ = net.tie("k", ["x1→h1", "x2→h2"])
+    >>> to_torch(net).links[:4]  # the shared weight k where x1→h1 was
+    ['k', 'x2→h1', 'x1→h2', 'b1→h2']
     """
 
     def __init__(self, net: Network, dtype: torch.dtype = torch.float64) -> None:
         super().__init__()
-        learning = [link for link in net.links if not link.frozen]
-        frozen = [link for link in net.links if link.frozen]
-        slot = {id(link): k for k, link in enumerate(learning + frozen)}
-        self.links = [link.name for link in learning]
-        self.frozen_links = [link.name for link in frozen]
-        self.weight = nn.Parameter(torch.tensor([link.weight for link in learning], dtype=dtype))
+        owners = net.parameters()
+        learning = [p for p in owners if not p.frozen]
+        frozen = [p for p in owners if p.frozen]
+        of_owner = {id(p): k for k, p in enumerate(learning + frozen)}
+        slot = {id(link): of_owner[id(link.shared or link)] for link in net.links}
+        self.links = [p.name for p in learning]
+        self.frozen_links = [p.name for p in frozen]
+        self.shared = {s.name: [link.name for link in s.links] for s in net.shared_weights}
+        self.weight = nn.Parameter(torch.tensor([p.weight for p in learning], dtype=dtype))
         self.frozen = nn.Parameter(
-            torch.tensor([link.weight for link in frozen], dtype=dtype), requires_grad=False
+            torch.tensor([p.weight for p in frozen], dtype=dtype), requires_grad=False
         )
         sources = [*net.inputs, *net.biases]
         self.inputs = len(net.inputs)
         self.bias_neurons = len(net.biases)
+        self.link_count = len(net.links)
         column = {id(n): k for k, n in enumerate(sources)}
         width = len(sources)
         levels = []
         for neurons in _levels(net):
             blocks = _blocks(neurons)  # first: it puts each activation's neurons side by side
-            rows, cols, slots = [], [], []
+            links, pool_cols, pool_slots = [], [], []
             for r, n in enumerate(neurons):
+                if n.activation.pool:
+                    pool_cols.append([column[id(k.source)] for k in n.incoming])
+                    pool_slots.append([slot[id(k)] for k in n.incoming])
+                    continue
                 for link in n.incoming:
-                    rows.append(r)
-                    cols.append(column[id(link.source)])
-                    slots.append(slot[id(link)])
-            names = [n.name for n in neurons]
-            levels.append(Level(names, blocks, rows, cols, slots))
+                    detached = isinstance(link, DetachedLink)
+                    links.append((r, column[id(link.source)], slot[id(link)], detached))
+            pool = MaxOver(pool_cols, pool_slots) if pool_cols else None
+            levels.append(Level([n.name for n in neurons], blocks, links, pool))
             for n in neurons:
                 column[id(n)] = width
                 width += 1
@@ -385,15 +557,16 @@ class GraphModule(nn.Module):
         self.register_buffer("outputs", torch.tensor(outputs, dtype=torch.long), persistent=False)
 
     @staticmethod
-    def places_of(net: Network) -> dict[str, Place]:
-        """Each link's place: ("weight", (k,)) for the k-th learning link, ("frozen", (k,))."""
-        found: dict[str, Place] = {}
+    def places_of(net: Network) -> Places:
+        """Each link's place: ("weight", (k,)) for the k-th learning weight, ("frozen", (k,))
+        for the k-th frozen one; the links of a shared weight all have its place."""
+        found: dict[int, Place] = {}
         counts = {"weight": 0, "frozen": 0}
-        for link in net.links:
-            name = "frozen" if link.frozen else "weight"
-            found[link.name] = (name, (counts[name],))
+        for owner in net.parameters():
+            name = "frozen" if owner.frozen else "weight"
+            found[id(owner)] = (name, (counts[name],))
             counts[name] += 1
-        return found
+        return {link.name: found[id(link.shared or link)] for link in net.links}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         single = x.dim() == 1  # one sample, as nn.Linear takes it
@@ -407,11 +580,15 @@ class GraphModule(nn.Module):
         return out.squeeze(0) if single else out
 
     def extra_repr(self) -> str:
-        count = len(self.links) + len(self.frozen_links)
+        count = self.link_count
         frozen = f" ({len(self.frozen_links)} frozen)" if self.frozen_links else ""
+        shared = ""
+        if self.shared:
+            tied = sum(len(links) for links in self.shared.values())
+            shared = f", {len(self.shared)} shared weights ({tied} links)"
         return (
-            f"{self.inputs} inputs, {self.bias_neurons} bias neurons, {count} links{frozen}, "
-            f"outputs {' '.join(self.output_names)}"
+            f"{self.inputs} inputs, {self.bias_neurons} bias neurons, {count} links{frozen}"
+            f"{shared}, outputs {' '.join(self.output_names)}"
         )
 
 
@@ -425,13 +602,15 @@ def _levels(net: Network) -> list[list[Neuron]]:
 
 
 def _blocks(neurons: list[Neuron]) -> list[tuple[int, int, str]]:
-    """Runs of neurons with one activation (a softmax group whole) as (start, stop, name).
+    """Runs of neurons with one activation (a softmax group whole, the max pools together)
+    as (start, stop, name).
 
     Reorders ``neurons`` in place so that each run is contiguous.
     """
     groups: dict[object, list[Neuron]] = {}
     for n in neurons:
-        key = id(n.group[0]) if n.activation.layerwise else n.activation.name
+        act = n.activation
+        key = id(n.group[0]) if act.layerwise and not act.pool else act.name
         groups.setdefault(key, []).append(n)
     neurons[:] = [n for group in groups.values() for n in group]
     blocks, start = [], 0
@@ -441,19 +620,23 @@ def _blocks(neurons: list[Neuron]) -> list[tuple[int, int, str]]:
     return blocks
 
 
-def link_weights(module: nn.Module, where: dict[str, Place]) -> dict[str, float]:
-    """Each link's weight read from ``module`` (as float64), by the places ``where``.
+def link_weights(module: nn.Module, where: Places) -> dict[str, float]:
+    """Each placed link's weight read from ``module`` (as float64), by the places ``where``
+    (a link without a place, a pooling module's constant, is left out).
 
     A weight that is not finite is an error naming the link and the parameter entry.
     """
     params = dict(module.named_parameters())
     arrays = {}
-    for name in {p for p, _ in where.values()}:
+    for name in {place[0] for place in where.values() if place is not None}:
         if name not in params:
             raise TorchError(f"the module has no parameter {name!r}")
         arrays[name] = params[name].detach().to("cpu", torch.float64).tolist()
     found = {}
-    for link, (name, index) in where.items():
+    for link, place in where.items():
+        if place is None:
+            continue
+        name, index = place
         value = arrays[name]
         for i in index:
             value = value[i]
@@ -465,7 +648,10 @@ def link_weights(module: nn.Module, where: dict[str, Place]) -> dict[str, float]
     return found
 
 
-def link_frozen(module: nn.Module, where: dict[str, Place]) -> dict[str, bool]:
-    """A link is frozen when the parameter holding its weight has ``requires_grad=False``."""
+def link_frozen(module: nn.Module, where: Places) -> dict[str, bool]:
+    """A link is frozen when the parameter holding its weight has ``requires_grad=False``
+    (and so is a link without a place: a pooling module's constant)."""
     params = dict(module.named_parameters())
-    return {link: not params[name].requires_grad for link, (name, _) in where.items()}
+    return {
+        link: place is None or not params[place[0]].requires_grad for link, place in where.items()
+    }

@@ -1,9 +1,11 @@
 """Optimizer state between lernpy and PyTorch, for every optimizer both sides have.
 
 An optimizer's state belongs to the weight it updates: in lernpy the link
-(``link.state``, a :class:`lernpy.optim.State`), in PyTorch the parameter
-(``optimizer.state[p]``), entry by entry. Moving it converts each link's numbers
-at the link's place, once the two optimizers are known to make the same update:
+(``link.state``, a :class:`lernpy.optim.State`), or the shared weight for the
+links that share one (``shared.state``: one state, however many links); in
+PyTorch the parameter (``optimizer.state[p]``), entry by entry. Moving it
+converts each weight's numbers at its place (a shared weight has one place, its
+one entry), once the two optimizers are known to make the same update:
 
 - ``SGD`` ↔ ``torch.optim.SGD``: velocity ↔ ``momentum_buffer``
 - ``AdaGrad`` ↔ ``Adagrad``: t ↔ ``step``, sum ↔ ``sum``
@@ -28,8 +30,8 @@ exactly. lernpy's other conventions:
   torch.optim option that makes the same update: refused, naming the option.
 
 PyTorch counts the steps once per parameter tensor, lernpy once per weight: the
-links of one parameter must have the same step count (a link frozen for a while
-has fewer; it is refused, naming the links). State coming back from PyTorch is
+weights of one parameter must have the same step count (a link frozen for a while
+has fewer; it is refused, naming the weights). State coming back from PyTorch is
 in PyTorch's conventions.
 
 >>> from lernpy import Network, datasets
@@ -56,9 +58,10 @@ from torch import nn
 
 from lernpy.errors import LernpyError
 from lernpy.graph.network import Network
+from lernpy.graph.shared import SharedWeight
 from lernpy.optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp, State, choose, from_dict
-from lernpy.torch.modules import Place, TorchError
-from lernpy.torch.reading import names_like, read
+from lernpy.torch.modules import Places, TorchError
+from lernpy.torch.reading import read_as
 
 # torch.optim's class for each kind of lernpy state
 TORCH_NAMES = ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")
@@ -251,13 +254,16 @@ def _entry(tensor: torch.Tensor, index: tuple[int, ...]) -> float:
     return float(value)
 
 
-def _links_by_parameter(net: Network, where: dict[str, Place]) -> dict[str, list]:
-    """The learning links of each parameter, with their index."""
+def _owners_by_parameter(net: Network, where: Places) -> dict[str, list]:
+    """The learning weights of each parameter, with their index: a link that owns its weight,
+    or a shared weight (its state is the shared weight's, one entry for all its links)."""
     found: dict[str, list] = {}
-    for link in net.links:
-        if not link.frozen:
-            name, index = where[link.name]
-            found.setdefault(name, []).append((link, index))
+    for owner in net.parameters():
+        if owner.frozen:
+            continue
+        first = owner.links[0] if isinstance(owner, SharedWeight) else owner
+        name, index = where[first.name]  # a learning weight always has a place
+        found.setdefault(name, []).append((owner, index))
     return found
 
 
@@ -275,29 +281,35 @@ def _entries(name: str, options: dict[str, object]) -> list[tuple[str, str]]:
     return found
 
 
-def _usable(link, optimizer: Optimizer) -> State | None:
-    """The link's state if ``optimizer`` goes on from it (None: fresh); another kind is an error
+def _what(owner: object) -> str:
+    """A weight as a message names it: "link h1→y1" or "shared weight k1"."""
+    kind = "shared weight" if isinstance(owner, SharedWeight) else "link"
+    return f"{kind} {owner.name}"  # type: ignore[attr-defined]
+
+
+def _usable(owner, optimizer: Optimizer) -> State | None:
+    """The owner's state if ``optimizer`` goes on from it (None: fresh); another kind is an error
     (SGD's two momentum forms are one kind here)."""
-    state = link.state
+    state = owner.state
     if state is None or state.fresh:
         return None
     sgd = isinstance(optimizer, SGD) and state.kind in ("sgd", "sgd-textbook")
     if state.kind != optimizer.kind and not sgd:
         raise TorchError(
-            f"link {link.name} keeps {state.kind} state and the optimizer is "
+            f"{_what(owner)} keeps {state.kind} state and the optimizer is "
             f"{optimizer.describe()}, which would start afresh: say so with "
             "net.reset_optimizer(), or move the state with the optimizer that made it"
         )
     return state
 
 
-def _velocity(link, state: State, rate: float) -> float:
-    """SGD's momentum buffer from a link's velocity: PyTorch's b itself, or −Δw / rate."""
+def _velocity(owner, state: State, rate: float) -> float:
+    """SGD's momentum buffer from a weight's velocity: PyTorch's b itself, or −Δw / rate."""
     if state.kind == "sgd" or state.velocity == 0.0:
         return state.velocity
     if rate == 0.0:
         raise TorchError(
-            f"link {link.name} has the textbook velocity {state.velocity!r} and the rate is 0: "
+            f"{_what(owner)} has the textbook velocity {state.velocity!r} and the rate is 0: "
             "the momentum buffer, −velocity / rate, does not exist"
         )
     return -state.velocity / rate
@@ -307,25 +319,25 @@ def _parameter_state(
     optimizer: Optimizer, name: str, options: dict, entries: list, param: torch.Tensor, where: str
 ) -> dict[str, torch.Tensor] | None:
     """torch.optim's state of one parameter from its links' states (None: none yet)."""
-    states = [(link, index, _usable(link, optimizer)) for link, index in entries]
+    states = [(owner, index, _usable(owner, optimizer)) for owner, index in entries]
     if name == "SGD":
         if not optimizer.momentum or all(s is None for *_, s in states):
             return None  # PyTorch keeps no buffer either
         buffer = torch.zeros_like(param)
-        for link, index, state in states:
+        for owner, index, state in states:
             if state is None and optimizer.dampening:  # type: ignore[attr-defined]
                 raise TorchError(
-                    f"link {link.name} has no velocity yet and the other links of {where} do: "
+                    f"{_what(owner)} has no velocity yet and the other weights of {where} do: "
                     "PyTorch keeps one buffer per parameter, and dampens a buffer it has "
                     "(b = μ·0 + (1 − τ)·g) but not a new one (b = g)"
                 )
-            buffer[index] = 0.0 if state is None else _velocity(link, state, optimizer.rate)
+            buffer[index] = 0.0 if state is None else _velocity(owner, state, optimizer.rate)
         return {"momentum_buffer": buffer}
-    counts = {(s.t if s is not None else 0): link for link, _, s in states}
+    counts = {(s.t if s is not None else 0): owner for owner, _, s in states}
     if len(counts) > 1:
         (t1, l1), (t2, l2) = sorted(counts.items())[:2]
         raise TorchError(
-            f"links {l1.name} (t = {t1}) and {l2.name} (t = {t2}) share {where}, whose step "
+            f"{_what(l1)} (t = {t1}) and {_what(l2)} (t = {t2}) share {where}, whose step "
             "PyTorch counts once for all its entries: their states cannot be one parameter's"
         )
     t = next(iter(counts))
@@ -336,16 +348,16 @@ def _parameter_state(
     found = {"step": torch.tensor(float(t + offset))}  # torch.optim's own step dtype
     for key, field in _entries(name, options):
         tensor = torch.zeros_like(param)
-        for _link, index, state in states:
+        for _owner, index, state in states:
             tensor[index] = start if state is None else getattr(state, field)
         found[key] = tensor
     return found
 
 
-def _link_states(
+def _owner_states(
     optimizer: torch.optim.Optimizer, kind: str, options: dict, entries: list, param, where: str
 ) -> dict:
-    """Each link's State from torch.optim's state of its parameter (None: fresh)."""
+    """Each owner's State from torch.optim's state of its parameter (None: fresh)."""
     state = optimizer.state.get(param, {})
     keys = _entries(kind, options)
     for key, _ in keys:
@@ -358,28 +370,28 @@ def _link_states(
     found = {}
     if kind == "SGD":
         buffer = state.get("momentum_buffer")
-        for link, index in entries:
+        for owner, index in entries:
             usable = buffer is not None and options["momentum"]
-            found[link] = State("sgd", velocity=_entry(buffer, index)) if usable else None
+            found[owner] = State("sgd", velocity=_entry(buffer, index)) if usable else None
         return found
     if not state:
-        return {link: None for link, _ in entries}
+        return {owner: None for owner, _ in entries}
     missing = [key for key, _ in keys if key not in state] + ["step"] * ("step" not in state)
     if missing:
         raise TorchError(f"the state of {where} has no {', '.join(missing)}")
     step = float(state["step"])
     if not (step >= 0 and step == math.floor(step)):
         raise TorchError(f"the step of {where} is {step!r}: expected a whole number ≥ 0")
-    for link, index in entries:
+    for owner, index in entries:
         numbers = {field: _entry(state[key], index) for key, field in keys}
         if (
             kind == "Adagrad"
             and step == 0
             and numbers["sum"] == options["initial_accumulator_value"]
         ):
-            found[link] = None  # just as a new torch.optim.Adagrad starts: fresh
+            found[owner] = None  # just as a new torch.optim.Adagrad starts: fresh
         else:
-            found[link] = State(KIND[kind], t=int(step), **numbers)
+            found[owner] = State(KIND[kind], t=int(step), **numbers)
     return found
 
 
@@ -409,7 +421,7 @@ def optimizer_to_torch(
     where = _places(net, module)
     params = dict(module.named_parameters())
     states = {}
-    for pname, entries in _links_by_parameter(net, where).items():
+    for pname, entries in _owners_by_parameter(net, where).items():
         found = _parameter_state(chosen, name, options, entries, params[pname], repr(pname))
         if found is not None:
             states[pname] = found
@@ -422,8 +434,9 @@ def optimizer_to_torch(
 def optimizer_from_torch(
     optimizer: torch.optim.Optimizer, module: nn.Module, net: Network
 ) -> Optimizer:
-    """Set ``net``'s link states from ``optimizer``'s state for ``module``'s parameters, and
-    return the lernpy optimizer that goes on from them (:func:`lernpy_counterpart`).
+    """Set the states of ``net``'s weights (links, shared weights) from ``optimizer``'s state
+    for ``module``'s parameters, and return the lernpy optimizer that goes on from them
+    (:func:`lernpy_counterpart`).
 
     All or nothing: a torch.optim optimizer lernpy has no counterpart for, or
     options it cannot follow, is an error, and no state changes.
@@ -435,20 +448,27 @@ def optimizer_from_torch(
     params = dict(module.named_parameters())
     stepped = {id(p) for group in optimizer.param_groups for p in group["params"]}
     states = {}
-    for pname, entries in _links_by_parameter(net, where).items():
+    for pname, entries in _owners_by_parameter(net, where).items():
         p = params[pname]
         if id(p) not in stepped:
             raise TorchError(f"the optimizer does not update the module's parameter {pname!r}")
-        states.update(_link_states(optimizer, kind, options, entries, p, repr(pname)))
-    for link, state in states.items():  # all checked: now change the network
-        link.state = state
+        states.update(_owner_states(optimizer, kind, options, entries, p, repr(pname)))
+    for owner, state in states.items():  # all checked: now change the network
+        owner.state = state
     return chosen
 
 
-def _places(net: Network, module: nn.Module) -> dict[str, Place]:
-    """Where ``net``'s links live in ``module``, checked to be the same links."""
-    names = None if hasattr(module, "lernpy_network") else names_like(net)
-    found = read(module, names=names)
+def _places(net: Network, module: nn.Module) -> Places:
+    """Where ``net``'s links live in ``module``, checked to be the same links, with each
+    shared weight in one place."""
+    found = read_as(net, module)
     if set(found.places) != {link.name for link in net.links}:
         raise TorchError("the module does not hold the network's links")
+    for shared in net.shared_weights:
+        held = {found.places[link.name] for link in shared.links}
+        if len(held) != 1:
+            raise TorchError(
+                f"the module holds the links of the shared weight {shared.name} apart: its "
+                "optimizer state is one weight's"
+            )
     return found.places

@@ -1,14 +1,21 @@
 """A PyTorch module back as a lernpy network: ``from_torch``.
 
-Two kinds of module can be read:
+Three kinds of module can be read:
 
 - a module :func:`~lernpy.torch.to_torch` made (it carries its network's file as
-  ``module.lernpy_network``): the same neurons, names, labels and loss, with the
-  module's weights;
+  ``module.lernpy_network``): the same neurons, names, labels, shared weights
+  and loss, with the module's weights;
 - an ``nn.Sequential`` (nested ones too) of ``nn.Linear`` layers, each followed
   by at most one of ``nn.Identity``, ``nn.Sigmoid``, ``nn.Tanh``, ``nn.ReLU``,
   ``nn.LeakyReLU(0.01)``, ``nn.Softplus(beta=1)`` or ``nn.Softmax(dim=-1)``: a
-  layered network with ``names`` (as :meth:`Network.layered` takes them).
+  layered network with ``names`` (as :meth:`Network.layered` takes them);
+- an ``nn.Sequential`` of ``nn.Conv2d`` (each with an activation, as above but
+  no softmax), ``nn.MaxPool2d``, ``nn.AvgPool2d``, then ``nn.Flatten`` and
+  ``nn.Linear`` layers, that ``Network.convolutional`` can build: that network,
+  with the names the builder gives (``x1[1,1]``, ``c1[1,1]``, ``k1`` …). The
+  image size comes from a leading ``nn.Unflatten(1, (channels, height,
+  width))`` (what ``to_torch`` puts first, so that the module takes lernpy's
+  flat inputs) or from ``image=(channels, height, width)``.
 
 Anything else is refused with an error that names the layer. A link is frozen
 when the parameter holding its weight has ``requires_grad=False``. Link
@@ -25,24 +32,32 @@ True
 >>> from_torch(nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5), nn.Linear(3, 1)))
 Traceback (most recent call last):
 lernpy.torch.modules.TorchError: layer 1 is Dropout(p=0.5, inplace=False), which lernpy ...
+>>> cnn = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+...                     nn.Flatten(), nn.Linear(8, 2))
+>>> from_torch(cnn, image=(1, 4, 4))
+Network(16-32-8-2, relu/max_pool/identity, loss=half_sse, 282 links, seed=0)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from torch import nn
 
 from lernpy.data.netfile import NetworkFileError, loads
+from lernpy.errors import LernpyError
 from lernpy.graph.activations import LEAKY_SLOPE
+from lernpy.graph.conv import Conv, Dense, Pool
 from lernpy.graph.losses import Loss
 from lernpy.graph.losses import loss as get_loss
 from lernpy.graph.network import Network
+from lernpy.torch.convolution import conv_plan
 from lernpy.torch.modules import (
     GraphModule,
-    Place,
+    Places,
     TorchError,
+    conv_places,
     layered_plan,
     link_frozen,
     link_weights,
@@ -62,16 +77,17 @@ ACTIVATIONS = {
 KNOWN = "Identity, Sigmoid, Tanh, ReLU, LeakyReLU(0.01), Softplus(beta=1) and Softmax(dim=-1)"
 # Why some common layers have no lernpy counterpart (yet).
 HINTS = {
-    "Conv1d": "a convolution shares one kernel weight among many links, and lernpy has no "
-    "shared weights yet",
-    "Conv2d": "a convolution shares one kernel weight among many links, and lernpy has no "
-    "shared weights yet",
+    "Conv1d": "lernpy's convolutions are 2-D (nn.Conv2d, read with the convolution builder)",
     "Dropout": "dropout changes the function while training; lernpy has no dropout "
     "(leave it out of the model you hand over)",
     "Flatten": "lernpy's inputs are already flat: leave Flatten out",
     "BatchNorm1d": "lernpy has no batch normalisation",
-    "RNN": "lernpy has no recurrent layers yet",
+    "BatchNorm2d": "lernpy has no batch normalisation",
+    "RNN": "lernpy's recurrent networks are unrolled in time (Network.recurrent); to_torch "
+    "gives one as a GraphModule, and from_torch reads that back",
 }
+# the layers of a convolutional Sequential (Flatten too, once an image is flattened)
+IMAGE_LAYERS = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Unflatten)
 
 
 @dataclass(frozen=True)
@@ -79,30 +95,35 @@ class Reading:
     """A module read as a network, and where each link's weight lives in the module."""
 
     net: Network
-    places: dict[str, Place]
+    places: Places
+    image: tuple[int, int, int] | None = None  # the module takes images of this shape, not flat
 
 
 def from_torch(
     module: nn.Module,
     names: str | Sequence[Sequence[str]] | None = None,
     *,
+    image: Sequence[int] | None = None,
     loss: str | Loss | None = None,
     seed: int = 0,
 ) -> Network:
     """A lernpy network holding ``module``'s function and weights (see the module docstring).
 
-    ``names``: neuron names for an ``nn.Sequential``, as :meth:`Network.layered`
-    takes them (``"i1 i2 / h1 h2 / o1"``, bias names as a last group); default
-    ``x1…``, ``h1…``, ``y1…``, ``b1…``. ``loss``: default ``half_sse`` for an
-    ``nn.Sequential``, the network's own for a module ``to_torch`` made.
+    ``names``: neuron names for an ``nn.Sequential`` of ``nn.Linear``, as
+    :meth:`Network.layered` takes them (``"i1 i2 / h1 h2 / o1"``, bias names as
+    a last group); default ``x1…``, ``h1…``, ``y1…``, ``b1…``. ``image``:
+    (channels, height, width) of a convolutional ``nn.Sequential``'s input,
+    unless it starts with ``nn.Unflatten``. ``loss``: default ``half_sse`` for
+    an ``nn.Sequential``, the network's own for a module ``to_torch`` made.
     """
-    return read(module, names=names, loss=loss, seed=seed).net
+    return read(module, names=names, image=image, loss=loss, seed=seed).net
 
 
 def read(
     module: nn.Module,
     names: str | Sequence[Sequence[str]] | None = None,
     *,
+    image: Sequence[int] | None = None,
     loss: str | Loss | None = None,
     seed: int = 0,
     strict: bool = True,
@@ -113,12 +134,22 @@ def read(
         raise TorchError(f"expected a torch.nn.Module, got {type(module).__name__}")
     text = getattr(module, "lernpy_network", None)
     if isinstance(text, str):
-        if names is not None:
+        if names is not None or image is not None:
             raise TorchError(
-                "names= is for a plain nn.Sequential: this module carries its network's names"
+                "names= and image= are for a plain nn.Sequential: this module carries its "
+                "network's names and shape"
             )
         found = _read_made(module, text)
+    elif isinstance(module, nn.Sequential) and _is_convolutional(module):
+        if names is not None:
+            raise TorchError(
+                "names= is for an nn.Sequential of nn.Linear: a convolutional one is read with "
+                "the convolution builder, which names the neurons itself (x1[1,1], c1[1,1] …)"
+            )
+        found = _read_convolutional(module, image, seed, strict)
     elif isinstance(module, nn.Sequential):
+        if image is not None:
+            raise TorchError("image= is for a convolutional nn.Sequential (nn.Conv2d …)")
         found = _read_sequential(module, names, seed, strict)
     elif isinstance(module, GraphModule):
         raise TorchError(
@@ -133,9 +164,11 @@ def read(
     weights = link_weights(module, found.places)
     frozen = link_frozen(module, found.places)
     for link in net.links:
+        link.state = None  # a module holds no optimizer state
+        if found.places[link.name] is None:
+            continue  # a pooling link: its fixed weight is the pooling module's own
         link.weight = weights[link.name]
         link.frozen = frozen[link.name]
-        link.state = None  # a module holds no optimizer state
     if loss is not None:
         net.loss_function = get_loss(loss)
     return found
@@ -156,6 +189,22 @@ def _read_made(module: nn.Module, text: str) -> Reading:
             "parameters changed): delete module.lernpy_network to read it as a plain nn.Sequential"
         )
     return Reading(net, places(net))
+
+
+def read_as(net: Network, module: nn.Module, *, strict: bool = True) -> Reading:
+    """``module`` read to set beside ``net``: a plain ``nn.Sequential`` of ``nn.Linear`` with
+    ``net``'s names, a convolutional one at ``net``'s image size."""
+    if getattr(module, "lernpy_network", None) is not None or not isinstance(module, nn.Sequential):
+        return read(module, strict=strict)
+    if _is_convolutional(module):
+        plan = conv_plan(net)
+        if isinstance(plan, str):
+            raise TorchError(
+                f"the module is convolutional and the network is not one the convolution "
+                f"builder made: {plan}"
+            )
+        return read(module, image=plan.image, strict=strict)
+    return read(module, names=names_like(net), strict=strict)
 
 
 def names_like(net: Network) -> list[list[str]]:
@@ -265,7 +314,7 @@ def _read_sequential(
     )
     plan = layered_plan(net)
     assert not isinstance(plan, str), plan  # Network.layered builds exactly the layered plan
-    where: dict[str, Place] = {}
+    where: Places = {}
     for (path, _), layer in zip(linears, plan):
         for j, target in enumerate(layer.targets):
             for i, source in enumerate(layer.sources):
@@ -273,3 +322,203 @@ def _read_sequential(
             if layer.bias is not None:
                 where[f"{layer.bias.name}→{target.name}"] = (f"{path}.bias", (j,))
     return Reading(net, {link.name: where[link.name] for link in net.links})
+
+
+# -- a convolutional nn.Sequential: read with the convolution builder ---------------------
+
+
+def _is_convolutional(module: nn.Sequential) -> bool:
+    return any(isinstance(child, IMAGE_LAYERS) for _, child in _flatten(module))
+
+
+def _square(path: str, child: nn.Module, option: str) -> int:
+    """A Conv2d's or pooling layer's option that is one number for rows and columns."""
+    value = getattr(child, option)
+    if isinstance(value, (tuple, list)):
+        if len(set(value)) != 1:
+            raise TorchError(
+                f"layer {path} is {child!r}: its {option} {tuple(value)} differs along rows and "
+                "columns; lernpy's convolution builder takes one number for both"
+            )
+        value = value[0]
+    return int(value)
+
+
+def _conv_spec(path: str, child: nn.Conv2d, channels: int) -> Conv:
+    """The builder's Conv for an nn.Conv2d, or an error naming what lernpy cannot build."""
+    wrong = ""
+    padding = child.padding
+    kernel = _square(path, child, "kernel_size")
+    if padding == "valid":
+        padding = 0
+    elif padding == "same":
+        if kernel % 2 == 0:
+            wrong = "padding='same' pads an even kernel unevenly; lernpy pads both sides alike"
+        padding = (kernel - 1) // 2
+    else:
+        padding = _square(path, child, "padding")
+    if child.in_channels != channels:
+        wrong = f"it takes {child.in_channels} channels, the layer before gives {channels}"
+    elif tuple(child.dilation) != (1, 1):
+        wrong = "lernpy's convolution builder has no dilation"
+    elif child.groups != 1:
+        wrong = "lernpy's convolution builder has no groups"
+    elif child.padding_mode != "zeros":
+        wrong = "lernpy pads with zeros only (padding_mode='zeros')"
+    elif padding >= kernel:
+        wrong = f"lernpy's convolution builder takes padding less than the kernel ({kernel})"
+    if wrong:
+        raise TorchError(f"layer {path} is {child!r}: {wrong}")
+    stride = _square(path, child, "stride")
+    return Conv(child.out_channels, kernel, stride, padding, "identity", child.bias is not None)
+
+
+def _pool_spec(path: str, child: nn.Module) -> Pool:
+    kind = "max" if isinstance(child, nn.MaxPool2d) else "avg"
+    wrong = ""
+    if _square(path, child, "padding") != 0:
+        wrong = "lernpy's pooling windows have no padding"
+    elif child.ceil_mode:
+        wrong = "lernpy's pooling windows all fit in the image (ceil_mode=False)"
+    elif kind == "max" and (_square(path, child, "dilation") != 1 or child.return_indices):
+        wrong = "lernpy's max pooling has no dilation and returns no indices"
+    elif kind == "avg" and child.divisor_override is not None:
+        wrong = "lernpy's average pooling divides by the window's size"
+    if wrong:
+        raise TorchError(f"layer {path} is {child!r}: {wrong}")
+    return Pool(kind, _square(path, child, "kernel_size"), _square(path, child, "stride"))
+
+
+def _image_size(image: Sequence[int] | None, path: str, child: nn.Module) -> tuple[int, int, int]:
+    if image is None:
+        raise TorchError(
+            f"layer {path} is {child!r}: lernpy needs the image size of a convolutional "
+            "nn.Sequential: from_torch(module, image=(channels, height, width)), or "
+            "nn.Unflatten(1, (channels, height, width)) as its first layer"
+        )
+    size = tuple(image)
+    if len(size) == 2:
+        size = (1, *size)
+    if len(size) != 3 or not all(isinstance(v, int) and v >= 1 for v in size):
+        raise TorchError(f"image is {image!r}: expected (channels, height, width)")
+    return size  # type: ignore[return-value]
+
+
+def _read_convolutional(
+    module: nn.Sequential, image: Sequence[int] | None, seed: int, strict: bool
+) -> Reading:
+    """A Sequential of Conv2d, pooling, Flatten and Linear, built with the builder."""
+    layers = list(_flatten(module))
+    first_path, first = layers[0]
+    takes_flat = type(first) is nn.Unflatten
+    if takes_flat:
+        size = tuple(first.unflattened_size)
+        if first.dim not in (1, -1) or len(size) != 3:
+            raise TorchError(
+                f"layer {first_path} is {first!r}: lernpy reads nn.Unflatten(1, (channels, "
+                "height, width)) as the first layer, the flat inputs as an image"
+            )
+        if image is not None and _image_size(image, first_path, first) != size:
+            raise TorchError(f"image={tuple(image)!r}, but layer {first_path} is {first!r}")
+        start = size
+        layers = layers[1:]
+    else:
+        start = _image_size(image, first_path, first)
+    specs: list[Conv | Pool | Dense] = []
+    paths: list[str | None] = []
+    shape: tuple[int, int, int] | None = start  # None once flattened
+    flat = 0
+    flattened = False
+    for path, child in layers:
+        kind = _kind(child, strict)
+        if type(child) is nn.Identity:
+            continue
+        if isinstance(child, nn.Conv2d) and (strict is False or type(child) is nn.Conv2d):
+            if shape is None:
+                raise TorchError(f"layer {path} is {child!r}, after the image was flattened")
+            spec: Conv | Pool | Dense = _conv_spec(path, child, shape[0])
+            paths.append(path)
+        elif type(child) in (nn.MaxPool2d, nn.AvgPool2d):
+            if shape is None:
+                raise TorchError(f"layer {path} is {child!r}, after the image was flattened")
+            spec = _pool_spec(path, child)
+            paths.append(None)
+        elif type(child) is nn.Flatten:
+            if shape is None or flattened or child.start_dim not in (1, -3) or child.end_dim != -1:
+                raise TorchError(
+                    f"layer {path} is {child!r}: lernpy reads one nn.Flatten() (or "
+                    "nn.Flatten(-3)), between the image layers and the first nn.Linear"
+                )
+            flat, shape, flattened = shape[0] * shape[1] * shape[2], None, True
+            continue
+        elif kind == "linear":
+            if shape is not None:
+                raise TorchError(
+                    f"layer {path} is {child!r}, right after an image: put nn.Flatten() before "
+                    "it (an nn.Linear on an image works along its last axis alone)"
+                )
+            if child.in_features != flat:
+                raise TorchError(
+                    f"layer {path} is {child!r}: it takes {child.in_features} inputs, the layer "
+                    f"before gives {flat}"
+                )
+            spec = Dense(child.out_features, "identity", child.bias is not None)
+            paths.append(path)
+            flat = child.out_features
+        elif kind is not None and kind != "linear":
+            _check_activation(path, child, kind)
+            before = specs[-1] if specs else None
+            if before is None or isinstance(before, Pool) or before.activation != "identity":
+                raise TorchError(
+                    f"layer {path} is {child!r}: an activation belongs right after an nn.Conv2d "
+                    "or nn.Linear, one each"
+                )
+            if kind == "softmax" and isinstance(before, Conv):
+                raise TorchError(
+                    f"layer {path} is {child!r}, after a convolution: lernpy's softmax runs over "
+                    "a whole layer of neurons, nn.Softmax over one axis of the image"
+                )
+            specs[-1] = replace(before, activation=kind)
+            continue
+        else:
+            hint = HINTS.get(type(child).__name__, "")
+            raise TorchError(
+                f"layer {path} is {child!r}, which lernpy cannot hold: a convolutional "
+                "nn.Sequential is read as nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten and "
+                f"nn.Linear layers, each Conv2d and Linear followed by at most one of {KNOWN}"
+                + (f" ({hint})" if hint else "")
+            )
+        specs.append(spec)
+        if shape is not None and not isinstance(spec, Dense):
+            shape = _shape_after(spec, shape, path, child)
+    if not specs or not isinstance(specs[-1], Dense):
+        raise TorchError(
+            "the convolutional nn.Sequential does not end in nn.Linear: lernpy's outputs are "
+            "the neurons of a last Dense layer"
+        )
+    try:
+        net = Network.convolutional(start, *specs, seed=seed)
+    except LernpyError as error:
+        raise TorchError(f"the convolution builder cannot make it: {error}") from None
+    plan = conv_plan(net, specs)
+    if isinstance(plan, str):  # the builder made it from these layers: it cannot happen
+        raise TorchError(f"the convolution builder's network does not read back: {plan}")
+    return Reading(net, conv_places(net, plan, paths), image=None if takes_flat else start)
+
+
+def _shape_after(
+    spec: Conv | Pool, shape: tuple[int, int, int], path: str, child: nn.Module
+) -> tuple[int, int, int]:
+    """The image a Conv or Pool gives, or an error when its window does not fit."""
+    padding = spec.padding if isinstance(spec, Conv) else 0
+    window = spec.kernel if isinstance(spec, Conv) else spec.size
+    channels = spec.channels if isinstance(spec, Conv) else shape[0]
+    sizes = []
+    for size in shape[1:]:
+        span = size + 2 * padding - window
+        if span < 0:
+            raise TorchError(
+                f"layer {path} is {child!r}: its window of {window} does not fit in {size}"
+            )
+        sizes.append(span // spec.stride + 1)
+    return (channels, sizes[0], sizes[1])
