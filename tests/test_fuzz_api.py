@@ -231,7 +231,54 @@ def _imports():
     import lernpy.views.render  # noqa: F401
 
 
-@pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
+def torch_bridge():
+    """lernpy.torch, or a skip without PyTorch (imported only by the tests that use it)."""
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    import lernpy.torch
+
+    return lernpy.torch
+
+
+def module(net):
+    return torch_bridge().to_torch(net)
+
+
+# the PyTorch bridge's entry points (PyTorch itself is not fuzzed: only what lernpy takes)
+TORCH_CALLS = {
+    "to_torch(v)": lambda net, v: torch_bridge().to_torch(v),
+    "to_torch(dtype=)": lambda net, v: torch_bridge().to_torch(net, v),
+    "state_dict(v)": lambda net, v: torch_bridge().state_dict(v),
+    "load_state_dict(net, v)": lambda net, v: torch_bridge().load_state_dict(net, v),
+    "places(v)": lambda net, v: torch_bridge().places(v),
+    "torch_loss(v)": lambda net, v: torch_bridge().torch_loss(v),
+    "torch_loss(reduction=)": lambda net, v: torch_bridge().torch_loss(net, v),
+    "torch.save(v, path)": lambda net, v: torch_bridge().save(v, "net.pt"),
+    "torch.save(net, v)": lambda net, v: torch_bridge().save(net, v),
+    "torch.save(optimizer=)": lambda net, v: torch_bridge().save(net, "net.pt", v),
+    "torch.load(v)": lambda net, v: torch_bridge().load(v),
+    "from_torch(v)": lambda net, v: torch_bridge().from_torch(v),
+    "from_torch(names=)": lambda net, v: torch_bridge().from_torch(module(net), v),
+    "from_torch(loss=)": lambda net, v: torch_bridge().from_torch(module(net), loss=v),
+    "from_torch(seed=)": lambda net, v: torch_bridge().from_torch(module(net), seed=v),
+    "compare(v, module, sample)": lambda net, v: torch_bridge().compare(v, module(net), SAMPLE),
+    "compare(net, v, sample)": lambda net, v: torch_bridge().compare(net, v, SAMPLE),
+    "compare(net, module, v)": lambda net, v: torch_bridge().compare(net, module(net), v),
+    "compare(rtol=)": lambda net, v: torch_bridge().compare(net, module(net), SAMPLE, rtol=v),
+    "compare(links=)": lambda net, v: torch_bridge().compare(net, module(net), SAMPLE, links=v),
+    "optimizer_to_torch(v)": lambda net, v: torch_bridge().optimizer_to_torch(net, module(net), v),
+    "optimizer_to_torch(rate=)": lambda net, v: torch_bridge().optimizer_to_torch(
+        net, module(net), "sgd", rate=v),
+    "optimizer_from_torch(v)": lambda net, v: torch_bridge().optimizer_from_torch(
+        v, module(net), net),
+    "torch_counterpart(v)": lambda net, v: torch_bridge().torch_counterpart(v),
+    "lernpy_counterpart(v)": lambda net, v: torch_bridge().lernpy_counterpart(v),
+    "optimizer_of(v)": lambda net, v: torch_bridge().optimizer_of(v),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call", [*CALLS.values(), *TORCH_CALLS.values()], ids=[*CALLS.keys(), *TORCH_CALLS.keys()]
+)
 def test_every_entry_point_raises_only_lernpy_errors_and_a_failed_call_changes_nothing(
     call, tmp_path, monkeypatch
 ):

@@ -61,6 +61,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
+from lernpy import checks
 from lernpy.data.netfile import NetworkFileError, dumps, loads
 from lernpy.errors import LernpyError
 from lernpy.files import write_atomically
@@ -150,7 +151,7 @@ def save(
     plain ``nn.Sequential``, ``names`` and ``loss`` are :func:`from_torch`'s.
     The file is written atomically.
     """
-    target = os.fspath(path)
+    target = checks.path(path)
     history = None
     if isinstance(obj, Network):
         if names is not None or loss is not None:
@@ -251,7 +252,7 @@ def load(path: str | os.PathLike[str]) -> Network:
 
     The network names its optimizer afterwards (:func:`optimizer_of`) when the file does.
     """
-    source = os.fspath(path)
+    source = checks.path(path)
     try:
         payload = torch.load(source, map_location="cpu", weights_only=True)
     except FileNotFoundError:
