@@ -35,6 +35,17 @@ def read_text(
     ``what`` names the kind of file a directory is not ("a CSV file"). Only a regular
     file is read: a device (``/dev/zero``) or a pipe is refused before it is opened.
     """
+    raw = read_bytes(path, fail, what)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise fail(f"is not UTF-8 text ({exc.reason})") from None
+
+
+def read_bytes(
+    path: str | os.PathLike[str], fail: Callable[[str], LernpyError], what: str
+) -> bytes:
+    """A regular file's bytes (as :func:`read_text`: a device or a pipe is refused unopened)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -49,7 +60,7 @@ def read_text(
         raise fail(f"is not a regular file ({kind}): lernpy reads only regular files")
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read()
     except FileNotFoundError:
         raise fail("no such file") from None
     except IsADirectoryError:
@@ -58,10 +69,6 @@ def read_text(
         raise fail(f"is too large to read ({info.st_size} bytes)") from None
     except OSError as exc:
         raise fail(f"cannot be read ({exc.strerror})") from None
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise fail(f"is not UTF-8 text ({exc.reason})") from None
 
 
 def write_atomically(path: str, data: bytes, fail: Callable[..., LernpyError]) -> None:

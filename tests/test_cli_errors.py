@@ -86,11 +86,14 @@ def test_huge_values_train_after_standardising(folder):
         assert "became" in one_line(unscaled)
 
 
-def test_a_pipe_named_as_a_file_is_refused_without_waiting(folder):
-    """show on a FIFO waited for a writer forever."""
-    fifo = folder / "pipe.json"
+@pytest.mark.parametrize("command", ["show", "import"])
+def test_a_pipe_named_as_a_file_is_refused_without_waiting(folder, command):
+    """show on a FIFO waited for a writer forever; so did import (torch.load)."""
+    if command == "import":
+        pytest.importorskip("torch", reason="lernpy import needs PyTorch")
+    fifo = folder / f"pipe-{command}"
     os.mkfifo(fifo)
-    err = one_line(run(["show", fifo], folder, timeout=20))
+    err = one_line(run([command, fifo], folder, timeout=20))
     assert "not a regular file (a pipe)" in err
 
 
