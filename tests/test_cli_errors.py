@@ -68,6 +68,8 @@ CASES = {
     "a negative epoch count for draw": (["draw", "mazur", "--epochs", "-1"], "epochs"),
     "lesson of no steps": (["lesson", "mazur", "--max-steps", "0"], "max-steps"),
     "an empty save path": (["train", "xor.csv", "--epochs", "1", "--save", ""], "--save"),
+    "a sheet of 10**8 variants": (["exercise", "--variants", "100000000", "-o", "s.md"],
+                                  "--variants"),
 }  # fmt: skip
 
 
