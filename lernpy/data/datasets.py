@@ -116,6 +116,7 @@ nand = nand_gate
 
 
 MAX_SAMPLES = 10_000_000  # a generated data set holds at most this many samples
+MAX_STEPS = 10_000  # of a sequence (2**70 steps hung drawing the bits)
 
 
 def _check(n: int, minimum: int = 1) -> None:
@@ -314,9 +315,16 @@ def sequence(inputs: list[list[float]], targets: list[list[float]]) -> Sample:
 
 def _bits(n: int, steps: int, seed: int, targets: str) -> tuple[random.Random, list]:
     _check(n)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise LernpyError(f"steps must be a whole number >= 1, got {steps!r}")
-    if targets not in ("every", "last"):
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, numbers.Integral)
+        or not 1 <= steps <= MAX_STEPS
+    ):
+        raise LernpyError(
+            f"steps must be a whole number from 1 to {MAX_STEPS:,}, got {short(steps)}"
+        )
+    steps = int(steps)
+    if not isinstance(targets, str) or targets not in ("every", "last"):
         raise LernpyError(f"targets is {targets!r}: expected 'every' or 'last'")
     rng = random.Random(seed)
     return rng, [[rng.randrange(2) for _ in range(steps)] for _ in range(n)]

@@ -813,6 +813,7 @@ def choose(
             "to the optimizer"
         )
     chosen = optimizer(spec)
+    rate = None if rate is None else _rate(rate)
     if rate is not None and rate != chosen.rate:  # this call's rate, as the optimizer's own
         chosen = replace(chosen, rate=_rate(rate))
     return chosen, chosen.rate

@@ -98,7 +98,8 @@ class Grid(Shows):
         self.marks.append(mark)
 
     def cells(self, places: int = 9) -> list[list[str]]:
-        """Every cell as text, numbers to ``places`` decimal places."""
+        """Every cell as text, numbers to ``places`` decimal places (0 to 17)."""
+        places = checks.whole(places, "places", 0, 17)
         return [[cell_text(c, places) for c in row] for row in self.rows]
 
     def text(self, width: int | None = None) -> str:
@@ -156,6 +157,7 @@ class Grid(Shows):
     def to_latex(self, floating: bool = True, places: int = 9) -> str:
         """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``); with
         ``floating`` it sits in a ``table`` environment with the title as its caption."""
+        floating = checks.flag(floating, "floating")
         spec = "".join("r" if c.numeric else "l" for c in self.columns)
         lines = []
         if floating:

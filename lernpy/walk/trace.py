@@ -162,7 +162,7 @@ class Trace(Shows):
         about = next((s for s in steps), None)
         what = "neuron" if about is not None and hasattr(about, "neuron") else "link"
         fields = SERIES_FIELDS[what]
-        if field not in fields:
+        if not isinstance(field, str) or field not in fields:
             raise UnknownNameError(
                 f"trace.series({name!r}, {field!r}): a {what} has no such series: expected "
                 f"one of {', '.join(fields)}"
