@@ -16,6 +16,7 @@ from lernpy.data.netfile import load, save
 from lernpy.errors import (
     BadValueError,
     Finished,
+    Interrupted,
     LernpyError,
     NumericError,
     ShapeError,
@@ -61,6 +62,7 @@ __all__ = [
     "Fired",
     "GradCheck",
     "History",
+    "Interrupted",
     "Learned",
     "LernpyError",
     "Link",

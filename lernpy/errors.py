@@ -43,5 +43,34 @@ class NumericError(LernpyError, ArithmeticError):
         self.sample = sample
 
 
+class CallbackError(LernpyError):
+    """A function the user handed in (a callback, ``show``, ``until``) raised an error.
+
+    The user's own error is its ``__cause__``; the message names the function's role.
+    """
+
+
+class FileError(LernpyError):
+    """A file that cannot be read or written; the message starts with its path."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        self.path = path
+        self.reason = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
 class Finished(LernpyError):
     """The scheduler has no step left: every epoch is done."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training; the network is as it was after the last finished epoch.
+
+    Not a :class:`LernpyError`: it is a ``KeyboardInterrupt`` (so ``except
+    KeyboardInterrupt`` still catches it) that says where training stopped.
+    ``history`` holds the epochs that finished (a ``History``, or ``fit``'s log).
+    """
+
+    def __init__(self, message: str, history: object = None) -> None:
+        super().__init__(message)
+        self.history = history

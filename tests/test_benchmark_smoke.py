@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+import lernpy
+
 run = pytest.importorskip("benchmarks.run", reason="benchmarks/ lives beside the package")
 
 
@@ -31,3 +33,19 @@ def test_benchmark_runs_on_xor_and_writes_json(tmp_path, capsys):
         if r["first_gradient_error"] is not None:
             assert r["first_gradient_error"] <= 1e-9
     assert {r["loss"] for r in timed} == {"mse", "half_sse"}
+
+
+def test_the_network_file_and_trace_memory_scripts_run(capsys, monkeypatch):
+    """The scripts whose figures the closing note of issue 11 gives, on tiny sizes."""
+    from benchmarks import netfile_scale, trace_memory
+    from lernpy.walk import scheduler
+
+    assert netfile_scale.main(["--widths", "3", "5"]) == 0
+    assert "same weights: True" in capsys.readouterr().out
+    monkeypatch.setattr(scheduler, "TRACE_STEPS", 300)
+    monkeypatch.setattr(scheduler, "UNDO_STEPS", 300)
+    bounded = trace_memory.kept([1, 3], samples=4)
+    everything = trace_memory.kept([1, 3], samples=4, trace=lernpy.Trace(), history="all")
+    assert [steps for _, steps, _ in bounded] == [300, 300]
+    assert everything[1][1] == 3 * everything[0][1] > 300
+    assert bounded[1][2] < everything[1][2]

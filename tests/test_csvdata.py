@@ -271,3 +271,19 @@ def test_an_infinite_target_is_an_error_not_a_class_label(values, bad, data):
     text = "x,y\n" + "\n".join(rows) + "\n"
     with pytest.raises(CSVError, match=f"line {at + 2}, column 2"):
         read_csv(io.StringIO(text), name="mem.csv")
+
+
+@pytest.mark.parametrize(
+    "first, column",
+    [("1,?,0", 2), ("1,,0", 2), ("na,2,0", 1), ("1,2,NaN", 3), ("inf,2,0", 1), ("1,N/A,1", 2)],
+)
+def test_a_first_row_with_a_missing_or_odd_value_is_data_not_a_header(first, column):
+    """1,?,0 became the header, dropping a sample; now its line is named as missing a number."""
+    text = f"{first}\n1,2,1\n3,4,0\n"
+    with pytest.raises(CSVError, match=f"line 1, column {column}"):
+        read_csv(io.StringIO(text), name="x.csv")
+
+
+def test_a_header_with_a_word_over_numbers_is_still_a_header():
+    data = read_csv(io.StringIO("size,?,kind\n1,2,0\n3,4,1\n"), name="x.csv")
+    assert data.input_names == ("size", "?") and len(data) == 2

@@ -192,7 +192,8 @@ def test_describe_planned_reads_the_next_step():
 
 
 def test_explain_rejects_other_objects():
-    with pytest.raises(LernpyError):
+
+    with pytest.raises(LernpyError, match="takes a Link, a Neuron"):
         explain("w5")  # type: ignore[arg-type]
 
 

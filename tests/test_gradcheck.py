@@ -87,3 +87,57 @@ def test_a_users_activation_named_sigmoid_gets_the_full_chain_rule():
     net = Network.layered(2, 1, activation=mine, loss="bce", seed=3)
     assert not net.fused(net.outputs[0])
     assert net.gradcheck(((0.4, -0.7), (1.0,))).ok
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"eps": 0.0},
+        {"eps": -1e-6},
+        {"eps": "x"},
+        {"eps": float("nan")},
+        {"eps": float("inf")},
+        {"rtol": -1.0},
+        {"atol": None},
+        {"eps": True},
+    ],  # fmt: skip
+)
+def test_bad_options_are_refused_before_anything_changes(options):
+    """eps=0 divided by zero after backprop had filled the links' batch gradients."""
+    from lernpy import LernpyError
+
+    net = examples.mazur()
+    before = net.state()
+    with pytest.raises(LernpyError, match=next(iter(options))):
+        net.gradcheck(examples.MAZUR_SAMPLE, **options)
+    assert net.state() == before and not half_done(net)
+    net.train([examples.MAZUR_SAMPLE], epochs=1, rate=0.5)
+    assert net["w5"].weight == pytest.approx(0.35891648, abs=1e-8)  # the published update
+
+
+def test_numpy_numbers_are_options_too():
+    import numpy as np
+
+    check = examples.mazur().gradcheck(examples.MAZUR_SAMPLE, eps=np.float64(1e-6))
+    assert check.ok and check.eps == 1e-6
+
+
+def test_an_interrupt_in_the_middle_puts_everything_back(monkeypatch):
+    """Ctrl-C while the finite differences run: weights and gradients as before."""
+    net = examples.mazur()
+    before = net.state()
+    calls = 0
+    original = type(net).loss
+
+    def loss(self, x, target):
+        nonlocal calls
+        calls += 1
+        if calls == 7:
+            raise KeyboardInterrupt
+        return original(self, x, target)
+
+    monkeypatch.setattr(type(net), "loss", loss)
+    with pytest.raises(KeyboardInterrupt):
+        net.gradcheck(examples.MAZUR_SAMPLE)
+    assert [link.weight for link in net.links] == [before[k.name][0] for k in net.links]
+    assert not half_done(net)

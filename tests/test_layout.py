@@ -2,7 +2,7 @@
 
 The layers, lowest first (docs/architecture.md draws them):
 
-    base      errors, files
+    base      errors, files, checks
     graph     graph/ (neurons, links, network, builders, samples), hooks
     optim     optim/ (optimizers: each weight's update rule and state)
     walk      walk/ (plan, steps, scheduler, fastlane, lane, trace, gradcheck, mistakes)
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lernpy"
 
 LAYERS = [
-    ("base", ["lernpy.errors", "lernpy.files", "lernpy.numbers"]),
+    ("base", ["lernpy.errors", "lernpy.files", "lernpy.numbers", "lernpy.checks"]),
     ("graph", ["lernpy.graph", "lernpy.hooks"]),
     ("optim", ["lernpy.optim"]),
     ("walk", ["lernpy.walk"]),

@@ -213,6 +213,37 @@ def test_the_page_prints_numbers_as_the_terminal_does(open_page, mazur_page):
     assert got == [num(x) for x in numbers]
 
 
+HOSTILE = ["<!--<script>", "</script><script>document.title='pwned'</script>",
+           '"><img src=x onerror="document.title=1">', "a&amp;b", "x]]>y"]  # fmt: skip
+
+
+def hostile_network() -> Network:
+    net = Network(seed=1)
+    net.add_neuron("x", kind="input")
+    for name in HOSTILE[:-1]:
+        net.add_neuron(name, "tanh")
+        net.add_link("x", name, 0.5)
+    net.add_neuron(HOSTILE[-1], "sigmoid", kind="output")
+    for name in HOSTILE[:-1]:
+        net.add_link(name, HOSTILE[-1], 0.25)
+    return net
+
+
+def test_names_that_look_like_markup_are_shown_as_text_and_the_page_still_runs(open_page, tmp_path):
+    """A neuron named <!--<script> stopped the page's script: no table rows at all."""
+    path = tmp_path / "hostile.html"
+    write_lesson(path, hostile_network(), [((0.5,), (1.0,))], rate=0.5, title="<b>t</b>")
+    page = open_page(path.as_uri())
+    names = page.locator("#neurons tbody tr td:first-child").all_text_contents()
+    assert names == ["x", *HOSTILE]
+    assert page.locator("#links tbody tr").count() == 8
+    assert page.title() == "<b>t</b>"  # no injected script ran
+    assert page.locator("img").count() == 0
+    page.click("#next")
+    assert text(page, "#where").startswith("step 1 of")
+    assert not page.errors
+
+
 def test_the_loss_panel_tells_no_loss_before_its_step(open_page, tmp_path):
     """A dot's tooltip holds its loss only once the page has reached that sample's score."""
     path = write_lesson(tmp_path / "xor.html", Network.layered(2, 2, 1, seed=1), datasets.xor(),

@@ -128,7 +128,7 @@ def state_of(net):
 
 
 BAD_BUILDS = [
-    (lambda: Network.layered(2, 0, 1), ShapeError, "layer 1 has size 0"),
+    (lambda: Network.layered(2, 0, 1), BadValueError, "size of layer 1 is 0"),
     (lambda: Network.layered(2), ShapeError, "at least 2"),
     (lambda: Network.layered(2, 1, activation="sigmod"), UnknownNameError, "sigmod"),
     (lambda: Network.layered(2, 1, loss="l1"), UnknownNameError, "unknown loss 'l1'"),
@@ -150,7 +150,7 @@ BAD_CHANGES = [
     (lambda n: n.add_link("h1", "x1"), TopologyError, "nothing links into it"),
     (lambda n: n.add_link("x1", "h1"), TopologyError, "exists already"),
     (lambda n: n.add_neuron("h1"), TopologyError, "exists already"),
-    (lambda n: n.add_neuron("h->1"), TopologyError, "without an arrow"),
+    (lambda n: n.add_neuron("h->1"), TopologyError, "holds an arrow"),
     (lambda n: n.set_weights({"x1→h1": 0.1, "x1→y9": 0.2}), UnknownNameError, "x1→y9"),
     (lambda n: n.set_weights({"x1→h1": 0.1, "x2→h1": math.nan}), BadValueError, "finite"),
     (lambda n: n.set_matrix(1, [[1.0, 2.0]]), ShapeError, "expected 2, one per neuron h1, h2"),
@@ -280,6 +280,101 @@ def test_a_data_list_checked_before_is_checked_again_when_a_sample_changes():
         check_data(net, data)
 
 
+# -- finding 7: deep networks, added in any order ------------------------------------------
+
+
+def _deep_chain(depth: int, reverse_links: bool = False) -> Network:
+    """x → n0 → n1 → … → y, neurons added deepest first, links forward or backward."""
+    net = Network(seed=0)
+    net.add_neuron("y", "identity", kind="output", layer=1)
+    for i in reversed(range(depth)):
+        net.add_neuron(f"n{i}", "tanh", layer=1)
+    net.add_neuron("x", kind="input")
+    chain = ["x", *(f"n{i}" for i in range(depth)), "y"]
+    pairs = list(zip(chain, chain[1:]))
+    for source, target in reversed(pairs) if reverse_links else pairs:
+        net.add_link(source, target, 1.0)
+    return net
+
+
+@pytest.mark.parametrize("reverse_links", [False, True])
+def test_a_network_thousands_of_links_deep_builds_in_any_order(reverse_links):
+    """No recursion limit: depth is worked out with a loop, and the order is topological."""
+    net = _deep_chain(3000, reverse_links)
+    assert [n.name for n in net.neurons][:3] == ["x", "n0", "n1"]
+    assert net.depth(net["y"]) == 3001
+    assert net([0.5]) == pytest.approx([math.tanh(0.5)], abs=1.0)  # it runs, all the way down
+
+
+def test_a_deep_network_file_in_deepest_first_order_loads():
+    from lernpy.data.netfile import dumps, loads
+
+    net = _deep_chain(1500)
+    again = loads(dumps(net))
+    assert [n.name for n in again.neurons] == [n.name for n in net.neurons]
+    assert again([0.25]) == net([0.25])
+
+
+def test_a_cycle_through_a_deep_chain_is_refused_and_nothing_changes():
+    net = _deep_chain(2000)
+    before = [link.name for link in net.links]
+    with pytest.raises(TopologyError, match="n1999→n0 would close a cycle"):
+        net.add_link("n1999", "n0")
+    assert [link.name for link in net.links] == before and net.depth(net["y"]) == 2001
+
+
+# -- finding 14: building and loading are near-linear --------------------------------------
+
+
+def calls(work) -> int:
+    """How many Python calls (and generator steps) ``work()`` makes: a count, not a time."""
+    import sys
+
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if event == "call":
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def _wired_by_hand(width: int, reverse: bool = False) -> Network:
+    """Two hidden layers of ``width``, wired link by link (outputs first when ``reverse``)."""
+    net = Network(seed=1)
+    names = [[f"x{i}" for i in range(width)], [f"h{i}" for i in range(width)],
+             [f"g{i}" for i in range(width)], ["y"]]  # fmt: skip
+    for layer, group in enumerate(names):
+        kind = "input" if layer == 0 else "output" if layer == 3 else "hidden"
+        for name in group:
+            net.add_neuron(name, "identity" if layer == 0 else "tanh", kind, layer)
+    pairs = [(a, b) for i in range(3) for b in names[i + 1] for a in names[i]]
+    for a, b in reversed(pairs) if reverse else pairs:
+        net.add_link(a, b, 0.1)
+    return net
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_wiring_link_by_link_grows_linearly_with_the_links(reverse):
+    """Four times the links, about four times the work (the order was re-sorted per link)."""
+    small = calls(lambda: _wired_by_hand(12, reverse))
+    large = calls(lambda: _wired_by_hand(24, reverse))
+    assert large / small < 5.5  # links grow 3.8×; quadratic work would grow about 14×
+
+
+def test_loading_grows_linearly_with_the_links():
+    from lernpy.data.netfile import dumps, loads
+
+    small, large = dumps(_wired_by_hand(12)), dumps(_wired_by_hand(24))
+    assert calls(lambda: loads(large)) / calls(lambda: loads(small)) < 5.5
+
+
 def test_a_deep_copy_trains_exactly_as_the_original():
     """Activations and losses are known by identity (the fused softmax + cross-entropy
     shortcut): a copied network keeps them, so it trains to the same bits."""
@@ -333,3 +428,20 @@ def test_a_deep_copy_keeps_shared_weights_pooling_and_softmax_groups_its_own():
     for which in (net, twin):
         which.train(data, epochs=2, rate=0.1, engine="reference")
     assert twin.state() == net.state()
+
+
+# -- finding 17: forward() says where a finite input overflowed -----------------------------
+
+
+@pytest.mark.parametrize("x", [[1e308, 1e308], [-1e308, 1e308]])
+def test_forward_names_the_neuron_where_a_finite_input_overflows(x):
+    """forward() returned NaN silently; now a NumericError names the first neuron or link."""
+    from lernpy import NumericError
+
+    net = Network.layered(2, 2, 1, activation="identity", output="identity", seed=1)
+    net.set_weights({"x1→h1": 10.0, "x2→h1": 10.0, "x1→h2": 10.0, "x2→h2": -10.0})
+    before = net.weights()
+    with pytest.raises(NumericError, match="h1|h2|x1→h1") as info:
+        net.forward(x)
+    assert info.value.where and net.weights() == before
+    assert net.forward([0.5, 0.25]) == pytest.approx(net.forward([0.5, 0.25]))

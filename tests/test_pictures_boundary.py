@@ -6,7 +6,7 @@ import pytest
 from pytest import approx
 from svgparse import by_class, is_blue, is_orange, parse, rgb
 
-from lernpy import Network, datasets
+from lernpy import LernpyError, Network, datasets
 from lernpy.pictures import boundary_svg
 from lernpy.pictures.svg import CLASS_COLOURS
 
@@ -79,5 +79,5 @@ def test_several_outputs_colour_each_cell_by_its_winning_class():
 
 def test_boundary_needs_two_inputs():
     """A network with three inputs has no plane to draw; the error says so."""
-    with pytest.raises(ValueError, match="2 inputs"):
+    with pytest.raises(LernpyError, match="2 inputs"):
         boundary_svg(Network.layered(3, 2, 1, seed=0))

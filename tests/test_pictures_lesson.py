@@ -188,6 +188,31 @@ def test_a_step_that_overflows_stops_the_recording_and_changes_nothing():
     assert net.state() == before
 
 
+def test_the_embedded_data_holds_no_markup_and_the_script_runs_by_its_hash():
+    """<, > and & are escaped in the JSON; the policy runs only the page's own script."""
+    import base64
+    import hashlib
+    import re
+
+    from lernpy.pictures.lesson import lesson_html
+
+    net = Network(seed=1)
+    net.add_neuron("x", kind="input")
+    net.add_neuron("<!--<script>&", "sigmoid", kind="output")
+    net.add_link("x", "<!--<script>&", 0.5)
+    page = lesson_html(net, [((0.5,), (1.0,))], title="a </script> title")
+    data = re.search(r'id="lesson-data">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert "\\u003c!--\\u003cscript\\u003e\\u0026" in data
+    policy = re.search(r'Content-Security-Policy" content="([^"]*)"', page).group(1)
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert (
+        f"script-src 'sha256-{digest}'" in policy
+        and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    )
+
+
 def test_the_first_frame_holds_the_numbers_before_any_step():
     """Frame 0 is the network as it was (each later frame holds only what its step changed)."""
     net, rec = mazur_record()
@@ -238,3 +263,15 @@ def test_the_page_records_each_samples_loss_and_each_neurons_explanation():
     assert rec["epochLosses"] == [[len(steps), steps[-1].loss]]
     h1 = [n["name"] for n in rec["neurons"]].index("h1")
     assert "\n".join(rec["nexplain"][h1][-1][1]) == other["h1"].explain().text()
+
+
+def test_a_lesson_leaves_the_network_as_it_was_whatever_the_options():
+    """lesson_html(history="batch") could not undo its steps: the network was changed."""
+    net = Network.layered(2, 2, 1, seed=1)
+    before = net.state()
+    for options in ({"history": "batch"}, {"batch_size": 2, "history": "recent"}, {"epochs": 2}):
+        try:
+            lesson_html(net, datasets.xor(), rate=0.5, **options)
+        except LernpyError:
+            pass
+        assert net.state() == before, options

@@ -18,6 +18,7 @@ from lernpy import (
     Presented,
     Scored,
     Sensed,
+    Trace,
     Updated,
     datasets,
     examples,
@@ -352,3 +353,44 @@ def test_rate_momentum_and_epochs_change_between_steps():
     with pytest.raises(LernpyError, match="rate is -1"):
         run.set(rate=-1, epochs=5)
     assert net.state() == before and run.epochs == 3 and run.rate == 0.1
+
+
+# -- finding 15: what a scheduler keeps by default is bounded ------------------------------
+
+
+def test_by_default_the_trace_and_the_undo_log_keep_a_bounded_number_of_steps(monkeypatch):
+    """Both kept every step (16 MB an epoch of iris, 1.6 GB at 100): now the last N of each."""
+    from lernpy.walk import scheduler as module
+
+    monkeypatch.setattr(module, "TRACE_STEPS", 40)
+    monkeypatch.setattr(module, "UNDO_STEPS", 30)
+    net = examples.mazur()
+    run = net.scheduler([examples.MAZUR_SAMPLE] * 3, rate=0.5, epochs=2)
+    steps = run.run()
+    assert len(steps) > 200
+    assert len(run.trace) == 40 and run.trace[-1] is steps[-1]
+    assert run.trace.keep == 40 and "keep=40" in repr(run.trace)
+    for step in reversed(steps[-30:]):
+        assert run.back() is step
+    with pytest.raises(LernpyError, match="only the last 30 steps can be undone"):
+        run.back()
+
+
+def test_everything_is_still_kept_on_request():
+    net = examples.mazur()
+    run = net.scheduler([examples.MAZUR_SAMPLE] * 3, rate=0.5, epochs=2,
+                        trace=Trace(), history="all")  # fmt: skip
+    steps = run.run()
+    assert list(run.trace) == steps
+    for step in reversed(steps):
+        assert run.back() is step
+    assert net.weights() == examples.mazur().weights()
+
+
+def test_the_default_bounds_are_generous_for_a_lesson():
+    """A learner stepping by hand never reaches them: a whole epoch of iris fits."""
+    from lernpy.walk.scheduler import TRACE_STEPS, UNDO_STEPS
+
+    net = Network.layered(4, 8, 3, seed=0)
+    per_epoch = len(net.scheduler(datasets.iris()[:1])._sample_ops) * 150
+    assert TRACE_STEPS >= per_epoch and UNDO_STEPS >= per_epoch

@@ -219,7 +219,7 @@ def test_tie_errors_name_the_fault_and_change_nothing():
         (("j", ["h1→y1", "h2→y1"]), "some links are frozen"),
         (("j", []), "at least one link"),
         (("j", "x2→h1"), "expected a list of links"),
-        (("a→b", ["x2→h1"]), "plain name"),
+        (("a→b", ["x2→h1"]), "holds an arrow"),
         (("j", ["x9→h1"]), "no link named"),
     ]
     for (name, links), message in cases_:

@@ -320,3 +320,48 @@ def test_fit_with_progress_draws_a_bar_on_stderr_and_prints_nothing_on_stdout(ca
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "epoch" in captured.err and "3/3" in captured.err
+
+
+def _overflowing_schedule():
+    return exponential(1e300, gamma=1e300)  # fine at epoch 0, past the floats at epoch 1
+
+
+BAD_FIT = [
+    ({"on_epoch": 5}, "on_epoch"),
+    ({"min_delta": "x"}, "min_delta"),
+    ({"min_delta": float("nan")}, "min_delta"),
+    ({"target_loss": "x"}, "target_loss"),
+    ({"rate": _overflowing_schedule()}, "rate"),
+    ({"rate": "fast"}, "rate"),
+    ({"rate": -0.5}, "rate"),
+    ({"test": [((1.0,), (1.0,))]}, "test"),
+    ({"test": "xor"}, "test"),
+    ({"patience": 0}, "patience"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"momentum": 1.5}, "momentum"),
+    ({"engine": "warp"}, "engine"),
+    ({"restore_best": "yes"}, "restore_best"),
+    ({"shuffle": "no"}, "shuffle"),
+    ({"epochs": 2.5}, "epochs"),
+    ({"train": [((0.0, 1.0), (1.0,)), ((1.0,), (0.0,))]}, "sample 1"),
+]
+
+
+@pytest.mark.parametrize("options, message", BAD_FIT, ids=[m for _, m in BAD_FIT])
+def test_fit_checks_every_argument_before_any_weight_moves(options, message):
+    """Each of these trained an epoch (or more) before failing with a TypeError or worse."""
+    net = Network.layered(2, 2, 1, seed=1)
+    before = net.state()
+    options = {"train": datasets.xor(), "epochs": 3, "progress": False, **options}
+    train = options.pop("train")
+    with pytest.raises(LernpyError, match=message):
+        fit(net, train, **options)
+    assert net.state() == before and getattr(net, "training_log", None) is None
+
+
+def test_fit_reads_data_from_a_generator():
+    """Data given once (a generator) is read once, then trained on and measured."""
+    a, b = Network.layered(2, 2, 1, seed=1), Network.layered(2, 2, 1, seed=1)
+    log = fit(a, (s for s in datasets.xor()), epochs=3, progress=False)
+    expected = fit(b, datasets.xor(), epochs=3, progress=False)
+    assert log.train_loss == expected.train_loss and a.weights() == b.weights()

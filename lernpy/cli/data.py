@@ -10,45 +10,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
+import io
 import sys
 
+from lernpy.cli import arguments as types
 from lernpy.cli.options import add_optimizer_arguments, optimizer_options
-from lernpy.errors import LernpyError
+from lernpy.errors import FileError, LernpyError
+from lernpy.files import write_atomically
 
 __all__ = ["register"]
 
 
 # ------------------------------------------------------------ argument types
-
-
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part) for part in text.replace(" ", "").split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a list of layer sizes: expected whole numbers such as 4,8,3"
-        ) from None
-    if len(sizes) < 2 or any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected at least two layer sizes, each 1 or more, such as 4,8,3"
-        )
-    return sizes
-
-
-def _whole(text: str, least: int, too_small: str) -> int:
-    """``text`` as a whole number of at least ``least``, or an error that says what is wrong."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < least:
-        raise argparse.ArgumentTypeError(f"{value} is {too_small}: expected {least} or more")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole(text, 1, "too small")
 
 
 def _hidden_activation(text: str) -> str:
@@ -65,30 +38,6 @@ def _hidden_activation(text: str) -> str:
             "output layer (--output softmax), not on hidden layers"
         )
     return text
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a finite number")
-    return value
-
-
-def _rate(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a rate of 0 or more")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _number(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a fraction from 0 up to (not) 1")
-    return value
 
 
 # ------------------------------------------------------------------- train
@@ -112,6 +61,11 @@ def _train(args: argparse.Namespace) -> int:
     target_names = data.target_names
     if classes is None and outputs == 1 and is_classification(samples):
         classes = ("0", "1")  # a 0/1 target column: a binary classifier
+    if classes is not None and len(classes) < 2:
+        raise LernpyError(
+            f"{data.path}: the target holds one class ({classes[0]}): "
+            "a classifier needs at least two to tell apart"
+        )
     two_outputs = (args.layers is not None and args.layers[-1] == 2) or args.output == "softmax"
     if classes is not None and len(classes) == 2 and outputs == 2 and not two_outputs:
         # two classes: one sigmoid output, the probability of the second class
@@ -251,23 +205,23 @@ def _predict(args: argparse.Namespace) -> int:
         args.data, prep.input_names, prep.target_names, prep.classes, len(net.outputs)
     )
     predictions = predict(net, rows, prep)
-    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
-    try:
-        writer = csv.writer(out, lineterminator="\n")
-        header = [*prep.input_names, *prep.target_names]
-        if prep.classes is not None and len(prep.target_names) == len(prep.classes):
-            header = [*prep.input_names, *(f"p_{name}" for name in prep.target_names)]
-        if prep.classes is not None:
-            header.append("class")
-        writer.writerow(header)
-        for x, p in zip(rows, predictions, strict=True):
-            row = [repr(v) for v in x] + [repr(v) for v in p.values]
-            if p.label is not None:
-                row.append(p.label)
-            writer.writerow(row)
-    finally:
-        if args.output:
-            out.close()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = [*prep.input_names, *prep.target_names]
+    if prep.classes is not None and len(prep.target_names) == len(prep.classes):
+        header = [*prep.input_names, *(f"p_{name}" for name in prep.target_names)]
+    if prep.classes is not None:
+        header.append("class")
+    writer.writerow(header)
+    for x, p in zip(rows, predictions, strict=True):
+        row = [repr(v) for v in x] + [repr(v) for v in p.values]
+        if p.label is not None:
+            row.append(p.label)
+        writer.writerow(row)
+    if args.output in (None, "-"):
+        sys.stdout.write(out.getvalue())
+    else:  # all the text first, then one atomic write: a full disk leaves the old file
+        write_atomically(args.output, out.getvalue().encode("utf-8"), FileError)
     if targets is not None:
         _report(net, prep, [(prep.inputs(x), t) for x, t in zip(rows, targets, strict=True)])
     return 0
@@ -345,7 +299,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", metavar="DATA.csv", help="the CSV file (header optional)")
     p.add_argument("--target", help="target column name(s) or number (default: the last column)")
     p.add_argument("--classes", action="store_true", help="treat a numeric target as class labels")
-    p.add_argument("--layers", type=_sizes, help="layer sizes, inputs first, such as 4,8,3")
+    p.add_argument("--layers", type=types.sizes, help="layer sizes, inputs first, such as 4,8,3")
     hidden = [a for a in acts if not ACTIVATIONS[a].layerwise]
     p.add_argument(
         "--activation",
@@ -357,28 +311,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", choices=acts, help="output layer (default: from the target)")
     p.add_argument("--loss", choices=sorted(LOSSES), help="loss (default: from the target)")
     p.add_argument("--init", default="xavier", choices=("xavier", "he", "uniform"))
-    p.add_argument("--epochs", type=_positive_int, default=100, help="epochs, 1 or more (100)")
-    p.add_argument("--rate", type=_rate, default=0.1, help="learning rate (0.1)")
+    p.add_argument("--epochs", type=types.positive, default=100, help="epochs, 1 or more (100)")
+    p.add_argument("--rate", type=types.rate, default=0.1, help="learning rate (0.1)")
     p.add_argument(
         "--schedule", help="rate schedule: constant, step:FACTOR:EVERY or exponential:GAMMA"
     )
-    p.add_argument("--batch", type=_positive_int, default=1, help="batch size (1)")
-    p.add_argument("--momentum", type=_number, default=0.0, help="momentum (0)")
+    p.add_argument("--batch", type=types.positive, default=1, help="batch size (1)")
+    p.add_argument("--momentum", type=types.number, default=0.0, help="momentum (0)")
     add_optimizer_arguments(p)
     p.add_argument("--seed", type=int, default=0, help="seed for weights, split, shuffle (0)")
-    p.add_argument("--test", type=_fraction, default=0.2, help="test fraction (0.2; 0 for none)")
+    p.add_argument(
+        "--test", type=types.fraction, default=0.2, help="test fraction (0.2; 0 for none)"
+    )
     p.add_argument(
         "--standardize",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="scale inputs to mean 0, sd 1 with training statistics (default: yes)",
     )
-    p.add_argument("--target-loss", type=_number, help="stop at this training loss")
+    p.add_argument("--target-loss", type=types.number, help="stop at this training loss")
     p.add_argument(
-        "--patience", type=_positive_int, help="stop after this many epochs without gain"
+        "--patience", type=types.positive, help="stop after this many epochs without gain"
     )
     p.add_argument("--progress", action="store_true", help="show a progress bar even when piped")
-    p.add_argument("--save", metavar="NET.json", help="save the trained network here")
+    p.add_argument(
+        "--save", metavar="NET.json", type=types.path, help="save the trained network here"
+    )
     p.set_defaults(func=_train)
 
     p = sub.add_parser(
@@ -399,7 +357,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("network", metavar="NET.json")
     p.add_argument("data", metavar="DATA.csv", help="columns named as in training (others ignored)")
-    p.add_argument("--output", "-o", metavar="OUT.csv", help="write here instead of stdout")
+    p.add_argument(
+        "--output", "-o", metavar="OUT.csv", help="write here instead of stdout (- is stdout)"
+    )
     p.set_defaults(func=_predict)
 
     p = sub.add_parser(
@@ -411,6 +371,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--csv", nargs="?", const="-", metavar="FILE", help="write it as CSV (to stdout if no FILE)"
     )
-    p.add_argument("--n", type=_positive_int, help="number of samples for generated sets")
+    p.add_argument("--n", type=types.positive, help="number of samples for generated sets")
     p.add_argument("--seed", type=int, default=0, help="seed for generated sets (0)")
     p.set_defaults(func=_datasets)

@@ -25,6 +25,7 @@ from lernpy.exercises.spec import HIDDEN, LOSSES, OUTPUT, RULES
 from lernpy.files import read_text, write_atomically
 
 DISAGREES = 3  # lernpy audit's exit code when the key disagrees
+MAX_VARIANTS = 10_000  # a sheet for a very large class takes seconds; 10**8 took days
 
 
 def _problems(args: argparse.Namespace, count: int = 1) -> list[Problem]:
@@ -44,8 +45,10 @@ def _write(text: str, path: str | None) -> None:
 
 
 def _exercise(args: argparse.Namespace) -> int:
-    if args.variants < 1:
-        raise LernpyError(f"--variants is {args.variants}: expected a whole number ≥ 1")
+    if not 1 <= args.variants <= MAX_VARIANTS:
+        raise LernpyError(
+            f"--variants is {args.variants}: expected a whole number from 1 to {MAX_VARIANTS:,}"
+        )
     problems = _problems(args, args.variants)
     if args.lesson:
         _write(exercise_html(problems[0]), args.output_file)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn, TextIO
 
 from lernpy.cli import data as cli_data
 from lernpy.cli import exercises as cli_exercises
@@ -65,8 +67,15 @@ REGISTRARS: list[Registrar] = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (exit 2) that points to ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="lernpy",
         description="lernpy: a neural network you can open up, step through and train.",
     )
@@ -77,21 +86,127 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class StdoutError(LernpyError):
+    """Standard output cannot be written to (a full disk, a closed stream)."""
+
+
+class _Stdout:
+    """Standard output that turns a failed write (``> /dev/full``, ``>&-``) into a StdoutError.
+
+    A broken pipe (``lernpy … | head``) stays a BrokenPipeError: the reader has seen enough.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    def _failed(self, error: OSError | None) -> StdoutError:
+        reason = "it is closed" if error is None else (error.strerror or str(error))
+        return StdoutError(f"cannot write to stdout ({reason})")
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise self._failed(None)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    def __getattr__(self, name: str) -> object:
+        if self._stream is None:
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+
+def _quiet_stdout() -> None:
+    """After stdout failed, point it at the null device so Python's last flush stays quiet."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno())  # type: ignore[union-attr]
+        os.close(null)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _say(message: str) -> None:
+    """One line on stderr (if there is a stderr)."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors are one line on stderr and an exit code, never a traceback.
+
+    0 success, 1 an error (bad data, a bad file, a full disk or stdout, a bug),
+    2 bad usage, 130 Ctrl-C (saying where it stopped); ``--debug`` shows tracebacks.
+    """
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    real = sys.stdout
+    guarded = not isinstance(real, _Stdout)
+    if guarded:
+        sys.stdout = _Stdout(real)  # type: ignore[assignment]
+    try:
+        return _run(argv)
+    except LernpyError as error:
+        if debug:
+            raise
+        if isinstance(error, StdoutError):
+            _quiet_stdout()
+        _say(f"lernpy: error: {error}")
+        return 1
+    except KeyboardInterrupt as interrupt:
+        if debug:
+            raise
+        where = str(interrupt)
+        _say("lernpy: interrupted" + (f": {where}" if where else ""))
+        return 130
+    except BrokenPipeError:  # `lernpy … | head`
+        _quiet_stdout()
+        return 0
+    except MemoryError:
+        if debug:
+            raise
+        _say("lernpy: error: out of memory")
+        return 1
+    except Exception as error:  # a bug: still one line (and the traceback with --debug)
+        if debug:
+            raise
+        _say(
+            f"lernpy: internal error: {type(error).__name__}: {error} "
+            "(a bug in lernpy: run again with --debug for the traceback, and report it)"
+        )
+        return 1
+    finally:
+        if guarded:
+            sys.stdout = real
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help()
+        sys.stdout.flush()
         return 2
-    try:
-        return int(args.func(args) or 0)
-    except LernpyError as error:
-        if args.debug:
-            raise
-        print(f"lernpy: error: {error}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # `lernpy … | head`
-        return 0
+    code = int(args.func(args) or 0)
+    sys.stdout.flush()  # a full disk shows here, not in Python's last flush
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

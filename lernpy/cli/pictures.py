@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from lernpy.cli.arguments import cells, count, fraction, path, positive, rate
 from lernpy.cli.options import add_optimizer_arguments, optimizer_options
 from lernpy.cli.sources import add_data_options, choose_data, demo_data, load_network
 from lernpy.data.examples import DEMOS
@@ -19,7 +20,7 @@ from lernpy.errors import LernpyError
 
 
 def _write(text: str, out: str | None) -> None:
-    if out is None:
+    if out in (None, "-"):
         sys.stdout.write(text + "\n")
         return
     from lernpy.pictures import save
@@ -134,12 +135,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="auto",
         help="link labels and neuron values: auto leaves them out above 40 links (hover instead)",
     )
-    p.add_argument("-o", "--out", help="write to this file (default: the SVG to stdout)")
+    p.add_argument(
+        "-o", "--out", type=path, help="write to this file (default: the SVG to stdout; - too)"
+    )
     p.add_argument("--annotate", choices=("weight", "sensitivity", "update"))
     p.add_argument("--highlight", help="a link or neuron to mark, such as w5 or h1→o1")
     p.add_argument("--boundary", action="store_true", help="the output over the input plane")
     p.add_argument("--hidden", action="store_true", help="with --boundary: a map per hidden neuron")
-    p.add_argument("--resolution", type=int, default=40, help="boundary cells per side")
+    p.add_argument("--resolution", type=cells, default=40, help="boundary cells per side")
     p.add_argument(
         "--curves",
         action="store_true",
@@ -147,8 +150,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--log", action="store_true", help="with --curves: a log scale")
     add_data_options(p)
-    p.add_argument("--epochs", type=int, default=0, help="train this many epochs first")
-    p.add_argument("--rate", type=float, default=0.5)
+    p.add_argument("--epochs", type=count, default=0, help="train this many epochs first")
+    p.add_argument("--rate", type=rate, default=0.5)
     p.set_defaults(func=_draw)
 
     q = sub.add_parser(
@@ -164,14 +167,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="mazur",
         help=f"a demo ({', '.join(DEMOS)}; default mazur) or a network file (net.json)",
     )
-    q.add_argument("-o", "--out", default="lesson.html", help="the page to write")
+    q.add_argument("-o", "--out", type=path, default="lesson.html", help="the page to write")
     add_data_options(q)
-    q.add_argument("--samples", type=int, help="replay only the first N samples")
-    q.add_argument("--rate", type=float, help="learning rate (default: the demo's, else 0.5)")
-    q.add_argument("--momentum", type=float, default=0.0)
+    q.add_argument("--samples", type=positive, help="replay only the first N samples")
+    q.add_argument("--rate", type=rate, help="learning rate (default: the demo's, else 0.5)")
+    q.add_argument("--momentum", type=fraction, default=0.0)
     add_optimizer_arguments(q)
     q.add_argument("--update", choices=("deferred", "immediate", "sequential"), default="deferred")
-    q.add_argument("--epochs", type=int, default=1)
-    q.add_argument("--max-steps", type=int, default=5000, help="stop recording after N steps")
+    q.add_argument("--epochs", type=positive, default=1)
+    q.add_argument("--max-steps", type=positive, default=5000, help="stop recording after N steps")
     q.add_argument("--title", help="the page's title")
     q.set_defaults(func=_lesson)

@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from lernpy.cli.arguments import count, fraction, positive, rate
 from lernpy.cli.options import add_optimizer_arguments, optimizer_options
 from lernpy.cli.sources import add_data_options, choose_data, demo_data, load_network
 from lernpy.data.examples import DEMOS
-from lernpy.errors import Finished, LernpyError
+from lernpy.errors import Finished, Interrupted, LernpyError
 from lernpy.files import text_out
 from lernpy.graph.network import Network
 from lernpy.graph.samples import Sample
@@ -288,6 +289,10 @@ class Stepper:
         self.keyboard = Keyboard() if keys else None
         try:
             self._loop(stream, interactive, keys)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"stepping was interrupted; {describe_planned(self.run.peek())}"
+            ) from None
         finally:
             if self.keyboard is not None:
                 self.keyboard.close()
@@ -407,6 +412,8 @@ def setup(args: argparse.Namespace) -> tuple[Network, list[Sample], float, str]:
 
 
 def _step(args: argparse.Namespace) -> int:
+    if sys.stdin is None:
+        raise LernpyError("stdin is closed: step reads its commands from it (a terminal or a pipe)")
     net, data, rate, title = setup(args)
     run = net.scheduler(
         data,
@@ -455,8 +462,8 @@ def _common(p: argparse.ArgumentParser, default: str | None = "mazur") -> None:
         help=f"a demo ({', '.join(DEMOS)}) or a saved network file"
         + (f" (default: {default})" if default else ""),
     )
-    p.add_argument("--rate", type=float, help="the learning rate (default: the demo's)")
-    p.add_argument("--momentum", type=float, default=0.0, help="momentum (default 0)")
+    p.add_argument("--rate", type=rate, help="the learning rate (default: the demo's)")
+    p.add_argument("--momentum", type=fraction, default=0.0, help="momentum (default 0)")
     add_optimizer_arguments(p)
     add_data_options(p)
 
@@ -469,7 +476,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Step through training: one command per line (h lists them).",
     )
     _common(p)
-    p.add_argument("--batch-size", type=int, default=1, help="samples per update (default 1)")
+    p.add_argument("--batch-size", type=positive, default=1, help="samples per update (default 1)")
     p.add_argument(
         "--update",
         choices=("deferred", "immediate", "sequential"),
@@ -477,7 +484,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="update after every sensitivity is known (deferred) or link by link; "
         "sequential is the classic mistake of sending blame through the updated weight",
     )
-    p.add_argument("--epochs", type=int, default=1, help="epochs to step through (default 1)")
+    p.add_argument("--epochs", type=positive, default=1, help="epochs to step through (default 1)")
     p.add_argument(
         "--lines",
         action="store_true",
@@ -497,7 +504,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="?",
         help="a link (w5, h1->o1), a neuron (h1) or a shared weight (k1); leave out to list",
     )
-    p.add_argument("--index", type=int, default=0, help="which sample of the data (default 0)")
+    p.add_argument("--index", type=count, default=0, help="which sample of the data (default 0)")
     p.add_argument(
         "--format", choices=("text", "markdown", "latex"), default="text", help="default: text"
     )

@@ -22,16 +22,19 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 import os
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from lernpy import checks
+from lernpy.checks import short
 from lernpy.data.datasets import one_hot
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
-from lernpy.graph.samples import Sample
+from lernpy.graph.samples import Sample, check_pairs
 
 __all__ = [
     "CSVData",
@@ -134,9 +137,24 @@ def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Ro
         text = read_text(
             source, lambda reason: CSVError(reason, path=path), "a CSV file", "utf-8-sig"
         )
+    elif callable(getattr(source, "read", None)):
+        path = name if isinstance(name, str) else str(getattr(source, "name", "<csv>"))
+        try:
+            text = source.read()
+        except (OSError, ValueError) as exc:  # a closed file, a file opened for writing
+            raise CSVError(f"cannot be read ({exc})", path=path) from None
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise CSVError(f"is not UTF-8 text ({exc.reason})", path=path) from None
+        if not isinstance(text, str):
+            raise CSVError(f"read() gave {short(text)}: expected text", path=path)
     else:
-        path = name or getattr(source, "name", "<csv>")
-        text = source.read()
+        raise CSVError(
+            f"expected a file name, a Path or an open text file, got {short(source)}",
+            path="<csv>",
+        )
     reader = csv.reader(io.StringIO(text))
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -155,11 +173,14 @@ def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Ro
     if not rows:
         raise CSVError("is empty: expected a header or rows of numbers", path=path)
     first = rows[0]
-    # A header has a word where the data below it has numbers (or only words).
+    # A header has a word where the data below it has numbers (or only words). A word is
+    # text that is no number at all: a missing value ("?", "NA", "") or "inf" is not one,
+    # so a first row of data with a gap stays data (and is named as missing a number).
     later = rows[1:6]
-    has_header = all(_number(f) is None for f in first) or any(
-        _number(text) is None and any(i < len(r) and _number(r[i]) is not None for r in later)
-        for i, text in enumerate(first)
+    words = [i for i, f in enumerate(first) if _is_word(f) and f.lower() not in _MISSING]
+    has_header = bool(words) and (
+        len(words) == len(first)
+        or any(any(i < len(r) and _number(r[i]) is not None for r in later) for i in words)
     )
     if has_header:
         names = first
@@ -190,12 +211,34 @@ def _read_rows(source: str | os.PathLike[str] | TextIO, name: str | None) -> _Ro
     return _Rows(path, names, has_header, header_line, rows, lines)
 
 
+def _choices(value: object, what: str, path: str, names: bool = False) -> list:
+    """Columns chosen by name or number (or, with ``names``, class names), as a list."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        raise CSVError(
+            f"{what} is {short(value)}: expected a list of "
+            + ("class names" if names else "column names or numbers"),
+            path=path,
+        )
+    try:
+        chosen = list(value)
+    except TypeError:  # a 0-d numpy array claims to be iterable
+        raise CSVError(f"{what} is {short(value)}: expected a list", path=path) from None
+    for item in chosen:
+        ok = isinstance(item, str) or (
+            not names and isinstance(item, numbers.Integral) and not isinstance(item, bool)
+        )
+        if not ok:
+            raise CSVError(f"{what} holds {short(item)}: expected names or numbers", path=path)
+    return chosen
+
+
 def _column(rows: _Rows, wanted: str | int) -> int:
     """The 0-based index of a column chosen by name or by 1-based number (negative from the end)."""
     count = len(rows.names)
-    if isinstance(wanted, bool):
-        raise CSVError(f"cannot choose a column with {wanted!r}", path=rows.path)
-    if isinstance(wanted, int):
+    if isinstance(wanted, bool) or not isinstance(wanted, (str, numbers.Integral)):
+        raise CSVError(f"cannot choose a column with {short(wanted)}", path=rows.path)
+    if isinstance(wanted, numbers.Integral):
+        wanted = int(wanted)
         index = wanted - 1 if wanted > 0 else count + wanted
         if wanted == 0 or not 0 <= index < count:
             raise CSVError(
@@ -268,14 +311,19 @@ def read_csv(
     """
     rows = _read_rows(source, name)
     path = rows.path
-    targets = [target] if isinstance(target, (str, int)) or target is None else list(target)
+    if isinstance(target, (str, numbers.Integral)) or target is None:
+        targets = [target]
+    else:
+        targets = _choices(target, "target", path)
+    if classes is not None and not isinstance(classes, bool):
+        classes = [str(c) for c in _choices(classes, "classes", path, names=True)]
     if not targets:
         raise CSVError("no target column chosen", path=path)
     target_cols = [_column(rows, -1 if t is None else t) for t in targets]
     if inputs is None:
         input_cols = [i for i in range(len(rows.names)) if i not in target_cols]
     else:
-        input_cols = [_column(rows, c) for c in inputs]
+        input_cols = [_column(rows, c) for c in _choices(inputs, "inputs", path)]
     for cols, what in ((target_cols, "target"), (input_cols, "input")):
         if len(set(cols)) != len(cols):
             raise CSVError(f"the same {what} column is chosen twice", path=path)
@@ -367,6 +415,10 @@ def read_inputs(
     are used.
     """
     rows = _read_rows(source, name)
+    try:
+        input_names = checks.names(input_names, "input_names")
+    except LernpyError as error:
+        raise CSVError(str(error), path=rows.path) from None
     cols = _input_columns(rows, input_names)
     return _numbers(rows, cols), list(rows.lines)
 
@@ -448,6 +500,11 @@ def write_csv(
 
     Floats are written with ``repr`` so they read back exactly.
     """
+    samples = check_pairs(samples, "samples")
+    input_names = checks.names(input_names, "input_names")
+    target_names = checks.names(target_names, "target_names")
+    if classes is not None:
+        classes = checks.names(classes, "classes")
     handle: TextIO
     close = False
     if isinstance(target, (str, os.PathLike)):
@@ -458,8 +515,10 @@ def write_csv(
         write_csv(buffer, samples, input_names, target_names, classes)
         write_atomically(os.fspath(target), buffer.getvalue().encode("utf-8"), NetworkFileError)
         return
-    else:
+    elif callable(getattr(target, "write", None)):
         handle = target
+    else:
+        raise LernpyError(f"target is {short(target)}: expected a file name, a Path or a stream")
     try:
         writer = csv.writer(handle, lineterminator="\n")
         if classes is not None:
@@ -492,8 +551,11 @@ def split(
     >>> len(train), len(held_out)
     (7, 3)
     """
-    if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0.0 < test < 1.0:
-        raise LernpyError(f"test must be a fraction between 0 and 1, got {test!r}")
+    if isinstance(test, bool) or not isinstance(test, numbers.Real) or not 0.0 < test < 1.0:
+        raise LernpyError(f"test must be a fraction between 0 and 1, got {short(test)}")
+    samples = check_pairs(samples, "samples")
+    seed = checks.whole(seed, "seed")
+    stratify = checks.flag(stratify, "stratify")
     if len(samples) < 2:
         raise LernpyError(f"cannot split {len(samples)} sample(s): need at least 2")
     rng = random.Random(seed)
@@ -523,6 +585,32 @@ def split(
     return train, held
 
 
+def _spread(values: list[float], column: int) -> tuple[float, float]:
+    """The population mean and standard deviation of one column.
+
+    Values near the largest float (±1e200: their squares overflow) are measured in
+    units of the largest of them, so the result is the same, only without overflow.
+    """
+    count = len(values)
+    try:
+        mean = math.fsum(values) / count
+        deviation = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / count)
+        if math.isfinite(deviation):
+            return mean, deviation
+    except OverflowError:
+        pass
+    scale = max(abs(v) for v in values)
+    scaled = [v / scale for v in values]
+    mean = math.fsum(scaled) / count
+    deviation = math.sqrt(math.fsum((v - mean) ** 2 for v in scaled) / count)
+    mean, deviation = mean * scale, deviation * scale
+    if not (math.isfinite(mean) and math.isfinite(deviation)):
+        raise LernpyError(
+            f"input {column + 1} spreads past the largest float: it cannot be standardised"
+        )
+    return mean, deviation
+
+
 @dataclass(frozen=True)
 class Standardizer:
     """Shift and scale each input to mean 0 and standard deviation 1.
@@ -544,17 +632,17 @@ class Standardizer:
     @classmethod
     def fit(cls, samples: Sequence[Sample]) -> Standardizer:
         """Population mean and standard deviation of each input over ``samples``."""
+        samples = check_pairs(samples, "samples")
         if not samples:
             raise LernpyError("cannot standardise an empty data set")
-        count = len(samples)
         width = len(samples[0][0])
-        mean = tuple(math.fsum(x[i] for x, _ in samples) / count for i in range(width))
-        std = []
+        mean, std = [], []
         for i in range(width):
-            variance = math.fsum((x[i] - mean[i]) ** 2 for x, _ in samples) / count
-            deviation = math.sqrt(variance)
+            m, deviation = _spread([x[i] for x, _ in samples], i)
+            mean.append(m)
             # a constant column has no spread to divide by: leave its scale alone
-            std.append(deviation if deviation > 1e-12 * max(1.0, abs(mean[i])) else 1.0)
+            std.append(deviation if deviation > 1e-12 * max(1.0, abs(m)) else 1.0)
+        mean = tuple(mean)
         return cls(mean, tuple(std))
 
     def inputs(self, x: Sequence[float]) -> tuple[float, ...]:

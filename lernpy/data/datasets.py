@@ -18,11 +18,14 @@ class, in the order of :data:`CLASSES`.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
+from lernpy import checks
+from lernpy.checks import short
 from lernpy.errors import LernpyError
 from lernpy.graph.samples import Sample
 
@@ -112,9 +115,24 @@ or_ = or_gate
 nand = nand_gate
 
 
+MAX_SAMPLES = 10_000_000  # a generated data set holds at most this many samples
+MAX_STEPS = 10_000  # of a sequence (2**70 steps hung drawing the bits)
+
+
 def _check(n: int, minimum: int = 1) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise LernpyError(f"n must be a whole number of samples >= {minimum}, got {n!r}")
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, numbers.Integral)
+        or not (minimum <= n <= MAX_SAMPLES)
+    ):
+        raise LernpyError(
+            f"n must be a whole number of samples from {minimum} to {MAX_SAMPLES:,}, got {short(n)}"
+        )
+
+
+def _rng(seed: int) -> random.Random:
+    """The data set's own generator, from a whole-number seed (numpy's too)."""
+    return random.Random(checks.whole(seed, "seed"))
 
 
 def _labels(n: int, classes: int, rng: random.Random) -> list[int]:
@@ -131,7 +149,7 @@ def circles(n: int = 200, seed: int = 0, noise: float = 0.05, factor: float = 0.
     [2, 2, 2]
     """
     _check(n)
-    rng = random.Random(seed)
+    rng = _rng(seed)
     data = []
     for label in _labels(n, 2, rng):
         angle = rng.uniform(0.0, 2.0 * math.pi)
@@ -145,7 +163,7 @@ def circles(n: int = 200, seed: int = 0, noise: float = 0.05, factor: float = 0.
 def moons(n: int = 200, seed: int = 0, noise: float = 0.1) -> list[Sample]:
     """Two interleaving half circles: the upper moon is class 0, the lower one class 1."""
     _check(n)
-    rng = random.Random(seed)
+    rng = _rng(seed)
     data = []
     for label in _labels(n, 2, rng):
         angle = rng.uniform(0.0, math.pi)
@@ -167,7 +185,7 @@ def spirals(n: int = 200, seed: int = 0, noise: float = 0.0, turns: float = 1.5)
     [(0.0,), (0.0,), (1.0,), (1.0,)]
     """
     _check(n)
-    rng = random.Random(seed)
+    rng = _rng(seed)
     data = []
     for label in _labels(n, 2, rng):
         along = rng.random()
@@ -194,7 +212,7 @@ def clusters(
         raise LernpyError(f"classes must be a whole number >= 2, got {classes!r}")
     if isinstance(dims, bool) or not isinstance(dims, int) or dims < 2:
         raise LernpyError(f"dims must be a whole number >= 2, got {dims!r}")
-    rng = random.Random(seed)
+    rng = _rng(seed)
     data = []
     for label in _labels(n, classes, rng):
         angle = 2.0 * math.pi * label / classes
@@ -207,7 +225,7 @@ def clusters(
 def sine(n: int = 100, seed: int = 0, noise: float = 0.0) -> list[Sample]:
     """Regression: x uniform in [-π, π], target sin(x) plus optional Gaussian noise."""
     _check(n)
-    rng = random.Random(seed)
+    rng = _rng(seed)
     data = []
     for _ in range(n):
         x = rng.uniform(-math.pi, math.pi)
@@ -239,7 +257,7 @@ def stairs(n: int = 100, seed: int = 0, noise: float = 0.1) -> list[Sample]:
     (4, 5, 1.0)
     """
     _check(n)
-    rng = random.Random(seed)
+    rng = _rng(seed)
     names = list(STAIRS_PATTERNS)
     data = []
     for label in _labels(n, len(names), rng):
@@ -297,9 +315,16 @@ def sequence(inputs: list[list[float]], targets: list[list[float]]) -> Sample:
 
 def _bits(n: int, steps: int, seed: int, targets: str) -> tuple[random.Random, list]:
     _check(n)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise LernpyError(f"steps must be a whole number >= 1, got {steps!r}")
-    if targets not in ("every", "last"):
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, numbers.Integral)
+        or not 1 <= steps <= MAX_STEPS
+    ):
+        raise LernpyError(
+            f"steps must be a whole number from 1 to {MAX_STEPS:,}, got {short(steps)}"
+        )
+    steps = int(steps)
+    if not isinstance(targets, str) or targets not in ("every", "last"):
         raise LernpyError(f"targets is {targets!r}: expected 'every' or 'last'")
     rng = random.Random(seed)
     return rng, [[rng.randrange(2) for _ in range(steps)] for _ in range(n)]
@@ -487,8 +512,8 @@ def make(name: str, n: int | None = None, seed: int = 0) -> list[Sample]:
 
 def describe(name: str) -> DatasetInfo:
     """The :class:`DatasetInfo` for a built-in data set, or a clear error."""
-    try:
-        return DATASETS[name.lower()]
-    except KeyError:
+    info = DATASETS.get(name.lower()) if isinstance(name, str) else None
+    if info is None:
         known = ", ".join(DATASETS)
-        raise LernpyError(f"unknown data set {name!r}: expected one of {known}") from None
+        raise LernpyError(f"unknown data set {short(name)}: expected one of {known}")
+    return info

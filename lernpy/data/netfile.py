@@ -32,25 +32,31 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import random
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
+from lernpy import checks
+from lernpy.checks import short
 from lernpy.data.preprocessing import Preprocessing
 from lernpy.errors import LernpyError
 from lernpy.files import read_text, write_atomically
 from lernpy.graph.activations import ACTIVATIONS
 from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import LOSSES
+from lernpy.graph.names import check_name, normal, shown
+from lernpy.graph.network import INITS, Network, check_layer, check_scale, check_seed
+from lernpy.graph.neuron import KINDS
 from lernpy.optim import FIELDS, Optimizer, State
 from lernpy.optim import from_dict as optimizer_from_dict
 from lernpy.training.loop import History
 from lernpy.training.schedules import Schedule
 from lernpy.training.workflow import EpochRecord, TrainingLog
 
-if TYPE_CHECKING:
-    from lernpy.graph.network import Network
+T = TypeVar("T")
 
 __all__ = ["FORMAT", "VERSION", "NetworkFileError", "dumps", "load", "loads", "save", "to_dict"]
 
@@ -60,7 +66,6 @@ VERSION = 3  # bump when a reader of the old version could misread a new file
 # 2: a link's optimizer state is "state" (lernpy.optim.State); "optimizer.settings"
 # 3: shared weights (a top-level "shared" list, a link's "shared") and "detached" links
 
-_KINDS = ("input", "bias", "hidden", "output")
 _TOP = {
     "format",
     "version",
@@ -109,6 +114,8 @@ def to_dict(
     ``preprocessing`` and ``history`` default to ``net.preprocessing`` and
     ``net.training_log`` when the network has them.
     """
+    if not isinstance(net, Network):
+        raise NetworkFileError(f"expected a Network to save, got {short(net)}")
     loss = net.loss_function
     if LOSSES.get(loss.name) is not loss:
         raise NetworkFileError(
@@ -129,18 +136,18 @@ def to_dict(
     links = []
     for link in net.links:
         state = link.state if link.state is not None and not link.state.fresh else None
-        numbers = state.numbers() if state is not None else {}
-        for what, value in (("weight", link.weight), *numbers.items()):
-            if not math.isfinite(value):
+        kept = state.numbers() if state is not None else {}
+        for what, value in (("weight", link.weight), *kept.items()):
+            if _is_number(value) and not math.isfinite(value):
                 raise NetworkFileError(
-                    f"link {link.name} has {what} {value}: only finite numbers can be saved",
+                    f"link {shown(link.name)} has {what} {value}: only finite numbers can be saved",
                     field="links",
                 )
         item = {
             "source": link.source.name,
             "target": link.target.name,
-            "weight": float(link.weight),
-            "frozen": bool(link.frozen),
+            "weight": _plain(link.weight),
+            "frozen": link.frozen,
             "label": link.label,
             "state": None if state is None else _state_dict(state),
         }
@@ -152,8 +159,12 @@ def to_dict(
     version, state, gauss_next = net.rng.getstate()
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     log = history if history is not None else getattr(net, "training_log", None)
+    if prep is not None and not isinstance(prep, Preprocessing):
+        raise NetworkFileError(f"preprocessing is {short(prep)}: expected a Preprocessing or None")
     if isinstance(log, History):
         log = _from_core_history(log)
+    elif log is not None and not isinstance(log, TrainingLog):
+        raise NetworkFileError(f"history is {short(log)}: expected a training log or None")
     doc: dict[str, object] = {
         "format": FORMAT,
         "version": VERSION,
@@ -161,7 +172,7 @@ def to_dict(
         "loss": loss.name,
         "seed": net.seed,
         "init": net.init,
-        "scale": float(net.scale),
+        "scale": _plain(net.scale),
         "rng": {"version": version, "state": list(state), "gauss_next": gauss_next},
         "neurons": neurons,
         "links": links,
@@ -187,7 +198,17 @@ def to_dict(
             ],
             "stopped": log.stopped,
         }
+    check_dict(doc)  # the loader's rules: whatever is written reads back
     return doc
+
+
+def _is_number(value: object) -> bool:
+    return type(value) is float or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+
+
+def _plain(value: object) -> object:
+    """A number as a Python float (a numpy float too); anything else as it is, for the checks."""
+    return float(value) if _is_number(value) else value
 
 
 def _after(doc: dict, key: str, new: str, value: object) -> dict:
@@ -255,12 +276,15 @@ def _layout(value: object, indent: str) -> str:
         and len(indent) < 4
         and any(isinstance(v, (dict, list)) for v in value.values())
     ):
-        items = [f"{inner}{json.dumps(k)}: {_layout(v, inner)}" for k, v in value.items()]
+        items = [f"{inner}{_encode(k)}: {_layout(v, inner)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         items = [inner + _layout(v, inner + "    ") for v in value]
         return "[\n" + ",\n".join(items) + "\n" + indent + "]"
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return _encode(value)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def save(
@@ -276,7 +300,10 @@ def save(
     beside ``path`` written, flushed to disk and renamed over ``path``. If
     anything fails, the old file is untouched and the temporary file removed.
     """
-    target = os.fspath(path)
+    try:
+        target = checks.path(path)
+    except LernpyError as error:
+        raise NetworkFileError(str(error)) from None
     try:
         text = dumps(net, preprocessing=preprocessing, history=history)
     except NetworkFileError as exc:
@@ -290,8 +317,14 @@ def save(
 
 def load(path: str | os.PathLike[str]) -> Network:
     """Read a network file; every field is checked before anything is built."""
-    source = os.fspath(path)
-    text = read_text(source, lambda reason: NetworkFileError(reason, path=source), "a network file")
+    try:
+        source = checks.path(path)
+    except LernpyError as error:
+        raise NetworkFileError(str(error)) from None
+    # (utf-8-sig: a byte-order mark, as some editors write one, is read as the CSV reader does)
+    text = read_text(
+        source, lambda reason: NetworkFileError(reason, path=source), "a network file", "utf-8-sig"
+    )
     return loads(text, source=source)
 
 
@@ -299,12 +332,36 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed: numbers must be finite")
 
 
+class _Twice(Exception):
+    """A JSON object with one key twice (json.loads would keep the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object's pairs as a dict, refusing a key that comes twice."""
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _Twice(key)
+        found[key] = value
+    return found
+
+
 def loads(text: str, source: str = "<network>") -> Network:
     """Build a network from a network file's text (see :func:`load`)."""
     if not isinstance(text, str):
         raise NetworkFileError(f"expected text, got {type(text).__name__}", path=source)
+    text = text.removeprefix("\ufeff")  # a byte-order mark
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_once)
+    except _Twice as twice:
+        raise NetworkFileError(
+            f"the key {twice.key!r} appears twice in one object: a file says each thing once",
+            path=source,
+        ) from None
     except json.JSONDecodeError as exc:
         raise NetworkFileError(
             f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})", path=source
@@ -324,6 +381,8 @@ class _Fields:
         return NetworkFileError(message, path=self.source, field=field)
 
     def object(self, value: object, field: str, keys: set[str], required: tuple[str, ...]) -> dict:
+        if type(value) is dict and keys.issuperset(value) and all(k in value for k in required):
+            return value  # the usual case, checked fast
         if not isinstance(value, dict):
             raise self.fail(field, f"expected an object, got {_kind(value)}")
         for key in required:
@@ -352,6 +411,8 @@ class _Fields:
         return value
 
     def float(self, value: object, field: str, low: float = -math.inf) -> float:
+        if type(value) is float and math.isfinite(value) and value >= low:
+            return value  # the usual case, checked fast
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(field, f"expected a number, got {_kind(value)}")
         try:
@@ -364,10 +425,19 @@ class _Fields:
             raise self.fail(field, f"is {number}: expected at least {low}")
         return number
 
+    def rule(self, check: Callable[..., T], value: object, field: str, *args: object) -> T:
+        """``check(value, *args)``, a rule the core applies too, its error naming ``field``."""
+        try:
+            return check(value, *args)
+        except LernpyError as exc:
+            raise self.fail(field, str(exc)) from None
+
     def optional_float(self, value: object, field: str, low: float = -math.inf) -> float | None:
         return None if value is None else self.float(value, field, low)
 
     def str(self, value: object, field: str, choices: tuple[str, ...] | None = None) -> str:
+        if type(value) is str and choices is None:
+            return value
         if not isinstance(value, str):
             raise self.fail(field, f"expected text, got {_kind(value)}")
         if choices is not None and value not in choices:
@@ -395,15 +465,68 @@ def _kind(value: object) -> str:
     return f"{type(value).__name__} {value!r}"[:60]
 
 
-def from_dict(doc: object, source: str = "<network>") -> Network:
-    """Build a network from :func:`to_dict`'s structure, checking every field first."""
-    from lernpy.graph.network import Network
+@dataclass
+class _Checked:
+    """A network file's content, every field checked: what :func:`from_dict` builds from."""
 
+    loss: str
+    seed: int
+    init: str
+    scale: float
+    rng: tuple | None
+    neurons: list[tuple[str, str, str, int]]  # name, activation, kind, layer
+    # source, target, weight, frozen, state, label, detached
+    links: list[tuple[str, str, float, bool, State | None, str | None, bool]]
+    shared: list[tuple[str, list[int]]]  # each shared weight and its links' places, in order
+    preprocessing: Preprocessing | None
+    log: TrainingLog | None
+
+
+def from_dict(doc: object, source: str = "<network>") -> Network:
+    """Build a network from :func:`to_dict`'s structure, checking every field first.
+
+    Linear in the size of the file: every rule (names, duplicates, cycles) is
+    checked on the file's own lists, then the network is wired in one pass.
+    """
+    checked = check_dict(doc, source)
+    try:
+        return _build(checked)
+    except LernpyError as exc:  # (every rule is checked above: this is a safety net)
+        raise NetworkFileError(f"cannot build the network ({exc})", path=source) from None
+
+
+def _build(checked: _Checked) -> Network:
+    """The network a checked file describes, wired in one pass."""
+    net = Network(loss=checked.loss, seed=checked.seed, init=checked.init, scale=checked.scale)
+    with net.building():  # checked already: no duplicate, no cycle
+        made = {
+            name: net.add_neuron(name, act, kind, layer=layer)
+            for name, act, kind, layer in checked.neurons
+        }
+        for src, dst, weight, frozen, state, label, detached in checked.links:
+            link = net.add_link(made[src], made[dst], weight, label, detached=detached)
+            link.frozen = frozen
+            link.state = state
+    for name, members in checked.shared:  # in the order the network had them
+        net.tie(name, [net.links[i] for i in members])
+    if checked.rng is not None:
+        net.rng.setstate(checked.rng)
+    if checked.preprocessing is not None:
+        net.preprocessing = checked.preprocessing
+    if checked.log is not None:
+        net.training_log = checked.log
+    return net
+
+
+def check_dict(doc: object, source: str = "<network>") -> _Checked:
+    """Check every field of a network file's structure (the loader's rules); build nothing."""
     f = _Fields(source)
     if not isinstance(doc, dict):
         raise f.fail("", f"expected a JSON object at the top, got {_kind(doc)}")
     if doc.get("format") != FORMAT:
-        raise f.fail("format", f"is {doc.get('format')!r}: expected {FORMAT!r} (a lernpy network)")
+        raise f.fail(
+            "format", f"is {_kind(doc.get('format'))}: expected {FORMAT!r} (a lernpy network)"
+        )
     if "version" not in doc:
         raise f.fail("version", "is missing")
     version = doc["version"]
@@ -418,31 +541,33 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     f.object(doc, "", _TOP if version >= 3 else _TOP - {"shared"}, _REQUIRED)
 
     loss = f.str(doc["loss"], "loss", tuple(LOSSES))
-    seed = doc["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or abs(seed) > 2**256:
-        raise f.fail("seed", f"expected a whole number, got {_kind(seed)}")
-    init = f.str(doc.get("init", "xavier"), "init", ("xavier", "he", "uniform"))
-    scale = f.float(doc.get("scale", 0.5), "scale", 0.0)
+    seed = f.rule(check_seed, doc["seed"], "seed")
+    init = f.str(doc.get("init", "xavier"), "init", INITS)
+    scale = f.rule(check_scale, doc.get("scale", 0.5), "scale")
     rng_state = _rng_state(f, doc.get("rng"))
 
     raw_neurons = f.list(doc["neurons"], "neurons")
     neurons = []
     seen: dict[str, str] = {}
+    layerwise: dict[str, int] = {}  # softmax neurons and their layer
+    pools: dict[str, str] = {}  # pooling neurons and their kind ("max", "avg")
     for i, item in enumerate(raw_neurons):
         where = f"neurons[{i}]"
         f.object(item, where, {"name", "kind", "layer", "activation"}, ("name", "kind"))
-        name = f.str(item["name"], f"{where}.name")
-        if not name or "→" in name or "->" in name or name != name.strip():
-            raise f.fail(f"{where}.name", f"is {name!r}: expected a non-empty name without arrows")
+        name = f.rule(check_name, item["name"], f"{where}.name", "neuron name")
         if name in seen:
             raise f.fail(f"{where}.name", f"{name!r} names two neurons: names must be unique")
-        kind = f.str(item["kind"], f"{where}.kind", _KINDS)
-        layer = f.int(item.get("layer", 0), f"{where}.layer", 0, max(1, len(raw_neurons)))
+        kind = f.str(item["kind"], f"{where}.kind", KINDS)
+        layer = f.rule(check_layer, item.get("layer", 0), f"{where}.layer", name)
         act = f.str(item.get("activation", "identity"), f"{where}.activation", tuple(ACTIVATIONS))
         seen[name] = kind
+        if ACTIVATIONS[act].layerwise and not ACTIVATIONS[act].pool:
+            layerwise[name] = layer
+        if ACTIVATIONS[act].pool:
+            pools[name] = ACTIVATIONS[act].pool
         neurons.append((name, act, kind, layer))
-    if "input" not in seen.values() or "output" not in seen.values():
-        raise f.fail("neurons", "expected at least one input and one output neuron")
+    # (a network still being built, with no input or no output yet, is saved and read as it
+    # is: like the network itself, it trains once it has both)
 
     raw_links = f.list(doc["links"], "links")
     links = []
@@ -457,11 +582,16 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
     for i, item in enumerate(raw_links):
         where = f"links[{i}]"
         f.object(item, where, link_keys, ("source", "target", "weight"))
-        src = f.str(item["source"], f"{where}.source")
-        dst = f.str(item["target"], f"{where}.target")
-        for end, name in (("source", src), ("target", dst)):
+        ends = []
+        for end in ("source", "target"):
+            name = f.str(item[end], f"{where}.{end}")
+            name = normal(name)
             if name not in seen:
-                raise f.fail(f"{where}.{end}", f"names the neuron {name!r}, which does not exist")
+                raise f.fail(
+                    f"{where}.{end}", f"names the neuron {shown(repr(name))}, which does not exist"
+                )
+            ends.append(name)
+        src, dst = ends
         if seen[dst] in ("input", "bias"):
             raise f.fail(f"{where}.target", f"{dst} is a {seen[dst]} neuron: nothing links into it")
         if seen[src] == "output":
@@ -478,22 +608,30 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
             state = _state(f, item.get("state"), f"{where}.state")
         label = item.get("label")
         if label is not None:
-            label = f.str(label, f"{where}.label")
-            if not label or label in labels or label in seen or "→" in label:
-                raise f.fail(f"{where}.label", f"{label!r} is empty, in use or has an arrow")
+            label = f.rule(check_name, label, f"{where}.label", "label")
+            if label in labels or label in seen:
+                raise f.fail(
+                    f"{where}.label",
+                    f"{label!r} is in use already (as a neuron's name or another link's label)",
+                )
             labels.add(label)
         detached = f.bool(item.get("detached", False), f"{where}.detached")
+        if detached and pools.get(dst) == "max":
+            raise f.fail(
+                f"{where}.detached",
+                f"a link into the max-pooling neuron {dst} cannot be detached",
+            )
         name = item.get("shared")
         if name is not None:
-            name = f.str(name, f"{where}.shared")
-            if not name or name != name.strip() or "→" in name or name in seen:
+            name = f.rule(check_name, name, f"{where}.shared", "shared weight name")
+            if name in seen:
                 raise f.fail(
-                    f"{where}.shared",
-                    f"{name!r} is empty, has an arrow or names a neuron: expected a plain name",
+                    f"{where}.shared", f"{name!r} names a neuron: a name looks up one thing"
                 )
             shared.setdefault(name, []).append(i)
-        links.append((src, dst, weight, frozen, state, label, detached, where))
+        links.append((src, dst, weight, frozen, state, label, detached))
     declared = f.names(doc.get("shared", []), "shared") if version >= 3 else ()
+    declared = tuple(normal(name) for name in declared)
     for name in declared:
         if name not in shared:
             raise f.fail("shared", f"names {name!r}, which no link uses")
@@ -511,37 +649,56 @@ def from_dict(doc: object, source: str = "<network>") -> Network:
                         f"is {links[i][k]!r}, but links[{members[0]}] shares the weight {name} "
                         f"with {first[k]!r}: the links of a shared weight hold one {what}",
                     )
+    _acyclic(f, [n for n, *_ in neurons], links, layerwise)
 
     inputs = [n for n, a, k, layer in neurons if k == "input"]
     outputs = [n for n, a, k, layer in neurons if k == "output"]
     prep = _preprocessing(f, doc.get("preprocessing"), len(inputs), len(outputs))
     log = _history(f, doc.get("history"), doc.get("optimizer"))
+    ties = [(name, shared[name]) for name in declared]
+    return _Checked(loss, seed, init, scale, rng_state, neurons, links, ties, prep, log)
 
-    # Everything is checked: build. The core checks the topology (cycles) too.
-    try:
-        net = Network(loss=loss, seed=seed, init=init, scale=scale)
-        for name, act, kind, layer in neurons:
-            net.add_neuron(name, act, kind, layer=layer)
-        for src, dst, weight, frozen, state, label, detached, where in links:
-            try:
-                link = net.add_link(src, dst, weight, label, detached=detached)
-            except LernpyError as exc:
-                raise f.fail(where, str(exc)) from None
-            link.frozen = frozen
-            link.state = state
-        for name in declared:  # in the order the network had them
-            net.tie(name, [net.links[i] for i in shared[name]])
-        if rng_state is not None:
-            net.rng.setstate(rng_state)
-    except NetworkFileError:
-        raise
-    except (LernpyError, ValueError, TypeError, RecursionError) as exc:
-        raise f.fail("", f"cannot build the network ({exc})") from None
-    if prep is not None:
-        net.preprocessing = prep
-    if log is not None:
-        net.training_log = log
-    return net
+
+def _acyclic(f: _Fields, names: list[str], links: list[tuple], layerwise: dict[str, int]) -> None:
+    """The links make no cycle (a softmax layer counts as one unit); else name the link.
+
+    Kahn's algorithm, linear in neurons and links. Only when it finds a cycle are
+    the links added one by one (to a scratch network) to name the first link
+    that closes it, as adding them by hand would.
+    """
+
+    def unit(name: str) -> object:
+        return ("softmax", layerwise[name]) if name in layerwise else name
+
+    units = {unit(n) for n in names}
+    after: dict[object, list[object]] = {u: [] for u in units}
+    waiting = dict.fromkeys(units, 0)
+    for src, dst, *_ in links:
+        a, b = unit(src), unit(dst)
+        after[a].append(b)
+        waiting[b] += 1
+    ready = [u for u, count in waiting.items() if count == 0]
+    done = 0
+    while ready:
+        u = ready.pop()
+        done += 1
+        for v in after[u]:
+            waiting[v] -= 1
+            if waiting[v] == 0:
+                ready.append(v)
+    if done == len(units):
+        return
+    scratch = Network()
+    for n in names:
+        scratch.add_neuron(
+            n, "softmax" if n in layerwise else "identity", "hidden", layerwise.get(n)
+        )
+    for i, (src, dst, *_rest) in enumerate(links):
+        try:
+            scratch.add_link(src, dst, 0.0)
+        except LernpyError as exc:
+            raise f.fail(f"links[{i}]", str(exc)) from None
+    raise f.fail("links", "the links make a cycle")  # (not reached: some link closes it)
 
 
 def _state(f: _Fields, value: object, where: str) -> State | None:

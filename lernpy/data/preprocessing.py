@@ -12,8 +12,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from lernpy import checks
 from lernpy.errors import LernpyError
-from lernpy.graph.samples import Sample
+from lernpy.graph.samples import Sample, check_pairs
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,41 @@ class Preprocessing:
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
 
+    def __post_init__(self) -> None:
+        # checked here, as the network file's loader checks them: whatever is made, saves
+        inputs = tuple(checks.names(self.input_names, "input_names"))
+        set_ = object.__setattr__
+        set_(self, "input_names", inputs)
+        set_(self, "target_names", tuple(checks.names(self.target_names, "target_names")))
+        if self.classes is not None:
+            set_(self, "classes", tuple(checks.names(self.classes, "classes")))
+        if (self.mean is None) != (self.std is None):
+            raise LernpyError("mean and std come together: give both or neither")
+        for key in ("mean", "std"):
+            values = getattr(self, key)
+            if values is None:
+                continue
+            numbers = tuple(
+                checks.number(v, f"{key}[{i}]") for i, v in enumerate(checks.items(values, key))
+            )
+            if len(numbers) != len(inputs):
+                raise LernpyError(f"{key} has {len(numbers)} values: expected {len(inputs)}")
+            if key == "std" and any(v <= 0.0 for v in numbers):
+                raise LernpyError(f"std is {numbers}: expected numbers > 0 (a scale to divide by)")
+            set_(self, key, numbers)
+
     def inputs(self, x: Sequence[float]) -> tuple[float, ...]:
         """Raw inputs as the network saw them in training."""
+        x = [checks.number(v, f"input {i + 1}") for i, v in enumerate(checks.items(x, "inputs"))]
         if len(x) != len(self.input_names):
             raise LernpyError(f"expected {len(self.input_names)} inputs, got {len(x)}")
         if self.mean is None or self.std is None:
-            return tuple(float(v) for v in x)
+            return tuple(x)
         return tuple((v - m) / s for v, m, s in zip(x, self.mean, self.std, strict=True))
 
     def __call__(self, data: Sequence[Sample]) -> list[Sample]:
         """Samples with their inputs preprocessed and targets unchanged."""
-        return [(self.inputs(x), tuple(t)) for x, t in data]
+        return [(self.inputs(x), t) for x, t in check_pairs(data)]
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for the network file."""
@@ -67,7 +92,9 @@ def neuron_name(text: str, fallback: str, prefix: str) -> str:
     ('a-b', 'x_h2', 'x4')
     """
     name = "".join(ch for ch in unicodedata.normalize("NFC", str(text)) if ch.isprintable())
-    name = name.replace("->", "-").replace("→", "-")
+    name = name.replace("→", "-")
+    while "->" in name:  # ("->>" would leave "->" after one pass)
+        name = name.replace("->", "-")
     name = re.sub(r"\s+", "_", name.strip())
     if not name:
         return fallback

@@ -8,7 +8,10 @@ An engine is a ``Session`` over a network and its samples that runs epochs on
 flat copies of the weights and writes every number back; it knows the graph and
 the walk's plan, not training. ``train(net, data, engine="auto")``
 (:mod:`lernpy.training.loop`) asks :func:`choose` for the fastest suitable one
-and says which in ``History.engine``. Every engine agrees with the reference to within 1e-12,
+and says which in ``History.engine``. The compiled engine agrees with the reference to the
+last bit; the numpy engine adds in another order, so its numbers differ in the last bits
+(within 1e-12 over a few epochs; training amplifies rounding, so a long or unsteady run
+drifts as far as a one-ulp nudge of the starting weights moves the reference itself). Each
 leaves every neuron and link holding the numbers the reference would have left,
 and keeps a checkpoint per epoch so that ``history.replay(epoch, sample)`` walks
 any update step by step through the reference scheduler.
@@ -161,4 +164,18 @@ def restore(net: Network, point: Checkpoint) -> None:
         net.rng.setstate(point.rng)
 
 
-__all__ = ["ENGINES", "choose", "module", "restore", "session"]
+def states(net: Network) -> tuple:
+    """Every link's optimizer state as it stands, and the numbers an engine left pending
+    (which may hold newer states): read without writing anything, so it costs one pass."""
+    return [link._state for link in net.links], net.pending
+
+
+def put_back_states(net: Network, kept: tuple) -> None:
+    """Put back what :func:`states` read (numbers pending since then are dropped)."""
+    saved, pending = kept
+    for link, state in zip(net.links, saved):
+        link._state = state
+    net.pending = pending
+
+
+__all__ = ["ENGINES", "choose", "module", "put_back_states", "restore", "session", "states"]

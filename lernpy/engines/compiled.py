@@ -475,19 +475,29 @@ class Session:
         self.last = None  # the network holds the last sample's numbers
 
     def checkpoint(self, epoch: int, order: Sequence[int], rng: tuple) -> Checkpoint:
-        return self._point(epoch, (self.weights, self.velocities, tuple(order), rng))
+        return self.checkpoint_of(epoch, (self.weights, self.velocities, tuple(order), rng))
 
-    def _point(self, epoch: int, point: tuple) -> Checkpoint:
+    def checkpoint_of(self, epoch: int, point: tuple) -> Checkpoint:
+        """A :class:`Checkpoint` from one the generated code recorded (a plain tuple)."""
         weights, velocities, order, rng = point
         if not self.options.momentum:  # without momentum the velocities play no part
             return Checkpoint(epoch, weights, None, order, rng)
         velocities = tuple(self._all(velocities))
         return Checkpoint(epoch, weights, velocities, order, rng, self.options.kind)
 
-    def _run(self, order: list[int], rates: Sequence[float], shuffle: bool) -> tuple:
+    def _run(
+        self,
+        order: list[int],
+        rates: Sequence[float],
+        shuffle: bool,
+        points: list[tuple] | None = None,
+        losses: list[float] | None = None,
+    ) -> tuple:
+        """Run the generated code; it appends each epoch's checkpoint and loss sum as it goes
+        (to the caller's lists, which therefore say how far it got if it is interrupted)."""
         o, rng = self.options, self.net.rng
-        points: list[tuple] = []
-        losses: list[float] = []
+        points = [] if points is None else points
+        losses = [] if losses is None else losses
         fixed = (tuple(order), None) if not shuffle else (None, None)
         self.failed, order, weights, velocities, snap = self.code.train(
             self.weights, self.velocities, self.samples, order, rates, o.momentum,
@@ -506,14 +516,23 @@ class Session:
         _points, losses, _failed, _order = self._run(order, [rate], False)
         return losses[0]
 
-    def epochs(self, start: int, order: list[int], rates: Sequence[float], shuffle: bool) -> tuple:
+    def epochs(
+        self,
+        start: int,
+        order: list[int],
+        rates: Sequence[float],
+        shuffle: bool,
+        points: list[tuple] | None = None,
+        losses: list[float] | None = None,
+    ) -> tuple:
         """Train an epoch per rate in ``rates`` in one call, shuffling as the scheduler does.
 
         Returns (checkpoints, loss sums, the epoch that turned non-finite or None,
-        the order after the last shuffle). Stops after a non-finite epoch.
+        the order after the last shuffle). Stops after a non-finite epoch. The raw
+        checkpoints and loss sums go to ``points`` and ``losses`` as they are made.
         """
-        points, losses, failed, order = self._run(order, rates, shuffle)
-        checkpoints = [self._point(start + j, point) for j, point in enumerate(points)]
+        points, losses, failed, order = self._run(order, rates, shuffle, points, losses)
+        checkpoints = [self.checkpoint_of(start + j, point) for j, point in enumerate(points)]
         return checkpoints, losses, failed, order
 
     def finite(self) -> bool:

@@ -11,7 +11,9 @@ either. A batch of ``B`` samples runs as ``B``-row matrices:
     W ← W − rate · (sensitivityᵀ · values_prev) / divisor
 
 Only the order of additions inside a matrix product differs from the reference,
-so the results agree with the scheduler's to about 1e-15 (relative). numpy is an
+so each step's numbers agree with the scheduler's to about 1e-15 (relative); over
+many updates training amplifies that difference as it amplifies any rounding
+(see the README: no fixed bound holds on a long, unsteady run). numpy is an
 optional dependency: without it this module does not import and ``train`` picks
 another engine.
 """
@@ -100,10 +102,8 @@ def _why_not(net: Network) -> str | None:
     layers = net.layers
     if len(layers) < 2:
         return "no computing layer"
-    position = {}
-    for layer in layers:
-        for j, n in enumerate(layer):
-            position[id(n)] = j
+    # layer numbers may skip (0, 1, 5): what counts is each layer's place in the list
+    place = {layer[0].layer: li for li, layer in enumerate(layers)}
     for li, layer in enumerate(layers[1:], start=1):
         if _layer_activation(layer) is None:
             return f"layer {li} mixes activations or uses one numpy does not know"
@@ -117,7 +117,7 @@ def _why_not(net: Network) -> str | None:
                     biases += 1
                     if src.value != 1.0:
                         return f"bias neuron {src.name} has value {src.value}, not 1.0"
-                elif src.layer != li - 1:
+                elif place[src.layer] != li - 1:
                     return f"link {link.name} skips a layer"
             if biases > 1:
                 return f"neuron {n.name} has {biases} bias links"
@@ -154,8 +154,9 @@ class Layout:
         self.shapes = shapes
         self.offsets = offsets
         flat = np.empty(len(net.links), dtype=np.intp)
+        place = {layer[0].layer: li for li, layer in enumerate(layers)}
         for i, link in enumerate(net.links):
-            li = link.target.layer
+            li = place[link.target.layer]
             r, c = shapes[li - 1]
             col = c - 1 if link.source.kind == "bias" else row_of[id(link.source)]
             flat[i] = offsets[li - 1] + row_of[id(link.target)] * c + col
@@ -304,14 +305,28 @@ class Session:
     def weights_array(self) -> np.ndarray:
         return self.flat_w[self.layout.flat]
 
-    def epochs(self, start: int, order: list[int], rates: Sequence[float], shuffle: bool) -> tuple:
+    def checkpoint_of(self, epoch: int, point: Checkpoint) -> Checkpoint:
+        """The checkpoint :meth:`epochs` recorded (already one)."""
+        return point
+
+    def epochs(
+        self,
+        start: int,
+        order: list[int],
+        rates: Sequence[float],
+        shuffle: bool,
+        points: list | None = None,
+        sums: list[float] | None = None,
+    ) -> tuple:
         """Train an epoch per rate in ``rates``, shuffling as the scheduler does.
 
         Returns (checkpoints, loss sums, the epoch that turned non-finite or None,
-        the order after the last shuffle). Stops after a non-finite epoch.
+        the order after the last shuffle). Stops after a non-finite epoch. The
+        checkpoints and loss sums go to ``points`` and ``sums`` as they are made.
         """
         rng = self.net.rng
-        points, sums = [], []
+        points = [] if points is None else points
+        sums = [] if sums is None else sums
         for j, rate in enumerate(rates):
             points.append(self.checkpoint(start + j, order, rng.getstate() if shuffle else None))
             if shuffle:

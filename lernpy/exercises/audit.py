@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lernpy.checks import short
 from lernpy.errors import BadValueError, LernpyError
 from lernpy.exercises.calc import Work
 from lernpy.exercises.check import Given, close, given
@@ -103,6 +104,14 @@ def _agree(published: dict[str, Given], values: Mapping[str, float]) -> str | No
 def audit(problem: Problem, table: Mapping[str, float | str] | str) -> Audit:
     """Audit a published key: a mapping of names to numbers, or a table's text (see
     :func:`read_table`), against ``problem``."""
+    from lernpy.exercises.problem import Problem  # (it imports this module)
+
+    if not isinstance(problem, Problem):
+        raise BadValueError(f"audit({short(problem)}, …): expected an exercise (a Problem)")
+    if not isinstance(table, (str, Mapping)):
+        raise BadValueError(
+            f"the published key is {short(table)}: expected its text, or names mapped to numbers"
+        )
     rows = read_table(table) if isinstance(table, str) else dict(table)
     if not rows:
         raise BadValueError("the published key is empty: expected named values such as E = 0.29")
@@ -150,6 +159,8 @@ def read_table(text: str) -> dict[str, str]:
     >>> read_table("| value | number |\\n|---|---|\\n| out_h1 | 0.5933 |\\nE = 0.2984\\n")
     {'out_h1': '0.5933', 'E': '0.2984'}
     """
+    if not isinstance(text, str):
+        raise BadValueError(f"the published key is {short(text)}: expected its text")
     stripped = text.strip()
     if stripped.startswith("{"):
         try:

@@ -284,7 +284,8 @@ def _diagnosis(
 
 def _cut(a: Given, x: float) -> bool:
     """Is ``a`` the number ``x`` cut off (not rounded) after the student's last place?"""
-    return bool(a.places) and close(a.value, math.trunc(x * 10**a.places) / 10**a.places, 1e-12)
+    # (past 15 places a float has no digits left to cut, and 10**places may pass the floats)
+    return 0 < a.places <= 15 and close(a.value, math.trunc(x * 10**a.places) / 10**a.places, 1e-12)
 
 
 def _unknown(name: str, a: Given, x: float, figures: int) -> str:

@@ -192,7 +192,7 @@ def problem(
     >>> problem(7, optimizer="adam").questions[-3:]
     ('m̂_w2', 'v̂_w2', 'new w2')
     """
-    if optimizer is not None and optimizer not in RULES:
+    if optimizer is not None and (not isinstance(optimizer, str) or optimizer not in RULES):
         raise UnknownNameError(f"optimizer {optimizer!r}: expected one of {', '.join(RULES)}")
     spec = with_rule(draw(seed, shape, activation, output, loss), optimizer, f"{optimizer} {seed}")
     chosen = (
@@ -261,7 +261,7 @@ def mazur(optimizer: str | None = None) -> Problem:
     )
     if optimizer is None:
         return Problem(spec, ("out_h1", "out_o1", "E", "∂E/∂w5", "∂E/∂w1", "new w5", "new w1"))
-    if optimizer not in RULES:
+    if not isinstance(optimizer, str) or optimizer not in RULES:
         raise UnknownNameError(f"optimizer {optimizer!r}: expected one of {', '.join(RULES)}")
     spec = with_rule(spec, optimizer, f"{optimizer} mazur")
     asked = [f"{s}_{w}" for w in ("w5", "w1") for s in ASKED[optimizer]]

@@ -200,6 +200,9 @@ def draw(
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise BadValueError(f"seed is {seed!r}: expected a whole number")
+    for what, value in (("activation", activation), ("output", output), ("loss", loss)):
+        if value is not None and not isinstance(value, str):
+            raise UnknownNameError(f"{what} is {value!r}: expected a name such as 'sigmoid'")
     rng = random.Random(seed)
     wide = output == "softmax" or loss == "cross_entropy"  # softmax needs two outputs
     fitting = [s for s in SHAPES if s[2] > 1 or not wide]
@@ -293,7 +296,7 @@ def with_rule(spec: Spec, rule: str | None, key: str) -> Spec:
     """
     if rule is None:
         return spec
-    if rule not in RULES:
+    if not isinstance(rule, str) or rule not in RULES:
         raise UnknownNameError(f"optimizer {rule!r}: expected one of {', '.join(RULES)}")
     rng = random.Random(key)
     if rule == "momentum":

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from lernpy import checks
 from lernpy.errors import ShapeError
 from lernpy.graph.activations import Activation
 from lernpy.graph.activations import activation as get_activation
@@ -22,6 +23,8 @@ from lernpy.graph.losses import Loss
 
 if TYPE_CHECKING:
     from lernpy.graph.network import Network
+
+MAX_LINKS = 10_000_000  # layered() refuses more (about 1.5 GB of Link objects)
 
 
 def layered(
@@ -58,14 +61,18 @@ def layered(
     """
     if len(sizes) < 2:
         raise ShapeError(f"layered() got {len(sizes)} layer size(s): expected at least 2")
-    for i, size in enumerate(sizes):
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ShapeError(f"layer {i} has size {size!r}: expected a whole number ≥ 1")
+    sizes = tuple(checks.whole(size, f"size of layer {i}", low=1) for i, size in enumerate(sizes))
+    links = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if links > MAX_LINKS:
+        raise ShapeError(
+            f"layered{sizes} would make {links} links: at most {MAX_LINKS:,} "
+            "(a link takes about 150 bytes)"
+        )
     hidden = len(sizes) - 2
     if isinstance(activation, (str, Activation)):
         hidden_acts = [activation] * hidden
     else:
-        hidden_acts = list(activation)
+        hidden_acts = checks.items(activation, "activation", "activations (one per hidden layer)")
         if len(hidden_acts) != hidden:
             raise ShapeError(
                 f"got {len(hidden_acts)} activations: expected {hidden}, one per hidden layer"
@@ -76,7 +83,10 @@ def layered(
         else (activation if isinstance(activation, (str, Activation)) else "sigmoid")
     )
     acts = [get_activation(a) for a in [*hidden_acts, out_act]]  # fail before building
-    biases = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else list(bias)
+    if isinstance(bias, (list, tuple)):
+        biases = [checks.flag(b, f"bias[{i}]") for i, b in enumerate(bias)]
+    else:
+        biases = [checks.flag(bias, "bias")] * (len(sizes) - 1)
     if len(biases) != len(sizes) - 1:
         raise ShapeError(f"got {len(biases)} bias flags: expected {len(sizes) - 1}")
     layer_names, bias_names = _layer_names(sizes, names, bias_names, biases)
@@ -98,6 +108,7 @@ def layered(
                 for source in sources:
                     net.add_link(source, name, net.draw(*fans[i - 1]))
     if matrices is not None:
+        matrices = checks.items(matrices, "matrices", "matrices (one per layer)")
         if len(matrices) != len(sizes) - 1:
             raise ShapeError(f"got {len(matrices)} matrices: expected {len(sizes) - 1}")
         for i, m in enumerate(matrices, start=1):
@@ -129,7 +140,10 @@ def _layer_names(
         groups = (
             [g.split() for g in names.split("/")]
             if isinstance(names, str)
-            else [list(g) for g in names]
+            else [
+                checks.names(g, f"names[{i}]")
+                for i, g in enumerate(checks.items(names, "names", "layers of names"))
+            ]  # fmt: skip
         )
         if len(groups) == len(sizes) + 1 and bias_names is None:
             bias_names = groups.pop()
@@ -142,7 +156,7 @@ def _layer_names(
     if bias_names is None:
         bias_names = [f"b{i}" for i in range(1, len(sizes))]
     else:
-        bias_names = list(bias_names)
+        bias_names = checks.names(bias_names, "bias_names")
         wanted = sum(biases)
         if len(bias_names) == wanted and wanted < len(biases):
             it = iter(bias_names)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lernpy import hooks
+from lernpy.graph.names import shown
 from lernpy.hooks import Shows
 from lernpy.numbers import num
 
@@ -190,8 +191,8 @@ class Link(Shows):
 
     def __repr__(self) -> str:
         """One line of at most 80 columns (the optimizer's state goes first if it must)."""
-        label = f" ({self.label})" if self.label else ""
-        shared = f", shares {self.shared.name}" if self.shared is not None else ""
+        label = f" ({shown(self.label)})" if self.label else ""
+        shared = f", shares {shown(self.shared.name)}" if self.shared is not None else ""
         frozen = ", frozen" if self.frozen else ""
 
         def line(p: int, with_state: bool) -> str:
@@ -200,7 +201,7 @@ class Link(Shows):
                 numbers = ", ".join(f"{k}={num(v, p)}" for k, v in self.state.numbers().items())
                 state = f", {self.state.kind} {numbers}" if numbers else ""
             return (
-                f"{type(self).__name__}('{self.name}'{label}, weight={num(self.weight, p)}, "
+                f"{type(self).__name__}({self.name!r}{label}, weight={num(self.weight, p)}, "
                 f"sensitivity={num(self.sensitivity, p)}{state}{shared}{frozen})"
             )
 

@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
+import operator
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from lernpy import hooks
-from lernpy.errors import BadValueError, ShapeError, TopologyError, UnknownNameError
+from lernpy.errors import (
+    BadValueError,
+    LernpyError,
+    NumericError,
+    ShapeError,
+    TopologyError,
+    UnknownNameError,
+)
 from lernpy.graph.activations import Activation
 from lernpy.graph.activations import activation as get_activation
 from lernpy.graph.builders import layered
@@ -27,7 +36,8 @@ from lernpy.graph.conv import convolutional
 from lernpy.graph.link import DetachedLink, Link, PoolLink
 from lernpy.graph.losses import Loss, exact_loss
 from lernpy.graph.losses import loss as get_loss
-from lernpy.graph.neuron import Neuron
+from lernpy.graph.names import check_name, link_name, normal, shown
+from lernpy.graph.neuron import KINDS, Neuron
 from lernpy.graph.recurrent import recurrent
 from lernpy.graph.samples import check_inputs, check_targets, number
 from lernpy.graph.shared import SharedWeight
@@ -43,11 +53,40 @@ if TYPE_CHECKING:
     from lernpy.walk.trace import Trace
 
 INITS = ("xavier", "he", "uniform")
+MAX_SEED = 2**256  # a seed is a whole number from -MAX_SEED to MAX_SEED
+MAX_LAYER = 1_000_000  # a layer number is a whole number from 0 to MAX_LAYER
+
+# The canonical spelling of a link name (kept under its old name for its users).
+link_key = link_name
 
 
-def link_key(name: str) -> str:
-    """The canonical spelling of a link name: ``h1->y1`` and ``h1 → y1`` become ``h1→y1``."""
-    return name.replace("->", "→").replace(" ", "")
+def whole(value: object, what: str, low: int, high: int, error: type[LernpyError]) -> int:
+    """``value`` as a plain int from ``low`` to ``high`` (numpy integers too, never a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise error(f"{what} is {shown(repr(value))[:80]}: expected a whole number")
+    value = operator.index(value)
+    if not low <= value <= high:
+        shown_value = value if abs(value) < 10**15 else f"about 10**{len(str(abs(value))) - 1}"
+        raise error(f"{what} is {shown_value}: expected a whole number from {low} to {high}")
+    return value
+
+
+def check_seed(seed: object) -> int:
+    """A network's seed: a whole number (a file holds it as one)."""
+    return whole(seed, "seed", -MAX_SEED, MAX_SEED, BadValueError)
+
+
+def check_scale(scale: object) -> float:
+    """The range ±scale of ``init="uniform"``: a finite number ≥ 0."""
+    value = number(scale, "scale")
+    if value < 0.0:
+        raise BadValueError(f"scale is {value}: expected a number ≥ 0")
+    return value
+
+
+def check_layer(layer: object, name: str) -> int:
+    """A neuron's layer number: a whole number from 0 to :data:`MAX_LAYER`."""
+    return whole(layer, f"neuron {name!r}: layer", 0, MAX_LAYER, TopologyError)
 
 
 class LinkDict(dict):
@@ -80,20 +119,21 @@ class Network(Shows):
     Build one with :meth:`layered`, or neuron by neuron with :meth:`add_neuron`
     and :meth:`add_link`. ``seed`` fixes everything the network draws (initial
     weights, shuffling): it owns a ``random.Random(seed)`` and never touches the
-    global one.
+    global one. Names follow the rules of :mod:`lernpy.graph.names`.
     """
 
     def __init__(
         self, loss: str | Loss = "half_sse", seed: int = 0, init: str = "xavier", scale: float = 0.5
     ):
         self.loss_function: Loss = get_loss(loss)
-        if init not in INITS:
-            raise UnknownNameError(f"unknown init {init!r}: expected one of {', '.join(INITS)}")
-        self.seed = seed
+        if not isinstance(init, str) or init not in INITS:
+            raise UnknownNameError(
+                f"unknown init {shown(repr(init))}: expected one of {', '.join(INITS)}"
+            )
+        self.seed = check_seed(seed)
         self.init = init
-        self.scale = scale  # the range ±scale of init="uniform"
-        self.rng = random.Random(seed)
-        self.neurons: list[Neuron] = []  # topological order once compiled
+        self.scale = check_scale(scale)  # the range ±scale of init="uniform"
+        self.rng = random.Random(self.seed)
         self.links: list[Link] = []
         self.given: set[Link] = set()  # links whose weight was set by hand, not drawn
         self.trace: Trace | None = None
@@ -103,14 +143,15 @@ class Network(Shows):
         # what the walk and the engines build once for this network (its plan, lanes,
         # an engine's session), by name; never copied, never saved
         self.cache: dict[str, object] = {}
-        self._names: dict[str, Neuron] = {}
+        self._names: dict[str, Neuron] = {}  # in the order the neurons were added
         self._labels: dict[str, Link] = {}
+        self._order: list[Neuron] | None = []  # topological order; None until asked again
         self._shared: dict[str, SharedWeight] = {}  # by name, in the order they were tied
         self._depth: dict[Neuron, int] = {}
-        self._deferred = False  # layered() wires many links, then orders the neurons once
-        self._kinds: dict[str, list[Neuron]] = {
-            k: [] for k in ("input", "bias", "hidden", "output")
-        }
+        self._top = 0  # the largest layer number of a non-bias neuron
+        self._groups: dict[int, list[Neuron]] = {}  # softmax neurons by layer
+        self._deferred = False  # layered() wires many links without the per-link scans
+        self._kinds: dict[str, list[Neuron]] = {k: [] for k in KINDS}
 
     # A fast engine writes weights, velocities and the neurons' numbers back at once,
     # and may leave the links' last-sample numbers (value, sensitivity, blame) to be
@@ -142,46 +183,43 @@ class Network(Shows):
     ) -> Neuron:
         """Add a neuron: ``kind`` is input, bias, hidden or output.
 
+        ``name`` follows the rules of :mod:`lernpy.graph.names` (it is kept in NFC).
+
         >>> net = Network()
         >>> net.add_neuron("x1", kind="input")
         Neuron('x1', input, value=0)
         """
+        name = check_name(name, "neuron name")
         act = get_activation(activation)
-        if kind not in ("input", "bias", "hidden", "output"):
+        if not isinstance(kind, str) or kind not in KINDS:
             raise UnknownNameError(
-                f"neuron {name!r}: unknown kind {kind!r}: expected input, bias, hidden or output"
+                f"neuron {name!r}: unknown kind {shown(repr(kind))}: "
+                "expected input, bias, hidden or output"
             )
-        if not isinstance(name, str) or not name or "→" in name or "->" in name:
-            raise TopologyError(f"neuron name {name!r}: expected a non-empty name without an arrow")
         if name in self._names:
             raise TopologyError(f"a neuron named {name!r} exists already: names must be unique")
         if name in self._labels or name in self._shared:
-            raise TopologyError(f"neuron name {name!r} is in use as a link label or shared weight")
-        if layer is not None and (
-            isinstance(layer, bool) or not isinstance(layer, int) or layer < 0
-        ):
-            raise TopologyError(f"neuron {name!r}: layer is {layer!r}: expected a whole number ≥ 0")
-        if layer is None:
-            layer = (
-                0
-                if kind in ("input", "bias")
-                else 1 + max((n.layer for n in self.neurons if n.kind != "bias"), default=0)
+            raise TopologyError(
+                f"neuron name {name!r} is in use as a link label or shared weight: "
+                "a name looks up one thing"
             )
+        if layer is None:
+            layer = 0 if kind in ("input", "bias") else 1 + self._top
+        layer = check_layer(layer, name)
         neuron = Neuron(name, act, kind, layer)
         neuron.index = len(self._names)
         neuron.network = self
+        # every check is done: from here on nothing can fail
         if act.layerwise and not act.pool:
-            # softmax couples the neurons of one layer that share it (a pool couples none)
-            group = [
-                n
-                for n in self.neurons
-                if n.activation.layerwise and not n.activation.pool and n.layer == layer
-            ]
+            # softmax couples the neurons of one layer that share it (one list, shared;
+            # a pool couples none)
+            group = self._groups.setdefault(layer, [])
             group.append(neuron)
-            for rank, member in enumerate(group):
-                member.group, member.rank = group, rank
+            neuron.group, neuron.rank = group, len(group) - 1  # its place in the layer
         self._names[name] = neuron
-        self.neurons.append(neuron)
+        self._kinds[kind].append(neuron)
+        if kind != "bias":
+            self._top = max(self._top, layer)
         self._changed()
         return neuron
 
@@ -215,12 +253,10 @@ class Network(Shows):
             )
         # layered() wires each pair once, layer by layer: its bulk build (deferred)
         # can neither duplicate a link nor close a cycle, so it skips those two scans
-        if not self._deferred and any(link.source is src for link in dst.incoming):
+        if not self._deferred and self._linked(src, dst):
             raise TopologyError(f"link {name} exists already")
-        if label is not None and (
-            label in self._labels or label in self._names or label in self._shared
-        ):
-            raise TopologyError(f"label {label!r} of link {name} is in use already")
+        if label is not None:
+            label = self._check_label(label, name)
         if not isinstance(detached, bool):
             raise TopologyError(f"link {name}: detached is {detached!r}: expected True or False")
         pooled = dst.activation.pool == "max"
@@ -247,6 +283,27 @@ class Network(Shows):
         self._changed()
         return link
 
+    def _linked(self, src: Neuron, dst: Neuron) -> bool:
+        """Is there a link src→dst? (Scans the shorter of the two lists.)"""
+        if len(src.outgoing) < len(dst.incoming):
+            return any(link.target is dst for link in src.outgoing)
+        return any(link.source is src for link in dst.incoming)
+
+    def _check_label(self, label: object, link: str, current: Link | None = None) -> str:
+        """A label for ``link``: a name (see lernpy.graph.names) no neuron or other link uses."""
+        label = check_name(label, "label", f" for link {link}")
+        if label in self._names or label in self._shared:
+            raise TopologyError(
+                f"label {label!r} for link {link} is a neuron's or shared weight's name: "
+                "a name looks up one thing"
+            )
+        if label in self._labels and self._labels[label] is not current:
+            raise TopologyError(
+                f"label {label!r} for link {link} is in use already "
+                f"(link {self._labels[label].name})"
+            )
+        return label
+
     def remove_link(self, name: str | Link) -> Link:
         """Remove a link and return it."""
         link = self.link(name)
@@ -270,12 +327,7 @@ class Network(Shows):
     def label(self, name: str | Link, label: str) -> Link:
         """Give a link a textbook label (such as "w5") to look it up by."""
         link = self.link(name)
-        if not isinstance(label, str) or not label:
-            raise TopologyError(f"label {label!r} for link {link.name}: expected a plain name")
-        if label in self._labels or label in self._names or label in self._shared or "→" in label:
-            raise TopologyError(
-                f"label {label!r} for link {link.name} is in use or not a plain name"
-            )
+        label = self._check_label(label, link.name, current=link)
         if link.label is not None:
             del self._labels[link.label]
         link.label = label
@@ -356,12 +408,15 @@ class Network(Shows):
         >>> [link.weight for link in net.links]
         [0.25, 0.25]
         """
-        if not isinstance(name, str) or not name or name != name.strip() or "→" in name:
-            raise TopologyError(f"shared weight name {name!r}: expected a plain name")
+        name = check_name(name, "shared weight name")
         if name in self._names or name in self._labels:
             raise TopologyError(f"shared weight name {name!r} is in use by a neuron or a label")
-        if isinstance(links, (str, Link)) or not isinstance(links, Iterable):
+        if isinstance(links, (str, Link, bytes, dict)) or not isinstance(links, Iterable):
             raise TopologyError(f"tie({name!r}, …): expected a list of links, got {links!r}")
+        try:
+            links = list(links)
+        except TypeError:  # a 0-d numpy array says it is iterable
+            raise TopologyError(f"tie({name!r}, …): expected a list of links") from None
         chosen = [self.link(n) for n in links]
         existing = self._shared.get(name)
         if not chosen and existing is None:
@@ -416,10 +471,12 @@ class Network(Shows):
             if self._shared.get(name.name) is not name:
                 raise UnknownNameError(f"shared weight {name.name!r} is not in this network")
             return name
-        if isinstance(name, str) and name in self._shared:
-            return self._shared[name]
+        if isinstance(name, str) and normal(name) in self._shared:
+            return self._shared[normal(name)]
         known = ", ".join(list(self._shared)[:8]) or "none (net.tie makes one)"
-        raise UnknownNameError(f"no shared weight named {name!r}: the network has {known}")
+        raise UnknownNameError(
+            f"no shared weight named {shown(repr(name))[:80]}: the network has {known}"
+        )
 
     @property
     def shared_weights(self) -> list[SharedWeight]:
@@ -453,14 +510,7 @@ class Network(Shows):
         >>> net.matrix(1)
         [[0.1, None, 0.3], [0.4, 0.5, 0.6]]
         """
-        if (
-            isinstance(layer, bool)
-            or not isinstance(layer, int)
-            or not 1 <= layer < len(self.layers)
-        ):
-            raise ShapeError(
-                f"layer {layer!r}: expected a whole number 1 to {len(self.layers) - 1}"
-            )
+        layer = self._layer_position(layer)
         if not _is_rows(matrix):
             raise ShapeError(f"matrix for layer {layer} is {matrix!r}: expected a list of rows")
         sources = self.sources(layer)
@@ -500,6 +550,7 @@ class Network(Shows):
 
     def matrix(self, layer: int) -> list[list[float | None]]:
         """The weights into ``layer`` in :meth:`set_matrix`'s orientation (None where no link)."""
+        layer = self._layer_position(layer)
         sources = self.sources(layer)
         rows = []
         for t in self.layers[layer]:
@@ -510,6 +561,7 @@ class Network(Shows):
     def sources(self, layer: int) -> list[Neuron]:
         """The columns of ``layer``'s matrix: the neurons of layer ``layer − 1``, then the
         other neurons links into the layer come from (skip links), then its bias neurons."""
+        layer = self._layer_position(layer)
         previous = list(self.layers[layer - 1])
         feeding = {link.source for n in self.layers[layer] for link in n.incoming}
         others = [n for n in self.neurons if n in feeding and n not in previous]
@@ -527,11 +579,11 @@ class Network(Shows):
 
     @contextmanager
     def building(self) -> Iterator[Network]:
-        """Wire many neurons and links, then order the neurons once (for builders).
+        """Wire many neurons and links without the per-link scans (for builders and the loader).
 
         Inside, :meth:`add_link` skips its duplicate and cycle scans: only wiring
-        that can create neither (layer by layer, as the builders do) belongs here.
-        Ordering after every link made building a large network quadratic.
+        that can create neither (layer by layer, as the builders do, or links the
+        loader has checked) belongs here.
         """
         self._deferred = True
         try:
@@ -550,45 +602,76 @@ class Network(Shows):
             limit = self.scale
         return self.rng.uniform(-limit, limit)
 
+    def _layer_position(self, layer: object) -> int:
+        """A layer's place in :attr:`layers` (1 for the first after the inputs), checked."""
+        count = len(self.layers)
+        if (
+            isinstance(layer, bool)
+            or not isinstance(layer, numbers.Integral)
+            or not (1 <= layer < count)
+        ):
+            raise ShapeError(
+                f"layer {shown(repr(layer))[:60]}: expected a whole number 1 to {count - 1}"
+            )
+        return int(layer)
+
     def _reaches(self, start: Neuron, goal: Neuron) -> bool:
-        """Does a path of links (or softmax coupling) lead from ``start`` to ``goal``?"""
-        seen, todo = set(), [start]
-        while todo:
-            n = todo.pop()
-            if n is goal:
-                return True
-            if n in seen:
-                continue
-            seen.add(n)
-            todo.extend(link.target for link in n.outgoing)
-            if n.activation.layerwise:
-                todo.extend(m for m in n.group if m is not n)
+        """Does a path of links (or softmax coupling) lead from ``start`` to ``goal``?
+
+        Two searches take turns, forward from ``start`` and backward from ``goal``,
+        and stop when either runs out: the cost is that of the smaller one, so
+        wiring a network link by link stays near-linear in either direction.
+        """
+        if start is goal:
+            return True
+        ahead, behind = {start}, {goal}
+        forward, backward = [start], [goal]
+        while forward and backward:
+            for n in _after(forward.pop()):
+                if n in behind:
+                    return True
+                if n not in ahead:
+                    ahead.add(n)
+                    forward.append(n)
+            for n in _before(backward.pop()):
+                if n in ahead:
+                    return True
+                if n not in behind:
+                    behind.add(n)
+                    backward.append(n)
         return False
 
     def _changed(self) -> None:
-        """Recompute the topological order after a change of topology."""
+        """The topology changed: the order is worked out again when next asked for."""
         self.version += 1
-        if self._deferred:
-            return
-        self._kinds = {k: [] for k in self._kinds}
-        for n in self._names.values():
-            self._kinds[n.kind].append(n)
+        self._order = None
+
+    def _ordered(self) -> None:
+        """Depths and the topological order, without recursion (a network may be deep)."""
         depth: dict[Neuron, int] = {}
-
-        def depth_of(n: Neuron) -> int:
-            if n in depth:
-                return depth[n]
-            members = n.group if n.activation.layerwise else [n]
-            d = 1 + max((depth_of(link.source) for m in members for link in m.incoming), default=-1)
-            if n.is_source:
+        for start in self._names.values():
+            todo: list[tuple[Neuron, bool]] = [(start, False)]
+            while todo:
+                n, ready = todo.pop()
+                if n in depth:
+                    continue
+                members = n.group if n.activation.layerwise else (n,)
+                if not ready:
+                    todo.append((n, True))
+                    todo.extend(
+                        (link.source, False)
+                        for m in members
+                        for link in m.incoming
+                        if link.source not in depth
+                    )
+                    continue
                 d = 0
-            for m in members:
-                depth[m] = d
-            return d
-
-        for n in self._names.values():
-            depth_of(n)
-        self._depth = depth
+                if not n.is_source:
+                    d = 1 + max(
+                        (depth[link.source] for m in members for link in m.incoming), default=-1
+                    )
+                for m in members:
+                    depth[m] = d
 
         # by depth, then by insertion: a valid topological order, layer by layer
         def place(n: Neuron) -> float:
@@ -599,43 +682,54 @@ class Network(Shows):
                 return min((depth[link.target] for link in n.outgoing), default=0) - 0.5
             return float(depth[n])
 
-        self.neurons = sorted(self._names.values(), key=lambda n: (place(n), n.index))
+        self._depth = depth
+        self._order = sorted(self._names.values(), key=lambda n: (place(n), n.index))
+
+    @property
+    def neurons(self) -> list[Neuron]:
+        """Every neuron in topological order (inputs first, each after all it reads)."""
+        if self._order is None:
+            self._ordered()
+        return self._order  # type: ignore[return-value]
 
     # -- looking up ------------------------------------------------------------
 
     def neuron(self, name: str | Neuron) -> Neuron:
-        """The neuron called ``name``."""
+        """The neuron called ``name`` (either Unicode spelling of it)."""
         if isinstance(name, Neuron):
             if self._names.get(name.name) is not name:
                 raise UnknownNameError(f"neuron {name.name!r} is not in this network")
             return name
-        if name in self._names:
-            return self._names[name]
+        found = self._names.get(normal(name)) if isinstance(name, str) else None
+        if found is not None:
+            return found
         raise UnknownNameError(
-            f"no neuron named {name!r}: expected one of {', '.join(self._names)}"
+            f"no neuron named {shown(repr(name))[:80]}: expected one of {_some(self._names)}"
         )
 
     def link(self, name: str | Link) -> Link:
         """The link called ``name`` (``"h1→y1"``, ``"h1->y1"``) or labelled so (``"w5"``)."""
         if isinstance(name, Link):
             if self._find(name.name) is not name:
-                raise UnknownNameError(f"link {name.name} is not in this network")
+                raise UnknownNameError(f"link {shown(name.name)} is not in this network")
             return name
         if not isinstance(name, str):
-            raise UnknownNameError(f"link name {name!r}: expected a name such as 'h1→y1'")
-        key = link_key(name)
-        found = self._find(key)
+            raise UnknownNameError(
+                f"link name {shown(repr(name))[:80]}: expected a name such as 'h1→y1'"
+            )
+        key = link_name(name)
+        found = self._find(key) or self._labels.get(key)
         if found is not None:
             return found
-        if name in self._labels:
-            return self._labels[name]
-        if name in self._shared:
+        if key in self._shared:
             raise UnknownNameError(
-                f"{name!r} is a shared weight of {len(self._shared[name])} links, not one link: "
-                f"net[{name!r}] is the shared weight"
+                f"{key!r} is a shared weight of {len(self._shared[key])} links, not one link: "
+                f"net[{key!r}] is the shared weight"
             )
         example = self.links[0].name if self.links else "h1→y1"
-        raise UnknownNameError(f"no link named {name!r}: expected a name such as {example!r}")
+        raise UnknownNameError(
+            f"no link named {shown(repr(name))[:80]}: expected a name such as {example!r}"
+        )
 
     def _find(self, key: str) -> Link | None:
         """The link named ``key`` (canonical spelling), looked up among its target's links.
@@ -654,18 +748,21 @@ class Network(Shows):
     def __getitem__(self, name: str) -> Neuron | Link | SharedWeight:
         """``net["h1"]`` is a neuron; ``net["h1→y1"]``, ``net["h1->y1"]`` or a label is a link;
         ``net["k1"]`` a shared weight."""
-        if isinstance(name, str) and name in self._names:
-            return self._names[name]
-        if isinstance(name, str) and name in self._shared:
-            return self._shared[name]
+        if isinstance(name, str):
+            key = normal(name)
+            found = self._names.get(key) or self._shared.get(key)
+            if found is not None:
+                return found
         return self.link(name)
 
-    def __contains__(self, name: str) -> bool:
-        if name in self._names or name in self._shared:
-            return True
+    def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        return self._find(link_key(name)) is not None or name in self._labels
+        key = normal(name)
+        if key in self._names or key in self._shared:
+            return True
+        key = link_name(name)
+        return self._find(key) is not None or key in self._labels
 
     @property
     def inputs(self) -> list[Neuron]:
@@ -683,16 +780,21 @@ class Network(Shows):
 
     @property
     def layers(self) -> list[list[Neuron]]:
-        """Non-bias neurons grouped by their layer number (inputs are layer 0)."""
-        count = 1 + max((n.layer for n in self._names.values() if n.kind != "bias"), default=0)
-        layers: list[list[Neuron]] = [[] for _ in range(count)]
+        """Non-bias neurons grouped by layer number (inputs are layer 0); no empty layers."""
+        layers: dict[int, list[Neuron]] = {}
         for n in self._names.values():
             if n.kind != "bias":
-                layers[n.layer].append(n)
-        return [layer for layer in layers if layer]
+                layers.setdefault(n.layer, []).append(n)
+        return [layers[number] for number in sorted(layers)]
 
-    def depth(self, neuron: Neuron) -> int:
-        """The longest path of links from an input or bias neuron to ``neuron``."""
+    def depth(self, neuron: str | Neuron) -> int:
+        """The longest path of links from an input or bias neuron to ``neuron`` (or its name)."""
+        if not isinstance(neuron, Neuron):
+            neuron = self.neuron(neuron)
+        if self._order is None:
+            self._ordered()
+        if neuron not in self._depth:
+            raise UnknownNameError(f"neuron {neuron.name!r} is not in this network")
         return self._depth[neuron]
 
     def weights(self) -> LinkDict:
@@ -729,7 +831,31 @@ class Network(Shows):
                         member.fire()
                 else:
                     neuron.fire()
-        return [o.value for o in self.outputs]
+        outputs = [o.value for o in self.outputs]
+        if not all(map(math.isfinite, outputs)):
+            self._overflowed(values)
+        return outputs
+
+    def _overflowed(self, x: Sequence[float]) -> None:
+        """Name the first link or neuron that turned a finite input infinite or NaN; raise.
+
+        (The weights are as they were; the neurons hold this pass's numbers, as after any.)
+        """
+        where, value = "the outputs", math.nan
+        for neuron in self.neurons:
+            bad = [link for link in neuron.incoming if not math.isfinite(link.value)]
+            if bad:
+                where, value = f"link {bad[0].name}", bad[0].value
+                break
+            if not (math.isfinite(neuron.net) and math.isfinite(neuron.value)):
+                where = f"neuron {neuron.name}"
+                value = neuron.net if not math.isfinite(neuron.net) else neuron.value
+                break
+        raise NumericError(
+            f"{where} became {value} on the input {list(x)}: the input or the weights are too "
+            "large for a float",
+            where=where,
+        )
 
     __call__ = forward
 
@@ -896,7 +1022,10 @@ class Network(Shows):
             twin.group = groups[id(n.group)]
             twin.winner = links[n.winner] if n.winner is not None else None
         rebuilt = {
-            "neurons": [neurons[n] for n in self.neurons],
+            "_order": None if self._order is None else [neurons[n] for n in self._order],
+            "_groups": {
+                layer: groups[id(g)] for layer, g in self._groups.items() if id(g) in groups
+            },
             "links": [links[k] for k in self.links],
             "_names": {name: neurons[n] for name, n in self._names.items()},
             "_labels": {label: links[k] for label, k in self._labels.items()},
@@ -926,6 +1055,33 @@ class Network(Shows):
         yield "links", len(self.links)
         yield "loss", self.loss_function.name
         yield "seed", self.seed
+
+
+def _after(n: Neuron) -> Iterator[Neuron]:
+    """The neurons ``n`` feeds: its links' targets, and its softmax partners."""
+    for link in n.outgoing:
+        yield link.target
+    if n.activation.layerwise:
+        yield from (m for m in n.group if m is not n)
+
+
+def _before(n: Neuron) -> Iterator[Neuron]:
+    """The neurons that feed ``n``: its links' sources, and its softmax partners."""
+    for link in n.incoming:
+        yield link.source
+    if n.activation.layerwise:
+        yield from (m for m in n.group if m is not n)
+
+
+def _some(names: Iterable[str], most: int = 12) -> str:
+    """The first few names, for an error message (a network may have thousands)."""
+    shown_names = []
+    for i, name in enumerate(names):
+        if i == most:
+            shown_names.append("…")
+            break
+        shown_names.append(shown(name))
+    return ", ".join(shown_names) or "(none)"
 
 
 def _is_rows(matrix: object) -> bool:

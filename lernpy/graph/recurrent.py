@@ -34,11 +34,14 @@ summed into one update.
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING
 
+from lernpy.checks import short
 from lernpy.errors import ShapeError, UnknownNameError
 from lernpy.graph.activations import Activation
 from lernpy.graph.activations import activation as get_activation
+from lernpy.graph.builders import MAX_LINKS
 from lernpy.graph.losses import Loss
 
 if TYPE_CHECKING:
@@ -47,9 +50,9 @@ if TYPE_CHECKING:
 
 
 def _whole(value: object, what: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ShapeError(f"{what} is {value!r}: expected a whole number ≥ {low}")
-    return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ShapeError(f"{what} is {short(value)}: expected a whole number ≥ {low}")
+    return int(value)
 
 
 def recurrent(
@@ -94,6 +97,11 @@ def recurrent(
         raise UnknownNameError(f"targets is {targets!r}: expected 'every' or 'last'")
     if truncate is not None:
         truncate = _whole(truncate, "truncate", 1)
+    links = steps * ((inputs + hidden + 1) * hidden + (hidden + 1) * outputs)
+    if links > MAX_LINKS:
+        raise ShapeError(
+            f"recurrent(..., steps={steps}) would make {links} links: at most {MAX_LINKS:,}"
+        )
     act, out_act = get_activation(activation), get_activation(output)
     net = cls(loss=loss, seed=seed, init=init, scale=scale)
     # one weight per shared weight, drawn in a fixed order: U, W, b, then V, c

@@ -24,7 +24,8 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from lernpy.errors import BadValueError, ShapeError
+from lernpy.checks import items, number, short
+from lernpy.errors import ShapeError
 
 if TYPE_CHECKING:
     from lernpy.graph.network import Network
@@ -44,19 +45,6 @@ class Samples(list):
     def fits(self, net: Network) -> bool:
         """Was this checked for a network with as many inputs and outputs as ``net``?"""
         return self.shape == (len(net.inputs), len(net.outputs))
-
-
-def number(value: object, what: str) -> float:
-    """``value`` as a float, or a BadValueError naming ``what``."""
-    if not isinstance(value, numbers.Real):  # numpy scalars are Real too; str and None are not
-        raise BadValueError(f"{what} is {value!r}: expected a number")
-    try:
-        value = float(value)
-    except OverflowError:  # an int (or Fraction) past the largest float
-        raise BadValueError(f"{what} is too large for a float: expected a finite number") from None
-    if not math.isfinite(value):
-        raise BadValueError(f"{what} is {value}: expected a finite number")
-    return value
 
 
 def check_inputs(net: Network, x: object, where: str = "input") -> tuple[float, ...]:
@@ -82,9 +70,9 @@ def check_data(net: Network, data: object) -> Samples:
         return data
     key = (id(data), len(net.inputs), len(net.outputs))
     seen = _checked.get(key)
-    if seen is not None and type(data) is list and len(data) == len(seen):
-        if all(map(operator.is_, data, seen)):
-            return seen
+    same = seen is not None and type(data) is list and len(data) == len(seen)
+    if same and all(map(operator.is_, data, seen)):  # (one line either way: see below)
+        return seen
     samples = _check_data(net, data)
     if type(data) is list:
         if len(_checked) >= 8:
@@ -93,15 +81,23 @@ def check_data(net: Network, data: object) -> Samples:
     return samples
 
 
-# lists checked lately (see check_data); a few, so that memory stays small
+# lists checked lately (see check_data); a few, so that memory stays small. (A check runs
+# as many lines whether a list was seen or not: tests/test_interrupts.py interrupts training
+# at the N-th line it runs, counted on an earlier run.)
 _checked: dict[tuple[int, int, int], Samples] = {}
 
 
 def _check_data(net: Network, data: object) -> Samples:
     if _is_one_sample(data):
         data = [data]
-    if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
-        raise ShapeError(f"data is {data!r}: expected a list of (inputs, targets) pairs")
+    if isinstance(data, (str, bytes, bytearray, dict)) or not isinstance(data, Iterable):
+        raise ShapeError(f"data is {short(data)}: expected a list of (inputs, targets) pairs")
+    try:
+        data = list(data)
+    except TypeError:  # a 0-d numpy array claims to be iterable
+        raise ShapeError(
+            f"data is {short(data)}: expected a list of (inputs, targets) pairs"
+        ) from None
     samples = Samples()
     n_in, n_out = len(net.inputs), len(net.outputs)
     for k, sample in enumerate(data):
@@ -118,7 +114,7 @@ def _check_data(net: Network, data: object) -> Samples:
                 samples.append(sample)
                 continue
         if isinstance(sample, (str, bytes)) or not isinstance(sample, Sequence) or len(sample) != 2:
-            raise ShapeError(f"sample {k} is {sample!r}: expected a pair (inputs, targets)")
+            raise ShapeError(f"sample {k} is {short(sample)}: expected a pair (inputs, targets)")
         x, t = sample
         samples.append(
             (
@@ -132,6 +128,35 @@ def _check_data(net: Network, data: object) -> Samples:
     return samples
 
 
+def check_pairs(data: object, what: str = "data") -> list[Sample]:
+    """A data set without a network to fit: pairs of number sequences, all alike in length.
+
+    For what works on data alone (splitting, standardising, writing CSV).
+
+    >>> check_pairs([((1, 2), (0,)), ((3, 4), (1,))])
+    [((1.0, 2.0), (0.0,)), ((3.0, 4.0), (1.0,))]
+    """
+    pairs = items(data, what, "(inputs, targets) pairs")
+    out: list[Sample] = []
+    for k, sample in enumerate(pairs):
+        if isinstance(sample, (str, bytes)) or not isinstance(sample, Sequence) or len(sample) != 2:
+            raise ShapeError(f"{what}: sample {k} is {short(sample)}: expected (inputs, targets)")
+        x, t = (
+            tuple(
+                number(v, f"{what}: sample {k} {part}, value {i + 1}")
+                for i, v in enumerate(items(values, f"{what}: sample {k} {part}"))
+            )  # fmt: skip
+            for part, values in (("inputs", sample[0]), ("targets", sample[1]))
+        )
+        if out and (len(x), len(t)) != (len(out[0][0]), len(out[0][1])):
+            raise ShapeError(
+                f"{what}: sample {k} has {len(x)} inputs and {len(t)} targets: expected "
+                f"{len(out[0][0])} and {len(out[0][1])}, as sample 0"
+            )
+        out.append((x, t))
+    return out
+
+
 def _finite_floats(values: Sequence[object]) -> bool:
     """Are these all floats (not bools, not numpy scalars), all finite?"""
     return set(map(type, values)) <= {float} and all(map(math.isfinite, values))
@@ -140,9 +165,12 @@ def _finite_floats(values: Sequence[object]) -> bool:
 def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tuple[float, ...]:
     """One number per neuron, each finite, or an error naming the position and neuron."""
     n = len(neurons)
-    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
-        raise ShapeError(f"{where} is {x!r}: expected a sequence of {n} numbers")
-    values = list(x)
+    if isinstance(x, (str, bytes, bytearray, dict)) or not isinstance(x, Iterable):
+        raise ShapeError(f"{where} is {short(x)}: expected a sequence of {n} numbers")
+    try:
+        values = list(x)
+    except TypeError:  # a 0-d numpy array claims to be iterable
+        raise ShapeError(f"{where} is {short(x)}: expected a sequence of {n} numbers") from None
     if len(values) != n:
         names = ", ".join(neuron.name for neuron in neurons)
         raise ShapeError(

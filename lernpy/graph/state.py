@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from lernpy.errors import BadValueError
 from lernpy.hooks import Exports, Shows
 from lernpy.numbers import num
 
@@ -162,6 +163,9 @@ def diff(a: State | Network, b: State | Network) -> Changes:
 
     A name in only one of them is reported with None on the other side.
     """
+    for side in (a, b):
+        if not isinstance(side, State) and not callable(getattr(side, "state", None)):
+            raise BadValueError(f"diff() compares states or networks, not {type(side).__name__}")
     a = a if isinstance(a, State) else a.state()  # type: ignore[union-attr]
     b = b if isinstance(b, State) else b.state()  # type: ignore[union-attr]
     found = Changes()

@@ -21,10 +21,12 @@ whose default is PyTorch's.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar, NamedTuple
 
+from lernpy import checks
 from lernpy.errors import BadValueError, LernpyError, UnknownNameError
 from lernpy.optim.formula import (
     ALPHA,
@@ -101,7 +103,13 @@ def _check(
     high_open: bool = True,
 ) -> float:
     """A finite number in the range, or a BadValueError that names the option."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise BadValueError(f"{owner}: {name} is {checks.short(value)}: expected a number")
+    try:
+        value = float(value)  # numpy numbers too
+    except OverflowError:
+        value = math.inf
+    if math.isnan(value):
         raise BadValueError(f"{owner}: {name} is {value!r}: expected a number")
     ok = (value > low if low_open else value >= low) and (
         value < high if high_open else value <= high
@@ -115,7 +123,7 @@ def _check(
 
 
 def _choice(owner: str, name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise UnknownNameError(
             f"{owner}: {name} is {value!r}: expected one of {', '.join(map(repr, choices))}"
         )
@@ -814,6 +822,7 @@ def choose(
             "to the optimizer"
         )
     chosen = optimizer(spec)
+    rate = None if rate is None else _rate(rate)
     if rate is not None and rate != chosen.rate:  # this call's rate, as the optimizer's own
         chosen = replace(chosen, rate=_rate(rate))
     return chosen, chosen.rate
@@ -824,19 +833,14 @@ _SHORTHAND: dict[tuple, SGD] = {}
 
 
 def _rate(rate: object) -> float:
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
-        raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
-    return float(rate)
+    return checks.number(rate, "rate", low=0.0)  # numpy numbers too; past the floats refused
 
 
 def _momentum(momentum: object) -> float:
-    if (
-        isinstance(momentum, bool)
-        or not isinstance(momentum, (int, float))
-        or not 0.0 <= momentum < 1.0
-    ):
-        raise LernpyError(f"momentum is {momentum!r}: expected a number in [0, 1)")
-    return float(momentum)
+    value = checks.number(momentum, "momentum", low=0.0)
+    if value >= 1.0:
+        raise LernpyError(f"momentum is {value}: expected a number in [0, 1)")
+    return value
 
 
 def global_norm(gradients: Iterable[float]) -> float:

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from lernpy import checks
+from lernpy.errors import LernpyError
+from lernpy.graph.samples import check_data
+from lernpy.pictures.diagram import check_network
 from lernpy.pictures.svg import CLASS_COLOURS, WHITE, Svg, diverging, hex_colour, mix
+
+MAX_RESOLUTION = 1000  # cells per side: a million cells, each a forward pass
 
 Grid = list[list[float | list[float]]]
 Extent = tuple[float, float, float, float]  # x0, x1, y0, y1
@@ -295,6 +301,22 @@ def boundary_svg(
     >>> svg.count('class="cell"'), svg.count('class="point"')
     (64, 4)
     """
+    check_network(net)
+    if len(net.inputs) != 2:  # type: ignore[attr-defined]
+        raise LernpyError(
+            f"a decision boundary needs 2 inputs; this network has {len(net.inputs)}"  # type: ignore[attr-defined]
+        )
+    if data is not None:
+        data = check_data(net, data)  # type: ignore[arg-type]
+    resolution = checks.whole(resolution, "resolution", 2, MAX_RESOLUTION)
+    if extent is not None:
+        extent = tuple(checks.number(v, "extent") for v in checks.items(extent, "extent"))  # type: ignore[assignment]
+        if len(extent) != 4 or extent[0] >= extent[1] or extent[2] >= extent[3]:  # type: ignore[arg-type]
+            raise LernpyError(
+                f"extent is {checks.short(extent)}: expected (x0, x1, y0, y1), x0 < x1, y0 < y1"
+            )
+    hidden = checks.flag(hidden, "hidden")
+    size = checks.number(size, "size", low=10.0, high=10_000.0)
     extent = extent or data_extent(data)
     grid, (low, high) = boundary_grid(net, extent, resolution)
     points = _points(data)

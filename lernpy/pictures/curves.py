@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 
+from lernpy import checks
+from lernpy.errors import LernpyError
 from lernpy.pictures.svg import CLASS_COLOURS, Svg, hex_colour
 
 MAX_POINTS = 1000
@@ -57,11 +60,25 @@ def _series_of(history: object) -> tuple[dict[str, list[float]], dict[str, list[
         items = {name: getattr(history, name, None) for name in SERIES}
     out: dict[str, dict[str, list[float]]] = {"loss": {}, "accuracy": {}}
     for key, values in items.items():
-        if key not in SERIES or not values or all(v is None for v in values):
+        if key not in SERIES or values is None:
+            continue
+        values = checks.items(values, f"history's {key}", "numbers (one per epoch)")
+        if not values or all(v is None for v in values):
             continue
         panel_name, series = SERIES[key]
-        out[panel_name].setdefault(series, [math.nan if v is None else float(v) for v in values])
+        numbers = [math.nan if v is None else _number(v, key) for v in values]
+        out[panel_name].setdefault(series, numbers)
     return out["loss"], out["accuracy"]
+
+
+def _number(value: object, key: str) -> float:
+    """A number of a series (NaN and infinities are left out of the chart, not refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise LernpyError(f"history's {key} holds {checks.short(value)}: expected numbers")
+    try:
+        return float(value)
+    except (OverflowError, ValueError):
+        return math.nan
 
 
 def panel(

@@ -14,6 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from lernpy import checks
+from lernpy.errors import LernpyError, UnknownNameError
+from lernpy.graph.names import link_name
+from lernpy.graph.network import Network
 from lernpy.pictures.layout import FONT, Box, Layout, layout, text_box
 from lernpy.pictures.svg import Svg, fmt, sign_colour
 
@@ -144,8 +148,16 @@ def diagram_svg(
     label_room: keep room for link labels of at least this many characters (for
     pages that change the labels later).
     """
-    if annotate is not None and annotate not in ANNOTATIONS:
-        raise ValueError(f"annotate is {annotate!r}: expected one of {', '.join(ANNOTATIONS)}")
+    check_network(net)
+    if annotate is not None:
+        annotate = checks.choice(annotate, "annotate", ANNOTATIONS)
+    if highlight is not None:
+        highlight = checks.text(highlight, "highlight")
+    if title is not None:
+        title = checks.text(title, "title")
+    values = checks.flag(values, "values")
+    max_neurons = checks.whole(max_neurons, "max_neurons", low=1)
+    label_room = checks.whole(label_room, "label_room", low=0, high=1000)
     neurons = list(net.neurons)  # type: ignore[attr-defined]
     links = list(net.links)  # type: ignore[attr-defined]
     chosen = _resolve(net, highlight)
@@ -325,20 +337,28 @@ def diagram_svg(
     return doc.to_string()
 
 
+def check_network(net: object) -> None:
+    """A picture is of a lernpy Network: anything else is a LernpyError."""
+    if not isinstance(net, Network):
+        raise LernpyError(f"expected a Network to draw, got {checks.short(net)}")
+
+
 def _resolve(net: object, name: str | None) -> object | None:
     if name is None:
         return None
     for n in net.neurons:  # type: ignore[attr-defined]
         if n.name == name:
             return n
-    key = name.replace("->", "→")
+    key = link_name(name)
     for link in net.links:  # type: ignore[attr-defined]
         if key in (link.name, link.label):
             return link
     for shared in getattr(net, "shared_weights", ()):  # a shared weight: all its links
         if shared.name == name:
             return shared
-    raise KeyError(f"nothing named {name!r} to highlight: expected a neuron or link name")
+    raise UnknownNameError(
+        f"nothing named {checks.short(name)} to highlight: expected a neuron or link name"
+    )
 
 
 def _name_spot(n: _Neuron, x: float, r: float, lay: Layout) -> tuple[float, str]:

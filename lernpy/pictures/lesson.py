@@ -17,10 +17,12 @@ import os
 import re
 from pathlib import Path
 
+from lernpy import checks
 from lernpy.data.netfile import NetworkFileError
 from lernpy.errors import LernpyError, UnknownNameError
 from lernpy.files import write_atomically
-from lernpy.pictures.diagram import diagram_svg
+from lernpy.graph.names import shown
+from lernpy.pictures.diagram import check_network, diagram_svg
 from lernpy.pictures.lesson_page import CSP, PAGE
 from lernpy.views.explain import describe, explain_link, explain_neuron
 from lernpy.views.tables import link_grid, neuron_grid
@@ -49,6 +51,8 @@ def record(
     trace = Trace()  # the recording's own: explain() reads the steps so far from it
     kept_trace = net.trace  # type: ignore[attr-defined]
     options["trace"] = trace
+    options["history"] = "all"  # every step is undone at the end, however many (a user's
+    # history="batch" could not undo them all and left the network changed)
     run = net.scheduler(data, **options)  # type: ignore[attr-defined]
 
     def snapshot() -> tuple[list, list]:
@@ -166,7 +170,8 @@ def record(
                 break
         net.trace = kept_trace  # type: ignore[attr-defined]
     return {
-        "neurons": [{"name": n.name, "kind": n.kind, "line": _waiting(n)} for n in neurons],
+        # names as every view shows them (control characters escaped), as the diagram's
+        "neurons": [{"name": shown(n.name), "kind": n.kind, "line": _waiting(n)} for n in neurons],
         "links": [
             {
                 "name": link.name,
@@ -263,7 +268,11 @@ def lesson_html(
     The network is left as it was. `exercise` (made by lernpy.exercises.page) turns
     on exercise mode: the page stops before each asked number until it is typed.
     """
-    rec = record(net, data, max_steps=max_steps, **options)
+    check_network(net)
+    max_steps = checks.whole(max_steps, "max_steps", low=1)
+    if title is not None:
+        title = checks.text(title, "title")
+    rec = _shown_everywhere(record(net, data, max_steps=max_steps, **options))
     rec["start"] = step
     rec["chosen"] = _chosen(rec, show)
     if exercise is not None:
@@ -285,18 +294,20 @@ def lesson_html(
     links = {c.name: c for c in link_grid(net).columns}  # type: ignore[arg-type]
     neurons = {c.name: c for c in neuron_grid(net).columns}  # type: ignore[arg-type]
     payload = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    payload = payload.replace("</", "<\\/")  # never close the script element early
-    page = PAGE
-    for key, value in (
-        ("__CSP__", CSP),
-        ("__TITLE__", html.escape(title or "lernpy lesson")),
-        ("__SUBTITLE__", html.escape(subtitle)),
-        ("__LINK_HEADS__", _heads([links[name] for name in LINK_COLUMNS])),
-        ("__NEURON_HEADS__", _heads([neurons[name] for name in NEURON_COLUMNS])),
-        ("__SVG__", svg),
-        ("__DATA__", payload),
-    ):
-        page = page.replace(key, value)
+    # inside <script>, "<!--", "<script" or "</script" would change how the page is read:
+    # JSON may spell <, > and & as \u003c, \u003e, \u0026, which JSON.parse reads back
+    payload = payload.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    fills = {
+        "__CSP__": CSP,
+        "__TITLE__": html.escape(title or "lernpy lesson"),
+        "__SUBTITLE__": html.escape(subtitle),
+        "__LINK_HEADS__": _heads([links[name] for name in LINK_COLUMNS]),
+        "__NEURON_HEADS__": _heads([neurons[name] for name in NEURON_COLUMNS]),
+        "__SVG__": svg,
+        "__DATA__": payload,
+    }
+    # one pass, so that a title holding "__DATA__" stays that text
+    page = re.sub("|".join(fills), lambda m: fills[m.group(0)], PAGE)
     return page
 
 
@@ -312,6 +323,18 @@ def _chosen(rec: dict, name: str | None) -> list | None:
         if neuron["name"] == name:
             return ["neuron", i]
     raise UnknownNameError(f"show={name!r}: no such link or neuron in this network")
+
+
+def _shown_everywhere(value: object) -> object:
+    """Every text in the recording with the characters a name may not hold escaped (a name
+    set behind the network's back shows as ``\\x1b``, never as what it would do)."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, list):
+        return [_shown_everywhere(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shown_everywhere(v) for k, v in value.items()}
+    return value
 
 
 def write_lesson(path: str | os.PathLike, net: object, data: object, **options: object) -> Path:

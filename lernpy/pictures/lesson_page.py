@@ -1,7 +1,9 @@
 """The lesson page's HTML, CSS and script: a template filled in by lernpy.pictures.lesson.
 
 Everything the page needs is in it; the Content-Security-Policy forbids any
-request (no fonts, no scripts, no images from elsewhere).
+request (no fonts, no scripts, no images from elsewhere) and runs no script but
+the page's own, named by its SHA-256 hash (not 'unsafe-inline': markup that got
+into the page some other way could not run).
 
 The layout is for a projector as much as a laptop: the diagram scales to its
 column, every line of the chain rule wraps under its own indent, the tables'
@@ -9,7 +11,9 @@ names wrap and their numbers never spill out of the page. Below 1100 pixels
 the page is one column: diagram and loss, then the controls and the chain rule.
 """
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+import base64
+import hashlib
+import re
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -532,3 +536,16 @@ follow();
 </body>
 </html>
 """
+
+
+def _policy(page: str) -> str:
+    """The page's Content-Security-Policy: only its one inline script runs, by its hash."""
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)  # type: ignore[union-attr]
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+        "img-src data:"
+    )
+
+
+CSP = _policy(PAGE)

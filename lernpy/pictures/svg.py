@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from lernpy.graph.names import shown
+
 SVG_NS = "http://www.w3.org/2000/svg"
 
 # Colour by sign: blue for positive, orange for negative (and a neutral grey for 0).
@@ -111,9 +113,9 @@ class Svg:
         if title is not None or text is not None:
             body = ""
             if title is not None:
-                body += f"<title>{escape(title)}</title>"
+                body += f"<title>{escape(shown(title))}</title>"
             if text is not None:
-                body += escape(text)
+                body += escape(shown(text))
         self.parts.append(self._element(tag, attrs, body))
 
     def rect(self, x: float, y: float, w: float, h: float, **attrs: object) -> None:
@@ -184,4 +186,4 @@ def _attr_name(key: str) -> str:
 def _value(v: object) -> str:
     if isinstance(v, float):
         return fmt(v)
-    return str(v)
+    return shown(str(v))  # a name's control characters escaped: XML cannot hold most of them

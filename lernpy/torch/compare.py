@@ -44,13 +44,14 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from lernpy import checks
 from lernpy.errors import ShapeError
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.graph.shared import SharedWeight
 from lernpy.torch.losses import torch_loss
-from lernpy.torch.modules import TorchError, link_weights
+from lernpy.torch.modules import TorchError, link_weights, network, torch_module
 from lernpy.torch.reading import Reading, read_as
 from lernpy.views.formulas import num
 from lernpy.views.tables import Column, Grid
@@ -90,6 +91,10 @@ def compare(
     checked either way). ``module`` may be any module :func:`from_torch` reads,
     and also one whose layers subclass nn.Linear (to check their gradients).
     """
+    net, module = network(net), torch_module(module)
+    rtol = None if rtol is None else checks.number(rtol, "rtol", low=0)
+    atol = None if atol is None else checks.number(atol, "atol", low=0)
+    links = None if links is None else checks.names(links, "links")
     samples = check_data(net, sample)
     if len(samples) != 1:
         raise ShapeError(f"compare takes one sample (inputs, targets): got {len(samples)}")

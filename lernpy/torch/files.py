@@ -61,9 +61,10 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
+from lernpy import checks
 from lernpy.data.netfile import NetworkFileError, dumps, loads
 from lernpy.errors import LernpyError
-from lernpy.files import write_atomically
+from lernpy.files import read_bytes, write_atomically
 from lernpy.graph.network import Network
 from lernpy.optim import Optimizer, from_dict
 from lernpy.optim import optimizer as get_optimizer
@@ -150,7 +151,7 @@ def save(
     plain ``nn.Sequential``, ``names`` and ``loss`` are :func:`from_torch`'s.
     The file is written atomically.
     """
-    target = os.fspath(path)
+    target = checks.path(path)
     history = None
     if isinstance(obj, Network):
         if names is not None or loss is not None:
@@ -251,13 +252,11 @@ def load(path: str | os.PathLike[str]) -> Network:
 
     The network names its optimizer afterwards (:func:`optimizer_of`) when the file does.
     """
-    source = os.fspath(path)
+    source = checks.path(path)
+    # a regular file's bytes only: torch.load would wait forever on a pipe
+    raw = read_bytes(source, lambda reason: TorchFileError(reason, path=source), "a .pt file")
     try:
-        payload = torch.load(source, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise TorchFileError("no such file", path=source) from None
-    except IsADirectoryError:
-        raise TorchFileError("is a directory, not a .pt file", path=source) from None
+        payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         if "GLOBAL" in str(error):
             raise _unpickled(source, error) from None

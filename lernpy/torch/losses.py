@@ -39,7 +39,7 @@ from torch import nn
 
 from lernpy.graph.losses import LOSSES, TINY
 from lernpy.graph.network import Network
-from lernpy.torch.modules import TorchError
+from lernpy.torch.modules import TorchError, network
 
 PYTORCH = {
     "half_sse": "0.5 * nn.MSELoss(reduction='sum')(out, t) / n",
@@ -64,7 +64,7 @@ class TorchLoss(nn.Module):
         super().__init__()
         if name not in PYTORCH:
             raise TorchError(f"the loss {name!r} has no PyTorch counterpart")
-        if reduction not in ("mean", "sum"):
+        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
             raise TorchError(f"reduction is {reduction!r}: expected 'mean' or 'sum'")
         self.name = name
         self.reduction = reduction
@@ -94,7 +94,7 @@ class TorchLoss(nn.Module):
 
 def torch_loss(net: Network, reduction: str = "mean") -> TorchLoss:
     """``net``'s loss as a PyTorch module; ``reduction`` is lernpy's ``reduce`` ("mean", "sum")."""
-    loss = net.loss_function
+    loss = network(net).loss_function
     if LOSSES.get(loss.name) is not loss:
         raise TorchError(f"the loss {loss.name!r} is not built in: PyTorch has no matching loss")
     return TorchLoss(loss.name, reduction)

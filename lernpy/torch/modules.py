@@ -50,6 +50,7 @@ import torch
 from torch import nn
 from torch.nn.utils import skip_init
 
+from lernpy import checks
 from lernpy.data.netfile import dumps
 from lernpy.errors import LernpyError
 from lernpy.graph.activations import ACTIVATIONS, LEAKY_SLOPE, Activation
@@ -182,9 +183,33 @@ def _layer(sources: list[Neuron], targets: list[Neuron], li: int) -> Layer | str
     return Layer(sources, targets, bias, act, True in frozen, True in bias_frozen)
 
 
+def network(net: object, what: str = "net") -> Network:
+    """``net`` itself if it is a lernpy Network, or a TorchError naming ``what``."""
+    if not isinstance(net, Network):
+        raise TorchError(f"{what} is {checks.short(net)}: expected a lernpy Network")
+    return net
+
+
+def torch_module(module: object, what: str = "module") -> nn.Module:
+    """``module`` itself if it is a PyTorch module, or a TorchError naming ``what``."""
+    if not isinstance(module, nn.Module):
+        raise TorchError(f"{what} is {checks.short(module)}: expected a torch.nn.Module")
+    return module
+
+
+def floating(dtype: object) -> torch.dtype:
+    """A floating-point torch dtype (torch.float64, torch.float32 …), or a TorchError."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TorchError(
+            f"dtype is {checks.short(dtype)}: expected a floating-point torch dtype "
+            "such as torch.float64"
+        )
+    return dtype
+
+
 def _check(net: Network) -> None:
     """What neither module can hold: custom activations and losses, a bias value other than 1."""
-    net.check_ready()
+    network(net).check_ready()
     loss = net.loss_function
     if LOSSES.get(loss.name) is not loss:
         raise TorchError(f"the loss {loss.name!r} is not built in: PyTorch has no matching loss")
@@ -235,7 +260,7 @@ def places(net: Network) -> Places:
     >>> places(Network.layered(2, 1, bias=False))
     {'x1→y1': ('0.weight', (0, 0)), 'x2→y1': ('0.weight', (0, 1))}
     """
-    plan = module_plan(net)
+    plan = module_plan(network(net))
     if plan is None:
         return GraphModule.places_of(net)
     if isinstance(plan, ConvPlan):
@@ -300,6 +325,7 @@ def to_torch(net: Network, dtype: torch.dtype = torch.float64) -> nn.Module:
     [0.7513650695523157, 0.7729284653214625]
     """
     _check(net)
+    dtype = floating(dtype)
     plan = module_plan(net)
     if plan is None:
         module: nn.Module = GraphModule(net, dtype)

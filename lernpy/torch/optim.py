@@ -56,6 +56,7 @@ from dataclasses import replace
 import torch
 from torch import nn
 
+from lernpy import checks
 from lernpy.errors import LernpyError
 from lernpy.graph.network import Network
 from lernpy.graph.shared import SharedWeight
@@ -103,6 +104,10 @@ def torch_counterpart(optimizer: Optimizer) -> tuple[str, dict[str, object]]:
     Traceback (most recent call last):
     lernpy.torch.modules.TorchError: RMSProp(rate=0.01, epsilon='inside'): epsilon='inside' ...
     """
+    if not isinstance(optimizer, Optimizer):
+        raise TorchError(
+            f"optimizer is {checks.short(optimizer)}: expected a lernpy optimizer such as SGD(0.1)"
+        )
     who = optimizer.describe()
     for option, clip in (("clip_norm", "clip_grad_norm_"), ("clip_value", "clip_grad_value_")):
         value = getattr(optimizer, option)
@@ -238,6 +243,8 @@ def _chosen(net: Network, optimizer, rate, momentum) -> Optimizer:
                 "net.train() does not): pass optimizer=..., or rate= and momentum= for SGD"
             )
         return found
+    rate = None if rate is None else checks.number(rate, "rate")
+    momentum = None if momentum is None else checks.number(momentum, "momentum")
     try:
         return choose(optimizer, rate, momentum)[0]
     except LernpyError as error:

@@ -22,17 +22,18 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lernpy import engines
+from lernpy import checks, engines
 from lernpy.engines import ENGINES, restore
 from lernpy.engines import choose as choose_engine
 from lernpy.engines.base import Checkpoint, Options, engine_options, weights
-from lernpy.errors import LernpyError, NumericError, UnknownNameError
+from lernpy.errors import Interrupted, LernpyError, NumericError, UnknownNameError
+from lernpy.graph.names import link_name
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Exports, Shows
 from lernpy.numbers import num
 from lernpy.optim import SGD, Optimizer, choose
-from lernpy.walk.scheduler import Scheduler, check_options, scheduled
+from lernpy.walk.scheduler import Rates, Scheduler, check_options, scheduled
 from lernpy.walk.series import Series
 from lernpy.walk.trace import Trace
 
@@ -103,7 +104,8 @@ class History(Exports, Shows):
         [0.4, 0.35891648, 0.31735386]
         """
         self._name_links()
-        key = name.replace("->", "→").replace(" ", "")
+        name = checks.text(name, "name")
+        key = link_name(name)
         index = self.labels.get(name)
         if index is None and key in self.names:
             index = self.names.index(key)
@@ -146,10 +148,65 @@ def end_epoch(
     if callback is not None:
         if before_callback is not None:
             before_callback()
-        if callback(EpochReport(epoch, loss, net, history)):
+        if checks.call(callback, "the callback", EpochReport(epoch, loss, net, history)):
             history.stopped = f"stopped by the callback after {epoch} epochs"
             return True
     return False
+
+
+@dataclass
+class Snapshot:
+    """What training changes, as it was after ``epochs`` finished epochs: where Ctrl-C goes back to.
+
+    Every link's weight, optimizer state (velocity, moments) and batch gradient, the
+    network's generator, and the last step a trace held.
+    """
+
+    epochs: int
+    links: list[tuple[float, object, float]]  # weight, optimizer state (immutable), gradient
+    rng: tuple
+    trace: Trace | None = None
+    taken: int = 0  # how many steps the trace had taken in then
+
+    @classmethod
+    def of(cls, net: Network, epochs: int, trace: Trace | None = None) -> Snapshot:
+        links = [(k.weight, k.state, k.gradient) for k in net.links]
+        taken = trace.taken if trace is not None else 0
+        return cls(epochs, links, net.rng.getstate(), trace, taken)
+
+    def restore(self, net: Network) -> None:
+        """Put every number back (and drop the trace's steps taken since)."""
+        for link, (weight, state, gradient) in zip(net.links, self.links):
+            link.weight, link.state, link.gradient = weight, state, gradient
+        net.rng.setstate(self.rng)
+        if self.trace is not None:
+            self.trace.rewind(self.taken)
+
+
+def interrupted(history: History | object, done: int, epochs: int) -> Interrupted:
+    """The :class:`~lernpy.errors.Interrupted` that says where training stopped.
+
+    ``done`` epochs of ``epochs`` finished; the caller has put the network back
+    as it was after the last of them, and ``history`` holds exactly those.
+    """
+    if done >= epochs:
+        message = (
+            f"training was interrupted after its last epoch ({epochs} of {epochs}): "
+            "the network holds what it held after it"
+        )
+    else:
+        held = (
+            f"after epoch {done}, the last one finished"
+            if done
+            else ("before training: no epoch finished")
+        )
+        message = (
+            f"training was interrupted in epoch {done + 1} of {epochs}: "
+            f"the network holds what it held {held}"
+        )
+    if hasattr(history, "stopped"):
+        history.stopped = f"interrupted in epoch {min(done + 1, epochs)} of {epochs}"  # type: ignore[union-attr]
+    return Interrupted(message, history)
 
 
 @dataclass(repr=False)
@@ -178,10 +235,10 @@ class EngineHistory(History):
         moment; stepping on walks the same update the engine made, with every
         number recorded (and ``back()`` works within the batch).
         """
-        if self.network is None or not 0 <= epoch < len(self.checkpoints):
-            raise LernpyError(f"epoch {epoch}: expected 0 to {len(self.checkpoints) - 1}")
-        if not 0 <= sample < len(self.samples):
-            raise LernpyError(f"sample {sample}: expected 0 to {len(self.samples) - 1}")
+        if self.network is None or not self.checkpoints:
+            raise LernpyError("no epoch of this training can be replayed")
+        epoch = checks.whole(epoch, "epoch", 0, len(self.checkpoints) - 1)
+        sample = checks.whole(sample, "sample", 0, len(self.samples) - 1)
         if self.network.version != self.version:
             raise LernpyError("the network's links changed since training: cannot replay")
         point = self.checkpoints[epoch]
@@ -248,15 +305,52 @@ def train(
     "reference" runs the stepping scheduler below, "compiled" or "numpy" names one.
     A ``trace`` needs the reference: "auto" then picks it, as it does for an
     optimizer or a mistake that no fast engine implements.
+
+    Ctrl-C (a ``KeyboardInterrupt``) anywhere inside puts the network back as it was
+    after the last finished epoch (every weight, optimizer state and batch gradient,
+    and the generator) and raises :class:`~lernpy.errors.Interrupted`, which says
+    where it stopped and holds the history of the finished epochs. A callback that
+    fails (a :class:`~lernpy.errors.CallbackError`) goes back there too.
     """
-    if target_loss is not None and (
-        not isinstance(target_loss, (int, float)) or math.isnan(target_loss)
-    ):
-        raise LernpyError(f"target_loss is {target_loss!r}: expected a number or None")
-    if callback is not None and not callable(callback):  # before any epoch changes the net
-        raise LernpyError(f"callback is {callback!r}: expected a function or None")
-    if engine not in ENGINES:
-        raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    try:
+        return _train(
+            net, data, epochs, rate=rate, momentum=momentum, optimizer=optimizer,
+            batch_size=batch_size, reduce=reduce, update=update, mistake=mistake,
+            shuffle=shuffle, target_loss=target_loss, callback=callback, trace=trace,
+            engine=engine,
+        )  # fmt: skip
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:  # before any epoch began: nothing changed
+        raise interrupted(History(), 0, epochs) from None
+
+
+def _train(
+    net: Network,
+    data: object,
+    epochs: int,
+    *,
+    rate: float | None,
+    momentum: float | None,
+    optimizer: Optimizer | str | None,
+    batch_size: int | str | None,
+    reduce: str,
+    update: str,
+    mistake: str | None,
+    shuffle: bool,
+    target_loss: float | None,
+    callback: Callable[[EpochReport], bool | None] | None,
+    trace: bool | Trace | None,
+    engine: str,
+) -> History:
+    """:func:`train`, every option checked before anything changes."""
+    if target_loss is not None:
+        target_loss = checks.number(target_loss, "target_loss")
+    checks.function(callback, "callback")  # before any epoch changes the net
+    shuffle = checks.flag(shuffle, "shuffle")
+    engine = checks.choice(engine, "engine", ENGINES)
+    if not (trace is None or isinstance(trace, (bool, Trace))):
+        raise LernpyError(f"trace is {checks.short(trace)}: expected True, a Trace, or None")
     net.check_ready()
     samples = check_data(net, data)  # checked once, here, for every engine
     rates = scheduled(rate, epochs)  # each epoch's, from a schedule (None: one rate)
@@ -278,31 +372,51 @@ def train(
             name, _why = choose_engine(net, opts, engine)
     recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
     if name != "reference":
-        every = rates or [rate_] * epochs
+        every = rates or Rates(rate_, epochs)
         return _train_engine(
             net, samples, epochs, name, opts, every, recorded, target_loss, callback
         )
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
-    run = _scheduler(net, samples, epochs, trace, options, rates or [rate_] * epochs)
+    run = _scheduler(net, samples, epochs, trace, options, rates or Rates(rate_, epochs))
     history = History(options={**recorded, "epochs": epochs})
     history.begin(net)
-    while not run.finished:
-        try:
-            step = run.step("epoch")
-        except NumericError as error:
-            history.stopped = f"numeric error: {error}"
-            error.history = history  # type: ignore[attr-defined]
-            raise
-        history.snapshot(net)
-        if end_epoch(history, net, step.loss, target_loss, callback):
-            break
-    else:
-        history.stopped = f"ran {epochs} epochs"
-    return history
+    saved: Snapshot | None = Snapshot.of(net, 0, run.trace)
+    try:
+        while not run.finished:
+            try:
+                step = run.step("epoch")
+            except NumericError as error:
+                history.stopped = f"numeric error: {error}"
+                error.history = history  # type: ignore[attr-defined]
+                raise
+            history.snapshot(net)
+            if end_epoch(history, net, step.loss, target_loss, callback):
+                break
+            if not run.finished:  # (after the last epoch, nothing is left to go back to)
+                saved = Snapshot.of(net, len(history.loss), run.trace)
+        else:
+            history.stopped = f"ran {epochs} epochs"
+        saved = None  # finished: nothing to put back
+        return history
+    except NumericError:
+        raise  # (it kept the batches before the one that failed, and says so)
+    except BaseException as error:
+        # Ctrl-C or a failing callback: back to the end of the last finished epoch
+        # (no half-summed batch), and the history of the epochs that finished
+        net.cache.pop("reference run", None)  # (stopped mid-walk: the next call starts afresh)
+        run._walker = None  # (a walk's generator refers to its run: closed now, not by a later gc)
+        if saved is not None:
+            saved.restore(net)
+            del history.loss[saved.epochs :]
+            del history.snapshots[saved.epochs + 1 :]
+        if isinstance(error, KeyboardInterrupt):
+            raise interrupted(history, len(history.loss), epochs) from None
+        error.history = history  # type: ignore[attr-defined]
+        raise
 
 
 def _scheduler(
-    net: Network, samples: list, epochs: int, trace, options: dict, rates: list[float]
+    net: Network, samples: list, epochs: int, trace, options: dict, rates: Rates
 ) -> Scheduler:
     """A scheduler at the start of training: the last call's again, if it fits, or a new one.
 
@@ -329,7 +443,7 @@ def _train_engine(
     epochs: int,
     name: str,
     opts: Options,
-    rates: list[float],
+    rates: Rates,
     options: dict[str, object],
     target_loss: float | None,
     callback: Callable[[EpochReport], bool | None] | None,
@@ -340,7 +454,9 @@ def _train_engine(
     a call takes up what changed in the network since the last one and writes every
     number back once, at its end (and before each callback, which may read them).
     On a NaN or infinity the failing epoch is rerun by the reference scheduler from
-    its checkpoint, so the error names the same neuron or link.
+    its checkpoint, so the error names the same neuron or link. On Ctrl-C (or a
+    failing callback) the network goes back to the checkpoint after the last
+    finished epoch.
     """
     shuffle = opts.shuffle
     session = engines.session(net, samples, opts, name)
@@ -351,64 +467,104 @@ def _train_engine(
     history.begin(net)
     order = list(range(len(samples)))
     e = 0
-    while e < epochs:
-        if callback is None and target_loss is None:
-            # nothing to do between epochs: let the engine run them all in one call
-            points, sums, failed, after = session.epochs(e, order, rates[e:], bool(shuffle))
-            ok = len(points) if failed is None else failed
-            history.checkpoints += points[:ok]
-            history.loss += [total / len(samples) for total in sums[:ok]]
-            e += ok
-            if failed is None:
-                order = after
-                continue
-            point = points[failed]
-        else:
-            point = session.checkpoint(e, order, net.rng.getstate() if shuffle else None)
-            if shuffle:
-                order = order[:]
-                net.rng.shuffle(order)
+    # Where Ctrl-C goes back to: (epochs finished, the checkpoint after them), set at
+    # each epoch's start; inside a many-epoch call, the engine's own checkpoints.
+    back: tuple[int, Checkpoint] | None = None
+    inside: tuple[int, list, list] | None = None
+    states = engines.states(net)  # the optimizer states as they were (read, not settled)
+    try:
+        while e < epochs:
+            if callback is None and target_loss is None:
+                # nothing to do between epochs: let the engine run them all in one call
+                raw_points: list = []
+                raw_sums: list = []
+                inside = (e, raw_points, raw_sums)
+                points, sums, failed, after = session.epochs(
+                    e, order, rates[e:], bool(shuffle), raw_points, raw_sums
+                )
+                ok = len(points) if failed is None else failed
+                history.checkpoints += points[:ok]
+                history.loss += [total / len(samples) for total in sums[:ok]]
+                e += ok
+                if failed is None:
+                    order = after
+                    back, inside = (e - 1, history.checkpoints[-1]), None
+                    continue
+                point = points[failed]
+                back, inside = (e, point), None
+            else:
+                point = session.checkpoint(e, order, net.rng.getstate() if shuffle else None)
+                back = (e, point)
+                if shuffle:
+                    order = order[:]
+                    net.rng.shuffle(order)
+                try:
+                    loss_sum = session.epoch(order, rates[e])
+                    ok = math.isfinite(loss_sum) and session.finite()
+                except (OverflowError, ZeroDivisionError, ValueError):
+                    ok = False
+                if ok:
+                    history.checkpoints.append(point)
+                    e += 1
+                    loss = loss_sum / len(samples)
+                    if end_epoch(history, net, loss, target_loss, callback, session.write_back):
+                        break
+                    if callback is not None:
+                        session = _resume(net, samples, opts, name, history)
+                    continue
+            # A NaN or an infinity: the reference runs this epoch from its checkpoint and
+            # names the culprit (or, if the engine's alarm was an overflow of its check, just
+            # runs the epoch); the engine then carries on from the reference's state.
+            history.checkpoints.append(point)
+            restore(net, point)
+            keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
+            again = {k: options[k] for k in keys}
+            rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **again)
+            rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
             try:
-                loss_sum = session.epoch(order, rates[e])
-                ok = math.isfinite(loss_sum) and session.finite()
-            except (OverflowError, ZeroDivisionError, ValueError):
-                ok = False
-            if ok:
-                history.checkpoints.append(point)
-                e += 1
-                loss = loss_sum / len(samples)
-                if end_epoch(history, net, loss, target_loss, callback, session.write_back):
-                    break
-                if callback is not None:
-                    session = _resume(net, samples, opts, name, history)
-                continue
-        # A NaN or an infinity: the reference runs this epoch from its checkpoint and
-        # names the culprit (or, if the engine's alarm was an overflow of its check, just
-        # runs the epoch); the engine then carries on from the reference's state.
-        history.checkpoints.append(point)
-        restore(net, point)
-        keys = ("rate", "optimizer", "batch_size", "reduce", "shuffle", "update", "mistake")
-        again = {k: options[k] for k in keys}
-        rerun = Scheduler(net, samples, epochs=e + 1, trace=None, history="batch", **again)
-        rerun.start_at(e, point.order)  # at epoch e, so that an error names the same epoch
-        try:
-            loss = rerun.step("epoch").loss
-        except NumericError as error:
-            history.stopped = f"numeric error: {error}"
-            error.history = history  # type: ignore[attr-defined]
-            raise
-        order = rerun.order
-        session = engines.session(net, samples, opts, name)  # from the reference's numbers
-        e += 1
-        if end_epoch(history, net, loss, target_loss, callback, session.write_back):
-            break
-        if callback is not None:
-            session = _resume(net, samples, opts, name, history)
-    else:
-        history.stopped = f"ran {epochs} epochs"
-    session.write_back()
-    history.snapshots = [array("d", session.written_weights())]  # the end
-    return history
+                loss = rerun.step("epoch").loss
+            except NumericError as error:
+                history.stopped = f"numeric error: {error}"
+                error.history = history  # type: ignore[attr-defined]
+                raise
+            order = rerun.order
+            session = engines.session(net, samples, opts, name)  # from the reference's numbers
+            e += 1
+            if end_epoch(history, net, loss, target_loss, callback, session.write_back):
+                break
+            if callback is not None:
+                session = _resume(net, samples, opts, name, history)
+        else:
+            history.stopped = f"ran {epochs} epochs"
+        session.write_back()
+        history.snapshots = [array("d", session.written_weights())]  # the end
+        back = inside = None  # finished: nothing to put back
+        return history
+    except NumericError:
+        raise  # (the reference's rerun kept the batches before the one that failed)
+    except BaseException as error:
+        # Ctrl-C or a failing callback: back to the checkpoint after the last finished epoch
+        net.cache.pop("session", None)  # (its numbers may be half an epoch on: not kept)
+        if inside is not None and inside[1]:
+            # the engine had taken the running epoch's checkpoint: the ones before it finished
+            start, raw_points, raw_sums = inside
+            done = start + len(raw_points) - 1
+            history.checkpoints[start:] = [
+                session.checkpoint_of(start + j, raw) for j, raw in enumerate(raw_points)
+            ]
+            history.loss[start:] = [total / len(samples) for total in raw_sums[: done - start]]
+            back = (done, history.checkpoints[done])
+        if back is not None:
+            done, point = back
+            history.checkpoints[done:] = []
+            history.loss[done:] = []
+            restore(net, point)
+            if done == 0:
+                engines.put_back_states(net, states)  # exactly as before, fresh states too
+        if isinstance(error, KeyboardInterrupt):
+            raise interrupted(history, len(history.loss), epochs) from None
+        error.history = history  # type: ignore[attr-defined]
+        raise
 
 
 def _resume(net: Network, samples: list, options: Options, name: str, history: EngineHistory):

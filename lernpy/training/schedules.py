@@ -11,8 +11,10 @@ Schedule(kind='step', rate=0.1, factor=0.5, every=100, gamma=1.0)
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
 
+from lernpy.checks import short
 from lernpy.errors import LernpyError
 
 
@@ -32,18 +34,25 @@ class Schedule:
     gamma: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("constant", "step", "exponential"):
+        if not isinstance(self.kind, str) or self.kind not in ("constant", "step", "exponential"):
             raise LernpyError(
-                f"unknown schedule {self.kind!r}: expected constant, step or exponential"
+                f"unknown schedule {short(self.kind)}: expected constant, step or exponential"
             )
         for name in ("rate", "factor", "gamma"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise LernpyError(f"schedule {name} must be a number, got {value!r}")
+            try:
+                value = float(value)  # numpy numbers too; ints past the floats are refused
+            except OverflowError:
+                value = math.inf
             if not math.isfinite(value) or value < 0:
                 raise LernpyError(f"schedule {name} must be a finite number >= 0, got {value!r}")
-        if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
-            raise LernpyError(f"schedule every must be a whole number >= 1, got {self.every!r}")
+            object.__setattr__(self, name, value)
+        every = self.every
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise LernpyError(f"schedule every must be a whole number >= 1, got {every!r}")
+        object.__setattr__(self, "every", int(every))
 
     def __call__(self, epoch: int) -> float:
         if self.kind == "step":
@@ -51,6 +60,19 @@ class Schedule:
         if self.kind == "exponential":
             return self.rate * self.gamma**epoch
         return float(self.rate)
+
+    def rate_at(self, epoch: int) -> float:
+        """The rate of ``epoch``, or a LernpyError if it is past the largest float."""
+        try:
+            rate = self(epoch)
+        except OverflowError:
+            rate = math.inf
+        if not math.isfinite(rate):
+            raise LernpyError(
+                f"rate of the {self.kind} schedule at epoch {epoch} is past the largest float: "
+                "expected a finite rate in every epoch"
+            )
+        return rate
 
     def to_dict(self) -> dict[str, object]:
         """The schedule as plain values, for saving."""
@@ -80,6 +102,8 @@ def parse_schedule(text: str, rate: float) -> Schedule:
     >>> parse_schedule("step:0.5:20", rate=0.1)
     Schedule(kind='step', rate=0.1, factor=0.5, every=20, gamma=1.0)
     """
+    if not isinstance(text, str):
+        raise LernpyError(f"schedule {short(text)}: expected text such as step:0.5:20")
     parts = text.strip().split(":")
     kind = parts[0].lower()
     try:

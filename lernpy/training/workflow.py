@@ -17,20 +17,24 @@ the loss stops improving.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from lernpy import hooks
-from lernpy.errors import LernpyError
-from lernpy.graph.samples import Sample
+from lernpy import checks, hooks
+from lernpy.engines import ENGINES
+from lernpy.errors import LernpyError, NumericError
+from lernpy.graph.samples import Sample, check_data, number
 from lernpy.hooks import Exports, Shows
 from lernpy.numbers import num
 from lernpy.optim import SGD, Optimizer, choose
 from lernpy.optim import optimizer as get_optimizer
+from lernpy.training.loop import Snapshot, interrupted
 from lernpy.training.schedules import Schedule, constant
+from lernpy.walk.scheduler import check_options
 
 if TYPE_CHECKING:
     from lernpy.data.preprocessing import Preprocessing
@@ -94,6 +98,17 @@ class Forward(Protocol):
     def forward(self, inputs: Sequence[float]) -> list[float]: ...
 
 
+def _data(net: Forward, data: object) -> Sequence[Sample]:
+    """Data checked against a network's shape (any other model gets it as given)."""
+    from lernpy.graph.network import Network
+
+    if isinstance(data, Sequence) and len(data) == 0:
+        return []
+    if isinstance(net, Network):
+        return check_data(net, data)
+    return checks.items(data, "data", "(inputs, targets) pairs")
+
+
 def _threshold(net: Network) -> float:
     """0.5 for outputs in [0, 1]; 0 for tanh outputs, whose midpoint is 0."""
     outputs = getattr(net, "outputs", None) or []
@@ -106,6 +121,7 @@ def accuracy(net: Forward, data: Sequence[Sample]) -> float:
 
     Binary targets 0/1 against a tanh output count a value >= 0 as class 1.
     """
+    data = _data(net, data)
     if not data:
         raise LernpyError("accuracy of an empty data set is undefined")
     threshold = _threshold(net)
@@ -122,10 +138,12 @@ def confusion_matrix(
 
     The diagonal holds the correct answers.
     """
+    data = _data(net, data)
     if not data:
         raise LernpyError("confusion matrix of an empty data set is undefined")
     width = len(data[0][1])
-    size = classes if classes is not None else (2 if width == 1 else width)
+    least = 2 if width == 1 else width
+    size = least if classes is None else checks.whole(classes, "classes", low=least, high=10**6)
     threshold = _threshold(net)
     matrix = [[0] * size for _ in range(size)]
     for inputs, targets in data:
@@ -159,11 +177,15 @@ def predict(
     >>> [p.label for p in predict(net, [(5.0,), (15.0,)], prep)]
     ['small', 'big']
     """
+    if preprocessing is not None and not callable(getattr(preprocessing, "inputs", None)):
+        raise LernpyError(
+            f"preprocessing is {checks.short(preprocessing)}: expected a Preprocessing or None"
+        )
     prep = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     threshold = _threshold(net)
     result = []
-    for x in inputs:
-        ready = prep.inputs(x) if prep is not None else tuple(x)
+    for x in checks.items(inputs, "inputs", "input rows"):
+        ready = prep.inputs(x) if prep is not None else x  # (forward checks it)
         values = tuple(net.forward(ready))
         if prep is not None and prep.classes is not None:
             index = class_index(values, threshold)
@@ -260,6 +282,7 @@ class TrainingLog(Exports, Shows):
 
 def evaluate(net: Network, data: Sequence[Sample]) -> tuple[float, float | None]:
     """Mean sample loss over ``data`` and, if the targets are classes, the accuracy."""
+    data = _data(net, data)
     if not data:
         raise LernpyError("cannot evaluate on an empty data set")
     threshold = _threshold(net)
@@ -281,6 +304,62 @@ def _want_progress(progress: bool | str | None) -> bool:
             return False
         return sys.stderr.isatty()
     return bool(progress)
+
+
+FIT_TRAIN_OPTIONS = ("reduce", "update", "mistake", "engine", "trace", "callback")
+
+
+def _check_fit(
+    net: Network,
+    train: object,
+    test: object,
+    epochs: object,
+    shuffle: object,
+    target_loss: object,
+    patience: object,
+    min_delta: object,
+    restore_best: object,
+    progress: object,
+    on_epoch: object,
+    train_options: dict[str, object],
+) -> tuple[list[Sample], list[Sample] | None]:
+    """:func:`fit`'s arguments checked (the rate and optimizer in :func:`fit`); returns the
+    data read once (a generator too). Raises a LernpyError naming the argument at fault."""
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise LernpyError(f"epochs must be a whole number >= 0, got {checks.short(epochs)}")
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1
+    ):
+        raise LernpyError(f"patience must be a whole number >= 1, got {checks.short(patience)}")
+    delta = number(min_delta, "min_delta") if not isinstance(min_delta, str) else None
+    if delta is None or delta < 0.0:
+        raise LernpyError(f"min_delta must be a finite number >= 0, got {checks.short(min_delta)}")
+    if target_loss is not None:
+        number(target_loss, "target_loss")
+    checks.flag(shuffle, "shuffle")
+    checks.flag(restore_best, "restore_best")
+    auto = isinstance(progress, str) and progress == "auto"
+    if not (progress is None or isinstance(progress, bool) or auto):
+        raise LernpyError(
+            f"progress must be True, False, 'auto' or None, got {checks.short(progress)}"
+        )
+    checks.function(on_epoch, "on_epoch")
+    unknown = sorted(set(train_options) - set(FIT_TRAIN_OPTIONS))
+    if unknown:
+        raise LernpyError(
+            f"fit() got unknown option(s) {', '.join(unknown)}: "
+            f"expected also {', '.join(FIT_TRAIN_OPTIONS)}"
+        )
+    net.check_ready()
+    samples = check_data(net, train)
+    test_samples = None
+    if test is not None and not (isinstance(test, Sequence) and len(test) == 0):
+        try:
+            test_samples = check_data(net, test)
+        except LernpyError as error:
+            raise type(error)(f"test data: {error}") from None
+    checks.choice(train_options.get("engine", "auto"), "engine", ENGINES)
+    return samples, test_samples
 
 
 def fit(
@@ -322,27 +401,30 @@ def fit(
     >>> len(log), [r.rate for r in log.epochs], log.stopped
     (3, [0.5, 0.5, 0.25], 'finished 3 epochs')
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise LernpyError(f"epochs must be a whole number >= 0, got {epochs!r}")
-    if not train:
-        raise LernpyError("cannot train on an empty data set")
-    if patience is not None and (
-        isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
-    ):
-        raise LernpyError(f"patience must be a whole number >= 1, got {patience!r}")
+    # every argument is checked before any weight moves (an epoch used to train first)
+    train, test = _check_fit(
+        net, train, test, epochs, shuffle, target_loss, patience, min_delta, restore_best,
+        progress, on_epoch, train_options,
+    )  # fmt: skip
     if optimizer is None:
         rate = 0.5 if rate is None else rate
     elif rate is None:
         rate = get_optimizer(optimizer).rate
     schedule = rate if isinstance(rate, Schedule) else constant(rate)
     chosen, _ = choose(optimizer, schedule(0), momentum)  # checks the options before training
+    # a schedule only grows or only shrinks: its first and last rates bound the others
+    for r in {schedule.rate_at(0), schedule.rate_at(max(int(epochs) - 1, 0))}:
+        check_options(
+            chosen, r, batch_size, train_options.get("reduce", "mean"),
+            train_options.get("update", "deferred"), 1, len(train), train_options.get("mistake"),
+        )  # fmt: skip
     log = TrainingLog(options={"schedule": schedule.to_dict()})
     if isinstance(chosen, SGD):
         log.options["momentum"] = float(chosen.momentum)
     if optimizer is not None:
         log.options["settings"] = chosen.to_dict()
-    if isinstance(batch_size, int) and not isinstance(batch_size, bool):
-        log.options["batch_size"] = batch_size
+    if isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool):
+        log.options["batch_size"] = min(int(batch_size), len(train))  # the batches it made
     log.options["shuffle"] = bool(shuffle)
     watch_test = bool(test)
     best = math.inf
@@ -352,7 +434,7 @@ def fit(
 
     def after_epoch(report: EpochReport) -> bool:
         """Measure the epoch just trained, log it, and say whether to stop."""
-        nonlocal best, best_weights, waited
+        nonlocal best, best_weights, waited, saved
         epoch = report.epoch - 1
         train_loss, train_acc = evaluate(net, train)
         test_loss, test_acc = evaluate(net, test) if test else (None, None)
@@ -361,12 +443,12 @@ def fit(
         if bar is not None:
             bar.update(record)
         if on_epoch is not None:
-            on_epoch(record)
+            checks.call(on_epoch, "on_epoch", record)
         if not math.isfinite(train_loss):
             log.stopped = f"the training loss became {train_loss} at epoch {epoch + 1}"
             return True
         if target_loss is not None and train_loss <= target_loss:
-            log.stopped = f"reached the target loss {target_loss:g} at epoch {epoch + 1}"
+            log.stopped = f"reached the target loss {float(target_loss):g} at epoch {epoch + 1}"
             return True
         watched = test_loss if watch_test and test_loss is not None else train_loss
         if watched < best - min_delta:
@@ -383,10 +465,14 @@ def fit(
                     f"(stopped at epoch {epoch + 1})"
                 )
                 return True
+        saved = Snapshot.of(net, len(log.epochs))  # where Ctrl-C in the next epoch goes back to
         return False
 
     if _want_progress(progress):
         bar = hooks.progress_bar(epochs, classify=is_classification(train))
+    # Ctrl-C goes back to the start of the epoch that was running (its train() call
+    # and its record belong together), and says where it stopped.
+    saved = Snapshot.of(net, 0)
     try:
         if bar is not None:
             bar.start()
@@ -406,6 +492,20 @@ def fit(
             )
         if not log.stopped:
             log.stopped = f"finished {epochs} epochs"
+        saved = None
+    except NumericError as error:  # train() kept the batches before the one that failed
+        error.history = log  # type: ignore[attr-defined]
+        raise
+    except BaseException as error:
+        # Ctrl-C or a failing on_epoch: back to the start of the epoch that was running
+        if saved is not None:
+            saved.restore(net)
+            del log.epochs[saved.epochs :]
+        if isinstance(error, KeyboardInterrupt):
+            net.training_log = log  # type: ignore[attr-defined]  # the epochs that finished
+            raise interrupted(log, len(log.epochs), epochs) from None
+        error.history = log  # type: ignore[attr-defined]
+        raise
     finally:
         if bar is not None:
             bar.stop()

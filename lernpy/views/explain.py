@@ -17,9 +17,10 @@ import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from lernpy.errors import LernpyError
+from lernpy.errors import BadValueError
 from lernpy.graph.activations import LEAKY_SLOPE
 from lernpy.graph.link import DetachedLink, Link, PoolLink
+from lernpy.graph.names import shown
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.shared import SharedWeight
 from lernpy.optim import Line, Pow, Sqrt
@@ -905,7 +906,7 @@ def explain(
     elif isinstance(obj, SharedWeight):
         found = explain_shared(obj, trace)
     else:
-        raise LernpyError(
+        raise BadValueError(
             f"explain() takes a Link, a Neuron or a SharedWeight, not {type(obj).__name__}"
         )
     return found if format is None else found.render(format)
@@ -949,7 +950,7 @@ def _so_far(link: Link) -> str:
 
 
 def describe(step: Step) -> str:
-    """One step as one readable line, with its numbers.
+    """One step as one readable line, with its numbers (a name's control characters escaped).
 
     >>> from lernpy import examples
     >>> net = examples.mazur()
@@ -957,6 +958,10 @@ def describe(step: Step) -> str:
     >>> describe(run.step("neuron"))
     'h1 fires: net = 0.0075 + 0.02 + 0.35 = 0.3775, value = sigmoid(net) = 0.593269992'
     """
+    return shown(_describe(step))
+
+
+def _describe(step: Step) -> str:
     kind = step.kind
     if kind == "Presented":
         net = ", ".join(num(v) for v in step.inputs)
@@ -1098,9 +1103,9 @@ def describe_planned(planned: Planned | None) -> str:
     """
     if planned is None:
         return "next: nothing (finished)"
-    what = _PLANNED.get(planned.kind, planned.kind).format(name=planned.name)
+    what = _PLANNED.get(planned.kind, planned.kind).replace("{name}", planned.name)
     where = planned.phase if planned.sample < 0 else f"{planned.phase}, sample {planned.sample}"
-    return f"next: {what} ({where}, epoch {planned.epoch})"
+    return shown(f"next: {what} ({where}, epoch {planned.epoch})")
 
 
 def lines(steps: Iterable[Step]) -> list[str]:

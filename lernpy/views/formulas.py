@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lernpy.errors import UnknownNameError
+from lernpy.graph.names import shown
 from lernpy.hooks import Shows
 from lernpy.numbers import num, term
 
@@ -289,11 +290,11 @@ class Explanation(Shows):
             for eq in section.equations:
                 out += [indent + line for line in eq.lines()]
             out += [indent + note for note in section.notes]
-        return "\n".join(out)
+        return "\n".join(shown(line) for line in out)
 
     def latex(self) -> str:
         """Every equation in one ``aligned`` block (notes left out)."""
-        rows = [eq.latex() for s in self.sections for eq in s.equations]
+        rows = [shown(eq.latex()) for s in self.sections for eq in s.equations]
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def markdown(self) -> str:
@@ -308,7 +309,7 @@ class Explanation(Shows):
             out += [f"- {n}" for n in [*notes, *section.notes]]
             if notes or section.notes:
                 out.append("")
-        return "\n".join(out).rstrip() + "\n"
+        return "\n".join(shown(line) for line in "\n".join(out).split("\n")).rstrip() + "\n"
 
     def render(self, format: str = "text") -> str:
         """The explanation as "text", "markdown" or "latex"."""

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lernpy.graph.names import shown
 from lernpy.training.workflow import EpochRecord, TrainingLog, percent
 
 __all__ = [
@@ -100,7 +101,9 @@ def confusion_table(
     matrix: Sequence[Sequence[int]], classes: Sequence[str] | None = None, title: str = "Confusion"
 ) -> Table:
     """Rows are the true classes, columns what the network predicted; the diagonal is correct."""
-    names = list(classes) if classes is not None else [str(i) for i in range(len(matrix))]
+    names = (
+        [shown(c) for c in classes] if classes is not None else [str(i) for i in range(len(matrix))]
+    )
     total = sum(sum(row) for row in matrix)
     correct = sum(matrix[i][i] for i in range(len(matrix)))
     caption = f"{correct} of {total} correct ({percent(correct / total if total else 0.0)})"

@@ -35,7 +35,9 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from lernpy import checks
 from lernpy.graph.link import Link
+from lernpy.graph.names import shown
 from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.shared import SharedWeight
@@ -252,7 +254,7 @@ class Picture(Printable):
 def tree(net: Network) -> Picture:
     """The network as a tree: layer → neuron → incoming links with their weights."""
     root = Tree(Text(repr(net), style="bold"))
-    inputs = ", ".join(f"{n.name} = {num(n.value)}" for n in net.inputs)
+    inputs = ", ".join(f"{shown(n.name)} = {num(n.value)}" for n in net.inputs)
     root.add(Text(f"layer 0, inputs: {inputs}"))
     for i, layer in enumerate(net.layers[1:], start=1):
         acts = ", ".join(dict.fromkeys(n.activation.name for n in layer))
@@ -260,7 +262,7 @@ def tree(net: Network) -> Picture:
         for n in layer:
             node = branch.add(
                 Text(
-                    f"{n.name}: net {num(n.net)}, value {num(n.value)}, "
+                    f"{shown(n.name)}: net {num(n.net)}, value {num(n.value)}, "
                     f"sensitivity ∂E/∂net {num(n.sensitivity)}",
                     style="cyan",
                 )
@@ -268,7 +270,7 @@ def tree(net: Network) -> Picture:
             for link in n.incoming:
                 label = f" ({link.label})" if link.label else ""
                 frozen = ", frozen" if link.frozen else ""
-                node.add(f"{link.name}{label}: weight {num(link.weight)}{frozen}")
+                node.add(Text(shown(f"{link.name}{label}: weight {num(link.weight)}{frozen}")))
     return Picture(root)
 
 
@@ -440,6 +442,7 @@ def text(obj: object, width: int | None = None) -> str:
     """What :func:`show` prints, as plain text (no colour) at ``width`` or the terminal's."""
     if width is None:
         width = shutil.get_terminal_size().columns
+    width = checks.whole(width, "width", 20, 10_000)
     # force_jupyter=False: inside a notebook rich would display the text itself, a second time
     console = Console(
         file=io.StringIO(), width=width, color_system=None, highlight=False, force_jupyter=False

@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from functools import singledispatch
 from typing import IO
 
+from lernpy import checks
 from lernpy.errors import UnknownNameError
 from lernpy.files import text_out
 from lernpy.graph.link import Link
+from lernpy.graph.names import shown
 from lernpy.graph.network import Network, link_key
 from lernpy.graph.neuron import Neuron
 from lernpy.graph.shared import SharedWeight
@@ -88,12 +90,16 @@ class Grid(Shows):
     keys: int = 1  # leading columns that name the row; repeated when a table is folded
     wrap: bool = False  # a grid of sentences: its text columns may wrap (numbers never do)
 
+    def __post_init__(self) -> None:
+        self.title = shown(self.title)
+
     def add(self, row: Sequence[Cell], mark: str = "") -> None:
         self.rows.append(list(row))
         self.marks.append(mark)
 
     def cells(self, places: int = 9) -> list[list[str]]:
-        """Every cell as text, numbers to ``places`` decimal places."""
+        """Every cell as text, numbers to ``places`` decimal places (0 to 17)."""
+        places = checks.whole(places, "places", 0, 17)
         return [[cell_text(c, places) for c in row] for row in self.rows]
 
     def text(self, width: int | None = None) -> str:
@@ -151,6 +157,7 @@ class Grid(Shows):
     def to_latex(self, floating: bool = True, places: int = 9) -> str:
         """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``); with
         ``floating`` it sits in a ``table`` environment with the title as its caption."""
+        floating = checks.flag(floating, "floating")
         spec = "".join("r" if c.numeric else "l" for c in self.columns)
         lines = []
         if floating:
@@ -291,11 +298,12 @@ def plain_table(grid: Grid, width: int = 80) -> str:
 
 
 def cell_text(cell: Cell, places: int = 9) -> str:
+    """A cell as text; a name's control characters escaped (a view never obeys them)."""
     if cell is None:
         return ""
     if isinstance(cell, float):
         return num(cell, places)
-    return str(cell)
+    return shown(str(cell))
 
 
 # -- the scheduler's options, when a view is given one -------------------------------
@@ -374,9 +382,11 @@ def _batch_count(run: Scheduler | None, trace: Trace | None) -> int | None:
 def _pick(net: Network, layer: int | None, links: Iterable[str | Link] | None) -> list[Link]:
     chosen = net.links
     if links is not None:
+        if isinstance(links, (str, Link)):
+            links = [links]
         wanted = set()
         shared = {s.name for s in net.shared_weights}
-        for name in links:
+        for name in checks.items(links, "links", "link names"):
             if isinstance(name, str) and name in shared:
                 wanted.update(net.shared_weight(name).links)  # a shared weight: all its links
             else:
@@ -644,6 +654,9 @@ def table(
     links: Iterable[str | Link] | None = None,
 ) -> Grid:
     """``net.table()`` and ``run.table()``: "links", "neurons" or "summary" as a :class:`Grid`."""
+    what = checks.choice(what, "table", TABLES)
+    if layer is not None:
+        layer = checks.whole(layer, "layer", low=0)
     if what == "links":
         return link_grid(obj, layer=layer, links=links)
     if what == "neurons":

@@ -221,7 +221,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         run._norm_batch,
     )  # fmt: skip
     rng_state = net.rng.getstate() if run.shuffle else None
-    undo = _snapshot(net) if run.history == "all" else None
+    undo = _snapshot(net) if run.history != "batch" else None
     order = run._order
     if run.shuffle:
         order = order[:]
@@ -267,7 +267,10 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     if undo is None:
         run._undo.clear()
     else:
-        run._undo.append(Unwalked(e, undo, before, rng_state))
+        steps = len(order) * len(plan.segments[0]) + run._batches * len(plan.segments[1]) + 1
+        run._undo.append(Unwalked(e, undo, before, rng_state, steps))
+        if run.history == "recent":
+            run._bound_undo()
     run._norm, run._norm_batch = None, None
     run._seek((e + 1, 0, 0, 0))
     return EpochEnded(e, -1, "epoch", mean)
@@ -276,10 +279,13 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
 class Unwalked:
     """An epoch the fast lane took: enough to walk it again step by step, to undo it."""
 
-    __slots__ = ("epoch", "numbers", "scheduler", "rng")
+    __slots__ = ("epoch", "numbers", "scheduler", "rng", "steps")
 
-    def __init__(self, epoch: int, numbers: tuple, scheduler: tuple, rng: tuple | None) -> None:
+    def __init__(
+        self, epoch: int, numbers: tuple, scheduler: tuple, rng: tuple | None, steps: int
+    ) -> None:
         self.epoch, self.numbers, self.scheduler, self.rng = epoch, numbers, scheduler, rng
+        self.steps = steps  # how many steps the epoch took (what back() can walk again)
 
 
 def restore(run: Scheduler, point: Unwalked) -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lernpy.errors import NumericError, ShapeError, UnknownNameError
+from lernpy.checks import short
+from lernpy.errors import BadValueError, ShapeError, UnknownNameError
 from lernpy.graph.link import Link
-from lernpy.graph.network import Network, link_key
+from lernpy.graph.names import link_name
+from lernpy.graph.network import Network
 from lernpy.graph.neuron import Neuron
-from lernpy.graph.samples import check_data
+from lernpy.graph.samples import check_data, number
 from lernpy.graph.shared import SharedWeight
 from lernpy.hooks import Exports, Shows
 from lernpy.walk.mistakes import MISTAKES, label
@@ -79,10 +81,15 @@ class GradCheck(Exports, Shows):
         return found
 
     def __getitem__(self, name: str) -> GradRow:
-        for row in self.rows:
-            if row.link.name == link_key(name) or row.link.label == name:
-                return row
-        raise KeyError(name)
+        """The row of the link called (or labelled) ``name``."""
+        if isinstance(name, str):
+            key = link_name(name)
+            for row in self.rows:
+                if key in (row.link.name, getattr(row.link, "label", None)):
+                    return row
+        raise UnknownNameError(
+            f"no row for the link {short(name)}: expected a link's name or label"
+        )
 
     @property
     def verdict(self) -> str:
@@ -133,13 +140,17 @@ def gradcheck(
     the stale gradient is checked on the sample's second presentation), and the
     result names the mistake.
     """
+    eps = _positive(eps, "eps", allow_zero=False)
+    rtol = _positive(rtol, "rtol")
+    atol = _positive(atol, "atol")
     samples = check_data(net, sample)
     if len(samples) != 1:
         raise ShapeError(f"gradcheck takes one sample (inputs, targets): got {len(samples)}")
-    if update not in ("deferred", "immediate", "sequential"):
+    if not isinstance(update, str) or update not in ("deferred", "immediate", "sequential"):
         raise UnknownNameError(
-            f"update is {update!r}: expected 'deferred', 'immediate' or 'sequential'"
+            f"update is {short(update)}: expected 'deferred', 'immediate' or 'sequential'"
         )
+    rate = _positive(rate, "rate")
     (x, target), saved = samples[0], [link.gradient for link in net.links]
     before = net.state()
     made = "sequential" if update == "sequential" else (mistake or "")
@@ -150,23 +161,24 @@ def gradcheck(
             # forward, loss and backward: every link's sensitivity, from the scheduler itself
             net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
             used = {link: link.sensitivity for link in net.links}
-    except NumericError:
-        _put_back(net, before)  # a NaN or an overflow changes nothing, not even a gradient
+        backprop = [used[link] for link in net.links]
+        rows = [
+            _row(net, link, grad, (x, target), eps, rtol, atol)
+            for link, grad in zip(net.links, backprop)
+        ]
+        for shared in net.shared_weights:
+            # the shared weight as one: its gradient is the sum of its links' contributions
+            # (or, when training makes a mistake, the gradient its update used)
+            grad = used.get(shared)
+            if grad is None:
+                grad = _sum([used[link] for link in shared.links])
+            rows.append(_row(net, shared, grad, (x, target), eps, rtol, atol))
+        # leave the neurons holding the sample's own numbers, and any batch gradient as it was
+        net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
+    except BaseException:
+        # a NaN, an overflow or Ctrl-C changes nothing, not even a gradient
+        _put_back(net, before)
         raise
-    backprop = [used[link] for link in net.links]
-    rows = [
-        _row(net, link, grad, (x, target), eps, rtol, atol)
-        for link, grad in zip(net.links, backprop)
-    ]
-    for shared in net.shared_weights:
-        # the shared weight as one: its gradient is the sum of its links' contributions
-        # (or, when training makes a mistake, the gradient its update used)
-        grad = used.get(shared)
-        if grad is None:
-            grad = _sum([used[link] for link in shared.links])
-        rows.append(_row(net, shared, grad, (x, target), eps, rtol, atol))
-    # leave the neurons holding the sample's own numbers, and any batch gradient as it was
-    net.scheduler((x, target), rate=0.0, trace=None).run(until="update")
     for link, gradient in zip(net.links, saved):
         link.gradient = gradient
     return GradCheck(tuple(rows), eps, rtol, atol, made)
@@ -228,6 +240,16 @@ def _sum(terms: list[float]) -> float:
     for term in terms[1:]:
         total += term
     return total
+
+
+def _positive(value: object, name: str, allow_zero: bool = True) -> float:
+    """A finite number > 0 (or ≥ 0), numpy floats too; else a BadValueError naming ``name``."""
+    value = number(value, name)
+    if value < 0.0 or (value == 0.0 and not allow_zero):
+        raise BadValueError(
+            f"{name} is {value}: expected a number > 0" + ("" if not allow_zero else " or 0")
+        )
+    return value
 
 
 def _put_back(net: Network, state: dict[str, tuple]) -> None:

@@ -28,12 +28,14 @@ Updated(i1→h1 (w1), old=0.15, gradient=0.000438568, new=0.149780716)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+import numbers
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lernpy import hooks
-from lernpy.errors import Finished, LernpyError, NumericError, UnknownNameError
+from lernpy import checks, hooks
+from lernpy.errors import CallbackError, Finished, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network
 from lernpy.graph.samples import check_data
@@ -64,6 +66,12 @@ if TYPE_CHECKING:
     from lernpy.views.tables import Grid
 
 PHASES = ("forward", "loss", "backward", "update", "epoch")
+HISTORIES = ("recent", "all", "batch")
+# What a scheduler keeps by default, so that a long run's memory stays bounded: the
+# trace's last TRACE_STEPS steps and, for back(), the last UNDO_STEPS (about 24 MB
+# together at most); trace=Trace() and history="all" keep every step.
+TRACE_STEPS = 50_000
+UNDO_STEPS = 50_000
 UPDATES = ("deferred", "immediate", "sequential")
 GRAINS = ("step", "link", "neuron", "layer", "phase", "sample", "batch", "epoch")
 
@@ -83,19 +91,23 @@ def check_options(
     One check for the scheduler and the engines (which cannot afford to build a
     Scheduler just to check its options), so both give the same errors.
     """
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < math.inf:
-        raise LernpyError(f"rate is {rate!r}: expected a finite number ≥ 0")
-    if batch_size in (None, "all"):
+    rate = checks.number(rate, "rate", low=0.0)  # numpy numbers too
+    if batch_size is None or (isinstance(batch_size, str) and batch_size == "all"):
         batch_size = samples
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or not (batch_size >= 1)
+    ):
         raise LernpyError(
-            f"batch_size is {batch_size!r}: expected a whole number ≥ 1, None or 'all'"
+            f"batch_size is {checks.short(batch_size)}: expected a whole number ≥ 1, None or 'all'"
         )
-    if reduce not in ("mean", "sum"):
-        raise UnknownNameError(f"reduce is {reduce!r}: expected 'mean' or 'sum'")
-    if update not in UPDATES:
+    batch_size = int(batch_size)
+    reduce = checks.choice(reduce, "reduce", ("mean", "sum"))
+    if not isinstance(update, str) or update not in UPDATES:
         raise UnknownNameError(
-            f"update is {update!r}: expected 'deferred', 'immediate' or 'sequential' (a mistake)"
+            f"update is {checks.short(update)}: "
+            "expected 'deferred', 'immediate' or 'sequential' (a mistake)"
         )
     if update != "deferred" and batch_size != 1:
         raise LernpyError(
@@ -107,31 +119,105 @@ def check_options(
             f"clip_norm needs update='deferred' (got {update!r}): the global norm is known only "
             "once every gradient of the update is"
         )
-    if mistake is not None and (mistake not in MISTAKES or mistake == "sequential"):
+    if mistake is not None and (
+        not isinstance(mistake, str) or mistake not in MISTAKES or mistake == "sequential"
+    ):
         others = ", ".join(repr(m) for m in MISTAKES if m != "sequential")
         raise UnknownNameError(
-            f"mistake is {mistake!r}: expected None or one of {others} "
+            f"mistake is {checks.short(mistake)}: expected None or one of {others} "
             "(the sequential update is update='sequential')"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise LernpyError(f"epochs is {epochs!r}: expected a whole number ≥ 1")
-    return float(rate), min(batch_size, samples)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or not epochs >= 1:
+        raise LernpyError(f"epochs is {checks.short(epochs)}: expected a whole number ≥ 1")
+    return rate, min(batch_size, samples)
 
 
-def scheduled(rate: object, epochs: int) -> list[float] | None:
-    """Each epoch's rate from a schedule (a function of the epoch, counting from 0), checked;
-    None when ``rate`` is a number (or None)."""
-    if rate is None or isinstance(rate, (int, float)) or not callable(rate):
+CHECKED_AHEAD = 100_000  # a schedule's rates are all checked up front for this many epochs
+
+
+class Rates:
+    """Each epoch's rate: one number for every epoch, or a schedule's (a function of the
+    epoch, counting from 0), never a list as long as the epochs (a run may ask for 2**70
+    and stop after one). ``rates[e]``, ``rates[e:]`` (the rest: the same numbers),
+    iteration; ``from_epoch(e, rate)``: ``rate`` from epoch ``e`` on (``Scheduler.set``).
+
+    >>> rates = Rates(0.5, 3)
+    >>> list(rates), list(rates.from_epoch(1, 0.25)), list(rates[1:])
+    ([0.5, 0.5, 0.5], [0.5, 0.25, 0.25], [0.5, 0.5])
+    """
+
+    __slots__ = ("rule", "count", "offset", "switch", "_known")
+
+    def __init__(
+        self,
+        rule: float | Callable[[int], object],
+        count: int,
+        offset: int = 0,
+        switch: tuple[int, float] | None = None,
+        known: dict[int, float] | None = None,
+    ) -> None:
+        self.rule = rule  # a number, or a schedule
+        self.count = count
+        self.offset = offset  # the epoch of rates[0]
+        self.switch = switch  # (epoch, rate): the rate from that epoch on, set by hand
+        self._known = {} if known is None else known  # a schedule's rates worked out
+
+    def rate(self, epoch: int) -> float:
+        """The rate of ``epoch`` (counting from the run's first)."""
+        if self.switch is not None and epoch >= self.switch[0]:
+            return self.switch[1]
+        rule = self.rule
+        if not callable(rule):
+            return rule
+        found = self._known.get(epoch)
+        if found is None:
+            found = self._known[epoch] = _scheduled_rate(rule, epoch)
+        return found
+
+    def __getitem__(self, index: int | slice):
+        if isinstance(index, slice):  # (the rest, from an epoch on)
+            start = min(index.start or 0, self.count)
+            return Rates(self.rule, self.count - start, self.offset + start, self.switch,
+                         self._known)  # fmt: skip
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError(f"epoch {index} of {self.count}")
+        return self.rate(self.offset + index)
+
+    def __iter__(self) -> Iterator[float]:
+        for epoch in range(self.offset, self.offset + self.count):
+            yield self.rate(epoch)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def from_epoch(self, epoch: int, rate: float) -> Rates:
+        """These rates, with ``rate`` from ``epoch`` (of the run) on."""
+        return Rates(self.rule, self.count, self.offset, (epoch, rate), self._known)
+
+    def resized(self, count: int) -> Rates:
+        """As many epochs as ``count`` (a schedule goes on; a number stays)."""
+        return Rates(self.rule, count, self.offset, self.switch, self._known)
+
+
+def _scheduled_rate(schedule: Callable[[int], object], epoch: int) -> float:
+    rate = checks.call(schedule, "the rate schedule", epoch)
+    return checks.number(rate, f"rate of epoch {epoch} (from {checks.short(schedule)})", low=0.0)
+
+
+def scheduled(rate: object, epochs: int) -> Rates | None:
+    """Each epoch's rate from a schedule (a function of the epoch, counting from 0), checked
+    (all of them up front, for up to CHECKED_AHEAD epochs; past that each when its epoch
+    comes, and the last one up front); None when ``rate`` is a number (or None)."""
+    if rate is None or isinstance(rate, numbers.Real) or not callable(rate):
         return None
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         return None  # (check_options names the bad epochs)
-    rates = []
-    for e in range(epochs):
-        r = rate(e)
-        if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0.0 <= r < math.inf:
-            raise LernpyError(f"rate of epoch {e} (from {rate!r}) is {r!r}: expected a finite "
-                              "number ≥ 0")  # fmt: skip
-        rates.append(float(r))
+    rates = Rates(rate, int(epochs))
+    for e in range(min(rates.count, CHECKED_AHEAD)):
+        rates[e]
+    rates[-1]
     return rates
 
 
@@ -162,9 +248,11 @@ class Scheduler(Shows):
     updated weight); ``mistake`` (None, "forgotten_slope" or "stale_gradient": see
     :mod:`lernpy.walk.mistakes`);
     ``shuffle`` (each epoch, with the network's seeded generator); ``epochs``;
-    ``trace`` (True, a :class:`~lernpy.walk.trace.Trace`, or None); ``history``
-    ("all": ``back()`` can undo every step; "batch": only within the current
-    batch, which is what training uses).
+    ``trace`` (True: a trace of the last :data:`TRACE_STEPS` steps; a
+    :class:`~lernpy.walk.trace.Trace` of your own, ``Trace()`` to keep every step; or
+    None); ``history`` ("recent", the default: ``back()`` can undo the last
+    :data:`UNDO_STEPS` steps; "all": every step; "batch": only within the current
+    batch, which is what training uses). By default what a long run keeps is bounded.
     ``show`` (True: print each step as one line as it happens, and each step
     ``back()`` undoes; or a function to call with each step taken).
     """
@@ -184,7 +272,7 @@ class Scheduler(Shows):
         shuffle: bool = False,
         epochs: int = 1,
         trace: bool | Trace | None = True,
-        history: str = "all",
+        history: str = "recent",
         show: bool | Callable[[Step], object] = False,
     ) -> None:
         net.check_ready()
@@ -195,12 +283,15 @@ class Scheduler(Shows):
         rate, batch_size = check_options(
             chosen, rate, batch_size, reduce, update, epochs, len(samples), mistake
         )
-        if history not in ("all", "batch"):
-            raise UnknownNameError(f"history is {history!r}: expected 'all' or 'batch'")
+        history = checks.choice(history, "history", HISTORIES)
+        if not (isinstance(show, bool) or callable(show)):
+            raise LernpyError(f"show is {checks.short(show)}: expected True, False or a function")
+        shuffle = checks.flag(shuffle, "shuffle")
+        epochs = int(epochs)  # (checked above: a whole number; numpy's too)
 
         self.net = net
         self.data = samples
-        self._rates = rates if rates else [rate] * epochs  # each epoch's
+        self._rates = rates if rates else Rates(rate, epochs)  # each epoch's
         self._optimizers: dict[float, Optimizer] = {rate: chosen}  # by rate: each names its
         self.optimizer = chosen
         # plain gradient descent takes the link's own exact w − rate · ∂E/∂w
@@ -218,9 +309,9 @@ class Scheduler(Shows):
         self.history = history
         self.show = show
         if trace is True:
-            trace = Trace()
-        if trace not in (None, False) and not isinstance(trace, Trace):
-            raise LernpyError(f"trace is {trace!r}: expected True, a Trace, or None")
+            trace = Trace(keep=TRACE_STEPS)
+        if not (trace is None or trace is False or isinstance(trace, Trace)):
+            raise LernpyError(f"trace is {checks.short(trace)}: expected True, a Trace, or None")
         self.trace: Trace | None = trace if isinstance(trace, Trace) else None
         if self.trace is not None:
             net.trace = self.trace
@@ -234,7 +325,9 @@ class Scheduler(Shows):
         self._order = list(range(len(samples)))
         self._loss_sum = 0.0
         self._loss_count = 0
-        self._undo: list[tuple] = []
+        # what back() can undo: the last UNDO_STEPS steps by default (a deque forgets the oldest)
+        self._undo: deque[tuple] = deque(maxlen=UNDO_STEPS if history == "recent" else None)
+        self._forgot = False  # has the bounded undo log let go of a step?
         self._seek((0, 0, 0, 0))
 
     # -- where we are --------------------------------------------------------
@@ -276,13 +369,12 @@ class Scheduler(Shows):
     @property
     def rate(self) -> float:
         """The learning rate of the current epoch (a schedule may change it per epoch)."""
-        return self._rates[min(self.epoch, len(self._rates) - 1)]
+        return self._rates[min(self.epoch, self._rates.count - 1)]
 
     @rate.setter
     def rate(self, rate: float) -> None:
         """From the current epoch on."""
-        e = min(self.epoch, len(self._rates) - 1)
-        self._rates[e:] = [rate] * (len(self._rates) - e)
+        self._rates = self._rates.from_epoch(min(self.epoch, self._rates.count - 1), rate)
 
     def _optimizer(self, rate: float) -> Optimizer:
         """The run's optimizer with ``rate`` (an epoch's): each record names the rate in use."""
@@ -291,7 +383,7 @@ class Scheduler(Shows):
             found = self._optimizers[rate] = replace(self.optimizer, rate=rate)
         return found
 
-    def again(self, epochs: int, rates: list[float]) -> bool:
+    def again(self, epochs: int, rates: Rates) -> bool:
         """Start over at epoch 0, for ``epochs`` epochs at these rates (checked).
 
         What train() does with the scheduler of its last call (same network, data and
@@ -309,7 +401,8 @@ class Scheduler(Shows):
         self._order = list(range(len(self.data)))
         self._loss_sum, self._loss_count = 0.0, 0
         self._norm, self._norm_batch = None, None
-        self._undo = []
+        self._undo.clear()
+        self._forgot = False
         if self.trace is not None:
             net.trace = self.trace
         self._seek((0, 0, 0, 0))
@@ -397,14 +490,15 @@ class Scheduler(Shows):
         ``show=True`` each step is printed as it happens and nothing is returned
         (a REPL would print the last step a second time).
         """
-        if grain is None or grain == "step":
+        if grain is None:
+            return self._quiet(self._step())
+        grain = checks.choice(grain, "grain", GRAINS)
+        if grain == "step":
             return self._quiet(self._step())
         if grain == "epoch" and self._epoch_start() and not self.show:
             record = fastlane.run_epoch(self)  # the whole epoch at once, the same numbers
             if record is not None:
                 return record
-        if grain not in GRAINS:
-            raise UnknownNameError(f"unknown grain {grain!r}: expected one of {', '.join(GRAINS)}")
         if self._next is None:
             raise Finished("the scheduler is finished: every epoch is done")
         first = self._next
@@ -438,16 +532,17 @@ class Scheduler(Shows):
 
         A loop over :meth:`step`; returns the steps taken (nothing with ``show=True``).
         """
-        if isinstance(until, str) and until not in PHASES:
+        if not (until is None or callable(until) or (isinstance(until, str) and until in PHASES)):
             raise UnknownNameError(
-                f"run(until={until!r}): expected a phase ({', '.join(PHASES)}) or a function"
+                f"run(until={checks.short(until)}): expected a phase ({', '.join(PHASES)}), "
+                "a function or None"
             )
         taken: list[Step] = []
         while self._next is not None:
             if isinstance(until, str) and self._next[1][2] == until:
                 break
             taken.append(self._step())
-            if callable(until) and until(taken[-1]):
+            if callable(until) and checks.call(until, "run(until=...)", taken[-1]):
                 break
         return self._quiet(taken)
 
@@ -564,13 +659,23 @@ class Scheduler(Shows):
             self._loss_sum, self._loss_count = 0.0, 0
             record = EpochEnded(e, -1, phase, mean)
 
+        if len(self._undo) == self._undo.maxlen:
+            self._forgot = True
         self._undo.append((position, code, obj, olds, saved, record))
         self.net.stepped += 1  # (gradients may be left mid-batch: see engines.half_done)
         if self.trace is not None:
             self.trace.append(record)
         self._pull()
         if self.show:
-            self._shown(record)
+            try:
+                self._shown(record)
+            except CallbackError:  # the user's show function failed: the step did not happen
+                show, self.show = self.show, False
+                try:
+                    self.back()
+                finally:
+                    self.show = show
+                raise
         if bad is not None:
             self._numeric_failure(record, *bad)
         return record
@@ -593,10 +698,15 @@ class Scheduler(Shows):
     def back(self) -> Step | None:
         """Undo the last step exactly (bit for bit) and return it (with ``show=True``, print it)."""
         if not self._undo:
-            raise LernpyError(
-                "nothing to undo"
-                + (": training keeps only the current batch" if self.history == "batch" else "")
-            )
+            why = ""
+            if self.history == "batch":
+                why = ": training keeps only the current batch"
+            elif self._forgot:
+                why = (
+                    f": only the last {self._undo.maxlen} steps can be undone (history='recent'); "
+                    "make the scheduler with history='all' to undo every step"
+                )
+            raise LernpyError("nothing to undo" + why)
         if isinstance(self._undo[-1], fastlane.Unwalked):
             self._walk_again(self._undo.pop())
         self.net.stepped += 1
@@ -635,6 +745,19 @@ class Scheduler(Shows):
             self._shown(record, undone=True)
         return self._quiet(record)
 
+    def _bound_undo(self) -> None:
+        """history="recent": forget the oldest undo entries past UNDO_STEPS steps (an epoch
+        the fast lane took counts every step it took; the latest entry is always kept)."""
+        total, kept = 0, 0
+        for entry in reversed(self._undo):
+            total += entry.steps if isinstance(entry, fastlane.Unwalked) else 1
+            if total > UNDO_STEPS and kept:
+                break
+            kept += 1
+        while len(self._undo) > kept:
+            self._undo.popleft()
+            self._forgot = True
+
     def _walk_again(self, point: fastlane.Unwalked) -> None:
         """Take an epoch the fast lane took again, step by step, so each step can be undone.
 
@@ -653,7 +776,7 @@ class Scheduler(Shows):
     def _shown(self, record: Step, undone: bool = False) -> None:
         """Hand a step to ``show``: a function of the user's, or one printed line."""
         if callable(self.show):
-            self.show(record)
+            checks.call(self.show, "the show function", record)
         else:
             hooks.show_step(record, undone=undone)
 
@@ -691,7 +814,7 @@ class Scheduler(Shows):
         self._rule = None if optimizer.plain else optimizer
         if epochs is not None and epochs != self.epochs:
             old, self.epochs = self.epochs, new_epochs
-            self._rates = (self._rates + [self._rates[-1]] * new_epochs)[:new_epochs]
+            self._rates = self._rates.resized(new_epochs)
             # the walk reads the number of epochs as it goes: take it up from here
             self._seek(self._next[0] if self._next is not None else (old, 0, 0, 0))
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import TYPE_CHECKING
 
+from lernpy.graph.names import shown
 from lernpy.hooks import Shows
 from lernpy.numbers import num, one_line
 from lernpy.optim.state import FIELDS, State
@@ -65,14 +66,14 @@ class Step(Shows):
 
     def __repr__(self) -> str:
         """One line of at most 80 columns, numbers as every view writes them (``num``)."""
-        return one_line(lambda p: f"{self.kind}({self._numbers(p)})")
+        return shown(one_line(lambda p: f"{self.kind}({self._numbers(p)})"))
 
 
 def _nums(values: tuple[float, ...], limit: int = 3, p: int = 9) -> str:
     """A short list of numbers: the first few, then how many there are."""
-    shown = ", ".join(num(v, p) for v in values[:limit])
+    listed = ", ".join(num(v, p) for v in values[:limit])
     more = f", … {len(values)} in all" if len(values) > limit else ""
-    return f"[{shown}{more}]"
+    return f"[{listed}{more}]"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -224,8 +225,8 @@ class Updated(Step):
         for p, state in ((9, True), (6, True), (9, False), (6, False)):
             line = f"{self.kind}({self._numbers(p, state)})"
             if len(line) <= 80:
-                return line
-        return f"{self.kind}({self._numbers(4, False)})"
+                return shown(line)
+        return shown(f"{self.kind}({self._numbers(4, False)})")
 
     def _numbers(self, p: int = 9, with_state: bool = True) -> str:
         label = f" ({self.link.label})" if self.link.label else ""
@@ -341,4 +342,4 @@ class Planned(Shows):
         """``Planned(Fired h1, forward, epoch 0, sample 0)``: one line."""
         what = f"{self.kind} {self.name}" if self.name else self.kind
         where = f", sample {self.sample}" if self.sample >= 0 else ""
-        return f"Planned({what}, {self.phase}, epoch {self.epoch}{where})"
+        return shown(f"Planned({what}, {self.phase}, epoch {self.epoch}{where})")

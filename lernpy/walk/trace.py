@@ -22,13 +22,14 @@ import io
 import json
 import math
 import os
+import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import IO, TYPE_CHECKING, overload
 
-from lernpy import hooks
+from lernpy import checks, hooks
 from lernpy.errors import UnknownNameError
 from lernpy.files import text_out
 from lernpy.graph.network import link_key
@@ -338,16 +339,17 @@ class Trace(Shows):
     """
 
     def __init__(self, keep: int | None = None, links: Iterable[str] | None = None) -> None:
-        if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
-            from lernpy.errors import LernpyError
-
-            raise LernpyError(f"Trace(keep={keep!r}): expected None or a whole number ≥ 1")
+        if keep is not None:
+            keep = checks.whole(keep, "Trace(keep=...)", low=1, high=sys.maxsize)
         self.keep = keep
-        self.links = None if links is None else {link_key(n) for n in links}
+        if isinstance(links, str):
+            links = [links]
+        self.links = None if links is None else {link_key(n) for n in checks.names(links, "links")}
         # in order: lists of step records (taken one by one) and walks (whole epochs)
         self._blocks: list[list[Step] | Walk] = []
         self._size = 0
         self._ends: list[int] | None = None  # where each block ends (for indexing)
+        self.taken = 0  # steps taken in so far, less those discarded (where the stream is)
 
     # -- adding and removing -----------------------------------------------------
 
@@ -384,6 +386,7 @@ class Trace(Shows):
 
     def _grew(self, count: int) -> None:
         self._size += count
+        self.taken += count
         self._ends = None
         if self.keep is not None and self._size > self.keep:
             self._drop(self._size - self.keep)
@@ -420,8 +423,31 @@ class Trace(Shows):
         else:
             block.stop -= 1
         self._size -= 1
+        self.taken -= 1
         if not len(block):
             self._blocks.pop()
+        self._ends = None
+
+    def rewind(self, taken: int) -> None:
+        """Forget the steps taken in since ``taken`` was :attr:`taken` (newest first):
+        training interrupted goes back to the end of its last finished epoch."""
+        count = self.taken - taken
+        blocks = self._blocks
+        while count > 0 and blocks:
+            block = blocks[-1]
+            if len(block) <= count:
+                count -= len(block)
+                self._size -= len(block)
+                blocks.pop()
+            elif isinstance(block, list):
+                del block[len(block) - count :]
+                self._size -= count
+                count = 0
+            else:
+                block.stop -= count
+                self._size -= count
+                count = 0
+        self.taken = min(self.taken, taken)
         self._ends = None
 
     def clear(self) -> None:
@@ -478,6 +504,7 @@ class Trace(Shows):
     def of(self, name: str) -> Steps:
         """Every kept step about the link or neuron ``name`` (a label such as "w5" too; a
         shared weight's name: its update and every step of its links)."""
+        name = checks.text(name, "name")
         key = link_key(name)
 
         def about(obj: object) -> bool:
@@ -516,7 +543,7 @@ class Trace(Shows):
         about = next((s for s in steps), None)
         what = "neuron" if about is not None and hasattr(about, "neuron") else "link"
         fields = SERIES_FIELDS[what]
-        if field not in fields:
+        if not isinstance(field, str) or field not in fields:
             raise UnknownNameError(
                 f"trace.series({name!r}, {field!r}): a {what} has no such series: expected "
                 f"one of {', '.join(fields)}"
