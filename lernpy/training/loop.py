@@ -471,7 +471,9 @@ def _train_engine(
     # each epoch's start; inside a many-epoch call, the engine's own checkpoints.
     back: tuple[int, Checkpoint] | None = None
     inside: tuple[int, list, list] | None = None
-    states = engines.states(net)  # the optimizer states as they were (read, not settled)
+    # the optimizer states as they were (read, not settled): without momentum the engines
+    # leave them alone, so there is nothing to put back
+    states = engines.states(net) if opts.momentum else None
     try:
         while e < epochs:
             if callback is None and target_loss is None:
@@ -559,7 +561,7 @@ def _train_engine(
             history.checkpoints[done:] = []
             history.loss[done:] = []
             restore(net, point)
-            if done == 0:
+            if done == 0 and states is not None:
                 engines.put_back_states(net, states)  # exactly as before, fresh states too
         if isinstance(error, KeyboardInterrupt):
             raise interrupted(history, len(history.loss), epochs) from None
