@@ -164,21 +164,24 @@ class Snapshot:
 
     epochs: int
     links: list[tuple[float, object, float]]  # weight, optimizer state (immutable), gradient
-    rng: tuple
+    rng: tuple | None  # (None: training does not shuffle, so the generator is not used)
     trace: Trace | None = None
     taken: int = 0  # how many steps the trace had taken in then
 
     @classmethod
-    def of(cls, net: Network, epochs: int, trace: Trace | None = None) -> Snapshot:
+    def of(
+        cls, net: Network, epochs: int, trace: Trace | None = None, shuffle: bool = True
+    ) -> Snapshot:
         links = [(k.weight, k.state, k.gradient) for k in net.links]
         taken = trace.taken if trace is not None else 0
-        return cls(epochs, links, net.rng.getstate(), trace, taken)
+        return cls(epochs, links, net.rng.getstate() if shuffle else None, trace, taken)
 
     def restore(self, net: Network) -> None:
         """Put every number back (and drop the trace's steps taken since)."""
         for link, (weight, state, gradient) in zip(net.links, self.links):
             link.weight, link.state, link.gradient = weight, state, gradient
-        net.rng.setstate(self.rng)
+        if self.rng is not None:
+            net.rng.setstate(self.rng)
         if self.trace is not None:
             self.trace.rewind(self.taken)
 
@@ -380,7 +383,7 @@ def _train(
     run = _scheduler(net, samples, epochs, trace, options, rates or Rates(rate_, epochs))
     history = History(options={**recorded, "epochs": epochs})
     history.begin(net)
-    saved: Snapshot | None = Snapshot.of(net, 0, run.trace)
+    saved: Snapshot | None = Snapshot.of(net, 0, run.trace, run.shuffle)
     try:
         while not run.finished:
             try:
@@ -393,7 +396,7 @@ def _train(
             if end_epoch(history, net, step.loss, target_loss, callback):
                 break
             if not run.finished:  # (after the last epoch, nothing is left to go back to)
-                saved = Snapshot.of(net, len(history.loss), run.trace)
+                saved = Snapshot.of(net, len(history.loss), run.trace, run.shuffle)
         else:
             history.stopped = f"ran {epochs} epochs"
         saved = None  # finished: nothing to put back
