@@ -769,3 +769,28 @@ def test_after_a_numeric_error_in_a_later_epoch_every_engine_leaves_the_referenc
     got, want = nets[engine], nets["reference"]
     assert [k.state for k in got.links] == [k.state for k in want.links]
     assert weights_agree([k.weight for k in got.links], [k.weight for k in want.links])
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_an_engine_history_keeps_the_weights_and_names_of_its_call(engine):
+    # the last snapshot is the links' weights bit for bit (plain floats), and a history
+    # names the links it trained even after the network lost one and trained again
+    if engine == "numpy":
+        pytest.importorskip("numpy")
+    net = Network.layered(3, 4, 2, activation="tanh", seed=2)
+    data = [([0.1, -0.2, 0.3], [0.5, -0.5]), ([0.4, 0.0, -0.1], [-0.2, 0.3])]
+    first = net.train(data, epochs=2, rate=0.3, shuffle=False, engine=engine, batch_size=2)
+    again = net.train(data, epochs=1, rate=0.3, shuffle=False, engine=engine, batch_size=2)
+    weights = [link.weight for link in net.links]
+    end = again.weights(net.links[0].name)[-1]
+    assert type(end) is float and end == weights[0]
+    assert [first.weights(k.name)[-1] for k in net.links] == [
+        again.weights(k.name)[0] for k in net.links
+    ]
+    assert [again.weights(k.name)[-1] for k in net.links] == weights
+    removed = net.remove_link("x1->h1")
+    shrunk = net.train(data, epochs=1, rate=0.3, shuffle=False, engine="auto", batch_size=2)
+    assert again.weights("x1->h1")[-1] == removed.weight  # named as when it trained
+    with pytest.raises(LernpyError, match="no link named 'x1->h1'"):
+        shrunk.weights("x1->h1")
+    assert shrunk.weights("x2->h1")[-1] == net["x2->h1"].weight

@@ -27,6 +27,7 @@ from __future__ import annotations
 import linecache
 import math
 import weakref
+from array import array
 from collections.abc import Sequence
 from functools import partial
 
@@ -561,9 +562,9 @@ class Session:
         if code.pools:
             net.settle()  # a neuron's winner is read as a plain attribute: write it now
 
-    def written_weights(self) -> Sequence[float]:
+    def written_array(self) -> array:
         """The weights :meth:`write_back` last gave the network (its links hold them)."""
-        return self.weights
+        return array("d", self.weights)
 
     def all_velocities(self) -> list[float] | None:
         """Every link's velocity (None without momentum: the states are left alone)."""

@@ -78,7 +78,7 @@ class History(Exports, Shows):
 
     def begin(self, net: Network) -> None:
         """Note the network's links and, for the reference, the weights before the first epoch."""
-        self._links = tuple(net.links)  # (named when asked: naming costs more than an epoch)
+        self._links = links_of(net)  # (named when asked: naming costs more than an epoch)
         self.snapshots = [array("d", weights(net)[0]())]
 
     def snapshot(self, net: Network) -> None:
@@ -115,6 +115,18 @@ class History(Exports, Shows):
         label = next((lab for lab, k in self.labels.items() if k == index), None)
         title = f"weight of {self.names[index]}" + (f" ({label})" if label else "")
         return Series(title, [w[index] for w in self._snapshots()], x_label="epoch", start=0)
+
+
+def links_of(net: Network) -> tuple:
+    """The network's links as a tuple, made once for each topology (``net.version``).
+
+    Every History keeps one to name its links when asked; training one epoch a
+    call would otherwise copy thousands of links each call.
+    """
+    kept = net.cache.get("links")
+    if kept is None or kept[0] != net.version:  # (every change of topology bumps the version)
+        kept = net.cache["links"] = (net.version, tuple(net.links))
+    return kept[1]
 
 
 @dataclass
@@ -223,7 +235,7 @@ class EngineHistory(History):
 
     def begin(self, net: Network) -> None:
         """Note the network's links (the weights are in the checkpoints, and the end's)."""
-        self._links = tuple(net.links)
+        self._links = links_of(net)
 
     def _snapshots(self) -> list:
         # each epoch's checkpoint holds the weights it began with; the last snapshot the end
@@ -542,7 +554,7 @@ def _train_engine(
         else:
             history.stopped = f"ran {epochs} epochs"
         session.write_back()
-        history.snapshots = [array("d", session.written_weights())]  # the end
+        history.snapshots = [session.written_array()]  # the end
         back = inside = None  # finished: nothing to put back
         return history
     except NumericError:
