@@ -36,10 +36,24 @@ def short(value: object, limit: int = 60) -> str:
     return text
 
 
+def real(value: object) -> bool:
+    """Is ``value`` a real number (numpy's too), and not a bool?"""
+    # (a plain float first: the ABC's isinstance costs ten times as much)
+    return type(value) is float or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+
+
+def integral(value: object) -> bool:
+    """Is ``value`` a whole number (numpy's too), and not a bool?"""
+    # (a plain int first: the ABC's isinstance costs ten times as much; type(True) is bool)
+    return type(value) is int or (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    )
+
+
 def number(value: object, what: str, low: float | None = None, high: float | None = None) -> float:
     """``value`` as a finite float from ``low`` to ``high``, or a BadValueError naming ``what``."""
     # numpy scalars are Real too; str, None and complex are not; True is not a number here
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+    if not real(value):
         raise BadValueError(f"{what} is {short(value)}: expected a number")
     try:
         value = float(value)
@@ -57,7 +71,7 @@ def number(value: object, what: str, low: float | None = None, high: float | Non
 
 def whole(value: object, what: str, low: int | None = None, high: int | None = None) -> int:
     """``value`` as a plain int (numpy integers too, never a bool) from ``low`` to ``high``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not integral(value):
         raise BadValueError(f"{what} is {short(value)}: expected a whole number")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):

@@ -336,3 +336,27 @@ def test_every_entry_point_raises_only_lernpy_errors_and_a_failed_call_changes_n
     finally:
         signal.signal(signal.SIGALRM, previous)
     assert not bad, "\n".join(bad)
+
+
+class _Float(float):
+    pass
+
+
+class _Int(int):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value", [*VALUES, _Float(0.5), _Int(3)], ids=[*IDS, "float sub", "int sub"]
+)
+def test_the_quick_number_checks_take_exactly_what_the_abstract_classes_take(value):
+    # a plain float or int is taken at once; everything else as numbers.Real / Integral say
+    # (True and numpy's bool are no number)
+    import numbers
+
+    from lernpy import checks
+
+    assert checks.real(value) == (isinstance(value, numbers.Real) and not isinstance(value, bool))
+    assert checks.integral(value) == (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    )

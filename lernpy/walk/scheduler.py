@@ -94,11 +94,7 @@ def check_options(
     rate = checks.number(rate, "rate", low=0.0)  # numpy numbers too
     if batch_size is None or (isinstance(batch_size, str) and batch_size == "all"):
         batch_size = samples
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or not (batch_size >= 1)
-    ):
+    if not checks.integral(batch_size) or not (batch_size >= 1):
         raise LernpyError(
             f"batch_size is {checks.short(batch_size)}: expected a whole number ≥ 1, None or 'all'"
         )
@@ -127,7 +123,7 @@ def check_options(
             f"mistake is {checks.short(mistake)}: expected None or one of {others} "
             "(the sequential update is update='sequential')"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or not epochs >= 1:
+    if not checks.integral(epochs) or not epochs >= 1:
         raise LernpyError(f"epochs is {checks.short(epochs)}: expected a whole number ≥ 1")
     return rate, min(batch_size, samples)
 
@@ -210,9 +206,9 @@ def scheduled(rate: object, epochs: int) -> Rates | None:
     """Each epoch's rate from a schedule (a function of the epoch, counting from 0), checked
     (all of them up front, for up to CHECKED_AHEAD epochs; past that each when its epoch
     comes, and the last one up front); None when ``rate`` is a number (or None)."""
-    if rate is None or isinstance(rate, numbers.Real) or not callable(rate):
+    if rate is None or type(rate) is float or isinstance(rate, numbers.Real) or not callable(rate):
         return None
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+    if not checks.integral(epochs) or epochs < 1:
         return None  # (check_options names the bad epochs)
     rates = Rates(rate, int(epochs))
     for e in range(min(rates.count, CHECKED_AHEAD)):
