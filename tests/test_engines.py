@@ -794,3 +794,35 @@ def test_an_engine_history_keeps_the_weights_and_names_of_its_call(engine):
     with pytest.raises(LernpyError, match="no link named 'x1->h1'"):
         shrunk.weights("x1->h1")
     assert shrunk.weights("x2->h1")[-1] == net["x2->h1"].weight
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_a_train_call_works_out_the_networks_config_once(engine, monkeypatch):
+    # the engine's choice and its kept session are keyed by config(net): one call works it
+    # out once, and a later call still sees a change (a bias value) and rebuilds
+    if engine == "numpy":
+        pytest.importorskip("numpy")
+    from lernpy.engines import base, numpy_engine
+    from lernpy.training import loop
+
+    counted = []
+
+    def counting(net):
+        counted.append(net)
+        return base.config(net)
+
+    for where in (loop, engines, compiled, numpy_engine):
+        monkeypatch.setattr(where, "config", counting)
+    net, data = Network.layered(2, 3, 1, seed=3), datasets.xor()
+    options = dict(epochs=1, rate=0.5, shuffle=False, batch_size=1)
+    for name, where in (("compiled", compiled), ("numpy", numpy_engine)):  # auto picks engine
+        cost = 1e-9 if name == engine else 1.0  # (far apart: not timed)
+        monkeypatch.setattr(where, "cost", lambda net, options, cost=cost: cost)
+    net.train(data, **options)
+    session = net.cache["session"]
+    counted.clear()
+    history = net.train(data, **options)
+    assert history.engine == engine and net.cache["session"] is session and len(counted) == 1
+    net.biases[0].value = 0.5  # a bias neuron's value is part of what the engine compiles
+    net.train(data, **options)
+    assert net.cache["session"] is not session

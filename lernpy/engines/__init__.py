@@ -62,14 +62,18 @@ def module(name: str):
 
 
 def choose(
-    net: Network, options: Options, engine: str = "auto", samples: list | None = None
+    net: Network,
+    options: Options,
+    engine: str = "auto",
+    samples: list | None = None,
+    conf: tuple | None = None,
 ) -> tuple[str, str]:
     """The engine to run (``"reference"`` if no fast one fits) and why.
 
     "auto" weighs the engines that fit by their cost models; when neither is
     clearly cheaper (within a factor of :data:`CLOSE`), it times both on the first
     samples of ``samples`` and takes the faster. The choice is kept per network,
-    topology and options.
+    topology and options. ``conf``: ``config(net)`` if the caller has it already.
     """
     if engine not in ENGINES:
         raise UnknownNameError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
@@ -89,7 +93,7 @@ def choose(
         if reason is not None:
             raise LernpyError(f"engine={engine!r} cannot train this network: {reason}")
         return engine, "asked for"
-    key = (config(net), options.momentum != 0.0, options.batch_size, options.reduce)
+    key = (conf or config(net), options.momentum != 0.0, options.batch_size, options.reduce)
     chosen = net.cache.get("engine")
     if chosen is None or chosen[0] != key:  # (kept for the last topology and options)
         chosen = net.cache["engine"] = (key, _auto(net, options, samples))
@@ -129,17 +133,18 @@ def _timed(names: list[str], net: Network, options: Options, samples: list) -> s
     return min(names, key=lambda name: best[name])
 
 
-def session(net: Network, samples: list, options: Options, name: str):
+def session(net: Network, samples: list, options: Options, name: str, conf: tuple | None = None):
     """The engine ``name``'s session for ``net``: kept from the last call if it still fits.
 
     A session holds what an engine builds once (compiled code, weight matrices,
     the data as arrays, buffers). It is kept while the topology, the frozen links,
     the activations, the data and the options (the rate aside) stay the same; a
     kept session takes up the weights and velocities the network holds (a user or
-    a callback may have set some) before it trains on.
+    a callback may have set some) before it trains on. ``conf``: ``config(net)`` if
+    the caller has it already (computed in this same call: nothing changed since).
     """
     kept = net.cache.get("session")
-    if kept is not None and kept.name == name and kept.fits(net, samples, options):
+    if kept is not None and kept.name == name and kept.fits(net, samples, options, conf):
         kept.sync()
         return kept
     fresh = module(name).Session(net, samples, options)

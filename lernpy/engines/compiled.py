@@ -73,8 +73,8 @@ def cost(net: Network, options: Options) -> float:
     return 1e-6 + 160e-9 * links * (1.0 + links / 10_000)
 
 
-def _key(net: Network, batched: bool, momentum: str | None) -> tuple:
-    return (config(net), batched, momentum)
+def _key(net: Network, batched: bool, momentum: str | None, conf: tuple | None = None) -> tuple:
+    return (conf or config(net), batched, momentum)
 
 
 def _sum(terms: list[str], target: str) -> list[str]:
@@ -405,11 +405,12 @@ def _writer(net: Network, batched: bool, momentum: str | None, computing: list[i
     return space["write"], space["links"]
 
 
-def compiled(net: Network, options: Options) -> Compiled:
-    """The cached compiled function for ``net`` and ``options``, built if needed."""
+def compiled(net: Network, options: Options, conf: tuple | None = None) -> Compiled:
+    """The cached compiled function for ``net`` and ``options``, built if needed
+    (``conf``: ``config(net)``, if the caller has it)."""
     batched = options.batch_size > 1
     momentum = options.form if options.momentum != 0.0 else None
-    key = _key(net, batched, momentum)
+    key = _key(net, batched, momentum, conf)
     builds = net.cache.setdefault("compiled", [])
     for built_for, code in builds:
         if built_for == key:
@@ -452,12 +453,14 @@ class Session:
         assert net is not None, "a session outlived its network"
         return net
 
-    def fits(self, net: Network, samples: list, options: Options) -> bool:
+    def fits(
+        self, net: Network, samples: list, options: Options, conf: tuple | None = None
+    ) -> bool:
         """Can this session train ``net`` on ``samples`` with ``options`` (the rate aside)?"""
         return (
             samples is self.samples
             and _same_options(options, self.options)
-            and compiled(net, options) is self.code
+            and compiled(net, options, conf) is self.code
         )
 
     def sync(self) -> None:

@@ -71,9 +71,9 @@ def _layer_activation(layer) -> str | None:
     return builtin(act)
 
 
-def _analysis(net: Network) -> tuple[str | None, Layout | None]:
-    """Why not (or None) and the layout, cached per topology."""
-    key = config(net)
+def _analysis(net: Network, conf: tuple | None = None) -> tuple[str | None, Layout | None]:
+    """Why not (or None) and the layout, cached per topology (``conf``: ``config(net)``)."""
+    key = conf or config(net)
     cached = net.cache.get("numpy layout")
     if cached is None or cached[0] != key:
         reason = _why_not(net)
@@ -238,14 +238,16 @@ class Session:
         self.velocities = np.array([velocity_of(link, self.options) for link in net.links])
         self.flat_u[lay.flat] = self.velocities
 
-    def fits(self, net: Network, samples: list, options: Options) -> bool:
+    def fits(
+        self, net: Network, samples: list, options: Options, conf: tuple | None = None
+    ) -> bool:
         """Can this session train ``net`` on ``samples`` with ``options`` (the rate aside)?"""
         o = self.options
         return (
             samples is self.samples
             and (options.momentum, options.batch_size, options.reduce, options.form)
             == (o.momentum, o.batch_size, o.reduce, o.form)
-            and _analysis(net)[1] is self.layout
+            and _analysis(net, conf)[1] is self.layout
         )
 
     def sync(self) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from lernpy import checks, engines
 from lernpy.engines import ENGINES, restore
 from lernpy.engines import choose as choose_engine
-from lernpy.engines.base import Checkpoint, Options, engine_options, weights
+from lernpy.engines.base import Checkpoint, Options, config, engine_options, weights
 from lernpy.errors import Interrupted, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.names import link_name
 from lernpy.graph.network import Network
@@ -384,12 +384,13 @@ def _train(
                 )
         else:
             opts = engine_options(chosen, rate_, batch, reduce, bool(shuffle), update, mistake)
-            name, _why = choose_engine(net, opts, engine)
+            conf = config(net)  # (once: the engine's choice and its session are keyed by it)
+            name, _why = choose_engine(net, opts, engine, conf=conf)
     recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
     if name != "reference":
         every = rates or Rates(rate_, epochs)
         return _train_engine(
-            net, samples, epochs, name, opts, every, recorded, target_loss, callback
+            net, samples, epochs, name, opts, every, recorded, target_loss, callback, conf
         )
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
     run = _scheduler(net, samples, epochs, trace, options, rates or Rates(rate_, epochs))
@@ -462,6 +463,7 @@ def _train_engine(
     options: dict[str, object],
     target_loss: float | None,
     callback: Callable[[EpochReport], bool | None] | None,
+    conf: tuple | None = None,
 ) -> EngineHistory:
     """Train with the fast engine ``name``, epoch by epoch or all epochs in one call.
 
@@ -471,10 +473,10 @@ def _train_engine(
     On a NaN or infinity the failing epoch is rerun by the reference scheduler from
     its checkpoint, so the error names the same neuron or link. On Ctrl-C (or a
     failing callback) the network goes back to the checkpoint after the last
-    finished epoch.
+    finished epoch. ``conf``: ``config(net)``, computed by the caller in this call.
     """
     shuffle = opts.shuffle
-    session = engines.session(net, samples, opts, name)
+    session = engines.session(net, samples, opts, name, conf)
     history = EngineHistory(
         options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
         version=net.version,
