@@ -18,7 +18,7 @@ called. This module is the only place where the core imports upward;
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -108,12 +108,16 @@ def scheduler(net: Network, data: object, **options: object) -> Scheduler:
     return Scheduler(net, data, **options)  # type: ignore[arg-type]
 
 
-def train(net: Network, data: object, epochs: int, **options: object) -> History:
-    """``Network.train``: :func:`lernpy.training.loop.train`."""
+def trainer() -> Callable[..., History]:
+    """``Network.train``'s function: :func:`lernpy.training.loop.train`.
+
+    Handed over, not called through: training epoch by epoch calls it often, and
+    a call that passes on its keyword options costs a copy of them.
+    """
     global _train
-    if _train is None:  # (imported once: training epoch by epoch calls this often)
+    if _train is None:  # (imported once)
         from lernpy.training.loop import train as _train
-    return _train(net, data, epochs=epochs, **options)  # type: ignore[arg-type]
+    return _train
 
 
 _train = None

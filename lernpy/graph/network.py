@@ -949,7 +949,7 @@ class Network(Shows):
 
     def train(self, data: object, epochs: int = 1, **options: object) -> History:
         """Train on ``data``; return the loss history (see :func:`lernpy.training.train`)."""
-        return hooks.train(self, data, epochs, **options)
+        return hooks.trainer()(self, data, epochs, **options)
 
     def table(
         self, what: str = "links", layer: int | None = None, links: Iterable[str] | None = None

@@ -328,11 +328,9 @@ def train(
     fails (a :class:`~lernpy.errors.CallbackError`) goes back there too.
     """
     try:
-        return _train(
-            net, data, epochs, rate=rate, momentum=momentum, optimizer=optimizer,
-            batch_size=batch_size, reduce=reduce, update=update, mistake=mistake,
-            shuffle=shuffle, target_loss=target_loss, callback=callback, trace=trace,
-            engine=engine,
+        return _train(  # (by position: a call of train() epoch by epoch is short)
+            net, data, epochs, rate, momentum, optimizer, batch_size, reduce, update,
+            mistake, shuffle, target_loss, callback, trace, engine,
         )  # fmt: skip
     except Interrupted:
         raise
@@ -344,7 +342,6 @@ def _train(
     net: Network,
     data: object,
     epochs: int,
-    *,
     rate: float | None,
     momentum: float | None,
     optimizer: Optimizer | str | None,
