@@ -385,8 +385,9 @@ class Trace(Shows):
         )
 
     def _grew(self, count: int) -> None:
-        self._size += count
-        self.taken += count
+        # one statement: a Ctrl-C lands before or after it, never between the two counts
+        # (rewind() finds a block that was put in and not yet counted by its length)
+        self._size, self.taken = self._size + count, self.taken + count
         self._ends = None
         if self.keep is not None and self._size > self.keep:
             self._drop(self._size - self.keep)
@@ -396,17 +397,15 @@ class Trace(Shows):
         blocks = self._blocks
         while count and blocks:
             block = blocks[0]
+            # (each block's removal and its count in one statement, as in _grew)
             if len(block) <= count:
                 count -= len(block)
-                self._size -= len(block)
-                blocks.pop(0)
+                blocks[:1], self._size = [], self._size - len(block)
             elif isinstance(block, list):
-                del block[:count]
-                self._size -= count
+                blocks[0], self._size = block[count:], self._size - count
                 count = 0
             else:
-                block.first += count
-                self._size -= count
+                block.first, self._size = block.first + count, self._size - count
                 count = 0
         self._ends = None
 
@@ -431,8 +430,11 @@ class Trace(Shows):
     def rewind(self, taken: int) -> None:
         """Forget the steps taken in since ``taken`` was :attr:`taken` (newest first):
         training interrupted goes back to the end of its last finished epoch."""
-        count = self.taken - taken
         blocks = self._blocks
+        held = sum(len(block) for block in blocks)
+        # the steps taken in since, and a block an interrupted add put in before counting it
+        count = self.taken - taken + held - self._size
+        self._size = held
         while count > 0 and blocks:
             block = blocks[-1]
             if len(block) <= count:
