@@ -396,7 +396,7 @@ class SGD(Optimizer):
         if textbook:
             change = mu * (0.0 if fresh else state.velocity) - rate * gradient  # type: ignore[union-attr]
             return weight + change, State(kind, 0, change)
-        b = gradient if fresh else mu * state.velocity + (1.0 - 0.0) * gradient  # type: ignore[union-attr]
+        b = gradient if fresh else mu * state.velocity + gradient  # type: ignore[union-attr]
         return weight - rate * b, State(kind, 0, b)
 
     def update(
