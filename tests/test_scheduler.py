@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from lernpy import (
@@ -394,3 +394,37 @@ def test_the_default_bounds_are_generous_for_a_lesson():
     net = Network.layered(4, 8, 3, seed=0)
     per_epoch = len(net.scheduler(datasets.iris()[:1])._sample_ops) * 150
     assert TRACE_STEPS >= per_epoch and UNDO_STEPS >= per_epoch
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.integers(0, 3), st.integers(1, 500).map(lambda n: -n)), max_size=60),
+    st.one_of(st.none(), st.integers(1, 6)),
+)
+def test_the_undo_log_counts_its_steps_as_entries_come_and_go(ops, maxlen):
+    """The bound reads the log's running count: it must equal a recount after any changes."""
+    import copy
+
+    from lernpy.walk.fastlane import Unwalked
+    from lernpy.walk.scheduler import UndoLog
+
+    log, model = UndoLog(maxlen=maxlen), []
+    for op in ops:
+        if op < 0:  # an epoch the fast lane took, of -op steps
+            entry = Unwalked(0, (), (), None, -op)
+            log.append(entry)
+            model = (model + [-op])[-maxlen:] if maxlen else model + [-op]
+        elif op == 0:
+            log.append(("a step",))
+            model = (model + [1])[-maxlen:] if maxlen else model + [1]
+        elif op == 1 and log:
+            log.pop()
+            model.pop()
+        elif op == 2 and log:
+            log.popleft()
+            model.pop(0)
+        elif op == 3:
+            log.clear()
+            model = []
+        assert log.steps == sum(model) and len(log) == len(model)
+    assert copy.deepcopy(log).steps == copy.copy(log).steps == sum(model)

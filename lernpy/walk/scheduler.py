@@ -228,6 +228,46 @@ def _first_bad(*values: float) -> float:
     return next(v for v in values if not math.isfinite(v))
 
 
+class UndoLog(deque):
+    """What ``back()`` can undo, the newest last, and how many steps that is.
+
+    An entry is one step, or an epoch the fast lane took (``fastlane.Unwalked``,
+    as many steps as it took); ``steps`` counts them as entries come and go, so
+    bounding the log costs nothing per epoch however long it is.
+    """
+
+    def __init__(self, entries: Iterable = (), maxlen: int | None = None) -> None:
+        super().__init__(entries, maxlen)
+        self.steps = sum(map(_steps, self))
+
+    def append(self, entry: object) -> None:
+        if len(self) == self.maxlen:  # (a full log lets go of its oldest entry)
+            self.steps -= _steps(self[0])
+        super().append(entry)
+        self.steps += _steps(entry)
+
+    def pop(self) -> object:
+        entry = super().pop()
+        self.steps -= _steps(entry)
+        return entry
+
+    def popleft(self) -> object:
+        entry = super().popleft()
+        self.steps -= _steps(entry)
+        return entry
+
+    def clear(self) -> None:
+        super().clear()
+        self.steps = 0
+
+    def __reduce__(self) -> tuple:  # (a copy counts its entries afresh)
+        return type(self), (list(self), self.maxlen)
+
+
+def _steps(entry: object) -> int:
+    return entry.steps if type(entry) is fastlane.Unwalked else 1
+
+
 class Scheduler(Shows):
     """Steps through training on ``data``: one step, a named grain, or a run.
 
@@ -322,7 +362,7 @@ class Scheduler(Shows):
         self._loss_sum = 0.0
         self._loss_count = 0
         # what back() can undo: the last UNDO_STEPS steps by default (a deque forgets the oldest)
-        self._undo: deque[tuple] = deque(maxlen=UNDO_STEPS if history == "recent" else None)
+        self._undo = UndoLog(maxlen=UNDO_STEPS if history == "recent" else None)
         self._forgot = False  # has the bounded undo log let go of a step?
         self._seek((0, 0, 0, 0))
 
@@ -744,14 +784,9 @@ class Scheduler(Shows):
     def _bound_undo(self) -> None:
         """history="recent": forget the oldest undo entries past UNDO_STEPS steps (an epoch
         the fast lane took counts every step it took; the latest entry is always kept)."""
-        total, kept = 0, 0
-        for entry in reversed(self._undo):
-            total += entry.steps if isinstance(entry, fastlane.Unwalked) else 1
-            if total > UNDO_STEPS and kept:
-                break
-            kept += 1
-        while len(self._undo) > kept:
-            self._undo.popleft()
+        undo = self._undo
+        while undo.steps > UNDO_STEPS and len(undo) > 1:
+            undo.popleft()
             self._forgot = True
 
     def _walk_again(self, point: fastlane.Unwalked) -> None:
