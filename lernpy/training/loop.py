@@ -21,6 +21,7 @@ import random
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from lernpy import checks, engines
 from lernpy.engines import ENGINES, restore
@@ -76,10 +77,11 @@ class History(Exports, Shows):
 
     # -- watching one weight change ----------------------------------------------
 
-    def begin(self, net: Network) -> None:
-        """Note the network's links and, for the reference, the weights before the first epoch."""
+    def begin(self, net: Network, weights_now: list[float] | None = None) -> None:
+        """Note the network's links and, for the reference, the weights before the first epoch
+        (``weights_now``, if the caller has read them)."""
         self._links = links_of(net)  # (named when asked: naming costs more than an epoch)
-        self.snapshots = [array("d", weights(net)[0]())]
+        self.snapshots = [array("d", weights(net)[0]() if weights_now is None else weights_now)]
 
     def snapshot(self, net: Network) -> None:
         """Keep every weight as it is now (after an epoch)."""
@@ -170,12 +172,14 @@ def end_epoch(
 class Snapshot:
     """What training changes, as it was after ``epochs`` finished epochs: where Ctrl-C goes back to.
 
-    Every link's weight, optimizer state (velocity, moments) and batch gradient, the
-    network's generator, and the last step a trace held.
+    Every link's weight, optimizer state (velocity, moments) and batch gradient, in
+    link order, the network's generator, and the last step a trace held.
     """
 
     epochs: int
-    links: list[tuple[float, object, float]]  # weight, optimizer state (immutable), gradient
+    weights: list[float]
+    states: list[object]  # (immutable: kept as they are)
+    gradients: list[float]
     rng: tuple | None  # (None: training does not shuffle, so the generator is not used)
     trace: Trace | None = None
     taken: int = 0  # how many steps the trace had taken in then
@@ -184,18 +188,29 @@ class Snapshot:
     def of(
         cls, net: Network, epochs: int, trace: Trace | None = None, shuffle: bool = True
     ) -> Snapshot:
-        links = [(k.weight, k.state, k.gradient) for k in net.links]
+        net.settle()  # (then the links' own numbers are the network's)
+        links = net.links
         taken = trace.taken if trace is not None else 0
-        return cls(epochs, links, net.rng.getstate() if shuffle else None, trace, taken)
+        return cls(
+            epochs, weights(net)[0](), list(map(_link_state, links)),
+            list(map(_link_gradient, links)), net.rng.getstate() if shuffle else None, trace,
+            taken,
+        )  # fmt: skip
 
     def restore(self, net: Network) -> None:
         """Put every number back (and drop the trace's steps taken since)."""
-        for link, (weight, state, gradient) in zip(net.links, self.links):
-            link.weight, link.state, link.gradient = weight, state, gradient
+        net.settle()
+        for link, weight, state, gradient in zip(
+            net.links, self.weights, self.states, self.gradients
+        ):
+            link.weight, link._state, link.gradient = weight, state, gradient
         if self.rng is not None:
             net.rng.setstate(self.rng)
         if self.trace is not None:
             self.trace.rewind(self.taken)
+
+
+_link_state, _link_gradient = attrgetter("_state"), attrgetter("gradient")
 
 
 def interrupted(history: History | object, done: int, epochs: int) -> Interrupted:
@@ -392,8 +407,8 @@ def _train(
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
     run = _scheduler(net, samples, epochs, trace, options, rates or Rates(rate_, epochs))
     history = History(options={**recorded, "epochs": epochs})
-    history.begin(net)
     saved: Snapshot | None = Snapshot.of(net, 0, run.trace, run.shuffle)
+    history.begin(net, saved.weights)  # type: ignore[union-attr]
     try:
         while not run.finished:
             try:
@@ -439,14 +454,17 @@ def _scheduler(
     # (the kept scheduler holds the data and the trace: their ids name them; the
     # optimizer's rate is each epoch's, so it does not count)
     optimizer = options["optimizer"]
-    kind = (type(optimizer), *(v for k, v in vars(optimizer).items() if k != "rate"))
+    kept = net.cache.get("reference run")
+    if kept is not None and kept[2] is optimizer:  # (the same one: rate=… makes one per rate)
+        kind = kept[0][2]
+    else:
+        kind = (type(optimizer), *(v for k, v in vars(optimizer).items() if k != "rate"))
     same = (id(samples), id(trace), kind, options["batch_size"], options["reduce"],
             options["update"], options["mistake"], options["shuffle"])  # fmt: skip
-    kept = net.cache.get("reference run")
     if kept is not None and kept[0] == same and kept[1].again(epochs, rates):
         return kept[1]
     run = Scheduler(net, samples, epochs=epochs, trace=trace, history="batch", **options)
-    net.cache["reference run"] = (same, run)
+    net.cache["reference run"] = (same, run, optimizer)
     return run
 
 

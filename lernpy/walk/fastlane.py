@@ -136,12 +136,16 @@ def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
 def layout(run: Scheduler) -> Layout:
     """The network's plan for the fast lane, cached per topology, walk order and frozen links."""
     net = run.net
+    return _layout(run, net, tuple(map(_activation, net.neurons)))
+
+
+def _layout(run: Scheduler, net: Network, activations: tuple) -> Layout:
     state = len(run.optimizer.fields())  # the numbers of each link's state an update leaves
     key = (
         net.version,
         run.update,
         net.settings,  # (changes when a link is frozen or unfrozen)
-        tuple(map(_activation, net.neurons)),  # (compared by identity first: quick)
+        activations,  # (compared by identity first: quick)
         tuple(map(_value, net.biases)),
         net.loss_function,
         state,
@@ -167,17 +171,27 @@ def fits(run: Scheduler) -> bool:
     """Can an epoch of this run be taken at once? Not with a deliberate mistake, nor an
     optimizer that clips by the batch's norm (the records show them step by step), nor
     on a network with shared weights, max pooling or detached links (stepped too)."""
-    return (
-        run.mistake is None
-        and run.update != "sequential"
-        and run.optimizer.clip_norm is None
-        and plain_graph(run.net)
-    )
+    return _ready(run) is not None
+
+
+def _ready(run: Scheduler) -> Layout | None:
+    """The run's plan for the lane if an epoch can be taken at once (see fits), else None."""
+    if run.mistake is not None or run.update == "sequential" or run.optimizer.clip_norm is not None:
+        return None
+    net = run.net
+    activations = tuple(map(_activation, net.neurons))  # (once, for both keys)
+    if not _plain_graph(net, activations):
+        return None
+    return _layout(run, net, activations)
 
 
 def plain_graph(net: Network) -> bool:
     """True if every link owns its weight and is a plain Link, and no neuron pools."""
-    key = (net.version, tuple(map(_activation, net.neurons)))
+    return _plain_graph(net, tuple(map(_activation, net.neurons)))
+
+
+def _plain_graph(net: Network, activations: tuple) -> bool:
+    key = (net.version, activations)
     cached = net.cache.get("plain graph")
     if cached is None or cached[0] != key:
         plain = (
@@ -211,11 +225,11 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         raise LernpyError(
             "the network's links changed since this scheduler was made: make a new one"
         )
-    if not fits(run):
+    plan = _ready(run)
+    if plan is None:
         return None
     net.settle()  # (an engine's numbers, before the lane writes its own)
     e = run._next[0][0]
-    plan = layout(run)
     before = (
         run._order, run._loss_sum, run._loss_count, run.loss, len(run.losses), run._norm,
         run._norm_batch,
@@ -237,10 +251,11 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         # weights and states the epoch begins with (only when needed: a gradient left from
         # before, a frozen link's weight, a state)
         links = net.links
-        gradients = _pack(list(map(_gradient, links))) if any(map(_gradient, links)) else None
+        gradients = list(map(_gradient, links))
+        gradients = _pack(gradients) if any(gradients) else None
         weights = _pack(list(map(_weight, links))) if plan.frozen else None
         states = list(map(_state, links))
-        states = states if any(s is not None for s in states) else None
+        states = None if states.count(None) == len(states) else states
     done = _lane_epoch(run, plan, order, rate, numbers, first_batch)
     if done is NO_LANE:
         done = _object_epoch(run, plan, order, rate, numbers, first_batch)
