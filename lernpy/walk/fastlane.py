@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 _activation, _value = attrgetter("activation"), attrgetter("value")
 _weight, _gradient = attrgetter("weight"), attrgetter("gradient")
-_state = attrgetter("_state")
+_state, _target = attrgetter("_state"), attrgetter("target")
 
 
 class Layout:
@@ -179,10 +179,18 @@ def _ready(run: Scheduler) -> Layout | None:
     if run.mistake is not None or run.update == "sequential" or run.optimizer.clip_norm is not None:
         return None
     net = run.net
-    activations = tuple(map(_activation, net.neurons))  # (once, for both keys)
-    if not _plain_graph(net, activations):
-        return None
-    return _layout(run, net, activations)
+    # (one key for both: asked every epoch, it is made once)
+    key = (
+        net.version, net.settings, tuple(map(_activation, net.neurons)),
+        tuple(map(_value, net.biases)), net.loss_function, run.update,
+        len(run.optimizer.fields()),
+    )  # fmt: skip
+    kept = net.cache.get("lane ready")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    plan = _layout(run, net, key[2]) if _plain_graph(net, key[2]) else None
+    net.cache["lane ready"] = (key, plan)
+    return plan
 
 
 def plain_graph(net: Network) -> bool:
@@ -282,7 +290,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     if undo is None:
         run._undo.clear()
     else:
-        steps = len(order) * len(plan.segments[0]) + run._batches * len(plan.segments[1]) + 1
+        steps = len(order) * plan.segments[0].size + run._batches * plan.segments[1].size + 1
         run._undo.append(Unwalked(e, undo, before, rng_state, steps))
         if run.history == "recent":
             run._bound_undo()
@@ -469,26 +477,59 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
 def _snapshot(net: Network) -> tuple:
     """Every number an epoch changes in the network's objects (packed: no objects to keep)."""
     net.settle()
-    numbers: list[float] = []
-    for k in net.links:
-        numbers += (k.weight, k._value, k._sensitivity, k._blame, k.gradient)
-    for n in net.neurons:
-        numbers += (n.net, n.value, n.error, n.sensitivity)
-    states = tuple(k._state for k in net.links)  # (immutable: kept as they are)
-    return _pack(numbers), tuple(o.target for o in net.outputs), states
+    if len(net.links) <= lanes.MAX_LINKS:
+        numbers = _pack(_numbers(net)[0]())
+    else:  # (too large to write out: the lane is not written out either)
+        listed: list[float] = []
+        for k in net.links:
+            listed += (k.weight, k._value, k._sensitivity, k._blame, k.gradient)
+        for n in net.neurons:
+            listed += (n.net, n.value, n.error, n.sensitivity)
+        numbers = _pack(listed)
+    states = tuple(map(_state, net.links))  # (immutable: kept as they are)
+    return numbers, tuple(map(_target, net.outputs)), states
+
+
+def _numbers(net: Network) -> tuple:
+    """(read, write) of every number an epoch changes, in the order _snapshot keeps them.
+
+    Written out once per topology as straight-line Python, as the engines' weights are
+    (engines.base.weights): undo after a whole epoch reads them once an epoch.
+    """
+    cached = net.cache.get("epoch numbers")
+    if cached is None or cached[0] != net.version:
+        names = []
+        for i in range(len(net.links)):
+            names += [f"L{i}.{a}" for a in ("weight", "_value", "_sensitivity", "_blame")]
+            names.append(f"L{i}.gradient")
+        for k in range(len(net.neurons)):
+            names += [f"N{k}.{a}" for a in ("net", "value", "error", "sensitivity")]
+        source = (
+            "def read():\n    return (" + ", ".join(names) + ",)\n"
+            "def write(numbers):\n    " + ", ".join(names) + ", = numbers\n"
+        )
+        space: dict[str, object] = {f"L{i}": link for i, link in enumerate(net.links)}
+        space.update({f"N{k}": n for k, n in enumerate(net.neurons)})
+        exec(source, space)
+        cached = net.cache["epoch numbers"] = (net.version, space["read"], space["write"])
+    return cached[1], cached[2]
 
 
 def _put_back(net: Network, saved: tuple) -> None:
     numbers, targets, states = saved
     net.settle()
-    at = 0
+    if len(net.links) <= lanes.MAX_LINKS:
+        _numbers(net)[1](numbers)
+    else:
+        at = 0
+        for link in net.links:
+            (link.weight, link._value, link._sensitivity, link._blame,
+             link.gradient) = numbers[at : at + 5]  # fmt: skip
+            at += 5
+        for neuron in net.neurons:
+            neuron.net, neuron.value, neuron.error, neuron.sensitivity = numbers[at : at + 4]
+            at += 4
     for link, state in zip(net.links, states):
-        (link.weight, link._value, link._sensitivity, link._blame,
-         link.gradient) = numbers[at : at + 5]  # fmt: skip
         link._state = state
-        at += 5
-    for neuron in net.neurons:
-        neuron.net, neuron.value, neuron.error, neuron.sensitivity = numbers[at : at + 4]
-        at += 4
     for neuron, target in zip(net.outputs, targets):
         neuron.target = target
