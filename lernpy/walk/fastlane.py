@@ -68,11 +68,18 @@ class Layout:
         self.update_runs = _runs(self.update_ops)
         n_in, n_out = len(net.inputs), len(net.outputs)
         self.inputs, self.outputs = n_in, n_out
+        self.segments = self._segments(net, n_in, n_out, state, lean=False)
+        # plain gradient descent's epochs, kept whole: an update stores its new weight only
+        self.lean_segments = (
+            self._segments(net, n_in, n_out, state, lean=True) if not state else None
+        )
+
+    def _segments(self, net: Network, n_in: int, n_out: int, state: int, lean: bool) -> tuple:
         index = {id(link): i for i, link in enumerate(net.links)}
         inputs = {id(n): k for k, n in enumerate(net.inputs)}
         value: dict[int, tuple] = {}  # where a neuron's value is, in a sample's numbers
         sensitivity: dict[int, int] = {}  # where its sensitivity is
-        old: dict[int, tuple] = {}  # where a link's weight during the batch is
+        old: dict[int, tuple] = {}  # where a link's update stores its numbers, and the link
         for where, ops in (("sample", self.sample_ops), ("update", self.update_ops)):
             at = 0
             for code, obj, _phase, _depth in ops:
@@ -81,9 +88,9 @@ class Layout:
                 elif code == SENSE:
                     sensitivity[id(obj)] = at + 1  # Sensed stores error, sensitivity
                 elif code == UPDATE:
-                    # Updated stores old, momentum term, new, the state after
-                    old[id(obj)] = (where, at)
-                at += width(KINDS[code], n_in, n_out, state)
+                    # Updated stores old, momentum term, new, the state after (lean: new)
+                    old[id(obj)] = (where, at, index[id(obj)])
+                at += width(KINDS[code], n_in, n_out, state, lean)
 
         def source(link) -> tuple:
             n = link.source
@@ -94,7 +101,7 @@ class Layout:
             return value[id(n)]
 
         def weight(link) -> tuple:
-            return old.get(id(link), ("frozen", index[id(link)]))
+            return old.get(id(link), ("frozen", index[id(link)], index[id(link)]))
 
         def recipe(code: int, obj) -> tuple | None:
             if code in (PRESENT, SENSE):
@@ -110,13 +117,14 @@ class Layout:
                 return (index[id(obj)], sensitivity[id(obj.target)], source(obj), old[id(obj)])
             return None
 
-        self.segments = tuple(
+        return tuple(
             Segment(
                 [(KINDS[code], obj, phase) for code, obj, phase, _depth in ops],
                 [recipe(code, obj) for code, obj, _phase, _depth in ops],
                 n_in,
                 n_out,
                 state,
+                lean,
             )
             for ops in (self.sample_ops, self.update_ops, [(END, None, "epoch", 0)])
         )
@@ -255,18 +263,24 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         first_batch = _first_batch(run, plan, trace)
     rate = run._rates[e]
     optimizer = run._optimizer(rate)
+    segments, lean = plan.segments, False
     if numbers is not None:  # what a walk works its other numbers out from: the gradients,
         # weights and states the epoch begins with (only when needed: a gradient left from
         # before, a frozen link's weight, a state)
         links = net.links
         gradients = list(map(_gradient, links))
         gradients = _pack(gradients) if any(gradients) else None
-        weights = _pack(list(map(_weight, links))) if plan.frozen else None
+        # Plain gradient descent keeps an update's new weight only: its old weight is the
+        # update's before (the batch before's, kept too, or the epoch's first weight)
+        lean = optimizer.plain and plan.lean_segments is not None
+        if lean:
+            segments, first_batch = plan.lean_segments, max(first_batch - 1, 0)
+        weights = _pack(list(map(_weight, links))) if plan.frozen or lean else None
         states = list(map(_state, links))
         states = None if states.count(None) == len(states) else states
-    done = _lane_epoch(run, plan, order, rate, numbers, first_batch)
+    done = _lane_epoch(run, plan, order, rate, numbers, first_batch, lean)
     if done is NO_LANE:
-        done = _object_epoch(run, plan, order, rate, numbers, first_batch)
+        done = _object_epoch(run, plan, order, rate, numbers, first_batch, lean)
     if done is None:  # not finite: put back what changed, and let the caller step
         run._order, run._loss_sum, run._loss_count, run.loss, _count, _n, _b = before
         if rng_state is not None:
@@ -283,7 +297,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         settings = (rate, run.reduce == "mean", gradients, weights, optimizer, states)
         trace.add_walk(
             Walk(
-                e, order, run.batch_size, plan.segments, _pack(numbers), first_batch, run.data,
+                e, order, run.batch_size, segments, _pack(numbers), first_batch, run.data,
                 settings, plan.inputs, plan.outputs,
             )
         )  # fmt: skip
@@ -357,7 +371,7 @@ def _first_batch(run: Scheduler, plan: Layout, trace) -> int:
 NO_LANE = ()  # what _lane_epoch returns when the network has no lane
 
 
-def _lane_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
+def _lane_epoch(run, plan, order, rate, numbers, first_batch, lean=False) -> tuple | None:
     """The epoch in the generated lane; None if a number was not finite (nothing changed)."""
     net = run.net
     if len(net.links) > lanes.MAX_LINKS:
@@ -365,7 +379,8 @@ def _lane_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
     rule = _lane_rule(run.optimizer)
     if rule is None:
         return NO_LANE
-    kind = (run.batch_size > 1, numbers is not None, rule)  # batched, traced, the update
+    traced = ("lean" if lean else True) if numbers is not None else False
+    kind = (run.batch_size > 1, traced, rule)  # batched, traced (lean: see run_epoch), the update
     if kind not in plan.lanes:  # written out once per topology (None: too many links)
         plan.lanes[kind] = lanes.lane(net, plan.sample_ops, plan.update_ops, *kind)
     code = plan.lanes[kind]
@@ -386,7 +401,7 @@ def _lane_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
     return loss_sum, run._loss_count + len(order), loss
 
 
-def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
+def _object_epoch(run, plan, order, rate, numbers, first_batch, lean=False) -> tuple | None:
     """The epoch by the Neuron and Link methods, run by run; None if a number is not finite.
 
     Same calls on the same objects in the same order as the scheduler's steps.
@@ -430,7 +445,7 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch) -> tuple | None:
                 elif code == UPDATE:
                     divisor = float(k) if mean and k > 0 else 1.0
                     for obj in objs:
-                        if keep:
+                        if keep and not lean:
                             add(obj.weight)
                             add(momentum_term(optimizer, obj._state, rate))
                         new = obj.update(rate, divisor, rule)

@@ -140,7 +140,7 @@ class Lane:
 
     def __init__(
         self, net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool,
-        traced: bool, rule: str = "plain",
+        traced: bool | str, rule: str = "plain",
     ) -> None:  # fmt: skip
         self.source, consts, self.computing = _generate(
             net, sample_ops, update_ops, batched, traced, rule
@@ -153,7 +153,7 @@ class Lane:
 
 
 def lane(
-    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool,
+    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool | str,
     rule: str = "plain",
 ) -> Lane | None:  # fmt: skip
     """A lane for ``net`` (None when it has too many links to write out)."""
@@ -174,7 +174,7 @@ KINDS = {"pytorch": "sgd", "textbook": "sgd-textbook"}  # the State each momentu
 
 
 def _generate(
-    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool,
+    net: Network, sample_ops: list[Op], update_ops: list[Op], batched: bool, traced: bool | str,
     rule: str = "plain",
 ) -> tuple[str, dict, list[int]]:  # fmt: skip
     """The source of ``epoch(...)``, its constants and the indices of the computing neurons."""
@@ -287,13 +287,13 @@ def _generate(
         elif code == UPDATE:
             body += _update(li[id(obj)], "1.0", traced, rule)
             if traced:
-                record += _updated(li[id(obj)], rule)
+                record += _updated(li[id(obj)], rule, traced == "lean")
     updates: list[str] = []
     update_record: list[str] = []
     for _code, obj, _phase, _depth in update_ops:
         updates += _update(li[id(obj)], "div" if batched else "1.0", traced, rule)
         if traced:
-            update_record += _updated(li[id(obj)], rule)
+            update_record += _updated(li[id(obj)], rule, traced == "lean")
 
     # The reference stops on any number that is not finite. Most of them reach the
     # weights or the loss, checked after the epoch; the sum covers the rest (a net of
@@ -390,7 +390,7 @@ def _generate(
     return "\n".join(lines) + "\n", consts, computing
 
 
-def _update(i: int, divisor: str, traced: bool, rule: str) -> list[str]:
+def _update(i: int, divisor: str, traced: bool | str, rule: str) -> list[str]:
     """Link i's update, as Link.update and SGD compute it (and what an Updated record holds).
 
     The gradient is the batch's, over the divisor (x / 1.0 is x). A trace keeps the
@@ -398,7 +398,7 @@ def _update(i: int, divisor: str, traced: bool, rule: str) -> list[str]:
     change, as steps record it), the new weight and the velocity after.
     """
     g = f"g{i}" if divisor == "1.0" else f"(g{i} / {divisor})"
-    lines = [f"o{i} = w{i}"] if traced else []
+    lines = [f"o{i} = w{i}"] if traced and traced != "lean" else []
     if rule == "plain":
         lines.append(f"w{i} = w{i} - rate * {g}")
     elif rule == "textbook":  # Δw ← μ·Δw − rate·g, w ← w + Δw
@@ -415,7 +415,9 @@ def _update(i: int, divisor: str, traced: bool, rule: str) -> list[str]:
     return [*lines, f"g{i} = 0.0"]
 
 
-def _updated(i: int, rule: str) -> list[str]:
+def _updated(i: int, rule: str, lean: bool = False) -> list[str]:
+    if lean:  # (plain gradient descent, an epoch kept whole: the new weight)
+        return [f"w{i}"]
     if rule == "plain":
         return [f"o{i}", "0.0", f"w{i}"]
     return [f"o{i}", f"m{i}", f"w{i}", f"u{i}"]

@@ -316,8 +316,14 @@ def stored(kind: type[Step]) -> tuple[tuple[str, str], ...]:
     )  # fmt: skip
 
 
-def width(kind: type[Step], inputs: int, outputs: int, state: int = 0) -> int:
-    """How many numbers a trace stores for a step of ``kind`` (``state``: an optimizer's)."""
+def width(kind: type[Step], inputs: int, outputs: int, state: int = 0, lean: bool = False) -> int:
+    """How many numbers a trace stores for a step of ``kind`` (``state``: an optimizer's).
+
+    ``lean``: an epoch of plain gradient descent kept whole, where an update stores
+    its new weight only (its old weight is the update's before, its momentum term 0).
+    """
+    if lean and kind is Updated:
+        return 1
     sizes = {"number": 1, "count": 1, "inputs": inputs, "outputs": outputs, "state": state}
     return sum(sizes[how] for _name, how in stored(kind))
 

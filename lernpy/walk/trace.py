@@ -107,12 +107,13 @@ class Segment:
     other fields are made of (``recipes``, see :class:`Walk`).
     """
 
-    __slots__ = ("about", "kinds", "phases", "recipes", "size", "starts", "width")
+    __slots__ = ("about", "kinds", "lean", "phases", "recipes", "size", "starts", "width")
 
     def __init__(
         self, steps: Sequence[tuple[type[Step], object, str]], recipes: Sequence[tuple | None],
-        inputs: int, outputs: int, state: int = 0,
+        inputs: int, outputs: int, state: int = 0, lean: bool = False,
     ) -> None:  # fmt: skip
+        self.lean = lean  # (an update stores its new weight only: see steps.width)
         self.kinds = [kind for kind, _about, _phase in steps]
         self.about = [about for _kind, about, _phase in steps]
         self.phases = [phase for _kind, _about, phase in steps]
@@ -121,7 +122,7 @@ class Segment:
         at = 0
         for kind in self.kinds:
             self.starts.append(at)
-            at += width(kind, inputs, outputs, state)
+            at += width(kind, inputs, outputs, state, lean)
         self.width = at  # numbers per stretch
         self.size = len(self.kinds)  # steps per stretch
 
@@ -222,6 +223,8 @@ class Walk:
 
     def _stored(self, kind: type[Step], at: int) -> dict[str, object]:
         row, values = self.numbers, {}
+        if self.sample.lean and kind.__name__ == "Updated":
+            return {"new": row[at]}  # (the rest is worked out)
         for name, how in stored(kind):
             if how == "state":  # the numbers of the optimizer's state, by name
                 names = self.names
@@ -246,6 +249,8 @@ class Walk:
         row, width = self.numbers, self.sample.width
         here = base + k * width  # this sample's numbers
         after = base + size * width  # the batch's update segment
+        span = self.batch_size * width + self.update.width  # a whole batch's numbers
+        lean = self.sample.lean
 
         def value(ref: tuple, at: int, sample: int) -> float:  # a source neuron's value
             where, place = ref
@@ -256,12 +261,17 @@ class Walk:
             return place  # a bias neuron's value
 
         def weight(ref: tuple) -> float:  # a link's weight during this batch
-            where, place = ref
+            where, place, link = ref
+            if where == "frozen":
+                return self.weights[place]  # a frozen link's, all epoch long
+            if lean:  # the new weight of the link's update in the batch before
+                if b == 0:
+                    return self.weights[link]  # (the epoch's first: as the epoch began)
+                before = base - span + (self.batch_size * width if where == "update" else 0)
+                return row[before + place]
             if where == "update":
                 return row[after + place]
-            if where == "sample":
-                return row[here + place]
-            return self.weights[place]  # a frozen link's, all epoch long
+            return row[here + place]  # (updated right after learning, in the sample)
 
         name = kind.__name__
         sample = self.order[min(b * self.batch_size + k, len(self.order) - 1)]
@@ -283,7 +293,7 @@ class Walk:
                 "blame": weight(w) * sensitivity,
             }
         # Updated: the gradient the batch gathered (Link.learn), over the divisor
-        index, target, source, (where, place) = recipe
+        index, target, source, (where, place, _link) = recipe
         gradient = self.gradients[index] if b == 0 and self.gradients is not None else 0.0
         first = b * self.batch_size
         for m in range(size):
@@ -296,11 +306,14 @@ class Walk:
         else:  # the state the link's update before left (batch b − 1 is a whole batch)
             before = start
             if b > 0:
-                span = self.batch_size * width + self.update.width
                 at = (base - span) + (self.batch_size * width if where == "update" else 0)
                 before = self._state(row, at + place + 3)  # (after old, term, new)
             after = self._state_of(kept["after"])
+        worked = {}
+        if lean:  # plain gradient descent: no momentum term
+            worked = {"old": weight(recipe[3]), "momentum_term": 0.0}
         return {
+            **worked,
             "gradient": gradient, "rate": self.rate, "optimizer": self.optimizer,
             "before": before, "after": after, "norm": None, "mistake": "",
         }  # fmt: skip
