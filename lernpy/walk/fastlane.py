@@ -267,16 +267,23 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     if numbers is not None:  # what a walk works its other numbers out from: the gradients,
         # weights and states the epoch begins with (only when needed: a gradient left from
         # before, a frozen link's weight, a state)
-        links = net.links
-        gradients = list(map(_gradient, links))
-        gradients = _pack(gradients) if any(gradients) else None
         # Plain gradient descent keeps an update's new weight only: its old weight is the
         # update's before (the batch before's, kept too, or the epoch's first weight)
         lean = optimizer.plain and plan.lean_segments is not None
         if lean:
             segments, first_batch = plan.lean_segments, max(first_batch - 1, 0)
-        weights = _pack(list(map(_weight, links))) if plan.frozen or lean else None
-        states = list(map(_state, links))
+        links = net.links
+        if undo is not None:  # (read already, for back(): see _snapshot)
+            end = 5 * len(links)
+            weights, gradients = undo[0][0:end:5], undo[0][4:end:5]
+            gradients = gradients if any(gradients) else None
+            states = undo[2]
+        else:
+            gradients = list(map(_gradient, links))
+            gradients = _pack(gradients) if any(gradients) else None
+            weights = _pack(list(map(_weight, links))) if plan.frozen or lean else None
+            states = list(map(_state, links))
+        weights = weights if plan.frozen or lean else None
         states = None if states.count(None) == len(states) else states
     done = _lane_epoch(run, plan, order, rate, numbers, first_batch, lean)
     if done is NO_LANE:
