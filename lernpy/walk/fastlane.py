@@ -269,14 +269,15 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         # before, a frozen link's weight, a state)
         # Plain gradient descent keeps an update's new weight only: its old weight is the
         # update's before (the batch before's, kept too, or the epoch's first weight)
-        lean = optimizer.plain and plan.lean_segments is not None
+        lean = plan.lean_segments is not None and optimizer.plain
         if lean:
             segments, first_batch = plan.lean_segments, max(first_batch - 1, 0)
         links = net.links
         if undo is not None:  # (read already, for back(): see _snapshot)
             end = 5 * len(links)
             weights, gradients = undo[0][0:end:5], undo[0][4:end:5]
-            gradients = gradients if any(gradients) else None
+            gradients = array("d", gradients) if any(gradients) else None
+            weights = array("d", weights)
             states = undo[2]
         else:
             gradients = list(map(_gradient, links))
@@ -395,7 +396,8 @@ def _lane_epoch(run, plan, order, rate, numbers, first_batch, lean=False) -> tup
         return NO_LANE
     try:
         done = code.run(
-            run.data, order, run.batch_size, run.reduce == "mean", rate, run.momentum, numbers,
+            run.data, order, run.batch_size, run.reduce == "mean", rate,
+            0.0 if rule == "plain" else run.momentum, numbers,
             first_batch, run._loss_sum,
         )  # fmt: skip
     except Exception:  # e.g. a user's activation that raised: the object walk meets it too
@@ -497,10 +499,11 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch, lean=False) -> t
 
 
 def _snapshot(net: Network) -> tuple:
-    """Every number an epoch changes in the network's objects (packed: no objects to keep)."""
+    """Every number an epoch changes in the network's objects (a tuple of floats, or packed
+    past lane.MAX_LINKS links), the outputs' targets and the links' optimizer states."""
     net.settle()
     if len(net.links) <= lanes.MAX_LINKS:
-        numbers = _pack(_numbers(net)[0]())
+        numbers = _numbers(net)[0]()  # (a tuple of floats: kept as it is, while it is short)
     else:  # (too large to write out: the lane is not written out either)
         listed: list[float] = []
         for k in net.links:
