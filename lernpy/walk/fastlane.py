@@ -38,7 +38,7 @@ from lernpy.optim import SGD, Optimizer, State
 from lernpy.walk import lane as lanes
 from lernpy.walk.plan import DELIVER, END, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
 from lernpy.walk.steps import KINDS, EpochEnded, width
-from lernpy.walk.trace import Segment, Walk
+from lernpy.walk.trace import Segment, Shape, Walk
 
 if TYPE_CHECKING:
     from lernpy.graph.network import Network
@@ -61,6 +61,7 @@ class Layout:
     ) -> None:
         self.key = key
         self.lanes: dict[tuple[bool, bool], lanes.Lane | None] = {}  # (batched, traced)
+        self.shapes: dict[tuple, Shape] = {}  # what a run's walks share (see _shape)
         self.sample_ops = [op for op in sample_ops if not (op[0] == UPDATE and op[1].frozen)]
         self.update_ops = [op for op in update_ops if not op[1].frozen]
         self.frozen = any(link.frozen for link in net.links)
@@ -263,7 +264,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         first_batch = _first_batch(run, plan, trace)
     rate = run._rates[e]
     optimizer = run._optimizer(rate)
-    segments, lean = plan.segments, False
+    lean = False
     if numbers is not None:  # what a walk works its other numbers out from: the gradients,
         # weights and states the epoch begins with (only when needed: a gradient left from
         # before, a frozen link's weight, a state)
@@ -271,7 +272,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
         # update's before (the batch before's, kept too, or the epoch's first weight)
         lean = plan.lean_segments is not None and optimizer.plain
         if lean:
-            segments, first_batch = plan.lean_segments, max(first_batch - 1, 0)
+            first_batch = max(first_batch - 1, 0)
         links = net.links
         if undo is not None:  # (read already, for back(): see _snapshot)
             end = 5 * len(links)
@@ -303,12 +304,8 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     if numbers is not None:
         numbers.append(mean)  # the epoch's end
         settings = (rate, run.reduce == "mean", gradients, weights, optimizer, states)
-        trace.add_walk(
-            Walk(
-                e, order, run.batch_size, segments, _pack(numbers), first_batch, run.data,
-                settings, plan.inputs, plan.outputs,
-            )
-        )  # fmt: skip
+        shape = _shape(plan, lean, len(order), run.batch_size, first_batch, run.data)
+        trace.add_walk(Walk(e, order, _pack(numbers), shape, settings))
     if undo is None:
         run._undo.clear()
     else:
@@ -319,6 +316,20 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
     run._norm, run._norm_batch = None, None
     run._seek((e + 1, 0, 0, 0))
     return EpochEnded(e, -1, "epoch", mean)
+
+
+def _shape(plan: Layout, lean: bool, n: int, batch_size: int, first_batch: int, data) -> Shape:
+    """What the run's walks have in common (made once: each epoch's walk shares it)."""
+    key = (lean, n, batch_size, first_batch, id(data))
+    shape = plan.shapes.get(key)
+    if shape is None or shape.data is not data:
+        if len(plan.shapes) > 64:
+            plan.shapes.clear()
+        segments = plan.lean_segments if lean else plan.segments
+        shape = plan.shapes[key] = Shape(
+            segments, n, batch_size, first_batch, data, plan.inputs, plan.outputs
+        )
+    return shape
 
 
 class Unwalked:

@@ -130,6 +130,30 @@ class Segment:
         return self.size
 
 
+class Shape:
+    """What the walks of one run's epochs have in common: the plan's segments, the data,
+    the batch size, and where the numbers of the steps kept are (from ``first_batch``)."""
+
+    __slots__ = (
+        "batch_size", "batches", "data", "end", "first", "inputs", "offset", "outputs", "sample",
+        "span", "stop", "update",
+    )  # fmt: skip
+
+    def __init__(
+        self, segments: tuple, n: int, batch_size: int, first_batch: int, data: Sequence,
+        inputs: int, outputs: int,
+    ) -> None:  # fmt: skip
+        self.sample, self.update, self.end = segments
+        self.batch_size, self.data, self.inputs, self.outputs = batch_size, data, inputs, outputs
+        S, U = self.sample.size, self.update.size
+        self.batches = -(-n // batch_size)
+        self.span = batch_size * S + U  # steps of a whole batch
+        begun = min(first_batch * batch_size, n)  # samples before the first batch kept
+        self.first = begun * S + first_batch * U
+        self.offset = begun * self.sample.width + first_batch * self.update.width
+        self.stop = n * S + self.batches * U + self.end.size
+
+
 class Walk:
     """One epoch of the walk, kept as numbers: what the plan fixes is not stored again.
 
@@ -137,7 +161,7 @@ class Walk:
     is a ``sample`` segment, each batch ends with an ``update`` segment (empty when
     links update right after learning), and the epoch with its ``end``. The stored
     numbers of every step, in that order, are in ``numbers``, from batch
-    ``first_batch`` on (a bounded trace needs no more). A step is built when it is
+    shape's first kept batch on (a bounded trace needs no more). A step is built when it is
     looked at; its other numbers are worked out as the step worked them out:
 
     - a sample's inputs and targets are the data's;
@@ -151,35 +175,39 @@ class Walk:
       the state after is the state before.
     """
 
-    __slots__ = (
-        "batch_size", "batches", "data", "end", "epoch", "first", "gradients", "inputs", "mean",
-        "names", "numbers", "offset", "optimizer", "order", "outputs", "rate", "sample", "span",
-        "states", "stop", "update", "weights",
-    )  # fmt: skip
+    __slots__ = ("epoch", "first", "numbers", "order", "settings", "shape", "stop")
 
     def __init__(
-        self, epoch: int, order: Sequence[int], batch_size: int, segments: tuple, numbers: array,
-        first_batch: int, data: Sequence, settings: tuple, inputs: int, outputs: int,
-    ) -> None:  # fmt: skip
+        self, epoch: int, order: Sequence[int], numbers: array, shape: Shape, settings: tuple
+    ) -> None:
         self.epoch = epoch
         self.order = order
-        self.batch_size = batch_size
-        self.sample, self.update, self.end = segments
         self.numbers = numbers
-        self.data = data
+        self.shape = shape  # what every epoch of the run has in common
         # the epoch's rate, whether a batch's mean is taken, the links' gradients, weights
         # and states at the epoch's start (None: all gradients 0; no link frozen; no
         # state), and the optimizer
-        self.rate, self.mean, self.gradients, self.weights, self.optimizer, self.states = settings
-        self.names = self.optimizer.fields()  # the numbers of a state an update leaves
-        self.inputs, self.outputs = inputs, outputs
-        n, S, U = len(order), self.sample.size, self.update.size
-        self.batches = -(-n // batch_size)
-        self.span = batch_size * S + U  # steps of a whole batch
-        begun = min(first_batch * batch_size, n)  # samples before the first batch kept
-        self.first = begun * S + first_batch * U
-        self.offset = begun * self.sample.width + first_batch * self.update.width
-        self.stop = n * S + self.batches * U + self.end.size
+        self.settings = settings
+        self.first, self.stop = shape.first, shape.stop  # the steps kept (a trace moves them)
+
+    # (read when a step is built, from the shape and the settings)
+    sample = property(lambda self: self.shape.sample)
+    update = property(lambda self: self.shape.update)
+    end = property(lambda self: self.shape.end)
+    batch_size = property(lambda self: self.shape.batch_size)
+    data = property(lambda self: self.shape.data)
+    inputs = property(lambda self: self.shape.inputs)
+    outputs = property(lambda self: self.shape.outputs)
+    batches = property(lambda self: self.shape.batches)
+    span = property(lambda self: self.shape.span)
+    offset = property(lambda self: self.shape.offset)
+    rate = property(lambda self: self.settings[0])
+    mean = property(lambda self: self.settings[1])
+    gradients = property(lambda self: self.settings[2])
+    weights = property(lambda self: self.settings[3])
+    optimizer = property(lambda self: self.settings[4])
+    states = property(lambda self: self.settings[5])
+    names = property(lambda self: self.settings[4].fields())  # a state's numbers, by name
 
     def __len__(self) -> int:
         return self.stop - self.first
