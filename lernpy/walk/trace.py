@@ -160,9 +160,9 @@ class Walk:
     The epoch's samples run in ``order`` in batches of ``batch_size``; each sample
     is a ``sample`` segment, each batch ends with an ``update`` segment (empty when
     links update right after learning), and the epoch with its ``end``. The stored
-    numbers of every step, in that order, are in ``numbers``, from batch
-    shape's first kept batch on (a bounded trace needs no more). A step is built when it is
-    looked at; its other numbers are worked out as the step worked them out:
+    numbers of every step, in that order, are in ``numbers``, from the shape's first
+    kept batch on (a bounded trace needs no more). A step is built when it is looked
+    at; its other numbers are worked out as the step worked them out:
 
     - a sample's inputs and targets are the data's;
     - a link's delivered value is weight · source value, its ∂E/∂w target sensitivity ·
