@@ -412,13 +412,13 @@ def _train(
     try:
         while not run.finished:
             try:
-                step = run.step("epoch")
+                loss = run._epoch_loss()
             except NumericError as error:
                 history.stopped = f"numeric error: {error}"
                 error.history = history  # type: ignore[attr-defined]
                 raise
             history.snapshot(net)
-            if end_epoch(history, net, step.loss, target_loss, callback):
+            if end_epoch(history, net, loss, target_loss, callback):
                 break
             if not run.finished:  # (after the last epoch, nothing is left to go back to)
                 saved = Snapshot.of(net, len(history.loss), run.trace, run.shuffle)

@@ -229,13 +229,13 @@ def _lane_rule(optimizer: Optimizer) -> str | None:
     return None
 
 
-def run_epoch(run: Scheduler) -> EpochEnded | None:
+def run_epoch(run: Scheduler, record: bool = True) -> EpochEnded | float | None:
     """Take the epoch that starts now in one go; None if it must be stepped instead.
 
     The scheduler must be at an epoch's start. On success the network, the
     scheduler and the trace are where stepping to the epoch's end would leave
     them. On None (a number that is not finite, or a lane that cannot run)
-    nothing has changed.
+    nothing has changed. ``record=False``: return the epoch's mean loss, not its record.
     """
     net = run.net
     if net.version != run._version:
@@ -315,7 +315,7 @@ def run_epoch(run: Scheduler) -> EpochEnded | None:
             run._bound_undo()
     run._norm, run._norm_batch = None, None
     run._seek((e + 1, 0, 0, 0))
-    return EpochEnded(e, -1, "epoch", mean)
+    return EpochEnded(e, -1, "epoch", mean) if record else mean
 
 
 def _shape(plan: Layout, lean: bool, n: int, batch_size: int, first_batch: int, data) -> Shape:

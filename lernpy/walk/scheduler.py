@@ -528,7 +528,8 @@ class Scheduler(Shows):
         """
         if grain is None:
             return self._quiet(self._step())
-        grain = checks.choice(grain, "grain", GRAINS)
+        if type(grain) is not str or grain != "epoch":  # (an epoch, asked for most: no check)
+            grain = checks.choice(grain, "grain", GRAINS)
         if grain == "step":
             return self._quiet(self._step())
         if grain == "epoch" and self._epoch_start() and not self.show:
@@ -558,6 +559,14 @@ class Scheduler(Shows):
                 break
             last = self._step()
         return self._quiet(last)
+
+    def _epoch_loss(self) -> float:
+        """``step("epoch").loss``, what train() takes: at an epoch's start no record is made."""
+        if self._epoch_start() and not self.show:
+            loss = fastlane.run_epoch(self, record=False)
+            if loss is not None:
+                return loss  # type: ignore[return-value]
+        return self.step("epoch").loss  # type: ignore[union-attr]
 
     def _quiet(self, taken: object) -> object:
         """What a step returns: nothing when ``show=True`` has printed it already."""
