@@ -71,7 +71,8 @@ def fire_line(act, k: int, consts: dict) -> str:
     """``v{k} = activation(n{k})``, as Activation.f computes it (a user's own is called)."""
     kind = _builtin(act)
     if kind == "sigmoid":  # the two branches of activations._sigmoid
-        return f"v{k} = 1.0 / (1.0 + exp(-n{k})) if n{k} >= 0.0 else (q{k} := exp(n{k})) / (1.0 + q{k})"
+        below = f"(q{k} := exp(n{k})) / (1.0 + q{k})"  # (exp once, as the activation)
+        return f"v{k} = 1.0 / (1.0 + exp(-n{k})) if n{k} >= 0.0 else {below}"
     if kind == "tanh":
         return f"v{k} = tanh(n{k})"
     if kind == "identity":
