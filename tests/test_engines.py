@@ -170,6 +170,44 @@ def not_saturated(net) -> bool:
     return all(abs(n.net) < 15 for n in net.neurons if not n.is_source)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    case=cases(skips=True),
+    per_epoch=st.booleans(),
+    keep=st.sampled_from([None, 5, 60]),
+    objects=st.booleans(),
+    leftover=st.integers(0, 60),
+)
+def test_training_with_a_trace_leaves_what_stepping_leaves(
+    case, per_epoch, keep, objects, leftover
+):
+    """train(engine="reference", trace=...) leaves the network and the trace that stepping
+    leaves, bit for bit: per epoch or in one call, in the lane or the object walk, also
+    from a batch a scheduler left half done (its gradients) or after momentum (its states)."""
+    net, data, options, epochs = case
+    if leftover:  # steps of a scheduler of its own, stopped anywhere
+        before = Scheduler(net, data, epochs=1, trace=None, **options)
+        for _ in range(leftover):
+            if before.finished:
+                break
+            before.step()
+    trained, stepped = copy.deepcopy(net), copy.deepcopy(net)
+    traces = [Trace(keep=keep), Trace(keep=keep)]
+    calls = [1] * epochs if per_epoch else [epochs]
+    try:
+        with lane_limit(0 if objects else lane.MAX_LINKS):
+            for n in calls:
+                trained.train(data, epochs=n, engine="reference", trace=traces[0], **options)
+        for n in calls:  # the same epochs, step by step
+            run = Scheduler(stepped, data, epochs=n, trace=traces[1], history="batch", **options)
+            while not run.finished:
+                run.step()
+    except (NumericError, OverflowError):
+        assume(False)
+    assert exact(trained) == exact(stepped)
+    assert [repr(s.fields()) for s in traces[0]] == [repr(s.fields()) for s in traces[1]]
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases())

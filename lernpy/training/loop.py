@@ -411,8 +411,8 @@ def _train(
     history.begin(net, saved.weights)  # type: ignore[union-attr]
     try:
         while not run.finished:
-            try:
-                loss = run._epoch_loss()
+            try:  # (the links' numbers, as saved a moment ago: the walk needs them too)
+                loss = run._epoch_loss((saved.weights, saved.states, saved.gradients))  # type: ignore[union-attr]
             except NumericError as error:
                 history.stopped = f"numeric error: {error}"
                 error.history = history  # type: ignore[attr-defined]

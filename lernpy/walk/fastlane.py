@@ -229,13 +229,17 @@ def _lane_rule(optimizer: Optimizer) -> str | None:
     return None
 
 
-def run_epoch(run: Scheduler, record: bool = True) -> EpochEnded | float | None:
+def run_epoch(
+    run: Scheduler, record: bool = True, start: tuple | None = None
+) -> EpochEnded | float | None:
     """Take the epoch that starts now in one go; None if it must be stepped instead.
 
     The scheduler must be at an epoch's start. On success the network, the
     scheduler and the trace are where stepping to the epoch's end would leave
     them. On None (a number that is not finite, or a lane that cannot run)
     nothing has changed. ``record=False``: return the epoch's mean loss, not its record.
+    ``start``: every link's weight, state and gradient as the epoch begins, if the caller
+    has just read them (train() does, for Ctrl-C).
     """
     net = run.net
     if net.version != run._version:
@@ -280,6 +284,10 @@ def run_epoch(run: Scheduler, record: bool = True) -> EpochEnded | float | None:
             gradients = array("d", gradients) if any(gradients) else None
             weights = array("d", weights)
             states = undo[2]
+        elif start is not None:  # (read already, by the caller)
+            weights, states, gradients = start
+            gradients = _pack(gradients) if any(gradients) else None
+            weights = _pack(weights) if plan.frozen or lean else None
         else:
             gradients = list(map(_gradient, links))
             gradients = _pack(gradients) if any(gradients) else None

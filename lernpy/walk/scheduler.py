@@ -560,10 +560,11 @@ class Scheduler(Shows):
             last = self._step()
         return self._quiet(last)
 
-    def _epoch_loss(self) -> float:
-        """``step("epoch").loss``, what train() takes: at an epoch's start no record is made."""
+    def _epoch_loss(self, start: tuple | None = None) -> float:
+        """``step("epoch").loss``, what train() takes: at an epoch's start no record is made
+        (``start``: the links' numbers as they are now, if read: see fastlane.run_epoch)."""
         if self._epoch_start() and not self.show:
-            loss = fastlane.run_epoch(self, record=False)
+            loss = fastlane.run_epoch(self, False, start)
             if loss is not None:
                 return loss  # type: ignore[return-value]
         return self.step("epoch").loss  # type: ignore[union-attr]
