@@ -242,18 +242,19 @@ class UndoLog(deque):
 
     def append(self, entry: object) -> None:
         if len(self) == self.maxlen:  # (a full log lets go of its oldest entry)
-            self.steps -= _steps(self[0])
+            oldest = self[0]
+            self.steps -= oldest.steps if type(oldest) is fastlane.Unwalked else 1
         super().append(entry)
-        self.steps += _steps(entry)
+        self.steps += entry.steps if type(entry) is fastlane.Unwalked else 1
 
     def pop(self) -> object:
         entry = super().pop()
-        self.steps -= _steps(entry)
+        self.steps -= entry.steps if type(entry) is fastlane.Unwalked else 1
         return entry
 
     def popleft(self) -> object:
         entry = super().popleft()
-        self.steps -= _steps(entry)
+        self.steps -= entry.steps if type(entry) is fastlane.Unwalked else 1
         return entry
 
     def clear(self) -> None:
