@@ -264,7 +264,7 @@ def run_epoch(
     trace = run.trace
     numbers, first_batch = None, 0
     if trace is not None:
-        numbers = []  # (floats as they come: packed into an array at the end, at once)
+        numbers = []  # (as they come: packed into one array at the end, at once)
         first_batch = _first_batch(run, plan, trace)
     rate = run._rates[e]
     optimizer = run._optimizer(rate)
@@ -310,10 +310,9 @@ def run_epoch(
     run.losses.append(mean)
     run._loss_sum, run._loss_count = 0.0, 0
     if numbers is not None:
-        numbers.append(mean)  # the epoch's end
         settings = (rate, run.reduce == "mean", gradients, weights, optimizer, states)
         shape = _shape(plan, lean, len(order), run.batch_size, first_batch, run.data)
-        trace.add_walk(Walk(e, order, _pack(numbers), shape, settings))
+        trace.add_walk(Walk(e, order, _joined(numbers, mean), shape, settings))
     if undo is None:
         run._undo.clear()
     else:
@@ -376,6 +375,21 @@ def _pack(numbers: list[float]) -> array:
 
 
 _PACKERS: dict[int, object] = {}  # by count: an epoch's numbers are as many each time
+
+
+def _joined(numbers: list, mean: float) -> array:
+    """An epoch's numbers and, last, its mean loss, as one array of doubles: the lane hands
+    them over packed, a sample (or a batch's updates) at a time, the object walk as floats."""
+    if numbers and type(numbers[0]) is bytes:
+        numbers.append(_DOUBLE(mean))
+        packed = array("d")
+        packed.frombytes(b"".join(numbers))
+        return packed
+    numbers.append(mean)
+    return _pack(numbers)
+
+
+_DOUBLE = struct.Struct("d").pack
 
 
 def _first_batch(run: Scheduler, plan: Layout, trace) -> int:

@@ -9,7 +9,7 @@ once as straight-line Python with one local variable per number (``w7`` is link
 sensitivity). Every expression is the one the Neuron and Link methods evaluate,
 in the same order, so the lane lands bit for bit where stepping would: a test
 holds the two equal, record for record. A traced lane also hands each sample's
-numbers, in the order of its steps, to the trace in one call.
+numbers, in the order of its steps, to the trace in one call, packed as doubles.
 
 The lane changes no object while it runs: the scheduler writes its numbers back
 when the epoch is done, or, if a number turned NaN or infinite, walks the epoch
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import linecache
 import math
+import struct
 from typing import TYPE_CHECKING
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, TANH, softmax
@@ -323,7 +324,7 @@ def _generate(
         head.append(f"    {v(b)} = {float(b.value)!r}")
     head.append("    check = 0.0")
     head.append("    loss = math.nan")
-    head.append("    add = numbers.extend if numbers is not None else None")
+    head.append("    add = numbers.append if numbers is not None else None")
     head.append("    last = len(order) - 1")
     # the weights the last sample ran with: its links' values and blames are made of them
     snapshot = [f"p{i} = w{i}" for i in range(len(links))]
@@ -337,19 +338,21 @@ def _generate(
         lines.append(f"{indent}for idx in batch:")
         lines += [indent + "    " + line for line in body]
         if traced:
+            consts["P0"] = struct.Struct(f"{len(record)}d").pack  # (a sample's, as bytes)
             lines.append(f"{indent}    if keep:")
-            lines.append(f"{indent}        add([")
+            lines.append(f"{indent}        add(P0(")
             lines += [f"{indent}            {item}" for item in _items(record)]
-            lines.append(f"{indent}        ])")
+            lines.append(f"{indent}        ))")
         lines.append(f"{indent}div = float(len(batch)) if mean else 1.0")
         lines.append(f"{indent}if start + bs > last:")
         lines += [f"{indent}    {line}" for line in snapshot] or [f"{indent}    pass"]
         lines += [indent + line for line in updates]
         if traced and update_record:
+            consts["P1"] = struct.Struct(f"{len(update_record)}d").pack  # (a batch's updates)
             lines.append(f"{indent}if keep:")
-            lines.append(f"{indent}    add([")
+            lines.append(f"{indent}    add(P1(")
             lines += [f"{indent}        {item}" for item in _items(update_record)]
-            lines.append(f"{indent}    ])")
+            lines.append(f"{indent}    ))")
         lines.append(f"{indent}b += 1")
     else:
         lines.append("    for b, idx in enumerate(order):")
@@ -358,10 +361,11 @@ def _generate(
         lines += [indent + line for line in body]
         lines += [indent + line for line in updates]
         if traced:
+            consts["P0"] = struct.Struct(f"{len(record + update_record)}d").pack
             lines.append(f"{indent}if add is not None and b >= from_batch:")
-            lines.append(f"{indent}    add([")
+            lines.append(f"{indent}    add(P0(")
             lines += [f"{indent}        {item}" for item in _items(record + update_record)]
-            lines.append(f"{indent}    ])")
+            lines.append(f"{indent}    ))")
     # not finite anywhere: nothing is written (the scheduler then steps through it)
     lines += [
         "    " + line
