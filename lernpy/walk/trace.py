@@ -172,7 +172,11 @@ class Walk:
       epoch's start, ``gradients``) ÷ the divisor; its optimizer and rate are the
       epoch's; the state before it is the one the link's update before left (or the
       one the epoch began with, ``states``), and with an optimizer that keeps none,
-      the state after is the state before.
+      the state after is the state before;
+    - with plain gradient descent (``shape.sample.lean``) an update stores its new weight
+      only: its old weight is the new weight of the same link's update in the batch (or,
+      updating right after learning, the sample) before, or the epoch's first weight
+      (``weights``), and its momentum term 0.
     """
 
     __slots__ = ("epoch", "first", "numbers", "order", "settings", "shape", "stop")
@@ -214,33 +218,34 @@ class Walk:
 
     def locate(self, i: int) -> tuple[Segment, int, int, int]:
         """Step ``i`` of the epoch as (segment, position in it, batch, sample in the batch)."""
-        S, U, bs = len(self.sample), len(self.update), self.batch_size
-        n, batches = len(self.order), self.batches
+        shape = self.shape
+        S, U, bs = shape.sample.size, shape.update.size, shape.batch_size
+        n, batches = len(self.order), shape.batches
         if i >= n * S + batches * U:
-            return self.end, i - (n * S + batches * U), batches, 0
-        b = min(i // self.span, batches - 1)
-        r = i - b * self.span
+            return shape.end, i - (n * S + batches * U), batches, 0
+        b = min(i // shape.span, batches - 1)
+        r = i - b * shape.span
         size = min(bs, n - b * bs)
         if r < size * S:
             k, j = divmod(r, S)
-            return self.sample, j, b, k
-        return self.update, r - size * S, b, size
+            return shape.sample, j, b, k
+        return shape.update, r - size * S, b, size
 
     def step(self, i: int) -> Step:
         """Step ``i`` of the epoch (counting from the epoch's first step), built now."""
         segment, j, b, k = self.locate(i)
         kind = segment.kinds[j]
-        bs, n = self.batch_size, len(self.order)
+        shape = self.shape
+        bs, n, width = shape.batch_size, len(self.order), shape.sample.width
         start = min(b * bs, n)  # the batch's first sample
         size = min(bs, n - start)
-        base = start * self.sample.width + b * self.update.width - self.offset
-        if segment is self.end:
-            sample, here = -1, n * self.sample.width + self.batches * self.update.width
-            here -= self.offset
-        elif segment is self.update:
-            sample, here = self.order[start + size - 1], base + size * self.sample.width
+        base = start * width + b * shape.update.width - shape.offset
+        if segment is shape.end:
+            sample, here = -1, n * width + shape.batches * shape.update.width - shape.offset
+        elif segment is shape.update:
+            sample, here = self.order[start + size - 1], base + size * width
         else:
-            sample, here = self.order[start + k], base + k * self.sample.width
+            sample, here = self.order[start + k], base + k * width
         values = self._stored(kind, here + segment.starts[j])
         recipe = segment.recipes[j]
         if recipe is not None:
@@ -251,7 +256,7 @@ class Walk:
 
     def _stored(self, kind: type[Step], at: int) -> dict[str, object]:
         row, values = self.numbers, {}
-        if self.sample.lean and kind.__name__ == "Updated":
+        if self.shape.sample.lean and kind.__name__ == "Updated":
             return {"new": row[at]}  # (the rest is worked out)
         for name, how in stored(kind):
             if how == "state":  # the numbers of the optimizer's state, by name
@@ -265,7 +270,7 @@ class Walk:
                 values[name] = int(row[at])
                 at += 1
             else:
-                size = self.inputs if how == "inputs" else self.outputs
+                size = self.shape.inputs if how == "inputs" else self.shape.outputs
                 values[name] = tuple(row[at : at + size])
                 at += size
         return values
@@ -274,42 +279,43 @@ class Walk:
         self, kind: type[Step], recipe: tuple, kept: dict, b: int, k: int, base: int, size: int
     ) -> dict[str, object]:
         """The fields a walk does not store, worked out as the step itself worked them out."""
-        row, width = self.numbers, self.sample.width
+        shape, row = self.shape, self.numbers
+        data, bs, width, lean = shape.data, shape.batch_size, shape.sample.width, shape.sample.lean
+        rate, mean, gradients, weights, optimizer, states = self.settings
         here = base + k * width  # this sample's numbers
         after = base + size * width  # the batch's update segment
-        span = self.batch_size * width + self.update.width  # a whole batch's numbers
-        lean = self.sample.lean
+        span = bs * width + shape.update.width  # a whole batch's numbers
 
         def value(ref: tuple, at: int, sample: int) -> float:  # a source neuron's value
             where, place = ref
             if where == "fired":
                 return row[at + place]
             if where == "input":
-                return self.data[sample][0][place]
+                return data[sample][0][place]
             return place  # a bias neuron's value
 
         def weight(ref: tuple) -> float:  # a link's weight during this batch
             where, place, link = ref
             if where == "frozen":
-                return self.weights[place]  # a frozen link's, all epoch long
+                return weights[place]  # a frozen link's, all epoch long
             if lean:  # the new weight of the link's update in the batch before
                 if b == 0:
-                    return self.weights[link]  # (the epoch's first: as the epoch began)
-                before = base - span + (self.batch_size * width if where == "update" else 0)
+                    return weights[link]  # (the epoch's first: as the epoch began)
+                before = base - span + (bs * width if where == "update" else 0)
                 return row[before + place]
             if where == "update":
                 return row[after + place]
             return row[here + place]  # (updated right after learning, in the sample)
 
         name = kind.__name__
-        sample = self.order[min(b * self.batch_size + k, len(self.order) - 1)]
+        sample = self.order[min(b * bs + k, len(self.order) - 1)]
         if name == "Sensed":
             return {"mistake": ""}
         if name == "Presented":
-            return {"inputs": self.data[sample][0], "targets": self.data[sample][1]}
+            return {"inputs": data[sample][0], "targets": data[sample][1]}
         if name == "Scored":
             values = tuple(value(ref, here, sample) for ref in recipe)
-            return {"values": values, "targets": self.data[sample][1]}
+            return {"values": values, "targets": data[sample][1]}
         if name == "Delivered":
             source, w = recipe
             return {"value": weight(w) * value(source, here, sample)}
@@ -322,19 +328,19 @@ class Walk:
             }
         # Updated: the gradient the batch gathered (Link.learn), over the divisor
         index, target, source, (where, place, _link) = recipe
-        gradient = self.gradients[index] if b == 0 and self.gradients is not None else 0.0
-        first = b * self.batch_size
+        gradient = gradients[index] if b == 0 and gradients is not None else 0.0
+        first = b * bs
         for m in range(size):
             at = base + m * width
             gradient += row[at + target] * value(source, at, self.order[first + m])
-        gradient = gradient / (float(size) if self.mean else 1.0)  # as the scheduler divides
-        start = self.states[index] if self.states is not None else None
-        if not self.names:  # the optimizer keeps no state: the link's stays as it was
+        gradient = gradient / (float(size) if mean else 1.0)  # as the scheduler divides
+        start = states[index] if states is not None else None
+        if not optimizer.fields():  # the optimizer keeps no state: the link's stays as it was
             before = after = start
         else:  # the state the link's update before left (batch b − 1 is a whole batch)
             before = start
             if b > 0:
-                at = (base - span) + (self.batch_size * width if where == "update" else 0)
+                at = (base - span) + (bs * width if where == "update" else 0)
                 before = self._state(row, at + place + 3)  # (after old, term, new)
             after = self._state_of(kept["after"])
         worked = {}
@@ -342,7 +348,7 @@ class Walk:
             worked = {"old": weight(recipe[3]), "momentum_term": 0.0}
         return {
             **worked,
-            "gradient": gradient, "rate": self.rate, "optimizer": self.optimizer,
+            "gradient": gradient, "rate": rate, "optimizer": optimizer,
             "before": before, "after": after, "norm": None, "mistake": "",
         }  # fmt: skip
 
