@@ -367,9 +367,21 @@ def _train(
     samples = check_data(net, data)  # checked once, here, for every engine
     rates = scheduled(rate, epochs)  # each epoch's, from a schedule (None: one rate)
     chosen, rate_ = choose(optimizer, rates[0] if rates else rate, momentum)
-    rate_, batch = check_options(
-        chosen, rate_, batch_size, reduce, update, epochs, len(samples), mistake
-    )
+    key = None
+    if optimizer is None and rates is None and type(batch_size) in _PLAIN and type(epochs) is int:
+        key = (batch_size, reduce, update, mistake, shuffle, epochs, len(samples))
+        if type(reduce) is not str or type(update) is not str or type(mistake) not in _PLAIN:
+            key = None  # (plain values only: no two of other types may compare equal)
+    kept = net.cache.get("train options")
+    if key is not None and kept is not None and kept[0] is chosen and kept[1] == key:
+        rate_, batch, opts = kept[2]  # checked before: exactly these values (chosen is frozen)
+    else:
+        rate_, batch = check_options(
+            chosen, rate_, batch_size, reduce, update, epochs, len(samples), mistake
+        )
+        opts = engine_options(chosen, rate_, batch, reduce, shuffle, update, mistake)
+        if key is not None:
+            net.cache["train options"] = (chosen, key, (rate_, batch, opts))
     options = dict(rate=rate if rates else rate_, optimizer=chosen, batch_size=batch_size)
     options.update(reduce=reduce, update=update, mistake=mistake, shuffle=shuffle)
     name = "reference"
@@ -380,7 +392,6 @@ def _train(
                     f"engine={engine!r} records no steps: train with engine='reference' to trace"
                 )
         else:
-            opts = engine_options(chosen, rate_, batch, reduce, bool(shuffle), update, mistake)
             conf = config(net)  # (once: the engine's choice and its session are keyed by it)
             name, _why = choose_engine(net, opts, engine, conf=conf)
     recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
@@ -426,6 +437,9 @@ def _train(
             raise interrupted(history, len(history.loss), epochs) from None
         error.history = history  # type: ignore[attr-defined]
         raise
+
+
+_PLAIN = (int, str, type(None))  # option values kept as a key (not bool: True == 1)
 
 
 def _scheduler(
