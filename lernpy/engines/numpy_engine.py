@@ -162,12 +162,20 @@ class Layout:
             col = c - 1 if link.source.kind == "bias" else row_of[id(link.source)]
             flat[i] = offsets[li - 1] + row_of[id(link.target)] * c + col
         self.flat = flat
+        # links in matrix order (a layered network's usually are): no gathering needed
+        self.whole = len(flat) == offsets[-1] and bool((flat == np.arange(len(flat))).all())
         trainable = np.zeros(offsets[-1], dtype=bool)
         trainable[flat[[not link.frozen for link in net.links]]] = True
         self.mask = None if trainable.all() else trainable.astype(np.float64)
-        # neuron indices (in net.neurons) of each layer, for writing back
-        index = {id(n): k for k, n in enumerate(net.neurons)}
-        self.neuron_index = [[index[id(n)] for n in layer] for layer in layers]
+        self.write_neurons = _neuron_writer(net)
+
+    def linkwise(self, flat: np.ndarray) -> np.ndarray:
+        """A copy of a flat array's entries in link order."""
+        return flat.copy() if self.whole else flat[self.flat]
+
+    def listed(self, flat: np.ndarray) -> list[float]:
+        """A flat array's entries in link order, as Python floats."""
+        return (flat if self.whole else flat[self.flat]).tolist()
 
     def split(self, flat: np.ndarray) -> list[np.ndarray]:
         """Views of one flat array as the layers' matrices."""
@@ -303,10 +311,10 @@ class Session:
         """Per link, the momentum's velocity (None without momentum: states are left alone)."""
         if not self.options.momentum:
             return None
-        return self.flat_u[self.layout.flat]
+        return self.layout.linkwise(self.flat_u)
 
     def weights_array(self) -> np.ndarray:
-        return self.flat_w[self.layout.flat]
+        return self.layout.linkwise(self.flat_w)
 
     def checkpoint_of(self, epoch: int, point: Checkpoint) -> Checkpoint:
         """The checkpoint :meth:`epochs` recorded (already one)."""
@@ -419,27 +427,19 @@ class Session:
         at (``Network.pending``): a train() call's fixed cost stays small.
         """
         net, lay = self.net, self.layout
-        written = self.flat_w[lay.flat].tolist()
+        written = lay.listed(self.flat_w)
         links = net.links
         if self.last is None:  # no epoch ran: only the weights are ours
             weights(net)[1](written)
             self.written = written
             return
         A0, T, b, _B = self.last
-        neurons = net.neurons
+        Z, V, E, S = b["Z"], b["V"], b["E"], b["S"]
+        rows = [A0[-1, : lay.sizes[0]].tolist(), T[-1].tolist()]
         for li in range(1, len(lay.sizes)):
-            rows = zip(b["Z"][li][-1].tolist(), b["V"][li][-1].tolist(),
-                       b["E"][li][-1].tolist(), b["S"][li][-1].tolist())  # fmt: skip
-            for k, (n, v, e, s) in zip(lay.neuron_index[li], rows):
-                neuron = neurons[k]
-                neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, e, s
-        for neuron, v in zip(net.inputs, A0[-1, : lay.sizes[0]].tolist()):
-            neuron.value = v
-        for neuron, t in zip(net.outputs, T[-1].tolist()):
-            neuron.target = t
-        velocities = self._velocities()
-        if velocities is not None:
-            velocities = velocities.copy()
+            rows += [Z[li][-1].tolist(), V[li][-1].tolist(), E[li][-1].tolist(), S[li][-1].tolist()]
+        lay.write_neurons(*rows)
+        velocities = self._velocities()  # (a copy)
         if net.pending is not None and net.pending is not self.pending:
             net.settle()  # (numbers another session left: before ours replace them)
         weights(net)[1](written)  # (a frozen link's is its own)
@@ -463,8 +463,31 @@ class Session:
         Made from the float64 bytes, not float by float: the same numbers, ~15× faster.
         """
         kept = array("d")
-        kept.frombytes(self.flat_w[self.layout.flat].tobytes())
+        lay = self.layout
+        kept.frombytes(memoryview(self.flat_w if lay.whole else self.flat_w[lay.flat]).cast("B"))
         return kept
+
+
+def _neuron_writer(net: Network):
+    """``write(x, t, z1, v1, e1, s1, z2, …)``: the last sample's inputs, targets and each
+    computing layer's nets, values, errors and sensitivities into the neurons, written out
+    once per topology (one attribute per neuron, no loop)."""
+    index = {id(n): k for k, n in enumerate(net.neurons)}
+    space: dict[str, object] = {f"N{k}": n for k, n in enumerate(net.neurons)}
+    args, body = ["x", "t"], []
+
+    def put(neurons, field: str, values: str) -> None:
+        if neurons:
+            body.append(f"    {''.join(f'N{index[id(n)]}.{field}, ' for n in neurons)}= {values}")
+
+    put(net.inputs, "value", "x")
+    put(net.outputs, "target", "t")
+    for li, layer in enumerate(net.layers[1:], start=1):
+        for field, name in (("net", "z"), ("value", "v"), ("error", "e"), ("sensitivity", "s")):
+            args.append(f"{name}{li}")
+            put(layer, field, f"{name}{li}")
+    exec(f"def write({', '.join(args)}):\n" + "\n".join(body or ["    pass"]) + "\n", space)
+    return space["write"]
 
 
 def _link_numbers(
