@@ -826,3 +826,50 @@ def test_a_train_call_works_out_the_networks_config_once(engine, monkeypatch):
     net.biases[0].value = 0.5  # a bias neuron's value is part of what the engine compiles
     net.train(data, **options)
     assert net.cache["session"] is not session
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_call_per_epoch_takes_up_what_changed_between_calls_as_the_reference(engine):
+    """train() called epoch by epoch with the same options keeps its checked options and its
+    session; a weight set, a link frozen, a layer's activation or a bias value changed between
+    calls is taken up all the same: every loss and weight is the reference's (compiled: to
+    the bit), and the session is kept exactly while nothing it was built for changed."""
+    needs(engine)
+    from lernpy.graph.activations import TANH
+
+    def hidden_tanh(net):
+        for neuron in net.layers[1]:
+            neuron.activation = TANH
+
+    changes = [
+        None,
+        None,
+        lambda net: setattr(net["x1→h1"], "weight", 0.25),
+        lambda net: net.freeze("x2→h2"),
+        hidden_tanh,
+        None,
+    ]
+    if engine == "compiled":  # (numpy takes bias neurons of value 1 only)
+        changes.append(lambda net: setattr(net.biases[0], "value", 0.5))
+    nets = {name: Network.layered(2, 3, 1, seed=4) for name in ("reference", engine)}
+    losses: dict[str, list] = {name: [] for name in nets}
+    kept, data = [], datasets.xor()
+    for change in changes:
+        for name, net in nets.items():
+            if change is not None:
+                change(net)
+            history = net.train(data, epochs=1, rate=0.7, shuffle=False, engine=name)
+            losses[name] += history.loss
+            assert history.options["epochs"] == 1 and history.engine == name
+        kept.append(nets[engine].cache.get("session"))
+    expected, got = nets["reference"], nets[engine]
+    same = [a is b for a, b in zip(kept, kept[1:])]
+    # weights are synced into the kept session; a freeze or a new activation builds anew
+    assert same[:5] == [True, True, False, False, True]
+    if engine == "compiled":
+        assert same[5] is False
+        assert losses[engine] == losses["reference"]
+        assert [k.weight for k in got.links] == [k.weight for k in expected.links]
+    else:
+        assert losses_agree(losses[engine], losses["reference"])
+        assert weights_agree([k.weight for k in got.links], [k.weight for k in expected.links])

@@ -374,16 +374,19 @@ def _train(
             key = None  # (plain values only: no two of other types may compare equal)
     kept = net.cache.get("train options")
     if key is not None and kept is not None and kept[0] is chosen and kept[1] == key:
-        rate_, batch, opts = kept[2]  # checked before: exactly these values (chosen is frozen)
+        # checked before: exactly these values (chosen is frozen); the dicts are only read
+        rate_, batch, opts, options, recorded = kept[2]
     else:
         rate_, batch = check_options(
             chosen, rate_, batch_size, reduce, update, epochs, len(samples), mistake
         )
         opts = engine_options(chosen, rate_, batch, reduce, shuffle, update, mistake)
+        options = dict(rate=rate if rates else rate_, optimizer=chosen, batch_size=batch_size)
+        options.update(reduce=reduce, update=update, mistake=mistake, shuffle=shuffle)
+        momentum_ = chosen.momentum if isinstance(chosen, SGD) else 0.0
+        recorded = {**options, "momentum": momentum_, "epochs": epochs}  # (a history's copy)
         if key is not None:
-            net.cache["train options"] = (chosen, key, (rate_, batch, opts))
-    options = dict(rate=rate if rates else rate_, optimizer=chosen, batch_size=batch_size)
-    options.update(reduce=reduce, update=update, mistake=mistake, shuffle=shuffle)
+            net.cache["train options"] = (chosen, key, (rate_, batch, opts, options, recorded))
     name = "reference"
     if engine != "reference":
         if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
@@ -394,9 +397,8 @@ def _train(
         else:
             conf = config(net)  # (once: the engine's choice and its session are keyed by it)
             name, _why = choose_engine(net, opts, engine, conf=conf)
-    recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
     if name != "reference":
-        every = rates or Rates(rate_, epochs)
+        every = rates or ((rate_,) if epochs == 1 else Rates(rate_, epochs))
         return _train_engine(
             net, samples, epochs, name, opts, every, recorded, target_loss, callback, conf
         )
@@ -470,7 +472,7 @@ def _train_engine(
     epochs: int,
     name: str,
     opts: Options,
-    rates: Rates,
+    rates: Rates | tuple[float],
     options: dict[str, object],
     target_loss: float | None,
     callback: Callable[[EpochReport], bool | None] | None,
@@ -489,7 +491,7 @@ def _train_engine(
     shuffle = opts.shuffle
     session = engines.session(net, samples, opts, name, conf)
     history = EngineHistory(
-        options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
+        options=dict(options), engine=name, network=net, samples=samples,
         version=net.version,
     )  # fmt: skip
     history.begin(net)
