@@ -389,23 +389,27 @@ def test_callback_sees_current_objects_and_can_stop(engine):
         assert weights_agree(list(got.values()), list(expected.values()))
 
 
+@pytest.mark.parametrize("batch_size", [1, 4])
 @pytest.mark.parametrize("blas", [True, False])
-def test_numpy_engine_agrees_with_and_without_blas(monkeypatch, blas):
-    """The one-pass BLAS update and numpy's own operations both agree with the reference."""
+def test_numpy_engine_agrees_with_and_without_blas(monkeypatch, blas, batch_size):
+    """The one-pass BLAS updates (a sample's rank-1 dger, a batch's dgemm) and numpy's own
+    operations all agree with the reference, in order and shuffled."""
     needs("numpy")
     from lernpy.engines import numpy_engine
 
-    if blas and numpy_engine.dger is None:
-        pytest.skip("no BLAS rank-1 update found beside numpy")
+    if blas and (numpy_engine.dger if batch_size == 1 else numpy_engine.gemm) is None:
+        pytest.skip("no BLAS update found beside numpy")
     monkeypatch.setattr(numpy_engine, "BLAS_MIN", 0)
     if not blas:
         monkeypatch.setattr(numpy_engine, "dger", None)
+        monkeypatch.setattr(numpy_engine, "gemm", None)
     net = Network.layered(5, 7, 3, activation="tanh", output="sigmoid", seed=11)
     data = [(tuple((i * j % 7) / 7 for j in range(5)), (0.0, 1.0, 0.5)) for i in range(9)]
-    for momentum in (0.0, 0.9):
-        reference, expected, fast, history = train_both(
-            net, data, dict(rate=0.4, momentum=momentum, shuffle=True), 4, "numpy"
-        )
+    for momentum, shuffle in ((0.0, True), (0.9, True), (0.0, False)):
+        options = dict(rate=0.4, momentum=momentum, shuffle=shuffle, batch_size=batch_size)
+        reference, expected, fast, history = train_both(net, data, options, 4, "numpy")
+        if batch_size > 1 and not momentum:
+            assert fast.cache["session"]._gemm() == blas
         assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
         assert losses_agree(history.loss, expected.loss)
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from lernpy.engines import blas
 from lernpy.engines.base import Checkpoint, Options, builtin, config, velocity_of, weights
-from lernpy.engines.blas import ROW_MAJOR, dger
+from lernpy.engines.blas import NO_TRANS, ROW_MAJOR, TRANS, dger, gemm
 from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.graph.network import Network
@@ -368,20 +368,24 @@ class Session:
                 i = order[-1]
                 self.last, self.stepped = (self.X1[i], self.T1[i], self._buffers(1), 1), True
             else:
-                batch = self._batch()
+                batch, rows = self._batch()
                 in_order = order == list(range(N))  # then each batch is a view, not a copy
                 X, T, mean = self.X, self.T, self.options.reduce == "mean"
                 pytorch = self.options.momentum and self.options.form == "pytorch"
                 for start in range(0, N, bs):
+                    B = min(bs, N - start)
+                    views = self._views(B)
                     if in_order:
                         xs, ts = X[start : start + bs], T[start : start + bs]
+                        at = rows[start] if rows else None  # (where dgemm finds the inputs)
                     else:
                         idx = order[start : start + bs]
-                        xs, ts = X[idx], T[idx]
-                    B, last = len(xs), start + bs >= N
+                        xs, ts = X.take(idx, axis=0, out=views[-1]), T[idx]
+                        at = views[-2]
+                    last = start + bs >= N
                     divisor = float(B) if mean else 1.0
                     factor = 1.0 / divisor if pytorch else -rate / divisor
-                    loss, check = batch(xs, ts, last, rate, factor, self._views(B))
+                    loss, check = batch(xs, ts, last, rate, factor, views, at)
                     total += loss
                     self.check += check
                 self.last, self.stepped = (xs, ts, self._buffers(B), B), True
@@ -390,19 +394,35 @@ class Session:
     def _views(self, B: int) -> tuple:
         """The buffers of a batch of B, in the order the generated batch takes them."""
         if B not in self._batch_views:
-            b, L = self._buffers(B), len(self.layout.sizes) - 1
+            b, lay = self._buffers(B), self.layout
+            L, ptr = len(lay.sizes) - 1, ctypes.c_void_p
             views = [b["nets"], b["sens"], b["B0"]]
             for li in range(1, L + 1):
                 views += [b[key][li] for key in ("Z", "V", "A", "E", "S", "R", "tmp", "C")]
                 views.append(b["R"][li].T)
-            self._batch_views[B] = tuple(views)
+            if self._gemm():  # dgemm's arguments: the batch size, sensitivities, values
+                integer, ptr = gemm[1], ctypes.c_void_p
+                views.append(integer(B))
+                views += [ptr(b["S"][li].ctypes.data) for li in range(1, L + 1)]
+                views += [ptr(b["A"][li].ctypes.data) for li in range(1, L)]
+            inputs = np.ones((B, lay.sizes[0] + 1))  # a shuffled batch's inputs, gathered
+            self._batch_views[B] = (*views, ptr(inputs.ctypes.data), inputs)
         return self._batch_views[B]
 
-    def _batch(self):
-        """One batch as straight-line code generated for this layout (see :func:`_batch_code`)."""
+    def _batch(self) -> tuple:
+        """One batch as straight-line code generated for this layout (see :func:`_batch_code`),
+        and where each sample's inputs start, for dgemm (None without it)."""
         if self._batch_code is None:
-            self._batch_code = _batch_code(self)
+            rows = None
+            if self._gemm():
+                X, ptr = self.X, ctypes.c_void_p
+                rows = [ptr(X.ctypes.data + i * X.strides[0]) for i in range(len(X))]
+            self._batch_code = (_batch_code(self), rows)
         return self._batch_code
+
+    def _gemm(self) -> bool:
+        """Does a batch move the weights by BLAS's dgemm? (plain SGD, no frozen link)"""
+        return gemm is not None and self.layout.mask is None and not self.options.momentum
 
     def _per_sample(self) -> tuple:
         """The per-sample loop as straight-line code generated for this layout, and its rate.
@@ -741,11 +761,13 @@ def _score(lay: Layout, L: int, y: str, rows: bool) -> list[str]:
 
 
 def _batch_code(session: Session):
-    """Generate ``batch(A0, Y, last, rate, factor, views) -> (loss, check)``: one batch.
+    """Generate ``batch(A0, Y, last, rate, factor, views, a0p) -> (loss, check)``: one batch.
 
     ``A0`` holds the batch's inputs (a column of ones last), ``Y`` its targets; the
     buffers come in ``views`` (:meth:`Session._views`) for the batch's size. Each
-    weight moves by ``factor`` (−rate ÷ divisor) times the batch's Σ s · vᵀ.
+    weight moves by ``factor`` (−rate ÷ divisor) times the batch's Σ s · vᵀ: for plain
+    SGD with no frozen link, one BLAS dgemm a layer (``a0p``: where ``A0`` starts),
+    else numpy's scale, product and add.
     """
     lay, o = session.layout, session.options
     L = len(lay.sizes) - 1
@@ -766,7 +788,7 @@ def _batch_code(session: Session):
         env[f"WT{li}"], env[f"Wc{li}"] = W[li - 1].T, W[li - 1][:, :-1]
         if M is not None:
             env[f"M{li}"] = M[li - 1]
-    body = [f"{', '.join(names)}, = views", "total = 0.0", "minus_rate = -rate"]
+    body = ["total = 0.0", "minus_rate = -rate"]
     for li in range(1, L + 1):  # forward
         body.append(f"matmul({'A0' if li == 1 else f'A{li - 1}'}, WT{li}, out=Z{li})")
         body += _activation(lay.acts[li - 1], li, rows=True)
@@ -778,6 +800,23 @@ def _batch_code(session: Session):
             body.append(f"matmul(S{li}, Wc{li}, out=E{li - 1})")
     body += ["matmul(S1, W1, out=B0)", "check = float(dot(nets, sens))"]  # see CHECKS
     body += ["if last:", "    copyto(old, flat_w)"]
+    if session._gemm():  # W ← W + factor · Sᵀ A, one call a layer
+        integer = gemm[1]
+        env.update(gemm=gemm[0], ORDER=ctypes.c_int(ROW_MAJOR), unit=ctypes.c_double(1.0))
+        env.update(TRANS=ctypes.c_int(TRANS), NO_TRANS=ctypes.c_int(NO_TRANS))
+        env["alpha"] = ctypes.c_double(0.0)
+        names += ["kB", *(f"s{li}p" for li in range(1, L + 1)), *(f"a{li}p" for li in range(1, L))]
+        body.append("alpha.value = factor")
+        for li in range(1, L + 1):
+            rows, cols = lay.shapes[li - 1]
+            env[f"m{li}"], env[f"n{li}"] = integer(rows), integer(cols)
+            env[f"w{li}"] = ctypes.c_void_p(W[li - 1].ctypes.data)
+            a = "a0p" if li == 1 else f"a{li - 1}p"
+            body.append(
+                f"gemm(ORDER, TRANS, NO_TRANS, m{li}, n{li}, kB, alpha, s{li}p, m{li}, {a},"
+                f" n{li}, unit, w{li}, n{li})"
+            )
+        return _define(body, names, env)
     for li in range(1, L + 1):  # factor · Σ s vᵀ, then the step as the reference takes it
         body += [f"multiply(S{li}, factor, out=R{li})",
                  f"matmul(RT{li}, {'A0' if li == 1 else f'A{li - 1}'}, out=G{li})"]  # fmt: skip
@@ -785,7 +824,14 @@ def _batch_code(session: Session):
             body.append(f"multiply(G{li}, M{li}, out=G{li})")
         # (PyTorch's form: factor 1 ÷ divisor, the gradient; else −rate ÷ divisor)
         body += _step(li, M is not None, form, "minus_rate" if form == "pytorch" else None)
-    code = ["def batch(A0, Y, last, rate, factor, views):", *("    " + line for line in body)]
+    return _define(body, names, env)
+
+
+def _define(body: list[str], names: list[str], env: dict):
+    """The batch function: ``body`` after unpacking ``names`` from the views."""
+    head = [f"{', '.join(names)}, *_inputs = views"]
+    code = ["def batch(A0, Y, last, rate, factor, views, a0p):"]
+    code += ["    " + line for line in (*head, *body)]
     code.append("    return total, check")
     exec("\n".join(code) + "\n", env)
     return env["batch"]
