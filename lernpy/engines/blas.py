@@ -34,7 +34,10 @@ def _libraries() -> list[str]:
     return found
 
 
-def _load() -> Callable | None:
+def _find(names: tuple[str, ...], argtypes: Callable, works: Callable) -> tuple | None:
+    """(the function with ``argtypes(integer)``, the same without them, its integer type) for
+    the first of ``names`` that ``works``, or None. (Without argtypes, ctypes objects built
+    once pass as they are: half the cost of converting ten arguments on every call.)"""
     if os.environ.get("LERNPY_NO_BLAS"):
         return None
     for path in _libraries():
@@ -42,24 +45,25 @@ def _load() -> Callable | None:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for name in _CANDIDATES:
+        for name in names:
             fn = getattr(lib, name, None)
             if fn is None:
                 continue
             integer = ctypes.c_int64 if "64" in name else ctypes.c_int
             fn.restype = None
-            fn.argtypes = [
-                ctypes.c_int, integer, integer, ctypes.c_double, ctypes.c_void_p, integer,
-                ctypes.c_void_p, integer, ctypes.c_void_p, integer,
-            ]  # fmt: skip
-            if _works(fn):
-                global raw, integer_type
-                # the same function without argtypes: ctypes objects built once pass as
-                # they are (half the cost of converting ten arguments on every call)
-                raw, integer_type = lib[name], integer
-                raw.restype = None
-                return fn
+            fn.argtypes = argtypes(integer)
+            if works(fn):
+                plain = lib[name]
+                plain.restype = None
+                return fn, plain, integer
     return None
+
+
+def _dger_types(integer: type) -> list:
+    return [
+        ctypes.c_int, integer, integer, ctypes.c_double, ctypes.c_void_p, integer,
+        ctypes.c_void_p, integer, ctypes.c_void_p, integer,
+    ]  # fmt: skip
 
 
 def _works(fn: Callable) -> bool:
@@ -75,40 +79,18 @@ def _works(fn: Callable) -> bool:
     return bool(np.allclose(A, expected, rtol=1e-14, atol=1e-14))
 
 
-raw: Callable | None = None
-integer_type: type | None = None
-dger = _load()
+dger, raw, integer_type = _find(_CANDIDATES, _dger_types, _works) or (None, None, None)
 
 
 _GEMM = ("scipy_cblas_dgemm64_", "cblas_dgemm64_", "scipy_cblas_dgemm", "cblas_dgemm")
 
 
-def _load_gemm() -> tuple[Callable, type] | None:
-    """``cblas_dgemm`` without argtypes (ctypes objects pass as they are) and its integer
-    type, if it computes C + alpha · Aᵀ B right on a small case."""
-    if os.environ.get("LERNPY_NO_BLAS"):
-        return None
-    for path in _libraries():
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _GEMM:
-            fn = getattr(lib, name, None)
-            if fn is None:
-                continue
-            integer = ctypes.c_int64 if "64" in name else ctypes.c_int
-            fn.restype = None
-            fn.argtypes = [
-                ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
-                ctypes.c_double, ctypes.c_void_p, integer, ctypes.c_void_p, integer,
-                ctypes.c_double, ctypes.c_void_p, integer,
-            ]  # fmt: skip
-            if _gemm_works(fn):
-                plain = lib[name]
-                plain.restype = None
-                return plain, integer
-    return None
+def _gemm_types(integer: type) -> list:
+    return [
+        ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
+        ctypes.c_double, ctypes.c_void_p, integer, ctypes.c_void_p, integer,
+        ctypes.c_double, ctypes.c_void_p, integer,
+    ]  # fmt: skip
 
 
 def _gemm_works(fn: Callable) -> bool:
@@ -124,4 +106,5 @@ def _gemm_works(fn: Callable) -> bool:
     return bool(np.allclose(C, expected, rtol=1e-14, atol=1e-14))
 
 
-gemm = _load_gemm()  # (the function, its integer type), or None
+_found = _find(_GEMM, _gemm_types, _gemm_works)
+gemm = _found[1:] if _found else None  # (the function without argtypes, its integer type)
