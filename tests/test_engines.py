@@ -427,23 +427,27 @@ def test_callback_sees_current_objects_and_can_stop(engine):
         assert weights_agree(list(got.values()), list(expected.values()))
 
 
+@pytest.mark.parametrize("batch_size", [1, 4])
 @pytest.mark.parametrize("blas", [True, False])
-def test_numpy_engine_agrees_with_and_without_blas(monkeypatch, blas):
-    """The one-pass BLAS update and numpy's own operations both agree with the reference."""
+def test_numpy_engine_agrees_with_and_without_blas(monkeypatch, blas, batch_size):
+    """The one-pass BLAS updates (a sample's rank-1 dger, a batch's dgemm) and numpy's own
+    operations all agree with the reference, in order and shuffled."""
     needs("numpy")
     from lernpy.engines import numpy_engine
 
-    if blas and numpy_engine.dger is None:
-        pytest.skip("no BLAS rank-1 update found beside numpy")
+    if blas and (numpy_engine.dger if batch_size == 1 else numpy_engine.gemm) is None:
+        pytest.skip("no BLAS update found beside numpy")
     monkeypatch.setattr(numpy_engine, "BLAS_MIN", 0)
     if not blas:
         monkeypatch.setattr(numpy_engine, "dger", None)
+        monkeypatch.setattr(numpy_engine, "gemm", None)
     net = Network.layered(5, 7, 3, activation="tanh", output="sigmoid", seed=11)
     data = [(tuple((i * j % 7) / 7 for j in range(5)), (0.0, 1.0, 0.5)) for i in range(9)]
-    for momentum in (0.0, 0.9):
-        reference, expected, fast, history = train_both(
-            net, data, dict(rate=0.4, momentum=momentum, shuffle=True), 4, "numpy"
-        )
+    for momentum, shuffle in ((0.0, True), (0.9, True), (0.0, False)):
+        options = dict(rate=0.4, momentum=momentum, shuffle=shuffle, batch_size=batch_size)
+        reference, expected, fast, history = train_both(net, data, options, 4, "numpy")
+        if batch_size > 1 and not momentum:
+            assert fast.cache["session"]._gemm() == blas
         assert weights_agree([w.weight for w in fast.links], [w.weight for w in reference.links])
         assert losses_agree(history.loss, expected.loss)
 
@@ -864,3 +868,50 @@ def test_a_train_call_works_out_the_networks_config_once(engine, monkeypatch):
     net.biases[0].value = 0.5  # a bias neuron's value is part of what the engine compiles
     net.train(data, **options)
     assert net.cache["session"] is not session
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_call_per_epoch_takes_up_what_changed_between_calls_as_the_reference(engine):
+    """train() called epoch by epoch with the same options keeps its checked options and its
+    session; a weight set, a link frozen, a layer's activation or a bias value changed between
+    calls is taken up all the same: every loss and weight is the reference's (compiled: to
+    the bit), and the session is kept exactly while nothing it was built for changed."""
+    needs(engine)
+    from lernpy.graph.activations import TANH
+
+    def hidden_tanh(net):
+        for neuron in net.layers[1]:
+            neuron.activation = TANH
+
+    changes = [
+        None,
+        None,
+        lambda net: setattr(net["x1→h1"], "weight", 0.25),
+        lambda net: net.freeze("x2→h2"),
+        hidden_tanh,
+        None,
+    ]
+    if engine == "compiled":  # (numpy takes bias neurons of value 1 only)
+        changes.append(lambda net: setattr(net.biases[0], "value", 0.5))
+    nets = {name: Network.layered(2, 3, 1, seed=4) for name in ("reference", engine)}
+    losses: dict[str, list] = {name: [] for name in nets}
+    kept, data = [], datasets.xor()
+    for change in changes:
+        for name, net in nets.items():
+            if change is not None:
+                change(net)
+            history = net.train(data, epochs=1, rate=0.7, shuffle=False, engine=name)
+            losses[name] += history.loss
+            assert history.options["epochs"] == 1 and history.engine == name
+        kept.append(nets[engine].cache.get("session"))
+    expected, got = nets["reference"], nets[engine]
+    same = [a is b for a, b in zip(kept, kept[1:])]
+    # weights are synced into the kept session; a freeze or a new activation builds anew
+    assert same[:5] == [True, True, False, False, True]
+    if engine == "compiled":
+        assert same[5] is False
+        assert losses[engine] == losses["reference"]
+        assert [k.weight for k in got.links] == [k.weight for k in expected.links]
+    else:
+        assert losses_agree(losses[engine], losses["reference"])
+        assert weights_agree([k.weight for k in got.links], [k.weight for k in expected.links])

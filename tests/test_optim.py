@@ -548,3 +548,20 @@ def test_fit_hands_each_scheduled_rate_to_the_optimizer():
         b.train(XOR, epochs=1, optimizer=Adam(), rate=rate, shuffle=False)
     assert a.weights() == b.weights()
     assert log.options["settings"]["name"] == "adam"
+
+
+def test_the_shorthand_sgd_kept_per_rate_is_never_one_for_another_value_that_compares_equal():
+    """train()'s rate/momentum shorthand keeps its SGD per (rate, momentum): 1 and 1.0 are
+    the same rate, but True is refused after 1, and -0.0 keeps its sign after 0.0."""
+    from lernpy.optim import choose
+
+    assert choose(None, 0.25, 0.5)[0] is choose(None, 0.25, 0.5)[0]
+    one = choose(None, 1)[0]
+    assert type(one.rate) is float and one == choose(None, 1.0)[0]
+    with pytest.raises(LernpyError, match="rate is True"):
+        choose(None, True)
+    with pytest.raises(LernpyError, match="momentum is True"):
+        choose(None, 0.5, True)
+    for zero in (0.0, -0.0, 0.0):
+        assert math.copysign(1.0, choose(None, zero)[1]) == math.copysign(1.0, zero)
+        assert math.copysign(1.0, choose(None, 0.5, zero)[0].momentum) == math.copysign(1.0, zero)

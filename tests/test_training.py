@@ -96,3 +96,34 @@ def test_training_with_a_full_trace_walks_no_garbage_collection_through_the_netw
     if trace is not None:
         links = len(net.links)  # each sample: presented, delivered, fired, scored, sensed, ...
         assert len(trace) == 221 * (40 * (1 + links + 33 + 1 + 33 + links + links) + 1)
+
+
+@pytest.mark.parametrize("engine", ["reference", "compiled"])
+def test_options_checked_once_are_taken_again_only_for_exactly_the_same_values(engine):
+    # train() keeps the last call's checked options: a call with a value of another type
+    # that compares equal (True == 1, 2 == 2.0) or another length of data is checked anew
+    import dataclasses
+
+    net, data = Network.layered(2, 2, 1, seed=1), datasets.xor()
+    options = dict(rate=0.5, shuffle=False, engine=engine)
+    net.train(data, batch_size=1, **options)
+    for bad, message in [
+        (dict(batch_size=True), "batch_size is True"),
+        (dict(batch_size=1.0), "batch_size is 1.0"),
+        (dict(batch_size=1, epochs=True), "epochs is True"),
+        (dict(batch_size=1, epochs=1.0), "epochs is 1.0"),
+        (dict(batch_size=1, shuffle=1), "shuffle is 1"),
+    ]:
+        with pytest.raises(LernpyError, match=message):
+            net.train(data, **{**options, **bad})
+    history = net.train(data, batch_size=4, **options)
+    assert history.options["batch_size"] == 4
+    again = net.train(data[:3], batch_size=4, **options)  # the batch: all 3 samples
+    fresh = Network.layered(2, 2, 1, seed=1)
+    fresh.train(data, batch_size=1, **options)
+    fresh.train(data, batch_size=4, **options)
+    alone = fresh.train(data[:3], batch_size=3, **options)
+    assert [k.weight for k in net.links] == [k.weight for k in fresh.links]
+    assert again.loss == alone.loss
+    with pytest.raises(dataclasses.FrozenInstanceError):  # shared by calls: it cannot change
+        again.options["optimizer"].rate = 0.1

@@ -144,10 +144,19 @@ def session(net: Network, samples: list, options: Options, name: str, conf: tupl
     the caller has it already (computed in this same call: nothing changed since).
     """
     kept = net.cache.get("session")
-    if kept is not None and kept.name == name and kept.fits(net, samples, options, conf):
-        kept.sync()
-        return kept
+    if kept is not None and kept.name == name:
+        # the very options object and data it last fitted, and the same config: it fits
+        # again (train() keeps a call's options object for the next call with the same ones)
+        last_conf, last_options = kept.fitted
+        same = options is last_options and samples is kept.samples
+        if (same and conf is not None and conf == last_conf) or kept.fits(
+            net, samples, options, conf
+        ):
+            kept.fitted = (conf, options)
+            kept.sync()
+            return kept
     fresh = module(name).Session(net, samples, options)
+    fresh.fitted = (conf, options)
     net.cache["session"] = fresh
     return fresh
 

@@ -126,12 +126,12 @@ def config(net: Network) -> tuple:
         net.version,
         net.settings,
         tuple(map(_activation, net.neurons)),
-        tuple(n.value for n in net.biases),
+        tuple(map(_value, net.biases)),
         net.loss_function,
     )
 
 
-_activation = attrgetter("activation")
+_activation, _value = attrgetter("activation"), attrgetter("value")
 
 
 def weights(net: Network) -> tuple[Callable[[], list[float]], Callable[[Sequence[float]], None]]:

@@ -1,12 +1,15 @@
-"""A rank-1 update ``A += alpha · x yᵀ`` in one pass, from the BLAS that numpy ships.
+"""A rank-1 update ``A += alpha · x yᵀ`` in one pass, from the BLAS that numpy ships
+(and ``C += alpha · Aᵀ B``, a batch's update, in one call).
 
 Per-sample SGD updates every weight matrix with an outer product. numpy has no
 in-place rank-1 update, so ``W -= rate * np.outer(s, a)`` reads and writes the
 matrix three times and allocates two temporaries. BLAS's ``dger`` does it in
 one pass. numpy's wheels carry OpenBLAS; this module finds its ``cblas_dger``
 with ctypes, checks it against numpy on a small case, and otherwise reports
-itself unavailable (``rank1 is None``), in which case the engine uses numpy's
-own operations. Set ``LERNPY_NO_BLAS=1`` to never use it.
+itself unavailable (``dger is None``), in which case the engine uses numpy's
+own operations. ``dgemm`` likewise moves a weight matrix by a mini-batch's
+``factor · Σ s vᵀ`` in one call, where numpy takes three (scale, product, add).
+Set ``LERNPY_NO_BLAS=1`` to never use either.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-ROW_MAJOR = 101
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 _CANDIDATES = ("scipy_cblas_dger64_", "cblas_dger64_", "scipy_cblas_dger", "cblas_dger")
 
 
@@ -31,7 +34,10 @@ def _libraries() -> list[str]:
     return found
 
 
-def _load() -> Callable | None:
+def _find(names: tuple[str, ...], argtypes: Callable, works: Callable) -> tuple | None:
+    """(the function with ``argtypes(integer)``, the same without them, its integer type) for
+    the first of ``names`` that ``works``, or None. (Without argtypes, ctypes objects built
+    once pass as they are: half the cost of converting ten arguments on every call.)"""
     if os.environ.get("LERNPY_NO_BLAS"):
         return None
     for path in _libraries():
@@ -39,24 +45,25 @@ def _load() -> Callable | None:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for name in _CANDIDATES:
+        for name in names:
             fn = getattr(lib, name, None)
             if fn is None:
                 continue
             integer = ctypes.c_int64 if "64" in name else ctypes.c_int
             fn.restype = None
-            fn.argtypes = [
-                ctypes.c_int, integer, integer, ctypes.c_double, ctypes.c_void_p, integer,
-                ctypes.c_void_p, integer, ctypes.c_void_p, integer,
-            ]  # fmt: skip
-            if _works(fn):
-                global raw, integer_type
-                # the same function without argtypes: ctypes objects built once pass as
-                # they are (half the cost of converting ten arguments on every call)
-                raw, integer_type = lib[name], integer
-                raw.restype = None
-                return fn
+            fn.argtypes = argtypes(integer)
+            if works(fn):
+                plain = lib[name]
+                plain.restype = None
+                return fn, plain, integer
     return None
+
+
+def _dger_types(integer: type) -> list:
+    return [
+        ctypes.c_int, integer, integer, ctypes.c_double, ctypes.c_void_p, integer,
+        ctypes.c_void_p, integer, ctypes.c_void_p, integer,
+    ]  # fmt: skip
 
 
 def _works(fn: Callable) -> bool:
@@ -72,6 +79,32 @@ def _works(fn: Callable) -> bool:
     return bool(np.allclose(A, expected, rtol=1e-14, atol=1e-14))
 
 
-raw: Callable | None = None
-integer_type: type | None = None
-dger = _load()
+dger, raw, integer_type = _find(_CANDIDATES, _dger_types, _works) or (None, None, None)
+
+
+_GEMM = ("scipy_cblas_dgemm64_", "cblas_dgemm64_", "scipy_cblas_dgemm", "cblas_dgemm")
+
+
+def _gemm_types(integer: type) -> list:
+    return [
+        ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
+        ctypes.c_double, ctypes.c_void_p, integer, ctypes.c_void_p, integer,
+        ctypes.c_double, ctypes.c_void_p, integer,
+    ]  # fmt: skip
+
+
+def _gemm_works(fn: Callable) -> bool:
+    """Does ``fn`` compute C + alpha · Aᵀ B (row-major, A of 4 × 3, B of 4 × 5)?"""
+    rng = np.random.default_rng(1)
+    A, B, C = rng.standard_normal((4, 3)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    expected = C + -0.3 * (A.T @ B)
+    try:
+        fn(ROW_MAJOR, TRANS, NO_TRANS, 3, 5, 4, -0.3, A.ctypes.data, 3, B.ctypes.data, 5, 1.0,
+           C.ctypes.data, 5)  # fmt: skip
+    except Exception:
+        return False
+    return bool(np.allclose(C, expected, rtol=1e-14, atol=1e-14))
+
+
+_found = _find(_GEMM, _gemm_types, _gemm_works)
+gemm = _found[1:] if _found else None  # (the function without argtypes, its integer type)

@@ -435,6 +435,7 @@ class Session:
     """Training state of the compiled engine between epochs (and between train() calls)."""
 
     name = NAME
+    fitted: tuple = (None, None)  # (config, options) it was last found to fit (engines.session)
 
     def __init__(self, net: Network, samples: list, options: Options) -> None:
         self._net = weakref.ref(net)

@@ -32,7 +32,7 @@ import numpy as np
 
 from lernpy.engines import blas
 from lernpy.engines.base import Checkpoint, Options, builtin, config, velocity_of, weights
-from lernpy.engines.blas import ROW_MAJOR, dger
+from lernpy.engines.blas import NO_TRANS, ROW_MAJOR, TRANS, dger, gemm
 from lernpy.graph.link import DetachedLink
 from lernpy.graph.losses import BCE, BCE_MEAN, CROSS_ENTROPY, HALF_SSE, MSE, TINY
 from lernpy.graph.network import Network
@@ -162,12 +162,20 @@ class Layout:
             col = c - 1 if link.source.kind == "bias" else row_of[id(link.source)]
             flat[i] = offsets[li - 1] + row_of[id(link.target)] * c + col
         self.flat = flat
+        # links in matrix order (a layered network's usually are): no gathering needed
+        self.whole = len(flat) == offsets[-1] and bool((flat == np.arange(len(flat))).all())
         trainable = np.zeros(offsets[-1], dtype=bool)
         trainable[flat[[not link.frozen for link in net.links]]] = True
         self.mask = None if trainable.all() else trainable.astype(np.float64)
-        # neuron indices (in net.neurons) of each layer, for writing back
-        index = {id(n): k for k, n in enumerate(net.neurons)}
-        self.neuron_index = [[index[id(n)] for n in layer] for layer in layers]
+        self.write_neurons = _neuron_writer(net)
+
+    def linkwise(self, flat: np.ndarray) -> np.ndarray:
+        """A copy of a flat array's entries in link order."""
+        return flat.copy() if self.whole else flat[self.flat]
+
+    def listed(self, flat: np.ndarray) -> list[float]:
+        """A flat array's entries in link order, as Python floats."""
+        return (flat if self.whole else flat[self.flat]).tolist()
 
     def split(self, flat: np.ndarray) -> list[np.ndarray]:
         """Views of one flat array as the layers' matrices."""
@@ -181,6 +189,7 @@ class Session:
     """Training state of the numpy engine between epochs (and between train() calls)."""
 
     name = NAME
+    fitted: tuple = (None, None)  # (config, options) it was last found to fit (engines.session)
 
     def __init__(self, net: Network, samples: list, options: Options) -> None:
         self._net = weakref.ref(net)
@@ -303,10 +312,10 @@ class Session:
         """Per link, the momentum's velocity (None without momentum: states are left alone)."""
         if not self.options.momentum:
             return None
-        return self.flat_u[self.layout.flat]
+        return self.layout.linkwise(self.flat_u)
 
     def weights_array(self) -> np.ndarray:
-        return self.flat_w[self.layout.flat]
+        return self.layout.linkwise(self.flat_w)
 
     def checkpoint_of(self, epoch: int, point: Checkpoint) -> Checkpoint:
         """The checkpoint :meth:`epochs` recorded (already one)."""
@@ -359,20 +368,24 @@ class Session:
                 i = order[-1]
                 self.last, self.stepped = (self.X1[i], self.T1[i], self._buffers(1), 1), True
             else:
-                batch = self._batch()
+                batch, rows = self._batch()
                 in_order = order == list(range(N))  # then each batch is a view, not a copy
                 X, T, mean = self.X, self.T, self.options.reduce == "mean"
                 pytorch = self.options.momentum and self.options.form == "pytorch"
                 for start in range(0, N, bs):
+                    B = min(bs, N - start)
+                    views = self._views(B)
                     if in_order:
                         xs, ts = X[start : start + bs], T[start : start + bs]
+                        at = rows[start] if rows else None  # (where dgemm finds the inputs)
                     else:
                         idx = order[start : start + bs]
-                        xs, ts = X[idx], T[idx]
-                    B, last = len(xs), start + bs >= N
+                        xs, ts = X.take(idx, axis=0, out=views[-1]), T[idx]
+                        at = views[-2]
+                    last = start + bs >= N
                     divisor = float(B) if mean else 1.0
                     factor = 1.0 / divisor if pytorch else -rate / divisor
-                    loss, check = batch(xs, ts, last, rate, factor, self._views(B))
+                    loss, check = batch(xs, ts, last, rate, factor, views, at)
                     total += loss
                     self.check += check
                 self.last, self.stepped = (xs, ts, self._buffers(B), B), True
@@ -381,19 +394,35 @@ class Session:
     def _views(self, B: int) -> tuple:
         """The buffers of a batch of B, in the order the generated batch takes them."""
         if B not in self._batch_views:
-            b, L = self._buffers(B), len(self.layout.sizes) - 1
+            b, lay = self._buffers(B), self.layout
+            L, ptr = len(lay.sizes) - 1, ctypes.c_void_p
             views = [b["nets"], b["sens"], b["B0"]]
             for li in range(1, L + 1):
                 views += [b[key][li] for key in ("Z", "V", "A", "E", "S", "R", "tmp", "C")]
                 views.append(b["R"][li].T)
-            self._batch_views[B] = tuple(views)
+            if self._gemm():  # dgemm's arguments: the batch size, sensitivities, values
+                integer, ptr = gemm[1], ctypes.c_void_p
+                views.append(integer(B))
+                views += [ptr(b["S"][li].ctypes.data) for li in range(1, L + 1)]
+                views += [ptr(b["A"][li].ctypes.data) for li in range(1, L)]
+            inputs = np.ones((B, lay.sizes[0] + 1))  # a shuffled batch's inputs, gathered
+            self._batch_views[B] = (*views, ptr(inputs.ctypes.data), inputs)
         return self._batch_views[B]
 
-    def _batch(self):
-        """One batch as straight-line code generated for this layout (see :func:`_batch_code`)."""
+    def _batch(self) -> tuple:
+        """One batch as straight-line code generated for this layout (see :func:`_batch_code`),
+        and where each sample's inputs start, for dgemm (None without it)."""
         if self._batch_code is None:
-            self._batch_code = _batch_code(self)
+            rows = None
+            if self._gemm():
+                X, ptr = self.X, ctypes.c_void_p
+                rows = [ptr(X.ctypes.data + i * X.strides[0]) for i in range(len(X))]
+            self._batch_code = (_batch_code(self), rows)
         return self._batch_code
+
+    def _gemm(self) -> bool:
+        """Does a batch move the weights by BLAS's dgemm? (plain SGD, no frozen link)"""
+        return gemm is not None and self.layout.mask is None and not self.options.momentum
 
     def _per_sample(self) -> tuple:
         """The per-sample loop as straight-line code generated for this layout, and its rate.
@@ -419,27 +448,19 @@ class Session:
         at (``Network.pending``): a train() call's fixed cost stays small.
         """
         net, lay = self.net, self.layout
-        written = self.flat_w[lay.flat].tolist()
+        written = lay.listed(self.flat_w)
         links = net.links
         if self.last is None:  # no epoch ran: only the weights are ours
             weights(net)[1](written)
             self.written = written
             return
         A0, T, b, _B = self.last
-        neurons = net.neurons
+        Z, V, E, S = b["Z"], b["V"], b["E"], b["S"]
+        rows = [A0[-1, : lay.sizes[0]].tolist(), T[-1].tolist()]
         for li in range(1, len(lay.sizes)):
-            rows = zip(b["Z"][li][-1].tolist(), b["V"][li][-1].tolist(),
-                       b["E"][li][-1].tolist(), b["S"][li][-1].tolist())  # fmt: skip
-            for k, (n, v, e, s) in zip(lay.neuron_index[li], rows):
-                neuron = neurons[k]
-                neuron.net, neuron.value, neuron.error, neuron.sensitivity = n, v, e, s
-        for neuron, v in zip(net.inputs, A0[-1, : lay.sizes[0]].tolist()):
-            neuron.value = v
-        for neuron, t in zip(net.outputs, T[-1].tolist()):
-            neuron.target = t
-        velocities = self._velocities()
-        if velocities is not None:
-            velocities = velocities.copy()
+            rows += [Z[li][-1].tolist(), V[li][-1].tolist(), E[li][-1].tolist(), S[li][-1].tolist()]
+        lay.write_neurons(*rows)
+        velocities = self._velocities()  # (a copy)
         if net.pending is not None and net.pending is not self.pending:
             net.settle()  # (numbers another session left: before ours replace them)
         weights(net)[1](written)  # (a frozen link's is its own)
@@ -463,8 +484,31 @@ class Session:
         Made from the float64 bytes, not float by float: the same numbers, ~15× faster.
         """
         kept = array("d")
-        kept.frombytes(self.flat_w[self.layout.flat].tobytes())
+        lay = self.layout
+        kept.frombytes(memoryview(self.flat_w if lay.whole else self.flat_w[lay.flat]).cast("B"))
         return kept
+
+
+def _neuron_writer(net: Network):
+    """``write(x, t, z1, v1, e1, s1, z2, …)``: the last sample's inputs, targets and each
+    computing layer's nets, values, errors and sensitivities into the neurons, written out
+    once per topology (one attribute per neuron, no loop)."""
+    index = {id(n): k for k, n in enumerate(net.neurons)}
+    space: dict[str, object] = {f"N{k}": n for k, n in enumerate(net.neurons)}
+    args, body = ["x", "t"], []
+
+    def put(neurons, field: str, values: str) -> None:
+        if neurons:
+            body.append(f"    {''.join(f'N{index[id(n)]}.{field}, ' for n in neurons)}= {values}")
+
+    put(net.inputs, "value", "x")
+    put(net.outputs, "target", "t")
+    for li, layer in enumerate(net.layers[1:], start=1):
+        for field, name in (("net", "z"), ("value", "v"), ("error", "e"), ("sensitivity", "s")):
+            args.append(f"{name}{li}")
+            put(layer, field, f"{name}{li}")
+    exec(f"def write({', '.join(args)}):\n" + "\n".join(body or ["    pass"]) + "\n", space)
+    return space["write"]
 
 
 def _link_numbers(
@@ -717,11 +761,13 @@ def _score(lay: Layout, L: int, y: str, rows: bool) -> list[str]:
 
 
 def _batch_code(session: Session):
-    """Generate ``batch(A0, Y, last, rate, factor, views) -> (loss, check)``: one batch.
+    """Generate ``batch(A0, Y, last, rate, factor, views, a0p) -> (loss, check)``: one batch.
 
     ``A0`` holds the batch's inputs (a column of ones last), ``Y`` its targets; the
     buffers come in ``views`` (:meth:`Session._views`) for the batch's size. Each
-    weight moves by ``factor`` (−rate ÷ divisor) times the batch's Σ s · vᵀ.
+    weight moves by ``factor`` (−rate ÷ divisor) times the batch's Σ s · vᵀ: for plain
+    SGD with no frozen link, one BLAS dgemm a layer (``a0p``: where ``A0`` starts),
+    else numpy's scale, product and add.
     """
     lay, o = session.layout, session.options
     L = len(lay.sizes) - 1
@@ -742,7 +788,7 @@ def _batch_code(session: Session):
         env[f"WT{li}"], env[f"Wc{li}"] = W[li - 1].T, W[li - 1][:, :-1]
         if M is not None:
             env[f"M{li}"] = M[li - 1]
-    body = [f"{', '.join(names)}, = views", "total = 0.0", "minus_rate = -rate"]
+    body = ["total = 0.0", "minus_rate = -rate"]
     for li in range(1, L + 1):  # forward
         body.append(f"matmul({'A0' if li == 1 else f'A{li - 1}'}, WT{li}, out=Z{li})")
         body += _activation(lay.acts[li - 1], li, rows=True)
@@ -754,6 +800,23 @@ def _batch_code(session: Session):
             body.append(f"matmul(S{li}, Wc{li}, out=E{li - 1})")
     body += ["matmul(S1, W1, out=B0)", "check = float(dot(nets, sens))"]  # see CHECKS
     body += ["if last:", "    copyto(old, flat_w)"]
+    if session._gemm():  # W ← W + factor · Sᵀ A, one call a layer
+        integer = gemm[1]
+        env.update(gemm=gemm[0], ORDER=ctypes.c_int(ROW_MAJOR), unit=ctypes.c_double(1.0))
+        env.update(TRANS=ctypes.c_int(TRANS), NO_TRANS=ctypes.c_int(NO_TRANS))
+        env["alpha"] = ctypes.c_double(0.0)
+        names += ["kB", *(f"s{li}p" for li in range(1, L + 1)), *(f"a{li}p" for li in range(1, L))]
+        body.append("alpha.value = factor")
+        for li in range(1, L + 1):
+            rows, cols = lay.shapes[li - 1]
+            env[f"m{li}"], env[f"n{li}"] = integer(rows), integer(cols)
+            env[f"w{li}"] = ctypes.c_void_p(W[li - 1].ctypes.data)
+            a = "a0p" if li == 1 else f"a{li - 1}p"
+            body.append(
+                f"gemm(ORDER, TRANS, NO_TRANS, m{li}, n{li}, kB, alpha, s{li}p, m{li}, {a},"
+                f" n{li}, unit, w{li}, n{li})"
+            )
+        return _define(body, names, env)
     for li in range(1, L + 1):  # factor · Σ s vᵀ, then the step as the reference takes it
         body += [f"multiply(S{li}, factor, out=R{li})",
                  f"matmul(RT{li}, {'A0' if li == 1 else f'A{li - 1}'}, out=G{li})"]  # fmt: skip
@@ -761,7 +824,14 @@ def _batch_code(session: Session):
             body.append(f"multiply(G{li}, M{li}, out=G{li})")
         # (PyTorch's form: factor 1 ÷ divisor, the gradient; else −rate ÷ divisor)
         body += _step(li, M is not None, form, "minus_rate" if form == "pytorch" else None)
-    code = ["def batch(A0, Y, last, rate, factor, views):", *("    " + line for line in body)]
+    return _define(body, names, env)
+
+
+def _define(body: list[str], names: list[str], env: dict):
+    """The batch function: ``body`` after unpacking ``names`` from the views."""
+    head = [f"{', '.join(names)}, *_inputs = views"]
+    code = ["def batch(A0, Y, last, rate, factor, views, a0p):"]
+    code += ["    " + line for line in (*head, *body)]
     code.append("    return total, check")
     exec("\n".join(code) + "\n", env)
     return env["batch"]

@@ -804,7 +804,9 @@ def choose(
     if spec is None:
         # (optimizers are frozen: the shorthand's, made and checked once per rate and momentum,
         # which a train() call per epoch would otherwise pay for every epoch)
-        key = (rate, momentum) if type(rate) in _PLAIN and type(momentum) in _PLAIN else None
+        # (a zero is not kept: 0.0 == -0.0, but a weight of -0.0 moves to another zero)
+        plain = type(rate) in _PLAIN and type(momentum) in _PLAIN
+        key = (rate, momentum) if plain and rate != 0 and momentum != 0 else None
         sgd = _SHORTHAND.get(key) if key is not None else None
         if sgd is None:
             sgd = SGD(

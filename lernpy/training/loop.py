@@ -382,11 +382,26 @@ def _train(
     samples = check_data(net, data)  # checked once, here, for every engine
     rates = scheduled(rate, epochs)  # each epoch's, from a schedule (None: one rate)
     chosen, rate_ = choose(optimizer, rates[0] if rates else rate, momentum)
-    rate_, batch = check_options(
-        chosen, rate_, batch_size, reduce, update, epochs, len(samples), mistake
-    )
-    options = dict(rate=rate if rates else rate_, optimizer=chosen, batch_size=batch_size)
-    options.update(reduce=reduce, update=update, mistake=mistake, shuffle=shuffle)
+    key = None
+    if optimizer is None and rates is None and type(batch_size) in _PLAIN and type(epochs) is int:
+        key = (batch_size, reduce, update, mistake, shuffle, epochs, len(samples))
+        if type(reduce) is not str or type(update) is not str or type(mistake) not in _PLAIN:
+            key = None  # (plain values only: no two of other types may compare equal)
+    kept = net.cache.get("train options")
+    if key is not None and kept is not None and kept[0] is chosen and kept[1] == key:
+        # checked before: exactly these values (chosen is frozen); the dicts are only read
+        rate_, batch, opts, options, recorded = kept[2]
+    else:
+        rate_, batch = check_options(
+            chosen, rate_, batch_size, reduce, update, epochs, len(samples), mistake
+        )
+        opts = engine_options(chosen, rate_, batch, reduce, shuffle, update, mistake)
+        options = dict(rate=rate if rates else rate_, optimizer=chosen, batch_size=batch_size)
+        options.update(reduce=reduce, update=update, mistake=mistake, shuffle=shuffle)
+        momentum_ = chosen.momentum if isinstance(chosen, SGD) else 0.0
+        recorded = {**options, "momentum": momentum_, "epochs": epochs}  # (a history's copy)
+        if key is not None:
+            net.cache["train options"] = (chosen, key, (rate_, batch, opts, options, recorded))
     name = "reference"
     if engine != "reference":
         if trace is not None and trace is not False:  # (an empty Trace is falsy: len 0)
@@ -395,12 +410,10 @@ def _train(
                     f"engine={engine!r} records no steps: train with engine='reference' to trace"
                 )
         else:
-            opts = engine_options(chosen, rate_, batch, reduce, bool(shuffle), update, mistake)
             conf = config(net)  # (once: the engine's choice and its session are keyed by it)
             name, _why = choose_engine(net, opts, engine, conf=conf)
-    recorded = {**options, "momentum": chosen.momentum if isinstance(chosen, SGD) else 0.0}
     if name != "reference":
-        every = rates or Rates(rate_, epochs)
+        every = rates or ((rate_,) if epochs == 1 else Rates(rate_, epochs))
         return _train_engine(
             net, samples, epochs, name, opts, every, recorded, target_loss, callback, conf
         )
@@ -443,6 +456,9 @@ def _train(
         raise
 
 
+_PLAIN = (int, str, type(None))  # option values kept as a key (not bool: True == 1)
+
+
 def _scheduler(
     net: Network, samples: list, epochs: int, trace, options: dict, rates: Rates
 ) -> Scheduler:
@@ -474,7 +490,7 @@ def _train_engine(
     epochs: int,
     name: str,
     opts: Options,
-    rates: Rates,
+    rates: Rates | tuple[float],
     options: dict[str, object],
     target_loss: float | None,
     callback: Callable[[EpochReport], bool | None] | None,
@@ -493,7 +509,7 @@ def _train_engine(
     shuffle = opts.shuffle
     session = engines.session(net, samples, opts, name, conf)
     history = EngineHistory(
-        options={**options, "epochs": epochs}, engine=name, network=net, samples=samples,
+        options=dict(options), engine=name, network=net, samples=samples,
         version=net.version,
     )  # fmt: skip
     history.begin(net)
