@@ -261,3 +261,35 @@ def test_an_interrupt_on_any_line_of_the_trace_keeps_exactly_the_finished_epochs
             assert got == kept and len(net.trace) == len(want), f"line {at}"
         else:  # steps a bounded trace let go of cannot come back: the last of them, no more
             assert got == kept[len(kept) - len(got) :] and len(net.trace) == len(got), at
+
+
+def test_checking_data_runs_as_many_lines_with_its_memo_full_as_empty():
+    """The test above counts lines on one run and interrupts a later one: check_data's memo of
+    lists, left full or empty by the tests before, must not change how many lines it runs
+    (it cleared itself when full, one line more, and failed that test now and then)."""
+    from lernpy.graph import samples
+
+    def counted(full: bool) -> int:
+        samples._checked.clear()
+        if full:
+            for k in range(8):
+                samples._checked[(-k, 0, 0)] = None
+        count = 0
+
+        def local(frame, event, arg):
+            nonlocal count
+            count += event == "line"
+            return local
+
+        sys.settrace(
+            lambda frame, event, arg: (
+                local if frame.f_code.co_filename == samples.__file__ else None
+            )
+        )
+        try:
+            samples.check_data(network("recurrent"), SEQUENCES)  # (lists: checked every time)
+        finally:
+            sys.settrace(None)
+        return count
+
+    assert counted(full=True) == counted(full=False) > 0

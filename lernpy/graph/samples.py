@@ -75,15 +75,16 @@ def check_data(net: Network, data: object) -> Samples:
         return seen
     samples = _check_data(net, data)
     if type(data) is list:
-        if len(_checked) >= 8:
-            _checked.clear()
+        # (full: the oldest goes; one line either way, as above)
+        _checked.pop(next(iter(_checked)) if len(_checked) >= 8 else None, None)
         _checked[key] = samples
     return samples
 
 
 # lists checked lately (see check_data); a few, so that memory stays small. (A check runs
-# as many lines whether a list was seen or not: tests/test_interrupts.py interrupts training
-# at the N-th line it runs, counted on an earlier run.)
+# as many lines whether a list was seen or not, and whether the memo is full or not:
+# tests/test_interrupts.py interrupts training at the N-th line it runs, counted on an
+# earlier run, and tests before it leave the memo as full as they left it.)
 _checked: dict[tuple[int, int, int], Samples] = {}
 
 
