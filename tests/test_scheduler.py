@@ -400,23 +400,35 @@ def test_the_default_bounds_are_generous_for_a_lesson():
 @given(
     st.lists(st.one_of(st.integers(0, 3), st.integers(1, 500).map(lambda n: -n)), max_size=60),
     st.one_of(st.none(), st.integers(1, 6)),
+    st.one_of(st.none(), st.integers(1, 900)),
 )
-def test_the_undo_log_counts_its_steps_as_entries_come_and_go(ops, maxlen):
-    """The bound reads the log's running count: it must equal a recount after any changes."""
+def test_the_undo_log_counts_its_steps_as_entries_come_and_go(ops, maxlen, bound):
+    """The bound reads the log's running count: it must equal a recount after any changes,
+    and the log holds the newest entries whose steps are within the bound (at least one)."""
     import copy
 
     from lernpy.walk.fastlane import Unwalked
-    from lernpy.walk.scheduler import UndoLog
+    from lernpy.walk.scheduler import UndoLog, _steps
 
-    log, model = UndoLog(maxlen=maxlen), []
+    log, model, forgot = UndoLog(maxlen=maxlen, bound=bound), [], False
+
+    def added(steps: int) -> list:
+        nonlocal forgot
+        kept = model + [steps]
+        if maxlen and len(kept) > maxlen:
+            kept, forgot = kept[-maxlen:], True
+        while bound is not None and sum(kept) > bound and len(kept) > 1:
+            kept, forgot = kept[1:], True
+        return kept
+
     for op in ops:
         if op < 0:  # an epoch the fast lane took, of -op steps
             entry = Unwalked(0, (), (), None, -op)
             log.append(entry)
-            model = (model + [-op])[-maxlen:] if maxlen else model + [-op]
+            model = added(-op)
         elif op == 0:
             log.append(("a step",))
-            model = (model + [1])[-maxlen:] if maxlen else model + [1]
+            model = added(1)
         elif op == 1 and log:
             log.pop()
             model.pop()
@@ -426,5 +438,8 @@ def test_the_undo_log_counts_its_steps_as_entries_come_and_go(ops, maxlen):
         elif op == 3:
             log.clear()
             model = []
-        assert log.steps == sum(model) and len(log) == len(model)
+        assert log.steps == sum(model) and len(log) == len(model) and log.forgot == forgot
+        assert [_steps(entry) for entry in log] == model
     assert copy.deepcopy(log).steps == copy.copy(log).steps == sum(model)
+    for copied in (copy.copy(log), copy.deepcopy(log)):
+        assert (copied.forgot, copied.bound, copied.maxlen) == (forgot, bound, maxlen)

@@ -317,9 +317,7 @@ def run_epoch(
         run._undo.clear()
     else:
         steps = len(order) * plan.segments[0].size + run._batches * plan.segments[1].size + 1
-        run._undo.append(Unwalked(e, undo, before, rng_state, steps))
-        if run.history == "recent":
-            run._bound_undo()
+        run._undo.append(Unwalked(e, undo, before, rng_state, steps))  # (bounded: see UndoLog)
     run._norm, run._norm_batch = None, None
     run._seek((e + 1, 0, 0, 0))
     return EpochEnded(e, -1, "epoch", mean) if record else mean

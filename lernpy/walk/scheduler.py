@@ -233,19 +233,31 @@ class UndoLog(deque):
 
     An entry is one step, or an epoch the fast lane took (``fastlane.Unwalked``,
     as many steps as it took); ``steps`` counts them as entries come and go, so
-    bounding the log costs nothing per epoch however long it is.
+    bounding the log costs nothing per epoch however long it is. With a ``bound``
+    the oldest entries go once the log holds more steps than that (the newest
+    entry stays, however many steps it is), and ``forgot`` says that some went.
     """
 
-    def __init__(self, entries: Iterable = (), maxlen: int | None = None) -> None:
+    def __init__(
+        self, entries: Iterable = (), maxlen: int | None = None, bound: int | None = None
+    ) -> None:
         super().__init__(entries, maxlen)
         self.steps = sum(map(_steps, self))
+        self.bound = bound
+        self.forgot = False
 
     def append(self, entry: object) -> None:
         if len(self) == self.maxlen:  # (a full log lets go of its oldest entry)
             oldest = self[0]
             self.steps -= oldest.steps if type(oldest) is fastlane.Unwalked else 1
+            self.forgot = True
         super().append(entry)
         self.steps += entry.steps if type(entry) is fastlane.Unwalked else 1
+        bound = self.bound
+        if bound is not None:
+            while self.steps > bound and len(self) > 1:
+                self.popleft()
+                self.forgot = True
 
     def pop(self) -> object:
         entry = super().pop()
@@ -262,7 +274,12 @@ class UndoLog(deque):
         self.steps = 0
 
     def __reduce__(self) -> tuple:  # (a copy counts its entries afresh)
-        return type(self), (list(self), self.maxlen)
+        return type(self), (list(self), self.maxlen, self.bound), {"forgot": self.forgot}
+
+    def __copy__(self) -> UndoLog:
+        copied = type(self)(self, self.maxlen, self.bound)
+        copied.forgot = self.forgot
+        return copied
 
 
 def _steps(entry: object) -> int:
@@ -363,8 +380,8 @@ class Scheduler(Shows):
         self._loss_sum = 0.0
         self._loss_count = 0
         # what back() can undo: the last UNDO_STEPS steps by default (a deque forgets the oldest)
-        self._undo = UndoLog(maxlen=UNDO_STEPS if history == "recent" else None)
-        self._forgot = False  # has the bounded undo log let go of a step?
+        bound = UNDO_STEPS if history == "recent" else None
+        self._undo = UndoLog(maxlen=bound, bound=bound)
         self._seek((0, 0, 0, 0))
 
     # -- where we are --------------------------------------------------------
@@ -439,7 +456,7 @@ class Scheduler(Shows):
         self._loss_sum, self._loss_count = 0.0, 0
         self._norm, self._norm_batch = None, None
         self._undo.clear()
-        self._forgot = False
+        self._undo.forgot = False
         if self.trace is not None:
             net.trace = self.trace
         self._seek((0, 0, 0, 0))
@@ -706,8 +723,6 @@ class Scheduler(Shows):
             self._loss_sum, self._loss_count = 0.0, 0
             record = EpochEnded(e, -1, phase, mean)
 
-        if len(self._undo) == self._undo.maxlen:
-            self._forgot = True
         self._undo.append((position, code, obj, olds, saved, record))
         self.net.stepped += 1  # (gradients may be left mid-batch: see engines.half_done)
         if self.trace is not None:
@@ -748,7 +763,7 @@ class Scheduler(Shows):
             why = ""
             if self.history == "batch":
                 why = ": training keeps only the current batch"
-            elif self._forgot:
+            elif self._undo.forgot:
                 why = (
                     f": only the last {self._undo.maxlen} steps can be undone (history='recent'); "
                     "make the scheduler with history='all' to undo every step"
@@ -791,14 +806,6 @@ class Scheduler(Shows):
         if self.show:
             self._shown(record, undone=True)
         return self._quiet(record)
-
-    def _bound_undo(self) -> None:
-        """history="recent": forget the oldest undo entries past UNDO_STEPS steps (an epoch
-        the fast lane took counts every step it took; the latest entry is always kept)."""
-        undo = self._undo
-        while undo.steps > UNDO_STEPS and len(undo) > 1:
-            undo.popleft()
-            self._forgot = True
 
     def _walk_again(self, point: fastlane.Unwalked) -> None:
         """Take an epoch the fast lane took again, step by step, so each step can be undone.
