@@ -131,6 +131,7 @@ def _interrupt(args, folder, wait_for: bytes = b"", cpu: float = 0.0, stdin=subp
     child = subprocess.Popen(
         [sys.executable, "-m", "lernpy", *args], cwd=folder, env=env,
         stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_ctrl_c_as_a_terminal_sends_it,
     )  # fmt: skip
     seen = b""
     deadline = time.monotonic() + 60
@@ -140,8 +141,20 @@ def _interrupt(args, folder, wait_for: bytes = b"", cpu: float = 0.0, stdin=subp
         time.sleep(0.05)
     time.sleep(0.3)  # on to what comes after the output: waiting for a command
     child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=60)
+    try:
+        out, err = child.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()  # (not left behind, training on)
+        child.communicate()
+        raise
     return subprocess.CompletedProcess(args, child.returncode, seen + out, err)
+
+
+def _ctrl_c_as_a_terminal_sends_it() -> None:
+    """In the child: SIGINT as a terminal delivers it. A test run started in the background
+    of a shell without job control (``cmd &``) ignores SIGINT, its children inherit that,
+    and Python then keeps ignoring it: Ctrl-C would never reach the program under test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_in_train_exits_130_saying_where_it_stopped(folder):
