@@ -423,7 +423,7 @@ def test_the_undo_log_counts_its_steps_as_entries_come_and_go(ops, maxlen, bound
 
     for op in ops:
         if op < 0:  # an epoch the fast lane took, of -op steps
-            entry = Unwalked(0, (), (), None, -op)
+            entry = Unwalked(0, (), (), (), (), None, -op)
             log.append(entry)
             model = added(-op)
         elif op == 0:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import struct
 from array import array
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -317,7 +318,7 @@ def run_epoch(
         run._undo.clear()
     else:
         steps = len(order) * plan.segments[0].size + run._batches * plan.segments[1].size + 1
-        run._undo.append(Unwalked(e, undo, before, rng_state, steps))  # (bounded: see UndoLog)
+        run._undo.append(Unwalked(e, *undo, before, rng_state, steps))  # (bounded: see UndoLog)
     run._norm, run._norm_batch = None, None
     run._seek((e + 1, 0, 0, 0))
     return EpochEnded(e, -1, "epoch", mean) if record else mean
@@ -340,18 +341,21 @@ def _shape(plan: Layout, lean: bool, n: int, batch_size: int, first_batch: int, 
 class Unwalked:
     """An epoch the fast lane took: enough to walk it again step by step, to undo it."""
 
-    __slots__ = ("epoch", "numbers", "scheduler", "rng", "steps")
+    __slots__ = ("epoch", "numbers", "targets", "states", "scheduler", "rng", "steps")
 
     def __init__(
-        self, epoch: int, numbers: tuple, scheduler: tuple, rng: tuple | None, steps: int
-    ) -> None:
-        self.epoch, self.numbers, self.scheduler, self.rng = epoch, numbers, scheduler, rng
+        self, epoch: int, numbers: Sequence[float], targets: tuple, states: tuple,
+        scheduler: tuple, rng: tuple | None, steps: int,
+    ) -> None:  # fmt: skip
+        # (the network's numbers as _snapshot reads them, kept apart: no tuple of them to keep)
+        self.epoch, self.numbers, self.targets, self.states = epoch, numbers, targets, states
+        self.scheduler, self.rng = scheduler, rng
         self.steps = steps  # how many steps the epoch took (what back() can walk again)
 
 
 def restore(run: Scheduler, point: Unwalked) -> None:
     """Put the network and the scheduler back where they were when ``point``'s epoch began."""
-    _put_back(run.net, point.numbers)
+    _put_back(run.net, (point.numbers, point.targets, point.states))
     run._order, run._loss_sum, run._loss_count, run.loss, count = point.scheduler[:5]
     run._norm, run._norm_batch = point.scheduler[5:7]
     del run.losses[count:]

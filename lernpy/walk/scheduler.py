@@ -254,10 +254,10 @@ class UndoLog(deque):
         super().append(entry)
         self.steps += entry.steps if type(entry) is fastlane.Unwalked else 1
         bound = self.bound
-        if bound is not None:
-            while self.steps > bound and len(self) > 1:
-                self.popleft()
-                self.forgot = True
+        while bound is not None and self.steps > bound and len(self) > 1:
+            oldest = super().popleft()
+            self.steps -= oldest.steps if type(oldest) is fastlane.Unwalked else 1
+            self.forgot = True
 
     def pop(self) -> object:
         entry = super().pop()
