@@ -266,8 +266,9 @@ def run_epoch(
     numbers, first_batch = None, 0
     if trace is not None:
         numbers = []  # (as they come: packed into one array at the end, at once)
-        first_batch = _first_batch(run, plan, trace)
-    rate = run._rates[e]
+        first_batch = 0 if trace.keep is None else _first_batch(run, plan, trace)
+    rates = run._rates  # (one number for every epoch, most often: taken as it is)
+    rate = rates.rule if rates.switch is None and not callable(rates.rule) else rates[e]
     optimizer = run._optimizer(rate)
     lean = False
     if numbers is not None:  # what a walk works its other numbers out from: the gradients,
