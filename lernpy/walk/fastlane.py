@@ -270,33 +270,14 @@ def run_epoch(
     rates = run._rates  # (one number for every epoch, most often: taken as it is)
     rate = rates.rule if rates.switch is None and not callable(rates.rule) else rates[e]
     optimizer = run._optimizer(rate)
-    lean = False
-    if numbers is not None:  # what a walk works its other numbers out from: the gradients,
-        # weights and states the epoch begins with (only when needed: a gradient left from
-        # before, a frozen link's weight, a state)
+    lean, starts = False, None
+    if numbers is not None:
         # Plain gradient descent keeps an update's new weight only: its old weight is the
         # update's before (the batch before's, kept too, or the epoch's first weight)
         lean = plan.lean_segments is not None and optimizer.plain
         if lean:
             first_batch = max(first_batch - 1, 0)
-        links = net.links
-        if undo is not None:  # (read already, for back(): see _snapshot)
-            end = 5 * len(links)
-            weights, gradients = undo[0][0:end:5], undo[0][4:end:5]
-            gradients = array("d", gradients) if any(gradients) else None
-            weights = array("d", weights)
-            states = undo[2]
-        elif start is not None:  # (read already, by the caller)
-            weights, states, gradients = start
-            gradients = _pack(gradients) if any(gradients) else None
-            weights = _pack(weights) if plan.frozen or lean else None
-        else:
-            gradients = list(map(_gradient, links))
-            gradients = _pack(gradients) if any(gradients) else None
-            weights = _pack(list(map(_weight, links))) if plan.frozen or lean else None
-            states = list(map(_state, links))
-        weights = weights if plan.frozen or lean else None
-        states = None if states.count(None) == len(states) else states
+        starts = _starts(net, plan, lean, undo, start)
     done = _lane_epoch(run, plan, order, rate, numbers, first_batch, lean)
     if done is NO_LANE:
         done = _object_epoch(run, plan, order, rate, numbers, first_batch, lean)
@@ -312,6 +293,7 @@ def run_epoch(
     run.losses.append(mean)
     run._loss_sum, run._loss_count = 0.0, 0
     if numbers is not None:
+        gradients, weights, states = starts  # type: ignore[misc]
         settings = (rate, run.reduce == "mean", gradients, weights, optimizer, states)
         shape = _shape(plan, lean, len(order), run.batch_size, first_batch, run.data)
         trace.add_walk(Walk(e, order, _joined(numbers, mean), shape, settings))
@@ -323,6 +305,31 @@ def run_epoch(
     run._norm, run._norm_batch = None, None
     run._seek((e + 1, 0, 0, 0))
     return EpochEnded(e, -1, "epoch", mean) if record else mean
+
+
+def _starts(net: Network, plan: Layout, lean: bool, undo: tuple | None, start: tuple | None):
+    """What a walk works its other numbers out from: the links' gradients, weights and
+    states as the epoch begins, each only when needed (None: every gradient 0; no link
+    frozen and not lean; no state). Read from the undo snapshot or the caller's (``start``:
+    weights, states, gradients), if either has just read them, else from the links."""
+    links = net.links
+    if undo is not None:  # (see _snapshot)
+        end = 5 * len(links)
+        weights, gradients = undo[0][0:end:5], undo[0][4:end:5]
+        gradients = array("d", gradients) if any(gradients) else None
+        weights = array("d", weights) if plan.frozen or lean else None
+        states = undo[2]
+    elif start is not None:
+        weights, states, gradients = start
+        gradients = _pack(gradients) if any(gradients) else None
+        weights = _pack(weights) if plan.frozen or lean else None
+    else:
+        gradients = list(map(_gradient, links))
+        gradients = _pack(gradients) if any(gradients) else None
+        weights = _pack(list(map(_weight, links))) if plan.frozen or lean else None
+        states = list(map(_state, links))
+    states = None if states.count(None) == len(states) else states
+    return gradients, weights, states
 
 
 def _shape(plan: Layout, lean: bool, n: int, batch_size: int, first_batch: int, data) -> Shape:
