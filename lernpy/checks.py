@@ -142,14 +142,15 @@ def path(value: object, what: str = "path") -> str:
     return text
 
 
-def items(value: object, what: str, kind: str = "values") -> list:
-    """A list, tuple or other iterable of ``kind`` (not text, not a mapping) as a list."""
+def items(value: object, what: str, kind: str = "values", noun: str = "list") -> list:
+    """A list, tuple or other iterable of ``kind`` (not text, not a mapping) as a list
+    (``noun``: what the error calls the expected whole, "list" or "sequence")."""
     if isinstance(value, (str, bytes, bytearray, dict)) or not isinstance(value, Iterable):
-        raise ShapeError(f"{what} is {short(value)}: expected a list of {kind}")
+        raise ShapeError(f"{what} is {short(value)}: expected a {noun} of {kind}")
     try:
         return list(value)
     except TypeError as error:  # a 0-d numpy array says it is iterable, and is not
-        raise ShapeError(f"{what} is {short(value)}: expected a list of {kind}") from error
+        raise ShapeError(f"{what} is {short(value)}: expected a {noun} of {kind}") from error
 
 
 def names(value: object, what: str) -> list[str]:

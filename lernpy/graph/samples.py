@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lernpy.checks import items, number, short
@@ -91,14 +91,7 @@ _checked: dict[tuple[int, int, int], Samples] = {}
 def _check_data(net: Network, data: object) -> Samples:
     if _is_one_sample(data):
         data = [data]
-    if isinstance(data, (str, bytes, bytearray, dict)) or not isinstance(data, Iterable):
-        raise ShapeError(f"data is {short(data)}: expected a list of (inputs, targets) pairs")
-    try:
-        data = list(data)
-    except TypeError:  # a 0-d numpy array claims to be iterable
-        raise ShapeError(
-            f"data is {short(data)}: expected a list of (inputs, targets) pairs"
-        ) from None
+    data = items(data, "data", "(inputs, targets) pairs")
     samples = Samples()
     n_in, n_out = len(net.inputs), len(net.outputs)
     for k, sample in enumerate(data):
@@ -166,12 +159,7 @@ def _finite_floats(values: Sequence[object]) -> bool:
 def _check_vector(x: object, neurons: list[Neuron], where: str, role: str) -> tuple[float, ...]:
     """One number per neuron, each finite, or an error naming the position and neuron."""
     n = len(neurons)
-    if isinstance(x, (str, bytes, bytearray, dict)) or not isinstance(x, Iterable):
-        raise ShapeError(f"{where} is {short(x)}: expected a sequence of {n} numbers")
-    try:
-        values = list(x)
-    except TypeError:  # a 0-d numpy array claims to be iterable
-        raise ShapeError(f"{where} is {short(x)}: expected a sequence of {n} numbers") from None
+    values = items(x, where, f"{n} numbers", "sequence")
     if len(values) != n:
         names = ", ".join(neuron.name for neuron in neurons)
         raise ShapeError(
