@@ -143,28 +143,37 @@ def _runs(ops: list[Op]) -> list[tuple[int, str, list]]:
     return runs
 
 
-def layout(run: Scheduler) -> Layout:
-    """The network's plan for the fast lane, cached per topology, walk order and frozen links."""
+def ready(run: Scheduler) -> Layout | None:
+    """The run's plan for the fast lane if an epoch of it can be taken at once, else None.
+
+    Not with a deliberate mistake, nor an optimizer that clips by the batch's norm (the
+    records show them step by step), nor on a network with shared weights, max pooling
+    or detached links (stepped too). Asked every epoch: cached per topology, walk order,
+    frozen links, activations, bias values, loss and optimizer state.
+    """
+    if run.mistake is not None or run.update == "sequential" or run.optimizer.clip_norm is not None:
+        return None
     net = run.net
-    return _layout(run, net, tuple(map(_activation, net.neurons)))
-
-
-def _layout(run: Scheduler, net: Network, activations: tuple) -> Layout:
-    state = len(run.optimizer.fields())  # the numbers of each link's state an update leaves
     key = (
         net.version,
         run.update,
         net.settings,  # (changes when a link is frozen or unfrozen)
-        activations,  # (compared by identity first: quick)
+        tuple(map(_activation, net.neurons)),  # (compared by identity first: quick)
         tuple(map(_value, net.biases)),
         net.loss_function,
-        state,
+        len(run.optimizer.fields()),  # the numbers of each link's state an update leaves
     )
-    cached = net.cache.get("lane layout")
-    if cached is None or cached.key != key:
-        cached = Layout(net, key, run._sample_ops, run._update_ops, state)
-        net.cache["lane layout"] = cached
-    return cached
+    kept = net.cache.get("lane plan")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    plain = (
+        not net.shared_weights
+        and all(type(link) is Link for link in net.links)
+        and not any(n.activation.pool for n in net.neurons)
+    )
+    plan = Layout(net, key, run._sample_ops, run._update_ops, key[-1]) if plain else None
+    net.cache["lane plan"] = (key, plan)
+    return plan
 
 
 def momentum_term(optimizer: Optimizer, before: State | None, rate: float) -> float:
@@ -175,50 +184,6 @@ def momentum_term(optimizer: Optimizer, before: State | None, rate: float) -> fl
     if optimizer.momentum_form == "textbook":
         return optimizer.momentum * state.velocity
     return -rate * (optimizer.momentum * state.velocity) if not state.fresh else 0.0
-
-
-def fits(run: Scheduler) -> bool:
-    """Can an epoch of this run be taken at once? Not with a deliberate mistake, nor an
-    optimizer that clips by the batch's norm (the records show them step by step), nor
-    on a network with shared weights, max pooling or detached links (stepped too)."""
-    return _ready(run) is not None
-
-
-def _ready(run: Scheduler) -> Layout | None:
-    """The run's plan for the lane if an epoch can be taken at once (see fits), else None."""
-    if run.mistake is not None or run.update == "sequential" or run.optimizer.clip_norm is not None:
-        return None
-    net = run.net
-    # (one key for both: asked every epoch, it is made once)
-    key = (
-        net.version, net.settings, tuple(map(_activation, net.neurons)),
-        tuple(map(_value, net.biases)), net.loss_function, run.update,
-        len(run.optimizer.fields()),
-    )  # fmt: skip
-    kept = net.cache.get("lane ready")
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    plan = _layout(run, net, key[2]) if _plain_graph(net, key[2]) else None
-    net.cache["lane ready"] = (key, plan)
-    return plan
-
-
-def plain_graph(net: Network) -> bool:
-    """True if every link owns its weight and is a plain Link, and no neuron pools."""
-    return _plain_graph(net, tuple(map(_activation, net.neurons)))
-
-
-def _plain_graph(net: Network, activations: tuple) -> bool:
-    key = (net.version, activations)
-    cached = net.cache.get("plain graph")
-    if cached is None or cached[0] != key:
-        plain = (
-            not net.shared_weights
-            and all(type(link) is Link for link in net.links)
-            and not any(n.activation.pool for n in net.neurons)
-        )
-        cached = net.cache["plain graph"] = (key, plain)
-    return cached[1]
 
 
 def _lane_rule(optimizer: Optimizer) -> str | None:
@@ -247,7 +212,7 @@ def run_epoch(
         raise LernpyError(
             "the network's links changed since this scheduler was made: make a new one"
         )
-    plan = _ready(run)
+    plan = ready(run)
     if plan is None:
         return None
     net.settle()  # (an engine's numbers, before the lane writes its own)
@@ -516,7 +481,7 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch, lean=False) -> t
                             add(v)
                 elif code == SENSE:
                     for obj in objs:
-                        s = obj.sense(fused(obj))  # (no mistake: see fits)
+                        s = obj.sense(fused(obj))  # (no mistake: see ready)
                         total += s + obj.error
                         if keep:
                             add(obj.error)
