@@ -340,9 +340,8 @@ def _pack(numbers: list[float]) -> array:
     """Floats as an array of doubles (struct converts them at C speed, array item by item)."""
     size = len(numbers)
     packer = _PACKERS.get(size)
-    if packer is None:
-        if len(_PACKERS) > 64:
-            _PACKERS.clear()
+    if packer is None:  # (full: the oldest goes, the same line either way, as in check_data)
+        _PACKERS.pop(next(iter(_PACKERS)) if len(_PACKERS) > 64 else None, None)
         packer = _PACKERS[size] = struct.Struct(f"{size}d").pack
     packed = array("d")
     packed.frombytes(packer(*numbers))
