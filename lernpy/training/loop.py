@@ -419,7 +419,7 @@ def _train(
         )
     # whole epochs in the scheduler's fast lane: the same numbers and trace as stepping
     run = _scheduler(net, samples, epochs, trace, options, rates or Rates(rate_, epochs))
-    history = History(options={**recorded, "epochs": epochs})
+    history = History(options=dict(recorded))  # (recorded holds the epochs too)
     saved: Snapshot | None = Snapshot.of(net, 0, run.trace, run.shuffle)
     history.begin(net, saved.weights)  # type: ignore[union-attr]
     try:

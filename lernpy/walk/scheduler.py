@@ -238,35 +238,27 @@ class UndoLog(deque):
     entry stays, however many steps it is), and ``forgot`` says that some went.
     """
 
-    def __init__(
-        self, entries: Iterable = (), maxlen: int | None = None, bound: int | None = None
-    ) -> None:
-        super().__init__(entries, maxlen)
+    def __init__(self, entries: Iterable = (), bound: int | None = None) -> None:
+        super().__init__(entries)
         self.steps = sum(map(_steps, self))
         self.bound = bound
         self.forgot = False
 
     def append(self, entry: object) -> None:
-        if len(self) == self.maxlen:  # (a full log lets go of its oldest entry)
-            oldest = self[0]
-            self.steps -= oldest.steps if type(oldest) is fastlane.Unwalked else 1
-            self.forgot = True
         super().append(entry)
-        self.steps += entry.steps if type(entry) is fastlane.Unwalked else 1
-        bound = self.bound
-        while bound is not None and self.steps > bound and len(self) > 1:
-            oldest = super().popleft()
-            self.steps -= oldest.steps if type(oldest) is fastlane.Unwalked else 1
+        self.steps += _steps(entry)
+        while self.bound is not None and self.steps > self.bound and len(self) > 1:
+            self.popleft()
             self.forgot = True
 
     def pop(self) -> object:
         entry = super().pop()
-        self.steps -= entry.steps if type(entry) is fastlane.Unwalked else 1
+        self.steps -= _steps(entry)
         return entry
 
     def popleft(self) -> object:
         entry = super().popleft()
-        self.steps -= entry.steps if type(entry) is fastlane.Unwalked else 1
+        self.steps -= _steps(entry)
         return entry
 
     def clear(self) -> None:
@@ -274,10 +266,10 @@ class UndoLog(deque):
         self.steps = 0
 
     def __reduce__(self) -> tuple:  # (a copy counts its entries afresh)
-        return type(self), (list(self), self.maxlen, self.bound), {"forgot": self.forgot}
+        return type(self), (list(self), self.bound), {"forgot": self.forgot}
 
     def __copy__(self) -> UndoLog:
-        copied = type(self)(self, self.maxlen, self.bound)
+        copied = type(self)(self, self.bound)
         copied.forgot = self.forgot
         return copied
 
@@ -379,9 +371,8 @@ class Scheduler(Shows):
         self._order = list(range(len(samples)))
         self._loss_sum = 0.0
         self._loss_count = 0
-        # what back() can undo: the last UNDO_STEPS steps by default (a deque forgets the oldest)
-        bound = UNDO_STEPS if history == "recent" else None
-        self._undo = UndoLog(maxlen=bound, bound=bound)
+        # what back() can undo: the last UNDO_STEPS steps by default (the oldest go first)
+        self._undo = UndoLog(bound=UNDO_STEPS if history == "recent" else None)
         self._seek((0, 0, 0, 0))
 
     # -- where we are --------------------------------------------------------
@@ -765,7 +756,7 @@ class Scheduler(Shows):
                 why = ": training keeps only the current batch"
             elif self._undo.forgot:
                 why = (
-                    f": only the last {self._undo.maxlen} steps can be undone (history='recent'); "
+                    f": only the last {self._undo.bound} steps can be undone (history='recent'); "
                     "make the scheduler with history='all' to undo every step"
                 )
             raise LernpyError("nothing to undo" + why)
