@@ -194,25 +194,6 @@ class Walk:
         self.settings = settings
         self.first, self.stop = shape.first, shape.stop  # the steps kept (a trace moves them)
 
-    # (read when a step is built, from the shape and the settings)
-    sample = property(lambda self: self.shape.sample)
-    update = property(lambda self: self.shape.update)
-    end = property(lambda self: self.shape.end)
-    batch_size = property(lambda self: self.shape.batch_size)
-    data = property(lambda self: self.shape.data)
-    inputs = property(lambda self: self.shape.inputs)
-    outputs = property(lambda self: self.shape.outputs)
-    batches = property(lambda self: self.shape.batches)
-    span = property(lambda self: self.shape.span)
-    offset = property(lambda self: self.shape.offset)
-    rate = property(lambda self: self.settings[0])
-    mean = property(lambda self: self.settings[1])
-    gradients = property(lambda self: self.settings[2])
-    weights = property(lambda self: self.settings[3])
-    optimizer = property(lambda self: self.settings[4])
-    states = property(lambda self: self.settings[5])
-    names = property(lambda self: self.settings[4].fields())  # a state's numbers, by name
-
     def __len__(self) -> int:
         return self.stop - self.first
 
@@ -260,7 +241,7 @@ class Walk:
             return {"new": row[at]}  # (the rest is worked out)
         for name, how in stored(kind):
             if how == "state":  # the numbers of the optimizer's state, by name
-                names = self.names
+                names = self.settings[4].fields()  # (the optimizer's)
                 values[name] = dict(zip(names, row[at : at + len(names)]))
                 at += len(names)
             elif how == "number":
@@ -353,12 +334,13 @@ class Walk:
         }  # fmt: skip
 
     def _state(self, row, at: int) -> State:
-        return self._state_of(dict(zip(self.names, row[at : at + len(self.names)])))
+        names = self.settings[4].fields()
+        return self._state_of(dict(zip(names, row[at : at + len(names)])))
 
     def _state_of(self, numbers: dict[str, float]) -> State:
         """The optimizer's State from its numbers (a step count is a whole number)."""
         numbers = {k: int(v) if k == "t" else v for k, v in numbers.items()}
-        return State(self.optimizer.kind, **numbers)
+        return State(self.settings[4].kind, **numbers)
 
     def steps(self, reverse: bool = False) -> Iterator[Step]:
         span = range(self.stop - 1, self.first - 1, -1) if reverse else range(self.first, self.stop)
@@ -368,7 +350,7 @@ class Walk:
     def about(self, keep) -> Iterator[Step]:
         """The steps whose link or neuron passes ``keep``, in order (built only for those)."""
         wanted = {}
-        for segment in (self.sample, self.update, self.end):
+        for segment in (self.shape.sample, self.shape.update, self.shape.end):
             wanted[id(segment)] = [j for j, obj in enumerate(segment.about) if keep(obj)]
         i = self.first - self.locate(self.first)[1] if self.first < self.stop else self.stop
         while i < self.stop:
