@@ -21,7 +21,6 @@ import random
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from lernpy import checks, engines
 from lernpy.engines import ENGINES, restore
@@ -30,6 +29,7 @@ from lernpy.engines.base import Checkpoint, Options, config, engine_options, wei
 from lernpy.errors import Interrupted, LernpyError, NumericError, UnknownNameError
 from lernpy.graph.names import link_name
 from lernpy.graph.network import Network
+from lernpy.graph.readers import reader
 from lernpy.graph.samples import check_data
 from lernpy.hooks import Exports, Shows
 from lernpy.numbers import num
@@ -189,11 +189,10 @@ class Snapshot:
         cls, net: Network, epochs: int, trace: Trace | None = None, shuffle: bool = True
     ) -> Snapshot:
         net.settle()  # (then the links' own numbers are the network's)
-        links = net.links
         taken = trace.taken if trace is not None else 0
         return cls(
-            epochs, weights(net)[0](), list(map(_link_state, links)),
-            list(map(_link_gradient, links)), net.rng.getstate() if shuffle else None, trace,
+            epochs, weights(net)[0](), reader(net, "links", "_state")(),
+            reader(net, "links", "gradient")(), net.rng.getstate() if shuffle else None, trace,
             taken,
         )  # fmt: skip
 
@@ -208,9 +207,6 @@ class Snapshot:
             net.rng.setstate(self.rng)
         if self.trace is not None:
             self.trace.rewind(self.taken)
-
-
-_link_state, _link_gradient = attrgetter("_state"), attrgetter("gradient")
 
 
 def interrupted(history: History | object, done: int, epochs: int) -> Interrupted:

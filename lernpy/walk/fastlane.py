@@ -30,11 +30,11 @@ import math
 import struct
 from array import array
 from collections.abc import Sequence
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from lernpy.errors import LernpyError
 from lernpy.graph.link import Link
+from lernpy.graph.readers import reader
 from lernpy.optim import SGD, Optimizer, State
 from lernpy.walk import lane as lanes
 from lernpy.walk.plan import DELIVER, END, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, Op
@@ -44,10 +44,6 @@ from lernpy.walk.trace import Segment, Shape, Walk
 if TYPE_CHECKING:
     from lernpy.graph.network import Network
     from lernpy.walk.scheduler import Scheduler
-
-_activation, _value = attrgetter("activation"), attrgetter("value")
-_weight, _gradient = attrgetter("weight"), attrgetter("gradient")
-_state, _target = attrgetter("_state"), attrgetter("target")
 
 
 class Layout:
@@ -158,8 +154,8 @@ def ready(run: Scheduler) -> Layout | None:
         net.version,
         run.update,
         net.settings,  # (changes when a link is frozen or unfrozen)
-        tuple(map(_activation, net.neurons)),  # (compared by identity first: quick)
-        tuple(map(_value, net.biases)),
+        reader(net, "neurons", "activation")(),  # (compared by identity first: quick)
+        reader(net, "biases", "value")(),
         net.loss_function,
         len(run.optimizer.fields()),  # the numbers of each link's state an update leaves
     )
@@ -289,10 +285,10 @@ def _starts(net: Network, plan: Layout, lean: bool, undo: tuple | None, start: t
         gradients = _pack(gradients) if any(gradients) else None
         weights = _pack(weights) if plan.frozen or lean else None
     else:
-        gradients = list(map(_gradient, links))
+        gradients = reader(net, "links", "gradient")()
         gradients = _pack(gradients) if any(gradients) else None
-        weights = _pack(list(map(_weight, links))) if plan.frozen or lean else None
-        states = list(map(_state, links))
+        weights = _pack(reader(net, "links", "weight")()) if plan.frozen or lean else None
+        states = reader(net, "links", "_state")()
     states = None if states.count(None) == len(states) else states
     return gradients, weights, states
 
@@ -518,8 +514,8 @@ def _snapshot(net: Network) -> tuple:
         for n in net.neurons:
             listed += (n.net, n.value, n.error, n.sensitivity)
         numbers = _pack(listed)
-    states = tuple(map(_state, net.links))  # (immutable: kept as they are)
-    return numbers, tuple(map(_target, net.outputs)), states
+    states = reader(net, "links", "_state")()  # (immutable: kept as they are)
+    return numbers, reader(net, "outputs", "target")(), states
 
 
 def _numbers(net: Network) -> tuple:

@@ -16,8 +16,9 @@ scheduler steps through this plan; the compiled engine generates code from it.
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import TYPE_CHECKING
+
+from lernpy.graph.readers import reader
 
 if TYPE_CHECKING:
     from lernpy.graph.link import Link
@@ -76,16 +77,13 @@ def sample_plan(net: Network, immediate: bool = False) -> list[Op]:
     return ops
 
 
-_activation = attrgetter("activation")
-
-
 def plan(net: Network, immediate: bool) -> tuple[list[Op], list[Op]]:
     """:func:`sample_plan` and the update segment, cached per topology (never mutated).
 
     Building the plan is O(links) in Python (0.3 s for 100k links), and train()
     makes a scheduler per call.
     """
-    key = (net.version, immediate, tuple(map(_activation, net.neurons)))
+    key = (net.version, immediate, reader(net, "neurons", "activation")())
     name = "immediate plan" if immediate else "plan"
     cached = net.cache.get(name)
     if cached is None or cached[0] != key:
