@@ -30,6 +30,7 @@ import math
 import struct
 from array import array
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from lernpy.errors import LernpyError
@@ -274,11 +275,11 @@ def _starts(net: Network, plan: Layout, lean: bool, undo: tuple | None, start: t
     frozen and not lean; no state). Read from the undo snapshot or the caller's (``start``:
     weights, states, gradients), if either has just read them, else from the links."""
     links = net.links
-    if undo is not None:  # (see _snapshot)
-        end = 5 * len(links)
-        weights, gradients = undo[0][0:end:5], undo[0][4:end:5]
-        gradients = array("d", gradients) if any(gradients) else None
-        weights = array("d", weights) if plan.frozen or lean else None
+    if undo is not None:  # (see _numbers: the weights, then the gradients)
+        n = 8 * len(links)
+        gradients = _doubles(undo[0][n : 2 * n]) if undo[0].count(0, n, 2 * n) < n else None
+        gradients = gradients if gradients is not None and any(gradients) else None
+        weights = _doubles(undo[0][:n]) if plan.frozen or lean else None
         states = undo[2]
     elif start is not None:
         weights, states, gradients = start
@@ -291,6 +292,12 @@ def _starts(net: Network, plan: Layout, lean: bool, undo: tuple | None, start: t
         states = reader(net, "links", "_state")()
     states = None if states.count(None) == len(states) else states
     return gradients, weights, states
+
+
+def _doubles(packed: bytes) -> array:
+    numbers = array("d")
+    numbers.frombytes(packed)
+    return numbers
 
 
 def _shape(plan: Layout, lean: bool, n: int, batch_size: int, first_batch: int, data) -> Shape:
@@ -502,61 +509,82 @@ def _object_epoch(run, plan, order, rate, numbers, first_batch, lean=False) -> t
 
 
 def _snapshot(net: Network) -> tuple:
-    """Every number an epoch changes in the network's objects (a tuple of floats, or packed
-    past lane.MAX_LINKS links), the outputs' targets and the links' optimizer states."""
+    """Every number an epoch changes in the network's objects, the outputs' targets and
+    the links' optimizer states.
+
+    The numbers are packed as doubles in one bytes object (see :func:`_numbers`): undo
+    keeps one of these an epoch, hundreds of epochs long, and as bytes it holds no float
+    objects and nothing the garbage collector looks into.
+    """
     net.settle()
-    if len(net.links) <= lanes.MAX_LINKS:
-        numbers = _numbers(net)[0]()  # (a tuple of floats: kept as it is, while it is short)
-    else:  # (too large to write out: the lane is not written out either)
-        listed: list[float] = []
-        for k in net.links:
-            listed += (k.weight, k._value, k._sensitivity, k._blame, k.gradient)
-        for n in net.neurons:
-            listed += (n.net, n.value, n.error, n.sensitivity)
-        numbers = _pack(listed)
     states = reader(net, "links", "_state")()  # (immutable: kept as they are)
-    return numbers, reader(net, "outputs", "target")(), states
+    return _numbers(net)[0](), reader(net, "outputs", "target")(), states
 
 
 def _numbers(net: Network) -> tuple:
-    """(read, write) of every number an epoch changes, in the order _snapshot keeps them.
+    """(read, write) of every number an epoch changes, packed as doubles: each link's
+    weight, then each link's gradient (so a walk's starts are two slices), then each
+    link's value, sensitivity and blame, and each neuron's net, value, error and
+    sensitivity.
 
-    Written out once per topology as straight-line Python, as the engines' weights are
-    (engines.base.weights): undo after a whole epoch reads them once an epoch.
+    Written out once per topology as straight-line Python up to lane.MAX_LINKS links, as
+    the engines' weights are (engines.base.weights): undo after a whole epoch reads them
+    once an epoch. Past that, loops (the lane is not written out either).
     """
     cached = net.cache.get("epoch numbers")
     if cached is None or cached[0] != net.version:
-        names = []
-        for i in range(len(net.links)):
-            names += [f"L{i}.{a}" for a in ("weight", "_value", "_sensitivity", "_blame")]
-            names.append(f"L{i}.gradient")
-        for k in range(len(net.neurons)):
+        links, neurons = net.links, net.neurons
+        names = [f"L{i}.weight" for i in range(len(links))]
+        names += [f"L{i}.gradient" for i in range(len(links))]
+        for i in range(len(links)):
+            names += [f"L{i}.{a}" for a in ("_value", "_sensitivity", "_blame")]
+        for k in range(len(neurons)):
             names += [f"N{k}.{a}" for a in ("net", "value", "error", "sensitivity")]
-        source = (
-            "def read():\n    return (" + ", ".join(names) + ",)\n"
-            "def write(numbers):\n    " + ", ".join(names) + ", = numbers\n"
-        )
-        space: dict[str, object] = {f"L{i}": link for i, link in enumerate(net.links)}
-        space.update({f"N{k}": n for k, n in enumerate(net.neurons)})
-        exec(source, space)
-        cached = net.cache["epoch numbers"] = (net.version, space["read"], space["write"])
+        packing = struct.Struct(f"{len(names)}d")
+        if len(links) <= lanes.MAX_LINKS:
+            source = (
+                "def read():\n    return pack(" + ", ".join(names) + ")\n"
+                "def write(numbers):\n    " + ", ".join(names) + ", = unpack(numbers)\n"
+            )
+            space: dict[str, object] = {f"L{i}": link for i, link in enumerate(links)}
+            space.update({f"N{k}": n for k, n in enumerate(neurons)})
+            space.update(pack=packing.pack, unpack=packing.unpack)
+            exec(source, space)
+            read, write = space["read"], space["write"]
+        else:
+            read = partial(_read, links, neurons, packing)
+            write = partial(_write, links, neurons, packing)
+        cached = net.cache["epoch numbers"] = (net.version, read, write)
     return cached[1], cached[2]
+
+
+def _read(links: list, neurons: list, packing: struct.Struct) -> bytes:
+    listed = [k.weight for k in links] + [k.gradient for k in links]
+    for k in links:
+        listed += (k._value, k._sensitivity, k._blame)
+    for n in neurons:
+        listed += (n.net, n.value, n.error, n.sensitivity)
+    return packing.pack(*listed)
+
+
+def _write(links: list, neurons: list, packing: struct.Struct, numbers: bytes) -> None:
+    values = packing.unpack(numbers)
+    n = len(links)
+    for link, weight, gradient in zip(links, values[:n], values[n : 2 * n]):
+        link.weight, link.gradient = weight, gradient
+    at = 2 * n
+    for link in links:
+        link._value, link._sensitivity, link._blame = values[at : at + 3]
+        at += 3
+    for neuron in neurons:
+        neuron.net, neuron.value, neuron.error, neuron.sensitivity = values[at : at + 4]
+        at += 4
 
 
 def _put_back(net: Network, saved: tuple) -> None:
     numbers, targets, states = saved
     net.settle()
-    if len(net.links) <= lanes.MAX_LINKS:
-        _numbers(net)[1](numbers)
-    else:
-        at = 0
-        for link in net.links:
-            (link.weight, link._value, link._sensitivity, link._blame,
-             link.gradient) = numbers[at : at + 5]  # fmt: skip
-            at += 5
-        for neuron in net.neurons:
-            neuron.net, neuron.value, neuron.error, neuron.sensitivity = numbers[at : at + 4]
-            at += 4
+    _numbers(net)[1](numbers)
     for link, state in zip(net.links, states):
         link._state = state
     for neuron, target in zip(net.outputs, targets):
