@@ -141,8 +141,9 @@ class Network(Shows):
         self.settings = 0  # bumped when a link is frozen or unfrozen (so are they)
         self.stepped = 0  # bumped by every step a scheduler takes or undoes
         # what the walk and the engines build once for this network (its plan, lanes,
-        # an engine's session), by name; never copied, never saved
-        self.cache: dict[str, object] = {}
+        # an engine's session), by name (what graph/readers.py writes: by group and attribute);
+        # never copied, never saved
+        self.cache: dict[str | tuple, object] = {}
         self._names: dict[str, Neuron] = {}  # in the order the neurons were added
         self._labels: dict[str, Link] = {}
         self._order: list[Neuron] | None = []  # topological order; None until asked again

@@ -35,11 +35,10 @@ def reader(net: Network, group: str, attribute: str) -> Callable[[], list]:
     "outputs" (in the order of the targets). Made again when the topology
     changes (``net.version``).
     """
-    if group not in GROUPS or not attribute.isidentifier():
-        raise ValueError(f"cannot read {group}.{attribute}")  # (a programming error)
-    name = f"read {group}.{attribute}"
-    cached = net.cache.get(name)
+    cached = net.cache.get((group, attribute))  # (asked every epoch: no more work than this)
     if cached is None or cached[0] != net.version:
+        if group not in GROUPS or not attribute.isidentifier():
+            raise ValueError(f"cannot read {group}.{attribute}")  # (a programming error)
         objects = getattr(net, group)
         source = (
             "def read():\n    return ["
@@ -48,5 +47,5 @@ def reader(net: Network, group: str, attribute: str) -> Callable[[], list]:
         )
         space: dict[str, object] = {f"O{i}": obj for i, obj in enumerate(objects)}
         exec(source, space)
-        cached = net.cache[name] = (net.version, space["read"])
+        cached = net.cache[group, attribute] = (net.version, space["read"])
     return cached[1]  # type: ignore[return-value]

@@ -245,11 +245,12 @@ class UndoLog(deque):
         self.forgot = False
 
     def append(self, entry: object) -> None:
-        super().append(entry)
-        self.steps += _steps(entry)
-        while self.bound is not None and self.steps > self.bound and len(self) > 1:
-            self.popleft()
-            self.forgot = True
+        deque.append(self, entry)  # (once a step or an epoch: no more calls than needed)
+        self.steps += entry.steps if type(entry) is fastlane.Unwalked else 1
+        if self.bound is not None:
+            while self.steps > self.bound and len(self) > 1:
+                self.popleft()
+                self.forgot = True
 
     def pop(self) -> object:
         entry = super().pop()
