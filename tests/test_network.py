@@ -445,3 +445,38 @@ def test_forward_names_the_neuron_where_a_finite_input_overflows(x):
         net.forward(x)
     assert info.value.where and net.weights() == before
     assert net.forward([0.5, 0.25]) == pytest.approx(net.forward([0.5, 0.25]))
+
+
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
+    seed=st.integers(0, 2**16),
+    extra=st.booleans(),
+)
+def test_a_reader_reads_what_the_objects_hold_as_the_network_changes(sizes, seed, extra):
+    """readers.reader against a list comprehension over the same objects (the oracle),
+    after weights, states and activations are set by hand and after the topology grows."""
+    from lernpy.graph.activations import activation
+    from lernpy.graph.readers import reader
+
+    net = Network.layered(*sizes, seed=seed)
+    cases = [("links", "weight"), ("links", "gradient"), ("links", "_state"),
+             ("neurons", "activation"), ("biases", "value"), ("outputs", "target")]  # fmt: skip
+
+    def agree():
+        for group, attribute in cases:
+            assert reader(net, group, attribute)() == [
+                getattr(o, attribute) for o in getattr(net, group)
+            ], (group, attribute)
+
+    agree()
+    net.links[-1].weight = 0.125
+    net.links[0].gradient = -2.0
+    net.neurons[-1].activation = activation("tanh")
+    net.outputs[0].target = 0.75
+    agree()
+    if extra:  # a new neuron and link: a new topology, read afresh
+        net.add_neuron("spare", kind="hidden", layer=1)
+        net.add_link(net.neurons[0], "spare", weight=0.5)
+    else:
+        net.remove_link(net.links[0])
+    agree()
