@@ -120,9 +120,10 @@ def score_lines(
         return [f"loss = 0.5 * ({squares})", *(f"{e} = {a} - {b}" for e, a, b in pairs)]
     if loss.value is MSE.value and loss.gradient is MSE.gradient:
         n = len(values)
+        over = f" / {n}" if n > 1 else ""  # (x / 1 is x, to the bit: not written for one output)
         return [
-            f"loss = ({squares}) / {n}",
-            *(f"{e} = 2.0 * ({a} - {b}) / {n}" for e, a, b in pairs),
+            f"loss = ({squares}){over}",
+            *(f"{e} = 2.0 * ({a} - {b}){over}" for e, a, b in pairs),
         ]
     first = (
         f"loss = loss_exact(lf, [{', '.join(nets)}], t)"
