@@ -221,7 +221,7 @@ class Session:
             N, nL
         )
         self.X1 = X[:, None, :]
-        self.T1 = self.T[:, None, :]
+        self.Tt = np.ascontiguousarray(self.T.T)  # a sample's targets a column, as in a batch
         self.buffers: dict[int, dict] = {}
         self.last: tuple | None = None
         self.stepped = False
@@ -272,31 +272,34 @@ class Session:
         self.last, self.stepped = None, False  # the network holds the last sample's numbers
 
     def _buffers(self, B: int) -> dict:
+        """Each layer's numbers for a batch of B, one column per sample: (n, B) matrices,
+        so that a layer's values are the first n rows of its values and the bias's ones,
+        contiguous (numpy's elementwise calls run fastest on contiguous memory)."""
         if B not in self.buffers:
             lay = self.layout
-            A = [np.ones((B, n + 1)) for n in lay.sizes[:-1]] + [np.empty((B, lay.sizes[-1]))]
+            A = [np.ones((n + 1, B)) for n in lay.sizes[:-1]] + [np.empty((lay.sizes[-1], B))]
             # the batch's nets and sensitivities side by side, and the blames into layer 0
             # beside ones: one dot product checks them all (see CHECKS)
             total = B * (sum(lay.sizes[1:]) + lay.sizes[0] + 1)
             nets, sens = np.empty(total), np.ones(total)
-            Z, S = [np.empty((B, lay.sizes[0]))], [np.empty((B, lay.sizes[0]))]
+            Z, S = [np.empty((lay.sizes[0], B))], [np.empty((lay.sizes[0], B))]
             at = 0
             for n in lay.sizes[1:]:
-                Z.append(nets[at : at + B * n].reshape(B, n))
-                S.append(sens[at : at + B * n].reshape(B, n))
+                Z.append(nets[at : at + B * n].reshape(n, B))
+                S.append(sens[at : at + B * n].reshape(n, B))
                 at += B * n
             self.buffers[B] = {
                 "A": A,
-                "V": [a[:, :n] for a, n in zip(A, lay.sizes)],
+                "V": [a[:n] for a, n in zip(A, lay.sizes)],
                 "Z": Z,
-                "E": [np.empty((B, n)) for n in lay.sizes],
+                "E": [np.empty((n, B)) for n in lay.sizes],
                 "S": S,
-                "R": [np.empty((B, n)) for n in lay.sizes],
-                "tmp": [np.empty((B, n)) for n in lay.sizes],
-                "C": [np.empty((B, n)) for n in lay.sizes],
+                "R": [np.empty((n, B)) for n in lay.sizes],
+                "tmp": [np.empty((n, B)) for n in lay.sizes],
+                "C": [np.empty((n, B)) for n in lay.sizes],
                 "nets": nets,
                 "sens": sens,
-                "B0": nets[at:].reshape(B, lay.sizes[0] + 1),
+                "B0": nets[at:].reshape(lay.sizes[0] + 1, B),
             }
             if B == 1:  # (the per-sample loop's 1-D views of them)
                 self.nets, self.sens, self.blame0 = nets, sens, nets[at:]
@@ -365,31 +368,32 @@ class Session:
                 run, alpha = self._per_sample()
                 alpha.value = -rate
                 total, self.check = run(order, rate)
-                i = order[-1]
-                self.last, self.stepped = (self.X1[i], self.T1[i], self._buffers(1), 1), True
+                self.last, self.stepped = (order[-1], self._buffers(1)), True
             else:
-                batch, rows = self._batch()
-                in_order = order == list(range(N))  # then each batch is a view, not a copy
-                X, T, mean = self.X, self.T, self.options.reduce == "mean"
-                pytorch = self.options.momentum and self.options.form == "pytorch"
-                for start in range(0, N, bs):
-                    B = min(bs, N - start)
-                    views = self._views(B)
-                    if in_order:
-                        xs, ts = X[start : start + bs], T[start : start + bs]
-                        at = rows[start] if rows else None  # (where dgemm finds the inputs)
-                    else:
-                        idx = order[start : start + bs]
-                        xs, ts = X.take(idx, axis=0, out=views[-1]), T[idx]
-                        at = views[-2]
-                    last = start + bs >= N
-                    divisor = float(B) if mean else 1.0
-                    factor = 1.0 / divisor if pytorch else -rate / divisor
+                batch, in_order = self._batch()
+                mean = self.options.reduce == "mean"
+                # (PyTorch's form: factor 1 ÷ divisor, the gradient; else −rate ÷ divisor)
+                scale = 1.0 if self.options.momentum and self.options.form == "pytorch" else -rate
+                batches = in_order if order == list(range(N)) else self._gathered(order)
+                for xs, ts, at, B, views, last in batches:
+                    factor = scale / B if mean else scale
                     loss, check = batch(xs, ts, last, rate, factor, views, at)
                     total += loss
                     self.check += check
-                self.last, self.stepped = (xs, ts, self._buffers(B), B), True
+                self.last, self.stepped = (order[-1], self._buffers(B)), True
         return total
+
+    def _gathered(self, order: list[int]):
+        """Each batch of a shuffled epoch: inputs, targets, where dgemm finds the inputs,
+        size, buffers and whether it is the last, the samples gathered into the buffers."""
+        X, T, bs, N = self.X, self.Tt, self.options.batch_size, len(order)
+        for start in range(0, N, bs):
+            B = min(bs, N - start)
+            views = self._views(B)
+            idx = order[start : start + bs]
+            xs = X.take(idx, axis=0, out=views[-2])
+            ts = T.take(idx, axis=1, out=views[-1])
+            yield xs, ts, views[-3], B, views, start + bs >= N
 
     def _views(self, B: int) -> tuple:
         """The buffers of a batch of B, in the order the generated batch takes them."""
@@ -399,25 +403,30 @@ class Session:
             views = [b["nets"], b["sens"], b["B0"]]
             for li in range(1, L + 1):
                 views += [b[key][li] for key in ("Z", "V", "A", "E", "S", "R", "tmp", "C")]
-                views.append(b["R"][li].T)
+                views.append(b["A"][li].T)
             if self._gemm():  # dgemm's arguments: the batch size, sensitivities, values
                 integer, ptr = gemm[1], ctypes.c_void_p
                 views.append(integer(B))
                 views += [ptr(b["S"][li].ctypes.data) for li in range(1, L + 1)]
                 views += [ptr(b["A"][li].ctypes.data) for li in range(1, L)]
-            inputs = np.ones((B, lay.sizes[0] + 1))  # a shuffled batch's inputs, gathered
-            self._batch_views[B] = (*views, ptr(inputs.ctypes.data), inputs)
+            # a shuffled batch's inputs (a row each) and targets (a column each), gathered
+            inputs, targets = np.ones((B, lay.sizes[0] + 1)), np.empty((lay.sizes[-1], B))
+            self._batch_views[B] = (*views, ptr(inputs.ctypes.data), inputs, targets)
         return self._batch_views[B]
 
     def _batch(self) -> tuple:
         """One batch as straight-line code generated for this layout (see :func:`_batch_code`),
-        and where each sample's inputs start, for dgemm (None without it)."""
+        and the batches of an epoch in the data's order, as :meth:`_gathered` yields them: the
+        inputs are views of the data, the targets copied once into a column per sample."""
         if self._batch_code is None:
-            rows = None
-            if self._gemm():
-                X, ptr = self.X, ctypes.c_void_p
-                rows = [ptr(X.ctypes.data + i * X.strides[0]) for i in range(len(X))]
-            self._batch_code = (_batch_code(self), rows)
+            X, T, bs, N = self.X, self.Tt, self.options.batch_size, len(self.X)
+            in_order = []
+            for start in range(0, N, bs):
+                B = min(bs, N - start)
+                ts = np.ascontiguousarray(T[:, start : start + bs])
+                at = ctypes.c_void_p(X.ctypes.data + start * X.strides[0]) if self._gemm() else None
+                in_order.append((X[start : start + bs], ts, at, B, self._views(B), start + bs >= N))
+            self._batch_code = (_batch_code(self), in_order)
         return self._batch_code
 
     def _gemm(self) -> bool:
@@ -454,11 +463,12 @@ class Session:
             weights(net)[1](written)
             self.written = written
             return
-        A0, T, b, _B = self.last
+        i, b = self.last  # (the last sample's numbers are its buffers' last column)
         Z, V, E, S = b["Z"], b["V"], b["E"], b["S"]
-        rows = [A0[-1, : lay.sizes[0]].tolist(), T[-1].tolist()]
+        rows = [self.X[i, : lay.sizes[0]].tolist(), self.T[i].tolist()]
         for li in range(1, len(lay.sizes)):
-            rows += [Z[li][-1].tolist(), V[li][-1].tolist(), E[li][-1].tolist(), S[li][-1].tolist()]
+            rows += [Z[li][:, -1].tolist(), V[li][:, -1].tolist(), E[li][:, -1].tolist()]
+            rows.append(S[li][:, -1].tolist())
         lay.write_neurons(*rows)
         velocities = self._velocities()  # (a copy)
         if net.pending is not None and net.pending is not self.pending:
@@ -466,8 +476,11 @@ class Session:
         weights(net)[1](written)  # (a frozen link's is its own)
         # the last sample's values (the bias's 1.0 too) and sensitivities, the weights it
         # ran with and the last steps: enough to work out each link's numbers when asked
-        values = [(A0 if li == 1 else b["A"][li - 1])[-1].copy() for li in range(1, len(lay.sizes))]
-        sensitivities = [b["S"][li][-1].copy() for li in range(1, len(lay.sizes))]
+        values = [
+            self.X[i].copy(),
+            *(b["A"][li][:, -1].copy() for li in range(1, len(lay.sizes) - 1)),
+        ]
+        sensitivities = [b["S"][li][:, -1].copy() for li in range(1, len(lay.sizes))]
         self.pending = partial(
             _link_numbers, links, lay, self.old.copy(), values, sensitivities, velocities,
             self.options.kind,
@@ -581,9 +594,9 @@ def _sample_loop(session: Session) -> tuple:
             env[f"M{li}"] = M[li - 1]
         for name, key in (("Z", "Z"), ("V", "V"), ("A", "A"), ("E", "E"), ("S", "S"),
                           ("T", "tmp"), ("C", "C"), ("R", "R")):  # fmt: skip
-            env[f"{name}{li}"] = b[key][li][0]
-        env[f"Sc{li}"] = b["S"][li][0][:, None]  # a column, for the outer product
-        env[f"Ar{li}"] = b["A"][li]  # a (1, n + 1) row of values and the bias's 1.0
+            env[f"{name}{li}"] = b[key][li][:, 0]
+        env[f"Sc{li}"] = b["S"][li]  # a column, for the outer product
+        env[f"Ar{li}"] = b["A"][li].T  # a (1, n + 1) row of values and the bias's 1.0
         if use_blas:
             rows, cols = lay.shapes[li - 1]
             env[f"r{li}"], env[f"c{li}"] = integer(rows), integer(cols)
@@ -597,7 +610,7 @@ def _sample_loop(session: Session) -> tuple:
         a = "X[i]" if li == 1 else f"A{li - 1}"
         body.append(f"dot(W{li}, {a}, out=Z{li})")
         body += _activation(lay.acts[li - 1], li)
-    body += _score(lay, L, "Y[i]", rows=False)
+    body += _score(lay, L, "Y[i]", columns=False)
     for li in range(L, 0, -1):  # backward
         if li < L:
             body += _slope(lay.acts[li - 1], li)
@@ -630,8 +643,8 @@ def _sample_loop(session: Session) -> tuple:
     return env["run"], alpha
 
 
-def _activation(act: str, li: int, rows: bool = False) -> list[str]:
-    """Layer li's values from its nets (1-D views of one sample, or ``rows`` of a batch)."""
+def _activation(act: str, li: int, columns: bool = False) -> list[str]:
+    """Layer li's values from its nets (1-D views of one sample, or ``columns`` of a batch)."""
     if act == "sigmoid":
         return [f"negative(Z{li}, out=T{li})", f"exp(T{li}, out=T{li})",
                 f"add(T{li}, 1.0, out=T{li})", f"divide(1.0, T{li}, out=V{li})"]  # fmt: skip
@@ -643,14 +656,14 @@ def _activation(act: str, li: int, rows: bool = False) -> list[str]:
         return [f"multiply(Z{li}, LEAKY, out=T{li})", f"maximum(Z{li}, T{li}, out=V{li})"]
     if act == "identity":
         return [f"copyto(V{li}, Z{li})"]
-    # softmax, shifted by the largest net (of each row)
-    each = "axis=1, keepdims=True" if rows else ""
+    # softmax, shifted by the largest net (of each column)
+    each = "axis=0, keepdims=True" if columns else ""
     return [f"subtract(Z{li}, Z{li}.max({each}), out=T{li})", f"exp(T{li}, out=T{li})",
             f"divide(T{li}, T{li}.sum({each}), out=V{li})"]  # fmt: skip
 
 
-def _slope(act: str, li: int, rows: bool = False) -> list[str]:
-    """Layer li's sensitivities from its errors (of one sample, or ``rows`` of a batch)."""
+def _slope(act: str, li: int, columns: bool = False) -> list[str]:
+    """Layer li's sensitivities from its errors (of one sample, or ``columns`` of a batch)."""
     if act == "sigmoid":
         return [f"subtract(1.0, V{li}, out=T{li})", f"multiply(T{li}, V{li}, out=T{li})",
                 f"multiply(E{li}, T{li}, out=S{li})"]  # fmt: skip
@@ -665,7 +678,7 @@ def _slope(act: str, li: int, rows: bool = False) -> list[str]:
     if act == "identity":
         return [f"copyto(S{li}, E{li})"]
     # softmax Jacobian: s_i = v_i (e_i − Σ_j e_j v_j)
-    each = "axis=1, keepdims=True" if rows else ""
+    each = "axis=0, keepdims=True" if columns else ""
     return [f"multiply(E{li}, V{li}, out=T{li})", f"subtract(E{li}, T{li}.sum({each}), out=T{li})",
             f"multiply(V{li}, T{li}, out=S{li})"]  # fmt: skip
 
@@ -699,7 +712,7 @@ def _step(li: int, masked: bool, form: str | None, minus_rate: str | None) -> li
     return [*lines, f"add(W{li}, U{li}, out=W{li})"]
 
 
-def _score(lay: Layout, L: int, y: str, rows: bool) -> list[str]:
+def _score(lay: Layout, L: int, y: str, columns: bool) -> list[str]:
     """The sample's (or batch's) loss into ``total`` and the output layer's sensitivities.
 
     As the loss computes it: ½Σ(value − target)², Σ(value − target)²/n; BCE (its mean)
@@ -709,7 +722,7 @@ def _score(lay: Layout, L: int, y: str, rows: bool) -> list[str]:
     back only) from the last sample.
     """
     n, loss = lay.sizes[L], lay.loss
-    each = "axis=1, keepdims=True" if rows else ""
+    each = "axis=0, keepdims=True" if columns else ""
     lines: list[str] = []
     errors: list[str] = []
     if loss in ("half_sse", "mse"):
@@ -749,7 +762,7 @@ def _score(lay: Layout, L: int, y: str, rows: bool) -> list[str]:
         errors = [f"maximum(V{L}, TINY, out=C{L})", f"divide({y}, C{L}, out=E{L})",
                   f"negative(E{L}, out=E{L})"]  # fmt: skip
     if not lay.fused:
-        return lines + errors + _slope(lay.acts[L - 1], L, rows)
+        return lines + errors + _slope(lay.acts[L - 1], L, columns)
     lines += ["if last:", *("    " + line for line in errors)] if errors else []
     if loss == "cross_entropy":  # value · Σ targets − target, exact for any targets
         return [*lines, f"multiply(V{L}, {y}.sum({each}), out=S{L})",
@@ -763,11 +776,13 @@ def _score(lay: Layout, L: int, y: str, rows: bool) -> list[str]:
 def _batch_code(session: Session):
     """Generate ``batch(A0, Y, last, rate, factor, views, a0p) -> (loss, check)``: one batch.
 
-    ``A0`` holds the batch's inputs (a column of ones last), ``Y`` its targets; the
-    buffers come in ``views`` (:meth:`Session._views`) for the batch's size. Each
-    weight moves by ``factor`` (−rate ÷ divisor) times the batch's Σ s · vᵀ: for plain
-    SGD with no frozen link, one BLAS dgemm a layer (``a0p``: where ``A0`` starts),
-    else numpy's scale, product and add.
+    ``A0`` holds the batch's inputs, a row per sample (and a column of ones last), ``Y``
+    its targets, a column per sample; the buffers come in ``views``
+    (:meth:`Session._views`) for the batch's size, a column per sample (see
+    :meth:`Session._buffers`), so that a layer's nets are ``Z = W · A`` with the layer
+    before's values and ones in ``A``. Each weight moves by ``factor`` (−rate ÷
+    divisor) times the batch's Σ s · vᵀ: for plain SGD with no frozen link, one BLAS
+    dgemm a layer (``a0p``: where ``A0`` starts), else numpy's scale, product and add.
     """
     lay, o = session.layout, session.options
     L = len(lay.sizes) - 1
@@ -783,24 +798,24 @@ def _batch_code(session: Session):
     form = o.form if o.momentum else None  # SGD's momentum form, if any
     names = ["nets", "sens", "B0"]
     for li in range(1, L + 1):
-        names += [f"{n}{li}" for n in ("Z", "V", "A", "E", "S", "R", "T", "C", "RT")]
+        names += [f"{n}{li}" for n in ("Z", "V", "A", "E", "S", "R", "T", "C", "AT")]
         env[f"W{li}"], env[f"U{li}"], env[f"G{li}"] = W[li - 1], U[li - 1], G[li - 1]
-        env[f"WT{li}"], env[f"Wc{li}"] = W[li - 1].T, W[li - 1][:, :-1]
+        env[f"WT{li}"], env[f"WcT{li}"] = W[li - 1].T, W[li - 1][:, :-1].T
         if M is not None:
             env[f"M{li}"] = M[li - 1]
     body = ["total = 0.0", "minus_rate = -rate"]
     for li in range(1, L + 1):  # forward
-        body.append(f"matmul({'A0' if li == 1 else f'A{li - 1}'}, WT{li}, out=Z{li})")
-        body += _activation(lay.acts[li - 1], li, rows=True)
-    body += _score(lay, L, "Y", rows=True)
+        body.append(f"matmul(W{li}, {'A0.T' if li == 1 else f'A{li - 1}'}, out=Z{li})")
+        body += _activation(lay.acts[li - 1], li, columns=True)
+    body += _score(lay, L, "Y", columns=True)
     for li in range(L, 0, -1):  # backward
         if li < L:
-            body += _slope(lay.acts[li - 1], li, rows=True)
+            body += _slope(lay.acts[li - 1], li, columns=True)
         if li > 1:  # the blame flows back through the weights before any update
-            body.append(f"matmul(S{li}, Wc{li}, out=E{li - 1})")
-    body += ["matmul(S1, W1, out=B0)", "check = float(dot(nets, sens))"]  # see CHECKS
+            body.append(f"matmul(WcT{li}, S{li}, out=E{li - 1})")
+    body += ["matmul(WT1, S1, out=B0)", "check = float(dot(nets, sens))"]  # see CHECKS
     body += ["if last:", "    copyto(old, flat_w)"]
-    if session._gemm():  # W ← W + factor · Sᵀ A, one call a layer
+    if session._gemm():  # W ← W + factor · S Aᵀ, one call a layer
         integer = gemm[1]
         env.update(gemm=gemm[0], ORDER=ctypes.c_int(ROW_MAJOR), unit=ctypes.c_double(1.0))
         env.update(TRANS=ctypes.c_int(TRANS), NO_TRANS=ctypes.c_int(NO_TRANS))
@@ -811,15 +826,18 @@ def _batch_code(session: Session):
             rows, cols = lay.shapes[li - 1]
             env[f"m{li}"], env[f"n{li}"] = integer(rows), integer(cols)
             env[f"w{li}"] = ctypes.c_void_p(W[li - 1].ctypes.data)
-            a = "a0p" if li == 1 else f"a{li - 1}p"
+            # (the inputs are a row per sample, the layers' values a column per sample)
+            a, trans, lda = (
+                ("a0p", "NO_TRANS", f"n{li}") if li == 1 else (f"a{li - 1}p", "TRANS", "kB")
+            )
             body.append(
-                f"gemm(ORDER, TRANS, NO_TRANS, m{li}, n{li}, kB, alpha, s{li}p, m{li}, {a},"
-                f" n{li}, unit, w{li}, n{li})"
+                f"gemm(ORDER, NO_TRANS, {trans}, m{li}, n{li}, kB, alpha, s{li}p, kB, {a},"
+                f" {lda}, unit, w{li}, n{li})"
             )
         return _define(body, names, env)
     for li in range(1, L + 1):  # factor · Σ s vᵀ, then the step as the reference takes it
         body += [f"multiply(S{li}, factor, out=R{li})",
-                 f"matmul(RT{li}, {'A0' if li == 1 else f'A{li - 1}'}, out=G{li})"]  # fmt: skip
+                 f"matmul(R{li}, {'A0' if li == 1 else f'AT{li - 1}'}, out=G{li})"]  # fmt: skip
         if M is not None:
             body.append(f"multiply(G{li}, M{li}, out=G{li})")
         # (PyTorch's form: factor 1 ÷ divisor, the gradient; else −rate ÷ divisor)
