@@ -589,6 +589,36 @@ def test_engine_stops_where_the_reference_does(engine, wide, batch_size, kind, e
     assert net.state() == reference.state()
 
 
+def test_numpy_batches_bound_the_blames_into_the_inputs(monkeypatch):
+    """With dgemm the blames into layer 0 are bounded, not computed (see CHECKS in the
+    engine): a bound past the float range while every blame is finite (x1→h1 · s ≈ 1e160,
+    ‖W₁‖² overflows) sends the epochs to the reference, which finds nothing wrong."""
+    needs("numpy")
+    from lernpy.engines import numpy_engine
+    from lernpy.training import loop
+
+    if numpy_engine.gemm is None:
+        pytest.skip("no BLAS dgemm found: the blames are computed")
+    net = Network.layered(1, 64, 1, activation="identity", output="identity", seed=1)
+    net.set_weights({"x1→h1": 1e160})
+    data = [((1e-170,), (0.5,)), ((2e-170,), (0.25,))]
+    reference = copy.deepcopy(net)
+    reruns = []
+
+    def counted(*args, **kwargs):
+        reruns.append(kwargs["epochs"])
+        return Scheduler(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "Scheduler", counted)
+    options = dict(epochs=2, rate=0.1, batch_size=2, shuffle=False)
+    history = net.train(data, engine="numpy", **options)
+    assert reruns == [1, 2]  # each epoch's alarm: the reference ran it
+    expected = reference.train(data, engine="reference", **options)
+    assert history.loss == expected.loss
+    assert exact(net) == exact(reference)
+    assert net.links[0].blame == reference.links[0].blame != 0.0  # (≈ 1e160, finite)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), data=st.data())

@@ -45,7 +45,12 @@ NAME = "numpy"
 # sends to an input or bias neuron (w · s, summed by nothing). So each sample (or
 # batch) adds Σ net · sensitivity over every neuron and Σ of the blames into layer 0
 # to a check, which is NaN or infinite if any of them is; an overflow of finite
-# numbers only sends the epoch to the reference, which judges it exactly.
+# numbers only sends the epoch to the reference, which judges it exactly. A batch
+# moved by dgemm (plain SGD) bounds those blames instead of computing them (a product
+# as large as the forward pass's first): a non-finite weight stays so to the epoch's
+# end, a non-finite sensitivity makes its net · sensitivity so, and a product of
+# finite numbers, |w·s| ≤ ‖W₁‖·‖S₁‖ (Frobenius norms), with ‖W₁‖ growing by at most
+# |factor|·‖S₁‖·‖A₀‖ a batch: the check adds twice that bound, which overflows first.
 # Matrices with at least this many entries take BLAS's one-pass rank-1 update (dger)
 # in per-sample training, where numpy would read and write them three times.
 BLAS_MIN = 64
@@ -221,6 +226,7 @@ class Session:
             N, nL
         )
         self.X1 = X[:, None, :]
+        self._input_norm = float(np.sqrt((X * X).sum(axis=1)).max()) if N else 0.0  # see CHECKS
         self.Tt = np.ascontiguousarray(self.T.T)  # a sample's targets a column, as in a batch
         self.buffers: dict[int, dict] = {}
         self.last: tuple | None = None
@@ -289,6 +295,8 @@ class Session:
                 S.append(sens[at : at + B * n].reshape(n, B))
                 at += B * n
             self.buffers[B] = {
+                "Zs": nets[:at],  # (every layer's nets, the blames into layer 0 aside)
+                "Ss": sens[:at],
                 "A": A,
                 "V": [a[:n] for a, n in zip(A, lay.sizes)],
                 "Z": Z,
@@ -375,11 +383,15 @@ class Session:
                 # (PyTorch's form: factor 1 ÷ divisor, the gradient; else −rate ÷ divisor)
                 scale = 1.0 if self.options.momentum and self.options.form == "pytorch" else -rate
                 batches = in_order if order == list(range(N)) else self._gathered(order)
+                # ‖W₁‖, a bound of the blames into layer 0 with dgemm (see CHECKS)
+                reach = math.sqrt(float(np.vdot(self.W[0], self.W[0]))) if self._gemm() else 0.0
+                inputs = self._input_norm
                 for xs, ts, at, B, views, last in batches:
                     factor = scale / B if mean else scale
-                    loss, check = batch(xs, ts, last, rate, factor, views, at)
+                    loss, check, norm = batch(xs, ts, last, rate, factor, views, at)
                     total += loss
-                    self.check += check
+                    self.check += check + 2.0 * reach * norm
+                    reach += abs(factor) * norm * math.sqrt(B) * inputs
                 self.last, self.stepped = (order[-1], self._buffers(B)), True
         return total
 
@@ -400,7 +412,7 @@ class Session:
         if B not in self._batch_views:
             b, lay = self._buffers(B), self.layout
             L, ptr = len(lay.sizes) - 1, ctypes.c_void_p
-            views = [b["nets"], b["sens"], b["B0"]]
+            views = [b["nets"], b["sens"], b["B0"], b["Zs"], b["Ss"]]
             for li in range(1, L + 1):
                 views += [b[key][li] for key in ("Z", "V", "A", "E", "S", "R", "tmp", "C")]
                 views.append(b["A"][li].T)
@@ -774,7 +786,8 @@ def _score(lay: Layout, L: int, y: str, columns: bool) -> list[str]:
 
 
 def _batch_code(session: Session):
-    """Generate ``batch(A0, Y, last, rate, factor, views, a0p) -> (loss, check)``: one batch.
+    """Generate ``batch(A0, Y, last, rate, factor, views, a0p) -> (loss, check, ‖S₁‖)``: one
+    batch (‖S₁‖ is 0.0 where the check holds the blames into layer 0 themselves: see CHECKS).
 
     ``A0`` holds the batch's inputs, a row per sample (and a column of ones last), ``Y``
     its targets, a column per sample; the buffers come in ``views``
@@ -794,9 +807,10 @@ def _batch_code(session: Session):
         "matmul": np.matmul, "vdot": np.vdot, "dot": np.dot, "float": float, "TINY": TINY,
         "LEAKY": lay.leaky, "momentum": o.momentum, "old": session.old,
         "flat_w": session.flat_w, "log1p": np.log1p, "absolute": np.absolute,
+        "sqrt": math.sqrt,
     }  # fmt: skip
     form = o.form if o.momentum else None  # SGD's momentum form, if any
-    names = ["nets", "sens", "B0"]
+    names = ["nets", "sens", "B0", "Zs", "Ss"]
     for li in range(1, L + 1):
         names += [f"{n}{li}" for n in ("Z", "V", "A", "E", "S", "R", "T", "C", "AT")]
         env[f"W{li}"], env[f"U{li}"], env[f"G{li}"] = W[li - 1], U[li - 1], G[li - 1]
@@ -813,7 +827,10 @@ def _batch_code(session: Session):
             body += _slope(lay.acts[li - 1], li, columns=True)
         if li > 1:  # the blame flows back through the weights before any update
             body.append(f"matmul(WcT{li}, S{li}, out=E{li - 1})")
-    body += ["matmul(WT1, S1, out=B0)", "check = float(dot(nets, sens))"]  # see CHECKS
+    if session._gemm():  # see CHECKS: the nets times their sensitivities, and ‖S₁‖
+        body += ["check = float(dot(Zs, Ss))", "norm = sqrt(float(vdot(S1, S1)))"]
+    else:  # and the blames into layer 0
+        body += ["matmul(WT1, S1, out=B0)", "check = float(dot(nets, sens))", "norm = 0.0"]
     body += ["if last:", "    copyto(old, flat_w)"]
     if session._gemm():  # W ← W + factor · S Aᵀ, one call a layer
         integer = gemm[1]
@@ -850,6 +867,6 @@ def _define(body: list[str], names: list[str], env: dict):
     head = [f"{', '.join(names)}, *_inputs = views"]
     code = ["def batch(A0, Y, last, rate, factor, views, a0p):"]
     code += ["    " + line for line in (*head, *body)]
-    code.append("    return total, check")
+    code.append("    return total, check, norm")
     exec("\n".join(code) + "\n", env)
     return env["batch"]
