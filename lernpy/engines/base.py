@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from operator import attrgetter
 from typing import NamedTuple
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
 from lernpy.graph.link import Link
 from lernpy.graph.network import Network
+from lernpy.graph.readers import reader
 from lernpy.optim import SGD, Optimizer
 from lernpy.walk.mistakes import label
 
@@ -125,13 +125,10 @@ def config(net: Network) -> tuple:
     return (
         net.version,
         net.settings,
-        tuple(map(_activation, net.neurons)),
-        tuple(map(_value, net.biases)),
+        reader(net, "neurons", "activation")(),
+        reader(net, "biases", "value")(),
         net.loss_function,
     )
-
-
-_activation, _value = attrgetter("activation"), attrgetter("value")
 
 
 def weights(net: Network) -> tuple[Callable[[], list[float]], Callable[[Sequence[float]], None]]:
