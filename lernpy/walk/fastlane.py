@@ -514,7 +514,8 @@ def _snapshot(net: Network) -> tuple:
 
     The numbers are packed as doubles in one bytes object (see :func:`_numbers`): undo
     keeps one of these an epoch, hundreds of epochs long, and as bytes it holds no float
-    objects and nothing the garbage collector looks into.
+    objects and nothing the garbage collector looks into. (A number set by hand as an
+    int, ``link.weight = 1``, comes back as the same number, a float.)
     """
     net.settle()
     states = reader(net, "links", "_state")()  # (immutable: kept as they are)
