@@ -24,7 +24,6 @@ True
 
 from __future__ import annotations
 
-import linecache
 import math
 import weakref
 from array import array
@@ -46,7 +45,7 @@ from lernpy.graph.losses import exact_loss
 from lernpy.graph.network import Network
 from lernpy.graph.shared import SharedWeight
 from lernpy.optim import State
-from lernpy.walk.lane import fire_line, fused_lines, score_lines, sense_line
+from lernpy.walk.lane import compile_kept, fire_line, fused_lines, score_lines, sense_line
 from lernpy.walk.plan import DELIVER, FIRE, LEARN, PRESENT, SCORE, SENSE, UPDATE, sample_plan
 
 NAME = "compiled"
@@ -321,11 +320,8 @@ class Compiled:
 
     def __init__(self, net: Network, batched: bool, momentum: str | None) -> None:
         self.source, consts, self.computing, moved = _generate(net, batched, momentum)
-        filename = f"<lernpy compiled engine {id(self):x}>"
-        # keep the source findable for tracebacks and inspect.getsource
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         namespace = dict(consts)
-        exec(compile(self.source, filename, "exec"), namespace)
+        exec(compile_kept(self, self.source, "lernpy compiled engine"), namespace)
         self.train = namespace["train"]
         # the links each trainable velocity belongs to (a shared weight's: all of its links)
         self.trainable = [i for i, _members in moved]

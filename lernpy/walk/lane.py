@@ -26,6 +26,8 @@ from __future__ import annotations
 import linecache
 import math
 import struct
+import weakref
+from types import CodeType
 from typing import TYPE_CHECKING
 
 from lernpy.graph.activations import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, TANH, softmax
@@ -148,11 +150,19 @@ class Lane:
         self.source, consts, self.computing = _generate(
             net, sample_ops, update_ops, batched, traced, rule
         )
-        filename = f"<lernpy lane {id(self):x}>"
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         namespace = dict(consts)
-        exec(compile(self.source, filename, "exec"), namespace)
+        exec(compile_kept(self, self.source, "lernpy lane"), namespace)
         self.run: Callable = namespace["epoch"]
+
+
+def compile_kept(owner: object, source: str, what: str) -> CodeType:
+    """``source`` compiled, and kept in :mod:`linecache` while ``owner`` lives: a traceback
+    or ``inspect.getsource`` then shows the generated lines, and a session that builds
+    many networks does not keep the source of every one it let go."""
+    filename = f"<{what} {id(owner):x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    weakref.finalize(owner, linecache.cache.pop, filename, None)
+    return compile(source, filename, "exec")
 
 
 def lane(
