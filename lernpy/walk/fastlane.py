@@ -31,6 +31,7 @@ import struct
 from array import array
 from collections.abc import Sequence
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from lernpy.errors import LernpyError
@@ -275,11 +276,13 @@ def _starts(net: Network, plan: Layout, lean: bool, undo: tuple | None, start: t
     frozen and not lean; no state). Read from the undo snapshot or the caller's (``start``:
     weights, states, gradients), if either has just read them, else from the links."""
     links = net.links
-    if undo is not None:  # (see _numbers: the weights, then the gradients)
+    if undo is not None:  # (see NUMBERS: the weights, then the gradients)
         n = 8 * len(links)
-        gradients = _doubles(undo[0][n : 2 * n]) if undo[0].count(0, n, 2 * n) < n else None
+        weights, gradients = undo[0][:n], undo[0][n : 2 * n]
+        # (every byte zero: every gradient 0.0, the most common case, seen without a copy)
+        gradients = _doubles(gradients) if gradients.count(0) < n else None
         gradients = gradients if gradients is not None and any(gradients) else None
-        weights = _doubles(undo[0][:n]) if plan.frozen or lean else None
+        weights = _doubles(weights) if plan.frozen or lean else None
         states = undo[2]
     elif start is not None:
         weights, states, gradients = start
@@ -320,10 +323,10 @@ class Unwalked:
     __slots__ = ("epoch", "numbers", "targets", "states", "scheduler", "rng", "steps")
 
     def __init__(
-        self, epoch: int, numbers: Sequence[float], targets: tuple, states: tuple,
+        self, epoch: int, numbers: bytes, targets: Sequence[float], states: Sequence[object],
         scheduler: tuple, rng: tuple | None, steps: int,
     ) -> None:  # fmt: skip
-        # (the network's numbers as _snapshot reads them, kept apart: no tuple of them to keep)
+        # (what _snapshot reads, kept apart: no tuple of them to keep)
         self.epoch, self.numbers, self.targets, self.states = epoch, numbers, targets, states
         self.scheduler, self.rng = scheduler, rng
         self.steps = steps  # how many steps the epoch took (what back() can walk again)
@@ -523,63 +526,57 @@ def _snapshot(net: Network) -> tuple:
 
 
 def _numbers(net: Network) -> tuple:
-    """(read, write) of every number an epoch changes, packed as doubles: each link's
-    weight, then each link's gradient (so a walk's starts are two slices), then each
-    link's value, sensitivity and blame, and each neuron's net, value, error and
-    sensitivity.
+    """(read, write) of every number an epoch changes, packed as doubles in the order of
+    :data:`NUMBERS`: every link's weight, then every link's gradient (so a walk's starts
+    are two slices), and so on.
 
     Written out once per topology as straight-line Python up to lane.MAX_LINKS links, as
     the engines' weights are (engines.base.weights): undo after a whole epoch reads them
-    once an epoch. Past that, loops (the lane is not written out either).
+    once an epoch. Past that, the same order by loops (the lane is not written out either).
     """
     cached = net.cache.get("epoch numbers")
     if cached is None or cached[0] != net.version:
-        links, neurons = net.links, net.neurons
-        names = [f"L{i}.weight" for i in range(len(links))]
-        names += [f"L{i}.gradient" for i in range(len(links))]
-        for i in range(len(links)):
-            names += [f"L{i}.{a}" for a in ("_value", "_sensitivity", "_blame")]
-        for k in range(len(neurons)):
-            names += [f"N{k}.{a}" for a in ("net", "value", "error", "sensitivity")]
-        packing = struct.Struct(f"{len(names)}d")
-        if len(links) <= lanes.MAX_LINKS:
+        groups = {"links": net.links, "neurons": net.neurons}
+        packing = struct.Struct(f"{sum(len(groups[g]) for g, _a in NUMBERS)}d")
+        if len(net.links) <= lanes.MAX_LINKS:
+            names = [f"{g[0]}{i}.{a}" for g, a in NUMBERS for i in range(len(groups[g]))]
             source = (
                 "def read():\n    return pack(" + ", ".join(names) + ")\n"
                 "def write(numbers):\n    " + ", ".join(names) + ", = unpack(numbers)\n"
             )
-            space: dict[str, object] = {f"L{i}": link for i, link in enumerate(links)}
-            space.update({f"N{k}": n for k, n in enumerate(neurons)})
+            space: dict[str, object] = {f"l{i}": link for i, link in enumerate(net.links)}
+            space.update({f"n{k}": n for k, n in enumerate(net.neurons)})
             space.update(pack=packing.pack, unpack=packing.unpack)
             exec(source, space)
             read, write = space["read"], space["write"]
         else:
-            read = partial(_read, links, neurons, packing)
-            write = partial(_write, links, neurons, packing)
+            read, write = partial(_read, groups, packing), partial(_write, groups, packing)
         cached = net.cache["epoch numbers"] = (net.version, read, write)
     return cached[1], cached[2]
 
 
-def _read(links: list, neurons: list, packing: struct.Struct) -> bytes:
-    listed = [k.weight for k in links] + [k.gradient for k in links]
-    for k in links:
-        listed += (k._value, k._sensitivity, k._blame)
-    for n in neurons:
-        listed += (n.net, n.value, n.error, n.sensitivity)
+# what an epoch changes in the network's objects, by group and attribute, in packed order
+NUMBERS = (
+    ("links", "weight"), ("links", "gradient"), ("links", "_value"), ("links", "_sensitivity"),
+    ("links", "_blame"), ("neurons", "net"), ("neurons", "value"), ("neurons", "error"),
+    ("neurons", "sensitivity"),
+)  # fmt: skip
+
+
+def _read(groups: dict, packing: struct.Struct) -> bytes:
+    listed: list[float] = []
+    for group, attribute in NUMBERS:
+        listed += map(attrgetter(attribute), groups[group])
     return packing.pack(*listed)
 
 
-def _write(links: list, neurons: list, packing: struct.Struct, numbers: bytes) -> None:
-    values = packing.unpack(numbers)
-    n = len(links)
-    for link, weight, gradient in zip(links, values[:n], values[n : 2 * n]):
-        link.weight, link.gradient = weight, gradient
-    at = 2 * n
-    for link in links:
-        link._value, link._sensitivity, link._blame = values[at : at + 3]
-        at += 3
-    for neuron in neurons:
-        neuron.net, neuron.value, neuron.error, neuron.sensitivity = values[at : at + 4]
-        at += 4
+def _write(groups: dict, packing: struct.Struct, numbers: bytes) -> None:
+    values, at = packing.unpack(numbers), 0
+    for group, attribute in NUMBERS:
+        objects = groups[group]
+        for obj, value in zip(objects, values[at : at + len(objects)]):
+            setattr(obj, attribute, value)
+        at += len(objects)
 
 
 def _put_back(net: Network, saved: tuple) -> None:
