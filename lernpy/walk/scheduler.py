@@ -245,8 +245,8 @@ class UndoLog(deque):
         self.forgot = False
 
     def append(self, entry: object) -> None:
-        deque.append(self, entry)  # (once a step or an epoch: no more calls than needed)
-        self.steps += entry.steps if type(entry) is fastlane.Unwalked else 1
+        deque.append(self, entry)  # (once a step or an epoch: no super() lookup)
+        self.steps += _steps(entry)
         if self.bound is not None:
             while self.steps > self.bound and len(self) > 1:
                 self.popleft()
