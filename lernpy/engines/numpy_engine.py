@@ -226,7 +226,6 @@ class Session:
             N, nL
         )
         self.X1 = X[:, None, :]
-        self._input_norm = float(np.sqrt((X * X).sum(axis=1)).max()) if N else 0.0  # see CHECKS
         self.Tt = np.ascontiguousarray(self.T.T)  # a sample's targets a column, as in a batch
         self.buffers: dict[int, dict] = {}
         self.last: tuple | None = None
@@ -432,6 +431,8 @@ class Session:
         inputs are views of the data, the targets copied once into a column per sample."""
         if self._batch_code is None:
             X, T, bs, N = self.X, self.Tt, self.options.batch_size, len(self.X)
+            # the largest input's norm (with the bias's 1.0): a bound's factor (see CHECKS)
+            self._input_norm = float(np.sqrt((X * X).sum(axis=1)).max()) if N else 0.0
             in_order = []
             for start in range(0, N, bs):
                 B = min(bs, N - start)
