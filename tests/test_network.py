@@ -454,7 +454,8 @@ def test_forward_names_the_neuron_where_a_finite_input_overflows(x):
 )
 def test_a_reader_reads_what_the_objects_hold_as_the_network_changes(sizes, seed, extra):
     """readers.reader against a list comprehension over the same objects (the oracle),
-    after weights, states and activations are set by hand and after the topology grows."""
+    after a weight, a gradient, an activation and a target are set by hand, and after the
+    topology changes (a neuron and a link added, or a link removed)."""
     from lernpy.graph.activations import activation
     from lernpy.graph.readers import reader
 
